@@ -1,0 +1,176 @@
+/*
+ * ecert-catalog: load, list and show license types (目录).  Loading is
+ * the admin's (the responsibility list of article 5) and all or nothing.
+ */
+#include <getopt.h>
+#include <string.h>
+
+#include "ecert.h"
+
+static void
+usage(void)
+{
+	fprintf(stderr,
+	    "usage: ecert-catalog load -k adminkey file ...\n"
+	    "       ecert-catalog list [--json | --table]\n"
+	    "       ecert-catalog show [--json] code\n"
+	    "common: [-d file] [--store-key file] [--passphrase-file file]\n");
+	exit(ECERT_USAGE);
+}
+
+static int
+cmd_load(struct ecert_store *s, struct ecert_opts *o, char **files, int n)
+{
+	struct ecert_actor a;
+	struct ecert_error e;
+	int loaded;
+
+	if (n == 0)
+		usage();
+	ecert_opts_actor(s, o, &a);
+	ecert_key_wipe(&a.key);
+	if (!(a.roles & ECERT_ROLE_ADMIN)) {
+		ecert_fail(&e, ECERT_NOPERM, "load: unit %s is not an admin "
+		    "unit", a.unit);
+		ecert_audit_refusal(s, a.unit, "catalog.load", files[0], &e);
+		ecert_die_error(&e);
+	}
+	if (ecert_catalog_load(s, a.unit, files, n, &loaded, &e) != 0) {
+		ecert_audit_refusal(s, a.unit, "catalog.load", files[0], &e);
+		ecert_die_error(&e);
+	}
+	fprintf(stderr, "%s: %d type%s loaded or changed\n", ecert_progname,
+	    loaded, loaded == 1 ? "" : "s");
+	return 0;
+}
+
+static int
+cmd_list(struct ecert_store *s, struct ecert_opts *o)
+{
+	static const char *headers[] = { "CODE", "NAME", "ISSUER",
+	    "ISSUER NAME", "PUBLIC", "VERSION" };
+	struct ecert_table *t = NULL;
+	struct ecert_error e;
+	sqlite3_stmt *st;
+
+	if (ecert_want_table(o->json, o->table))
+		t = ecert_table_new(6, headers);
+	st = ecert_prepare(s, "SELECT t.code, t.name, t.issuer, u.name,"
+	    " t.public, t.version FROM license_types t"
+	    " JOIN units u ON u.code = t.issuer ORDER BY t.code", &e);
+	if (st == NULL)
+		ecert_die_error(&e);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		const char *cells[6];
+		char version[16];
+
+		snprintf(version, sizeof(version), "%d",
+		    sqlite3_column_int(st, 5));
+		cells[0] = (const char *)sqlite3_column_text(st, 0);
+		cells[1] = (const char *)sqlite3_column_text(st, 1);
+		cells[2] = (const char *)sqlite3_column_text(st, 2);
+		cells[3] = (const char *)sqlite3_column_text(st, 3);
+		cells[4] = sqlite3_column_int(st, 4) ? "yes" : "no";
+		cells[5] = version;
+		if (t != NULL)
+			ecert_table_add(t, cells);
+		else {
+			json_t *row = json_pack("{s:s, s:s, s:s, s:s, s:b, s:i}",
+			    "code", cells[0], "name", cells[1], "issuer",
+			    cells[2], "issuer_name", cells[3], "public",
+			    sqlite3_column_int(st, 4), "version",
+			    sqlite3_column_int(st, 5));
+			ecert_print_json(row);
+			json_decref(row);
+		}
+	}
+	sqlite3_finalize(st);
+	if (t != NULL) {
+		ecert_table_print(t, stdout);
+		ecert_table_free(t);
+	}
+	return 0;
+}
+
+static const char *
+yesno(const json_t *v)
+{
+	return json_is_true(v) ? "yes" : "no";
+}
+
+static int
+cmd_show(struct ecert_store *s, struct ecert_opts *o, const char *code)
+{
+	static const char *headers[] = { "KEY", "LABEL", "TYPE", "REQUIRED",
+	    "PUBLIC" };
+	struct ecert_table *t;
+	json_t *type = ecert_catalog_get(s, code), *item;
+	size_t i;
+
+	if (type == NULL)
+		ecert_die(ECERT_NO, "%s: not in the catalog", code);
+	if (o->json) {
+		ecert_print_json(type);
+		json_decref(type);
+		return 0;
+	}
+	printf("%s %s\nissuer: %s\nholder: %s\npublic: %s\nreview: %s\n"
+	    "validity: %d years\n\n", code, ecert_json_str(type, "name"),
+	    ecert_json_str(type, "issuer"), ecert_json_str(type, "holder"),
+	    yesno(json_object_get(type, "public")),
+	    yesno(json_object_get(type, "review")),
+	    (int)json_integer_value(json_object_get(type, "validity_years")));
+	t = ecert_table_new(5, headers);
+	json_array_foreach(json_object_get(type, "items"), i, item) {
+		const char *cells[5];
+
+		cells[0] = ecert_json_str(item, "key");
+		cells[1] = ecert_json_str(item, "label");
+		cells[2] = ecert_json_str(item, "type");
+		cells[3] = yesno(json_object_get(item, "required"));
+		cells[4] = yesno(json_object_get(item, "public"));
+		ecert_table_add(t, cells);
+	}
+	ecert_table_print(t, stdout);
+	ecert_table_free(t);
+	json_decref(type);
+	return 0;
+}
+
+int
+main(int argc, char *argv[])
+{
+	static const struct option longopts[] = {
+		ECERT_COMMON_LONGOPTS,
+		{ NULL, 0, NULL, 0 }
+	};
+	struct ecert_opts o = { 0 };
+	struct ecert_store *s;
+	const char *verb;
+	int c, rc;
+
+	ecert_setprogname(argv[0]);
+	if (argc < 2)
+		usage();
+	verb = argv[1];
+	argc--;
+	argv++;
+	while ((c = getopt_long(argc, argv, "d:k:h", longopts, NULL)) != -1)
+		if (!ecert_common_opt(&o, c, optarg))
+			usage();
+	argc -= optind;
+	argv += optind;
+	if (strcmp(verb, "load") == 0) {
+		s = ecert_opts_store(&o);
+		rc = cmd_load(s, &o, argv, argc);
+	} else if (strcmp(verb, "list") == 0 && argc == 0) {
+		s = ecert_opts_store(&o);
+		rc = cmd_list(s, &o);
+	} else if (strcmp(verb, "show") == 0 && argc == 1) {
+		s = ecert_opts_store(&o);
+		rc = cmd_show(s, &o, argv[0]);
+	} else
+		usage();
+	ecert_store_close(s);
+	return rc;
+}

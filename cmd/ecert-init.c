@@ -1,0 +1,81 @@
+/* ecert-init: create a store, its key file, the platform unit and its key. */
+#include <getopt.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "ecert.h"
+
+static void
+usage(void)
+{
+	fprintf(stderr, "usage: ecert-init [-d file] [--store-key file] "
+	    "--code uscc --name name\n"
+	    "                  -o keyfile [--passphrase-file file]\n");
+	exit(ECERT_USAGE);
+}
+
+int
+main(int argc, char *argv[])
+{
+	static const struct option longopts[] = {
+		ECERT_COMMON_LONGOPTS,
+		{ "code", required_argument, NULL, 'c' },
+		{ "name", required_argument, NULL, 'n' },
+		{ "output", required_argument, NULL, 'o' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct ecert_opts o = { 0 };
+	struct ecert_store *s;
+	struct ecert_error e;
+	struct ecert_key k;
+	const char *code = NULL, *name = NULL, *out = NULL, *db;
+	char pass[256];
+	int c;
+
+	ecert_setprogname(argv[0]);
+	while ((c = getopt_long(argc, argv, "d:k:c:n:o:h", longopts,
+	    NULL)) != -1) {
+		if (ecert_common_opt(&o, c, optarg))
+			continue;
+		switch (c) {
+		case 'c':
+			code = optarg;
+			break;
+		case 'n':
+			name = optarg;
+			break;
+		case 'o':
+			out = optarg;
+			break;
+		default:
+			usage();
+		}
+	}
+	if (optind != argc || code == NULL || name == NULL || out == NULL)
+		usage();
+	if (!ecert_uscc_valid(code))
+		ecert_die(ECERT_DATAERR, "--code %s: not a valid unified social"
+		    " credit code", code);
+	if (access(out, F_OK) == 0)
+		ecert_die(ECERT_IOERR, "key %s: already exists", out);
+	if (ecert_passphrase(o.passfile, "new passphrase: ", 1, pass,
+	    sizeof(pass), &e) != 0)
+		ecert_die_error(&e);
+	db = ecert_store_default_path(o.db);
+	if (ecert_store_create(db, o.store_key, &s, &e) != 0)
+		ecert_die_error(&e);
+	ecert_key_generate(&k, code);
+	if (ecert_begin(s, &e) != 0 ||
+	    ecert_unit_add(s, code, name, ECERT_ROLE_ADMIN, &e) != 0 ||
+	    ecert_key_register(s, &k, &e) != 0 ||
+	    ecert_key_write(out, &k, pass, &e) != 0 ||
+	    ecert_audit(s, code, "store.init", db, "ok", name) != 0 ||
+	    ecert_commit(s, &e) != 0) {
+		ecert_store_close(s);
+		ecert_die_error(&e);
+	}
+	memset(pass, 0, sizeof(pass));
+	ecert_key_wipe(&k);
+	ecert_store_close(s);
+	return 0;
+}

@@ -1,0 +1,189 @@
+/*
+ * ecert-issue: issue licenses, signed with the issuing unit's key (its
+ * electronic seal): one from -f arguments, or many from JSON Lines on
+ * standard input in one transaction, where good lines land and every bad
+ * one is reported with its line number.
+ */
+#include <getopt.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "ecert.h"
+
+static void
+usage(void)
+{
+	fprintf(stderr,
+	    "usage: ecert-issue -k key -t type -f item=value ...\n"
+	    "       ecert-issue -k key [-t type] < records.jsonl\n"
+	    "common: [-d file] [--store-key file] [--passphrase-file file] "
+	    "[--json]\n");
+	exit(ECERT_USAGE);
+}
+
+static void
+print_issued(const char *id, long line, int json)
+{
+	json_t *o;
+
+	if (!json) {
+		printf("%s\n", id);
+		fflush(stdout);
+		return;
+	}
+	o = json_pack("{s:s, s:I}", "id", id, "line", (json_int_t)line);
+	ecert_print_json(o);
+	json_decref(o);
+}
+
+/* The worst outcome decides the exit status; a store failure ends it. */
+static int
+worse(int a, int b)
+{
+	static const int rank[] = { ECERT_OK, ECERT_NO, ECERT_DATAERR,
+	    ECERT_USAGE, ECERT_NOPERM, ECERT_BUSY, ECERT_IOERR };
+	int i, ra = 0, rb = 0;
+
+	for (i = 0; i < 7; i++) {
+		if (rank[i] == a)
+			ra = i;
+		if (rank[i] == b)
+			rb = i;
+	}
+	return rb > ra ? b : a;
+}
+
+static int
+issue_one(struct ecert_store *s, const struct ecert_actor *a, json_t *record,
+    char *id, size_t n, struct ecert_error *e)
+{
+	int rc;
+
+	if ((rc = ecert_exec(s, "SAVEPOINT record", e)) != 0)
+		return rc;
+	rc = ecert_license_issue(s, a, record, id, n, e);
+	if (rc != 0)
+		ecert_exec(s, "ROLLBACK TO record", NULL);
+	ecert_exec(s, "RELEASE record", NULL);
+	return rc;
+}
+
+int
+main(int argc, char *argv[])
+{
+	static const struct option longopts[] = {
+		ECERT_COMMON_LONGOPTS,
+		{ "type", required_argument, NULL, 't' },
+		{ "field", required_argument, NULL, 'f' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct ecert_opts o = { 0 };
+	struct ecert_store *s;
+	struct ecert_actor a;
+	struct ecert_error e;
+	struct ecert_reader r = { 0 };
+	json_t *fields = json_object(), *record;
+	const char *type = NULL;
+	char id[160], *line, where[64];
+	size_t len;
+	long issued = 0, rejected = 0;
+	int c, rc, status = 0, json;
+
+	ecert_setprogname(argv[0]);
+	while ((c = getopt_long(argc, argv, "d:k:t:f:h", longopts,
+	    NULL)) != -1) {
+		if (ecert_common_opt(&o, c, optarg))
+			continue;
+		switch (c) {
+		case 't':
+			type = optarg;
+			break;
+		case 'f':
+			if (ecert_record_from_args(fields, optarg, &e) != 0)
+				ecert_die_error(&e);
+			break;
+		default:
+			usage();
+		}
+	}
+	if (optind != argc)
+		usage();
+	json = !ecert_want_table(o.json, o.table);
+	if (json_object_size(fields) > 0 && type == NULL)
+		usage();
+	s = ecert_opts_store(&o);
+	ecert_opts_actor(s, &o, &a);
+
+	if (json_object_size(fields) > 0) {
+		json_object_set_new(fields, "type", json_string(type));
+		if (ecert_begin(s, &e) != 0 ||
+		    ecert_license_issue(s, &a, fields, id, sizeof(id), &e) != 0 ||
+		    ecert_commit(s, &e) != 0) {
+			ecert_rollback(s);
+			ecert_audit_refusal(s, a.unit, "license.issue", type, &e);
+			ecert_store_close(s);
+			ecert_die_error(&e);
+		}
+		print_issued(id, 0, json);
+		goto out;
+	}
+
+	if (isatty(STDIN_FILENO))
+		ecert_warn("reading JSON Lines records from the terminal");
+	r.fp = stdin;
+	r.name = "<stdin>";
+	if (ecert_begin(s, &e) != 0)
+		ecert_die_error(&e);
+	for (;;) {
+		rc = ecert_read_line(&r, &line, &len, &e);
+		if (rc == -1)
+			break;
+		if (rc == ECERT_IOERR) {
+			ecert_rollback(s);
+			ecert_die_error(&e);
+		}
+		snprintf(where, sizeof(where), "%s:%ld", r.name, r.line);
+		if (rc == 0 && len == 0)
+			continue;
+		record = NULL;
+		if (rc == 0 && (record = ecert_json_parse(line, len, &e)) ==
+		    NULL)
+			rc = e.status;
+		if (rc == 0 && !json_is_object(record))
+			rc = ecert_fail(&e, ECERT_DATAERR, "not a JSON object");
+		if (rc == 0 && type != NULL && json_object_get(record,
+		    "type") == NULL)
+			json_object_set_new(record, "type", json_string(type));
+		if (rc == 0)
+			rc = issue_one(s, &a, record, id, sizeof(id), &e);
+		json_decref(record);
+		if (rc == ECERT_IOERR || rc == ECERT_BUSY) {
+			ecert_rollback(s);
+			ecert_die(rc, "%s: %s (nothing of this batch was "
+			    "issued)", where, e.msg);
+		}
+		if (rc != 0) {
+			if (strncmp(e.msg, r.name, strlen(r.name)) == 0)
+				ecert_warn("%s", e.msg);
+			else
+				ecert_warn("%s: %s", where, e.msg);
+			ecert_audit_refusal(s, a.unit, "license.issue", where,
+			    &e);
+			status = worse(status, rc);
+			rejected++;
+			continue;
+		}
+		print_issued(id, r.line, json);
+		issued++;
+	}
+	if (ecert_commit(s, &e) != 0)
+		ecert_die_error(&e);
+	ecert_reader_free(&r);
+	if (rejected > 0)
+		ecert_warn("%ld issued, %ld rejected", issued, rejected);
+out:
+	json_decref(fields);
+	ecert_key_wipe(&a.key);
+	ecert_store_close(s);
+	return status;
+}

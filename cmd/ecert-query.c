@@ -1,0 +1,157 @@
+/*
+ * ecert-query: search licenses by holder, type, issuer, status and issue
+ * date.  JSON Lines through a pipe, a table on a terminal, TSV with -o.
+ */
+#include <getopt.h>
+#include <string.h>
+
+#include "ecert.h"
+
+static void
+usage(void)
+{
+	fprintf(stderr, "usage: ecert-query [-d file] [--store-key file] "
+	    "[--holder name] [--holder-id id]\n"
+	    "                   [--type code] [--issuer uscc] [--status status]"
+	    " [--from date] [--to date]\n"
+	    "                   [--json | --table | -o field,...]\n");
+	exit(ECERT_USAGE);
+}
+
+static const char *fields_all[] = { "id", "type", "type_name", "number",
+    "holder", "issuer", "issue_date", "valid_from", "valid_until", "status",
+    NULL };
+
+struct out {
+	struct ecert_table *table;
+	char **fields;
+	int nfields;
+	long count;
+};
+
+static int
+emit(const json_t *row, void *arg)
+{
+	struct out *o = arg;
+	const char *cells[10];
+	int i;
+
+	o->count++;
+	if (o->fields != NULL) {
+		for (i = 0; i < o->nfields; i++) {
+			const char *v = ecert_json_str(row, o->fields[i]);
+			printf("%s%s", i ? "\t" : "", v ? v : "");
+		}
+		putchar('\n');
+		fflush(stdout);
+	} else if (o->table != NULL) {
+		cells[0] = ecert_json_str(row, "id");
+		cells[1] = ecert_json_str(row, "type_name");
+		cells[2] = ecert_json_str(row, "number");
+		cells[3] = ecert_json_str(row, "holder");
+		cells[4] = ecert_json_str(row, "issue_date");
+		cells[5] = ecert_json_str(row, "valid_until");
+		cells[6] = ecert_status_label(ecert_json_str(row, "status"));
+		ecert_table_add(o->table, cells);
+	} else
+		ecert_print_json(row);
+	return 0;
+}
+
+static int
+known_field(const char *f)
+{
+	int i;
+
+	for (i = 0; fields_all[i] != NULL; i++)
+		if (strcmp(f, fields_all[i]) == 0)
+			return 1;
+	return 0;
+}
+
+int
+main(int argc, char *argv[])
+{
+	enum { OPT_HOLDER = ECERT_OPT_FIRST_OWN, OPT_HOLDER_ID, OPT_TYPE,
+	    OPT_ISSUER, OPT_STATUS, OPT_FROM, OPT_TO };
+	static const struct option longopts[] = {
+		ECERT_COMMON_LONGOPTS,
+		{ "holder", required_argument, NULL, OPT_HOLDER },
+		{ "holder-id", required_argument, NULL, OPT_HOLDER_ID },
+		{ "type", required_argument, NULL, OPT_TYPE },
+		{ "issuer", required_argument, NULL, OPT_ISSUER },
+		{ "status", required_argument, NULL, OPT_STATUS },
+		{ "from", required_argument, NULL, OPT_FROM },
+		{ "to", required_argument, NULL, OPT_TO },
+		{ NULL, 0, NULL, 0 }
+	};
+	static const char *headers[] = { "ID", "TYPE", "NUMBER", "HOLDER",
+	    "ISSUED", "UNTIL", "STATUS" };
+	struct ecert_opts o = { 0 };
+	struct ecert_query q = { 0 };
+	struct out out = { 0 };
+	struct ecert_store *s;
+	struct ecert_error e;
+	json_t *filters;
+	char *detail, *fieldlist = NULL, *tok, *save = NULL;
+	int c, rc;
+
+	ecert_setprogname(argv[0]);
+	while ((c = getopt_long(argc, argv, "d:o:h", longopts, NULL)) != -1) {
+		if (c != 'k' && ecert_common_opt(&o, c, optarg))
+			continue;
+		switch (c) {
+		case OPT_HOLDER: q.holder = optarg; break;
+		case OPT_HOLDER_ID: q.holder_id = optarg; break;
+		case OPT_TYPE: q.type = optarg; break;
+		case OPT_ISSUER: q.issuer = optarg; break;
+		case OPT_STATUS: q.status = optarg; break;
+		case OPT_FROM: q.from = optarg; break;
+		case OPT_TO: q.to = optarg; break;
+		case 'o': fieldlist = optarg; break;
+		default: usage();
+		}
+	}
+	if (optind != argc)
+		usage();
+	if (q.status != NULL && !ecert_status_valid(q.status))
+		ecert_die(ECERT_USAGE, "--status %s: one of valid, suspended, "
+		    "revoked, expired, superseded, draft", q.status);
+	if ((q.from && !ecert_date_valid(q.from)) ||
+	    (q.to && !ecert_date_valid(q.to)))
+		ecert_die(ECERT_USAGE, "--from, --to: dates are YYYY-MM-DD");
+	if (fieldlist != NULL) {
+		out.fields = ecert_xmalloc(sizeof(char *) * 16);
+		for (tok = strtok_r(fieldlist, ",", &save); tok != NULL;
+		    tok = strtok_r(NULL, ",", &save)) {
+			if (!known_field(tok) || out.nfields == 16)
+				ecert_die(ECERT_USAGE, "-o %s: fields are id, "
+				    "type, type_name, number, holder, issuer, "
+				    "issue_date, valid_from, valid_until, "
+				    "status", tok);
+			out.fields[out.nfields++] = tok;
+		}
+	} else if (ecert_want_table(o.json, o.table))
+		out.table = ecert_table_new(7, headers);
+	s = ecert_opts_store(&o);
+	rc = ecert_query(s, &q, emit, &out, &e);
+	if (rc != 0) {
+		ecert_store_close(s);
+		ecert_die_error(&e);
+	}
+	if (out.table != NULL) {
+		ecert_table_print(out.table, stdout);
+		ecert_table_free(out.table);
+	}
+	filters = json_pack("{s:s?, s:b, s:s?, s:s?, s:s?, s:s?, s:s?, s:I}",
+	    "holder", q.holder, "holder_id", q.holder_id != NULL,
+	    "type", q.type, "issuer", q.issuer, "status", q.status,
+	    "from", q.from, "to", q.to, "count", (json_int_t)out.count);
+	detail = ecert_json_canonical(filters);
+	ecert_audit(s, NULL, "license.query", "licenses", "ok", detail);
+	free(detail);
+	json_decref(filters);
+	free(out.fields);
+	ecert_store_close(s);
+	return 0;
+}

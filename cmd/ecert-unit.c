@@ -1,0 +1,270 @@
+/*
+ * ecert-unit: register units (单位) and their roles, make and rotate their
+ * sealed keys, and export the public keys as a trust file.
+ */
+#include <getopt.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "ecert.h"
+
+static void
+usage(void)
+{
+	fprintf(stderr,
+	    "usage: ecert-unit add -k adminkey --code uscc --name name --role roles\n"
+	    "       ecert-unit list [--json | --table]\n"
+	    "       ecert-unit key -k adminkey --unit uscc -o file "
+	    "[--new-passphrase-file file]\n"
+	    "       ecert-unit rotate -k key -o file [--unit uscc] "
+	    "[--new-passphrase-file file]\n"
+	    "       ecert-unit export [--unit uscc]\n"
+	    "common: [-d file] [--store-key file] [--passphrase-file file]\n");
+	exit(ECERT_USAGE);
+}
+
+static void
+require_admin(struct ecert_store *s, const struct ecert_actor *a,
+    const char *action, const char *object)
+{
+	struct ecert_error e;
+
+	if (a->roles & ECERT_ROLE_ADMIN)
+		return;
+	ecert_fail(&e, ECERT_NOPERM, "%s: unit %s is not an admin unit",
+	    action, a->unit);
+	ecert_audit_refusal(s, a->unit, action, object, &e);
+	ecert_store_close(s);
+	ecert_die_error(&e);
+}
+
+static int
+cmd_add(struct ecert_store *s, struct ecert_opts *o, const char *code,
+    const char *name, const char *roles)
+{
+	struct ecert_actor a;
+	struct ecert_error e;
+	int bits;
+
+	if (code == NULL || name == NULL || roles == NULL)
+		usage();
+	if (ecert_roles_parse(roles, &bits) != 0)
+		ecert_die(ECERT_USAGE, "--role %s: roles are admin, issuer, "
+		    "user", roles);
+	ecert_opts_actor(s, o, &a);
+	require_admin(s, &a, "unit.add", code);
+	if (ecert_begin(s, &e) != 0 ||
+	    ecert_unit_add(s, code, name, bits, &e) != 0 ||
+	    ecert_audit(s, a.unit, "unit.add", code, "ok", roles) != 0 ||
+	    ecert_commit(s, &e) != 0) {
+		ecert_rollback(s);
+		ecert_audit_refusal(s, a.unit, "unit.add", code, &e);
+		ecert_die_error(&e);
+	}
+	ecert_key_wipe(&a.key);
+	return 0;
+}
+
+static int
+print_unit(struct ecert_store *s, struct ecert_table *t)
+{
+	sqlite3_stmt *st;
+	struct ecert_error e;
+	char roles[64];
+
+	st = ecert_prepare(s, "SELECT u.code, u.name, u.roles,"
+	    " (SELECT count(*) FROM keys k WHERE k.unit = u.code"
+	    "  AND k.not_after IS NULL) FROM units u ORDER BY u.code", &e);
+	if (st == NULL)
+		ecert_die_error(&e);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		const char *cells[4];
+		char nkeys[16];
+
+		ecert_roles_format(sqlite3_column_int(st, 2), roles,
+		    sizeof(roles));
+		snprintf(nkeys, sizeof(nkeys), "%d", sqlite3_column_int(st, 3));
+		cells[0] = (const char *)sqlite3_column_text(st, 0);
+		cells[1] = (const char *)sqlite3_column_text(st, 1);
+		cells[2] = roles;
+		cells[3] = nkeys;
+		if (t != NULL)
+			ecert_table_add(t, cells);
+		else {
+			json_t *row = json_pack("{s:s, s:s, s:s, s:i}",
+			    "code", cells[0], "name", cells[1], "roles", roles,
+			    "keys", sqlite3_column_int(st, 3));
+			ecert_print_json(row);
+			json_decref(row);
+		}
+	}
+	sqlite3_finalize(st);
+	return 0;
+}
+
+static int
+cmd_list(struct ecert_store *s, struct ecert_opts *o)
+{
+	static const char *headers[] = { "CODE", "NAME", "ROLES", "KEYS" };
+	struct ecert_table *t = NULL;
+
+	if (ecert_want_table(o->json, o->table))
+		t = ecert_table_new(4, headers);
+	print_unit(s, t);
+	if (t != NULL) {
+		ecert_table_print(t, stdout);
+		ecert_table_free(t);
+	}
+	return 0;
+}
+
+/*
+ * key: the admin makes a key for a unit.  rotate: a unit replaces its own
+ * current key (or the admin does it for one); retired keys stay in the
+ * store so that what they signed still verifies.
+ */
+static int
+cmd_key(struct ecert_store *s, struct ecert_opts *o, const char *unit,
+    const char *out, const char *newpass, int rotate)
+{
+	struct ecert_actor a;
+	struct ecert_error e;
+	struct ecert_key k;
+	sqlite3_stmt *st;
+	char pass[256];
+	const char *action = rotate ? "key.rotate" : "key.add";
+
+	if (out == NULL)
+		usage();
+	ecert_opts_actor(s, o, &a);
+	if (unit == NULL) {
+		if (!rotate)
+			usage();
+		unit = a.unit;
+	}
+	if (strcmp(unit, a.unit) != 0 || !rotate)
+		require_admin(s, &a, action, unit);
+	if (!ecert_unit_name(s, unit, NULL, 0, NULL))
+		ecert_die(ECERT_NO, "unit %s: not registered", unit);
+	if (access(out, F_OK) == 0)
+		ecert_die(ECERT_IOERR, "key %s: already exists", out);
+	if (ecert_passphrase(newpass, "new passphrase: ", 1, pass,
+	    sizeof(pass), &e) != 0)
+		ecert_die_error(&e);
+	ecert_key_generate(&k, unit);
+	if (ecert_begin(s, &e) != 0)
+		ecert_die_error(&e);
+	if (rotate) {
+		st = ecert_prepare(s, "UPDATE keys SET not_after ="
+		    " strftime('%Y-%m-%dT%H:%M:%SZ', 'now')"
+		    " WHERE unit = ? AND not_after IS NULL", &e);
+		if (st == NULL)
+			ecert_die_error(&e);
+		sqlite3_bind_text(st, 1, unit, -1, SQLITE_TRANSIENT);
+		if (sqlite3_step(st) != SQLITE_DONE) {
+			ecert_sql_fail(s, &e, sqlite3_errcode(s->db), "key");
+			ecert_die_error(&e);
+		}
+		sqlite3_finalize(st);
+	}
+	if (ecert_key_register(s, &k, &e) != 0 ||
+	    ecert_key_write(out, &k, pass, &e) != 0 ||
+	    ecert_audit(s, a.unit, action, k.key_id, "ok", unit) != 0 ||
+	    ecert_commit(s, &e) != 0) {
+		ecert_rollback(s);
+		unlink(out);
+		ecert_die_error(&e);
+	}
+	printf("%s\n", k.key_id);
+	memset(pass, 0, sizeof(pass));
+	ecert_key_wipe(&k);
+	ecert_key_wipe(&a.key);
+	return 0;
+}
+
+static int
+cmd_export(struct ecert_store *s, const char *unit)
+{
+	json_t *keys = ecert_key_export(s, unit), *k;
+	size_t i;
+
+	json_array_foreach(keys, i, k)
+		ecert_print_json(k);
+	json_decref(keys);
+	return 0;
+}
+
+int
+main(int argc, char *argv[])
+{
+	enum { OPT_CODE = ECERT_OPT_FIRST_OWN, OPT_NAME, OPT_ROLE, OPT_UNIT,
+	    OPT_NEWPASS };
+	static const struct option longopts[] = {
+		ECERT_COMMON_LONGOPTS,
+		{ "code", required_argument, NULL, OPT_CODE },
+		{ "name", required_argument, NULL, OPT_NAME },
+		{ "role", required_argument, NULL, OPT_ROLE },
+		{ "unit", required_argument, NULL, OPT_UNIT },
+		{ "new-passphrase-file", required_argument, NULL, OPT_NEWPASS },
+		{ "output", required_argument, NULL, 'o' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct ecert_opts o = { 0 };
+	struct ecert_store *s;
+	const char *code = NULL, *name = NULL, *role = NULL, *unit = NULL;
+	const char *out = NULL, *newpass = NULL, *verb;
+	int c, rc;
+
+	ecert_setprogname(argv[0]);
+	if (argc < 2)
+		usage();
+	verb = argv[1];
+	argc--;
+	argv++;
+	while ((c = getopt_long(argc, argv, "d:k:o:h", longopts, NULL)) != -1) {
+		if (ecert_common_opt(&o, c, optarg))
+			continue;
+		switch (c) {
+		case OPT_CODE:
+			code = optarg;
+			break;
+		case OPT_NAME:
+			name = optarg;
+			break;
+		case OPT_ROLE:
+			role = optarg;
+			break;
+		case OPT_UNIT:
+			unit = optarg;
+			break;
+		case OPT_NEWPASS:
+			newpass = optarg;
+			break;
+		case 'o':
+			out = optarg;
+			break;
+		default:
+			usage();
+		}
+	}
+	if (optind != argc)
+		usage();
+	if (strcmp(verb, "add") == 0 || strcmp(verb, "list") == 0 ||
+	    strcmp(verb, "key") == 0 || strcmp(verb, "rotate") == 0 ||
+	    strcmp(verb, "export") == 0)
+		s = ecert_opts_store(&o);
+	else
+		usage();
+	if (strcmp(verb, "add") == 0)
+		rc = cmd_add(s, &o, code, name, role);
+	else if (strcmp(verb, "list") == 0)
+		rc = cmd_list(s, &o);
+	else if (strcmp(verb, "key") == 0)
+		rc = cmd_key(s, &o, unit, out, newpass, 0);
+	else if (strcmp(verb, "rotate") == 0)
+		rc = cmd_key(s, &o, unit, out, newpass, 1);
+	else
+		rc = cmd_export(s, unit);
+	ecert_store_close(s);
+	return rc;
+}

@@ -1,0 +1,216 @@
+/*
+ * ecert-verify: is this license genuine and in force?  By identifier in
+ * the store, or, with --trust, a signed document with no store at all.
+ * Exit 0 when everything given is valid, 1 when anything is not; a busy
+ * store is 75, never "invalid".
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <string.h>
+
+#include "ecert.h"
+
+static void
+usage(void)
+{
+	fprintf(stderr,
+	    "usage: ecert-verify [-d file] [--store-key file] [--json] [id ...]\n"
+	    "       ecert-verify --trust file [--json] [document ...]\n");
+	exit(ECERT_USAGE);
+}
+
+static int json_out;
+
+static void
+report(const char *id, const char *status, const char *why)
+{
+	json_t *o;
+
+	if (why != NULL && *why != '\0' && strcmp(status, "valid") != 0)
+		ecert_warn("%s: %s", id, why);
+	if (json_out) {
+		o = json_pack("{s:s, s:s, s:b}", "id", id, "status", status,
+		    "valid", strcmp(status, "valid") == 0);
+		if (why != NULL && *why != '\0' && strcmp(status, "valid") != 0)
+			json_object_set_new(o, "reason", json_string(why));
+		ecert_print_json(o);
+		json_decref(o);
+	} else {
+		printf("%s %s\n", id, status);
+		fflush(stdout);
+	}
+}
+
+static int
+worse(int a, int b)
+{
+	if (a == ECERT_IOERR || b == ECERT_IOERR)
+		return ECERT_IOERR;
+	if (a == ECERT_BUSY || b == ECERT_BUSY)
+		return ECERT_BUSY;
+	if (a == ECERT_DATAERR || b == ECERT_DATAERR)
+		return ECERT_DATAERR;
+	return a ? a : b;
+}
+
+static json_t *
+load_trust(const char *path)
+{
+	struct ecert_reader r = { 0 };
+	struct ecert_error e;
+	json_t *list = json_array(), *k;
+	char *line;
+	size_t len;
+	int rc;
+
+	r.fp = fopen(path, "r");
+	r.name = path;
+	if (r.fp == NULL)
+		ecert_die(ECERT_IOERR, "trust %s: %s", path, strerror(errno));
+	while ((rc = ecert_read_line(&r, &line, &len, &e)) != -1) {
+		if (rc != 0)
+			ecert_die_error(&e);
+		if (len == 0)
+			continue;
+		if ((k = ecert_json_parse(line, len, &e)) == NULL)
+			ecert_die(ECERT_DATAERR, "trust %s:%ld: %s", path,
+			    r.line, e.msg);
+		if (ecert_json_str(k, "key_id") == NULL ||
+		    ecert_json_str(k, "public_key") == NULL ||
+		    ecert_json_str(k, "unit") == NULL)
+			ecert_die(ECERT_DATAERR, "trust %s:%ld: not a public "
+			    "key (key_id, unit, public_key)", path, r.line);
+		json_array_append_new(list, k);
+	}
+	fclose(r.fp);
+	ecert_reader_free(&r);
+	return list;
+}
+
+static int
+verify_documents(FILE *fp, const char *name, const json_t *trust)
+{
+	struct ecert_reader r = { 0 };
+	struct ecert_error e;
+	json_t *doc;
+	char *line, why[512], where[300];
+	size_t len;
+	int rc, worst = 0;
+	const char *id;
+
+	r.fp = fp;
+	r.name = name;
+	while ((rc = ecert_read_line(&r, &line, &len, &e)) != -1) {
+		snprintf(where, sizeof(where), "%s:%ld", name, r.line);
+		if (rc == 0 && len == 0)
+			continue;
+		if (rc != 0 || (doc = ecert_json_parse(line, len, &e)) == NULL) {
+			report(where, "invalid", e.msg);
+			worst = worse(worst, ECERT_DATAERR);
+			continue;
+		}
+		id = ecert_json_str(json_object_get(doc, "document"), "id");
+		rc = ecert_license_verify_doc(doc, trust, why, sizeof(why));
+		if (rc == 0)
+			report(id, "valid", NULL);
+		else if (strncmp(why, "expired", 7) == 0)
+			report(id ? id : where, "expired", why);
+		else if (strncmp(why, "not valid before", 16) == 0)
+			report(id ? id : where, "not-yet-valid", why);
+		else
+			report(id ? id : where, "invalid", why);
+		worst = worse(worst, rc);
+		json_decref(doc);
+	}
+	ecert_reader_free(&r);
+	return worst;
+}
+
+int
+main(int argc, char *argv[])
+{
+	enum { OPT_TRUST = ECERT_OPT_FIRST_OWN };
+	static const struct option longopts[] = {
+		ECERT_COMMON_LONGOPTS,
+		{ "trust", required_argument, NULL, OPT_TRUST },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct ecert_opts o = { 0 };
+	struct ecert_store *s;
+	struct ecert_error e;
+	struct ecert_reader r = { 0 };
+	const char *trustfile = NULL;
+	char id[160], status[32], why[512], *line;
+	size_t len;
+	int c, rc, i, worst = 0;
+
+	ecert_setprogname(argv[0]);
+	while ((c = getopt_long(argc, argv, "d:h", longopts, NULL)) != -1) {
+		if (c == OPT_TRUST)
+			trustfile = optarg;
+		else if (c == 'k' || !ecert_common_opt(&o, c, optarg))
+			usage();
+	}
+	json_out = !ecert_want_table(o.json, o.table);
+
+	if (trustfile != NULL) {
+		json_t *trust = load_trust(trustfile);
+
+		if (optind == argc)
+			worst = verify_documents(stdin, "<stdin>", trust);
+		for (i = optind; i < argc; i++) {
+			FILE *fp = strcmp(argv[i], "-") == 0 ? stdin :
+			    fopen(argv[i], "r");
+			if (fp == NULL) {
+				ecert_warn("%s: %s", argv[i], strerror(errno));
+				worst = worse(worst, ECERT_IOERR);
+				continue;
+			}
+			worst = worse(worst, verify_documents(fp, argv[i],
+			    trust));
+			if (fp != stdin)
+				fclose(fp);
+		}
+		json_decref(trust);
+		return worst;
+	}
+
+	s = ecert_opts_store(&o);
+	r.fp = stdin;
+	r.name = "<stdin>";
+	for (i = optind; ; i++) {
+		if (optind < argc) {
+			if (i >= argc)
+				break;
+			rc = ecert_id_from_line(argv[i], strlen(argv[i]), id,
+			    sizeof(id), &e);
+		} else {
+			rc = ecert_read_line(&r, &line, &len, &e);
+			if (rc == -1)
+				break;
+			if (rc == 0 && len == 0)
+				continue;
+			if (rc == 0)
+				rc = ecert_id_from_line(line, len, id,
+				    sizeof(id), &e);
+		}
+		if (rc != 0) {
+			ecert_warn("%s", e.msg);
+			worst = worse(worst, rc);
+			continue;
+		}
+		rc = ecert_license_verify(s, id, status, sizeof(status), why,
+		    sizeof(why), &e);
+		if (rc == ECERT_IOERR || rc == ECERT_BUSY) {
+			ecert_store_close(s);
+			ecert_die_error(&e);
+		}
+		report(id, status, why);
+		ecert_audit(s, NULL, "license.verify", id, status,
+		    rc ? why : NULL);
+		worst = worse(worst, rc);
+	}
+	ecert_reader_free(&r);
+	ecert_store_close(s);
+	return worst;
+}

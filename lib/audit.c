@@ -1,0 +1,193 @@
+/*
+ * audit.c: the tamper-evident audit log.  Every entry carries the MAC of
+ * the one before it, keyed with the audit key from the store's key file,
+ * so a copy of the store alone cannot be used to rewrite the chain.
+ */
+#include <string.h>
+
+#include <sodium.h>
+
+#include "ecert_priv.h"
+
+static const char zero_hash[65] =
+    "0000000000000000000000000000000000000000000000000000000000000000";
+
+static void
+entry_hash(const struct ecert_store *s, long long seq, const char *time_s,
+    const char *unit, const char *os_user, const char *action,
+    const char *object, const char *outcome, const char *detail,
+    const char *prev, char out[65])
+{
+	crypto_generichash_state st;
+	unsigned char h[32];
+	json_t *o;
+	char *canon;
+
+	o = json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}",
+	    "seq", (json_int_t)seq, "time", time_s, "unit", unit,
+	    "os_user", os_user, "action", action, "object", object,
+	    "outcome", outcome, "detail", detail, "prev", prev);
+	canon = o ? ecert_json_canonical(o) : NULL;
+	json_decref(o);
+	crypto_generichash_init(&st, s->audit_key, sizeof(s->audit_key),
+	    sizeof(h));
+	crypto_generichash_update(&st, (const unsigned char *)"ecert-audit-v1",
+	    15);
+	if (canon != NULL)
+		crypto_generichash_update(&st, (unsigned char *)canon,
+		    strlen(canon));
+	crypto_generichash_final(&st, h, sizeof(h));
+	free(canon);
+	sodium_bin2hex(out, 65, h, sizeof(h));
+}
+
+static const char *
+nz(const char *s)
+{
+	return s ? s : "";
+}
+
+/*
+ * Appends one entry.  Inside a transaction it lands with the change it
+ * records; outside one (a refusal, a read) it is a transaction of its own.
+ */
+int
+ecert_audit(struct ecert_store *s, const char *unit, const char *action,
+    const char *object, const char *outcome, const char *detail)
+{
+	struct ecert_error e;
+	sqlite3_stmt *st = NULL;
+	char prev[65], hash[65], now[21];
+	long long seq = 1;
+	int own = !s->in_tx, rc;
+
+	if (own && ecert_begin(s, &e) != 0)
+		return e.status;
+	snprintf(prev, sizeof(prev), "%s", zero_hash);
+	st = ecert_prepare(s, "SELECT seq, hash FROM audit ORDER BY seq DESC"
+	    " LIMIT 1", &e);
+	if (st == NULL)
+		goto fail;
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		seq = sqlite3_column_int64(st, 0) + 1;
+		snprintf(prev, sizeof(prev), "%s",
+		    (const char *)sqlite3_column_text(st, 1));
+	}
+	sqlite3_finalize(st);
+	ecert_now_iso(now);
+	entry_hash(s, seq, now, nz(unit), s->os_user, action, nz(object),
+	    outcome, nz(detail), prev, hash);
+	st = ecert_prepare(s, "INSERT INTO audit(seq, time, unit, os_user,"
+	    " action, object, outcome, detail, prev, hash)"
+	    " VALUES (?,?,?,?,?,?,?,?,?,?)", &e);
+	if (st == NULL)
+		goto fail;
+	sqlite3_bind_int64(st, 1, seq);
+	ecert_bind_text(st, 2, now);
+	ecert_bind_text(st, 3, nz(unit));
+	ecert_bind_text(st, 4, s->os_user);
+	ecert_bind_text(st, 5, action);
+	ecert_bind_text(st, 6, nz(object));
+	ecert_bind_text(st, 7, outcome);
+	ecert_bind_text(st, 8, nz(detail));
+	ecert_bind_text(st, 9, prev);
+	ecert_bind_text(st, 10, hash);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE) {
+		ecert_sql_fail(s, &e, rc, "audit");
+		goto fail;
+	}
+	if (own)
+		return ecert_commit(s, &e);
+	return 0;
+fail:
+	if (own)
+		ecert_rollback(s);
+	ecert_warn("%s", e.msg);
+	return e.status;
+}
+
+int
+ecert_audit_verify(struct ecert_store *s, long long *first_bad, char *why,
+    size_t n, long long *count, struct ecert_error *e)
+{
+	sqlite3_stmt *st;
+	char prev[65], hash[65];
+	long long seq, expect = 1;
+	int rc, bad = 0;
+
+	*first_bad = 0;
+	*count = 0;
+	snprintf(prev, sizeof(prev), "%s", zero_hash);
+	st = ecert_prepare(s, "SELECT seq, time, unit, os_user, action, object,"
+	    " outcome, detail, prev, hash FROM audit ORDER BY seq", e);
+	if (st == NULL)
+		return e->status;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *col[10];
+		int i;
+
+		for (i = 1; i < 10; i++)
+			col[i] = (const char *)sqlite3_column_text(st, i);
+		seq = sqlite3_column_int64(st, 0);
+		for (i = 1; i < 10; i++)
+			if (col[i] == NULL) {
+				snprintf(why, n, "entry %lld: empty field", seq);
+				bad = 1;
+				break;
+			}
+		if (bad)
+			break;
+		if (seq != expect) {
+			snprintf(why, n, "entry %lld removed (next is %lld)",
+			    expect, seq);
+			seq = expect;
+			bad = 1;
+			break;
+		}
+		if (strcmp(col[8], prev) != 0) {
+			snprintf(why, n, "entry %lld: does not follow entry "
+			    "%lld (removed or reordered)", seq, seq - 1);
+			bad = 1;
+			break;
+		}
+		entry_hash(s, seq, col[1], col[2], col[3], col[4], col[5],
+		    col[6], col[7], col[8], hash);
+		if (strcmp(hash, col[9]) != 0) {
+			snprintf(why, n, "entry %lld: altered", seq);
+			bad = 1;
+			break;
+		}
+		snprintf(prev, sizeof(prev), "%s", col[9]);
+		expect++;
+		(*count)++;
+	}
+	sqlite3_finalize(st);
+	if (bad) {
+		*first_bad = seq;
+		return ECERT_NO;
+	}
+	if (rc != SQLITE_DONE)
+		return ecert_sql_fail(s, e, rc, "audit");
+	return 0;
+}
+
+/*
+ * A refusal is audited after its transaction has been rolled back, so
+ * that the entry survives the refusal it records.
+ */
+int
+ecert_audit_refusal(struct ecert_store *s, const char *unit,
+    const char *action, const char *object, const struct ecert_error *e)
+{
+	const char *outcome = "failed";
+
+	if (e->status == ECERT_NOPERM)
+		outcome = "denied";
+	else if (e->status == ECERT_NO)
+		outcome = "refused";
+	else if (e->status == ECERT_DATAERR || e->status == ECERT_USAGE)
+		outcome = "rejected";
+	return ecert_audit(s, unit, action, object, outcome, e->msg);
+}

@@ -1,0 +1,162 @@
+/*
+ * catalog.c: the catalog (目录) in the store.  Types come from YAML
+ * (catalog_yaml.c); each names the unit responsible for issuing it, which
+ * together make the responsibility list of article 5.  A changed type gets
+ * a new version; the old definitions stay in license_type_history.
+ */
+#include <string.h>
+
+#include "ecert_priv.h"
+
+static int
+store_type(struct ecert_store *s, const char *actor_unit, const json_t *type,
+    int *changed, struct ecert_error *e)
+{
+	sqlite3_stmt *st;
+	const char *code = ecert_json_str(type, "code");
+	char *def, now[21];
+	int version = 0, rc, same = 0;
+
+	*changed = 0;
+	def = ecert_json_canonical(type);
+	if (def == NULL)
+		return ecert_fail(e, ECERT_DATAERR, "type %s: cannot encode",
+		    code);
+	st = ecert_prepare(s, "SELECT version, definition FROM license_types"
+	    " WHERE code = ?", e);
+	if (st == NULL)
+		goto fail;
+	ecert_bind_text(st, 1, code);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		version = sqlite3_column_int(st, 0);
+		same = strcmp((const char *)sqlite3_column_text(st, 1), def) == 0;
+	}
+	sqlite3_finalize(st);
+	if (same) {
+		free(def);
+		return 0;
+	}
+	ecert_now_iso(now);
+	st = ecert_prepare(s, "INSERT INTO license_types(code, name, issuer,"
+	    " public, definition, version, loaded_at) VALUES (?1,?2,?3,?4,?5,?6,?7)"
+	    " ON CONFLICT(code) DO UPDATE SET name = ?2, issuer = ?3,"
+	    " public = ?4, definition = ?5, version = ?6, loaded_at = ?7", e);
+	if (st == NULL)
+		goto fail;
+	ecert_bind_text(st, 1, code);
+	ecert_bind_text(st, 2, ecert_json_str(type, "name"));
+	ecert_bind_text(st, 3, ecert_json_str(type, "issuer"));
+	sqlite3_bind_int(st, 4, json_is_true(json_object_get(type, "public")));
+	ecert_bind_text(st, 5, def);
+	sqlite3_bind_int(st, 6, version + 1);
+	ecert_bind_text(st, 7, now);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE) {
+		ecert_sql_fail(s, e, rc, "catalog");
+		goto fail;
+	}
+	st = ecert_prepare(s, "INSERT INTO license_type_history(code, version,"
+	    " definition, loaded_at, loaded_by) VALUES (?,?,?,?,?)", e);
+	if (st == NULL)
+		goto fail;
+	ecert_bind_text(st, 1, code);
+	sqlite3_bind_int(st, 2, version + 1);
+	ecert_bind_text(st, 3, def);
+	ecert_bind_text(st, 4, now);
+	ecert_bind_text(st, 5, actor_unit);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE) {
+		ecert_sql_fail(s, e, rc, "catalog");
+		goto fail;
+	}
+	free(def);
+	*changed = 1;
+	return 0;
+fail:
+	free(def);
+	return e->status;
+}
+
+/* All files or nothing: every file is parsed and checked before any write. */
+int
+ecert_catalog_load(struct ecert_store *s, const char *actor_unit,
+    char **paths, int npaths, int *nloaded, struct ecert_error *e)
+{
+	json_t *all = json_array(), *seen = json_object(), *types, *type;
+	size_t i;
+	int f, roles, changed, rc = 0;
+	char detail[256];
+
+	*nloaded = 0;
+	for (f = 0; f < npaths; f++) {
+		types = ecert_catalog_parse(paths[f], e);
+		if (types == NULL) {
+			rc = e->status;
+			goto out;
+		}
+		json_array_foreach(types, i, type) {
+			const char *code = ecert_json_str(type, "code");
+			const char *issuer = ecert_json_str(type, "issuer");
+			json_t *prev = json_object_get(seen, code);
+
+			if (prev != NULL) {
+				rc = ecert_fail(e, ECERT_DATAERR, "%s: type %s:"
+				    " also defined in %s", paths[f], code,
+				    json_string_value(prev));
+				json_decref(types);
+				goto out;
+			}
+			if (!ecert_unit_name(s, issuer, NULL, 0, &roles) ||
+			    !(roles & ECERT_ROLE_ISSUER)) {
+				rc = ecert_fail(e, ECERT_DATAERR, "%s: type %s:"
+				    " issuer %s: not a registered issuing unit",
+				    paths[f], code, issuer);
+				json_decref(types);
+				goto out;
+			}
+			json_object_set_new(seen, code, json_string(paths[f]));
+			json_array_append(all, type);
+		}
+		json_decref(types);
+	}
+	if ((rc = ecert_begin(s, e)) != 0)
+		goto out;
+	json_array_foreach(all, i, type) {
+		if ((rc = store_type(s, actor_unit, type, &changed, e)) != 0) {
+			ecert_rollback(s);
+			goto out;
+		}
+		if (changed) {
+			snprintf(detail, sizeof(detail), "issuer %s",
+			    ecert_json_str(type, "issuer"));
+			ecert_audit(s, actor_unit, "catalog.load",
+			    ecert_json_str(type, "code"), "ok", detail);
+			(*nloaded)++;
+		}
+	}
+	rc = ecert_commit(s, e);
+out:
+	json_decref(all);
+	json_decref(seen);
+	return rc;
+}
+
+json_t *
+ecert_catalog_get(struct ecert_store *s, const char *code)
+{
+	sqlite3_stmt *st;
+	json_t *type = NULL;
+
+	st = ecert_prepare(s, "SELECT definition FROM license_types"
+	    " WHERE code = ?", NULL);
+	if (st == NULL)
+		return NULL;
+	ecert_bind_text(st, 1, code);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		type = json_loads((const char *)sqlite3_column_text(st, 0), 0,
+		    NULL);
+	sqlite3_finalize(st);
+	return type;
+}

@@ -1,0 +1,259 @@
+/*
+ * libecert: the one public header of the ecert toolkit.
+ * Grouped by the lib/ files file that defines each part.
+ */
+#ifndef ECERT_H
+#define ECERT_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <time.h>
+
+#include <jansson.h>
+#include <sqlite3.h>
+
+/* Exit status, the same for every program (DESIGN.md). */
+enum {
+	ECERT_OK = 0,		/* ok, valid */
+	ECERT_NO = 1,		/* a definite no: invalid, revoked, not found */
+	ECERT_USAGE = 64,	/* bad command line */
+	ECERT_DATAERR = 65,	/* bad input */
+	ECERT_IOERR = 74,	/* store or I/O failure */
+	ECERT_BUSY = 75,	/* store busy past the timeout */
+	ECERT_NOPERM = 77	/* no permission */
+};
+
+/* Library functions return an exit status and fill one of these. */
+struct ecert_error {
+	int status;
+	char msg[1024];
+};
+
+/* err.c */
+extern const char *ecert_progname;
+void ecert_setprogname(const char *argv0);
+void ecert_die(int status, const char *fmt, ...)
+    __attribute__((noreturn, format(printf, 2, 3)));
+void ecert_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void ecert_die_error(const struct ecert_error *e) __attribute__((noreturn));
+int ecert_fail(struct ecert_error *e, int status, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+void *ecert_xmalloc(size_t n);
+void *ecert_xrealloc(void *p, size_t n);
+char *ecert_xstrdup(const char *s);
+char *ecert_xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* codes.c: check characters and dates (GB 32100, GB 11643, GB/T 36904) */
+int ecert_uscc_check(const char *first17);	/* check char, or 0 */
+int ecert_uscc_valid(const char *code);		/* 1 valid, 0 not */
+int ecert_citizen_id_check(const char *first17);
+int ecert_citizen_id_valid(const char *id);	/* checksum and birth date */
+int ecert_date_parse(const char *s, int *y, int *m, int *d);	/* 1 real date */
+int ecert_date_valid(const char *s);
+long ecert_date_days(const char *s);	/* days since 1970-01-01, or -1 */
+void ecert_date_from_days(long days, char out[11]);
+void ecert_today(char out[11]);		/* local date, or $ECERT_TODAY */
+void ecert_now_iso(char out[21]);	/* UTC, 2026-11-27T20:48:58Z */
+int ecert_mod3736_check(const char *s);	/* ISO/IEC 7064 MOD 37,36 */
+int ecert_type_code_valid(const char *code);	/* USCC + 3 digits */
+int ecert_serial_valid(const char *serial);	/* [0-9A-Z]{7,32} */
+int ecert_identifier_make(char *out, size_t n, const char *type_code,
+    const char *issuer, const char *serial, int version);
+int ecert_identifier_valid(const char *id);
+int ecert_utf8_valid(const char *s, size_t n);
+size_t ecert_utf8_width(const char *s);	/* terminal columns */
+size_t ecert_utf8_chars(const char *s);
+
+/* json.c: RFC 8785 canonical form */
+char *ecert_json_canonical(const json_t *v);	/* malloc'd, NULL on error */
+json_t *ecert_json_parse(const char *text, size_t n, struct ecert_error *e);
+const char *ecert_json_str(const json_t *obj, const char *key);
+
+/* store.c */
+struct ecert_store {
+	sqlite3 *db;
+	char *path;
+	char *keypath;
+	unsigned char index_key[32];	/* keyed hash of ID numbers */
+	unsigned char data_key[32];	/* secretbox of personal data */
+	unsigned char audit_key[32];	/* MAC of the audit chain */
+	char os_user[64];
+	int in_tx;
+};
+#define ECERT_SCHEMA_VERSION 1
+const char *ecert_store_default_path(const char *opt);
+char *ecert_store_default_keypath(const char *dbpath, const char *opt);
+int ecert_store_create(const char *path, const char *keypath,
+    struct ecert_store **out, struct ecert_error *e);
+int ecert_store_open(const char *path, const char *keypath,
+    struct ecert_store **out, struct ecert_error *e);
+struct ecert_store *ecert_store_open_or_die(const char *db,
+    const char *keypath);
+void ecert_store_close(struct ecert_store *s);
+int ecert_begin(struct ecert_store *s, struct ecert_error *e);
+int ecert_commit(struct ecert_store *s, struct ecert_error *e);
+void ecert_rollback(struct ecert_store *s);
+int ecert_sql_fail(struct ecert_store *s, struct ecert_error *e, int rc,
+    const char *what);
+int ecert_exec(struct ecert_store *s, const char *sql, struct ecert_error *e);
+sqlite3_stmt *ecert_prepare(struct ecert_store *s, const char *sql,
+    struct ecert_error *e);
+int ecert_meta_get(struct ecert_store *s, const char *name, char *out, size_t n);
+
+/* pii.c: personal data at rest */
+void ecert_pii_hash(const struct ecert_store *s, const char *value,
+    char out[65]);
+char *ecert_pii_seal(const struct ecert_store *s, const char *plain,
+    size_t n, size_t *outn);
+char *ecert_pii_open(const struct ecert_store *s, const void *sealed,
+    size_t n, size_t *outn);
+
+/* key.c: sealed Ed25519 key files */
+struct ecert_key {
+	char unit[19];
+	char key_id[17];
+	char alg[16];
+	unsigned char pk[32];
+	unsigned char sk[64];
+};
+int ecert_key_generate(struct ecert_key *k, const char *unit);
+int ecert_key_write(const char *path, const struct ecert_key *k,
+    const char *passphrase, struct ecert_error *e);
+int ecert_key_read(const char *path, const char *passphrase,
+    struct ecert_key *k, struct ecert_error *e);
+void ecert_key_id(const unsigned char pk[32], char out[17]);
+int ecert_passphrase(const char *file, const char *prompt, int confirm,
+    char *buf, size_t n, struct ecert_error *e);
+void ecert_key_wipe(struct ecert_key *k);
+
+/* sign.c: signatures with a domain-separation prefix */
+#define ECERT_DOMAIN_LICENSE "ecert-license-v1"
+#define ECERT_DOMAIN_EVENT "ecert-event-v1"
+#define ECERT_DOMAIN_KEY "ecert-key-v1"
+void ecert_sign(const struct ecert_key *k, const char *domain,
+    const char *msg, size_t n, char out[89]);
+int ecert_sig_ok(const unsigned char pk[32], const char *domain,
+    const char *msg, size_t n, const char *sig_b64);
+int ecert_b64_encode(const unsigned char *in, size_t n, char *out, size_t outn);
+int ecert_b64_decode(const char *in, unsigned char *out, size_t outn,
+    size_t *len);
+
+/* audit.c: the hash-chained audit log */
+int ecert_audit(struct ecert_store *s, const char *unit, const char *action,
+    const char *object, const char *outcome, const char *detail);
+int ecert_audit_refusal(struct ecert_store *s, const char *unit,
+    const char *action, const char *object, const struct ecert_error *e);
+int ecert_audit_verify(struct ecert_store *s, long long *first_bad,
+    char *why, size_t n, long long *count, struct ecert_error *e);
+
+/* unit.c: units, roles, keys and the acting unit */
+enum { ECERT_ROLE_ADMIN = 1, ECERT_ROLE_ISSUER = 2, ECERT_ROLE_USER = 4 };
+struct ecert_actor {
+	char unit[19];
+	char name[256];
+	int roles;
+	struct ecert_key key;
+};
+int ecert_roles_parse(const char *list, int *roles);
+void ecert_roles_format(int roles, char *out, size_t n);
+int ecert_unit_add(struct ecert_store *s, const char *code, const char *name,
+    int roles, struct ecert_error *e);
+int ecert_unit_name(struct ecert_store *s, const char *code, char *name,
+    size_t n, int *roles);
+int ecert_key_register(struct ecert_store *s, const struct ecert_key *k,
+    struct ecert_error *e);
+int ecert_key_retire(struct ecert_store *s, const char *key_id,
+    struct ecert_error *e);
+int ecert_key_lookup(struct ecert_store *s, const char *key_id,
+    unsigned char pk[32], char *unit, char *not_before, char *not_after);
+int ecert_actor_load(struct ecert_store *s, const char *keyfile,
+    const char *passfile, struct ecert_actor *a, struct ecert_error *e);
+json_t *ecert_key_export(struct ecert_store *s, const char *unit);
+
+/* catalog.c: license types from strict YAML */
+enum ecert_item_kind {
+	ECERT_ITEM_STRING, ECERT_ITEM_TEXT, ECERT_ITEM_DATE, ECERT_ITEM_INTEGER,
+	ECERT_ITEM_ENUM, ECERT_ITEM_USCC, ECERT_ITEM_CITIZEN_ID
+};
+json_t *ecert_catalog_parse(const char *path, struct ecert_error *e);
+int ecert_catalog_load(struct ecert_store *s, const char *actor_unit,
+    char **paths, int npaths, int *nloaded, struct ecert_error *e);
+json_t *ecert_catalog_get(struct ecert_store *s, const char *code);
+const json_t *ecert_catalog_item(const json_t *type, const char *key_or_label);
+
+/* license.c: build, validate, sign, store, verify */
+#define ECERT_MAX_LINE (1 << 20)
+int ecert_record_from_args(json_t *record, const char *assignment,
+    struct ecert_error *e);
+int ecert_license_validate(const json_t *type, const json_t *record,
+    json_t **doc, struct ecert_error *e);
+int ecert_license_issue(struct ecert_store *s, const struct ecert_actor *a,
+    const json_t *record, char *id, size_t idn, struct ecert_error *e);
+int ecert_license_load(struct ecert_store *s, const char *id, json_t **signed_doc,
+    char *status, size_t statusn, struct ecert_error *e);
+int ecert_license_verify_doc(const json_t *signed_doc, const json_t *trust,
+    char *why, size_t n);
+int ecert_license_verify(struct ecert_store *s, const char *id, char *status,
+    size_t statusn, char *why, size_t whyn, struct ecert_error *e);
+int ecert_license_set_status(struct ecert_store *s,
+    const struct ecert_actor *a, const char *id, const char *action,
+    const char *reason, struct ecert_error *e);
+
+/* query.c: searching licenses */
+struct ecert_query {
+	const char *holder, *holder_id, *type, *issuer, *status, *from, *to;
+};
+int ecert_status_valid(const char *status);
+int ecert_query(struct ecert_store *s, const struct ecert_query *q,
+    int (*fn)(const json_t *row, void *arg), void *arg,
+    struct ecert_error *e);
+
+/* input.c: identifiers or JSON Lines, from arguments or stdin */
+struct ecert_reader {
+	FILE *fp;
+	const char *name;
+	long line;
+	char *buf;
+	size_t cap;
+};
+int ecert_read_line(struct ecert_reader *r, char **line, size_t *len,
+    struct ecert_error *e);
+void ecert_reader_free(struct ecert_reader *r);
+int ecert_id_from_line(const char *line, size_t len, char *id, size_t n,
+    struct ecert_error *e);
+
+/* table.c: terminal tables and TSV */
+struct ecert_table;
+struct ecert_table *ecert_table_new(int ncols, const char **headers);
+void ecert_table_add(struct ecert_table *t, const char **cells);
+void ecert_table_print(struct ecert_table *t, FILE *fp);
+void ecert_table_free(struct ecert_table *t);
+int ecert_want_table(int force_json, int force_table);
+const char *ecert_status_label(const char *status);
+
+/* opts.c: the options every program shares */
+struct ecert_opts {
+	const char *db, *store_key, *key, *passfile;
+	int json, table;
+};
+enum {
+	ECERT_OPT_STORE_KEY = 0x1001, ECERT_OPT_PASSFILE, ECERT_OPT_JSON,
+	ECERT_OPT_TABLE, ECERT_OPT_FIRST_OWN
+};
+#define ECERT_COMMON_LONGOPTS \
+	{ "db", required_argument, NULL, 'd' }, \
+	{ "store-key", required_argument, NULL, ECERT_OPT_STORE_KEY }, \
+	{ "key", required_argument, NULL, 'k' }, \
+	{ "passphrase-file", required_argument, NULL, ECERT_OPT_PASSFILE }, \
+	{ "json", no_argument, NULL, ECERT_OPT_JSON }, \
+	{ "table", no_argument, NULL, ECERT_OPT_TABLE }, \
+	{ "help", no_argument, NULL, 'h' }
+int ecert_common_opt(struct ecert_opts *o, int c, const char *arg);
+struct ecert_store *ecert_opts_store(const struct ecert_opts *o);
+void ecert_opts_actor(struct ecert_store *s, const struct ecert_opts *o,
+    struct ecert_actor *a);
+void ecert_print_json(const json_t *v);
+
+#endif

@@ -1,0 +1,103 @@
+/*
+ * input.c: readers take identifiers or JSON Lines, one per line.  A line
+ * longer than ECERT_MAX_LINE is skipped and reported, never buffered
+ * whole, so memory stays flat whatever comes in.
+ */
+#include <string.h>
+
+#include "ecert_priv.h"
+
+/* Returns 0 with a line, -1 at the end, or an exit status for a bad line
+ * (the reader is then positioned at the next line). */
+int
+ecert_read_line(struct ecert_reader *r, char **line, size_t *len,
+    struct ecert_error *e)
+{
+	size_t n = 0;
+	int c, toolong = 0;
+
+	if (r->buf == NULL) {
+		r->cap = 4096;
+		r->buf = ecert_xmalloc(r->cap);
+	}
+	while ((c = getc_unlocked(r->fp)) != EOF) {
+		if (c == '\n')
+			break;
+		if (toolong)
+			continue;
+		if (n + 2 > r->cap) {
+			if (r->cap > ECERT_MAX_LINE) {
+				toolong = 1;
+				continue;
+			}
+			r->cap *= 2;
+			r->buf = ecert_xrealloc(r->buf, r->cap);
+		}
+		r->buf[n++] = (char)c;
+	}
+	if (c == EOF && n == 0 && !toolong) {
+		if (ferror(r->fp))
+			return ecert_fail(e, ECERT_IOERR, "%s: read error",
+			    r->name);
+		return -1;
+	}
+	r->line++;
+	if (toolong) {
+		/* keep a little buffer for the next lines */
+		free(r->buf);
+		r->buf = NULL;
+		return ecert_fail(e, ECERT_DATAERR, "%s:%ld: line longer than "
+		    "%d bytes", r->name, r->line, ECERT_MAX_LINE);
+	}
+	if (n > 0 && r->buf[n - 1] == '\r')
+		n--;
+	r->buf[n] = '\0';
+	*line = r->buf;
+	*len = n;
+	if (memchr(r->buf, '\0', n) != NULL)
+		return ecert_fail(e, ECERT_DATAERR, "%s:%ld: NUL byte in line",
+		    r->name, r->line);
+	return 0;
+}
+
+void
+ecert_reader_free(struct ecert_reader *r)
+{
+	free(r->buf);
+	r->buf = NULL;
+}
+
+int
+ecert_id_from_line(const char *line, size_t len, char *id, size_t n,
+    struct ecert_error *e)
+{
+	const char *v;
+	json_t *o;
+
+	while (len > 0 && (*line == ' ' || *line == '\t'))
+		line++, len--;
+	while (len > 0 && (line[len - 1] == ' ' || line[len - 1] == '\t'))
+		len--;
+	if (len > 0 && *line == '{') {
+		if ((o = ecert_json_parse(line, len, e)) == NULL)
+			return e->status;
+		v = ecert_json_str(o, "id");
+		if (v == NULL) {
+			json_decref(o);
+			return ecert_fail(e, ECERT_DATAERR, "field id: "
+			    "required");
+		}
+		snprintf(id, n, "%s", v);
+		json_decref(o);
+	} else {
+		if (len >= n)
+			return ecert_fail(e, ECERT_DATAERR, "not a license "
+			    "identifier");
+		memcpy(id, line, len);
+		id[len] = '\0';
+	}
+	if (!ecert_identifier_valid(id))
+		return ecert_fail(e, ECERT_DATAERR, "%s: not a license "
+		    "identifier (1.2.156.3005.2...)", id);
+	return 0;
+}

@@ -1,0 +1,307 @@
+/*
+ * key.c: a unit's secret key file.  Ed25519, sealed with a passphrase:
+ * Argon2id (crypto_pwhash) derives the key of an XChaCha20-Poly1305 box
+ * whose additional data is the file's clear header, so that neither the
+ * unit, the key id nor the public key can be swapped.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "ecert_priv.h"
+
+#define KEY_MAGIC "ecert-secret-key-v1"
+
+void
+ecert_key_id(const unsigned char pk[32], char out[17])
+{
+	unsigned char h[8];
+
+	crypto_generichash(h, sizeof(h), pk, 32, NULL, 0);
+	sodium_bin2hex(out, 17, h, sizeof(h));
+}
+
+int
+ecert_key_generate(struct ecert_key *k, const char *unit)
+{
+	memset(k, 0, sizeof(*k));
+	if (sodium_init() < 0)
+		return -1;
+	snprintf(k->unit, sizeof(k->unit), "%s", unit);
+	snprintf(k->alg, sizeof(k->alg), "ed25519");
+	crypto_sign_keypair(k->pk, k->sk);
+	ecert_key_id(k->pk, k->key_id);
+	return 0;
+}
+
+void
+ecert_key_wipe(struct ecert_key *k)
+{
+	sodium_memzero(k, sizeof(*k));
+}
+
+static void
+header(const struct ecert_key *k, unsigned long long ops, size_t mem,
+    char *out, size_t n)
+{
+	char pub[64];
+
+	ecert_b64_encode(k->pk, 32, pub, sizeof(pub));
+	snprintf(out, n, "%s\nalg %s\nunit %s\nkey-id %s\npublic %s\n"
+	    "kdf argon2id13\nopslimit %llu\nmemlimit %zu\n", KEY_MAGIC, k->alg,
+	    k->unit, k->key_id, pub, ops, mem);
+}
+
+int
+ecert_key_write(const char *path, const struct ecert_key *k,
+    const char *pass, struct ecert_error *e)
+{
+	unsigned char salt[crypto_pwhash_SALTBYTES];
+	unsigned char nonce[crypto_aead_xchacha20poly1305_ietf_NPUBBYTES];
+	unsigned char box[64 + crypto_aead_xchacha20poly1305_ietf_ABYTES];
+	unsigned char sealkey[32];
+	char head[512], salthex[64], noncehex[64], boxb64[160], pub[64];
+	char *pubpath;
+	unsigned long long ops = crypto_pwhash_OPSLIMIT_INTERACTIVE;
+	size_t mem = crypto_pwhash_MEMLIMIT_INTERACTIVE;
+	int fd;
+	FILE *fp;
+
+	if (strlen(pass) < 8)
+		return ecert_fail(e, ECERT_USAGE, "passphrase: must have at "
+		    "least 8 characters");
+	randombytes_buf(salt, sizeof(salt));
+	randombytes_buf(nonce, sizeof(nonce));
+	if (crypto_pwhash(sealkey, sizeof(sealkey), pass, strlen(pass), salt,
+	    ops, mem, crypto_pwhash_ALG_ARGON2ID13) != 0)
+		return ecert_fail(e, ECERT_IOERR, "key %s: out of memory "
+		    "deriving the key", path);
+	header(k, ops, mem, head, sizeof(head));
+	crypto_aead_xchacha20poly1305_ietf_encrypt(box, NULL, k->sk, 64,
+	    (unsigned char *)head, strlen(head), NULL, nonce, sealkey);
+	sodium_memzero(sealkey, sizeof(sealkey));
+	sodium_bin2hex(salthex, sizeof(salthex), salt, sizeof(salt));
+	sodium_bin2hex(noncehex, sizeof(noncehex), nonce, sizeof(nonce));
+	ecert_b64_encode(box, sizeof(box), boxb64, sizeof(boxb64));
+
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0600);
+	if (fd < 0)
+		return ecert_fail(e, ECERT_IOERR, "key %s: %s", path,
+		    strerror(errno));
+	fp = fdopen(fd, "w");
+	if (fp == NULL || fprintf(fp, "%ssalt %s\nnonce %s\nsealed %s\n",
+	    head, salthex, noncehex, boxb64) < 0 || fflush(fp) != 0 ||
+	    fsync(fd) != 0) {
+		int saved = errno;
+		if (fp)
+			fclose(fp);
+		else
+			close(fd);
+		unlink(path);
+		return ecert_fail(e, ECERT_IOERR, "key %s: %s", path,
+		    strerror(saved));
+	}
+	fclose(fp);
+
+	pubpath = ecert_xasprintf("%s.pub", path);
+	fp = fopen(pubpath, "w");
+	ecert_b64_encode(k->pk, 32, pub, sizeof(pub));
+	if (fp == NULL || fprintf(fp, "{\"alg\":\"%s\",\"key_id\":\"%s\","
+	    "\"public_key\":\"%s\",\"unit\":\"%s\"}\n", k->alg, k->key_id,
+	    pub, k->unit) < 0 || fclose(fp) != 0) {
+		ecert_fail(e, ECERT_IOERR, "key %s: %s", pubpath,
+		    strerror(errno));
+		free(pubpath);
+		return e->status;
+	}
+	free(pubpath);
+	return 0;
+}
+
+static int
+field(char *line, const char *name, char **val)
+{
+	size_t n = strlen(name);
+
+	if (strncmp(line, name, n) != 0 || line[n] != ' ')
+		return 0;
+	*val = line + n + 1;
+	(*val)[strcspn(*val, "\n")] = '\0';
+	return 1;
+}
+
+int
+ecert_key_read(const char *path, const char *pass, struct ecert_key *k,
+    struct ecert_error *e)
+{
+	unsigned char salt[crypto_pwhash_SALTBYTES];
+	unsigned char nonce[crypto_aead_xchacha20poly1305_ietf_NPUBBYTES];
+	unsigned char box[64 + crypto_aead_xchacha20poly1305_ietf_ABYTES + 1];
+	unsigned char sealkey[32];
+	char lines[11][256], head[512], *v;
+	unsigned long long ops = 0, memlimit = 0, plen, slen;
+	size_t len;
+	FILE *fp;
+	int i, n = 0;
+
+	memset(k, 0, sizeof(*k));
+	if (sodium_init() < 0)
+		return ecert_fail(e, ECERT_IOERR, "libsodium: cannot initialise");
+	fp = fopen(path, "r");
+	if (fp == NULL)
+		return ecert_fail(e, ECERT_IOERR, "key %s: %s", path,
+		    strerror(errno));
+	while (n < 11 && fgets(lines[n], sizeof(lines[n]), fp) != NULL)
+		n++;
+	fclose(fp);
+	if (n != 11 || strcmp(lines[0], KEY_MAGIC "\n") != 0)
+		return ecert_fail(e, ECERT_DATAERR, "key %s:1: not an ecert "
+		    "secret key file", path);
+	for (i = 1; i < 8; i++)
+		if (strchr(lines[i], '\n') == NULL)
+			return ecert_fail(e, ECERT_DATAERR, "key %s:%d: line "
+			    "too long", path, i + 1);
+	/* the header is authenticated as it stands in the file */
+	head[0] = '\0';
+	for (i = 0; i < 8; i++)
+		strcat(head, lines[i]);
+	if (!field(lines[1], "alg", &v) || strcmp(v, "ed25519") != 0)
+		return ecert_fail(e, ECERT_DATAERR, "key %s:2: alg: only "
+		    "ed25519 is supported", path);
+	snprintf(k->alg, sizeof(k->alg), "%s", v);
+	if (!field(lines[2], "unit", &v) || !ecert_uscc_valid(v))
+		return ecert_fail(e, ECERT_DATAERR, "key %s:3: unit: not a "
+		    "unified social credit code", path);
+	snprintf(k->unit, sizeof(k->unit), "%s", v);
+	if (!field(lines[3], "key-id", &v) || strlen(v) != 16)
+		return ecert_fail(e, ECERT_DATAERR, "key %s:4: key-id: bad",
+		    path);
+	snprintf(k->key_id, sizeof(k->key_id), "%s", v);
+	if (!field(lines[4], "public", &v) || ecert_b64_decode(v, k->pk, 32,
+	    &len) != 0 || len != 32)
+		return ecert_fail(e, ECERT_DATAERR, "key %s:5: public: bad",
+		    path);
+	if (!field(lines[6], "opslimit", &v) ||
+	    (ops = strtoull(v, NULL, 10)) < crypto_pwhash_OPSLIMIT_MIN ||
+	    ops > crypto_pwhash_OPSLIMIT_SENSITIVE)
+		return ecert_fail(e, ECERT_DATAERR, "key %s:7: opslimit: out "
+		    "of range", path);
+	if (!field(lines[7], "memlimit", &v) ||
+	    (memlimit = strtoull(v, NULL, 10)) < crypto_pwhash_MEMLIMIT_MIN ||
+	    memlimit > crypto_pwhash_MEMLIMIT_SENSITIVE)
+		return ecert_fail(e, ECERT_DATAERR, "key %s:8: memlimit: out "
+		    "of range", path);
+	if (!field(lines[8], "salt", &v) || sodium_hex2bin(salt,
+	    sizeof(salt), v, strlen(v), NULL, &len, NULL) != 0 ||
+	    len != sizeof(salt))
+		return ecert_fail(e, ECERT_DATAERR, "key %s:9: salt: bad", path);
+	if (!field(lines[9], "nonce", &v) || sodium_hex2bin(nonce,
+	    sizeof(nonce), v, strlen(v), NULL, &len, NULL) != 0 ||
+	    len != sizeof(nonce))
+		return ecert_fail(e, ECERT_DATAERR, "key %s:10: nonce: bad",
+		    path);
+	if (!field(lines[10], "sealed", &v) || ecert_b64_decode(v, box,
+	    sizeof(box), &len) != 0 || len != sizeof(box) - 1)
+		return ecert_fail(e, ECERT_DATAERR, "key %s:11: sealed: bad",
+		    path);
+	plen = strlen(pass);
+	if (crypto_pwhash(sealkey, sizeof(sealkey), pass, plen, salt, ops,
+	    (size_t)memlimit, crypto_pwhash_ALG_ARGON2ID13) != 0)
+		return ecert_fail(e, ECERT_IOERR, "key %s: out of memory "
+		    "deriving the key", path);
+	if (crypto_aead_xchacha20poly1305_ietf_decrypt(k->sk, &slen, NULL,
+	    box, len, (unsigned char *)head, strlen(head), nonce,
+	    sealkey) != 0 || slen != 64) {
+		sodium_memzero(sealkey, sizeof(sealkey));
+		ecert_key_wipe(k);
+		return ecert_fail(e, ECERT_NOPERM, "key %s: wrong passphrase "
+		    "or altered key file", path);
+	}
+	sodium_memzero(sealkey, sizeof(sealkey));
+	{
+		char id[17];
+		ecert_key_id(k->pk, id);
+		if (strcmp(id, k->key_id) != 0 ||
+		    memcmp(k->sk + 32, k->pk, 32) != 0) {
+			ecert_key_wipe(k);
+			return ecert_fail(e, ECERT_DATAERR, "key %s: key id "
+			    "does not match the key", path);
+		}
+	}
+	return 0;
+}
+
+static int
+read_tty(const char *prompt, char *buf, size_t n)
+{
+	struct termios old, quiet;
+	FILE *tty = fopen("/dev/tty", "r+");
+	int ok = 0;
+
+	if (tty == NULL)
+		return 0;
+	fprintf(tty, "%s", prompt);
+	fflush(tty);
+	if (tcgetattr(fileno(tty), &old) == 0) {
+		quiet = old;
+		quiet.c_lflag &= ~(tcflag_t)ECHO;
+		tcsetattr(fileno(tty), TCSAFLUSH, &quiet);
+		ok = fgets(buf, (int)n, tty) != NULL;
+		tcsetattr(fileno(tty), TCSAFLUSH, &old);
+		fputc('\n', tty);
+	}
+	fclose(tty);
+	buf[strcspn(buf, "\r\n")] = '\0';
+	return ok;
+}
+
+/*
+ * The passphrase comes from FILE (its first line), else from the file
+ * named by $ECERT_PASSPHRASE_FILE, else from the terminal.
+ */
+int
+ecert_passphrase(const char *file, const char *prompt, int confirm,
+    char *buf, size_t n, struct ecert_error *e)
+{
+	char again[256];
+	FILE *fp;
+
+	if (file == NULL || *file == '\0')
+		file = getenv("ECERT_PASSPHRASE_FILE");
+	if (file != NULL && *file != '\0') {
+		fp = strcmp(file, "-") == 0 ? stdin : fopen(file, "r");
+		if (fp == NULL)
+			return ecert_fail(e, ECERT_IOERR, "passphrase file "
+			    "%s: %s", file, strerror(errno));
+		if (fgets(buf, (int)n, fp) == NULL)
+			buf[0] = '\0';
+		if (fp != stdin)
+			fclose(fp);
+		buf[strcspn(buf, "\r\n")] = '\0';
+		if (buf[0] == '\0')
+			return ecert_fail(e, ECERT_DATAERR, "passphrase file "
+			    "%s: empty", file);
+		return 0;
+	}
+	if (!isatty(STDIN_FILENO) && access("/dev/tty", R_OK) != 0)
+		return ecert_fail(e, ECERT_USAGE, "no passphrase: no terminal;"
+		    " use --passphrase-file");
+	if (!read_tty(prompt, buf, n))
+		return ecert_fail(e, ECERT_USAGE, "no passphrase: cannot read "
+		    "the terminal; use --passphrase-file");
+	if (confirm) {
+		if (!read_tty("again: ", again, sizeof(again)) ||
+		    strcmp(again, buf) != 0) {
+			sodium_memzero(again, sizeof(again));
+			return ecert_fail(e, ECERT_USAGE, "passphrases do not "
+			    "match");
+		}
+		sodium_memzero(again, sizeof(again));
+	}
+	return 0;
+}

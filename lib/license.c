@@ -1,0 +1,912 @@
+/*
+ * license.c: a license from a record to a signed document in the store,
+ * and back again for showing and verifying.
+ *
+ * A record is a flat JSON object: the reserved keys below, and the type's
+ * data items by key or by Chinese label.  The signed document is the RFC
+ * 8785 form of the object built here; the store keeps it sealed with the
+ * data key (it may carry ID numbers) next to clear columns for searching,
+ * which verification checks against the document.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "ecert_priv.h"
+
+static const char *reserved[] = {
+	"type", "id", "number", "holder", "holder_id", "issue_date",
+	"valid_from", "valid_until", NULL
+};
+
+static int
+is_reserved(const char *key)
+{
+	int i;
+
+	for (i = 0; reserved[i] != NULL; i++)
+		if (strcmp(key, reserved[i]) == 0)
+			return 1;
+	return 0;
+}
+
+int
+ecert_record_from_args(json_t *record, const char *assignment,
+    struct ecert_error *e)
+{
+	const char *eq = strchr(assignment, '=');
+	char *key;
+
+	if (eq == NULL || eq == assignment)
+		return ecert_fail(e, ECERT_USAGE, "-f %s: expected key=value",
+		    assignment);
+	if (!ecert_utf8_valid(assignment, strlen(assignment)))
+		return ecert_fail(e, ECERT_DATAERR, "-f: invalid UTF-8");
+	key = strndup(assignment, (size_t)(eq - assignment));
+	if (json_object_get(record, key) != NULL) {
+		ecert_fail(e, ECERT_USAGE, "-f %s: given twice", key);
+		free(key);
+		return ECERT_USAGE;
+	}
+	json_object_set_new(record, key, json_string(eq + 1));
+	free(key);
+	return 0;
+}
+
+/* A value as text: strings as they are, integers in decimal. */
+static const char *
+text_of(const json_t *v, char *buf, size_t n)
+{
+	if (json_is_string(v))
+		return json_string_value(v);
+	if (json_is_integer(v)) {
+		snprintf(buf, n, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+		return buf;
+	}
+	return NULL;
+}
+
+static int
+has_control(const char *s, int allow_newline)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s < 0x20 && !(allow_newline &&
+		    (*s == '\n' || *s == '\t')))
+			return 1;
+		else if (*s == 0x7f)
+			return 1;
+	return 0;
+}
+
+static int
+check_text(const char *field, const char *v, size_t max, int multiline,
+    struct ecert_error *e)
+{
+	if (*v == '\0')
+		return ecert_fail(e, ECERT_DATAERR, "field %s: empty", field);
+	if (has_control(v, multiline))
+		return ecert_fail(e, ECERT_DATAERR, "field %s: control "
+		    "character", field);
+	if (ecert_utf8_chars(v) > max)
+		return ecert_fail(e, ECERT_DATAERR, "field %s: longer than %zu "
+		    "characters", field, max);
+	return 0;
+}
+
+static int
+check_date(const char *field, const char *v, struct ecert_error *e)
+{
+	if (!ecert_date_valid(v))
+		return ecert_fail(e, ECERT_DATAERR, "field %s: %s: not a real "
+		    "date (YYYY-MM-DD)", field, v);
+	return 0;
+}
+
+static int
+check_item(const json_t *item, const char *v, json_t **out,
+    struct ecert_error *e)
+{
+	const char *key = ecert_json_str(item, "key");
+	const char *kind = ecert_json_str(item, "type");
+	const json_t *max = json_object_get(item, "max");
+	const json_t *min = json_object_get(item, "min");
+	char field[128];
+	size_t i;
+	json_t *val;
+
+	snprintf(field, sizeof(field), "%s (%s)", key,
+	    ecert_json_str(item, "label"));
+	if (strcmp(kind, "string") == 0 || strcmp(kind, "text") == 0) {
+		int text = kind[0] == 't';
+		size_t lim = json_is_integer(max) ?
+		    (size_t)json_integer_value(max) : (text ? 2000 : 200);
+		if (check_text(field, v, lim, text, e) != 0)
+			return e->status;
+		*out = json_string(v);
+	} else if (strcmp(kind, "date") == 0) {
+		if (check_date(field, v, e) != 0)
+			return e->status;
+		*out = json_string(v);
+	} else if (strcmp(kind, "integer") == 0) {
+		char *end;
+		long long n;
+
+		if (!isdigit((unsigned char)v[0]) && !(v[0] == '-' &&
+		    isdigit((unsigned char)v[1])))
+			return ecert_fail(e, ECERT_DATAERR, "field %s: %s: not "
+			    "an integer", field, v);
+		errno = 0;
+		n = strtoll(v, &end, 10);
+		if (*end != '\0' || errno != 0)
+			return ecert_fail(e, ECERT_DATAERR, "field %s: %s: not "
+			    "an integer", field, v);
+		if ((json_is_integer(min) && n < json_integer_value(min)) ||
+		    (json_is_integer(max) && n > json_integer_value(max)))
+			return ecert_fail(e, ECERT_DATAERR, "field %s: %lld: "
+			    "out of range", field, n);
+		*out = json_integer(n);
+	} else if (strcmp(kind, "enum") == 0) {
+		json_array_foreach(json_object_get(item, "values"), i, val)
+			if (strcmp(json_string_value(val), v) == 0) {
+				*out = json_string(v);
+				return 0;
+			}
+		return ecert_fail(e, ECERT_DATAERR, "field %s: %s: not one of "
+		    "the catalog's values", field, v);
+	} else if (strcmp(kind, "uscc") == 0) {
+		if (!ecert_uscc_valid(v))
+			return ecert_fail(e, ECERT_DATAERR, "field %s: %s: not "
+			    "a valid unified social credit code", field, v);
+		*out = json_string(v);
+	} else if (strcmp(kind, "citizen_id") == 0) {
+		if (!ecert_citizen_id_valid(v))
+			return ecert_fail(e, ECERT_DATAERR, "field %s: not a "
+			    "valid citizen ID number", field);
+		*out = json_string(v);
+	} else
+		return ecert_fail(e, ECERT_DATAERR, "field %s: unknown item "
+		    "type %s", field, kind);
+	return 0;
+}
+
+/* valid_from plus whole years, less one day (a 5-year license from
+ * 2024-03-01 runs until 2029-02-28). */
+static void
+add_years(const char *from, int years, char out[11])
+{
+	int y, m, d;
+	char tmp[11];
+
+	ecert_date_parse(from, &y, &m, &d);
+	if (m == 2 && d == 29)
+		d = 28;
+	snprintf(tmp, sizeof(tmp), "%04d-%02d-%02d", y + years, m, d);
+	ecert_date_from_days(ecert_date_days(tmp) - 1, out);
+}
+
+int
+ecert_license_validate(const json_t *type, const json_t *record,
+    json_t **docp, struct ecert_error *e)
+{
+	const char *key, *v, *code = ecert_json_str(type, "code");
+	const char *holder_kind = ecert_json_str(type, "holder");
+	json_t *doc, *items, *val, *out = NULL;
+	const json_t *item;
+	char buf[32], today[11], until[11];
+	const char *issue_date, *from, *to;
+	size_t i;
+
+	*docp = NULL;
+	if (!json_is_object(record))
+		return ecert_fail(e, ECERT_DATAERR, "record: not a JSON object");
+	v = ecert_json_str(record, "type");
+	if (json_object_get(record, "type") != NULL &&
+	    (v == NULL || strcmp(v, code) != 0))
+		return ecert_fail(e, ECERT_DATAERR, "field type: %s: does not "
+		    "match %s", v ? v : "(not a string)", code);
+	json_object_foreach((json_t *)record, key, val) {
+		if (text_of(val, buf, sizeof(buf)) == NULL)
+			return ecert_fail(e, ECERT_DATAERR, "field %s: must be "
+			    "a string", key);
+		if (!is_reserved(key) && ecert_catalog_item(type, key) == NULL)
+			return ecert_fail(e, ECERT_DATAERR, "field %s: not a "
+			    "data item of type %s (%s)", key, code,
+			    ecert_json_str(type, "name"));
+	}
+	doc = json_object();
+	items = json_object();
+	json_object_set_new(doc, "type", json_string(code));
+	json_object_set_new(doc, "type_name",
+	    json_string(ecert_json_str(type, "name")));
+
+	if ((v = ecert_json_str(record, "number")) == NULL) {
+		ecert_fail(e, ECERT_DATAERR, "field number: required");
+		goto fail;
+	}
+	if (check_text("number", v, 64, 0, e) != 0)
+		goto fail;
+	json_object_set_new(doc, "number", json_string(v));
+
+	if ((v = ecert_json_str(record, "holder")) == NULL) {
+		ecert_fail(e, ECERT_DATAERR, "field holder: required");
+		goto fail;
+	}
+	if (check_text("holder", v, 200, 0, e) != 0)
+		goto fail;
+	{
+		const char *name = v, *id = ecert_json_str(record, "holder_id");
+		int legal = strcmp(holder_kind, "legal") == 0;
+
+		if (id == NULL) {
+			ecert_fail(e, ECERT_DATAERR, "field holder_id: "
+			    "required");
+			goto fail;
+		}
+		if (legal && !ecert_uscc_valid(id)) {
+			ecert_fail(e, ECERT_DATAERR, "field holder_id: %s: not "
+			    "a valid unified social credit code", id);
+			goto fail;
+		}
+		if (!legal && !ecert_citizen_id_valid(id)) {
+			ecert_fail(e, ECERT_DATAERR, "field holder_id: not a "
+			    "valid citizen ID number");
+			goto fail;
+		}
+		json_object_set_new(doc, "holder", json_pack("{s:s, s:s, s:s}",
+		    "name", name, "id_type", legal ? "001" : "111", "id", id));
+	}
+
+	ecert_today(today);
+	issue_date = ecert_json_str(record, "issue_date");
+	if (issue_date == NULL)
+		issue_date = today;
+	if (check_date("issue_date", issue_date, e) != 0)
+		goto fail;
+	if (strcmp(issue_date, today) > 0) {
+		ecert_fail(e, ECERT_DATAERR, "field issue_date: %s: in the "
+		    "future", issue_date);
+		goto fail;
+	}
+	from = ecert_json_str(record, "valid_from");
+	if (from == NULL)
+		from = issue_date;
+	if (check_date("valid_from", from, e) != 0)
+		goto fail;
+	to = ecert_json_str(record, "valid_until");
+	if (to == NULL) {
+		json_int_t years = json_integer_value(json_object_get(type,
+		    "validity_years"));
+		if (years > 0) {
+			add_years(from, (int)years, until);
+			to = until;
+		}
+	}
+	if (to != NULL) {
+		if (check_date("valid_until", to, e) != 0)
+			goto fail;
+		if (strcmp(to, from) < 0) {
+			ecert_fail(e, ECERT_DATAERR, "field valid_until: %s: "
+			    "before valid_from %s", to, from);
+			goto fail;
+		}
+	}
+	json_object_set_new(doc, "issue_date", json_string(issue_date));
+	json_object_set_new(doc, "valid_from", json_string(from));
+	json_object_set_new(doc, "valid_until", to ? json_string(to) :
+	    json_null());
+
+	json_array_foreach(json_object_get(type, "items"), i, val) {
+		const json_t *given;
+
+		item = val;
+		key = ecert_json_str(item, "key");
+		given = json_object_get(record, key);
+		if (given == NULL)
+			given = json_object_get(record,
+			    ecert_json_str(item, "label"));
+		if (given == NULL) {
+			if (json_is_true(json_object_get(item, "required"))) {
+				ecert_fail(e, ECERT_DATAERR, "field %s (%s): "
+				    "required", key,
+				    ecert_json_str(item, "label"));
+				goto fail;
+			}
+			continue;
+		}
+		if (json_object_get(record, key) != NULL &&
+		    json_object_get(record, ecert_json_str(item, "label"))) {
+			ecert_fail(e, ECERT_DATAERR, "field %s: given both by "
+			    "key and by label", key);
+			goto fail;
+		}
+		if (check_item(item, text_of(given, buf, sizeof(buf)), &out,
+		    e) != 0)
+			goto fail;
+		json_object_set_new(items, key, out);
+	}
+	json_object_set_new(doc, "items", items);
+	*docp = doc;
+	return 0;
+fail:
+	json_decref(items);
+	json_decref(doc);
+	return e->status;
+}
+
+/* The identifier's serial: the paper number where it fits, else a digest
+ * of it, so that the same number always gives the same identifier. */
+static void
+make_serial(const char *type, const char *number, char out[33])
+{
+	unsigned char h[8];
+	char hx[17];
+
+	if (ecert_serial_valid(number)) {
+		snprintf(out, 33, "%s", number);
+		return;
+	}
+	crypto_generichash_state st;
+	crypto_generichash_init(&st, NULL, 0, sizeof(h));
+	crypto_generichash_update(&st, (const unsigned char *)type,
+	    strlen(type) + 1);
+	crypto_generichash_update(&st, (const unsigned char *)number,
+	    strlen(number));
+	crypto_generichash_final(&st, h, sizeof(h));
+	sodium_bin2hex(hx, sizeof(hx), h, sizeof(h));
+	for (int i = 0; hx[i]; i++)
+		hx[i] = (char)toupper((unsigned char)hx[i]);
+	snprintf(out, 33, "H%.15s", hx);
+}
+
+static json_t *
+signed_form(const json_t *doc, const char *key_id, const char *signer,
+    const char *sig)
+{
+	return json_pack("{s:O, s:{s:s, s:s, s:s, s:s}}", "document", doc,
+	    "signature", "alg", "ed25519", "key_id", key_id, "signer", signer,
+	    "value", sig);
+}
+
+int
+ecert_license_issue(struct ecert_store *s, const struct ecert_actor *a,
+    const json_t *record, char *id, size_t idn, struct ecert_error *e)
+{
+	const char *type_code = ecert_json_str(record, "type");
+	json_t *type = NULL, *doc = NULL;
+	char serial[33], now[21], sig[89], hash[65];
+	char *canon = NULL, *sealed = NULL;
+	const char *issuer;
+	sqlite3_stmt *st = NULL;
+	size_t sealedn;
+	int rc, legal;
+
+	if (type_code == NULL)
+		return ecert_fail(e, ECERT_DATAERR, "field type: required");
+	if ((type = ecert_catalog_get(s, type_code)) == NULL)
+		return ecert_fail(e, ECERT_DATAERR, "field type: %s: not in "
+		    "the catalog", type_code);
+	issuer = ecert_json_str(type, "issuer");
+	if (!(a->roles & ECERT_ROLE_ISSUER) || strcmp(issuer, a->unit) != 0) {
+		ecert_fail(e, ECERT_NOPERM, "unit %s may not issue type %s "
+		    "(%s): the catalog assigns it to %s", a->unit, type_code,
+		    ecert_json_str(type, "name"), issuer);
+		goto out;
+	}
+	if ((rc = ecert_license_validate(type, record, &doc, e)) != 0)
+		goto out;
+	make_serial(type_code, ecert_json_str(doc, "number"), serial);
+	if (ecert_identifier_make(id, idn, type_code, a->unit, serial, 1) != 0) {
+		ecert_fail(e, ECERT_DATAERR, "cannot make an identifier from "
+		    "type %s, issuer %s, serial %s", type_code, a->unit, serial);
+		goto out;
+	}
+	ecert_now_iso(now);
+	json_object_set_new(doc, "id", json_string(id));
+	json_object_set_new(doc, "version", json_integer(1));
+	json_object_set_new(doc, "issuer", json_pack("{s:s, s:s}", "code",
+	    a->unit, "name", a->name));
+	json_object_set_new(doc, "signed_at", json_string(now));
+	if ((canon = ecert_json_canonical(doc)) == NULL) {
+		ecert_fail(e, ECERT_DATAERR, "license: cannot encode");
+		goto out;
+	}
+	ecert_sign(&a->key, ECERT_DOMAIN_LICENSE, canon, strlen(canon), sig);
+	sealed = ecert_pii_seal(s, canon, strlen(canon), &sealedn);
+	legal = strcmp(ecert_json_str(type, "holder"), "legal") == 0;
+	{
+		const json_t *holder = json_object_get(doc, "holder");
+		ecert_pii_hash(s, ecert_json_str(holder, "id"), hash);
+		st = ecert_prepare(s, "INSERT INTO licenses(id, type, number,"
+		    " version, issuer, holder_name, holder_code, holder_hash,"
+		    " issue_date, valid_from, valid_until, status, document,"
+		    " key_id, signature, created_at)"
+		    " VALUES (?,?,?,1,?,?,?,?,?,?,?,'valid',?,?,?,?)", e);
+		if (st == NULL)
+			goto out;
+		ecert_bind_text(st, 1, id);
+		ecert_bind_text(st, 2, type_code);
+		ecert_bind_text(st, 3, ecert_json_str(doc, "number"));
+		ecert_bind_text(st, 4, a->unit);
+		ecert_bind_text(st, 5, ecert_json_str(holder, "name"));
+		ecert_bind_text(st, 6, legal ? ecert_json_str(holder, "id") :
+		    NULL);
+		ecert_bind_text(st, 7, hash);
+	}
+	ecert_bind_text(st, 8, ecert_json_str(doc, "issue_date"));
+	ecert_bind_text(st, 9, ecert_json_str(doc, "valid_from"));
+	ecert_bind_text(st, 10, ecert_json_str(doc, "valid_until"));
+	sqlite3_bind_blob(st, 11, sealed, (int)sealedn, SQLITE_TRANSIENT);
+	ecert_bind_text(st, 12, a->key.key_id);
+	ecert_bind_text(st, 13, sig);
+	ecert_bind_text(st, 14, now);
+	rc = sqlite3_step(st);
+	if ((rc & 0xff) == SQLITE_CONSTRAINT) {
+		ecert_fail(e, ECERT_DATAERR, "field number: %s: a license of "
+		    "type %s with this number is already in the store (%s)",
+		    ecert_json_str(doc, "number"), type_code, id);
+		goto out;
+	}
+	if (rc != SQLITE_DONE) {
+		ecert_sql_fail(s, e, rc, "license");
+		goto out;
+	}
+	ecert_audit(s, a->unit, "license.issue", id, "ok", type_code);
+	e->status = 0;
+out:
+	sqlite3_finalize(st);
+	free(canon);
+	free(sealed);
+	json_decref(doc);
+	json_decref(type);
+	return e->status;
+}
+
+/* The row's clear columns, for checking against the signed document. */
+struct license_row {
+	char id[160], type[32], number[260], issuer[19], holder_name[800];
+	char holder_code[19], holder_hash[65], issue_date[11], valid_from[11];
+	char valid_until[11], status[16], key_id[17], signature[89];
+	int version;
+	char *canon;		/* the opened document */
+};
+
+static void
+col(sqlite3_stmt *st, int i, char *out, size_t n)
+{
+	const unsigned char *v = sqlite3_column_text(st, i);
+
+	snprintf(out, n, "%s", v ? (const char *)v : "");
+}
+
+/* Returns 0, ECERT_NO (not found), or ECERT_IOERR/ECERT_BUSY. */
+static int
+row_load(struct ecert_store *s, const char *id, struct license_row *r,
+    struct ecert_error *e)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	memset(r, 0, sizeof(*r));
+	st = ecert_prepare(s, "SELECT id, type, number, version, issuer,"
+	    " holder_name, holder_code, holder_hash, issue_date, valid_from,"
+	    " valid_until, status, key_id, signature, document"
+	    " FROM licenses WHERE id = ?", e);
+	if (st == NULL)
+		return e->status;
+	ecert_bind_text(st, 1, id);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_DONE) {
+		sqlite3_finalize(st);
+		return ecert_fail(e, ECERT_NO, "%s: not found", id);
+	}
+	if (rc != SQLITE_ROW) {
+		ecert_sql_fail(s, e, rc, "license");
+		sqlite3_finalize(st);
+		return e->status;
+	}
+	col(st, 0, r->id, sizeof(r->id));
+	col(st, 1, r->type, sizeof(r->type));
+	col(st, 2, r->number, sizeof(r->number));
+	r->version = sqlite3_column_int(st, 3);
+	col(st, 4, r->issuer, sizeof(r->issuer));
+	col(st, 5, r->holder_name, sizeof(r->holder_name));
+	col(st, 6, r->holder_code, sizeof(r->holder_code));
+	col(st, 7, r->holder_hash, sizeof(r->holder_hash));
+	col(st, 8, r->issue_date, sizeof(r->issue_date));
+	col(st, 9, r->valid_from, sizeof(r->valid_from));
+	col(st, 10, r->valid_until, sizeof(r->valid_until));
+	col(st, 11, r->status, sizeof(r->status));
+	col(st, 12, r->key_id, sizeof(r->key_id));
+	col(st, 13, r->signature, sizeof(r->signature));
+	r->canon = ecert_pii_open(s, sqlite3_column_blob(st, 14),
+	    (size_t)sqlite3_column_bytes(st, 14), NULL);
+	sqlite3_finalize(st);
+	return 0;
+}
+
+int
+ecert_license_load(struct ecert_store *s, const char *id, json_t **signed_doc,
+    char *status, size_t statusn, struct ecert_error *e)
+{
+	struct license_row r;
+	json_t *doc;
+	int rc;
+
+	*signed_doc = NULL;
+	if ((rc = row_load(s, id, &r, e)) != 0)
+		return rc;
+	if (r.canon == NULL || (doc = json_loads(r.canon, 0, NULL)) == NULL) {
+		free(r.canon);
+		return ecert_fail(e, ECERT_NO, "%s: stored document altered or"
+		    " sealed with another key", id);
+	}
+	free(r.canon);
+	*signed_doc = signed_form(doc, r.key_id, r.issuer, r.signature);
+	json_decref(doc);
+	snprintf(status, statusn, "%s", r.status);
+	return 0;
+}
+
+static int
+str_is(const json_t *o, const char *key, const char *want)
+{
+	const char *v = ecert_json_str(o, key);
+
+	if (*want == '\0')
+		return json_is_null(json_object_get(o, key));
+	return v != NULL && strcmp(v, want) == 0;
+}
+
+/* The clear columns say what the signed document says. */
+static const char *
+row_matches(struct ecert_store *s, const struct license_row *r,
+    const json_t *doc)
+{
+	const json_t *holder = json_object_get(doc, "holder");
+	const json_t *issuer = json_object_get(doc, "issuer");
+	char hash[65];
+	const char *hid = ecert_json_str(holder, "id");
+
+	if (!str_is(doc, "id", r->id))
+		return "identifier";
+	if (!str_is(doc, "type", r->type))
+		return "type";
+	if (!str_is(doc, "number", r->number))
+		return "number";
+	if (json_integer_value(json_object_get(doc, "version")) != r->version)
+		return "version";
+	if (!str_is(issuer, "code", r->issuer))
+		return "issuer";
+	if (!str_is(holder, "name", r->holder_name))
+		return "holder";
+	if (hid == NULL)
+		return "holder_id";
+	ecert_pii_hash(s, hid, hash);
+	if (strcmp(hash, r->holder_hash) != 0)
+		return "holder_id";
+	if (r->holder_code[0] != '\0' && strcmp(hid, r->holder_code) != 0)
+		return "holder_id";
+	if (!str_is(doc, "issue_date", r->issue_date))
+		return "issue_date";
+	if (!str_is(doc, "valid_from", r->valid_from))
+		return "valid_from";
+	if (!str_is(doc, "valid_until", r->valid_until))
+		return "valid_until";
+	return NULL;
+}
+
+static char *
+event_message(const char *license, const char *time_s, const char *unit,
+    const char *status, const char *reason)
+{
+	json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:s}", "license", license,
+	    "time", time_s, "unit", unit, "status", status, "reason", reason);
+	char *m = ecert_json_canonical(o);
+
+	json_decref(o);
+	return m;
+}
+
+/*
+ * The status column must be what the last signed event says; returns
+ * NULL when it is, else why not.
+ */
+static const char *
+events_check(struct ecert_store *s, const struct license_row *r,
+    char *why, size_t n)
+{
+	sqlite3_stmt *st;
+	char last[16] = "valid";
+	unsigned char pk[32];
+	char unit[19];
+	int bad = 0;
+
+	st = ecert_prepare(s, "SELECT time, unit, status, reason, key_id,"
+	    " signature FROM license_events WHERE license = ? ORDER BY seq",
+	    NULL);
+	if (st == NULL)
+		return "cannot read its events";
+	ecert_bind_text(st, 1, r->id);
+	while (!bad && sqlite3_step(st) == SQLITE_ROW) {
+		const char *t = (const char *)sqlite3_column_text(st, 0);
+		const char *u = (const char *)sqlite3_column_text(st, 1);
+		const char *stt = (const char *)sqlite3_column_text(st, 2);
+		const char *reason = (const char *)sqlite3_column_text(st, 3);
+		const char *kid = (const char *)sqlite3_column_text(st, 4);
+		const char *sig = (const char *)sqlite3_column_text(st, 5);
+
+		if (strcmp(stt, "expired") == 0 && kid == NULL) {
+			snprintf(last, sizeof(last), "%s", stt);
+			continue;
+		}
+		if (kid == NULL || !ecert_key_lookup(s, kid, pk, unit, NULL,
+		    NULL) || strcmp(unit, u) != 0) {
+			snprintf(why, n, "status event of %s by an unknown key",
+			    t);
+			bad = 1;
+			break;
+		}
+		char *m = event_message(r->id, t, u, stt, reason);
+		if (m == NULL || !ecert_sig_ok(pk, ECERT_DOMAIN_EVENT, m,
+		    strlen(m), sig)) {
+			snprintf(why, n, "status event of %s: bad signature", t);
+			bad = 1;
+		}
+		free(m);
+		snprintf(last, sizeof(last), "%s", stt);
+	}
+	sqlite3_finalize(st);
+	if (bad)
+		return why;
+	if (strcmp(last, r->status) != 0 && !(strcmp(r->status, "expired") ==
+	    0 && strcmp(last, "valid") == 0)) {
+		snprintf(why, n, "store says %s, its signed events say %s",
+		    r->status, last);
+		return why;
+	}
+	return NULL;
+}
+
+/* Validity dates against today; NULL when in force. */
+static const char *
+dates_check(const json_t *doc, char *status, size_t statusn, char *why,
+    size_t n)
+{
+	char today[11];
+	const char *from = ecert_json_str(doc, "valid_from");
+	const char *until = ecert_json_str(doc, "valid_until");
+
+	ecert_today(today);
+	if (from != NULL && strcmp(today, from) < 0) {
+		snprintf(status, statusn, "not-yet-valid");
+		snprintf(why, n, "not valid before %s", from);
+		return why;
+	}
+	if (until != NULL && strcmp(today, until) > 0) {
+		snprintf(status, statusn, "expired");
+		snprintf(why, n, "expired on %s", until);
+		return why;
+	}
+	return NULL;
+}
+
+int
+ecert_license_verify(struct ecert_store *s, const char *id, char *status,
+    size_t statusn, char *why, size_t whyn, struct ecert_error *e)
+{
+	struct license_row r;
+	unsigned char pk[32];
+	char unit[19], nb[21], na[21];
+	const char *bad;
+	json_t *doc = NULL;
+	int rc;
+
+	snprintf(status, statusn, "invalid");
+	why[0] = '\0';
+	if ((rc = row_load(s, id, &r, e)) != 0) {
+		if (rc == ECERT_NO) {
+			snprintf(status, statusn, "not-found");
+			snprintf(why, whyn, "not in the store");
+		}
+		return rc;
+	}
+	rc = ECERT_NO;
+	if (r.canon == NULL || (doc = json_loads(r.canon, 0, NULL)) == NULL) {
+		snprintf(why, whyn, "stored document altered");
+		goto out;
+	}
+	if (!ecert_key_lookup(s, r.key_id, pk, unit, nb, na)) {
+		snprintf(why, whyn, "signed with unknown key %s", r.key_id);
+		goto out;
+	}
+	if (strcmp(unit, r.issuer) != 0) {
+		snprintf(why, whyn, "key %s belongs to %s, not to the issuer %s",
+		    r.key_id, unit, r.issuer);
+		goto out;
+	}
+	if (!ecert_sig_ok(pk, ECERT_DOMAIN_LICENSE, r.canon, strlen(r.canon),
+	    r.signature)) {
+		snprintf(why, whyn, "signature does not match the document");
+		goto out;
+	}
+	{
+		const char *signed_at = ecert_json_str(doc, "signed_at");
+		if (signed_at == NULL || strcmp(signed_at, nb) < 0 ||
+		    (na[0] != '\0' && strcmp(signed_at, na) > 0)) {
+			snprintf(why, whyn, "signed at %s, outside the validity"
+			    " of key %s", signed_at ? signed_at : "?", r.key_id);
+			goto out;
+		}
+	}
+	if ((bad = row_matches(s, &r, doc)) != NULL) {
+		snprintf(why, whyn, "store row altered: %s differs from the "
+		    "signed document", bad);
+		goto out;
+	}
+	if (events_check(s, &r, why, whyn) != NULL)
+		goto out;
+	if (strcmp(r.status, "valid") != 0 && strcmp(r.status, "expired") != 0) {
+		snprintf(status, statusn, "%s", r.status);
+		snprintf(why, whyn, "%s", r.status);
+		goto out;
+	}
+	if (dates_check(doc, status, statusn, why, whyn) != NULL)
+		goto out;
+	snprintf(status, statusn, "valid");
+	rc = 0;
+out:
+	json_decref(doc);
+	free(r.canon);
+	return rc;
+}
+
+/* A trusted key: in the list, of the issuer, valid when it signed. */
+static const json_t *
+trusted_key(const json_t *trust, const char *key_id)
+{
+	size_t i;
+	const json_t *k;
+
+	json_array_foreach(trust, i, k)
+		if (str_is(k, "key_id", key_id))
+			return k;
+	return NULL;
+}
+
+int
+ecert_license_verify_doc(const json_t *signed_doc, const json_t *trust,
+    char *why, size_t n)
+{
+	const json_t *doc = json_object_get(signed_doc, "document");
+	const json_t *sig = json_object_get(signed_doc, "signature");
+	const json_t *k;
+	const char *key_id = ecert_json_str(sig, "key_id");
+	const char *signed_at = ecert_json_str(doc, "signed_at");
+	const char *na, *nb;
+	unsigned char pk[32];
+	char status[32], *canon;
+	int ok;
+
+	if (!json_is_object(doc) || !json_is_object(sig) || key_id == NULL ||
+	    signed_at == NULL || !str_is(sig, "alg", "ed25519")) {
+		snprintf(why, n, "not a signed ecert license document");
+		return ECERT_DATAERR;
+	}
+	if ((k = trusted_key(trust, key_id)) == NULL) {
+		snprintf(why, n, "key %s is not in the trust list", key_id);
+		return ECERT_NO;
+	}
+	if (!str_is(json_object_get(doc, "issuer"), "code",
+	    ecert_json_str(k, "unit") ? ecert_json_str(k, "unit") : "-")) {
+		snprintf(why, n, "key %s does not belong to the issuer", key_id);
+		return ECERT_NO;
+	}
+	if (!ecert_key_parse_pub(ecert_json_str(k, "public_key"), pk)) {
+		snprintf(why, n, "trust list: key %s: bad public key", key_id);
+		return ECERT_NO;
+	}
+	if ((canon = ecert_json_canonical(doc)) == NULL) {
+		snprintf(why, n, "document cannot be put in canonical form");
+		return ECERT_NO;
+	}
+	ok = ecert_sig_ok(pk, ECERT_DOMAIN_LICENSE, canon, strlen(canon),
+	    ecert_json_str(sig, "value"));
+	free(canon);
+	if (!ok) {
+		snprintf(why, n, "signature does not match the document");
+		return ECERT_NO;
+	}
+	nb = ecert_json_str(k, "not_before");
+	na = ecert_json_str(k, "not_after");
+	if ((nb != NULL && strcmp(signed_at, nb) < 0) ||
+	    (na != NULL && strcmp(signed_at, na) > 0)) {
+		snprintf(why, n, "signed at %s, outside the validity of key %s",
+		    signed_at, key_id);
+		return ECERT_NO;
+	}
+	if (dates_check(doc, status, sizeof(status), why, n) != NULL)
+		return ECERT_NO;
+	return 0;
+}
+
+static int
+transition(const char *from, const char *action, const char **to)
+{
+	if (strcmp(action, "revoke") == 0) {
+		*to = "revoked";
+		return strcmp(from, "valid") == 0 ||
+		    strcmp(from, "suspended") == 0 ||
+		    strcmp(from, "expired") == 0;
+	}
+	if (strcmp(action, "suspend") == 0) {
+		*to = "suspended";
+		return strcmp(from, "valid") == 0;
+	}
+	if (strcmp(action, "reinstate") == 0) {
+		*to = "valid";
+		return strcmp(from, "suspended") == 0;
+	}
+	*to = NULL;
+	return 0;
+}
+
+int
+ecert_license_set_status(struct ecert_store *s, const struct ecert_actor *a,
+    const char *id, const char *action, const char *reason,
+    struct ecert_error *e)
+{
+	struct license_row r;
+	sqlite3_stmt *st;
+	const char *to;
+	char now[21], sig[89], audit_action[32], *m;
+	int rc;
+
+	snprintf(audit_action, sizeof(audit_action), "license.%s", action);
+	if (reason == NULL || *reason == '\0' ||
+	    check_text("reason", reason, 500, 0, e) != 0)
+		return ecert_fail(e, ECERT_USAGE, "%s: a reason is required",
+		    action);
+	if ((rc = row_load(s, id, &r, e)) != 0)
+		return rc;
+	free(r.canon);
+	if (strcmp(r.issuer, a->unit) != 0 || !(a->roles & ECERT_ROLE_ISSUER))
+		return ecert_fail(e, ECERT_NOPERM, "%s: issued by %s; only the "
+		    "issuing unit may %s it", id, r.issuer, action);
+	if (!transition(r.status, action, &to))
+		return ecert_fail(e, ECERT_NO, "%s: is %s; cannot %s it", id,
+		    r.status, action);
+	ecert_now_iso(now);
+	m = event_message(id, now, a->unit, to, reason);
+	ecert_sign(&a->key, ECERT_DOMAIN_EVENT, m, strlen(m), sig);
+	free(m);
+	st = ecert_prepare(s, "INSERT INTO license_events(license, time, unit,"
+	    " os_user, status, reason, key_id, signature)"
+	    " VALUES (?,?,?,?,?,?,?,?)", e);
+	if (st == NULL)
+		return e->status;
+	ecert_bind_text(st, 1, id);
+	ecert_bind_text(st, 2, now);
+	ecert_bind_text(st, 3, a->unit);
+	ecert_bind_text(st, 4, s->os_user);
+	ecert_bind_text(st, 5, to);
+	ecert_bind_text(st, 6, reason);
+	ecert_bind_text(st, 7, a->key.key_id);
+	ecert_bind_text(st, 8, sig);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return ecert_sql_fail(s, e, rc, "license event");
+	st = ecert_prepare(s, "UPDATE licenses SET status = ? WHERE id = ?", e);
+	if (st == NULL)
+		return e->status;
+	ecert_bind_text(st, 1, to);
+	ecert_bind_text(st, 2, id);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return ecert_sql_fail(s, e, rc, "license");
+	ecert_audit(s, a->unit, audit_action, id, "ok", reason);
+	return 0;
+}

@@ -1,0 +1,64 @@
+/* opts.c: the options every program shares, and their effects. */
+#include <string.h>
+
+#include "ecert_priv.h"
+
+/* Returns 1 when c was one of the shared options. */
+int
+ecert_common_opt(struct ecert_opts *o, int c, const char *arg)
+{
+	switch (c) {
+	case 'd':
+		o->db = arg;
+		return 1;
+	case 'k':
+		o->key = arg;
+		return 1;
+	case ECERT_OPT_STORE_KEY:
+		o->store_key = arg;
+		return 1;
+	case ECERT_OPT_PASSFILE:
+		o->passfile = arg;
+		return 1;
+	case ECERT_OPT_JSON:
+		o->json = 1;
+		o->table = 0;
+		return 1;
+	case ECERT_OPT_TABLE:
+		o->table = 1;
+		o->json = 0;
+		return 1;
+	}
+	return 0;
+}
+
+struct ecert_store *
+ecert_opts_store(const struct ecert_opts *o)
+{
+	return ecert_store_open_or_die(o->db, o->store_key);
+}
+
+void
+ecert_opts_actor(struct ecert_store *s, const struct ecert_opts *o,
+    struct ecert_actor *a)
+{
+	struct ecert_error e;
+
+	if (ecert_actor_load(s, o->key, o->passfile, a, &e) != 0) {
+		ecert_store_close(s);
+		ecert_die_error(&e);
+	}
+}
+
+/* One JSON line, flushed, so that pipelines never stall. */
+void
+ecert_print_json(const json_t *v)
+{
+	char *line = ecert_json_canonical(v);
+
+	if (line == NULL)
+		ecert_die(ECERT_IOERR, "json: cannot encode");
+	puts(line);
+	fflush(stdout);
+	free(line);
+}

@@ -1,0 +1,94 @@
+/* query.c: searching licenses by their clear columns. */
+#include <string.h>
+
+#include "ecert_priv.h"
+
+static const char *statuses[] = {
+	"valid", "suspended", "revoked", "expired", "superseded", "draft", NULL
+};
+
+int
+ecert_status_valid(const char *status)
+{
+	int i;
+
+	for (i = 0; statuses[i] != NULL; i++)
+		if (strcmp(status, statuses[i]) == 0)
+			return 1;
+	return 0;
+}
+
+/* The words of the ministries' exchange formats. */
+const char *
+ecert_status_label(const char *status)
+{
+	static const char *labels[][2] = {
+		{ "valid", "有效" }, { "suspended", "停用" },
+		{ "revoked", "注销" }, { "expired", "失效" },
+		{ "superseded", "已变更" }, { "draft", "待签发" },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(labels) / sizeof(labels[0]); i++)
+		if (strcmp(status, labels[i][0]) == 0)
+			return labels[i][1];
+	return status;
+}
+
+int
+ecert_query(struct ecert_store *s, const struct ecert_query *q,
+    int (*fn)(const json_t *row, void *arg), void *arg,
+    struct ecert_error *e)
+{
+	sqlite3_stmt *st;
+	char hash[65];
+	int rc, stop = 0;
+
+	if (q->holder_id != NULL)
+		ecert_pii_hash(s, q->holder_id, hash);
+	st = ecert_prepare(s, "SELECT l.id, l.type, t.name, l.number,"
+	    " l.holder_name, l.issuer, l.issue_date, l.valid_from,"
+	    " l.valid_until, l.status FROM licenses l"
+	    " JOIN license_types t ON t.code = l.type"
+	    " WHERE (?1 IS NULL OR l.holder_name = ?1)"
+	    " AND (?2 IS NULL OR l.holder_hash = ?2)"
+	    " AND (?3 IS NULL OR l.type = ?3)"
+	    " AND (?4 IS NULL OR l.issuer = ?4)"
+	    " AND (?5 IS NULL OR l.status = ?5)"
+	    " AND (?6 IS NULL OR l.issue_date >= ?6)"
+	    " AND (?7 IS NULL OR l.issue_date <= ?7)"
+	    " ORDER BY l.issue_date, l.id", e);
+	if (st == NULL)
+		return e->status;
+	ecert_bind_text(st, 1, q->holder);
+	ecert_bind_text(st, 2, q->holder_id ? hash : NULL);
+	ecert_bind_text(st, 3, q->type);
+	ecert_bind_text(st, 4, q->issuer);
+	ecert_bind_text(st, 5, q->status);
+	ecert_bind_text(st, 6, q->from);
+	ecert_bind_text(st, 7, q->to);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		static const char *names[] = { "id", "type", "type_name",
+		    "number", "holder", "issuer", "issue_date", "valid_from",
+		    "valid_until", "status" };
+		json_t *row = json_object();
+		int i;
+
+		for (i = 0; i < 10; i++)
+			json_object_set_new(row, names[i],
+			    sqlite3_column_type(st, i) == SQLITE_NULL ?
+			    json_null() : json_string((const char *)
+			    sqlite3_column_text(st, i)));
+		stop = fn(row, arg);
+		json_decref(row);
+		if (stop != 0)
+			break;
+	}
+	if (stop == 0 && rc != SQLITE_DONE) {
+		ecert_sql_fail(s, e, rc, "query");
+		sqlite3_finalize(st);
+		return e->status;
+	}
+	sqlite3_finalize(st);
+	return stop;
+}

@@ -1,0 +1,479 @@
+/*
+ * store.c: the one SQLite file, its schema and migrations, and the key
+ * file kept beside it (outside the store) that protects personal data
+ * and the audit chain.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <pwd.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "ecert_priv.h"
+
+static const char *schema_v1[] = {
+	"CREATE TABLE meta(name TEXT PRIMARY KEY, value TEXT NOT NULL)",
+	"CREATE TABLE units(code TEXT PRIMARY KEY, name TEXT NOT NULL,"
+	" roles INTEGER NOT NULL, created_at TEXT NOT NULL)",
+	"CREATE TABLE keys(key_id TEXT PRIMARY KEY,"
+	" unit TEXT NOT NULL REFERENCES units(code), alg TEXT NOT NULL,"
+	" public_key TEXT NOT NULL UNIQUE, not_before TEXT NOT NULL,"
+	" not_after TEXT)",
+	"CREATE INDEX keys_unit ON keys(unit)",
+	"CREATE TABLE license_types(code TEXT PRIMARY KEY, name TEXT NOT NULL,"
+	" issuer TEXT NOT NULL REFERENCES units(code),"
+	" public INTEGER NOT NULL, definition TEXT NOT NULL,"
+	" version INTEGER NOT NULL, loaded_at TEXT NOT NULL)",
+	"CREATE TABLE license_type_history(code TEXT NOT NULL,"
+	" version INTEGER NOT NULL, definition TEXT NOT NULL,"
+	" loaded_at TEXT NOT NULL, loaded_by TEXT NOT NULL,"
+	" PRIMARY KEY(code, version))",
+	"CREATE TABLE licenses(id TEXT PRIMARY KEY,"
+	" type TEXT NOT NULL REFERENCES license_types(code),"
+	" number TEXT NOT NULL, version INTEGER NOT NULL,"
+	" issuer TEXT NOT NULL REFERENCES units(code),"
+	" holder_name TEXT NOT NULL, holder_code TEXT,"
+	" holder_hash TEXT NOT NULL, issue_date TEXT NOT NULL,"
+	" valid_from TEXT, valid_until TEXT,"
+	" status TEXT NOT NULL CHECK(status IN ('valid','suspended',"
+	"'revoked','expired','superseded','draft')),"
+	" historical INTEGER NOT NULL DEFAULT 0,"
+	" document BLOB NOT NULL,"
+	" key_id TEXT NOT NULL REFERENCES keys(key_id),"
+	" signature TEXT NOT NULL, created_at TEXT NOT NULL,"
+	" UNIQUE(type, number, version))",
+	"CREATE INDEX licenses_holder ON licenses(holder_hash)",
+	"CREATE INDEX licenses_issuer ON licenses(issuer, issue_date)",
+	"CREATE INDEX licenses_type ON licenses(type, status)",
+	"CREATE INDEX licenses_due ON licenses(valid_until)"
+	" WHERE status IN ('valid','suspended')",
+	"CREATE TABLE license_events(seq INTEGER PRIMARY KEY,"
+	" license TEXT NOT NULL REFERENCES licenses(id),"
+	" time TEXT NOT NULL, unit TEXT NOT NULL, os_user TEXT NOT NULL,"
+	" status TEXT NOT NULL, reason TEXT NOT NULL,"
+	" key_id TEXT, signature TEXT)",
+	"CREATE INDEX license_events_license ON license_events(license, seq)",
+	"CREATE TABLE audit(seq INTEGER PRIMARY KEY, time TEXT NOT NULL,"
+	" unit TEXT NOT NULL, os_user TEXT NOT NULL, action TEXT NOT NULL,"
+	" object TEXT NOT NULL, outcome TEXT NOT NULL, detail TEXT NOT NULL,"
+	" prev TEXT NOT NULL, hash TEXT NOT NULL)",
+	"CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit"
+	" BEGIN SELECT RAISE(ABORT, 'audit entries cannot be changed'); END",
+	"CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit"
+	" BEGIN SELECT RAISE(ABORT, 'audit entries cannot be deleted'); END",
+	"CREATE TRIGGER licenses_no_delete BEFORE DELETE ON licenses"
+	" BEGIN SELECT RAISE(ABORT, 'licenses are never deleted'); END",
+	"CREATE TRIGGER events_no_change BEFORE UPDATE ON license_events"
+	" BEGIN SELECT RAISE(ABORT, 'license events cannot be changed'); END",
+	"CREATE TRIGGER events_no_delete BEFORE DELETE ON license_events"
+	" BEGIN SELECT RAISE(ABORT, 'license events cannot be deleted'); END",
+	"CREATE TRIGGER types_no_delete BEFORE DELETE ON license_types"
+	" BEGIN SELECT RAISE(ABORT, 'license types are never deleted'); END",
+	NULL
+};
+
+/* Each entry takes the store from version i to i + 1. */
+static const char **migrations[] = { schema_v1 };
+
+const char *
+ecert_store_default_path(const char *opt)
+{
+	const char *env;
+
+	if (opt != NULL && *opt != '\0')
+		return opt;
+	env = getenv("ECERT_DB");
+	if (env != NULL && *env != '\0')
+		return env;
+	return "ecert.db";
+}
+
+char *
+ecert_store_default_keypath(const char *dbpath, const char *opt)
+{
+	const char *env;
+
+	if (opt != NULL && *opt != '\0')
+		return ecert_xstrdup(opt);
+	env = getenv("ECERT_STORE_KEY");
+	if (env != NULL && *env != '\0')
+		return ecert_xstrdup(env);
+	return ecert_xasprintf("%s.key", dbpath);
+}
+
+int
+ecert_sql_fail(struct ecert_store *s, struct ecert_error *e, int rc,
+    const char *what)
+{
+	int status = ECERT_IOERR;
+
+	if ((rc & 0xff) == SQLITE_BUSY || (rc & 0xff) == SQLITE_LOCKED)
+		status = ECERT_BUSY;
+	return ecert_fail(e, status, "%s: %s", what,
+	    s && s->db ? sqlite3_errmsg(s->db) : sqlite3_errstr(rc));
+}
+
+int
+ecert_exec(struct ecert_store *s, const char *sql, struct ecert_error *e)
+{
+	int rc = sqlite3_exec(s->db, sql, NULL, NULL, NULL);
+
+	if (rc != SQLITE_OK)
+		return ecert_sql_fail(s, e, rc, "store");
+	return 0;
+}
+
+sqlite3_stmt *
+ecert_prepare(struct ecert_store *s, const char *sql, struct ecert_error *e)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = sqlite3_prepare_v2(s->db, sql, -1, &st, NULL);
+
+	if (rc != SQLITE_OK) {
+		ecert_sql_fail(s, e, rc, "store");
+		return NULL;
+	}
+	return st;
+}
+
+int
+ecert_bind_text(sqlite3_stmt *st, int i, const char *v)
+{
+	if (v == NULL)
+		return sqlite3_bind_null(st, i);
+	return sqlite3_bind_text(st, i, v, -1, SQLITE_TRANSIENT);
+}
+
+int
+ecert_begin(struct ecert_store *s, struct ecert_error *e)
+{
+	int rc;
+
+	if (s->in_tx)
+		return 0;
+	rc = sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+	if (rc != SQLITE_OK)
+		return ecert_sql_fail(s, e, rc, "store: begin");
+	s->in_tx = 1;
+	return 0;
+}
+
+int
+ecert_commit(struct ecert_store *s, struct ecert_error *e)
+{
+	int rc;
+
+	if (!s->in_tx)
+		return 0;
+	rc = sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL);
+	if (rc != SQLITE_OK) {
+		ecert_sql_fail(s, e, rc, "store: commit");
+		ecert_rollback(s);
+		return e ? e->status : ECERT_IOERR;
+	}
+	s->in_tx = 0;
+	return 0;
+}
+
+void
+ecert_rollback(struct ecert_store *s)
+{
+	if (!s->in_tx)
+		return;
+	sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+	s->in_tx = 0;
+}
+
+int
+ecert_meta_get(struct ecert_store *s, const char *name, char *out, size_t n)
+{
+	sqlite3_stmt *st;
+	int found = 0;
+
+	st = ecert_prepare(s, "SELECT value FROM meta WHERE name = ?", NULL);
+	if (st == NULL)
+		return 0;
+	ecert_bind_text(st, 1, name);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		snprintf(out, n, "%s", (const char *)sqlite3_column_text(st, 0));
+		found = 1;
+	}
+	sqlite3_finalize(st);
+	return found;
+}
+
+static void
+hex(const unsigned char *in, size_t n, char *out)
+{
+	sodium_bin2hex(out, n * 2 + 1, in, n);
+}
+
+/* A fingerprint of the key file, so that a wrong one is named as such. */
+static void
+key_check(const struct ecert_store *s, char out[33])
+{
+	unsigned char h[16];
+	crypto_generichash_state st;
+
+	crypto_generichash_init(&st, NULL, 0, sizeof(h));
+	crypto_generichash_update(&st, (const unsigned char *)"ecert-store-key",
+	    15);
+	crypto_generichash_update(&st, s->index_key, 32);
+	crypto_generichash_update(&st, s->data_key, 32);
+	crypto_generichash_update(&st, s->audit_key, 32);
+	crypto_generichash_final(&st, h, sizeof(h));
+	hex(h, sizeof(h), out);
+}
+
+static int
+keyfile_write(struct ecert_store *s, struct ecert_error *e)
+{
+	char ih[65], dh[65], ah[65];
+	int fd;
+	FILE *fp;
+
+	randombytes_buf(s->index_key, 32);
+	randombytes_buf(s->data_key, 32);
+	randombytes_buf(s->audit_key, 32);
+	hex(s->index_key, 32, ih);
+	hex(s->data_key, 32, dh);
+	hex(s->audit_key, 32, ah);
+	fd = open(s->keypath, O_WRONLY | O_CREAT | O_EXCL, 0600);
+	if (fd < 0)
+		return ecert_fail(e, ECERT_IOERR, "store key %s: %s",
+		    s->keypath, strerror(errno));
+	fp = fdopen(fd, "w");
+	if (fp == NULL) {
+		close(fd);
+		return ecert_fail(e, ECERT_IOERR, "store key %s: %s",
+		    s->keypath, strerror(errno));
+	}
+	fprintf(fp, "ecert-store-key-v1\nindex %s\ndata %s\naudit %s\n",
+	    ih, dh, ah);
+	sodium_memzero(dh, sizeof(dh));
+	if (fflush(fp) != 0 || fsync(fd) != 0) {
+		fclose(fp);
+		return ecert_fail(e, ECERT_IOERR, "store key %s: %s",
+		    s->keypath, strerror(errno));
+	}
+	fclose(fp);
+	return 0;
+}
+
+static int
+keyfile_read(struct ecert_store *s, struct ecert_error *e)
+{
+	char line[256], name[16], val[80];
+	unsigned char *dst;
+	FILE *fp;
+	int seen = 0, lineno = 0;
+	size_t len;
+	struct stat sb;
+
+	fp = fopen(s->keypath, "r");
+	if (fp == NULL)
+		return ecert_fail(e, ECERT_IOERR, "store key %s: %s",
+		    s->keypath, strerror(errno));
+	if (fstat(fileno(fp), &sb) == 0 && (sb.st_mode & 077) != 0)
+		ecert_warn("store key %s: readable by others (mode %o)",
+		    s->keypath, (unsigned)(sb.st_mode & 0777));
+	while (fgets(line, sizeof(line), fp) != NULL) {
+		lineno++;
+		if (lineno == 1) {
+			if (strcmp(line, "ecert-store-key-v1\n") != 0)
+				break;
+			continue;
+		}
+		if (sscanf(line, "%15s %79s", name, val) != 2)
+			break;
+		if (strcmp(name, "index") == 0)
+			dst = s->index_key, seen |= 1;
+		else if (strcmp(name, "data") == 0)
+			dst = s->data_key, seen |= 2;
+		else if (strcmp(name, "audit") == 0)
+			dst = s->audit_key, seen |= 4;
+		else
+			break;
+		if (sodium_hex2bin(dst, 32, val, strlen(val), NULL, &len,
+		    NULL) != 0 || len != 32)
+			break;
+	}
+	fclose(fp);
+	sodium_memzero(val, sizeof(val));
+	sodium_memzero(line, sizeof(line));
+	if (seen != 7)
+		return ecert_fail(e, ECERT_DATAERR,
+		    "store key %s:%d: not an ecert store key file",
+		    s->keypath, lineno);
+	return 0;
+}
+
+static int
+migrate(struct ecert_store *s, struct ecert_error *e)
+{
+	sqlite3_stmt *st;
+	int version = 0, target = (int)(sizeof(migrations) /
+	    sizeof(migrations[0]));
+	int rc, i;
+	char sql[64];
+
+	if (ecert_begin(s, e) != 0)
+		return e->status;
+	st = ecert_prepare(s, "PRAGMA user_version", e);
+	if (st == NULL)
+		goto fail;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		version = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	if (version > target) {
+		ecert_rollback(s);
+		return ecert_fail(e, ECERT_IOERR, "store %s: schema version %d"
+		    " is newer than this program (%d)", s->path, version,
+		    target);
+	}
+	for (; version < target; version++) {
+		for (i = 0; migrations[version][i] != NULL; i++) {
+			rc = sqlite3_exec(s->db, migrations[version][i], NULL,
+			    NULL, NULL);
+			if (rc != SQLITE_OK) {
+				ecert_sql_fail(s, e, rc, "store: migration");
+				goto fail;
+			}
+		}
+		snprintf(sql, sizeof(sql), "PRAGMA user_version = %d",
+		    version + 1);
+		if (ecert_exec(s, sql, e) != 0)
+			goto fail;
+	}
+	return ecert_commit(s, e);
+fail:
+	ecert_rollback(s);
+	return e->status;
+}
+
+static int
+store_connect(const char *path, const char *keypath, int create,
+    struct ecert_store **out, struct ecert_error *e)
+{
+	struct ecert_store *s;
+	struct passwd *pw;
+	const char *env;
+	int rc, flags = SQLITE_OPEN_READWRITE;
+	int timeout = ECERT_BUSY_TIMEOUT_MS;
+	char check[33], stored[64];
+
+	if (sodium_init() < 0)
+		return ecert_fail(e, ECERT_IOERR, "libsodium: cannot initialise");
+	s = calloc(1, sizeof(*s));
+	if (s == NULL)
+		return ecert_fail(e, ECERT_IOERR, "calloc: %s", strerror(errno));
+	s->path = ecert_xstrdup(path);
+	s->keypath = ecert_store_default_keypath(path, keypath);
+	pw = getpwuid(geteuid());
+	snprintf(s->os_user, sizeof(s->os_user), "%s",
+	    pw ? pw->pw_name : "unknown");
+	if (create) {
+		if (access(path, F_OK) == 0) {
+			ecert_fail(e, ECERT_IOERR, "store %s: already exists",
+			    path);
+			goto fail;
+		}
+		flags |= SQLITE_OPEN_CREATE;
+		if (keyfile_write(s, e) != 0)
+			goto fail;
+	} else {
+		if (access(path, F_OK) != 0) {
+			ecert_fail(e, ECERT_IOERR, "store %s: %s (make one "
+			    "with ecert-init)", path, strerror(errno));
+			goto fail;
+		}
+		if (keyfile_read(s, e) != 0)
+			goto fail;
+	}
+	rc = sqlite3_open_v2(path, &s->db, flags, NULL);
+	if (rc != SQLITE_OK) {
+		ecert_fail(e, ECERT_IOERR, "store %s: %s", path,
+		    s->db ? sqlite3_errmsg(s->db) : sqlite3_errstr(rc));
+		goto fail;
+	}
+	sqlite3_extended_result_codes(s->db, 1);
+	env = getenv("ECERT_BUSY_TIMEOUT");
+	if (env != NULL && atoi(env) >= 0)
+		timeout = atoi(env);
+	sqlite3_busy_timeout(s->db, timeout);
+	if (ecert_exec(s, "PRAGMA journal_mode = WAL", e) != 0 ||
+	    ecert_exec(s, "PRAGMA synchronous = NORMAL", e) != 0 ||
+	    ecert_exec(s, "PRAGMA foreign_keys = ON", e) != 0)
+		goto fail;
+	if (migrate(s, e) != 0)
+		goto fail;
+	key_check(s, check);
+	if (create) {
+		sqlite3_stmt *st = ecert_prepare(s,
+		    "INSERT INTO meta(name, value) VALUES ('key_check', ?)", e);
+		if (st == NULL)
+			goto fail;
+		ecert_bind_text(st, 1, check);
+		rc = sqlite3_step(st);
+		sqlite3_finalize(st);
+		if (rc != SQLITE_DONE) {
+			ecert_sql_fail(s, e, rc, "store");
+			goto fail;
+		}
+	} else if (!ecert_meta_get(s, "key_check", stored, sizeof(stored)) ||
+	    strcmp(stored, check) != 0) {
+		ecert_fail(e, ECERT_IOERR, "store key %s: does not belong to "
+		    "store %s", s->keypath, path);
+		goto fail;
+	}
+	*out = s;
+	return 0;
+fail:
+	ecert_store_close(s);
+	return e->status;
+}
+
+int
+ecert_store_create(const char *path, const char *keypath,
+    struct ecert_store **out, struct ecert_error *e)
+{
+	return store_connect(path, keypath, 1, out, e);
+}
+
+int
+ecert_store_open(const char *path, const char *keypath,
+    struct ecert_store **out, struct ecert_error *e)
+{
+	return store_connect(path, keypath, 0, out, e);
+}
+
+void
+ecert_store_close(struct ecert_store *s)
+{
+	if (s == NULL)
+		return;
+	ecert_rollback(s);
+	if (s->db != NULL)
+		sqlite3_close_v2(s->db);
+	sodium_memzero(s->index_key, sizeof(s->index_key));
+	sodium_memzero(s->data_key, sizeof(s->data_key));
+	sodium_memzero(s->audit_key, sizeof(s->audit_key));
+	free(s->path);
+	free(s->keypath);
+	free(s);
+}
+
+struct ecert_store *
+ecert_store_open_or_die(const char *db, const char *keypath)
+{
+	struct ecert_store *s;
+	struct ecert_error e;
+
+	if (ecert_store_open(ecert_store_default_path(db), keypath, &s, &e) != 0)
+		ecert_die_error(&e);
+	return s;
+}

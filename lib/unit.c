@@ -1,0 +1,284 @@
+/* unit.c: units (单位), their roles and public keys, and the acting unit. */
+#include <string.h>
+
+#include <sodium.h>
+
+#include "ecert_priv.h"
+
+static const struct {
+	const char *name;
+	int bit;
+} role_names[] = {
+	{ "admin", ECERT_ROLE_ADMIN },
+	{ "issuer", ECERT_ROLE_ISSUER },
+	{ "user", ECERT_ROLE_USER },
+};
+
+int
+ecert_roles_parse(const char *list, int *roles)
+{
+	char buf[128], *tok, *save = NULL;
+	size_t i;
+	int found;
+
+	*roles = 0;
+	snprintf(buf, sizeof(buf), "%s", list);
+	for (tok = strtok_r(buf, ",", &save); tok != NULL;
+	    tok = strtok_r(NULL, ",", &save)) {
+		found = 0;
+		for (i = 0; i < sizeof(role_names) / sizeof(role_names[0]); i++)
+			if (strcmp(tok, role_names[i].name) == 0) {
+				*roles |= role_names[i].bit;
+				found = 1;
+			}
+		if (!found)
+			return -1;
+	}
+	return *roles ? 0 : -1;
+}
+
+void
+ecert_roles_format(int roles, char *out, size_t n)
+{
+	size_t i;
+
+	out[0] = '\0';
+	for (i = 0; i < sizeof(role_names) / sizeof(role_names[0]); i++)
+		if (roles & role_names[i].bit) {
+			if (out[0] != '\0')
+				strncat(out, ",", n - strlen(out) - 1);
+			strncat(out, role_names[i].name, n - strlen(out) - 1);
+		}
+}
+
+int
+ecert_unit_add(struct ecert_store *s, const char *code, const char *name,
+    int roles, struct ecert_error *e)
+{
+	sqlite3_stmt *st;
+	char now[21];
+	int rc;
+
+	if (!ecert_uscc_valid(code))
+		return ecert_fail(e, ECERT_DATAERR, "unit %s: not a valid "
+		    "unified social credit code", code);
+	if (*name == '\0' || !ecert_utf8_valid(name, strlen(name)) ||
+	    ecert_utf8_chars(name) > 100)
+		return ecert_fail(e, ECERT_DATAERR, "unit %s: name: must be "
+		    "1 to 100 characters of UTF-8", code);
+	ecert_now_iso(now);
+	st = ecert_prepare(s, "INSERT INTO units(code, name, roles, created_at)"
+	    " VALUES (?,?,?,?)", e);
+	if (st == NULL)
+		return e->status;
+	ecert_bind_text(st, 1, code);
+	ecert_bind_text(st, 2, name);
+	sqlite3_bind_int(st, 3, roles);
+	ecert_bind_text(st, 4, now);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if ((rc & 0xff) == SQLITE_CONSTRAINT)
+		return ecert_fail(e, ECERT_DATAERR, "unit %s: already "
+		    "registered", code);
+	if (rc != SQLITE_DONE)
+		return ecert_sql_fail(s, e, rc, "unit");
+	return 0;
+}
+
+/* Returns 1 when the unit exists. */
+int
+ecert_unit_name(struct ecert_store *s, const char *code, char *name,
+    size_t n, int *roles)
+{
+	sqlite3_stmt *st;
+	int found = 0;
+
+	st = ecert_prepare(s, "SELECT name, roles FROM units WHERE code = ?",
+	    NULL);
+	if (st == NULL)
+		return 0;
+	ecert_bind_text(st, 1, code);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		if (name)
+			snprintf(name, n, "%s",
+			    (const char *)sqlite3_column_text(st, 0));
+		if (roles)
+			*roles = sqlite3_column_int(st, 1);
+		found = 1;
+	}
+	sqlite3_finalize(st);
+	return found;
+}
+
+int
+ecert_key_register(struct ecert_store *s, const struct ecert_key *k,
+    struct ecert_error *e)
+{
+	sqlite3_stmt *st;
+	char pub[64], now[21];
+	int rc;
+
+	if (!ecert_unit_name(s, k->unit, NULL, 0, NULL))
+		return ecert_fail(e, ECERT_NO, "unit %s: not registered",
+		    k->unit);
+	ecert_b64_encode(k->pk, 32, pub, sizeof(pub));
+	ecert_now_iso(now);
+	st = ecert_prepare(s, "INSERT INTO keys(key_id, unit, alg, public_key,"
+	    " not_before) VALUES (?,?,?,?,?)", e);
+	if (st == NULL)
+		return e->status;
+	ecert_bind_text(st, 1, k->key_id);
+	ecert_bind_text(st, 2, k->unit);
+	ecert_bind_text(st, 3, k->alg);
+	ecert_bind_text(st, 4, pub);
+	ecert_bind_text(st, 5, now);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if ((rc & 0xff) == SQLITE_CONSTRAINT)
+		return ecert_fail(e, ECERT_DATAERR, "key %s: already "
+		    "registered", k->key_id);
+	if (rc != SQLITE_DONE)
+		return ecert_sql_fail(s, e, rc, "key");
+	return 0;
+}
+
+int
+ecert_key_retire(struct ecert_store *s, const char *key_id,
+    struct ecert_error *e)
+{
+	sqlite3_stmt *st;
+	char now[21];
+	int rc;
+
+	ecert_now_iso(now);
+	st = ecert_prepare(s, "UPDATE keys SET not_after = ? WHERE key_id = ?"
+	    " AND not_after IS NULL", e);
+	if (st == NULL)
+		return e->status;
+	ecert_bind_text(st, 1, now);
+	ecert_bind_text(st, 2, key_id);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return ecert_sql_fail(s, e, rc, "key");
+	return 0;
+}
+
+int
+ecert_key_parse_pub(const char *b64, unsigned char pk[32])
+{
+	size_t len;
+
+	return b64 != NULL && ecert_b64_decode(b64, pk, 32, &len) == 0 &&
+	    len == 32;
+}
+
+/* Returns 1 when found; not_after is "" for a current key. */
+int
+ecert_key_lookup(struct ecert_store *s, const char *key_id,
+    unsigned char pk[32], char *unit, char *not_before, char *not_after)
+{
+	sqlite3_stmt *st;
+	int found = 0;
+
+	st = ecert_prepare(s, "SELECT unit, public_key, not_before,"
+	    " coalesce(not_after, '') FROM keys WHERE key_id = ?", NULL);
+	if (st == NULL)
+		return 0;
+	ecert_bind_text(st, 1, key_id);
+	if (sqlite3_step(st) == SQLITE_ROW &&
+	    ecert_key_parse_pub((const char *)sqlite3_column_text(st, 1), pk)) {
+		if (unit)
+			snprintf(unit, 19, "%s",
+			    (const char *)sqlite3_column_text(st, 0));
+		if (not_before)
+			snprintf(not_before, 21, "%s",
+			    (const char *)sqlite3_column_text(st, 2));
+		if (not_after)
+			snprintf(not_after, 21, "%s",
+			    (const char *)sqlite3_column_text(st, 3));
+		found = 1;
+	}
+	sqlite3_finalize(st);
+	return found;
+}
+
+/*
+ * The acting unit is the one whose current key opens with the
+ * passphrase: holding the key file is how a unit proves who it is.
+ */
+int
+ecert_actor_load(struct ecert_store *s, const char *keyfile,
+    const char *passfile, struct ecert_actor *a, struct ecert_error *e)
+{
+	unsigned char pk[32];
+	char pass[256], unit[19], nb[21], na[21];
+	int rc;
+
+	memset(a, 0, sizeof(*a));
+	if (keyfile == NULL || *keyfile == '\0')
+		keyfile = getenv("ECERT_KEY");
+	if (keyfile == NULL || *keyfile == '\0')
+		return ecert_fail(e, ECERT_USAGE, "no key: give -k KEYFILE or "
+		    "set ECERT_KEY");
+	if ((rc = ecert_passphrase(passfile, "passphrase: ", 0, pass,
+	    sizeof(pass), e)) != 0)
+		return rc;
+	rc = ecert_key_read(keyfile, pass, &a->key, e);
+	sodium_memzero(pass, sizeof(pass));
+	if (rc != 0) {
+		ecert_audit(s, "", "key.open", keyfile, "denied", e->msg);
+		return rc;
+	}
+	if (!ecert_key_lookup(s, a->key.key_id, pk, unit, nb, na) ||
+	    memcmp(pk, a->key.pk, 32) != 0 || strcmp(unit, a->key.unit) != 0) {
+		ecert_audit(s, a->key.unit, "key.open", a->key.key_id, "denied",
+		    "key not registered in this store");
+		ecert_key_wipe(&a->key);
+		return ecert_fail(e, ECERT_NOPERM, "key %s: not registered in "
+		    "store %s", keyfile, s->path);
+	}
+	if (na[0] != '\0') {
+		ecert_audit(s, unit, "key.open", a->key.key_id, "denied",
+		    "key retired");
+		ecert_key_wipe(&a->key);
+		return ecert_fail(e, ECERT_NOPERM, "key %s: retired on %s; use"
+		    " the unit's current key", keyfile, na);
+	}
+	snprintf(a->unit, sizeof(a->unit), "%s", unit);
+	ecert_unit_name(s, unit, a->name, sizeof(a->name), &a->roles);
+	return 0;
+}
+
+json_t *
+ecert_key_export(struct ecert_store *s, const char *unit)
+{
+	sqlite3_stmt *st;
+	json_t *list = json_array();
+
+	st = ecert_prepare(s, "SELECT k.key_id, k.unit, u.name, k.alg,"
+	    " k.public_key, k.not_before, k.not_after FROM keys k"
+	    " JOIN units u ON u.code = k.unit"
+	    " WHERE ?1 IS NULL OR k.unit = ?1 ORDER BY k.unit, k.not_before",
+	    NULL);
+	if (st == NULL)
+		return list;
+	ecert_bind_text(st, 1, unit);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		json_t *k = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}",
+		    "key_id", sqlite3_column_text(st, 0),
+		    "unit", sqlite3_column_text(st, 1),
+		    "unit_name", sqlite3_column_text(st, 2),
+		    "alg", sqlite3_column_text(st, 3),
+		    "public_key", sqlite3_column_text(st, 4),
+		    "not_before", sqlite3_column_text(st, 5));
+		if (sqlite3_column_type(st, 6) == SQLITE_NULL)
+			json_object_set_new(k, "not_after", json_null());
+		else
+			json_object_set_new(k, "not_after", json_string(
+			    (const char *)sqlite3_column_text(st, 6)));
+		json_array_append_new(list, k);
+	}
+	sqlite3_finalize(st);
+	return list;
+}

@@ -1,0 +1,49 @@
+#!/bin/sh
+# The whole life of one license, in a throw-away store: make demo.
+# usage: demo.sh BINDIR SHAREDIR
+set -eu
+bin=${1:?bindir}
+share=${2:?sharedir}
+PATH=$bin:$PATH
+export PATH
+demo=$(mktemp -d "${TMPDIR:-/tmp}/ecert-demo.XXXXXX")
+trap 'rm -rf "$demo"' EXIT
+cd "$demo"
+export ECERT_DB="$demo/ecert.db"
+say() { printf '\n\033[1m$ %s\033[0m\n' "$*"; }
+run() { say "$*"; "$@"; }
+
+printf 'demo passphrase 演示\n' > pass
+chmod 600 pass
+export ECERT_PASSPHRASE_FILE="$demo/pass"
+
+run ecert-init --code 11420600MB00000016 --name 襄阳市行政审批局 -o platform.key
+while IFS='	' read -r code name roles; do
+	run ecert-unit add -k platform.key --code "$code" --name "$name" --role "$roles"
+done < "$share/catalog/units.tsv"
+run ecert-unit key -k platform.key --unit 11420600MB1234567T -o samr.key
+run ecert-unit list --table
+run ecert-catalog load -k platform.key "$share"/catalog/*.yaml
+run ecert-catalog list --table
+
+say "ecert-issue -k samr.key -t 11100000000013338W011 -f number=... -f holder=襄阳汉江食品有限公司 ..."
+id=$(ecert-issue -k samr.key -t 11100000000013338W011 \
+	-f number=91420600MA49ABCD1A \
+	-f holder=襄阳汉江食品有限公司 \
+	-f holder_id=91420600MA49ABCD1A \
+	-f 类型='有限责任公司（自然人投资或控股）' \
+	-f 法定代表人=张汉江 \
+	-f 注册资本=伍佰万元整 \
+	-f 成立日期=2019-03-18 \
+	-f 住所='湖北省襄阳市樊城区长虹北路16号' \
+	-f 经营范围='食品生产；食品销售；农副产品加工' --json |
+	sed 's/.*"id":"\([^"]*\)".*/\1/')
+echo "$id"
+run ecert-show "$id"
+run ecert-verify "$id"
+say "ecert-query --holder 襄阳汉江食品有限公司 | ecert-revoke -k samr.key --reason '企业申请注销登记'"
+ecert-query --holder 襄阳汉江食品有限公司 | ecert-revoke -k samr.key --reason '企业申请注销登记'
+say "ecert-verify $id    # now refused"
+if ecert-verify "$id"; then echo "demo: a revoked license verified" >&2; exit 1; fi
+run ecert-audit log --table
+run ecert-audit verify
