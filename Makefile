@@ -13,7 +13,7 @@ BUILD ?= build
 
 override CFLAGS += -std=c11 -D_GNU_SOURCE -Ilib \
 	-Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
-	-Wformat=2 -Wno-format-nonliteral -fno-common
+	-Wformat=2 -Wno-format-nonliteral -Wno-format-truncation -fno-common
 ifeq ($(CI),true)
 override CFLAGS += -Werror
 endif
@@ -57,7 +57,15 @@ $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libecert.a lib/ecert.h
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -o $@ $< $(BUILD)/libecert.a $(LDFLAGS) $(LIBS) -lcmocka
 
-units: $(UNITS)
+$(BUILD)/tests/ecert-gen: tests/bench/ecert-gen.c $(BUILD)/libecert.a lib/ecert.h
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -o $@ $< $(BUILD)/libecert.a $(LDFLAGS) $(LIBS)
+
+$(BUILD)/tests/ecert-bench-raw: tests/bench/ecert-bench-raw.c $(BUILD)/libecert.a lib/ecert.h
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -o $@ $< $(BUILD)/libecert.a $(LDFLAGS) $(LIBS)
+
+units: $(UNITS) $(BUILD)/tests/ecert-gen
 
 deps:
 	@missing=; for p in $(DEPS); do \
@@ -72,7 +80,7 @@ deps:
 test: all units
 	@set -e; for t in $(UNITS); do echo "# $$t"; $$t; done
 	ECERT_BIN=$(CURDIR)/$(BUILD)/bin ECERT_SHARE=$(CURDIR)/share \
-		prove -f tests/cli/*.t
+		ECERT_TESTBIN=$(CURDIR)/$(BUILD)/tests prove -f tests/cli/*.t
 
 lint-man:
 	mandoc -Tlint -W warning $(MAN1) $(MAN5) $(MAN7)
@@ -86,8 +94,8 @@ check: deps
 demo: deps all
 	sh share/examples/demo.sh $(CURDIR)/$(BUILD)/bin $(CURDIR)/share
 
-bench: deps all
-	sh tests/bench/run.sh $(CURDIR)/$(BUILD)/bin
+bench: deps all $(BUILD)/tests/ecert-gen $(BUILD)/tests/ecert-bench-raw
+	sh tests/bench/run.sh $(CURDIR)/$(BUILD)/bin $(CURDIR)/$(BUILD)/tests $(CURDIR)/share
 
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 \

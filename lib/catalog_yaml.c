@@ -18,7 +18,6 @@
 #define CATALOG_MAX_BYTES (1024 * 1024)
 #define CATALOG_MAX_ITEMS 64
 #define CATALOG_MAX_VALUES 256
-#define CATALOG_MAX_FIELDS 16
 /* integers beyond 2^53 are not exact in every JSON reader */
 #define CATALOG_INT_LIMIT 9007199254740991LL
 
@@ -110,9 +109,10 @@ yaml_error(struct parse *p)
 {
 	yaml_parser_t *y = &p->parser;
 
-	if (y->error == YAML_MEMORY_ERROR)
-		return ecert_fail(p->e, ECERT_IOERR, "%s: out of memory",
-		    p->path), -1;
+	if (y->error == YAML_MEMORY_ERROR) {
+		ecert_fail(p->e, ECERT_IOERR, "%s: out of memory", p->path);
+		return -1;
+	}
 	if (y->error == YAML_READER_ERROR) {
 		/* the input was checked before, so this is unexpected */
 		yaml_mark_t m = { 0, 0, 0 };
@@ -170,21 +170,6 @@ next(struct parse *p)
 	return 0;
 }
 
-static const char *
-shape(const yaml_event_t *ev)
-{
-	switch (ev->type) {
-	case YAML_SCALAR_EVENT:
-		return "a scalar";
-	case YAML_SEQUENCE_START_EVENT:
-		return "a sequence";
-	case YAML_MAPPING_START_EVENT:
-		return "a mapping";
-	default:
-		return "nothing";
-	}
-}
-
 static int
 is_plain(const yaml_event_t *ev)
 {
@@ -205,6 +190,21 @@ is_null(const yaml_event_t *ev)
 	return is_plain_word(ev, "") || is_plain_word(ev, "~") ||
 	    is_plain_word(ev, "null") || is_plain_word(ev, "Null") ||
 	    is_plain_word(ev, "NULL");
+}
+
+static const char *
+shape(const yaml_event_t *ev)
+{
+	switch (ev->type) {
+	case YAML_SCALAR_EVENT:
+		return is_null(ev) ? "null" : "a scalar";
+	case YAML_SEQUENCE_START_EVENT:
+		return "a sequence";
+	case YAML_MAPPING_START_EVENT:
+		return "a mapping";
+	default:
+		return "nothing";
+	}
 }
 
 /*
@@ -378,10 +378,13 @@ want_mapping(struct parse *p, const char *what, const struct field *fields,
 {
 	yaml_mark_t start = p->ev.start_mark;
 	const struct field *f;
+	unsigned long keyline[16];
 	size_t i;
 	char shown[64];
-	int rc;
+	int rc = -1;
 
+	if (nfields > sizeof(keyline) / sizeof(keyline[0]))
+		abort();
 	if (p->ev.type != YAML_MAPPING_START_EVENT)
 		return fail_at(p, &start, "expected %s (a mapping), found %s",
 		    what, shape(&p->ev));
@@ -412,7 +415,8 @@ want_mapping(struct parse *p, const char *what, const struct field *fields,
 		if (val[i] != NULL)
 			return fail_at(p, &p->ev.start_mark,
 			    "duplicate key \"%s\" (first at line %lu)",
-			    f->name, (unsigned long)mark[i].line + 1);
+			    f->name, keyline[i]);
+		keyline[i] = (unsigned long)p->ev.start_mark.line + 1;
 		if (next(p) == -1)
 			return -1;
 		mark[i] = p->ev.start_mark;
@@ -433,8 +437,6 @@ want_mapping(struct parse *p, const char *what, const struct field *fields,
 		case K_ITEMS:
 			rc = want_items(p, f, &val[i]);
 			break;
-		default:
-			rc = -1;
 		}
 		if (rc == -1)
 			return -1;
@@ -506,6 +508,8 @@ check_item_key(struct parse *p, const char *s, const yaml_mark_t *m)
 		if (!(s[i] >= 'a' && s[i] <= 'z') &&
 		    !(s[i] >= '0' && s[i] <= '9') && s[i] != '_')
 			goto bad;
+	if (i > 32)
+		goto bad;
 	for (i = 0; i < sizeof(reserved_keys) / sizeof(reserved_keys[0]); i++)
 		if (strcmp(s, reserved_keys[i]) == 0)
 			return fail_at(p, m, "key: \"%s\" is reserved for "
@@ -871,9 +875,11 @@ read_file(struct parse *p, unsigned char **buf, size_t *len)
 
 	if (strcmp(p->path, "-") == 0)
 		fp = stdin;
-	else if ((fp = fopen(p->path, "rb")) == NULL)
-		return ecert_fail(p->e, ECERT_IOERR, "%s: %s", p->path,
-		    strerror(errno)), -1;
+	else if ((fp = fopen(p->path, "rb")) == NULL) {
+		ecert_fail(p->e, ECERT_IOERR, "%s: %s", p->path,
+		    strerror(errno));
+		return -1;
+	}
 	/* one byte more than allowed tells a full file from a long one */
 	*buf = ecert_xmalloc(CATALOG_MAX_BYTES + 1);
 	n = fread(*buf, 1, CATALOG_MAX_BYTES + 1, fp);
@@ -882,8 +888,9 @@ read_file(struct parse *p, unsigned char **buf, size_t *len)
 		if (fp != stdin)
 			fclose(fp);
 		free(*buf);
-		return ecert_fail(p->e, ECERT_IOERR, "%s: %s", p->path,
-		    strerror(saved)), -1;
+		ecert_fail(p->e, ECERT_IOERR, "%s: %s", p->path,
+		    strerror(saved));
+		return -1;
 	}
 	if (fp != stdin)
 		fclose(fp);
@@ -902,8 +909,8 @@ json_t *
 ecert_catalog_parse(const char *path, struct ecert_error *e)
 {
 	struct parse p;
-	unsigned char *buf;
-	size_t len;
+	unsigned char *buf = NULL, *text;
+	size_t len = 0;
 	json_t *types = NULL;
 	yaml_mark_t origin = { 0, 0, 0 };
 
@@ -912,7 +919,13 @@ ecert_catalog_parse(const char *path, struct ecert_error *e)
 	p.e = e;
 	if (read_file(&p, &buf, &len) == -1)
 		return NULL;
-	if (check_bytes(&p, buf, len) == -1) {
+	/* a byte order mark would shift libyaml's columns on line 1 */
+	text = buf;
+	if (len >= 3 && memcmp(buf, "\xef\xbb\xbf", 3) == 0) {
+		text += 3;
+		len -= 3;
+	}
+	if (check_bytes(&p, text, len) == -1) {
 		free(buf);
 		return NULL;
 	}
@@ -921,7 +934,7 @@ ecert_catalog_parse(const char *path, struct ecert_error *e)
 		ecert_fail(e, ECERT_IOERR, "%s: out of memory", path);
 		return NULL;
 	}
-	yaml_parser_set_input_string(&p.parser, buf, len);
+	yaml_parser_set_input_string(&p.parser, text, len);
 	yaml_parser_set_encoding(&p.parser, YAML_UTF8_ENCODING);
 	types = json_array();
 	if (next(&p) == -1)

@@ -189,6 +189,28 @@ int ecert_record_from_args(json_t *record, const char *assignment,
     struct ecert_error *e);
 int ecert_license_validate(const json_t *type, const json_t *record,
     json_t **doc, struct ecert_error *e);
+struct ecert_prepared {
+	char id[160];
+	char signed_at[21];
+	char sig[89];
+	char holder_hash[65];
+	json_t *doc;
+	char *canon;
+	char *sealed;
+	size_t sealedn;
+	const char *status;
+	int legal, historical;
+};
+int ecert_may_issue(struct ecert_store *s, const struct ecert_actor *a,
+    const char *type_code, json_t **type, struct ecert_error *e);
+int ecert_license_prepare(const struct ecert_store *s,
+    const struct ecert_actor *a, const json_t *type, const json_t *record,
+    int historical, struct ecert_prepared *p, struct ecert_error *e);
+int ecert_license_store(struct ecert_store *s, const struct ecert_actor *a,
+    const struct ecert_prepared *p, struct ecert_error *e);
+void ecert_prepared_free(struct ecert_prepared *p);
+json_t *ecert_signed_form(const json_t *doc, const char *key_id,
+    const char *signer, const char *sig);
 int ecert_license_issue(struct ecert_store *s, const struct ecert_actor *a,
     const json_t *record, char *id, size_t idn, struct ecert_error *e);
 int ecert_license_load(struct ecert_store *s, const char *id, json_t **signed_doc,
@@ -222,6 +244,44 @@ int ecert_read_line(struct ecert_reader *r, char **line, size_t *len,
     struct ecert_error *e);
 void ecert_reader_free(struct ecert_reader *r);
 int ecert_id_from_line(const char *line, size_t len, char *id, size_t n,
+    struct ecert_error *e);
+
+/* csv.c: RFC 4180 records as a stream */
+struct ecert_csv {
+	FILE *fp;
+	long line, next_line;	/* next_line starts at 1 */
+	char *raw, *buf;
+	size_t rawlen, rawcap, buflen, bufcap, start;
+	size_t *offsets, nfields, capfields;
+};
+int ecert_csv_read(struct ecert_csv *c, struct ecert_error *e);
+const char *ecert_csv_field(const struct ecert_csv *c, size_t i);
+void ecert_csv_free(struct ecert_csv *c);
+
+/* import.c: bulk historical import, in parallel, resumable */
+struct ecert_import_opts {
+	const char *name;	/* the input, for messages and the audit */
+	FILE *in;
+	int csv;
+	const char *encoding;	/* NULL for UTF-8 */
+	const char *map;	/* column=item,... */
+	FILE *rejects;
+	int batch;		/* records per transaction */
+	int workers;
+	int progress;
+	long long input_size;	/* for the ETA; 0 when unknown */
+};
+struct ecert_import_counts {
+	long imported, present, rejected, records;
+};
+int ecert_import(struct ecert_store *s, const struct ecert_actor *a,
+    const json_t *type, const struct ecert_import_opts *o,
+    struct ecert_import_counts *n, struct ecert_error *e);
+
+/* expire.c: the expiry sweep */
+extern const char *ecert_expire_sql;
+int ecert_expire(struct ecert_store *s, const char *as_of, int dry_run,
+    int (*fn)(const json_t *row, void *arg), void *arg, long *count,
     struct ecert_error *e);
 
 /* table.c: terminal tables and TSV */

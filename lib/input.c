@@ -46,8 +46,8 @@ ecert_read_line(struct ecert_reader *r, char **line, size_t *len,
 		/* keep a little buffer for the next lines */
 		free(r->buf);
 		r->buf = NULL;
-		return ecert_fail(e, ECERT_DATAERR, "%s:%ld: line longer than "
-		    "%d bytes", r->name, r->line, ECERT_MAX_LINE);
+		return ecert_fail(e, ECERT_DATAERR, "line longer than %d bytes",
+		    ECERT_MAX_LINE);
 	}
 	if (n > 0 && r->buf[n - 1] == '\r')
 		n--;
@@ -55,8 +55,7 @@ ecert_read_line(struct ecert_reader *r, char **line, size_t *len,
 	*line = r->buf;
 	*len = n;
 	if (memchr(r->buf, '\0', n) != NULL)
-		return ecert_fail(e, ECERT_DATAERR, "%s:%ld: NUL byte in line",
-		    r->name, r->line);
+		return ecert_fail(e, ECERT_DATAERR, "NUL byte in line");
 	return 0;
 }
 

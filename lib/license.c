@@ -360,8 +360,8 @@ make_serial(const char *type, const char *number, char out[33])
 	snprintf(out, 33, "H%.15s", hx);
 }
 
-static json_t *
-signed_form(const json_t *doc, const char *key_id, const char *signer,
+json_t *
+ecert_signed_form(const json_t *doc, const char *key_id, const char *signer,
     const char *sig)
 {
 	return json_pack("{s:O, s:{s:s, s:s, s:s, s:s}}", "document", doc,
@@ -370,18 +370,13 @@ signed_form(const json_t *doc, const char *key_id, const char *signer,
 }
 
 int
-ecert_license_issue(struct ecert_store *s, const struct ecert_actor *a,
-    const json_t *record, char *id, size_t idn, struct ecert_error *e)
+ecert_may_issue(struct ecert_store *s, const struct ecert_actor *a,
+    const char *type_code, json_t **typep, struct ecert_error *e)
 {
-	const char *type_code = ecert_json_str(record, "type");
-	json_t *type = NULL, *doc = NULL;
-	char serial[33], now[21], sig[89], hash[65];
-	char *canon = NULL, *sealed = NULL;
+	json_t *type;
 	const char *issuer;
-	sqlite3_stmt *st = NULL;
-	size_t sealedn;
-	int rc, legal;
 
+	*typep = NULL;
 	if (type_code == NULL)
 		return ecert_fail(e, ECERT_DATAERR, "field type: required");
 	if ((type = ecert_catalog_get(s, type_code)) == NULL)
@@ -392,75 +387,144 @@ ecert_license_issue(struct ecert_store *s, const struct ecert_actor *a,
 		ecert_fail(e, ECERT_NOPERM, "unit %s may not issue type %s "
 		    "(%s): the catalog assigns it to %s", a->unit, type_code,
 		    ecert_json_str(type, "name"), issuer);
-		goto out;
+		json_decref(type);
+		return ECERT_NOPERM;
 	}
-	if ((rc = ecert_license_validate(type, record, &doc, e)) != 0)
-		goto out;
-	make_serial(type_code, ecert_json_str(doc, "number"), serial);
-	if (ecert_identifier_make(id, idn, type_code, a->unit, serial, 1) != 0) {
-		ecert_fail(e, ECERT_DATAERR, "cannot make an identifier from "
-		    "type %s, issuer %s, serial %s", type_code, a->unit, serial);
-		goto out;
+	*typep = type;
+	return 0;
+}
+
+void
+ecert_prepared_free(struct ecert_prepared *p)
+{
+	json_decref(p->doc);
+	free(p->canon);
+	free(p->sealed);
+	memset(p, 0, sizeof(*p));
+}
+
+/*
+ * Everything but the write: validate, build, sign and seal.  It touches
+ * no SQLite handle, so import workers run it in parallel.
+ */
+int
+ecert_license_prepare(const struct ecert_store *s, const struct ecert_actor *a,
+    const json_t *type, const json_t *record, int historical,
+    struct ecert_prepared *p, struct ecert_error *e)
+{
+	const char *type_code = ecert_json_str(type, "code");
+	const json_t *holder;
+	char serial[33], today[11];
+	const char *until;
+	int rc;
+
+	memset(p, 0, sizeof(*p));
+	if ((rc = ecert_license_validate(type, record, &p->doc, e)) != 0)
+		return rc;
+	make_serial(type_code, ecert_json_str(p->doc, "number"), serial);
+	if (ecert_identifier_make(p->id, sizeof(p->id), type_code, a->unit,
+	    serial, 1) != 0) {
+		ecert_prepared_free(p);
+		return ecert_fail(e, ECERT_DATAERR, "cannot make an identifier "
+		    "from type %s, issuer %s, serial %s", type_code, a->unit,
+		    serial);
 	}
-	ecert_now_iso(now);
-	json_object_set_new(doc, "id", json_string(id));
-	json_object_set_new(doc, "version", json_integer(1));
-	json_object_set_new(doc, "issuer", json_pack("{s:s, s:s}", "code",
+	ecert_now_iso(p->signed_at);
+	json_object_set_new(p->doc, "id", json_string(p->id));
+	json_object_set_new(p->doc, "version", json_integer(1));
+	json_object_set_new(p->doc, "issuer", json_pack("{s:s, s:s}", "code",
 	    a->unit, "name", a->name));
-	json_object_set_new(doc, "signed_at", json_string(now));
-	if ((canon = ecert_json_canonical(doc)) == NULL) {
-		ecert_fail(e, ECERT_DATAERR, "license: cannot encode");
-		goto out;
+	json_object_set_new(p->doc, "signed_at", json_string(p->signed_at));
+	if (historical)
+		json_object_set_new(p->doc, "historical", json_true());
+	if ((p->canon = ecert_json_canonical(p->doc)) == NULL) {
+		ecert_prepared_free(p);
+		return ecert_fail(e, ECERT_DATAERR, "license: cannot encode");
 	}
-	ecert_sign(&a->key, ECERT_DOMAIN_LICENSE, canon, strlen(canon), sig);
-	sealed = ecert_pii_seal(s, canon, strlen(canon), &sealedn);
-	legal = strcmp(ecert_json_str(type, "holder"), "legal") == 0;
-	{
-		const json_t *holder = json_object_get(doc, "holder");
-		ecert_pii_hash(s, ecert_json_str(holder, "id"), hash);
-		st = ecert_prepare(s, "INSERT INTO licenses(id, type, number,"
-		    " version, issuer, holder_name, holder_code, holder_hash,"
-		    " issue_date, valid_from, valid_until, status, document,"
-		    " key_id, signature, created_at)"
-		    " VALUES (?,?,?,1,?,?,?,?,?,?,?,'valid',?,?,?,?)", e);
-		if (st == NULL)
-			goto out;
-		ecert_bind_text(st, 1, id);
-		ecert_bind_text(st, 2, type_code);
-		ecert_bind_text(st, 3, ecert_json_str(doc, "number"));
-		ecert_bind_text(st, 4, a->unit);
-		ecert_bind_text(st, 5, ecert_json_str(holder, "name"));
-		ecert_bind_text(st, 6, legal ? ecert_json_str(holder, "id") :
-		    NULL);
-		ecert_bind_text(st, 7, hash);
-	}
+	ecert_sign(&a->key, ECERT_DOMAIN_LICENSE, p->canon, strlen(p->canon),
+	    p->sig);
+	p->sealed = ecert_pii_seal(s, p->canon, strlen(p->canon), &p->sealedn);
+	holder = json_object_get(p->doc, "holder");
+	ecert_pii_hash(s, ecert_json_str(holder, "id"), p->holder_hash);
+	p->legal = strcmp(ecert_json_str(type, "holder"), "legal") == 0;
+	p->historical = historical;
+	/* a historical license whose term has ended comes in as expired */
+	ecert_today(today);
+	until = ecert_json_str(p->doc, "valid_until");
+	p->status = until != NULL && strcmp(until, today) < 0 ? "expired" :
+	    "valid";
+	return 0;
+}
+
+/* Returns ECERT_NO (with e) when the identifier is already taken. */
+int
+ecert_license_store(struct ecert_store *s, const struct ecert_actor *a,
+    const struct ecert_prepared *p, struct ecert_error *e)
+{
+	const json_t *doc = p->doc, *holder = json_object_get(doc, "holder");
+	sqlite3_stmt *st;
+	int rc;
+
+	st = ecert_prepare(s, "INSERT INTO licenses(id, type, number,"
+	    " version, issuer, holder_name, holder_code, holder_hash,"
+	    " issue_date, valid_from, valid_until, status, historical,"
+	    " document, key_id, signature, created_at)"
+	    " VALUES (?,?,?,1,?,?,?,?,?,?,?,?,?,?,?,?,?)", e);
+	if (st == NULL)
+		return e->status;
+	ecert_bind_text(st, 1, p->id);
+	ecert_bind_text(st, 2, ecert_json_str(doc, "type"));
+	ecert_bind_text(st, 3, ecert_json_str(doc, "number"));
+	ecert_bind_text(st, 4, a->unit);
+	ecert_bind_text(st, 5, ecert_json_str(holder, "name"));
+	ecert_bind_text(st, 6, p->legal ? ecert_json_str(holder, "id") : NULL);
+	ecert_bind_text(st, 7, p->holder_hash);
 	ecert_bind_text(st, 8, ecert_json_str(doc, "issue_date"));
 	ecert_bind_text(st, 9, ecert_json_str(doc, "valid_from"));
 	ecert_bind_text(st, 10, ecert_json_str(doc, "valid_until"));
-	sqlite3_bind_blob(st, 11, sealed, (int)sealedn, SQLITE_TRANSIENT);
-	ecert_bind_text(st, 12, a->key.key_id);
-	ecert_bind_text(st, 13, sig);
-	ecert_bind_text(st, 14, now);
+	ecert_bind_text(st, 11, p->status);
+	sqlite3_bind_int(st, 12, p->historical);
+	sqlite3_bind_blob(st, 13, p->sealed, (int)p->sealedn, SQLITE_STATIC);
+	ecert_bind_text(st, 14, a->key.key_id);
+	ecert_bind_text(st, 15, p->sig);
+	ecert_bind_text(st, 16, p->signed_at);
 	rc = sqlite3_step(st);
-	if ((rc & 0xff) == SQLITE_CONSTRAINT) {
-		ecert_fail(e, ECERT_DATAERR, "field number: %s: a license of "
-		    "type %s with this number is already in the store (%s)",
-		    ecert_json_str(doc, "number"), type_code, id);
-		goto out;
-	}
-	if (rc != SQLITE_DONE) {
-		ecert_sql_fail(s, e, rc, "license");
-		goto out;
-	}
-	ecert_audit(s, a->unit, "license.issue", id, "ok", type_code);
-	e->status = 0;
-out:
 	sqlite3_finalize(st);
-	free(canon);
-	free(sealed);
-	json_decref(doc);
+	if ((rc & 0xff) == SQLITE_CONSTRAINT)
+		return ecert_fail(e, ECERT_NO, "field number: %s: a license of "
+		    "type %s with this number is already in the store (%s)",
+		    ecert_json_str(doc, "number"), ecert_json_str(doc, "type"),
+		    p->id);
+	if (rc != SQLITE_DONE)
+		return ecert_sql_fail(s, e, rc, "license");
+	return 0;
+}
+
+int
+ecert_license_issue(struct ecert_store *s, const struct ecert_actor *a,
+    const json_t *record, char *id, size_t idn, struct ecert_error *e)
+{
+	struct ecert_prepared p;
+	json_t *type;
+	int rc;
+
+	if ((rc = ecert_may_issue(s, a, ecert_json_str(record, "type"), &type,
+	    e)) != 0)
+		return rc;
+	rc = ecert_license_prepare(s, a, type, record, 0, &p, e);
 	json_decref(type);
-	return e->status;
+	if (rc != 0)
+		return rc;
+	rc = ecert_license_store(s, a, &p, e);
+	if (rc == ECERT_NO)
+		rc = e->status = ECERT_DATAERR;
+	if (rc == 0) {
+		snprintf(id, idn, "%s", p.id);
+		rc = ecert_audit(s, a->unit, "license.issue", p.id, "ok",
+		    ecert_json_str(p.doc, "type"));
+	}
+	ecert_prepared_free(&p);
+	return rc;
 }
 
 /* The row's clear columns, for checking against the signed document. */
@@ -543,7 +607,7 @@ ecert_license_load(struct ecert_store *s, const char *id, json_t **signed_doc,
 		    " sealed with another key", id);
 	}
 	free(r.canon);
-	*signed_doc = signed_form(doc, r.key_id, r.issuer, r.signature);
+	*signed_doc = ecert_signed_form(doc, r.key_id, r.issuer, r.signature);
 	json_decref(doc);
 	snprintf(status, statusn, "%s", r.status);
 	return 0;

@@ -1,0 +1,108 @@
+/*
+ * expire.c: the expiry sweep.  It reads only the licenses due, through the
+ * partial index licenses_due, so its cost grows with their number and not
+ * with the store's size.
+ */
+#include <string.h>
+
+#include <sodium.h>
+
+#include "ecert_priv.h"
+
+const char *ecert_expire_sql =
+    "SELECT id, type, number, holder_name, issuer, valid_until"
+    " FROM licenses WHERE status IN ('valid','suspended')"
+    " AND valid_until < ?1 ORDER BY valid_until, id";
+
+int
+ecert_expire(struct ecert_store *s, const char *as_of, int dry_run,
+    int (*fn)(const json_t *row, void *arg), void *arg, long *count,
+    struct ecert_error *e)
+{
+	sqlite3_stmt *sel = NULL, *upd = NULL, *ev = NULL;
+	crypto_generichash_state ids;
+	unsigned char h[32];
+	char hex[65], now[21], *detail;
+	json_t *o;
+	int rc;
+
+	*count = 0;
+	if ((rc = ecert_begin(s, e)) != 0)
+		return rc;
+	crypto_generichash_init(&ids, NULL, 0, sizeof(h));
+	ecert_now_iso(now);
+	sel = ecert_prepare(s, ecert_expire_sql, e);
+	upd = ecert_prepare(s, "UPDATE licenses SET status = 'expired'"
+	    " WHERE id = ?", e);
+	ev = ecert_prepare(s, "INSERT INTO license_events(license, time, unit,"
+	    " os_user, status, reason) VALUES (?, ?, '', ?, 'expired', ?)", e);
+	if (sel == NULL || upd == NULL || ev == NULL)
+		goto fail;
+	ecert_bind_text(sel, 1, as_of);
+	while ((rc = sqlite3_step(sel)) == SQLITE_ROW) {
+		static const char *names[] = { "id", "type", "number",
+		    "holder", "issuer", "valid_until" };
+		const char *id = (const char *)sqlite3_column_text(sel, 0);
+		json_t *row = json_object();
+		char reason[64];
+		int i;
+
+		for (i = 0; i < 6; i++)
+			json_object_set_new(row, names[i], json_string(
+			    (const char *)sqlite3_column_text(sel, i)));
+		if (!dry_run) {
+			snprintf(reason, sizeof(reason), "validity ended %s",
+			    (const char *)sqlite3_column_text(sel, 5));
+			ecert_bind_text(upd, 1, id);
+			ecert_bind_text(ev, 1, id);
+			ecert_bind_text(ev, 2, now);
+			ecert_bind_text(ev, 3, s->os_user);
+			ecert_bind_text(ev, 4, reason);
+			if (sqlite3_step(upd) != SQLITE_DONE ||
+			    sqlite3_step(ev) != SQLITE_DONE) {
+				ecert_sql_fail(s, e, sqlite3_errcode(s->db),
+				    "expire");
+				json_decref(row);
+				goto fail;
+			}
+			sqlite3_reset(upd);
+			sqlite3_reset(ev);
+		}
+		crypto_generichash_update(&ids, (const unsigned char *)id,
+		    strlen(id) + 1);
+		(*count)++;
+		fn(row, arg);
+		json_decref(row);
+	}
+	if (rc != SQLITE_DONE) {
+		ecert_sql_fail(s, e, rc, "expire");
+		goto fail;
+	}
+	sqlite3_finalize(sel);
+	sqlite3_finalize(upd);
+	sqlite3_finalize(ev);
+	sel = upd = ev = NULL;
+	if (dry_run) {
+		ecert_rollback(s);
+		return 0;
+	}
+	crypto_generichash_final(&ids, h, sizeof(h));
+	sodium_bin2hex(hex, sizeof(hex), h, sizeof(h));
+	o = json_pack("{s:s, s:I, s:s}", "as_of", as_of, "expired",
+	    (json_int_t)*count, "ids_digest", hex);
+	detail = ecert_json_canonical(o);
+	json_decref(o);
+	rc = ecert_audit(s, NULL, "license.expire", "sweep", "ok", detail);
+	free(detail);
+	if (rc != 0) {
+		ecert_fail(e, rc, "audit: cannot record the sweep");
+		goto fail;
+	}
+	return ecert_commit(s, e);
+fail:
+	sqlite3_finalize(sel);
+	sqlite3_finalize(upd);
+	sqlite3_finalize(ev);
+	ecert_rollback(s);
+	return e->status;
+}

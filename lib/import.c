@@ -1,0 +1,714 @@
+/*
+ * import.c: bulk historical import (article 10).
+ *
+ * Three stages overlap: a reader thread splits the input into records
+ * (JSON Lines or CSV, converted from GB18030 when asked), worker threads
+ * validate, sign and seal them with the same code ecert-issue uses, and
+ * the calling thread writes them to the store in input order, one
+ * transaction per batch.  The ring between them is bounded in records and
+ * in bytes, so memory stays flat whatever the input's size.
+ *
+ * Every record ends in exactly one place: imported, already present (the
+ * same type, number and content: this makes a re-run after a crash finish
+ * the job), or rejected (reported with its line and reason, and copied
+ * verbatim to the rejects file).
+ */
+#include <errno.h>
+#include <iconv.h>
+#include <pthread.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "ecert_priv.h"
+
+#define RING 1024
+#define RING_BYTES (32L << 20)
+
+enum { EMPTY, READY, WORKING, DONE };
+
+struct job {
+	long line;
+	char *raw;		/* the record as it came, for the rejects */
+	size_t rawlen;
+	char *text;		/* JSON Lines: the line in UTF-8 */
+	json_t *record;		/* CSV: the mapped record */
+	int status;
+	char msg[600];
+	struct ecert_prepared p;
+	int state;
+};
+
+struct import {
+	struct ecert_store *s;
+	const struct ecert_actor *a;
+	const json_t *type;
+	const struct ecert_import_opts *o;
+	iconv_t cd;
+	char **columns;		/* CSV: the item key of each column */
+	size_t ncolumns;
+
+	pthread_mutex_t mu;
+	pthread_cond_t can_read, can_work, can_write;
+	struct job ring[RING];
+	long next_read, next_work, next_write;
+	long bytes;		/* raw bytes in the ring */
+	int eof, stop;
+	struct ecert_error read_error;	/* status 0 unless reading failed */
+};
+
+/* Converts to UTF-8 (or checks UTF-8); NULL with e on a bad byte. */
+static char *
+to_utf8(struct import *im, const char *in, size_t n, struct ecert_error *e)
+{
+	char *out, *op, *ip = (char *)in;
+	size_t cap, il = n, ol;
+
+	if (im->cd == (iconv_t)-1) {
+		if (!ecert_utf8_valid(in, n)) {
+			ecert_fail(e, ECERT_DATAERR, "invalid UTF-8");
+			return NULL;
+		}
+		out = ecert_xmalloc(n + 1);
+		memcpy(out, in, n);
+		out[n] = '\0';
+		return out;
+	}
+	cap = n * 2 + 1;
+	out = op = ecert_xmalloc(cap);
+	ol = cap - 1;
+	iconv(im->cd, NULL, NULL, NULL, NULL);
+	if (iconv(im->cd, &ip, &il, &op, &ol) == (size_t)-1) {
+		ecert_fail(e, ECERT_DATAERR, "invalid %s byte at offset %zu",
+		    im->o->encoding, (size_t)(ip - in));
+		free(out);
+		return NULL;
+	}
+	*op = '\0';
+	return out;
+}
+
+/* The GB/T 36903 element names, and the words of paper registers. */
+static const char *aliases[][2] = {
+	{ "证照编号", "number" }, { "持证主体", "holder" },
+	{ "持证主体代码", "holder_id" }, { "证照颁发日期", "issue_date" },
+	{ "颁发日期", "issue_date" }, { "发证日期", "issue_date" },
+	{ "证照有效期起始日期", "valid_from" }, { "有效期起始日期", "valid_from" },
+	{ "证照有效期截止日期", "valid_until" }, { "有效期截止日期", "valid_until" },
+	{ "有效期至", "valid_until" }, { NULL, NULL }
+};
+
+static int
+str_eq(const char *a, const char *b)
+{
+	return a != NULL && b != NULL && strcmp(a, b) == 0;
+}
+
+/* CSV header: each column names a reserved key, an item key or label, or
+ * is renamed by --map. */
+static int
+map_header(struct import *im, struct ecert_csv *c, struct ecert_error *e)
+{
+	static const char *reserved[] = { "type", "number", "holder",
+	    "holder_id", "issue_date", "valid_from", "valid_until", NULL };
+	size_t i;
+	int r;
+
+	im->ncolumns = c->nfields;
+	im->columns = calloc(c->nfields, sizeof(char *));
+	for (i = 0; i < c->nfields; i++) {
+		const char *raw = ecert_csv_field(c, i);
+		char *name = to_utf8(im, raw, strlen(raw), e), *m, *save = NULL;
+		const char *key = NULL;
+		const json_t *item;
+
+		if (name == NULL)
+			return ecert_fail(e, ECERT_DATAERR, "%s:1: column %zu: "
+			    "%s", im->o->name, i + 1, e->msg);
+		if (im->o->map != NULL) {
+			char *list = ecert_xstrdup(im->o->map), *tok;
+			for (tok = strtok_r(list, ",", &save); tok != NULL;
+			    tok = strtok_r(NULL, ",", &save)) {
+				char *eq = strchr(tok, '=');
+				if (eq != NULL && (size_t)(eq - tok) ==
+				    strlen(name) && strncmp(tok, name,
+				    strlen(name)) == 0) {
+					m = ecert_xstrdup(eq + 1);
+					free(name);
+					name = m;
+					break;
+				}
+			}
+			free(list);
+		}
+		for (r = 0; reserved[r] != NULL; r++)
+			if (strcmp(name, reserved[r]) == 0)
+				key = reserved[r];
+		for (r = 0; key == NULL && aliases[r][0] != NULL; r++)
+			if (strcmp(name, aliases[r][0]) == 0)
+				key = aliases[r][1];
+		if (key == NULL && str_eq(name, ecert_json_str(im->type,
+		    "holder_label")))
+			key = "holder";
+		if (key == NULL && str_eq(name, ecert_json_str(im->type,
+		    "holder_id_label")))
+			key = "holder_id";
+		if (key == NULL && (item = ecert_catalog_item(im->type,
+		    name)) != NULL)
+			key = ecert_json_str(item, "key");
+		if (key == NULL) {
+			ecert_fail(e, ECERT_DATAERR, "%s:1: column %zu (%s): "
+			    "not a data item of type %s; name it with --map",
+			    im->o->name, i + 1, name, ecert_json_str(im->type,
+			    "code"));
+			free(name);
+			return e->status;
+		}
+		free(name);
+		im->columns[i] = ecert_xstrdup(key);
+	}
+	return 0;
+}
+
+static json_t *
+csv_record(struct import *im, struct ecert_csv *c, struct ecert_error *e)
+{
+	json_t *record = json_object();
+	size_t i;
+
+	if (c->nfields != im->ncolumns) {
+		ecert_fail(e, ECERT_DATAERR, "%zu fields, the header has %zu",
+		    c->nfields, im->ncolumns);
+		json_decref(record);
+		return NULL;
+	}
+	for (i = 0; i < c->nfields; i++) {
+		const char *raw = ecert_csv_field(c, i);
+		char *v;
+
+		if (*raw == '\0')
+			continue;	/* an empty cell is an absent item */
+		if ((v = to_utf8(im, raw, strlen(raw), e)) == NULL) {
+			char msg[sizeof(e->msg)];
+			snprintf(msg, sizeof(msg), "%s", e->msg);
+			ecert_fail(e, ECERT_DATAERR, "column %s: %s",
+			    im->columns[i], msg);
+			json_decref(record);
+			return NULL;
+		}
+		json_object_set_new(record, im->columns[i], json_string(v));
+		free(v);
+	}
+	return record;
+}
+
+/* Waits for a free slot; returns NULL when told to stop. */
+static struct job *
+slot_for_reading(struct import *im, size_t bytes)
+{
+	struct job *j;
+
+	pthread_mutex_lock(&im->mu);
+	while (!im->stop && (im->next_read - im->next_write >= RING ||
+	    (im->bytes + (long)bytes > RING_BYTES &&
+	    im->next_read > im->next_write)))
+		pthread_cond_wait(&im->can_read, &im->mu);
+	if (im->stop) {
+		pthread_mutex_unlock(&im->mu);
+		return NULL;
+	}
+	j = &im->ring[im->next_read % RING];
+	im->bytes += (long)bytes;
+	pthread_mutex_unlock(&im->mu);
+	return j;
+}
+
+static void
+publish(struct import *im, struct job *j)
+{
+	pthread_mutex_lock(&im->mu);
+	j->state = j->status == 0 ? READY : DONE;
+	im->next_read++;
+	if (j->state == DONE)
+		pthread_cond_signal(&im->can_write);
+	pthread_cond_broadcast(&im->can_work);
+	pthread_mutex_unlock(&im->mu);
+}
+
+static void
+fill_raw(struct job *j, long line, const char *raw, size_t n)
+{
+	j->line = line;
+	j->raw = ecert_xmalloc(n + 1);
+	memcpy(j->raw, raw, n);
+	j->raw[n] = '\0';
+	j->rawlen = n;
+	j->text = NULL;
+	j->record = NULL;
+	j->status = 0;
+	j->msg[0] = '\0';
+}
+
+static void *
+reader(void *arg)
+{
+	struct import *im = arg;
+	struct ecert_error e;
+	struct ecert_reader r = { 0 };
+	struct ecert_csv c = { 0 };
+	struct job *j;
+	char *line;
+	size_t len;
+	int rc;
+
+	r.fp = c.fp = im->o->in;
+	r.name = im->o->name;
+	c.next_line = 1;
+	if (im->o->csv)
+		c.next_line = 2;	/* the header was line 1 */
+	for (;;) {
+		if (im->o->csv) {
+			rc = ecert_csv_read(&c, &e);
+			if (rc == -1)
+				break;
+			if (rc == 0 && c.nfields == 1 &&
+			    *ecert_csv_field(&c, 0) == '\0' && c.rawlen == 0)
+				continue;	/* a blank line ends no record */
+			if ((j = slot_for_reading(im, c.rawlen)) == NULL)
+				break;
+			fill_raw(j, c.line, c.raw, c.rawlen);
+			if (rc == 0 && (j->record = csv_record(im, &c, &e)) ==
+			    NULL)
+				rc = e.status;
+		} else {
+			rc = ecert_read_line(&r, &line, &len, &e);
+			if (rc == -1)
+				break;
+			if (rc == ECERT_IOERR) {
+				pthread_mutex_lock(&im->mu);
+				im->read_error = e;
+				pthread_mutex_unlock(&im->mu);
+				break;
+			}
+			if ((j = slot_for_reading(im, rc == 0 ? len : 0)) ==
+			    NULL)
+				break;
+			if (rc == 0) {
+				fill_raw(j, r.line, line, len);
+				if (len == 0)
+					rc = ecert_fail(&e, ECERT_DATAERR,
+					    "empty line");
+				else if ((j->text = to_utf8(im, line, len,
+				    &e)) == NULL)
+					rc = e.status;
+			} else
+				fill_raw(j, r.line, "", 0); /* not kept */
+		}
+		if (rc != 0) {
+			j->status = rc;
+			snprintf(j->msg, sizeof(j->msg), "%s", e.msg);
+		}
+		publish(im, j);
+	}
+	ecert_reader_free(&r);
+	ecert_csv_free(&c);
+	pthread_mutex_lock(&im->mu);
+	im->eof = 1;
+	pthread_cond_broadcast(&im->can_work);
+	pthread_cond_broadcast(&im->can_write);
+	pthread_mutex_unlock(&im->mu);
+	return NULL;
+}
+
+static void
+work(struct import *im, struct job *j)
+{
+	struct ecert_error e;
+	json_t *record = j->record;
+
+	if (record == NULL) {
+		record = ecert_json_parse(j->text, strlen(j->text), &e);
+		if (record == NULL)
+			goto fail;
+		if (!json_is_object(record)) {
+			ecert_fail(&e, ECERT_DATAERR, "not a JSON object");
+			goto fail;
+		}
+	}
+	if (ecert_license_prepare(im->s, im->a, im->type, record, 1, &j->p,
+	    &e) != 0)
+		goto fail;
+	json_decref(record);
+	j->record = NULL;
+	return;
+fail:
+	json_decref(record);
+	j->record = NULL;
+	j->status = e.status;
+	snprintf(j->msg, sizeof(j->msg), "%s", e.msg);
+}
+
+static void *
+worker(void *arg)
+{
+	struct import *im = arg;
+	struct job *j;
+
+	pthread_mutex_lock(&im->mu);
+	for (;;) {
+		if (im->next_work < im->next_write)
+			im->next_work = im->next_write;
+		while (!im->stop && im->next_work < im->next_read &&
+		    im->ring[im->next_work % RING].state != READY)
+			im->next_work++;	/* bad records skip the workers */
+		if (im->stop || (im->eof && im->next_work >= im->next_read))
+			break;
+		if (im->next_work >= im->next_read) {
+			pthread_cond_wait(&im->can_work, &im->mu);
+			continue;
+		}
+		j = &im->ring[im->next_work++ % RING];
+		j->state = WORKING;
+		pthread_mutex_unlock(&im->mu);
+		work(im, j);
+		pthread_mutex_lock(&im->mu);
+		j->state = DONE;
+		pthread_cond_signal(&im->can_write);
+	}
+	pthread_mutex_unlock(&im->mu);
+	return NULL;
+}
+
+/* The same license number: the same content is "present", anything else
+ * a conflict that names what differs. */
+static int
+compare_stored(struct import *im, const struct ecert_prepared *p, char *why,
+    size_t n)
+{
+	struct ecert_error e;
+	sqlite3_stmt *st;
+	json_t *old = NULL, *new;
+	const char *key;
+	json_t *v;
+	char *plain = NULL;
+	int same = 0;
+	size_t used = 0;
+
+	st = ecert_prepare(im->s, "SELECT document FROM licenses WHERE id = ?"
+	    " OR (type = ? AND number = ? AND version = 1)", &e);
+	if (st == NULL) {
+		snprintf(why, n, "%s", e.msg);
+		return 0;
+	}
+	ecert_bind_text(st, 1, p->id);
+	ecert_bind_text(st, 2, ecert_json_str(p->doc, "type"));
+	ecert_bind_text(st, 3, ecert_json_str(p->doc, "number"));
+	if (sqlite3_step(st) == SQLITE_ROW)
+		plain = ecert_pii_open(im->s, sqlite3_column_blob(st, 0),
+		    (size_t)sqlite3_column_bytes(st, 0), NULL);
+	sqlite3_finalize(st);
+	if (plain == NULL || (old = json_loads(plain, 0, NULL)) == NULL) {
+		free(plain);
+		snprintf(why, n, "license number already in the store, and "
+		    "its stored document cannot be read");
+		return 0;
+	}
+	free(plain);
+	new = json_deep_copy(p->doc);
+	json_object_del(old, "signed_at");
+	json_object_del(new, "signed_at");
+	json_object_del(json_object_get(old, "issuer"), "name");
+	json_object_del(json_object_get(new, "issuer"), "name");
+	if (json_equal(old, new))
+		same = 1;
+	else {
+		used = (size_t)snprintf(why, n, "license number %s is already "
+		    "in the store with different content:",
+		    ecert_json_str(p->doc, "number"));
+		json_object_foreach(new, key, v) {
+			const json_t *ov = json_object_get(old, key);
+			if (strcmp(key, "items") == 0 && json_is_object(ov)) {
+				const char *ik;
+				json_t *iv;
+				json_object_foreach(v, ik, iv)
+					if (!json_equal(iv, json_object_get(ov,
+					    ik)) && used < n)
+						used += (size_t)snprintf(why +
+						    used, n - used, " %s", ik);
+				json_object_foreach((json_t *)ov, ik, iv)
+					if (json_object_get(v, ik) == NULL &&
+					    used < n)
+						used += (size_t)snprintf(why +
+						    used, n - used, " %s", ik);
+			} else if (!json_equal(v, ov) && used < n)
+				used += (size_t)snprintf(why + used, n - used,
+				    " %s", key);
+		}
+	}
+	json_decref(old);
+	json_decref(new);
+	return same;
+}
+
+struct batch {
+	long first_line, last_line, imported, present, rejected;
+	crypto_generichash_state ids;
+};
+
+static void
+batch_start(struct batch *b)
+{
+	memset(b, 0, sizeof(*b));
+	crypto_generichash_init(&b->ids, NULL, 0, 32);
+}
+
+/* One audit entry per batch, in the batch's own transaction. */
+static int
+batch_end(struct import *im, struct batch *b, struct ecert_error *e)
+{
+	unsigned char h[32];
+	char hex[65], *detail;
+	json_t *o;
+	int rc;
+
+	if (b->first_line == 0)
+		return 0;
+	crypto_generichash_final(&b->ids, h, sizeof(h));
+	sodium_bin2hex(hex, sizeof(hex), h, sizeof(h));
+	o = json_pack("{s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:s}",
+	    "file", im->o->name, "type", ecert_json_str(im->type, "code"),
+	    "first_line", (json_int_t)b->first_line,
+	    "last_line", (json_int_t)b->last_line,
+	    "imported", (json_int_t)b->imported,
+	    "present", (json_int_t)b->present,
+	    "rejected", (json_int_t)b->rejected, "ids_digest", hex);
+	detail = ecert_json_canonical(o);
+	json_decref(o);
+	rc = ecert_audit(im->s, im->a->unit, "license.import", im->o->name,
+	    b->rejected ? "partial" : "ok", detail);
+	free(detail);
+	if (rc != 0)
+		return ecert_fail(e, rc, "audit: cannot record the batch");
+	return ecert_commit(im->s, e);
+}
+
+static void
+reject(struct import *im, struct job *j, const char *msg)
+{
+	ecert_warn("%s:%ld: %s", im->o->name, j->line, msg);
+	if (im->o->rejects != NULL) {
+		fprintf(im->o->rejects, "# line %ld: %s\n", j->line, msg);
+		fwrite(j->raw, 1, j->rawlen, im->o->rejects);
+		fputc('\n', im->o->rejects);
+	}
+}
+
+static double
+now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void
+progress(struct import *im, const struct ecert_import_counts *n,
+    double start, int last)
+{
+	double el = now_s() - start, rate = el > 0 ? (double)n->records / el : 0;
+	long long pos;
+
+	fprintf(stderr, "\r%s: %ld records (%ld imported, %ld present, %ld "
+	    "rejected), %.0f/s", ecert_progname, n->records, n->imported,
+	    n->present, n->rejected, rate);
+	if (im->o->input_size > 0 && rate > 0 && !last &&
+	    (pos = ftello(im->o->in)) > 0)
+		fprintf(stderr, ", ETA %.0f s", el * (double)(im->o->input_size -
+		    pos) / (double)pos);
+	fprintf(stderr, "\033[K%s", last ? "\n" : "");
+}
+
+static int
+write_all(struct import *im, struct ecert_import_counts *n,
+    struct ecert_error *e)
+{
+	struct batch b;
+	struct job *j;
+	char why[700];
+	double start = now_s(), shown = start;
+	int rc = 0, same;
+
+	batch_start(&b);
+	if ((rc = ecert_begin(im->s, e)) != 0)
+		return rc;
+	for (;;) {
+		pthread_mutex_lock(&im->mu);
+		while (im->next_write < im->next_read &&
+		    im->ring[im->next_write % RING].state != DONE)
+			pthread_cond_wait(&im->can_write, &im->mu);
+		if (im->next_write >= im->next_read) {
+			if (im->eof) {
+				pthread_mutex_unlock(&im->mu);
+				break;
+			}
+			pthread_cond_wait(&im->can_write, &im->mu);
+			pthread_mutex_unlock(&im->mu);
+			continue;
+		}
+		j = &im->ring[im->next_write % RING];
+		pthread_mutex_unlock(&im->mu);
+
+		n->records++;
+		if (b.first_line == 0)
+			b.first_line = j->line;
+		b.last_line = j->line;
+		if (j->status == 0) {
+			rc = ecert_license_store(im->s, im->a, &j->p, e);
+			if (rc == 0) {
+				n->imported++;
+				b.imported++;
+				crypto_generichash_update(&b.ids,
+				    (unsigned char *)j->p.id,
+				    strlen(j->p.id) + 1);
+			} else if (rc == ECERT_NO) {
+				same = compare_stored(im, &j->p, why,
+				    sizeof(why));
+				if (same) {
+					n->present++;
+					b.present++;
+				} else {
+					reject(im, j, why);
+					n->rejected++;
+					b.rejected++;
+				}
+				rc = 0;
+			}
+		} else {
+			reject(im, j, j->msg);
+			n->rejected++;
+			b.rejected++;
+		}
+		ecert_prepared_free(&j->p);
+		free(j->raw);
+		free(j->text);
+		json_decref(j->record);
+		j->raw = j->text = NULL;
+		j->record = NULL;
+
+		pthread_mutex_lock(&im->mu);
+		im->bytes -= (long)j->rawlen;
+		j->state = EMPTY;
+		im->next_write++;
+		pthread_cond_signal(&im->can_read);
+		pthread_mutex_unlock(&im->mu);
+		if (rc != 0)
+			break;
+		if (b.imported + b.present + b.rejected >= im->o->batch) {
+			if ((rc = batch_end(im, &b, e)) != 0 ||
+			    (rc = ecert_begin(im->s, e)) != 0)
+				break;
+			batch_start(&b);
+		}
+		if (im->o->progress && now_s() - shown > 0.5) {
+			shown = now_s();
+			progress(im, n, start, 0);
+		}
+	}
+	if (rc == 0)
+		rc = batch_end(im, &b, e);
+	else
+		ecert_rollback(im->s);
+	/* what was read before a read error has landed; the error is still
+	 * the outcome */
+	if (rc == 0 && im->read_error.status != 0) {
+		*e = im->read_error;
+		rc = e->status;
+	}
+	if (im->o->progress)
+		progress(im, n, start, 1);
+	return rc;
+}
+
+int
+ecert_import(struct ecert_store *s, const struct ecert_actor *a,
+    const json_t *type, const struct ecert_import_opts *o,
+    struct ecert_import_counts *n, struct ecert_error *e)
+{
+	struct import *im;
+	struct ecert_csv header = { 0 };
+	pthread_t rt, wt[16];
+	int i, nw = o->workers, rc;
+	size_t k;
+
+	memset(n, 0, sizeof(*n));
+	im = calloc(1, sizeof(*im));
+	if (im == NULL)
+		return ecert_fail(e, ECERT_IOERR, "calloc: %s", strerror(errno));
+	im->s = s;
+	im->a = a;
+	im->type = type;
+	im->o = o;
+	im->cd = (iconv_t)-1;
+	if (o->encoding != NULL && strcasecmp(o->encoding, "UTF-8") != 0 &&
+	    (im->cd = iconv_open("UTF-8", o->encoding)) == (iconv_t)-1) {
+		free(im);
+		return ecert_fail(e, ECERT_USAGE, "--encoding %s: %s",
+		    o->encoding, strerror(errno));
+	}
+	if (o->csv) {
+		header.fp = o->in;
+		header.next_line = 1;
+		rc = ecert_csv_read(&header, e);
+		if (rc == -1)
+			rc = ecert_fail(e, ECERT_DATAERR, "%s: no header line",
+			    o->name);
+		else if (rc == 0)
+			rc = map_header(im, &header, e);
+		ecert_csv_free(&header);
+		if (rc != 0)
+			goto out;
+	}
+	if (nw < 1)
+		nw = 1;
+	if (nw > 16)
+		nw = 16;
+	pthread_mutex_init(&im->mu, NULL);
+	pthread_cond_init(&im->can_read, NULL);
+	pthread_cond_init(&im->can_work, NULL);
+	pthread_cond_init(&im->can_write, NULL);
+	pthread_create(&rt, NULL, reader, im);
+	for (i = 0; i < nw; i++)
+		pthread_create(&wt[i], NULL, worker, im);
+	rc = write_all(im, n, e);
+	pthread_mutex_lock(&im->mu);
+	if (rc != 0)
+		im->stop = 1;
+	pthread_cond_broadcast(&im->can_read);
+	pthread_cond_broadcast(&im->can_work);
+	pthread_mutex_unlock(&im->mu);
+	pthread_join(rt, NULL);
+	for (i = 0; i < nw; i++)
+		pthread_join(wt[i], NULL);
+	for (i = 0; i < RING; i++) {
+		ecert_prepared_free(&im->ring[i].p);
+		free(im->ring[i].raw);
+		free(im->ring[i].text);
+		json_decref(im->ring[i].record);
+	}
+	pthread_mutex_destroy(&im->mu);
+	pthread_cond_destroy(&im->can_read);
+	pthread_cond_destroy(&im->can_work);
+	pthread_cond_destroy(&im->can_write);
+out:
+	for (k = 0; k < im->ncolumns; k++)
+		free(im->columns[k]);
+	free(im->columns);
+	if (im->cd != (iconv_t)-1)
+		iconv_close(im->cd);
+	free(im);
+	return rc;
+}
