@@ -56,6 +56,7 @@ main(int argc, char *argv[])
 
 	ecert_setprogname(argv[0]);
 	io.batch = 10000;
+	/* one worker a core: the writer mostly waits on SQLite pages */
 	io.workers = (int)sysconf(_SC_NPROCESSORS_ONLN);
 	while ((c = getopt_long(argc, argv, "d:k:t:h", longopts, NULL)) != -1) {
 		if (ecert_common_opt(&o, c, optarg))

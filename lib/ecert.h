@@ -81,6 +81,7 @@ struct ecert_store {
 	unsigned char audit_key[32];	/* MAC of the audit chain */
 	char os_user[64];
 	int in_tx;
+	sqlite3_stmt *insert_license;	/* kept for bulk work */
 };
 #define ECERT_SCHEMA_VERSION 1
 const char *ecert_store_default_path(const char *opt);

@@ -27,6 +27,9 @@
 
 #define RING 1024
 #define RING_BYTES (32L << 20)
+#define CHUNK 64
+#define WORK_CHUNK 16
+#define WRITE_CHUNK 256
 
 enum { EMPTY, READY, WORKING, DONE };
 
@@ -55,6 +58,7 @@ struct import {
 	pthread_cond_t can_read, can_work, can_write;
 	struct job ring[RING];
 	long next_read, next_work, next_write;
+	long fill, limit, pending_bytes;	/* the reader's own */
 	long bytes;		/* raw bytes in the ring */
 	int eof, stop;
 	struct ecert_error read_error;	/* status 0 unless reading failed */
@@ -205,37 +209,66 @@ csv_record(struct import *im, struct ecert_csv *c, struct ecert_error *e)
 	return record;
 }
 
-/* Waits for a free slot; returns NULL when told to stop. */
+/* Frees what a slot held, on the reader's side, off the writer's path. */
+static void
+clear(struct job *j)
+{
+	ecert_prepared_free(&j->p);
+	free(j->raw);
+	free(j->text);
+	json_decref(j->record);
+	j->raw = j->text = NULL;
+	j->record = NULL;
+}
+
+/*
+ * The reader fills slots it has reserved without the lock and hands them
+ * over CHUNK at a time: one lock and one wake-up per chunk, not per record.
+ */
+static void
+flush(struct import *im)
+{
+	if (im->fill == im->next_read)
+		return;
+	pthread_mutex_lock(&im->mu);
+	im->next_read = im->fill;
+	im->bytes += im->pending_bytes;
+	im->pending_bytes = 0;
+	pthread_cond_broadcast(&im->can_work);
+	pthread_cond_signal(&im->can_write);
+	pthread_mutex_unlock(&im->mu);
+}
+
+/* Returns a free slot, or NULL when told to stop. */
 static struct job *
 slot_for_reading(struct import *im, size_t bytes)
 {
 	struct job *j;
 
-	pthread_mutex_lock(&im->mu);
-	while (!im->stop && (im->next_read - im->next_write >= RING ||
-	    (im->bytes + (long)bytes > RING_BYTES &&
-	    im->next_read > im->next_write)))
-		pthread_cond_wait(&im->can_read, &im->mu);
-	if (im->stop) {
+	if (im->fill == im->limit || im->pending_bytes > RING_BYTES / 8) {
+		flush(im);
+		pthread_mutex_lock(&im->mu);
+		while (!im->stop && (im->fill - im->next_write >= RING ||
+		    (im->bytes > RING_BYTES && im->fill > im->next_write)))
+			pthread_cond_wait(&im->can_read, &im->mu);
+		im->limit = im->next_write + RING;
+		if (im->limit > im->fill + CHUNK)
+			im->limit = im->fill + CHUNK;
 		pthread_mutex_unlock(&im->mu);
-		return NULL;
+		if (im->stop)
+			return NULL;
 	}
-	j = &im->ring[im->next_read % RING];
-	im->bytes += (long)bytes;
-	pthread_mutex_unlock(&im->mu);
+	j = &im->ring[im->fill % RING];
+	clear(j);
+	im->pending_bytes += (long)bytes;
 	return j;
 }
 
 static void
 publish(struct import *im, struct job *j)
 {
-	pthread_mutex_lock(&im->mu);
 	j->state = j->status == 0 ? READY : DONE;
-	im->next_read++;
-	if (j->state == DONE)
-		pthread_cond_signal(&im->can_write);
-	pthread_cond_broadcast(&im->can_work);
-	pthread_mutex_unlock(&im->mu);
+	im->fill++;
 }
 
 static void
@@ -315,6 +348,7 @@ reader(void *arg)
 	}
 	ecert_reader_free(&r);
 	ecert_csv_free(&c);
+	flush(im);
 	pthread_mutex_lock(&im->mu);
 	im->eof = 1;
 	pthread_cond_broadcast(&im->can_work);
@@ -355,7 +389,7 @@ static void *
 worker(void *arg)
 {
 	struct import *im = arg;
-	struct job *j;
+	long first, end, k;
 
 	pthread_mutex_lock(&im->mu);
 	for (;;) {
@@ -370,13 +404,19 @@ worker(void *arg)
 			pthread_cond_wait(&im->can_work, &im->mu);
 			continue;
 		}
-		j = &im->ring[im->next_work++ % RING];
-		j->state = WORKING;
+		first = im->next_work;
+		for (end = first; end < im->next_read && end - first <
+		    WORK_CHUNK && im->ring[end % RING].state == READY; end++)
+			im->ring[end % RING].state = WORKING;
+		im->next_work = end;
 		pthread_mutex_unlock(&im->mu);
-		work(im, j);
+		for (k = first; k < end; k++)
+			work(im, &im->ring[k % RING]);
 		pthread_mutex_lock(&im->mu);
-		j->state = DONE;
-		pthread_cond_signal(&im->can_write);
+		for (k = first; k < end; k++)
+			im->ring[k % RING].state = DONE;
+		if (first <= im->next_write + WRITE_CHUNK)
+			pthread_cond_signal(&im->can_write);
 	}
 	pthread_mutex_unlock(&im->mu);
 	return NULL;
@@ -533,86 +573,93 @@ progress(struct import *im, const struct ecert_import_counts *n,
 }
 
 static int
+write_one(struct import *im, struct job *j, struct batch *b,
+    struct ecert_import_counts *n, struct ecert_error *e)
+{
+	char why[700];
+	int rc = 0;
+
+	n->records++;
+	if (b->first_line == 0)
+		b->first_line = j->line;
+	b->last_line = j->line;
+	if (j->status != 0) {
+		reject(im, j, j->msg);
+		n->rejected++;
+		b->rejected++;
+	} else if ((rc = ecert_license_store(im->s, im->a, &j->p, e)) == 0) {
+		n->imported++;
+		b->imported++;
+		crypto_generichash_update(&b->ids, (unsigned char *)j->p.id,
+		    strlen(j->p.id) + 1);
+	} else if (rc == ECERT_NO) {
+		rc = 0;
+		if (compare_stored(im, &j->p, why, sizeof(why))) {
+			n->present++;
+			b->present++;
+		} else {
+			reject(im, j, why);
+			n->rejected++;
+			b->rejected++;
+		}
+	}
+	return rc;	/* the reader frees the slot when it reuses it */
+}
+
+static int
 write_all(struct import *im, struct ecert_import_counts *n,
     struct ecert_error *e)
 {
 	struct batch b;
-	struct job *j;
-	char why[700];
-	double start = now_s(), shown = start;
-	int rc = 0, same;
+	double start = now_s(), shown = start, waited = 0, committing = 0;
+	long k, i, done, freed;
+	int rc = 0;
 
 	batch_start(&b);
 	if ((rc = ecert_begin(im->s, e)) != 0)
 		return rc;
 	for (;;) {
 		pthread_mutex_lock(&im->mu);
-		while (im->next_write < im->next_read &&
-		    im->ring[im->next_write % RING].state != DONE)
-			pthread_cond_wait(&im->can_write, &im->mu);
-		if (im->next_write >= im->next_read) {
-			if (im->eof) {
-				pthread_mutex_unlock(&im->mu);
+		for (;;) {
+			for (k = 0; k < WRITE_CHUNK && im->next_write + k <
+			    im->next_read && im->ring[(im->next_write + k) %
+			    RING].state == DONE; k++)
+				;
+			if (k > 0 || (im->eof && im->next_write >=
+			    im->next_read))
 				break;
-			}
+			waited -= now_s();
 			pthread_cond_wait(&im->can_write, &im->mu);
-			pthread_mutex_unlock(&im->mu);
-			continue;
+			waited += now_s();
 		}
-		j = &im->ring[im->next_write % RING];
 		pthread_mutex_unlock(&im->mu);
+		if (k == 0)
+			break;
+		freed = 0;
+		for (i = 0, done = 0; i < k && rc == 0; i++, done++) {
+			struct job *j = &im->ring[(im->next_write + i) % RING];
 
-		n->records++;
-		if (b.first_line == 0)
-			b.first_line = j->line;
-		b.last_line = j->line;
-		if (j->status == 0) {
-			rc = ecert_license_store(im->s, im->a, &j->p, e);
-			if (rc == 0) {
-				n->imported++;
-				b.imported++;
-				crypto_generichash_update(&b.ids,
-				    (unsigned char *)j->p.id,
-				    strlen(j->p.id) + 1);
-			} else if (rc == ECERT_NO) {
-				same = compare_stored(im, &j->p, why,
-				    sizeof(why));
-				if (same) {
-					n->present++;
-					b.present++;
-				} else {
-					reject(im, j, why);
-					n->rejected++;
-					b.rejected++;
-				}
-				rc = 0;
+			freed += (long)j->rawlen;
+			rc = write_one(im, j, &b, n, e);
+			if (rc == 0 && b.imported + b.present + b.rejected >=
+			    im->o->batch) {
+				committing -= now_s();
+				rc = batch_end(im, &b, e);
+				committing += now_s();
+				if (rc == 0)
+					rc = ecert_begin(im->s, e);
+				batch_start(&b);
 			}
-		} else {
-			reject(im, j, j->msg);
-			n->rejected++;
-			b.rejected++;
 		}
-		ecert_prepared_free(&j->p);
-		free(j->raw);
-		free(j->text);
-		json_decref(j->record);
-		j->raw = j->text = NULL;
-		j->record = NULL;
-
 		pthread_mutex_lock(&im->mu);
-		im->bytes -= (long)j->rawlen;
-		j->state = EMPTY;
-		im->next_write++;
+		for (i = 0; i < done; i++)
+			im->ring[(im->next_write + i) % RING].state = EMPTY;
+		im->next_write += done;
+		im->bytes -= freed;
 		pthread_cond_signal(&im->can_read);
 		pthread_mutex_unlock(&im->mu);
 		if (rc != 0)
 			break;
-		if (b.imported + b.present + b.rejected >= im->o->batch) {
-			if ((rc = batch_end(im, &b, e)) != 0 ||
-			    (rc = ecert_begin(im->s, e)) != 0)
-				break;
-			batch_start(&b);
-		}
 		if (im->o->progress && now_s() - shown > 0.5) {
 			shown = now_s();
 			progress(im, n, start, 0);
@@ -630,6 +677,9 @@ write_all(struct import *im, struct ecert_import_counts *n,
 	}
 	if (im->o->progress)
 		progress(im, n, start, 1);
+	if (getenv("ECERT_IMPORT_STATS") != NULL)
+		fprintf(stderr, "writer: %.2f s, waiting %.2f s, committing "
+		    "%.2f s\n", now_s() - start, waited, committing);
 	return rc;
 }
 
@@ -659,6 +709,8 @@ ecert_import(struct ecert_store *s, const struct ecert_actor *a,
 		return ecert_fail(e, ECERT_USAGE, "--encoding %s: %s",
 		    o->encoding, strerror(errno));
 	}
+	/* a bigger page cache keeps the indexes' pages from being re-read */
+	ecert_exec(s, "PRAGMA cache_size = -32768", NULL);
 	if (o->csv) {
 		header.fp = o->in;
 		header.next_line = 1;
@@ -693,12 +745,8 @@ ecert_import(struct ecert_store *s, const struct ecert_actor *a,
 	pthread_join(rt, NULL);
 	for (i = 0; i < nw; i++)
 		pthread_join(wt[i], NULL);
-	for (i = 0; i < RING; i++) {
-		ecert_prepared_free(&im->ring[i].p);
-		free(im->ring[i].raw);
-		free(im->ring[i].text);
-		json_decref(im->ring[i].record);
-	}
+	for (i = 0; i < RING; i++)
+		clear(&im->ring[i]);
 	pthread_mutex_destroy(&im->mu);
 	pthread_cond_destroy(&im->can_read);
 	pthread_cond_destroy(&im->can_work);

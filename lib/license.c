@@ -465,12 +465,13 @@ ecert_license_store(struct ecert_store *s, const struct ecert_actor *a,
 	sqlite3_stmt *st;
 	int rc;
 
-	st = ecert_prepare(s, "INSERT INTO licenses(id, type, number,"
-	    " version, issuer, holder_name, holder_code, holder_hash,"
-	    " issue_date, valid_from, valid_until, status, historical,"
-	    " document, key_id, signature, created_at)"
-	    " VALUES (?,?,?,1,?,?,?,?,?,?,?,?,?,?,?,?,?)", e);
-	if (st == NULL)
+	if (s->insert_license == NULL)
+		s->insert_license = ecert_prepare(s, "INSERT INTO licenses(id,"
+		    " type, number, version, issuer, holder_name, holder_code,"
+		    " holder_hash, issue_date, valid_from, valid_until, status,"
+		    " historical, document, key_id, signature, created_at)"
+		    " VALUES (?,?,?,1,?,?,?,?,?,?,?,?,?,?,?,?,?)", e);
+	if ((st = s->insert_license) == NULL)
 		return e->status;
 	ecert_bind_text(st, 1, p->id);
 	ecert_bind_text(st, 2, ecert_json_str(doc, "type"));
@@ -489,7 +490,8 @@ ecert_license_store(struct ecert_store *s, const struct ecert_actor *a,
 	ecert_bind_text(st, 15, p->sig);
 	ecert_bind_text(st, 16, p->signed_at);
 	rc = sqlite3_step(st);
-	sqlite3_finalize(st);
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
 	if ((rc & 0xff) == SQLITE_CONSTRAINT)
 		return ecert_fail(e, ECERT_NO, "field number: %s: a license of "
 		    "type %s with this number is already in the store (%s)",

@@ -48,7 +48,6 @@ static const char *schema_v1[] = {
 	" UNIQUE(type, number, version))",
 	"CREATE INDEX licenses_holder ON licenses(holder_hash)",
 	"CREATE INDEX licenses_issuer ON licenses(issuer, issue_date)",
-	"CREATE INDEX licenses_type ON licenses(type, status)",
 	"CREATE INDEX licenses_due ON licenses(valid_until)"
 	" WHERE status IN ('valid','suspended')",
 	"CREATE TABLE license_events(seq INTEGER PRIMARY KEY,"
@@ -457,6 +456,7 @@ ecert_store_close(struct ecert_store *s)
 	if (s == NULL)
 		return;
 	ecert_rollback(s);
+	sqlite3_finalize(s->insert_license);
 	if (s->db != NULL)
 		sqlite3_close_v2(s->db);
 	sodium_memzero(s->index_key, sizeof(s->index_key));

@@ -2,7 +2,7 @@
 # ecert-init: a new store, its key file, the platform unit and its key.
 . "$(dirname "$0")/lib.sh"
 
-plan 48
+plan 54
 
 scratch
 printf '襄阳市行政审批局 初始化口令\n' > pass
@@ -20,7 +20,7 @@ same "the key file is mode 0600" 600 "$(file_mode admin.key)"
 check "the store key file exists beside the store" test -s ecert.db.key
 same "the store key file is mode 0600" 600 "$(file_mode ecert.db.key)"
 same "the key file is a sealed ecert key of the platform unit" \
-	"ecert-secret-key-v1 unit $PLATFORM" \
+	"ecert-secret-key-v1 $PLATFORM" \
 	"$(sed -n '1p' admin.key) $(sed -n 's/^unit //p' admin.key)"
 key_id=$(sqlite3 ecert.db "SELECT key_id FROM keys WHERE unit = '$PLATFORM'")
 same "the public key file names the key registered in the store" \

@@ -53,6 +53,18 @@ CID_LI=420606199007081238	# 李樊城
 CID_WANG=42060719781101456X	# 王襄州
 CID_BAD=420602198503120049	# wrong check character
 
+# Identifiers (GB/T 36903, MOD 37,36 check) of the licenses the helpers
+# below issue: a 营业执照's number is the company's code.
+ID_BIZ_FOOD=1.2.156.3005.2.11100000000013338W011.11420600MB1234567T.91420600MA49ABCD1A.001.O
+ID_BIZ_LONGZHONG=1.2.156.3005.2.11100000000013338W011.11420600MB1234567T.91420600MA49XY0129.001.P
+ID_BIZ_FANCHENG=1.2.156.3005.2.11100000000013338W011.11420600MB1234567T.91420606MA4ABCDE19.001.U
+ID_BIZ_GULONG=1.2.156.3005.2.11100000000013338W011.11420600MB1234567T.91420600MA4KLMN204.001.N
+ID_FOOD_1=1.2.156.3005.2.11100000000013338W012.11420600MB1234567T.JY14206060012345.001.W
+ID_FOOD_2=1.2.156.3005.2.11100000000013338W012.11420600MB1234567T.JY14206060012347.001.Z
+# well formed, in no store; and the same with a wrong check character
+ID_UNKNOWN=1.2.156.3005.2.11100000000013338W011.11420600MB1234567T.91420600MA4XXXXX00.001.N
+ID_BADCHECK=1.2.156.3005.2.11100000000013338W011.11420600MB1234567T.91420600MA49ABCD1A.001.A
+
 _tap_n=0
 _tap_failed=0
 SCRATCH=
@@ -121,39 +133,39 @@ _tap_diag_run() {	# status
 
 # ok DESCRIPTION CMD [ARG ...]: CMD exits 0 and reports no sanitizer error.
 ok() {
-	_d=$1
+	_tap_d=$1
 	shift
 	scratch
-	_st=0
-	"$@" > "$OUT" 2> "$ERR" || _st=$?
-	if [ "$_st" -eq 0 ] && ! _sanitizer_report; then
-		_tap_result 0 "$_d"
+	_tap_st=0
+	"$@" > "$OUT" 2> "$ERR" || _tap_st=$?
+	if [ "$_tap_st" -eq 0 ] && ! _sanitizer_report; then
+		_tap_result 0 "$_tap_d"
 	else
-		_tap_result 1 "$_d"
+		_tap_result 1 "$_tap_d"
 		echo "#   command: $*" | cut -c 1-300
-		_tap_diag_run "$_st"
+		_tap_diag_run "$_tap_st"
 	fi
-	return $_st
+	return $_tap_st
 }
 
 # must_fail CODE DESCRIPTION CMD [ARG ...]: CMD exits exactly CODE.  A
 # signal or a sanitizer report is a failure, whatever CODE says.
 must_fail() {
-	_code=$1
-	_d=$2
+	_tap_code=$1
+	_tap_d=$2
 	shift 2
 	scratch
-	_st=0
-	"$@" > "$OUT" 2> "$ERR" || _st=$?
-	if [ "$_st" -eq "$_code" ] && [ "$_st" -le 128 ] &&
+	_tap_st=0
+	"$@" > "$OUT" 2> "$ERR" || _tap_st=$?
+	if [ "$_tap_st" -eq "$_tap_code" ] && [ "$_tap_st" -le 128 ] &&
 	    ! _sanitizer_report; then
-		_tap_result 0 "$_d"
+		_tap_result 0 "$_tap_d"
 		return 0
 	fi
-	_tap_result 1 "$_d"
+	_tap_result 1 "$_tap_d"
 	echo "#   command: $*" | cut -c 1-300
-	echo "#   expected exit status $_code"
-	_tap_diag_run "$_st"
+	echo "#   expected exit status $_tap_code"
+	_tap_diag_run "$_tap_st"
 	return 1
 }
 
@@ -171,13 +183,13 @@ same() {
 
 # check DESCRIPTION CMD [ARG ...]: a shell condition; its output is not kept.
 check() {
-	_d=$1
+	_tap_d=$1
 	shift
 	if "$@" > /dev/null 2>&1; then
-		_tap_result 0 "$_d"
+		_tap_result 0 "$_tap_d"
 		return 0
 	fi
-	_tap_result 1 "$_d"
+	_tap_result 1 "$_tap_d"
 	echo "#   condition: $*" | cut -c 1-300
 	return 1
 }
@@ -216,7 +228,8 @@ file_mode() {
 # setup_store: one store per test file: the platform unit 襄阳市行政审批局
 # (admin, key $ADMIN_KEY), the units of units.tsv, keys for the market
 # regulator ($SAMR_KEY), the natural resources bureau ($NRB_KEY) and the
-# user-only human resources bureau ($HRSS_KEY), and the shipped catalog.
+# user-only human resources bureau ($HRSS_KEY), and the shipped catalog
+# (unless --no-catalog).
 setup_store() {
 	scratch
 	printf '襄阳测试口令 correct horse\n' > "$SCRATCH/pass"
@@ -239,7 +252,10 @@ setup_store() {
 	_setup ecert-unit key -k "$ADMIN_KEY" --unit "$SAMR" -o "$SAMR_KEY"
 	_setup ecert-unit key -k "$ADMIN_KEY" --unit "$NRB" -o "$NRB_KEY"
 	_setup ecert-unit key -k "$ADMIN_KEY" --unit "$HRSS" -o "$HRSS_KEY"
-	_setup ecert-catalog load -k "$ADMIN_KEY" "$ECERT_SHARE"/catalog/*.yaml
+	if [ "${1:-}" != --no-catalog ]; then
+		_setup ecert-catalog load -k "$ADMIN_KEY" \
+		    "$ECERT_SHARE"/catalog/*.yaml
+	fi
 }
 
 _setup() {
@@ -253,4 +269,54 @@ _setup() {
 # The identifier printed by ecert-issue (plain or --json) in $OUT.
 issued_id() {
 	sed -n 's/.*"id":"\([^"]*\)".*/\1/p; /^1\.2\.156\./p' "$OUT" | head -n 1
+}
+
+# issue_biz KEY USCC NAME [ARG ...]: a 营业执照 for company NAME, items by
+# their Chinese labels; its number is the company's code.
+issue_biz() {
+	_is_key=$1 _is_code=$2 _is_name=$3
+	shift 3
+	ecert-issue -k "$_is_key" -t "$T_BIZ" -f number="$_is_code" \
+	    -f holder="$_is_name" -f holder_id="$_is_code" \
+	    -f 类型='有限责任公司（自然人投资或控股）' -f 法定代表人=张汉江 \
+	    -f 注册资本=伍佰万元整 -f 成立日期=2019-03-18 \
+	    -f 住所='湖北省襄阳市樊城区长虹北路16号' \
+	    -f 经营范围='食品生产；食品销售；农副产品加工' "$@"
+}
+
+# issue_food KEY NUMBER USCC NAME [ARG ...]: a 食品经营许可证, items by key.
+issue_food() {
+	_is_key=$1 _is_number=$2 _is_code=$3 _is_name=$4
+	shift 4
+	ecert-issue -k "$_is_key" -t "$T_FOOD" -f number="$_is_number" \
+	    -f holder="$_is_name" -f holder_id="$_is_code" \
+	    -f legal_representative=张汉江 \
+	    -f domicile='湖北省襄阳市樊城区长虹北路16号' \
+	    -f premises='湖北省襄阳市樊城区长虹北路16号一楼' \
+	    -f business_form=食品销售经营者 \
+	    -f business_items='预包装食品销售（含冷藏冷冻食品）；散装食品销售' \
+	    -f supervising_agency=襄阳市樊城区市场监督管理局 \
+	    -f complaint_phone=12315 "$@"
+}
+
+# issue_estate KEY NUMBER NAME CITIZEN_ID [ARG ...]: a 不动产权证书 for a
+# natural person.
+issue_estate() {
+	_is_key=$1 _is_number=$2 _is_name=$3 _is_cid=$4
+	shift 4
+	ecert-issue -k "$_is_key" -t "$T_ESTATE" -f number="$_is_number" \
+	    -f holder="$_is_name" -f holder_id="$_is_cid" -f 共有情况=单独所有 \
+	    -f 坐落='襄阳市樊城区人民路2号3栋1单元502室' \
+	    -f 不动产单元号=420606001002GB00012F00030012 \
+	    -f 权利类型='国有建设用地使用权/房屋所有权' \
+	    -f 权利性质='出让/市场化商品房' -f 用途='城镇住宅用地/住宅' \
+	    -f 面积='共有宗地面积12000.00㎡/房屋建筑面积118.56㎡' \
+	    -f 使用期限='2008年05月10日起2078年05月09日止' "$@"
+}
+
+# canonical < JSON Lines: each line again in canonical form (keys sorted,
+# no white space), by Perl's own JSON::PP, to compare with ours.
+canonical() {
+	perl -MJSON::PP -e 'my $j = JSON::PP->new->utf8->canonical;
+	    while (<STDIN>) { chomp; print $j->encode($j->decode($_)), "\n" }'
 }

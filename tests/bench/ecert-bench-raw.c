@@ -1,0 +1,207 @@
+/*
+ * ecert-bench-raw: the machine's own limits, measured in the same run as
+ * the programs they bound (make bench):
+ *   sign N          libsodium's Ed25519 sign rate on one core, messages of
+ *                   the size of a typical signed license
+ *   verify N        the same for verification
+ *   insert N DB     SQLite's raw insert rate of rows shaped like licenses
+ *                   into a fresh store (same table, same indexes), no
+ *                   validation, no signing, batches of 10000
+ *   update DB DATE  seconds to mark the due rows expired, nothing else
+ *   rss CMD ...     runs CMD and prints its peak resident set in KiB
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "ecert.h"
+
+static double
+now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* a signed license is about this long in canonical form */
+static void
+message(unsigned char *m, size_t n, long i)
+{
+	memset(m, 'a' + (int)(i % 26), n);
+	memcpy(m, &i, sizeof(i));
+}
+
+static int
+bench_sign(long n, int verify)
+{
+	unsigned char pk[32], sk[64], sig[64], m[700];
+	double t;
+	long i;
+
+	crypto_sign_keypair(pk, sk);
+	message(m, sizeof(m), 0);
+	crypto_sign_detached(sig, NULL, m, sizeof(m), sk);
+	t = now_s();
+	for (i = 0; i < n; i++) {
+		if (verify) {
+			if (crypto_sign_verify_detached(sig, m, sizeof(m),
+			    pk) != 0)
+				return 1;
+		} else {
+			message(m, sizeof(m), i);
+			crypto_sign_detached(sig, NULL, m, sizeof(m), sk);
+		}
+	}
+	t = now_s() - t;
+	printf("%.0f\n", (double)n / t);
+	return 0;
+}
+
+static int
+bench_insert(long n, const char *db)
+{
+	struct ecert_store *s;
+	struct ecert_error e;
+	struct ecert_key k;
+	sqlite3_stmt *st;
+	unsigned char blob[700];
+	char id[160], number[19], hash[65], until[11];
+	double t;
+	long i;
+
+	if (ecert_store_create(db, NULL, &s, &e) != 0)
+		ecert_die_error(&e);
+	ecert_key_generate(&k, "11420600MB1234567T");
+	if (ecert_unit_add(s, "11420600MB1234567T", "襄阳市市场监督管理局", 2,
+	    &e) != 0 || ecert_key_register(s, &k, &e) != 0 ||
+	    ecert_exec(s, "INSERT INTO license_types VALUES ("
+	    "'11100000000013338W011', '营业执照', '11420600MB1234567T', 1,"
+	    " '{}', 1, '2026-01-01T00:00:00Z')", &e) != 0)
+		ecert_die_error(&e);
+	ecert_exec(s, "PRAGMA cache_size = -32768", NULL);
+	st = ecert_prepare(s, "INSERT INTO licenses(id, type, number,"
+	    " version, issuer, holder_name, holder_code, holder_hash,"
+	    " issue_date, valid_from, valid_until, status, historical,"
+	    " document, key_id, signature, created_at)"
+	    " VALUES (?,?,?,1,?,?,?,?,?,?,?,?,?,?,?,?,?)", &e);
+	if (st == NULL)
+		ecert_die_error(&e);
+	randombytes_buf(blob, sizeof(blob));
+	t = now_s();
+	ecert_begin(s, &e);
+	for (i = 0; i < n; i++) {
+		snprintf(number, sizeof(number), "914206%012ld", i);
+		snprintf(id, sizeof(id), "1.2.156.3005.2.11100000000013338W011."
+		    "11420600MB1234567T.%s.001.X", number);
+		ecert_pii_hash(s, number, hash);
+		snprintf(until, sizeof(until), "%04ld-%02ld-%02ld", 2027 +
+		    i % 30, 1 + i % 12, 1 + i % 28);
+		sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, "11100000000013338W011", -1,
+		    SQLITE_STATIC);
+		sqlite3_bind_text(st, 3, number, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 4, "11420600MB1234567T", -1,
+		    SQLITE_STATIC);
+		sqlite3_bind_text(st, 5, "襄阳汉江食品有限公司", -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 6, number, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 7, hash, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 8, until + 0, 4, SQLITE_STATIC);
+		sqlite3_bind_text(st, 9, "2020-01-01", -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 10, until, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 11, "valid", -1, SQLITE_STATIC);
+		sqlite3_bind_int(st, 12, 1);
+		blob[0] = (unsigned char)i;
+		sqlite3_bind_blob(st, 13, blob, sizeof(blob), SQLITE_STATIC);
+		sqlite3_bind_text(st, 14, k.key_id, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 15, "c2lnbmF0dXJlc2lnbmF0dXJlc2lnbmF0dXJlc2ln"
+		    "bmF0dXJlc2lnbmF0dXJlc2lnbmF0dXJlc2lnbmF0dXJlc2lnbmF0dQ==",
+		    -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 16, "2026-11-27T00:00:00Z", -1,
+		    SQLITE_STATIC);
+		if (sqlite3_step(st) != SQLITE_DONE)
+			ecert_die(74, "insert: %s", sqlite3_errmsg(s->db));
+		sqlite3_reset(st);
+		if (i % 10000 == 9999) {
+			ecert_commit(s, &e);
+			ecert_begin(s, &e);
+		}
+	}
+	ecert_commit(s, &e);
+	t = now_s() - t;
+	sqlite3_finalize(st);
+	ecert_store_close(s);
+	printf("%.0f\n", (double)n / t);
+	return 0;
+}
+
+static int
+bench_update(const char *db, const char *as_of)
+{
+	struct ecert_store *s;
+	struct ecert_error e;
+	sqlite3_stmt *st;
+	double t;
+
+	s = ecert_store_open_or_die(db, NULL);
+	t = now_s();
+	ecert_begin(s, &e);
+	st = ecert_prepare(s, "UPDATE licenses SET status = 'expired'"
+	    " WHERE status IN ('valid','suspended') AND valid_until < ?", &e);
+	if (st == NULL)
+		ecert_die_error(&e);
+	sqlite3_bind_text(st, 1, as_of, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		ecert_die(74, "update: %s", sqlite3_errmsg(s->db));
+	fprintf(stderr, "updated %d\n", sqlite3_changes(s->db));
+	sqlite3_finalize(st);
+	ecert_commit(s, &e);
+	t = now_s() - t;
+	ecert_store_close(s);
+	printf("%.6f\n", t);
+	return 0;
+}
+
+static int
+bench_rss(char **argv)
+{
+	struct rusage ru;
+	pid_t pid;
+	int status;
+
+	if ((pid = fork()) == 0) {
+		execvp(argv[0], argv);
+		_exit(127);
+	}
+	if (wait4(pid, &status, 0, &ru) < 0)
+		return 74;
+	printf("%ld\n", ru.ru_maxrss);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128;
+}
+
+int
+main(int argc, char *argv[])
+{
+	if (sodium_init() < 0)
+		return 74;
+	if (argc >= 3 && strcmp(argv[1], "sign") == 0)
+		return bench_sign(atol(argv[2]), 0);
+	if (argc >= 3 && strcmp(argv[1], "verify") == 0)
+		return bench_sign(atol(argv[2]), 1);
+	if (argc >= 4 && strcmp(argv[1], "insert") == 0)
+		return bench_insert(atol(argv[2]), argv[3]);
+	if (argc >= 4 && strcmp(argv[1], "update") == 0)
+		return bench_update(argv[2], argv[3]);
+	if (argc >= 3 && strcmp(argv[1], "rss") == 0)
+		return bench_rss(argv + 2);
+	fprintf(stderr, "usage: ecert-bench-raw sign|verify N | insert N DB | "
+	    "update DB DATE | rss CMD ...\n");
+	return 64;
+}

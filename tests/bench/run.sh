@@ -1,0 +1,78 @@
+#!/bin/sh
+# make bench: each figure as a ratio to this machine's own limit, measured
+# in the same run.  Prints `bench NAME ratio=R value=V limit=L unit=U`.
+# ECERT_BENCH_N (default 1000000) records; ECERT_BENCH_BIG=1 adds the
+# 5,000,000-record memory check.
+set -eu
+bin=${1:?bindir}
+tbin=${2:?testbindir}
+share=${3:?sharedir}
+n=${ECERT_BENCH_N:-1000000}
+PATH=$bin:$PATH
+export PATH
+work=$(mktemp -d "${TMPDIR:-/tmp}/ecert-bench.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+cd "$work"
+cores=$(nproc)
+printf 'bench passphrase\n' > pass
+export ECERT_PASSPHRASE_FILE="$work/pass"
+type=11100000000013338W011
+
+now() { date +%s.%N; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
+line() { printf 'bench %s ratio=%s value=%s limit=%s unit=%s\n' "$@"; }
+
+mkstore() {
+	export ECERT_DB="$1"
+	ecert-init --code 11420600MB00000016 --name 襄阳市行政审批局 -o "$1.platform" >/dev/null
+	while IFS='	' read -r code name roles; do
+		ecert-unit add -k "$1.platform" --code "$code" --name "$name" --role "$roles"
+	done < "$share/catalog/units.tsv"
+	ecert-unit key -k "$1.platform" --unit 11420600MB1234567T -o "$1.samr" >/dev/null
+	ecert-catalog load -k "$1.platform" "$share"/catalog/*.yaml 2>/dev/null
+}
+
+echo "# $n records, $cores cores" >&2
+"$tbin/ecert-gen" -n "$n" -b 5 -d 10 > records.jsonl
+bad=$(grep -c 'broken\|\\u' records.jsonl || true)
+
+# (a) and (b): the limits
+sign=$("$tbin/ecert-bench-raw" sign 200000)
+insert=$("$tbin/ecert-bench-raw" insert "$n" raw.db)
+rm -f raw.db raw.db-* raw.db.key
+limit=$(awk -v a="$sign" -v c="$cores" -v b="$insert" \
+	'BEGIN { l = a * c; if (b < l) l = b; printf "%.0f", l }')
+
+# (c) and (e): the import and its peak memory
+mkstore "$work/city.db"
+t0=$(now)
+rss=$("$tbin/ecert-bench-raw" rss ecert-import -k city.db.samr -t $type \
+	--rejects rejects.txt records.jsonl 2>/dev/null | tail -n 1) || true
+t1=$(now)
+rate=$(awk -v n="$n" -v a="$t0" -v b="$t1" 'BEGIN { printf "%.0f", n / (b - a) }')
+got=$(sqlite3 city.db 'SELECT count(*) FROM licenses')
+echo "# imported $got of $n, $(grep -c '^# line' rejects.txt) rejected" >&2
+line import "$(ratio "$rate" "$limit")" "$rate" "$limit" records/s
+rssmib=$(awk -v k="$rss" 'BEGIN { printf "%.1f", k / 1024 }')
+line import-rss "$(ratio "$rssmib" 64)" "$rssmib" 64 MiB
+
+# (d): the sweep against updating the due rows alone, on two copies
+cp city.db sweep.db; cp city.db.key sweep.db.key
+cp city.db upd.db; cp city.db.key upd.db.key
+raw=$("$tbin/ecert-bench-raw" update upd.db 2027-07-01 2>/dev/null)
+t0=$(now)
+ecert-expire -d sweep.db --as-of 2027-07-01 > due.jsonl 2>/dev/null
+t1=$(now)
+sweep=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", b - a }')
+echo "# expired $(wc -l < due.jsonl)" >&2
+line expire "$(ratio "$sweep" "$raw")" "$sweep" "$raw" s
+
+if [ "${ECERT_BENCH_BIG:-0}" = 1 ]; then
+	big=$((n * 5))
+	"$tbin/ecert-gen" -n "$big" -f 20000000 -b 5 > big.jsonl
+	mkstore "$work/big.db"
+	rss=$("$tbin/ecert-bench-raw" rss ecert-import -k big.db.samr -t $type \
+		big.jsonl 2>/dev/null | tail -n 1) || true
+	rssmib=$(awk -v k="$rss" 'BEGIN { printf "%.1f", k / 1024 }')
+	line import-rss-5x "$(ratio "$rssmib" 64)" "$rssmib" 64 MiB
+fi
