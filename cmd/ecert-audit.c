@@ -117,11 +117,8 @@ main(int argc, char *argv[])
 	int c, rc;
 
 	ecert_setprogname(argv[0]);
-	if (argc < 2)
+	if ((verb = ecert_take_verb(&argc, &argv, "d:h", longopts)) == NULL)
 		usage();
-	verb = argv[1];
-	argc--;
-	argv++;
 	while ((c = getopt_long(argc, argv, "d:h", longopts, NULL)) != -1) {
 		if (c != 'k' && ecert_common_opt(&o, c, optarg))
 			continue;

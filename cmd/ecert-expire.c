@@ -5,6 +5,7 @@
  */
 #include <getopt.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "ecert.h"
 
@@ -71,7 +72,8 @@ main(int argc, char *argv[])
 		ecert_die_error(&e);
 	}
 	ecert_store_close(s);
-	ecert_warn("%ld license%s %s", count, count == 1 ? "" : "s",
+	if (isatty(STDERR_FILENO))
+		ecert_warn("%ld license%s %s", count, count == 1 ? "" : "s",
 	    dry_run ? "due (dry run, nothing changed)" : "expired");
 	return 0;
 }

@@ -61,6 +61,9 @@ main(int argc, char *argv[])
 	if (ecert_passphrase(o.passfile, "new passphrase: ", 1, pass,
 	    sizeof(pass), &e) != 0)
 		ecert_die_error(&e);
+	if (strlen(pass) < 8)
+		ecert_die(ECERT_USAGE, "passphrase: must have at least 8 "
+		    "characters");
 	db = ecert_store_default_path(o.db);
 	if (ecert_store_create(db, o.store_key, &s, &e) != 0)
 		ecert_die_error(&e);

@@ -130,7 +130,6 @@ cmd_key(struct ecert_store *s, struct ecert_opts *o, const char *unit,
 	struct ecert_actor a;
 	struct ecert_error e;
 	struct ecert_key k;
-	sqlite3_stmt *st;
 	char pass[256];
 	const char *action = rotate ? "key.rotate" : "key.add";
 
@@ -154,19 +153,8 @@ cmd_key(struct ecert_store *s, struct ecert_opts *o, const char *unit,
 	ecert_key_generate(&k, unit);
 	if (ecert_begin(s, &e) != 0)
 		ecert_die_error(&e);
-	if (rotate) {
-		st = ecert_prepare(s, "UPDATE keys SET not_after ="
-		    " strftime('%Y-%m-%dT%H:%M:%SZ', 'now')"
-		    " WHERE unit = ? AND not_after IS NULL", &e);
-		if (st == NULL)
-			ecert_die_error(&e);
-		sqlite3_bind_text(st, 1, unit, -1, SQLITE_TRANSIENT);
-		if (sqlite3_step(st) != SQLITE_DONE) {
-			ecert_sql_fail(s, &e, sqlite3_errcode(s->db), "key");
-			ecert_die_error(&e);
-		}
-		sqlite3_finalize(st);
-	}
+	if (rotate && ecert_keys_retire(s, unit, &e) != 0)
+		ecert_die_error(&e);
 	if (ecert_key_register(s, &k, &e) != 0 ||
 	    ecert_key_write(out, &k, pass, &e) != 0 ||
 	    ecert_audit(s, a.unit, action, k.key_id, "ok", unit) != 0 ||
@@ -216,11 +204,8 @@ main(int argc, char *argv[])
 	int c, rc;
 
 	ecert_setprogname(argv[0]);
-	if (argc < 2)
+	if ((verb = ecert_take_verb(&argc, &argv, "d:k:o:h", longopts)) == NULL)
 		usage();
-	verb = argv[1];
-	argc--;
-	argv++;
 	while ((c = getopt_long(argc, argv, "d:k:o:h", longopts, NULL)) != -1) {
 		if (ecert_common_opt(&o, c, optarg))
 			continue;

@@ -10,7 +10,8 @@ static void
 usage(void)
 {
 	fprintf(stderr, "usage: ecert command [argument ...]\n"
-	    "commands: init unit catalog issue show verify revoke query audit\n");
+	    "commands: init unit catalog issue import show verify revoke expire\n"
+	    "          query audit export\n");
 	exit(ECERT_USAGE);
 }
 

@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <time.h>
+#include <getopt.h>
 
 #include <jansson.h>
 #include <sqlite3.h>
@@ -165,7 +166,7 @@ int ecert_unit_name(struct ecert_store *s, const char *code, char *name,
     size_t n, int *roles);
 int ecert_key_register(struct ecert_store *s, const struct ecert_key *k,
     struct ecert_error *e);
-int ecert_key_retire(struct ecert_store *s, const char *key_id,
+int ecert_keys_retire(struct ecert_store *s, const char *unit,
     struct ecert_error *e);
 int ecert_key_lookup(struct ecert_store *s, const char *key_id,
     unsigned char pk[32], char *unit, char *not_before, char *not_after);
@@ -312,6 +313,8 @@ enum {
 	{ "table", no_argument, NULL, ECERT_OPT_TABLE }, \
 	{ "help", no_argument, NULL, 'h' }
 int ecert_common_opt(struct ecert_opts *o, int c, const char *arg);
+const char *ecert_take_verb(int *argc, char ***argv, const char *optstring,
+    const struct option *longopts);
 struct ecert_store *ecert_opts_store(const struct ecert_opts *o);
 void ecert_opts_actor(struct ecert_store *s, const struct ecert_opts *o,
     struct ecert_actor *a);

@@ -930,10 +930,11 @@ ecert_license_set_status(struct ecert_store *s, const struct ecert_actor *a,
 	int rc;
 
 	snprintf(audit_action, sizeof(audit_action), "license.%s", action);
-	if (reason == NULL || *reason == '\0' ||
-	    check_text("reason", reason, 500, 0, e) != 0)
+	if (reason == NULL || *reason == '\0')
 		return ecert_fail(e, ECERT_USAGE, "%s: a reason is required",
 		    action);
+	if (check_text("reason", reason, 500, 0, e) != 0)
+		return e->status;
 	if ((rc = row_load(s, id, &r, e)) != 0)
 		return rc;
 	free(r.canon);

@@ -32,6 +32,37 @@ ecert_common_opt(struct ecert_opts *o, int c, const char *arg)
 	return 0;
 }
 
+/*
+ * For programs with verbs (ecert-unit add ...): finds the verb wherever
+ * the options put it and returns it, leaving argv[0] the verb and the
+ * options around it for getopt, so `ecert-unit -d x.db add` and
+ * `ecert-unit add -d x.db` both work.
+ */
+const char *
+ecert_take_verb(int *argc, char ***argv, const char *optstring,
+    const struct option *longopts)
+{
+	char plus[64], *verb;
+	int i;
+
+	snprintf(plus, sizeof(plus), "+%s", optstring);
+	opterr = 0;
+	optind = 0;
+	while (getopt_long(*argc, *argv, plus, longopts, NULL) != -1)
+		;
+	opterr = 1;
+	if (optind >= *argc)
+		return NULL;
+	i = optind;
+	verb = (*argv)[i];
+	memmove(&(*argv)[2], &(*argv)[1], (size_t)(i - 1) * sizeof(char *));
+	(*argv)[1] = verb;
+	(*argc)--;
+	(*argv)++;
+	optind = 0;	/* glibc: start again from argv[1] */
+	return verb;
+}
+
 struct ecert_store *
 ecert_opts_store(const struct ecert_opts *o)
 {

@@ -142,8 +142,9 @@ ecert_key_register(struct ecert_store *s, const struct ecert_key *k,
 	return 0;
 }
 
+/* Retires every current key of a unit (a rotation). */
 int
-ecert_key_retire(struct ecert_store *s, const char *key_id,
+ecert_keys_retire(struct ecert_store *s, const char *unit,
     struct ecert_error *e)
 {
 	sqlite3_stmt *st;
@@ -151,12 +152,12 @@ ecert_key_retire(struct ecert_store *s, const char *key_id,
 	int rc;
 
 	ecert_now_iso(now);
-	st = ecert_prepare(s, "UPDATE keys SET not_after = ? WHERE key_id = ?"
+	st = ecert_prepare(s, "UPDATE keys SET not_after = ? WHERE unit = ?"
 	    " AND not_after IS NULL", e);
 	if (st == NULL)
 		return e->status;
 	ecert_bind_text(st, 1, now);
-	ecert_bind_text(st, 2, key_id);
+	ecert_bind_text(st, 2, unit);
 	rc = sqlite3_step(st);
 	sqlite3_finalize(st);
 	if (rc != SQLITE_DONE)

@@ -3,7 +3,7 @@
 # its signed document; identifiers from arguments or standard input.
 . "$(dirname "$0")/lib.sh"
 
-plan 1
+plan 46
 
 setup_store
 issue_biz "$SAMR_KEY" "$USCC_FOOD" 襄阳汉江食品有限公司 > /dev/null &&
