@@ -2,6 +2,7 @@
  * ecert-show: one license as text, with the catalog's Chinese labels, or
  * as its signed JSON document.  Every look is audited.
  */
+#include <errno.h>
 #include <getopt.h>
 #include <string.h>
 #include <unistd.h>
@@ -11,9 +12,62 @@
 static void
 usage(void)
 {
-	fprintf(stderr, "usage: ecert-show [-d file] [--store-key file] "
-	    "[--json | --text] [id ...]\n");
+	fprintf(stderr,
+	    "usage: ecert-show [-d file] [--store-key file] [--json | --text] "
+	    "[id ...]\n"
+	    "       ecert-show -k platformkey [--ttl seconds] "
+	    "(--qr | --qr-svg file | --token) id\n"
+	    "       ecert-show [-k platformkey] --svg file id\n");
 	exit(ECERT_USAGE);
+}
+
+/*
+ * 扫码亮证 (article 16): the platform signs a presentation of a valid
+ * license and shows it as a QR code, an SVG file or the token's text; the
+ * printable face (article 19) carries the same code.
+ */
+static int
+present(struct ecert_store *s, const struct ecert_opts *o, const char *id,
+    int mode, const char *file, long ttl)
+{
+	struct ecert_actor a;
+	struct ecert_error e;
+	char *token, *svg = NULL;
+	FILE *fp;
+	int rc = 0;
+
+	ecert_opts_actor(s, o, &a);
+	if (!(a.roles & ECERT_ROLE_ADMIN)) {
+		ecert_fail(&e, ECERT_NOPERM, "present: unit %s is not the "
+		    "platform; presentations are signed by the platform key",
+		    a.unit);
+		ecert_audit_refusal(s, a.unit, "license.present", id, &e);
+		ecert_die_error(&e);
+	}
+	token = ecert_license_token(s, id, &a, ttl, &e);
+	ecert_key_wipe(&a.key);
+	if (token == NULL) {
+		ecert_audit_refusal(s, a.unit, "license.present", id, &e);
+		ecert_die_error(&e);
+	}
+	if (mode == 'q')
+		rc = ecert_qr_terminal(stdout, token, &e);
+	else if (mode == 't')
+		printf("%s\n", token);
+	else {
+		if ((svg = ecert_qr_svg(token, 1, &e)) == NULL)
+			rc = e.status;
+		else if ((fp = fopen(file, "w")) == NULL ||
+		    fputs(svg, fp) < 0 || fclose(fp) != 0)
+			rc = ecert_fail(&e, ECERT_IOERR, "%s: %s", file,
+			    strerror(errno));
+	}
+	free(svg);
+	free(token);
+	if (rc != 0)
+		ecert_die_error(&e);
+	ecert_audit(s, a.unit, "license.present", id, "ok", NULL);
+	return 0;
 }
 
 static void
@@ -79,15 +133,66 @@ show_text(struct ecert_store *s, const json_t *signed_doc, const char *status)
 	json_decref(type);
 }
 
+/* The printable face (article 19), with a QR code when the platform's
+ * key is given and the license can be presented. */
+static int
+face(struct ecert_store *s, const struct ecert_opts *o, const char *id,
+    const char *file, long ttl)
+{
+	struct ecert_actor a;
+	struct ecert_error e;
+	json_t *doc, *type;
+	char status[16], *token = NULL, *qr = NULL;
+	FILE *fp;
+	int rc;
+
+	if (ecert_license_load(s, id, &doc, status, sizeof(status), &e) != 0)
+		ecert_die_error(&e);
+	type = ecert_catalog_get(s, ecert_json_str(json_object_get(doc,
+	    "document"), "type"));
+	if (o->key != NULL || getenv("ECERT_KEY") != NULL) {
+		ecert_opts_actor(s, o, &a);
+		if ((a.roles & ECERT_ROLE_ADMIN) && strcmp(status, "valid") == 0)
+			token = ecert_license_token(s, id, &a, ttl, &e);
+		ecert_key_wipe(&a.key);
+		if (token != NULL)
+			qr = ecert_qr_svg(token, 0, &e);
+	}
+	if ((fp = strcmp(file, "-") == 0 ? stdout : fopen(file, "w")) == NULL)
+		ecert_die(ECERT_IOERR, "%s: %s", file, strerror(errno));
+	rc = ecert_face_svg(fp, type, doc, status, qr, &e);
+	if (fp != stdout && fclose(fp) != 0 && rc == 0)
+		rc = ecert_fail(&e, ECERT_IOERR, "%s: %s", file,
+		    strerror(errno));
+	free(token);
+	free(qr);
+	json_decref(type);
+	json_decref(doc);
+	if (rc != 0)
+		ecert_die_error(&e);
+	ecert_audit(s, NULL, "license.face", id, "ok", NULL);
+	return 0;
+}
+
 int
 main(int argc, char *argv[])
 {
-	enum { OPT_TEXT = ECERT_OPT_FIRST_OWN };
+	enum { OPT_TEXT = ECERT_OPT_FIRST_OWN, OPT_QR, OPT_QR_SVG, OPT_TOKEN,
+	    OPT_TTL, OPT_SVG };
 	static const struct option longopts[] = {
 		ECERT_COMMON_LONGOPTS,
 		{ "text", no_argument, NULL, OPT_TEXT },
+		{ "qr", no_argument, NULL, OPT_QR },
+		{ "qr-svg", required_argument, NULL, OPT_QR_SVG },
+		{ "token", no_argument, NULL, OPT_TOKEN },
+		{ "ttl", required_argument, NULL, OPT_TTL },
+		{ "svg", required_argument, NULL, OPT_SVG },
 		{ NULL, 0, NULL, 0 }
 	};
+	const char *file = NULL;
+	long ttl = 300;
+	char *end;
+	int mode = 0;
 	struct ecert_opts o = { 0 };
 	struct ecert_store *s;
 	struct ecert_error e;
@@ -98,11 +203,45 @@ main(int argc, char *argv[])
 	int c, rc, i, text = 0, worst = 0, shown = 0;
 
 	ecert_setprogname(argv[0]);
-	while ((c = getopt_long(argc, argv, "d:h", longopts, NULL)) != -1) {
-		if (c == OPT_TEXT)
+	while ((c = getopt_long(argc, argv, "d:k:h", longopts, NULL)) != -1) {
+		switch (c) {
+		case OPT_TEXT:
 			text = 1;
-		else if (c == 'k' || !ecert_common_opt(&o, c, optarg))
+			break;
+		case OPT_QR:
+		case OPT_TOKEN:
+		case OPT_QR_SVG:
+		case OPT_SVG:
+			if (mode != 0)
+				usage();
+			mode = c == OPT_QR ? 'q' : c == OPT_TOKEN ? 't' :
+			    c == OPT_QR_SVG ? 's' : 'f';
+			file = optarg;
+			break;
+		case OPT_TTL:
+			ttl = strtol(optarg, &end, 10);
+			if (*end != '\0' || ttl < 10 || ttl > 86400)
+				ecert_die(ECERT_USAGE, "--ttl %s: seconds, "
+				    "10 to 86400", optarg);
+			break;
+		default:
+			if (!ecert_common_opt(&o, c, optarg))
+				usage();
+		}
+	}
+	if (mode != 0) {
+		if (argc - optind != 1)
 			usage();
+		if (ecert_id_from_line(argv[optind], strlen(argv[optind]), id,
+		    sizeof(id), &e) != 0)
+			ecert_die_error(&e);
+		s = ecert_opts_store(&o);
+		if (mode == 'f')
+			rc = face(s, &o, id, file, ttl);
+		else
+			rc = present(s, &o, id, mode, file, ttl);
+		ecert_store_close(s);
+		return rc;
 	}
 	if (!text && !o.json)
 		text = isatty(STDOUT_FILENO) || argc - optind == 1;

@@ -19,6 +19,7 @@ usage(void)
 	    "       ecert-unit rotate -k key -o file [--unit uscc] "
 	    "[--new-passphrase-file file]\n"
 	    "       ecert-unit export [--unit uscc]\n"
+	    "       ecert-unit export --trust -k platformkey\n"
 	    "common: [-d file] [--store-key file] [--passphrase-file file]\n");
 	exit(ECERT_USAGE);
 }
@@ -171,8 +172,22 @@ cmd_key(struct ecert_store *s, struct ecert_opts *o, const char *unit,
 }
 
 static int
-cmd_export(struct ecert_store *s, const char *unit)
+cmd_export(struct ecert_store *s, struct ecert_opts *o, const char *unit,
+    int trust)
 {
+	if (trust) {
+		struct ecert_actor a;
+		struct ecert_error e;
+
+		if (unit != NULL)
+			usage();
+		ecert_opts_actor(s, o, &a);
+		require_admin(s, &a, "trust.export", "trust-list");
+		if (ecert_trust_export(s, &a, stdout, &e) != 0)
+			ecert_die_error(&e);
+		ecert_key_wipe(&a.key);
+		return 0;
+	}
 	json_t *keys = ecert_key_export(s, unit), *k;
 	size_t i;
 
@@ -186,7 +201,7 @@ int
 main(int argc, char *argv[])
 {
 	enum { OPT_CODE = ECERT_OPT_FIRST_OWN, OPT_NAME, OPT_ROLE, OPT_UNIT,
-	    OPT_NEWPASS };
+	    OPT_NEWPASS, OPT_TRUST };
 	static const struct option longopts[] = {
 		ECERT_COMMON_LONGOPTS,
 		{ "code", required_argument, NULL, OPT_CODE },
@@ -194,6 +209,7 @@ main(int argc, char *argv[])
 		{ "role", required_argument, NULL, OPT_ROLE },
 		{ "unit", required_argument, NULL, OPT_UNIT },
 		{ "new-passphrase-file", required_argument, NULL, OPT_NEWPASS },
+		{ "trust", no_argument, NULL, OPT_TRUST },
 		{ "output", required_argument, NULL, 'o' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -201,7 +217,7 @@ main(int argc, char *argv[])
 	struct ecert_store *s;
 	const char *code = NULL, *name = NULL, *role = NULL, *unit = NULL;
 	const char *out = NULL, *newpass = NULL, *verb;
-	int c, rc;
+	int c, rc, trust = 0;
 
 	ecert_setprogname(argv[0]);
 	if ((verb = ecert_take_verb(&argc, &argv, "d:k:o:h", longopts)) == NULL)
@@ -224,6 +240,9 @@ main(int argc, char *argv[])
 			break;
 		case OPT_NEWPASS:
 			newpass = optarg;
+			break;
+		case OPT_TRUST:
+			trust = 1;
 			break;
 		case 'o':
 			out = optarg;
@@ -249,7 +268,7 @@ main(int argc, char *argv[])
 	else if (strcmp(verb, "rotate") == 0)
 		rc = cmd_key(s, &o, unit, out, newpass, 1);
 	else
-		rc = cmd_export(s, unit);
+		rc = cmd_export(s, &o, unit, trust);
 	ecert_store_close(s);
 	return rc;
 }

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <string.h>
+#include <time.h>
 
 #include "ecert.h"
 
@@ -15,7 +16,10 @@ usage(void)
 {
 	fprintf(stderr,
 	    "usage: ecert-verify [-d file] [--store-key file] [--json] [id ...]\n"
-	    "       ecert-verify --trust file [--json] [document ...]\n");
+	    "       ecert-verify --trust file [--json] [document ...]\n"
+	    "       ecert-verify --offline --trust file --status file "
+	    "[--anchor pubfile]\n"
+	    "                    [--json] [token | document ...]\n");
 	exit(ECERT_USAGE);
 }
 
@@ -53,40 +57,31 @@ worse(int a, int b)
 	return a ? a : b;
 }
 
-static json_t *
-load_trust(const char *path)
+static const unsigned char *status_bits;
+static size_t status_nbits;
+
+static int
+verify_token(const char *text, const json_t *trust)
 {
-	struct ecert_reader r = { 0 };
-	struct ecert_error e;
-	json_t *list = json_array(), *k;
-	char *line;
-	size_t len;
+	struct ecert_token t;
+	char why[512];
 	int rc;
 
-	r.fp = fopen(path, "r");
-	r.name = path;
-	if (r.fp == NULL)
-		ecert_die(ECERT_IOERR, "trust %s: %s", path, strerror(errno));
-	while ((rc = ecert_read_line(&r, &line, &len, &e)) != -1) {
-		if (rc != 0)
-			ecert_die_error(&e);
-		if (len == 0)
-			continue;
-		if ((k = ecert_json_parse(line, len, &e)) == NULL)
-			ecert_die(ECERT_DATAERR, "trust %s:%ld: %s", path,
-			    r.line, e.msg);
-		if (ecert_json_str(k, "key_id") == NULL ||
-		    ecert_json_str(k, "public_key") == NULL ||
-		    ecert_json_str(k, "unit") == NULL)
-			ecert_die(ECERT_DATAERR, "trust %s:%ld: not a public "
-			    "key (key_id, unit, public_key)", path, r.line);
-		json_array_append_new(list, k);
-	}
-	fclose(r.fp);
-	ecert_reader_free(&r);
-	return list;
+	rc = ecert_token_verify(text, trust, status_bits, status_nbits,
+	    time(NULL), &t, why, sizeof(why));
+	if (rc == 0)
+		report(t.id, "valid", NULL);
+	else if (strncmp(why, "expired", 7) == 0)
+		report(t.id[0] ? t.id : "token", "expired", why);
+	else if (strncmp(why, "revoked", 7) == 0)
+		report(t.id[0] ? t.id : "token", "revoked", why);
+	else
+		report(t.id[0] ? t.id : "token", "invalid", why);
+	ecert_token_free(&t);
+	return rc;
 }
 
+/* Lines of tokens (EC1:...) or signed JSON documents. */
 static int
 verify_documents(FILE *fp, const char *name, const json_t *trust)
 {
@@ -104,6 +99,11 @@ verify_documents(FILE *fp, const char *name, const json_t *trust)
 		snprintf(where, sizeof(where), "%s:%ld", name, r.line);
 		if (rc == 0 && len == 0)
 			continue;
+		if (rc == 0 && strncmp(line, ECERT_TOKEN_PREFIX,
+		    strlen(ECERT_TOKEN_PREFIX)) == 0) {
+			worst = worse(worst, verify_token(line, trust));
+			continue;
+		}
 		if (rc != 0 || (doc = ecert_json_parse(line, len, &e)) == NULL) {
 			report(where, "invalid", e.msg);
 			worst = worse(worst, ECERT_DATAERR);
@@ -129,17 +129,22 @@ verify_documents(FILE *fp, const char *name, const json_t *trust)
 int
 main(int argc, char *argv[])
 {
-	enum { OPT_TRUST = ECERT_OPT_FIRST_OWN };
+	enum { OPT_TRUST = ECERT_OPT_FIRST_OWN, OPT_OFFLINE, OPT_STATUS,
+	    OPT_ANCHOR };
 	static const struct option longopts[] = {
 		ECERT_COMMON_LONGOPTS,
 		{ "trust", required_argument, NULL, OPT_TRUST },
+		{ "offline", no_argument, NULL, OPT_OFFLINE },
+		{ "status", required_argument, NULL, OPT_STATUS },
+		{ "anchor", required_argument, NULL, OPT_ANCHOR },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct ecert_opts o = { 0 };
 	struct ecert_store *s;
 	struct ecert_error e;
 	struct ecert_reader r = { 0 };
-	const char *trustfile = NULL;
+	const char *trustfile = NULL, *statusfile = NULL, *anchor = NULL;
+	int offline = 0;
 	char id[160], status[32], why[512], *line;
 	size_t len;
 	int c, rc, i, worst = 0;
@@ -148,18 +153,45 @@ main(int argc, char *argv[])
 	while ((c = getopt_long(argc, argv, "d:h", longopts, NULL)) != -1) {
 		if (c == OPT_TRUST)
 			trustfile = optarg;
+		else if (c == OPT_OFFLINE)
+			offline = 1;
+		else if (c == OPT_STATUS)
+			statusfile = optarg;
+		else if (c == OPT_ANCHOR)
+			anchor = optarg;
 		else if (c == 'k' || !ecert_common_opt(&o, c, optarg))
 			usage();
 	}
 	json_out = !ecert_want_table(o.json, o.table);
 
+	if ((offline || statusfile != NULL) && (trustfile == NULL ||
+	    statusfile == NULL))
+		usage();
 	if (trustfile != NULL) {
-		json_t *trust = load_trust(trustfile);
+		json_t *trust = ecert_trust_load(trustfile, anchor, &e);
+		unsigned char *bits = NULL;
 
+		if (trust == NULL)
+			ecert_die_error(&e);
+		if (statusfile != NULL) {
+			rc = ecert_status_load(statusfile, trust, &bits,
+			    &status_nbits, why, sizeof(why));
+			if (rc != 0)
+				ecert_die(rc, "%s", why);
+			status_bits = bits;
+		}
 		if (optind == argc)
 			worst = verify_documents(stdin, "<stdin>", trust);
 		for (i = optind; i < argc; i++) {
-			FILE *fp = strcmp(argv[i], "-") == 0 ? stdin :
+			FILE *fp;
+
+			if (strncmp(argv[i], ECERT_TOKEN_PREFIX,
+			    strlen(ECERT_TOKEN_PREFIX)) == 0) {
+				worst = worse(worst, verify_token(argv[i],
+				    trust));
+				continue;
+			}
+			fp = strcmp(argv[i], "-") == 0 ? stdin :
 			    fopen(argv[i], "r");
 			if (fp == NULL) {
 				ecert_warn("%s: %s", argv[i], strerror(errno));
@@ -172,6 +204,7 @@ main(int argc, char *argv[])
 				fclose(fp);
 		}
 		json_decref(trust);
+		free(bits);
 		return worst;
 	}
 

@@ -83,8 +83,9 @@ struct ecert_store {
 	char os_user[64];
 	int in_tx;
 	sqlite3_stmt *insert_license;	/* kept for bulk work */
+	uint64_t seq_next, seq_end;	/* status sequence numbers reserved */
 };
-#define ECERT_SCHEMA_VERSION 1
+#define ECERT_SCHEMA_VERSION 2
 const char *ecert_store_default_path(const char *opt);
 char *ecert_store_default_keypath(const char *dbpath, const char *opt);
 int ecert_store_create(const char *path, const char *keypath,
@@ -134,6 +135,10 @@ void ecert_key_wipe(struct ecert_key *k);
 #define ECERT_DOMAIN_LICENSE "ecert-license-v1"
 #define ECERT_DOMAIN_EVENT "ecert-event-v1"
 #define ECERT_DOMAIN_KEY "ecert-key-v1"
+#define ECERT_DOMAIN_TOKEN "ecert-token-v1"
+#define ECERT_DOMAIN_PRESENT "ecert-present-v1"
+#define ECERT_DOMAIN_STATUS "ecert-status-v1"
+#define ECERT_DOMAIN_TRUST "ecert-trust-v1"
 void ecert_sign(const struct ecert_key *k, const char *domain,
     const char *msg, size_t n, char out[89]);
 int ecert_sig_ok(const unsigned char pk[32], const char *domain,
@@ -200,6 +205,8 @@ struct ecert_prepared {
 	char *canon;
 	char *sealed;
 	size_t sealedn;
+	char *compact;		/* the sealed token body */
+	size_t compactn;
 	const char *status;
 	int legal, historical;
 };
@@ -285,6 +292,54 @@ extern const char *ecert_expire_sql;
 int ecert_expire(struct ecert_store *s, const char *as_of, int dry_run,
     int (*fn)(const json_t *row, void *arg), void *arg, long *count,
     struct ecert_error *e);
+
+/* token.c: presentation tokens (扫码亮证, article 16) */
+#define ECERT_TOKEN_PREFIX "EC1:"
+#define ECERT_STATUS_BITS (1UL << 24)
+struct ecert_token {
+	char id[160], type[32], issuer[32], serial[40], number[260];
+	char holder[260], holder_id[40], valid_from[11], valid_until[11];
+	char issuer_key[17], platform_key[17];
+	json_t *items;
+	uint32_t status_index;
+	time_t signed_at, presented_at, expires_at;
+	int version, historical;
+};
+char *ecert_base45_encode(const unsigned char *in, size_t n);
+long ecert_base45_decode(const char *in, unsigned char *out, size_t outn);
+uint32_t ecert_status_index(const struct ecert_store *s, uint64_t seq);
+int ecert_compact_build(const json_t *type, const json_t *doc,
+    const struct ecert_key *k, unsigned char **out, size_t *outn,
+    struct ecert_error *e);
+char *ecert_token_present(const unsigned char *compact, size_t n,
+    uint32_t status_index, const struct ecert_key *platform, long ttl,
+    time_t now);
+int ecert_token_verify(const char *text, const json_t *keys,
+    const unsigned char *bits, size_t nbits, time_t now,
+    struct ecert_token *t, char *why, size_t whyn);
+void ecert_token_free(struct ecert_token *t);
+
+/* status.c: the status list and the trust list for offline verifiers */
+int ecert_status_next(struct ecert_store *s, uint32_t *index,
+    struct ecert_error *e);
+int ecert_status_export(struct ecert_store *s, const struct ecert_actor *a,
+    long ttl_hours, FILE *out, struct ecert_error *e);
+int ecert_status_load(const char *path, const json_t *keys,
+    unsigned char **bits, size_t *nbits, char *why, size_t n);
+int ecert_trust_export(struct ecert_store *s, const struct ecert_actor *a,
+    FILE *out, struct ecert_error *e);
+json_t *ecert_trust_load(const char *path, const char *anchor,
+    struct ecert_error *e);
+char *ecert_license_token(struct ecert_store *s, const char *id,
+    const struct ecert_actor *platform, long ttl, struct ecert_error *e);
+
+/* qr.c: QR codes in the terminal and in SVG (libqrencode) */
+int ecert_qr_terminal(FILE *out, const char *text, struct ecert_error *e);
+char *ecert_qr_svg(const char *text, int standalone, struct ecert_error *e);
+
+/* face.c: the printable license face (article 19) */
+int ecert_face_svg(FILE *out, const json_t *type, const json_t *signed_doc,
+    const char *status, const char *qr_svg, struct ecert_error *e);
 
 /* table.c: terminal tables and TSV */
 struct ecert_table;

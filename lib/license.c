@@ -400,6 +400,7 @@ ecert_prepared_free(struct ecert_prepared *p)
 	json_decref(p->doc);
 	free(p->canon);
 	free(p->sealed);
+	free(p->compact);
 	memset(p, 0, sizeof(*p));
 }
 
@@ -444,6 +445,19 @@ ecert_license_prepare(const struct ecert_store *s, const struct ecert_actor *a,
 	ecert_sign(&a->key, ECERT_DOMAIN_LICENSE, p->canon, strlen(p->canon),
 	    p->sig);
 	p->sealed = ecert_pii_seal(s, p->canon, strlen(p->canon), &p->sealedn);
+	{
+		unsigned char *body;
+		size_t bodyn;
+
+		if ((rc = ecert_compact_build(type, p->doc, &a->key, &body,
+		    &bodyn, e)) != 0) {
+			ecert_prepared_free(p);
+			return rc;
+		}
+		p->compact = ecert_pii_seal(s, (char *)body, bodyn,
+		    &p->compactn);
+		free(body);
+	}
 	holder = json_object_get(p->doc, "holder");
 	ecert_pii_hash(s, ecert_json_str(holder, "id"), p->holder_hash);
 	p->legal = strcmp(ecert_json_str(type, "holder"), "legal") == 0;
@@ -463,14 +477,18 @@ ecert_license_store(struct ecert_store *s, const struct ecert_actor *a,
 {
 	const json_t *doc = p->doc, *holder = json_object_get(doc, "holder");
 	sqlite3_stmt *st;
+	uint32_t index;
 	int rc;
 
+	if ((rc = ecert_status_next(s, &index, e)) != 0)
+		return rc;
 	if (s->insert_license == NULL)
 		s->insert_license = ecert_prepare(s, "INSERT INTO licenses(id,"
 		    " type, number, version, issuer, holder_name, holder_code,"
 		    " holder_hash, issue_date, valid_from, valid_until, status,"
-		    " historical, document, key_id, signature, created_at)"
-		    " VALUES (?,?,?,1,?,?,?,?,?,?,?,?,?,?,?,?,?)", e);
+		    " historical, document, key_id, signature, created_at,"
+		    " compact, status_index)"
+		    " VALUES (?,?,?,1,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", e);
 	if ((st = s->insert_license) == NULL)
 		return e->status;
 	ecert_bind_text(st, 1, p->id);
@@ -489,6 +507,8 @@ ecert_license_store(struct ecert_store *s, const struct ecert_actor *a,
 	ecert_bind_text(st, 14, a->key.key_id);
 	ecert_bind_text(st, 15, p->sig);
 	ecert_bind_text(st, 16, p->signed_at);
+	sqlite3_bind_blob(st, 17, p->compact, (int)p->compactn, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 18, index);
 	rc = sqlite3_step(st);
 	sqlite3_reset(st);
 	sqlite3_clear_bindings(st);

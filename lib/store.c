@@ -75,8 +75,18 @@ static const char *schema_v1[] = {
 	NULL
 };
 
+/* Presentation (article 16): the issuer-signed compact body a QR token
+ * carries, and each license's place in the status list. */
+static const char *schema_v2[] = {
+	"ALTER TABLE licenses ADD COLUMN compact BLOB",
+	"ALTER TABLE licenses ADD COLUMN status_index INTEGER",
+	"CREATE UNIQUE INDEX licenses_status_index ON licenses(status_index)",
+	"INSERT OR IGNORE INTO meta(name, value) VALUES ('status_seq', '0')",
+	NULL
+};
+
 /* Each entry takes the store from version i to i + 1. */
-static const char **migrations[] = { schema_v1 };
+static const char **migrations[] = { schema_v1, schema_v2 };
 
 const char *
 ecert_store_default_path(const char *opt)
@@ -181,6 +191,7 @@ ecert_commit(struct ecert_store *s, struct ecert_error *e)
 void
 ecert_rollback(struct ecert_store *s)
 {
+	s->seq_next = s->seq_end = 0;	/* the reservation went with it */
 	if (!s->in_tx)
 		return;
 	sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);

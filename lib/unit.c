@@ -258,7 +258,7 @@ ecert_key_export(struct ecert_store *s, const char *unit)
 	json_t *list = json_array();
 
 	st = ecert_prepare(s, "SELECT k.key_id, k.unit, u.name, k.alg,"
-	    " k.public_key, k.not_before, k.not_after FROM keys k"
+	    " k.public_key, k.not_before, k.not_after, u.roles FROM keys k"
 	    " JOIN units u ON u.code = k.unit"
 	    " WHERE ?1 IS NULL OR k.unit = ?1 ORDER BY k.unit, k.not_before",
 	    NULL);
@@ -278,6 +278,8 @@ ecert_key_export(struct ecert_store *s, const char *unit)
 		else
 			json_object_set_new(k, "not_after", json_string(
 			    (const char *)sqlite3_column_text(st, 6)));
+		json_object_set_new(k, "admin", json_boolean(
+		    sqlite3_column_int(st, 7) & ECERT_ROLE_ADMIN));
 		json_array_append_new(list, k);
 	}
 	sqlite3_finalize(st);

@@ -1,0 +1,360 @@
+/*
+ * status.c: what an offline verifier needs (articles 16, 19): the trust
+ * list (every unit's public keys with their validity) and the status list
+ * (one bit per license, W3C Bitstring Status List style, set when the
+ * license is revoked, suspended or superseded), both signed by the
+ * platform.
+ */
+#include <errno.h>
+#include <string.h>
+#include <time.h>
+
+#include <sodium.h>
+
+#include "ecert_priv.h"
+
+#define RESERVE 256
+
+static int
+str_eq_json(const json_t *o, const char *key, const char *want)
+{
+	const char *v = ecert_json_str(o, key);
+
+	return v != NULL && strcmp(v, want) == 0;
+}
+
+/* The next status place; inside the caller's transaction. */
+int
+ecert_status_next(struct ecert_store *s, uint32_t *index,
+    struct ecert_error *e)
+{
+	sqlite3_stmt *st;
+	char val[32];
+	uint64_t v;
+	int rc;
+
+	if (s->seq_next == s->seq_end) {
+		if (!ecert_meta_get(s, "status_seq", val, sizeof(val)))
+			snprintf(val, sizeof(val), "0");
+		v = strtoull(val, NULL, 10);
+		if (v + RESERVE > ECERT_STATUS_BITS)
+			return ecert_fail(e, ECERT_IOERR, "status list full "
+			    "(%lu places)", ECERT_STATUS_BITS);
+		st = ecert_prepare(s, "INSERT INTO meta(name, value)"
+		    " VALUES ('status_seq', ?1) ON CONFLICT(name)"
+		    " DO UPDATE SET value = ?1", e);
+		if (st == NULL)
+			return e->status;
+		snprintf(val, sizeof(val), "%llu",
+		    (unsigned long long)(v + RESERVE));
+		ecert_bind_text(st, 1, val);
+		rc = sqlite3_step(st);
+		sqlite3_finalize(st);
+		if (rc != SQLITE_DONE)
+			return ecert_sql_fail(s, e, rc, "status");
+		s->seq_next = v;
+		s->seq_end = v + RESERVE;
+	}
+	*index = ecert_status_index(s, s->seq_next++);
+	return 0;
+}
+
+/* Signs obj (without its signature member) and adds the signature. */
+static void
+sign_object(json_t *obj, const struct ecert_actor *a, const char *domain)
+{
+	char sig[89], *canon;
+
+	json_object_set_new(obj, "key_id", json_string(a->key.key_id));
+	json_object_set_new(obj, "unit", json_string(a->unit));
+	canon = ecert_json_canonical(obj);
+	ecert_sign(&a->key, domain, canon, strlen(canon), sig);
+	free(canon);
+	json_object_set_new(obj, "signature", json_string(sig));
+}
+
+/* Checks obj's signature with its signer's key from keys; NULL when good. */
+static const char *
+check_object(const json_t *obj, const json_t *keys, const char *domain)
+{
+	json_t *copy = json_deep_copy(obj);
+	const char *kid = ecert_json_str(obj, "key_id");
+	const char *sig = ecert_json_str(obj, "signature");
+	const json_t *k;
+	unsigned char pk[32];
+	char *canon;
+	size_t i;
+	int ok = 0, found = 0;
+
+	json_object_del(copy, "signature");
+	canon = ecert_json_canonical(copy);
+	json_decref(copy);
+	json_array_foreach(keys, i, k) {
+		if (kid == NULL || !str_eq_json(k, "key_id", kid))
+			continue;
+		found = 1;
+		if (!json_is_true(json_object_get(k, "admin")))
+			break;
+		if (ecert_key_parse_pub(ecert_json_str(k, "public_key"), pk) &&
+		    canon != NULL && ecert_sig_ok(pk, domain, canon,
+		    strlen(canon), sig))
+			ok = 1;
+	}
+	free(canon);
+	if (!found)
+		return "signed with a key not in the trust list";
+	return ok ? NULL : "platform signature does not match";
+}
+
+int
+ecert_status_export(struct ecert_store *s, const struct ecert_actor *a,
+    long ttl_hours, FILE *out, struct ecert_error *e)
+{
+	size_t nbytes = ECERT_STATUS_BITS / 8;
+	unsigned char *bits = calloc(nbytes, 1);
+	sqlite3_stmt *st;
+	char now[21], until[21], *b64, *line;
+	time_t t = time(NULL) + ttl_hours * 3600;
+	struct tm tm;
+	json_t *obj;
+	long set = 0;
+	int rc;
+
+	if (bits == NULL)
+		return ecert_fail(e, ECERT_IOERR, "calloc: out of memory");
+	st = ecert_prepare(s, "SELECT status_index FROM licenses WHERE status"
+	    " IN ('revoked','suspended','superseded')"
+	    " AND status_index IS NOT NULL", e);
+	if (st == NULL) {
+		free(bits);
+		return e->status;
+	}
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		uint32_t i = (uint32_t)sqlite3_column_int64(st, 0);
+		if (i < ECERT_STATUS_BITS) {
+			bits[i / 8] |= (unsigned char)(0x80 >> (i % 8));
+			set++;
+		}
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE) {
+		free(bits);
+		return ecert_sql_fail(s, e, rc, "status");
+	}
+	ecert_now_iso(now);
+	gmtime_r(&t, &tm);
+	strftime(until, sizeof(until), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	b64 = ecert_xmalloc(sodium_base64_ENCODED_LEN(nbytes,
+	    sodium_base64_VARIANT_ORIGINAL));
+	sodium_bin2base64(b64, sodium_base64_ENCODED_LEN(nbytes,
+	    sodium_base64_VARIANT_ORIGINAL), bits, nbytes,
+	    sodium_base64_VARIANT_ORIGINAL);
+	free(bits);
+	obj = json_pack("{s:s, s:i, s:s, s:s, s:I, s:s}", "type",
+	    "ecert-status-list", "version", 1, "issued", now, "valid_until",
+	    until, "size", (json_int_t)ECERT_STATUS_BITS, "bits", b64);
+	free(b64);
+	sign_object(obj, a, ECERT_DOMAIN_STATUS);
+	line = ecert_json_canonical(obj);
+	json_decref(obj);
+	rc = fprintf(out, "%s\n", line) < 0 || fflush(out) != 0;
+	free(line);
+	if (rc)
+		return ecert_fail(e, ECERT_IOERR, "status list: write failed");
+	ecert_audit(s, a->unit, "status.export", "status-list", "ok",
+	    until);
+	(void)set;
+	return 0;
+}
+
+int
+ecert_status_load(const char *path, const json_t *keys, unsigned char **bits,
+    size_t *nbits, char *why, size_t n)
+{
+	json_error_t jerr;
+	json_t *obj = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
+	const char *bad, *b64, *until;
+	char now[21];
+	size_t len, want = ECERT_STATUS_BITS / 8;
+
+	*bits = NULL;
+	if (obj == NULL || !str_eq_json(obj, "type", "ecert-status-list")) {
+		snprintf(why, n, "status list %s: %s", path, obj ? "not a "
+		    "status list" : jerr.text);
+		json_decref(obj);
+		return ECERT_DATAERR;
+	}
+	if ((bad = check_object(obj, keys, ECERT_DOMAIN_STATUS)) != NULL) {
+		snprintf(why, n, "status list %s: %s", path, bad);
+		json_decref(obj);
+		return ECERT_NO;
+	}
+	until = ecert_json_str(obj, "valid_until");
+	ecert_now_iso(now);
+	if (until == NULL || strcmp(now, until) > 0) {
+		snprintf(why, n, "status list %s: out of date (valid until %s);"
+		    " fetch a new one", path, until ? until : "?");
+		json_decref(obj);
+		return ECERT_NO;
+	}
+	b64 = ecert_json_str(obj, "bits");
+	*bits = ecert_xmalloc(want);
+	if (b64 == NULL || sodium_base642bin(*bits, want, b64, strlen(b64),
+	    NULL, &len, NULL, sodium_base64_VARIANT_ORIGINAL) != 0 ||
+	    len != want) {
+		snprintf(why, n, "status list %s: bad bitstring", path);
+		free(*bits);
+		*bits = NULL;
+		json_decref(obj);
+		return ECERT_DATAERR;
+	}
+	*nbits = ECERT_STATUS_BITS;
+	json_decref(obj);
+	return 0;
+}
+
+int
+ecert_trust_export(struct ecert_store *s, const struct ecert_actor *a,
+    FILE *out, struct ecert_error *e)
+{
+	json_t *obj;
+	char now[21], *line;
+	int rc;
+
+	ecert_now_iso(now);
+	obj = json_pack("{s:s, s:i, s:s, s:o}", "type", "ecert-trust-list",
+	    "version", 1, "issued", now, "keys", ecert_key_export(s, NULL));
+	sign_object(obj, a, ECERT_DOMAIN_TRUST);
+	line = ecert_json_canonical(obj);
+	json_decref(obj);
+	rc = fprintf(out, "%s\n", line) < 0 || fflush(out) != 0;
+	free(line);
+	if (rc)
+		return ecert_fail(e, ECERT_IOERR, "trust list: write failed");
+	ecert_audit(s, a->unit, "trust.export", "trust-list", "ok", NULL);
+	return 0;
+}
+
+/*
+ * A signed trust list (checked against its own platform key, and against
+ * the anchor's public key file when one is given), or JSON Lines of
+ * public keys as `ecert-unit export` writes them.
+ */
+json_t *
+ecert_trust_load(const char *path, const char *anchor, struct ecert_error *e)
+{
+	json_error_t jerr;
+	json_t *obj, *keys, *k;
+	const char *bad;
+
+	obj = json_load_file(path, JSON_REJECT_DUPLICATES |
+	    JSON_DISABLE_EOF_CHECK, &jerr);
+	if (obj == NULL) {
+		ecert_fail(e, ECERT_DATAERR, "trust %s:%d: %s", path, jerr.line,
+		    jerr.text);
+		return NULL;
+	}
+	if (!str_eq_json(obj, "type", "ecert-trust-list")) {
+		json_decref(obj);
+		keys = json_array();
+		FILE *fp = fopen(path, "r");
+		struct ecert_reader r = { 0 };
+		char *line;
+		size_t len;
+		int rc;
+
+		if (fp == NULL) {
+			ecert_fail(e, ECERT_IOERR, "trust %s: %s", path,
+			    strerror(errno));
+			json_decref(keys);
+			return NULL;
+		}
+		r.fp = fp;
+		r.name = path;
+		while ((rc = ecert_read_line(&r, &line, &len, e)) != -1) {
+			if (rc == 0 && len == 0)
+				continue;
+			if (rc != 0 || (k = ecert_json_parse(line, len, e)) ==
+			    NULL || ecert_json_str(k, "key_id") == NULL) {
+				ecert_fail(e, ECERT_DATAERR, "trust %s:%ld: not "
+				    "a public key", path, r.line);
+				json_decref(keys);
+				fclose(fp);
+				ecert_reader_free(&r);
+				return NULL;
+			}
+			json_array_append_new(keys, k);
+		}
+		fclose(fp);
+		ecert_reader_free(&r);
+		return keys;
+	}
+	keys = json_incref(json_object_get(obj, "keys"));
+	if (!json_is_array(keys) ||
+	    (bad = check_object(obj, keys, ECERT_DOMAIN_TRUST)) != NULL) {
+		ecert_fail(e, ECERT_NO, "trust %s: %s", path, json_is_array(keys)
+		    ? bad : "no keys");
+		json_decref(keys);
+		json_decref(obj);
+		return NULL;
+	}
+	if (anchor != NULL) {
+		json_t *pin = json_load_file(anchor, JSON_DISABLE_EOF_CHECK,
+		    &jerr);
+		if (pin == NULL || !str_eq_json(obj, "key_id",
+		    ecert_json_str(pin, "key_id") ? ecert_json_str(pin,
+		    "key_id") : "")) {
+			ecert_fail(e, ECERT_NO, "trust %s: not signed by the "
+			    "anchor %s", path, anchor);
+			json_decref(pin);
+			json_decref(keys);
+			json_decref(obj);
+			return NULL;
+		}
+		json_decref(pin);
+	}
+	json_decref(obj);
+	return keys;
+}
+
+char *
+ecert_license_token(struct ecert_store *s, const char *id,
+    const struct ecert_actor *platform, long ttl, struct ecert_error *e)
+{
+	sqlite3_stmt *st;
+	char *body = NULL, *token = NULL, status[16] = "";
+	size_t n = 0;
+	uint32_t index = 0;
+	int rc;
+
+	st = ecert_prepare(s, "SELECT status, compact, status_index"
+	    " FROM licenses WHERE id = ?", e);
+	if (st == NULL)
+		return NULL;
+	ecert_bind_text(st, 1, id);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		snprintf(status, sizeof(status), "%s",
+		    (const char *)sqlite3_column_text(st, 0));
+		index = (uint32_t)sqlite3_column_int64(st, 2);
+		if (sqlite3_column_type(st, 1) == SQLITE_BLOB)
+			body = ecert_pii_open(s, sqlite3_column_blob(st, 1),
+			    (size_t)sqlite3_column_bytes(st, 1), &n);
+	}
+	sqlite3_finalize(st);
+	if (rc == SQLITE_DONE)
+		ecert_fail(e, ECERT_NO, "%s: not found", id);
+	else if (rc != SQLITE_ROW)
+		ecert_sql_fail(s, e, rc, "license");
+	else if (strcmp(status, "valid") != 0)
+		ecert_fail(e, ECERT_NO, "%s: is %s; only a valid license can "
+		    "be shown", id, status);
+	else if (body == NULL)
+		ecert_fail(e, ECERT_NO, "%s: has no presentation body (issued "
+		    "before schema 2, or altered)", id);
+	else
+		token = ecert_token_present((unsigned char *)body, n, index,
+		    &platform->key, ttl, time(NULL));
+	free(body);
+	return token;
+}

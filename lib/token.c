@@ -1,0 +1,507 @@
+/*
+ * token.c: presentation tokens for 扫码亮证 (article 16).
+ *
+ * At issue the issuer signs a compact binary body of the license (its
+ * essential items); when a holder shows the license, the platform appends
+ * the license's place in the status list, a presentation time and an
+ * expiry, and signs the whole, so that a screenshot cannot be replayed
+ * later.  The text is a prefix and base45
+ * (RFC 9285), which QR codes carry in their dense alphanumeric mode.
+ * ecert(5) gives the layout byte by byte.
+ */
+#include <string.h>
+#include <time.h>
+
+#include <sodium.h>
+
+#include "ecert_priv.h"
+
+#define HEAD 19			/* fixed part of the body */
+#define PRESENT 84		/* index, presented, expires, key id, signature */
+#define MAX_TOKEN_BYTES 664	/* "EC1:" + base45 stays under 1000 */
+#define MAX_BODY (MAX_TOKEN_BYTES - 64 - PRESENT)
+
+static const char b45[] = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:";
+
+char *
+ecert_base45_encode(const unsigned char *in, size_t n)
+{
+	char *out = ecert_xmalloc(n / 2 * 3 + 3), *o = out;
+	size_t i;
+	unsigned v;
+
+	for (i = 0; i + 1 < n; i += 2) {
+		v = (unsigned)in[i] * 256 + in[i + 1];
+		*o++ = b45[v % 45];
+		*o++ = b45[v / 45 % 45];
+		*o++ = b45[v / 2025];
+	}
+	if (i < n) {
+		*o++ = b45[in[i] % 45];
+		*o++ = b45[in[i] / 45];
+	}
+	*o = '\0';
+	return out;
+}
+
+/* Returns the length, or -1 on a character or group that is not base45. */
+long
+ecert_base45_decode(const char *in, unsigned char *out, size_t outn)
+{
+	size_t n = strlen(in), i, o = 0;
+	unsigned v, d[3];
+	const char *p;
+	int k, len;
+
+	for (i = 0; i < n; i += 3) {
+		len = n - i >= 3 ? 3 : (int)(n - i);
+		if (len == 1)
+			return -1;
+		for (k = 0; k < len; k++) {
+			if (in[i + k] == '\0' ||
+			    (p = strchr(b45, in[i + k])) == NULL)
+				return -1;
+			d[k] = (unsigned)(p - b45);
+		}
+		v = d[0] + d[1] * 45 + (len == 3 ? d[2] * 2025 : 0);
+		if (len == 3) {
+			if (v > 0xffff || o + 2 > outn)
+				return -1;
+			out[o++] = (unsigned char)(v >> 8);
+			out[o++] = (unsigned char)(v & 0xff);
+		} else {
+			if (v > 0xff || o + 1 > outn)
+				return -1;
+			out[o++] = (unsigned char)v;
+		}
+	}
+	return (long)o;
+}
+
+/*
+ * A license's place in the status list: a keyed permutation (a 4-round
+ * Feistel network over 24 bits) of its sequence number, so places are
+ * unique yet reveal nothing of the order of issue.
+ */
+uint32_t
+ecert_status_index(const struct ecert_store *s, uint64_t seq)
+{
+	unsigned char key[32], msg[5], h[16];
+	uint32_t l = (uint32_t)(seq >> 12) & 0xfff, r = (uint32_t)seq & 0xfff;
+	uint32_t t;
+	int round;
+
+	crypto_generichash(key, sizeof(key),
+	    (const unsigned char *)"ecert-status-index", 18, s->index_key,
+	    sizeof(s->index_key));
+	for (round = 0; round < 4; round++) {
+		msg[0] = (unsigned char)round;
+		msg[1] = (unsigned char)(r >> 8);
+		msg[2] = (unsigned char)r;
+		msg[3] = msg[4] = 0;
+		crypto_generichash(h, sizeof(h), msg, sizeof(msg), key,
+		    sizeof(key));
+		t = l ^ (((uint32_t)h[0] << 8 | h[1]) & 0xfff);
+		l = r;
+		r = t;
+	}
+	sodium_memzero(key, sizeof(key));
+	return l << 12 | r;
+}
+
+static void
+put32(unsigned char *p, uint32_t v)
+{
+	p[0] = (unsigned char)(v >> 24);
+	p[1] = (unsigned char)(v >> 16);
+	p[2] = (unsigned char)(v >> 8);
+	p[3] = (unsigned char)v;
+}
+
+static uint32_t
+get32(const unsigned char *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
+	    (uint32_t)p[2] << 8 | p[3];
+}
+
+static int
+put_str(unsigned char *buf, size_t *n, size_t max, const char *v)
+{
+	size_t len = strlen(v);
+
+	if (len > 255 || *n + 1 + len > max)
+		return -1;
+	buf[(*n)++] = (unsigned char)len;
+	memcpy(buf + *n, v, len);
+	*n += len;
+	return 0;
+}
+
+static uint16_t
+days16(const char *date)
+{
+	long d = date ? ecert_date_days(date) : -1;
+
+	return d < 0 || d >= 0xffff ? 0xffff : (uint16_t)d;
+}
+
+static time_t
+iso_time(const char *iso)
+{
+	struct tm tm = { 0 };
+
+	if (iso == NULL || strptime(iso, "%Y-%m-%dT%H:%M:%SZ", &tm) == NULL)
+		return 0;
+	return timegm(&tm);
+}
+
+/* The identifier's serial and version, taken back apart. */
+static int
+id_parts(const char *id, char *serial, size_t n, int *version)
+{
+	char buf[160], *parts[9], *save = NULL, *tok;
+	int k = 0;
+
+	snprintf(buf, sizeof(buf), "%s", id);
+	for (tok = strtok_r(buf, ".", &save); tok != NULL && k < 9;
+	    tok = strtok_r(NULL, ".", &save))
+		parts[k++] = tok;
+	if (k != 9)
+		return -1;
+	snprintf(serial, n, "%s", parts[7]);
+	*version = atoi(parts[8]);
+	return 0;
+}
+
+int
+ecert_compact_build(const json_t *type, const json_t *doc,
+    const struct ecert_key *k, unsigned char **out, size_t *outn,
+    struct ecert_error *e)
+{
+	unsigned char body[MAX_BODY + 64], kid[8], *countp;
+	unsigned char sig[64], *msg;
+	const json_t *holder = json_object_get(doc, "holder");
+	const json_t *items = json_object_get(doc, "items"), *item;
+	const char *v;
+	char serial[40], num[32];
+	size_t n = HEAD, i, dl = strlen(ECERT_DOMAIN_TOKEN) + 1, len;
+	int version, count = 0;
+
+	if (id_parts(ecert_json_str(doc, "id"), serial, sizeof(serial),
+	    &version) != 0)
+		return ecert_fail(e, ECERT_DATAERR, "token: bad identifier");
+	memset(body, 0, sizeof(body));
+	body[0] = 1;
+	body[1] = json_is_true(json_object_get(doc, "historical")) ? 1 : 0;
+	put32(body + 2, (uint32_t)iso_time(ecert_json_str(doc, "signed_at")));
+	sodium_hex2bin(kid, sizeof(kid), k->key_id, 16, NULL, &len, NULL);
+	memcpy(body + 6, kid, 8);
+	body[14] = (unsigned char)(days16(ecert_json_str(doc, "valid_from")) >> 8);
+	body[15] = (unsigned char)days16(ecert_json_str(doc, "valid_from"));
+	body[16] = (unsigned char)(days16(ecert_json_str(doc, "valid_until")) >> 8);
+	body[17] = (unsigned char)days16(ecert_json_str(doc, "valid_until"));
+	body[18] = (unsigned char)version;
+	if (put_str(body, &n, MAX_BODY, ecert_json_str(doc, "type")) ||
+	    put_str(body, &n, MAX_BODY, ecert_json_str(json_object_get(doc,
+	    "issuer"), "code")) ||
+	    put_str(body, &n, MAX_BODY, serial) ||
+	    put_str(body, &n, MAX_BODY, ecert_json_str(doc, "number")) ||
+	    put_str(body, &n, MAX_BODY, ecert_json_str(holder, "name")) ||
+	    put_str(body, &n, MAX_BODY, ecert_json_str(holder, "id")) ||
+	    n + 1 > MAX_BODY)
+		return ecert_fail(e, ECERT_DATAERR, "token: the license's "
+		    "names and numbers are too long for a QR code");
+	countp = body + n++;
+	/* the essential items, in catalog order, as many as fit; long
+	 * free text is left to the full document */
+	json_array_foreach(json_object_get(type, "items"), i, item) {
+		const char *key = ecert_json_str(item, "key");
+		const json_t *val = json_object_get(items, key);
+		size_t save = n;
+
+		if (val == NULL || strcmp(ecert_json_str(item, "type"),
+		    "text") == 0 || count == 255)
+			continue;
+		if (json_is_integer(val)) {
+			snprintf(num, sizeof(num), "%" JSON_INTEGER_FORMAT,
+			    json_integer_value(val));
+			v = num;
+		} else
+			v = json_string_value(val);
+		if (put_str(body, &n, MAX_BODY, key) != 0 ||
+		    put_str(body, &n, MAX_BODY, v) != 0) {
+			n = save;
+			body[1] |= 2;	/* items omitted */
+			continue;
+		}
+		count++;
+	}
+	*countp = (unsigned char)count;
+	msg = ecert_xmalloc(dl + n);
+	memcpy(msg, ECERT_DOMAIN_TOKEN, dl);
+	memcpy(msg + dl, body, n);
+	crypto_sign_detached(sig, NULL, msg, dl + n, k->sk);
+	free(msg);
+	*out = ecert_xmalloc(n + 64);
+	memcpy(*out, body, n);
+	memcpy(*out + n, sig, 64);
+	*outn = n + 64;
+	return 0;
+}
+
+char *
+ecert_token_present(const unsigned char *compact, size_t n,
+    uint32_t status_index, const struct ecert_key *platform, long ttl,
+    time_t now)
+{
+	unsigned char *buf, *msg, kid[8];
+	size_t dl = strlen(ECERT_DOMAIN_PRESENT) + 1, len;
+	char *b, *text;
+
+	buf = ecert_xmalloc(n + PRESENT);
+	memcpy(buf, compact, n);
+	put32(buf + n, status_index);
+	put32(buf + n + 4, (uint32_t)now);
+	put32(buf + n + 8, (uint32_t)(now + ttl));
+	sodium_hex2bin(kid, sizeof(kid), platform->key_id, 16, NULL, &len,
+	    NULL);
+	memcpy(buf + n + 12, kid, 8);
+	msg = ecert_xmalloc(dl + n + 20);
+	memcpy(msg, ECERT_DOMAIN_PRESENT, dl);
+	memcpy(msg + dl, buf, n + 20);
+	crypto_sign_detached(buf + n + 20, NULL, msg, dl + n + 20,
+	    platform->sk);
+	free(msg);
+	b = ecert_base45_encode(buf, n + PRESENT);
+	free(buf);
+	text = ecert_xasprintf("%s%s", ECERT_TOKEN_PREFIX, b);
+	free(b);
+	return text;
+}
+
+static const json_t *
+trust_find(const json_t *keys, const unsigned char kid[8])
+{
+	char hex[17];
+	size_t i;
+	const json_t *k;
+
+	sodium_bin2hex(hex, sizeof(hex), kid, 8);
+	json_array_foreach(keys, i, k) {
+		const char *id = ecert_json_str(k, "key_id");
+		if (id != NULL && strcmp(id, hex) == 0)
+			return k;
+	}
+	return NULL;
+}
+
+static int
+sig_ok(const json_t *key, const char *domain, const unsigned char *m,
+    size_t n, const unsigned char *sig)
+{
+	unsigned char pk[32], *msg;
+	size_t dl = strlen(domain) + 1;
+	int ok;
+
+	if (!ecert_key_parse_pub(ecert_json_str(key, "public_key"), pk))
+		return 0;
+	msg = ecert_xmalloc(dl + n);
+	memcpy(msg, domain, dl);
+	memcpy(msg + dl, m, n);
+	ok = crypto_sign_verify_detached(sig, msg, dl + n, pk) == 0;
+	free(msg);
+	return ok;
+}
+
+static int
+get_str(const unsigned char *b, size_t n, size_t *at, char *out, size_t max)
+{
+	size_t len;
+
+	if (*at >= n)
+		return -1;
+	len = b[(*at)++];
+	if (*at + len > n || len >= max)
+		return -1;
+	memcpy(out, b + *at, len);
+	out[len] = '\0';
+	*at += len;
+	return ecert_utf8_valid(out, len) ? 0 : -1;
+}
+
+static void
+date_of(const unsigned char *p, char out[11])
+{
+	unsigned d = (unsigned)p[0] << 8 | p[1];
+
+	if (d == 0xffff)
+		out[0] = '\0';
+	else
+		ecert_date_from_days((long)d, out);
+}
+
+static int
+key_in_force(const json_t *key, time_t at)
+{
+	time_t nb = iso_time(ecert_json_str(key, "not_before"));
+	const char *na = ecert_json_str(key, "not_after");
+
+	return at >= nb && (na == NULL || at <= iso_time(na));
+}
+
+/*
+ * Checks a scanned token with no store: the issuer's signature and key,
+ * the platform's presentation signature and expiry, the status list and
+ * the validity dates.  Returns 0 valid, ECERT_NO not valid, ECERT_DATAERR
+ * not a token; fills t as far as it could read.
+ */
+int
+ecert_token_verify(const char *text, const json_t *keys,
+    const unsigned char *bits, size_t nbits, time_t now,
+    struct ecert_token *t, char *why, size_t whyn)
+{
+	unsigned char buf[1024];
+	const json_t *ik, *pk;
+	size_t n, at = HEAD, body;
+	long len;
+	int i, count;
+	char today[11];
+
+	memset(t, 0, sizeof(*t));
+	t->items = json_object();
+	if (strncmp(text, ECERT_TOKEN_PREFIX, strlen(ECERT_TOKEN_PREFIX)) != 0) {
+		snprintf(why, whyn, "not an ecert token (no %s prefix)",
+		    ECERT_TOKEN_PREFIX);
+		return ECERT_DATAERR;
+	}
+	len = ecert_base45_decode(text + strlen(ECERT_TOKEN_PREFIX), buf,
+	    sizeof(buf));
+	if (len < HEAD + 64 + PRESENT) {
+		snprintf(why, whyn, "token damaged: not base45 or too short");
+		return ECERT_NO;
+	}
+	n = (size_t)len;
+	if (buf[0] != 1) {
+		snprintf(why, whyn, "token version %d unknown", buf[0]);
+		return ECERT_NO;
+	}
+	if (get_str(buf, n, &at, t->type, sizeof(t->type)) ||
+	    get_str(buf, n, &at, t->issuer, sizeof(t->issuer)) ||
+	    get_str(buf, n, &at, t->serial, sizeof(t->serial)) ||
+	    get_str(buf, n, &at, t->number, sizeof(t->number)) ||
+	    get_str(buf, n, &at, t->holder, sizeof(t->holder)) ||
+	    get_str(buf, n, &at, t->holder_id, sizeof(t->holder_id)) ||
+	    at >= n) {
+		snprintf(why, whyn, "token damaged: bad field");
+		return ECERT_NO;
+	}
+	count = buf[at++];
+	for (i = 0; i < count; i++) {
+		char key[256], val[256];
+		if (get_str(buf, n, &at, key, sizeof(key)) ||
+		    get_str(buf, n, &at, val, sizeof(val))) {
+			snprintf(why, whyn, "token damaged: bad item");
+			return ECERT_NO;
+		}
+		json_object_set_new(t->items, key, json_string(val));
+	}
+	body = at;
+	if (body + 64 + PRESENT != n) {
+		snprintf(why, whyn, "token damaged: wrong length");
+		return ECERT_NO;
+	}
+	t->historical = buf[1] & 1;
+	t->signed_at = (time_t)get32(buf + 2);
+	sodium_bin2hex(t->issuer_key, sizeof(t->issuer_key), buf + 6, 8);
+	date_of(buf + 14, t->valid_from);
+	date_of(buf + 16, t->valid_until);
+	t->version = buf[18];
+	if (ecert_identifier_make(t->id, sizeof(t->id), t->type, t->issuer,
+	    t->serial, t->version) != 0) {
+		snprintf(why, whyn, "token damaged: bad identifier parts");
+		return ECERT_NO;
+	}
+	t->status_index = get32(buf + body + 64);
+	t->presented_at = (time_t)get32(buf + body + 68);
+	t->expires_at = (time_t)get32(buf + body + 72);
+	sodium_bin2hex(t->platform_key, sizeof(t->platform_key),
+	    buf + body + 76, 8);
+
+	if ((pk = trust_find(keys, buf + body + 76)) == NULL) {
+		snprintf(why, whyn, "presented with key %s, not in the trust "
+		    "list", t->platform_key);
+		return ECERT_NO;
+	}
+	if (!sig_ok(pk, ECERT_DOMAIN_PRESENT, buf, body + 64 + 20,
+	    buf + body + 64 + 20)) {
+		snprintf(why, whyn, "presentation signature does not match");
+		return ECERT_NO;
+	}
+	if (!json_is_true(json_object_get(pk, "admin"))) {
+		snprintf(why, whyn, "presented by %s, not the platform",
+		    ecert_json_str(pk, "unit"));
+		return ECERT_NO;
+	}
+	if ((ik = trust_find(keys, buf + 6)) == NULL) {
+		snprintf(why, whyn, "signed with key %s, not in the trust list",
+		    t->issuer_key);
+		return ECERT_NO;
+	}
+	if (!sig_ok(ik, ECERT_DOMAIN_TOKEN, buf, body, buf + body)) {
+		snprintf(why, whyn, "issuer signature does not match");
+		return ECERT_NO;
+	}
+	if (strcmp(ecert_json_str(ik, "unit") ? ecert_json_str(ik, "unit") :
+	    "", t->issuer) != 0) {
+		snprintf(why, whyn, "key %s does not belong to the issuer %s",
+		    t->issuer_key, t->issuer);
+		return ECERT_NO;
+	}
+	if (!key_in_force(ik, t->signed_at)) {
+		snprintf(why, whyn, "signed outside the validity of key %s",
+		    t->issuer_key);
+		return ECERT_NO;
+	}
+	if (now > t->expires_at) {
+		snprintf(why, whyn, "presentation expired %ld s ago",
+		    (long)(now - t->expires_at));
+		return ECERT_NO;
+	}
+	if (t->presented_at > now + 300) {
+		snprintf(why, whyn, "presented in the future");
+		return ECERT_NO;
+	}
+	if (bits != NULL) {
+		if (t->status_index >= nbits) {
+			snprintf(why, whyn, "status index %u beyond the status "
+			    "list", t->status_index);
+			return ECERT_NO;
+		}
+		if (bits[t->status_index / 8] & (0x80 >> (t->status_index %
+		    8))) {
+			snprintf(why, whyn, "revoked or suspended (status "
+			    "list)");
+			return ECERT_NO;
+		}
+	}
+	ecert_date_from_days((long)(now / 86400), today);
+	if (getenv("ECERT_TODAY") != NULL)
+		ecert_today(today);
+	if (t->valid_from[0] != '\0' && strcmp(today, t->valid_from) < 0) {
+		snprintf(why, whyn, "not valid before %s", t->valid_from);
+		return ECERT_NO;
+	}
+	if (t->valid_until[0] != '\0' && strcmp(today, t->valid_until) > 0) {
+		snprintf(why, whyn, "expired on %s", t->valid_until);
+		return ECERT_NO;
+	}
+	return 0;
+}
+
+void
+ecert_token_free(struct ecert_token *t)
+{
+	json_decref(t->items);
+	t->items = NULL;
+}
