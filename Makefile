@@ -27,7 +27,8 @@ LIBS = -lsodium -lyaml -lsqlite3 -ljansson -lqrencode -lpthread -lm
 
 # Debian packages `make deps` installs when missing.
 DEPS = libsqlite3-dev libsodium-dev libyaml-dev libcmocka-dev libjansson-dev \
-	libqrencode-dev mandoc sqlite3 pkg-config perl
+	libqrencode-dev mandoc sqlite3 pkg-config perl zbar-tools librsvg2-bin \
+	fonts-noto-cjk libxml2-utils
 
 LIBSRC = $(sort $(wildcard lib/*.c))
 LIBOBJ = $(LIBSRC:lib/%.c=$(BUILD)/lib/%.o)

@@ -41,9 +41,23 @@ id=$(ecert-issue -k samr.key -t 11100000000013338W011 \
 echo "$id"
 run ecert-show "$id"
 run ecert-verify "$id"
+
+say "ecert-show -k platform.key --qr $id    # 扫码亮证: a presentation valid 5 minutes"
+ecert-show -k platform.key --qr "$id"
+ecert-show -k platform.key --token "$id" > token.txt
+say "ecert-unit export --trust -k platform.key > trust.json"
+ecert-unit export --trust -k platform.key > trust.json
+run ecert-export -k platform.key --status -o status.json
+say "ecert-verify --offline --trust trust.json --status status.json < token.txt"
+ecert-verify --offline --trust trust.json --status status.json < token.txt
 say "ecert-query --holder 襄阳汉江食品有限公司 | ecert-revoke -k samr.key --reason '企业申请注销登记'"
 ecert-query --holder 襄阳汉江食品有限公司 | ecert-revoke -k samr.key --reason '企业申请注销登记'
 say "ecert-verify $id    # now refused"
 if ecert-verify "$id"; then echo "demo: a revoked license verified" >&2; exit 1; fi
+run ecert-export -k platform.key --status -o status.json
+say "ecert-verify --offline --trust trust.json --status status.json < token.txt    # refused too"
+if ecert-verify --offline --trust trust.json --status status.json < token.txt; then
+	echo "demo: a revoked license verified offline" >&2; exit 1
+fi
 run ecert-audit log --table
 run ecert-audit verify
