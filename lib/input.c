@@ -25,12 +25,14 @@ ecert_read_line(struct ecert_reader *r, char **line, size_t *len,
 			break;
 		if (toolong)
 			continue;
+		if (n >= ECERT_MAX_LINE) {
+			toolong = 1;
+			continue;
+		}
 		if (n + 2 > r->cap) {
-			if (r->cap > ECERT_MAX_LINE) {
-				toolong = 1;
-				continue;
-			}
 			r->cap *= 2;
+			if (r->cap > ECERT_MAX_LINE + 2)
+				r->cap = ECERT_MAX_LINE + 2;
 			r->buf = ecert_xrealloc(r->buf, r->cap);
 		}
 		r->buf[n++] = (char)c;

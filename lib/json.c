@@ -355,6 +355,11 @@ ecert_json_parse(const char *text, size_t n, struct ecert_error *e)
 	v = json_loadb(text, n, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY,
 	    &jerr);
 	if (v == NULL) {
+		/* jansson quotes the text near the fault; it may be an ID
+		 * number, and refusals are audited, so it is cut */
+		char *near = strstr(jerr.text, " near '");
+		if (near != NULL)
+			*near = '\0';
 		ecert_fail(e, ECERT_DATAERR, "column %d: %s", jerr.column,
 		    jerr.text);
 		return NULL;

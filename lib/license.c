@@ -157,8 +157,8 @@ check_item(const json_t *item, const char *v, json_t **out,
 		    "the catalog's values", field, v);
 	} else if (strcmp(kind, "uscc") == 0) {
 		if (!ecert_uscc_valid(v))
-			return ecert_fail(e, ECERT_DATAERR, "field %s: %s: not "
-			    "a valid unified social credit code", field, v);
+			return ecert_fail(e, ECERT_DATAERR, "field %s: not a "
+			    "valid unified social credit code", field);
 		*out = json_string(v);
 	} else if (strcmp(kind, "citizen_id") == 0) {
 		if (!ecert_citizen_id_valid(v))
@@ -245,8 +245,10 @@ ecert_license_validate(const json_t *type, const json_t *record,
 			goto fail;
 		}
 		if (legal && !ecert_uscc_valid(id)) {
-			ecert_fail(e, ECERT_DATAERR, "field holder_id: %s: not "
-			    "a valid unified social credit code", id);
+			/* the value is not echoed: it may be an ID number
+			 * typed in the wrong place, and refusals are audited */
+			ecert_fail(e, ECERT_DATAERR, "field holder_id: not a "
+			    "valid unified social credit code");
 			goto fail;
 		}
 		if (!legal && !ecert_citizen_id_valid(id)) {

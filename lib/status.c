@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <sodium.h>
 
@@ -178,6 +179,10 @@ ecert_status_load(const char *path, const json_t *keys, unsigned char **bits,
 	size_t len, want = ECERT_STATUS_BITS / 8;
 
 	*bits = NULL;
+	if (obj == NULL && access(path, R_OK) != 0) {
+		snprintf(why, n, "status list %s: %s", path, strerror(errno));
+		return ECERT_IOERR;
+	}
 	if (obj == NULL || !str_eq_json(obj, "type", "ecert-status-list")) {
 		snprintf(why, n, "status list %s: %s", path, obj ? "not a "
 		    "status list" : jerr.text);
@@ -247,6 +252,11 @@ ecert_trust_load(const char *path, const char *anchor, struct ecert_error *e)
 	json_t *obj, *keys, *k;
 	const char *bad;
 
+	if (access(path, R_OK) != 0) {
+		ecert_fail(e, ECERT_IOERR, "trust %s: %s", path,
+		    strerror(errno));
+		return NULL;
+	}
 	obj = json_load_file(path, JSON_REJECT_DUPLICATES |
 	    JSON_DISABLE_EOF_CHECK, &jerr);
 	if (obj == NULL) {

@@ -63,9 +63,9 @@ ecert_unit_add(struct ecert_store *s, const char *code, const char *name,
 		return ecert_fail(e, ECERT_DATAERR, "unit %s: not a valid "
 		    "unified social credit code", code);
 	if (*name == '\0' || !ecert_utf8_valid(name, strlen(name)) ||
-	    ecert_utf8_chars(name) > 100)
+	    ecert_utf8_chars(name) > 100 || strpbrk(name, "\t\n\r") != NULL)
 		return ecert_fail(e, ECERT_DATAERR, "unit %s: name: must be "
-		    "1 to 100 characters of UTF-8", code);
+		    "1 to 100 characters of UTF-8 on one line", code);
 	ecert_now_iso(now);
 	st = ecert_prepare(s, "INSERT INTO units(code, name, roles, created_at)"
 	    " VALUES (?,?,?,?)", e);
