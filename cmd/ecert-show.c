@@ -17,6 +17,7 @@ usage(void)
 	    "[id ...]\n"
 	    "       ecert-show -k platformkey [--ttl seconds] "
 	    "(--qr | --qr-svg file | --token) id\n"
+	    "       ecert-show -k platformkey [--ttl seconds] --token < ids\n"
 	    "       ecert-show [-k platformkey] --svg file id\n");
 	exit(ECERT_USAGE);
 }
@@ -133,6 +134,60 @@ show_text(struct ecert_store *s, const json_t *signed_doc, const char *status)
 	json_decref(type);
 }
 
+/* Tokens for many licenses, identifiers from standard input: one
+ * unsealing of the platform key for a whole batch. */
+static int
+present_many(struct ecert_store *s, const struct ecert_opts *o, long ttl)
+{
+	struct ecert_reader r = { 0 };
+	struct ecert_actor a;
+	struct ecert_error e;
+	char id[160], *line, *token;
+	size_t len;
+	long n = 0;
+	int rc, worst = 0;
+
+	ecert_opts_actor(s, o, &a);
+	if (!(a.roles & ECERT_ROLE_ADMIN))
+		ecert_die(ECERT_NOPERM, "present: unit %s is not the platform",
+		    a.unit);
+	r.fp = stdin;
+	r.name = "<stdin>";
+	while ((rc = ecert_read_line(&r, &line, &len, &e)) != -1) {
+		if (rc == 0 && len == 0)
+			continue;
+		if (rc == 0)
+			rc = ecert_id_from_line(line, len, id, sizeof(id), &e);
+		if (rc != 0) {
+			ecert_warn("%s:%ld: %s", r.name, r.line, e.msg);
+			worst = worst ? worst : rc;
+			continue;
+		}
+		if (n++ % 1000 == 0) {
+			if (ecert_commit(s, &e) != 0 || ecert_begin(s, &e) != 0)
+				ecert_die_error(&e);
+		}
+		if ((token = ecert_license_token(s, id, &a, ttl, &e)) == NULL) {
+			ecert_warn("%s", e.msg);
+			ecert_audit_refusal(s, a.unit, "license.present", id,
+			    &e);
+			if (e.status == ECERT_IOERR || e.status == ECERT_BUSY)
+				ecert_die_error(&e);
+			worst = worst ? worst : e.status;
+			continue;
+		}
+		puts(token);
+		fflush(stdout);
+		free(token);
+		ecert_audit(s, a.unit, "license.present", id, "ok", NULL);
+	}
+	if (ecert_commit(s, &e) != 0)
+		ecert_die_error(&e);
+	ecert_reader_free(&r);
+	ecert_key_wipe(&a.key);
+	return worst;
+}
+
 /* The printable face (article 19), with a QR code when the platform's
  * key is given and the license can be presented. */
 static int
@@ -228,6 +283,12 @@ main(int argc, char *argv[])
 			if (!ecert_common_opt(&o, c, optarg))
 				usage();
 		}
+	}
+	if (mode == 't' && optind == argc) {
+		s = ecert_opts_store(&o);
+		rc = present_many(s, &o, ttl);
+		ecert_store_close(s);
+		return rc;
 	}
 	if (mode != 0) {
 		if (argc - optind != 1)

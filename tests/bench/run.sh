@@ -67,6 +67,23 @@ sweep=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", b - a }')
 echo "# expired $(wc -l < due.jsonl)" >&2
 line expire "$(ratio "$sweep" "$raw")" "$sweep" "$raw" s
 
+# offline verification of scanned tokens against the raw verify rate of
+# the same number of signatures (two a token: issuer and platform)
+m=$((n < 100000 ? n / 2 : 100000))
+sqlite3 city.db "SELECT id FROM licenses WHERE status = 'valid' LIMIT $m" > ids.txt
+ecert-show -d city.db -k city.db.platform --token --ttl 3600 < ids.txt > tokens.txt
+ecert-unit export -d city.db --trust -k city.db.platform > trust.json
+ecert-export -d city.db -k city.db.platform --status -o status.json
+rawv=$("$tbin/ecert-bench-raw" verify 200000)
+t0=$(now)
+ecert-verify --offline --trust trust.json --status status.json < tokens.txt > verified.txt
+t1=$(now)
+got=$(grep -c '"valid":true' verified.txt || true)
+echo "# verified $got of $(wc -l < tokens.txt) tokens" >&2
+vrate=$(awk -v n="$m" -v a="$t0" -v b="$t1" 'BEGIN { printf "%.0f", n / (b - a) }')
+vlimit=$(awk -v r="$rawv" 'BEGIN { printf "%.0f", r / 2 }')
+line verify-offline "$(ratio "$vrate" "$vlimit")" "$vrate" "$vlimit" tokens/s
+
 if [ "${ECERT_BENCH_BIG:-0}" = 1 ]; then
 	big=$((n * 5))
 	"$tbin/ecert-gen" -n "$big" -f 20000000 -b 5 > big.jsonl
