@@ -85,7 +85,7 @@ struct ecert_store {
 	sqlite3_stmt *insert_license;	/* kept for bulk work */
 	uint64_t seq_next, seq_end;	/* status sequence numbers reserved */
 };
-#define ECERT_SCHEMA_VERSION 2
+#define ECERT_SCHEMA_VERSION 3
 const char *ecert_store_default_path(const char *opt);
 char *ecert_store_default_keypath(const char *dbpath, const char *opt);
 int ecert_store_create(const char *path, const char *keypath,

@@ -85,8 +85,54 @@ static const char *schema_v2[] = {
 	NULL
 };
 
+/*
+ * Authorized use (articles 12, 13, 15), service matters (article 14),
+ * review before signing (article 9) and objections (article 17).
+ */
+static const char *schema_v3[] = {
+	"CREATE TABLE grants(id INTEGER PRIMARY KEY,"
+	" kind TEXT NOT NULL CHECK(kind IN ('authorize','delegate')),"
+	" grantor TEXT NOT NULL REFERENCES units(code),"
+	" holder_name TEXT NOT NULL, holder_hash TEXT NOT NULL,"
+	" grantee TEXT REFERENCES units(code),"
+	" agent_name TEXT, agent_hash TEXT, agent_sealed BLOB,"
+	" types TEXT, licenses TEXT, matter TEXT NOT NULL,"
+	" not_before TEXT NOT NULL, not_after TEXT NOT NULL,"
+	" max_uses INTEGER, uses INTEGER NOT NULL DEFAULT 0,"
+	" created_at TEXT NOT NULL, os_user TEXT NOT NULL,"
+	" withdrawn_at TEXT, withdrawn_by TEXT, withdrawn_reason TEXT,"
+	" key_id TEXT NOT NULL REFERENCES keys(key_id),"
+	" signature TEXT NOT NULL)",
+	"CREATE INDEX grants_holder ON grants(holder_hash)",
+	"CREATE INDEX grants_grantee ON grants(grantee)",
+	"CREATE INDEX grants_agent ON grants(agent_hash)",
+	"CREATE TRIGGER grants_no_delete BEFORE DELETE ON grants"
+	" BEGIN SELECT RAISE(ABORT, 'grants are never deleted'); END",
+	"CREATE TABLE matters(code TEXT PRIMARY KEY, name TEXT NOT NULL,"
+	" definition TEXT NOT NULL, version INTEGER NOT NULL,"
+	" loaded_at TEXT NOT NULL)",
+	"CREATE TABLE matter_history(code TEXT NOT NULL,"
+	" version INTEGER NOT NULL, definition TEXT NOT NULL,"
+	" loaded_at TEXT NOT NULL, loaded_by TEXT NOT NULL,"
+	" PRIMARY KEY(code, version))",
+	"CREATE TABLE disputes(id INTEGER PRIMARY KEY,"
+	" license TEXT NOT NULL REFERENCES licenses(id),"
+	" issuer TEXT NOT NULL REFERENCES units(code),"
+	" filed_by TEXT NOT NULL, filer_unit TEXT, item TEXT NOT NULL,"
+	" reason TEXT NOT NULL, filed_at TEXT NOT NULL, due TEXT NOT NULL,"
+	" status TEXT NOT NULL CHECK(status IN ('open','corrected',"
+	"'rejected')),"
+	" resolved_at TEXT, resolved_by TEXT, resolution TEXT,"
+	" amended TEXT REFERENCES licenses(id))",
+	"CREATE INDEX disputes_open ON disputes(issuer, status, due)",
+	"CREATE TRIGGER disputes_no_delete BEFORE DELETE ON disputes"
+	" BEGIN SELECT RAISE(ABORT, 'disputes are never deleted'); END",
+	"ALTER TABLE licenses ADD COLUMN drafted_by TEXT",
+	NULL
+};
+
 /* Each entry takes the store from version i to i + 1. */
-static const char **migrations[] = { schema_v1, schema_v2 };
+static const char **migrations[] = { schema_v1, schema_v2, schema_v3 };
 
 const char *
 ecert_store_default_path(const char *opt)
