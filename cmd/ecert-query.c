@@ -14,7 +14,9 @@ usage(void)
 	    "[--holder name] [--holder-id id]\n"
 	    "                   [--type code] [--issuer uscc] [--status status]"
 	    " [--from date] [--to date]\n"
-	    "                   [--json | --table | -o field,...]\n");
+	    "                   [--json | --table | -o field,...]\n"
+	    "       ecert-query --public --name name --uscc code "
+	    "[--json | --table]\n");
 	exit(ECERT_USAGE);
 }
 
@@ -69,11 +71,77 @@ known_field(const char *f)
 	return 0;
 }
 
+static int
+public_row(const json_t *row, void *arg)
+{
+	struct ecert_table *t = arg;
+	const char *cells[6];
+	char *items;
+
+	if (t == NULL) {
+		ecert_print_json(row);
+		return 0;
+	}
+	items = json_dumps(json_object_get(row, "items"), JSON_COMPACT);
+	cells[0] = ecert_json_str(row, "type_name");
+	cells[1] = ecert_json_str(row, "number");
+	cells[2] = ecert_json_str(row, "issuer");
+	cells[3] = ecert_json_str(row, "valid_until") ? ecert_json_str(row,
+	    "valid_until") : "长期";
+	cells[4] = ecert_status_label(ecert_json_str(row, "status"));
+	cells[5] = items;
+	ecert_table_add(t, cells);
+	free(items);
+	return 0;
+}
+
+/* Anyone may ask; no key; audited as a public query. */
+static int
+public_query(const struct ecert_opts *o, const char *name, const char *uscc)
+{
+	static const char *headers[] = { "TYPE", "NUMBER", "ISSUER", "UNTIL",
+	    "STATUS", "ITEMS" };
+	struct ecert_table *t = NULL;
+	struct ecert_store *s;
+	struct ecert_error e;
+	char detail[512];
+	long count;
+	int rc;
+
+	if (name == NULL || uscc == NULL)
+		ecert_die(ECERT_USAGE, "--public needs both --name and --uscc");
+	if (ecert_want_table(o->json, o->table))
+		t = ecert_table_new(6, headers);
+	s = ecert_opts_store(o);
+	rc = ecert_public_query(s, name, uscc, public_row, t, &count, &e);
+	snprintf(detail, sizeof(detail), "%s %s: %ld", name, uscc,
+	    rc == 0 ? count : 0);
+	if (rc != 0) {
+		ecert_audit_refusal(s, NULL, "license.public-query", uscc, &e);
+		ecert_die_error(&e);
+	}
+	ecert_audit(s, NULL, "license.public-query", uscc, count ? "ok" :
+	    "not-found", detail);
+	ecert_store_close(s);
+	if (t != NULL) {
+		if (count > 0)
+			ecert_table_print(t, stdout);
+		ecert_table_free(t);
+	}
+	if (count == 0) {
+		ecert_warn("no publicly disclosable license for %s %s", name,
+		    uscc);
+		return ECERT_NO;
+	}
+	return 0;
+}
+
 int
 main(int argc, char *argv[])
 {
 	enum { OPT_HOLDER = ECERT_OPT_FIRST_OWN, OPT_HOLDER_ID, OPT_TYPE,
-	    OPT_ISSUER, OPT_STATUS, OPT_FROM, OPT_TO };
+	    OPT_ISSUER, OPT_STATUS, OPT_FROM, OPT_TO, OPT_PUBLIC, OPT_NAME,
+	    OPT_USCC };
 	static const struct option longopts[] = {
 		ECERT_COMMON_LONGOPTS,
 		{ "holder", required_argument, NULL, OPT_HOLDER },
@@ -83,6 +151,9 @@ main(int argc, char *argv[])
 		{ "status", required_argument, NULL, OPT_STATUS },
 		{ "from", required_argument, NULL, OPT_FROM },
 		{ "to", required_argument, NULL, OPT_TO },
+		{ "public", no_argument, NULL, OPT_PUBLIC },
+		{ "name", required_argument, NULL, OPT_NAME },
+		{ "uscc", required_argument, NULL, OPT_USCC },
 		{ NULL, 0, NULL, 0 }
 	};
 	static const char *headers[] = { "ID", "TYPE", "NUMBER", "HOLDER",
@@ -94,7 +165,8 @@ main(int argc, char *argv[])
 	struct ecert_error e;
 	json_t *filters;
 	char *detail, *fieldlist = NULL, *tok, *save = NULL;
-	int c, rc;
+	const char *name = NULL, *uscc = NULL;
+	int c, rc, public = 0;
 
 	ecert_setprogname(argv[0]);
 	while ((c = getopt_long(argc, argv, "d:o:h", longopts, NULL)) != -1) {
@@ -109,11 +181,20 @@ main(int argc, char *argv[])
 		case OPT_FROM: q.from = optarg; break;
 		case OPT_TO: q.to = optarg; break;
 		case 'o': fieldlist = optarg; break;
+		case OPT_PUBLIC: public = 1; break;
+		case OPT_NAME: name = optarg; break;
+		case OPT_USCC: uscc = optarg; break;
 		default: usage();
 		}
 	}
 	if (optind != argc)
 		usage();
+	if (public || name != NULL || uscc != NULL) {
+		if (!public || q.holder || q.holder_id || q.type || q.issuer ||
+		    q.status || q.from || q.to || fieldlist)
+			usage();
+		return public_query(&o, name, uscc);
+	}
 	if (q.status != NULL && !ecert_status_valid(q.status))
 		ecert_die(ECERT_USAGE, "--status %s: one of valid, suspended, "
 		    "revoked, expired, superseded, draft", q.status);

@@ -118,6 +118,7 @@ ecert_key_write(const char *path, const struct ecert_key *k,
 	    pub, k->unit) < 0 || fclose(fp) != 0) {
 		ecert_fail(e, ECERT_IOERR, "key %s: %s", pubpath,
 		    strerror(errno));
+		unlink(path);	/* no secret key without its public half */
 		free(pubpath);
 		return e->status;
 	}

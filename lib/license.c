@@ -171,18 +171,24 @@ check_item(const json_t *item, const char *v, json_t **out,
 	return 0;
 }
 
-/* valid_from plus whole years, less one day (a 5-year license from
- * 2024-03-01 runs until 2029-02-28). */
+/* valid_from plus whole years, less one day: five years from 2024-03-01
+ * run until 2029-02-28; from 29 February to a year without one, the
+ * anniversary is 1 March, so four years from 2024-02-29 end on 2028-02-28
+ * and one year on 2025-02-28. */
 static void
 add_years(const char *from, int years, char out[11])
 {
-	int y, m, d;
+	int y, m, d, ty;
 	char tmp[11];
 
 	ecert_date_parse(from, &y, &m, &d);
-	if (m == 2 && d == 29)
-		d = 28;
-	snprintf(tmp, sizeof(tmp), "%04d-%02d-%02d", y + years, m, d);
+	ty = y + years;
+	if (m == 2 && d == 29 && !(ty % 4 == 0 && (ty % 100 != 0 ||
+	    ty % 400 == 0))) {
+		m = 3;
+		d = 1;
+	}
+	snprintf(tmp, sizeof(tmp), "%04d-%02d-%02d", ty, m, d);
 	ecert_date_from_days(ecert_date_days(tmp) - 1, out);
 }
 

@@ -92,3 +92,82 @@ ecert_query(struct ecert_store *s, const struct ecert_query *q,
 	sqlite3_finalize(st);
 	return stop;
 }
+
+/*
+ * The public query (article 12): anyone, by company name and unified
+ * social credit code together, sees the disclosable types' licenses and
+ * only their disclosable items.  Natural persons never appear: their
+ * licenses have no clear holder code.
+ */
+int
+ecert_public_query(struct ecert_store *s, const char *name, const char *uscc,
+    int (*fn)(const json_t *row, void *arg), void *arg, long *count,
+    struct ecert_error *e)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	*count = 0;
+	if (name == NULL || uscc == NULL || *name == '\0')
+		return ecert_fail(e, ECERT_USAGE, "the public query needs both "
+		    "--name and --uscc");
+	if (!ecert_uscc_valid(uscc))
+		return ecert_fail(e, ECERT_DATAERR, "--uscc %s: not a valid "
+		    "unified social credit code", uscc);
+	st = ecert_prepare(s, "SELECT l.id, t.definition, l.status"
+	    " FROM licenses l JOIN license_types t ON t.code = l.type"
+	    " WHERE l.holder_code = ? AND l.holder_name = ? AND t.public = 1"
+	    " AND l.status IN ('valid','suspended','revoked','expired')"
+	    " ORDER BY l.issue_date, l.id", e);
+	if (st == NULL)
+		return e->status;
+	ecert_bind_text(st, 1, uscc);
+	ecert_bind_text(st, 2, name);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *id = (const char *)sqlite3_column_text(st, 0);
+		json_t *type = json_loads((const char *)sqlite3_column_text(st,
+		    1), 0, NULL), *signed_doc, *row, *items, *item;
+		const json_t *doc, *have;
+		char status[16];
+		struct ecert_error le;
+		size_t i;
+
+		if (type == NULL || ecert_license_load(s, id, &signed_doc,
+		    status, sizeof(status), &le) != 0) {
+			json_decref(type);
+			continue;
+		}
+		doc = json_object_get(signed_doc, "document");
+		items = json_object();
+		json_array_foreach(json_object_get(type, "items"), i, item) {
+			const char *key = ecert_json_str(item, "key");
+
+			if (json_is_true(json_object_get(item, "public")) &&
+			    (have = json_object_get(json_object_get(doc,
+			    "items"), key)) != NULL)
+				json_object_set(items, key, (json_t *)have);
+		}
+		row = json_pack("{s:s, s:O, s:O, s:O, s:O, s:O, s:O, s:O, s:O,"
+		    " s:s, s:o}", "id", id,
+		    "type", json_object_get(doc, "type"),
+		    "type_name", json_object_get(doc, "type_name"),
+		    "number", json_object_get(doc, "number"),
+		    "holder", json_object_get(json_object_get(doc, "holder"),
+		    "name"),
+		    "issuer", json_object_get(json_object_get(doc, "issuer"),
+		    "name"),
+		    "issue_date", json_object_get(doc, "issue_date"),
+		    "valid_from", json_object_get(doc, "valid_from"),
+		    "valid_until", json_object_get(doc, "valid_until"),
+		    "status", status, "items", items);
+		fn(row, arg);
+		(*count)++;
+		json_decref(row);
+		json_decref(signed_doc);
+		json_decref(type);
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return ecert_sql_fail(s, e, rc, "public query");
+	return 0;
+}

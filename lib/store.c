@@ -377,6 +377,16 @@ migrate(struct ecert_store *s, struct ecert_error *e)
 	int rc, i;
 	char sql[64];
 
+	/* readers must not wait for the write lock when there is nothing
+	 * to migrate: look first, lock only to change */
+	st = ecert_prepare(s, "PRAGMA user_version", e);
+	if (st == NULL)
+		return e->status;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		version = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	if (version == target)
+		return 0;
 	if (ecert_begin(s, e) != 0)
 		return e->status;
 	st = ecert_prepare(s, "PRAGMA user_version", e);

@@ -1,0 +1,661 @@
+/*
+ * grant.c: authorized use (articles 12, 13, 15).  A using unit sees a
+ * holder's licenses only under a grant that covers that unit (or that
+ * agent), that holder, that license or type, that matter, and now.  A
+ * grant is signed by its grantor and checked again at every use, so a
+ * grant row written into the store by other means grants nothing.
+ */
+#include <string.h>
+
+#include <sodium.h>
+
+#include "ecert_priv.h"
+
+/* A date alone means the start of that day (from) or its end (until). */
+int
+ecert_time_arg(const char *arg, int end, char out[21])
+{
+	struct tm tm;
+	char *rest;
+
+	if (ecert_date_valid(arg)) {
+		snprintf(out, 21, "%sT%s", arg, end ? "23:59:59Z" :
+		    "00:00:00Z");
+		return 0;
+	}
+	memset(&tm, 0, sizeof(tm));
+	rest = strptime(arg, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	if (rest == NULL || *rest != '\0' || strlen(arg) != 20)
+		return -1;
+	snprintf(out, 21, "%s", arg);
+	return 0;
+}
+
+static json_t *
+list_arg(const char *csv)
+{
+	json_t *a = json_array();
+	char *copy, *tok, *save = NULL;
+
+	if (csv == NULL)
+		return a;
+	copy = ecert_xstrdup(csv);
+	for (tok = strtok_r(copy, ",", &save); tok != NULL;
+	    tok = strtok_r(NULL, ",", &save))
+		json_array_append_new(a, json_string(tok));
+	free(copy);
+	return a;
+}
+
+/* What the grantor signs: everything that decides what the grant
+ * allows, with ID numbers as their keyed hashes. */
+static char *
+grant_message(const json_t *g)
+{
+	static const char *fields[] = { "kind", "grantor", "holder_name",
+	    "holder_hash", "grantee", "agent_name", "agent_hash", "types",
+	    "licenses", "matter", "not_before", "not_after", "max_uses",
+	    "created_at", NULL };
+	json_t *m = json_object();
+	char *canon;
+	int i;
+
+	for (i = 0; fields[i] != NULL; i++) {
+		json_t *v = json_object_get(g, fields[i]);
+		json_object_set(m, fields[i], v ? v : json_null());
+	}
+	canon = ecert_json_canonical(m);
+	json_decref(m);
+	return canon;
+}
+
+int
+ecert_grant_add(struct ecert_store *s, const struct ecert_actor *a,
+    const struct ecert_grant_spec *g, long long *id, struct ecert_error *e)
+{
+	json_t *o, *types = list_arg(g->types), *licenses = list_arg(g->licenses);
+	json_t *t;
+	char hh[65], ah[65], from[21], until[21], now[21], sig[89];
+	char *msg = NULL, *sealed = NULL;
+	size_t sealedn = 0, i;
+	sqlite3_stmt *st;
+	int rc;
+
+	ecert_now_iso(now);
+	if (!(a->roles & (ECERT_ROLE_ADMIN | ECERT_ROLE_ISSUER))) {
+		rc = ecert_fail(e, ECERT_NOPERM, "unit %s may not grant: "
+		    "grants come from the holder (through the platform), the "
+		    "issuing unit or the administration", a->unit);
+		goto out;
+	}
+	if (g->holder_id == NULL || g->holder == NULL || g->matter == NULL ||
+	    g->until == NULL || (g->grantee == NULL) == (g->agent_id == NULL)) {
+		rc = ecert_fail(e, ECERT_USAGE, "a grant needs --holder, "
+		    "--holder-id, --matter, --until and either --grantee or "
+		    "--agent-id");
+		goto out;
+	}
+	if (!ecert_uscc_valid(g->holder_id) &&
+	    !ecert_citizen_id_valid(g->holder_id)) {
+		rc = ecert_fail(e, ECERT_DATAERR, "--holder-id: neither a "
+		    "unified social credit code nor a citizen ID number");
+		goto out;
+	}
+	if (g->grantee != NULL && (!ecert_unit_name(s, g->grantee, NULL, 0,
+	    NULL))) {
+		rc = ecert_fail(e, ECERT_DATAERR, "--grantee %s: not a "
+		    "registered unit", g->grantee);
+		goto out;
+	}
+	if (g->agent_id != NULL && (g->agent == NULL ||
+	    !ecert_citizen_id_valid(g->agent_id))) {
+		rc = ecert_fail(e, ECERT_DATAERR, "--agent-id: a delegation "
+		    "needs the agent's name and a valid citizen ID number");
+		goto out;
+	}
+	if (ecert_time_arg(g->from ? g->from : now, 0, from) != 0 ||
+	    ecert_time_arg(g->until, 1, until) != 0) {
+		rc = ecert_fail(e, ECERT_DATAERR, "--from, --until: "
+		    "YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ");
+		goto out;
+	}
+	if (strcmp(until, from) <= 0) {
+		rc = ecert_fail(e, ECERT_DATAERR, "--until %s: not after "
+		    "--from %s", until, from);
+		goto out;
+	}
+	if (json_array_size(types) == 0 && json_array_size(licenses) == 0) {
+		rc = ecert_fail(e, ECERT_USAGE, "a grant names the license "
+		    "types (--type) or the licenses (--license) it covers");
+		goto out;
+	}
+	/* an issuing unit grants only what it issues */
+	json_array_foreach(types, i, t) {
+		json_t *type = ecert_catalog_get(s, json_string_value(t));
+		const char *issuer = type ? ecert_json_str(type, "issuer") : NULL;
+
+		if (type == NULL) {
+			rc = ecert_fail(e, ECERT_DATAERR, "--type %s: not in "
+			    "the catalog", json_string_value(t));
+			goto out;
+		}
+		rc = !(a->roles & ECERT_ROLE_ADMIN) && strcmp(issuer,
+		    a->unit) != 0;
+		json_decref(type);
+		if (rc) {
+			rc = ecert_fail(e, ECERT_NOPERM, "unit %s may not grant"
+			    " use of type %s: it does not issue it", a->unit,
+			    json_string_value(t));
+			goto out;
+		}
+	}
+	json_array_foreach(licenses, i, t) {
+		char idv[160];
+		sqlite3_stmt *q;
+		int found = 0, mine = 0;
+
+		if (ecert_id_from_line(json_string_value(t),
+		    strlen(json_string_value(t)), idv, sizeof(idv), e) != 0) {
+			rc = e->status;
+			goto out;
+		}
+		q = ecert_prepare(s, "SELECT issuer, holder_hash FROM licenses"
+		    " WHERE id = ?", e);
+		if (q == NULL) {
+			rc = e->status;
+			goto out;
+		}
+		ecert_pii_hash(s, g->holder_id, hh);
+		ecert_bind_text(q, 1, idv);
+		if (sqlite3_step(q) == SQLITE_ROW) {
+			found = strcmp((const char *)sqlite3_column_text(q, 1),
+			    hh) == 0;
+			mine = strcmp((const char *)sqlite3_column_text(q, 0),
+			    a->unit) == 0;
+		}
+		sqlite3_finalize(q);
+		if (!found) {
+			rc = ecert_fail(e, ECERT_DATAERR, "--license %s: no such"
+			    " license of this holder", idv);
+			goto out;
+		}
+		if (!mine && !(a->roles & ECERT_ROLE_ADMIN)) {
+			rc = ecert_fail(e, ECERT_NOPERM, "unit %s may not grant"
+			    " use of %s: it did not issue it", a->unit, idv);
+			goto out;
+		}
+	}
+	ecert_pii_hash(s, g->holder_id, hh);
+	o = json_pack("{s:s, s:s, s:s, s:s, s:s?, s:s?, s:O, s:O, s:s, s:s,"
+	    " s:s, s:s}", "kind", g->grantee ? "authorize" : "delegate",
+	    "grantor", a->unit, "holder_name", g->holder, "holder_hash", hh,
+	    "grantee", g->grantee, "agent_name", g->agent, "types", types,
+	    "licenses", licenses, "matter", g->matter, "not_before", from,
+	    "not_after", until, "created_at", now);
+	if (g->agent_id != NULL) {
+		ecert_pii_hash(s, g->agent_id, ah);
+		json_object_set_new(o, "agent_hash", json_string(ah));
+		sealed = ecert_pii_seal(s, g->agent_id, strlen(g->agent_id),
+		    &sealedn);
+	}
+	json_object_set_new(o, "max_uses", g->max_uses > 0 ?
+	    json_integer(g->max_uses) : json_null());
+	msg = grant_message(o);
+	ecert_sign(&a->key, ECERT_DOMAIN_GRANT, msg, strlen(msg), sig);
+	st = ecert_prepare(s, "INSERT INTO grants(kind, grantor, holder_name,"
+	    " holder_hash, grantee, agent_name, agent_hash, agent_sealed,"
+	    " types, licenses, matter, not_before, not_after, max_uses,"
+	    " created_at, os_user, key_id, signature)"
+	    " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", e);
+	if (st == NULL) {
+		rc = e->status;
+		json_decref(o);
+		goto out;
+	}
+	{
+		char *tj = json_dumps(types, JSON_COMPACT);
+		char *lj = json_dumps(licenses, JSON_COMPACT);
+
+		ecert_bind_text(st, 1, ecert_json_str(o, "kind"));
+		ecert_bind_text(st, 2, a->unit);
+		ecert_bind_text(st, 3, g->holder);
+		ecert_bind_text(st, 4, hh);
+		ecert_bind_text(st, 5, g->grantee);
+		ecert_bind_text(st, 6, g->agent);
+		ecert_bind_text(st, 7, ecert_json_str(o, "agent_hash"));
+		if (sealed != NULL)
+			sqlite3_bind_blob(st, 8, sealed, (int)sealedn,
+			    SQLITE_TRANSIENT);
+		ecert_bind_text(st, 9, tj);
+		ecert_bind_text(st, 10, lj);
+		ecert_bind_text(st, 11, g->matter);
+		ecert_bind_text(st, 12, from);
+		ecert_bind_text(st, 13, until);
+		if (g->max_uses > 0)
+			sqlite3_bind_int64(st, 14, g->max_uses);
+		ecert_bind_text(st, 15, now);
+		ecert_bind_text(st, 16, s->os_user);
+		ecert_bind_text(st, 17, a->key.key_id);
+		ecert_bind_text(st, 18, sig);
+		free(tj);
+		free(lj);
+	}
+	json_decref(o);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE) {
+		rc = ecert_sql_fail(s, e, rc, "grant");
+		goto out;
+	}
+	*id = sqlite3_last_insert_rowid(s->db);
+	{
+		char obj[32], detail[200];
+
+		snprintf(obj, sizeof(obj), "grant %lld", *id);
+		snprintf(detail, sizeof(detail), "%s %s for matter %s",
+		    g->grantee ? "authorize" : "delegate", g->grantee ?
+		    g->grantee : "agent", g->matter);
+		rc = ecert_audit(s, a->unit, "grant.add", obj, "ok", detail);
+	}
+out:
+	free(msg);
+	free(sealed);
+	json_decref(types);
+	json_decref(licenses);
+	return rc;
+}
+
+/* A grant row as JSON (no ID numbers), with its signature checked. */
+static json_t *
+grant_row(struct ecert_store *s, sqlite3_stmt *st, int *signed_ok)
+{
+	static const char *names[] = { "id", "kind", "grantor",
+	    "holder_name", "holder_hash", "grantee", "agent_name",
+	    "agent_hash", "types", "licenses", "matter", "not_before",
+	    "not_after", "max_uses", "uses", "created_at", "withdrawn_at",
+	    "withdrawn_reason", "key_id", "signature" };
+	json_t *g = json_object();
+	unsigned char pk[32];
+	char unit[19], *msg;
+	int i;
+
+	for (i = 0; i < 20; i++) {
+		json_t *v;
+
+		switch (sqlite3_column_type(st, i)) {
+		case SQLITE_NULL:
+			v = json_null();
+			break;
+		case SQLITE_INTEGER:
+			v = json_integer(sqlite3_column_int64(st, i));
+			break;
+		default:
+			v = json_string((const char *)sqlite3_column_text(st,
+			    i));
+		}
+		if (i == 8 || i == 9) {
+			json_t *list = json_loads(json_string_value(v), 0,
+			    NULL);
+			json_decref(v);
+			v = list ? list : json_array();
+		}
+		json_object_set_new(g, names[i], v);
+	}
+	msg = grant_message(g);
+	*signed_ok = msg != NULL && ecert_key_lookup(s, ecert_json_str(g,
+	    "key_id"), pk, unit, NULL, NULL) && strcmp(unit,
+	    ecert_json_str(g, "grantor")) == 0 && ecert_sig_ok(pk,
+	    ECERT_DOMAIN_GRANT, msg, strlen(msg), ecert_json_str(g,
+	    "signature"));
+	free(msg);
+	json_object_del(g, "signature");
+	return g;
+}
+
+#define GRANT_COLUMNS "id, kind, grantor, holder_name, holder_hash, grantee," \
+    " agent_name, agent_hash, types, licenses, matter, not_before," \
+    " not_after, max_uses, uses, created_at, withdrawn_at," \
+    " withdrawn_reason, key_id, signature"
+
+int
+ecert_grant_list(struct ecert_store *s, long long id, const char *holder_id,
+    const char *grantee, int active_only,
+    int (*fn)(const json_t *grant, void *arg), void *arg,
+    struct ecert_error *e)
+{
+	sqlite3_stmt *st;
+	char hh[65], now[21];
+	int rc, ok;
+
+	if (holder_id != NULL)
+		ecert_pii_hash(s, holder_id, hh);
+	ecert_now_iso(now);
+	st = ecert_prepare(s, "SELECT " GRANT_COLUMNS " FROM grants"
+	    " WHERE (?1 IS NULL OR holder_hash = ?1)"
+	    " AND (?2 IS NULL OR grantee = ?2)"
+	    " AND (?3 = 0 OR (withdrawn_at IS NULL AND not_before <= ?4"
+	    "  AND not_after >= ?4 AND (max_uses IS NULL OR uses < max_uses)))"
+	    " AND (?5 = 0 OR id = ?5) ORDER BY id", e);
+	if (st == NULL)
+		return e->status;
+	ecert_bind_text(st, 1, holder_id ? hh : NULL);
+	ecert_bind_text(st, 2, grantee);
+	sqlite3_bind_int(st, 3, active_only);
+	ecert_bind_text(st, 4, now);
+	sqlite3_bind_int64(st, 5, id);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		json_t *g = grant_row(s, st, &ok);
+
+		json_object_set_new(g, "signature_ok", json_boolean(ok));
+		json_object_del(g, "holder_hash");
+		json_object_del(g, "agent_hash");
+		fn(g, arg);
+		json_decref(g);
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return ecert_sql_fail(s, e, rc, "grant");
+	return 0;
+}
+
+int
+ecert_grant_withdraw(struct ecert_store *s, const struct ecert_actor *a,
+    long long id, const char *reason, struct ecert_error *e)
+{
+	sqlite3_stmt *st;
+	char grantor[19] = "", withdrawn[32] = "", now[21], obj[32];
+	int rc;
+
+	if (reason == NULL || *reason == '\0')
+		return ecert_fail(e, ECERT_USAGE, "withdraw: a reason is "
+		    "required");
+	st = ecert_prepare(s, "SELECT grantor, coalesce(withdrawn_at, '')"
+	    " FROM grants WHERE id = ?", e);
+	if (st == NULL)
+		return e->status;
+	sqlite3_bind_int64(st, 1, id);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		snprintf(grantor, sizeof(grantor), "%s",
+		    (const char *)sqlite3_column_text(st, 0));
+		snprintf(withdrawn, sizeof(withdrawn), "%s",
+		    (const char *)sqlite3_column_text(st, 1));
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW)
+		return ecert_fail(e, ECERT_NO, "grant %lld: not found", id);
+	if (strcmp(grantor, a->unit) != 0 && !(a->roles & ECERT_ROLE_ADMIN))
+		return ecert_fail(e, ECERT_NOPERM, "grant %lld: made by %s; "
+		    "only it or the administration may withdraw it", id,
+		    grantor);
+	if (withdrawn[0] != '\0')
+		return ecert_fail(e, ECERT_NO, "grant %lld: already withdrawn "
+		    "on %s", id, withdrawn);
+	ecert_now_iso(now);
+	st = ecert_prepare(s, "UPDATE grants SET withdrawn_at = ?,"
+	    " withdrawn_by = ?, withdrawn_reason = ? WHERE id = ?", e);
+	if (st == NULL)
+		return e->status;
+	ecert_bind_text(st, 1, now);
+	ecert_bind_text(st, 2, a->unit);
+	ecert_bind_text(st, 3, reason);
+	sqlite3_bind_int64(st, 4, id);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return ecert_sql_fail(s, e, rc, "grant");
+	snprintf(obj, sizeof(obj), "grant %lld", id);
+	return ecert_audit(s, a->unit, "grant.withdraw", obj, "ok", reason);
+}
+
+static int
+list_has(const json_t *list, const char *v)
+{
+	size_t i;
+	const json_t *x;
+
+	json_array_foreach(list, i, x)
+		if (json_is_string(x) && strcmp(json_string_value(x), v) == 0)
+			return 1;
+	return 0;
+}
+
+/*
+ * Finds the grant that lets the acting unit (or the agent) use the
+ * holder's licenses for the matter now.  Returns 0 with the grant, or
+ * ECERT_NOPERM with the reason the closest grant did not do.
+ */
+static int
+find_grant(struct ecert_store *s, const struct ecert_use *u, json_t **out,
+    struct ecert_error *e)
+{
+	sqlite3_stmt *st;
+	char hh[65], ah[65], now[21];
+	const char *why = "no grant from this holder to this unit";
+	int rc, ok;
+
+	*out = NULL;
+	ecert_now_iso(now);
+	ecert_pii_hash(s, u->holder_id, hh);
+	if (u->agent_id != NULL) {
+		ecert_pii_hash(s, u->agent_id, ah);
+		why = "no delegation from this holder to this agent";
+	}
+	st = ecert_prepare(s, "SELECT " GRANT_COLUMNS " FROM grants"
+	    " WHERE holder_hash = ?1 AND ((?2 IS NULL AND kind = 'authorize'"
+	    " AND grantee = ?3) OR (?2 IS NOT NULL AND kind = 'delegate'"
+	    " AND agent_hash = ?2)) ORDER BY id DESC", e);
+	if (st == NULL)
+		return e->status;
+	ecert_bind_text(st, 1, hh);
+	ecert_bind_text(st, 2, u->agent_id ? ah : NULL);
+	ecert_bind_text(st, 3, u->unit);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		json_t *g = grant_row(s, st, &ok);
+		const json_t *types = json_object_get(g, "types");
+		const json_t *lics = json_object_get(g, "licenses");
+		json_int_t max = json_integer_value(json_object_get(g,
+		    "max_uses"));
+
+		if (!ok)
+			why = "the grant's signature does not match it";
+		else if (strcmp(ecert_json_str(g, "matter"), u->matter) != 0)
+			why = "the grant is for another matter";
+		else if (!json_is_null(json_object_get(g, "withdrawn_at")))
+			why = "the grant was withdrawn";
+		else if (strcmp(now, ecert_json_str(g, "not_before")) < 0)
+			why = "the grant is not in force yet";
+		else if (strcmp(now, ecert_json_str(g, "not_after")) > 0)
+			why = u->agent_id ? "outside the delegation's period" :
+			    "the grant has ended";
+		else if (max > 0 && json_integer_value(json_object_get(g,
+		    "uses")) >= max)
+			why = "the grant's uses are exhausted";
+		else if (u->type != NULL && json_array_size(types) > 0 &&
+		    !list_has(types, u->type))
+			why = "the grant does not cover this license type";
+		else if (u->type != NULL && json_array_size(types) == 0 &&
+		    json_array_size(lics) == 0)
+			why = "the grant covers no license";
+		else {
+			*out = g;
+			break;
+		}
+		json_decref(g);
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return ecert_sql_fail(s, e, rc, "grant");
+	if (*out == NULL)
+		return ecert_fail(e, ECERT_NOPERM, "refused: %s", why);
+	return 0;
+}
+
+static int
+check_items(const json_t *doc, const json_t *checks, json_t *answer)
+{
+	const json_t *items = json_object_get(doc, "items");
+	const json_t *holder = json_object_get(doc, "holder");
+	const char *key;
+	json_t *want;
+	char num[32];
+	int all = 1;
+
+	json_object_foreach((json_t *)checks, key, want) {
+		const json_t *have = json_object_get(items, key);
+		const char *hv = NULL;
+		int match;
+
+		if (strcmp(key, "number") == 0 || strcmp(key, "issue_date") ==
+		    0 || strcmp(key, "valid_from") == 0 ||
+		    strcmp(key, "valid_until") == 0)
+			have = json_object_get(doc, key);
+		else if (strcmp(key, "holder") == 0)
+			have = json_object_get(holder, "name");
+		if (json_is_integer(have)) {
+			snprintf(num, sizeof(num), "%" JSON_INTEGER_FORMAT,
+			    json_integer_value(have));
+			hv = num;
+		} else if (json_is_string(have))
+			hv = json_string_value(have);
+		match = hv != NULL && strcmp(hv, json_string_value(want)) == 0;
+		json_object_set_new(answer, key, json_boolean(match));
+		all &= match;
+	}
+	return all;
+}
+
+/* Items by key or Chinese label, as on the photocopy; reserved fields
+ * (number, holder, dates) too. */
+static int
+normalize_checks(struct ecert_store *s, const struct ecert_use *u,
+    json_t **out, struct ecert_error *e)
+{
+	static const char *fields[] = { "number", "holder", "issue_date",
+	    "valid_from", "valid_until", NULL };
+	json_t *type = ecert_catalog_get(s, u->type), *v;
+	const json_t *item;
+	const char *key;
+	int i, known;
+
+	*out = NULL;
+	if (type == NULL)
+		return ecert_fail(e, ECERT_DATAERR, "--type %s: not in the "
+		    "catalog", u->type);
+	*out = json_object();
+	json_object_foreach(u->checks, key, v) {
+		known = 0;
+		for (i = 0; fields[i] != NULL; i++)
+			if (strcmp(key, fields[i]) == 0) {
+				json_object_set(*out, key, v);
+				known = 1;
+			}
+		if (!known && (item = ecert_catalog_item(type, key)) != NULL) {
+			json_object_set(*out, ecert_json_str(item, "key"), v);
+			known = 1;
+		}
+		if (!known) {
+			json_decref(*out);
+			*out = NULL;
+			json_decref(type);
+			return ecert_fail(e, ECERT_DATAERR, "--check %s: not an "
+			    "item of type %s", key, u->type);
+		}
+	}
+	json_decref(type);
+	return 0;
+}
+
+int
+ecert_use(struct ecert_store *s, const struct ecert_actor *a,
+    const struct ecert_use *u, int (*fn)(const json_t *out, void *arg),
+    void *arg, struct ecert_error *e)
+{
+	json_t *g = NULL, *types, *lics, *checks = NULL;
+	sqlite3_stmt *st = NULL;
+	char hh[65], obj[48], detail[300];
+	long long gid;
+	int rc, n = 0;
+
+	if (u->checks != NULL && (rc = normalize_checks(s, u, &checks,
+	    e)) != 0)
+		return rc;
+	if ((rc = find_grant(s, u, &g, e)) != 0) {
+		json_decref(checks);
+		return rc;
+	}
+	gid = json_integer_value(json_object_get(g, "id"));
+	types = json_object_get(g, "types");
+	lics = json_object_get(g, "licenses");
+	ecert_pii_hash(s, u->holder_id, hh);
+	st = ecert_prepare(s, "SELECT id, type FROM licenses WHERE"
+	    " holder_hash = ? AND status = 'valid' AND (? IS NULL OR type = ?)"
+	    " ORDER BY type, id", e);
+	if (st == NULL) {
+		json_decref(g);
+		json_decref(checks);
+		return e->status;
+	}
+	ecert_bind_text(st, 1, hh);
+	ecert_bind_text(st, 2, u->type);
+	ecert_bind_text(st, 3, u->type);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *id = (const char *)sqlite3_column_text(st, 0);
+		const char *type = (const char *)sqlite3_column_text(st, 1);
+		json_t *doc, *out;
+		char status[16], vstatus[32], why[256];
+		struct ecert_error le;
+
+		/* only that holder's licenses that the matter needs */
+		if (!list_has(types, type) && !list_has(lics, id))
+			continue;
+		if (ecert_license_verify(s, id, vstatus, sizeof(vstatus), why,
+		    sizeof(why), &le) != 0)
+			continue;
+		if (ecert_license_load(s, id, &doc, status, sizeof(status),
+		    &le) != 0)
+			continue;
+		if (checks != NULL) {
+			json_t *answer = json_object();
+			int all = check_items(json_object_get(doc, "document"),
+			    checks, answer);
+			out = json_pack("{s:s, s:s, s:b, s:o}", "id", id,
+			    "type", type, "match", all, "items", answer);
+		} else
+			out = json_incref(doc);
+		fn(out, arg);
+		json_decref(out);
+		json_decref(doc);
+		ecert_audit(s, a->unit, u->checks ? "license.check" :
+		    "license.use", id, "ok", u->matter);
+		n++;
+	}
+	sqlite3_finalize(st);
+	json_decref(checks);
+	if (rc != SQLITE_DONE) {
+		json_decref(g);
+		return ecert_sql_fail(s, e, rc, "use");
+	}
+	if (n == 0) {
+		json_decref(g);
+		return ecert_fail(e, ECERT_NO, "no valid license of this holder"
+		    " under grant %lld", gid);
+	}
+	st = ecert_prepare(s, "UPDATE grants SET uses = uses + 1 WHERE id = ?",
+	    e);
+	if (st == NULL) {
+		json_decref(g);
+		return e->status;
+	}
+	sqlite3_bind_int64(st, 1, gid);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	json_decref(g);
+	if (rc != SQLITE_DONE)
+		return ecert_sql_fail(s, e, rc, "grant");
+	snprintf(obj, sizeof(obj), "grant %lld", gid);
+	snprintf(detail, sizeof(detail), "matter %s: %d license%s%s",
+	    u->matter, n, n == 1 ? "" : "s", u->agent_id ? " (agent)" : "");
+	ecert_audit(s, a->unit, "grant.use", obj, "ok", detail);
+	return 0;
+}
