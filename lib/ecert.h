@@ -139,6 +139,7 @@ void ecert_key_wipe(struct ecert_key *k);
 #define ECERT_DOMAIN_PRESENT "ecert-present-v1"
 #define ECERT_DOMAIN_STATUS "ecert-status-v1"
 #define ECERT_DOMAIN_TRUST "ecert-trust-v1"
+#define ECERT_DOMAIN_GRANT "ecert-grant-v1"
 void ecert_sign(const struct ecert_key *k, const char *domain,
     const char *msg, size_t n, char out[89]);
 int ecert_sig_ok(const unsigned char pk[32], const char *domain,
@@ -237,6 +238,9 @@ struct ecert_query {
 	const char *holder, *holder_id, *type, *issuer, *status, *from, *to;
 };
 int ecert_status_valid(const char *status);
+int ecert_public_query(struct ecert_store *s, const char *name,
+    const char *uscc, int (*fn)(const json_t *row, void *arg), void *arg,
+    long *count, struct ecert_error *e);
 int ecert_query(struct ecert_store *s, const struct ecert_query *q,
     int (*fn)(const json_t *row, void *arg), void *arg,
     struct ecert_error *e);
@@ -349,6 +353,41 @@ void ecert_table_print(struct ecert_table *t, FILE *fp);
 void ecert_table_free(struct ecert_table *t);
 int ecert_want_table(int force_json, int force_table);
 const char *ecert_status_label(const char *status);
+
+/* grant.c: authorized use (articles 12, 13, 15) */
+struct ecert_grant_spec {
+	const char *holder, *holder_id, *grantee, *agent, *agent_id;
+	const char *types, *licenses, *matter, *from, *until;
+	long max_uses;
+};
+struct ecert_use {
+	const char *unit, *matter, *holder_id, *type, *agent_id;
+	json_t *checks;		/* item=value pairs to match, or NULL */
+};
+int ecert_time_arg(const char *arg, int end, char out[21]);
+int ecert_grant_add(struct ecert_store *s, const struct ecert_actor *a,
+    const struct ecert_grant_spec *g, long long *id, struct ecert_error *e);
+int ecert_grant_list(struct ecert_store *s, long long id,
+    const char *holder_id,
+    const char *grantee, int active_only,
+    int (*fn)(const json_t *grant, void *arg), void *arg,
+    struct ecert_error *e);
+int ecert_grant_withdraw(struct ecert_store *s, const struct ecert_actor *a,
+    long long id, const char *reason, struct ecert_error *e);
+int ecert_use(struct ecert_store *s, const struct ecert_actor *a,
+    const struct ecert_use *u, int (*fn)(const json_t *out, void *arg),
+    void *arg, struct ecert_error *e);
+
+/* matter.c: service matters (articles 14, 15) */
+int ecert_matter_code_valid(const char *code);
+json_t *ecert_matter_parse(struct ecert_store *s, const char *path,
+    struct ecert_error *e);
+int ecert_matter_load(struct ecert_store *s, const char *actor_unit,
+    char **paths, int npaths, int *nloaded, struct ecert_error *e);
+json_t *ecert_matter_get(struct ecert_store *s, const char *code);
+int ecert_matter_check(struct ecert_store *s, const json_t *matter,
+    const char *holder_id, const char *holder, json_t **results,
+    struct ecert_error *e);
 
 /* opts.c: the options every program shares */
 struct ecert_opts {
