@@ -14,6 +14,7 @@ BUILD ?= build
 override CFLAGS += -std=c11 -D_GNU_SOURCE -Ilib \
 	-Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
 	-Wformat=2 -Wno-format-nonliteral -Wno-format-truncation -fno-common
+override CFLAGS += -DECERT_SHAREDIR=\"$(SHAREDIR)\"
 ifeq ($(CI),true)
 override CFLAGS += -Werror
 endif

@@ -197,8 +197,9 @@ face(struct ecert_store *s, const struct ecert_opts *o, const char *id,
 	struct ecert_actor a;
 	struct ecert_error e;
 	json_t *doc, *type;
-	char status[16], *token = NULL, *qr = NULL;
-	FILE *fp;
+	char status[16], *token = NULL, *qr = NULL, *svg = NULL;
+	size_t svglen = 0;
+	FILE *fp, *mem;
 	int rc;
 
 	if (ecert_license_load(s, id, &doc, status, sizeof(status), &e) != 0)
@@ -213,12 +214,19 @@ face(struct ecert_store *s, const struct ecert_opts *o, const char *id,
 		if (token != NULL)
 			qr = ecert_qr_svg(token, 0, &e);
 	}
-	if ((fp = strcmp(file, "-") == 0 ? stdout : fopen(file, "w")) == NULL)
-		ecert_die(ECERT_IOERR, "%s: %s", file, strerror(errno));
-	rc = ecert_face_svg(fp, type, doc, status, qr, &e);
-	if (fp != stdout && fclose(fp) != 0 && rc == 0)
-		rc = ecert_fail(&e, ECERT_IOERR, "%s: %s", file,
-		    strerror(errno));
+	/* rendered whole before the file is touched */
+	if ((mem = open_memstream(&svg, &svglen)) == NULL)
+		ecert_die(ECERT_IOERR, "open_memstream: %s", strerror(errno));
+	rc = ecert_face_svg(mem, type, doc, status, qr, &e);
+	fclose(mem);
+	if (rc == 0) {
+		if ((fp = strcmp(file, "-") == 0 ? stdout : fopen(file, "w")) ==
+		    NULL || fwrite(svg, 1, svglen, fp) != svglen ||
+		    (fp != stdout && fclose(fp) != 0))
+			rc = ecert_fail(&e, ECERT_IOERR, "%s: %s", file,
+			    strerror(errno));
+	}
+	free(svg);
 	free(token);
 	free(qr);
 	json_decref(type);
@@ -245,7 +253,7 @@ main(int argc, char *argv[])
 		{ NULL, 0, NULL, 0 }
 	};
 	const char *file = NULL;
-	long ttl = 300;
+	long ttl = 0;
 	char *end;
 	int mode = 0;
 	struct ecert_opts o = { 0 };
@@ -275,15 +283,18 @@ main(int argc, char *argv[])
 			break;
 		case OPT_TTL:
 			ttl = strtol(optarg, &end, 10);
-			if (*end != '\0' || ttl < 10 || ttl > 86400)
+			if (*end != '\0' || ttl < 10 || ttl > 366L * 86400)
 				ecert_die(ECERT_USAGE, "--ttl %s: seconds, "
-				    "10 to 86400", optarg);
+				    "10 to a year", optarg);
 			break;
 		default:
 			if (!ecert_common_opt(&o, c, optarg))
 				usage();
 		}
 	}
+	/* a screen shows a code for minutes; paper is kept for a month */
+	if (ttl == 0)
+		ttl = mode == 'f' ? 30L * 86400 : 300;
 	if (mode == 't' && optind == argc) {
 		s = ecert_opts_store(&o);
 		rc = present_many(s, &o, ttl);

@@ -2,6 +2,15 @@
  * face.c: the printable license face (article 19).  A type's SVG template
  * from $ECERT_SHARE/templates, with its {{placeholders}} filled from a
  * signed license, the issuer's red seal and the QR code.
+ *
+ * Placeholders: id number type type_name version issue_date valid_from
+ * valid_until (长期 when none) signed_at status holder.name holder.id
+ * issuer.name issuer.code holder_label holder_id_label items.KEY label.KEY,
+ * then the drawn ones: seal (centred on the origin, 160 across), qr (100 by
+ * 100 from the origin) and status_mark (centred; only when not valid).
+ * Filters, in order: |default:TEXT when empty, |date for 2019年03月18日,
+ * |wrap:EMS or |wrap:EMS:LINES, last, inside a <text x="...">.  Braces
+ * count anywhere in the file, comments included.
  */
 #include <errno.h>
 #include <math.h>
@@ -161,12 +170,28 @@ escape(struct buf *b, const char *s, size_t n)
 	buf_add(b, s + run, n - run);
 }
 
+/* Marks and units that never start a line. */
 static int
 is_closing(const char *s, size_t n)
 {
 	static const char *marks[] = {
 		"，", "。", "、", "；", "：", "！", "？", "）", "》", "」",
-		"』", "”", "’", "】", ",", ".", ";", ":", "!", "?", ")", NULL
+		"』", "”", "’", "】", "㎡", "％", "℃", ",", ".", ";", ":", "!",
+		"?", ")", "%", NULL
+	};
+	int i;
+
+	for (i = 0; marks[i] != NULL; i++)
+		if (strlen(marks[i]) == n && memcmp(marks[i], s, n) == 0)
+			return 1;
+	return 0;
+}
+
+static int
+is_opening(const char *s, size_t n)
+{
+	static const char *marks[] = {
+		"（", "《", "「", "『", "“", "‘", "【", "(", NULL
 	};
 	int i;
 
@@ -190,13 +215,14 @@ struct line {
 
 /*
  * Lines of at most width half ems.  A line breaks anywhere except inside a
- * run of ASCII letters and digits that fits on a line, closing punctuation
- * hangs rather than start a line, and a newline always breaks.
+ * run of ASCII letters and digits that fits on a line; closing punctuation
+ * hangs rather than start a line, opening punctuation moves on rather than
+ * end one, and a newline always breaks.
  */
 static size_t
 wrap_lines(const char *s, int width, struct line **lines)
 {
-	size_t cap = 8, n = 0, i = 0, start = 0, word = 0, cut, k;
+	size_t cap = 8, n = 0, i = 0, start = 0, word = 0, prev = 0, cut, k;
 	int used = 0, word_used = 0, in_word = 0, w;
 
 	*lines = ecert_xmalloc(cap * sizeof(**lines));
@@ -217,6 +243,7 @@ wrap_lines(const char *s, int width, struct line **lines)
 			    !is_closing(s + i, k);
 			if (!soft) {
 				used += w;
+				prev = i;
 				i += k;
 				continue;
 			}
@@ -226,6 +253,10 @@ wrap_lines(const char *s, int width, struct line **lines)
 			cut = word;	/* the word starts the next line */
 			used -= word_used;
 			word_used = 0;
+		} else if (soft && prev > start &&
+		    is_opening(s + prev, char_len(s + prev))) {
+			cut = i = prev;
+			used = 0;
 		} else
 			used = 0;
 		if (n == cap)
@@ -268,7 +299,7 @@ text_x(struct face *f, size_t at, char *x, size_t xn)
 		return -1;
 	p = t + i - 1;
 	end = memchr(p, '>', at - (size_t)(p - t));
-	if (end == NULL)
+	if (end == NULL || memmem(end, at - (size_t)(end - t), "</text>", 7))
 		return -1;
 	for (q = p + 5; q + 3 < end; q++) {
 		if ((q[0] == ' ' || q[0] == '\t' || q[0] == '\n') &&
@@ -323,7 +354,9 @@ emit_wrapped(struct buf *b, const char *s, const char *x, int width,
 		buf_printf(b, "<tspan x=\"%s\" dy=\"%s\">", x,
 		    i == 0 ? "0" : FACE_LINE_HEIGHT);
 		if (cut && i + 1 == keep) {
-			int room = w - str_width(FACE_MORE), used = 0;
+			const char *more = str_width(FACE_MORE) <= w / 2 ?
+			    FACE_MORE : "…";
+			int room = w - str_width(more), used = 0;
 			size_t j = 0;
 
 			while (j < len && used + char_width(s +
@@ -332,7 +365,7 @@ emit_wrapped(struct buf *b, const char *s, const char *x, int width,
 				j += char_len(s + lines[i].off + j);
 			}
 			escape(b, s + lines[i].off, j);
-			buf_str(b, FACE_MORE);
+			buf_str(b, more);
 		} else
 			escape(b, s + lines[i].off, len);
 		buf_str(b, "</tspan>");
@@ -419,7 +452,7 @@ emit_status_mark(struct buf *b, const char *status)
 	    "font-family=\"" FACE_FONTS "\" font-weight=\"bold\" "
 	    "text-anchor=\"middle\"><text x=\"0\" y=\"0\" font-size=\"96\">");
 	escape(b, ecert_status_label(status), strlen(ecert_status_label(status)));
-	buf_str(b, "</text><text x=\"0\" y=\"56\" font-size=\"28\">"
+	buf_str(b, "</text><text x=\"0\" y=\"62\" font-size=\"28\">"
 	    "本证照打印时不在有效状态，此件不作为有效证照使用</text></g>");
 }
 
@@ -524,6 +557,19 @@ bad(struct face *f, size_t at, const char *fmt, const char *what)
 	    f->name, line, why);
 }
 
+static char *
+trim(char *s)
+{
+	char *end;
+
+	while (*s == ' ')
+		s++;
+	for (end = s + strlen(s); end > s && end[-1] == ' '; end--)
+		;
+	*end = '\0';
+	return s;
+}
+
 /* One {{name|filter|...}}: spec is its inside, at its offset. */
 static int
 placeholder(struct face *f, char *spec, size_t at)
@@ -533,12 +579,13 @@ placeholder(struct face *f, char *spec, size_t at)
 	int want_date = 0, width = 0, max_lines = 0, raw;
 	long a, c;
 
-	name = spec;
 	if ((filter = strchr(spec, '|')) != NULL)
 		*filter++ = '\0';
+	name = trim(spec);
 	for (; filter != NULL; filter = next) {
 		if ((next = strchr(filter, '|')) != NULL)
 			*next++ = '\0';
+		filter = trim(filter);
 		if (strcmp(filter, "date") == 0)
 			want_date = 1;
 		else if (strncmp(filter, "default:", 8) == 0)
@@ -598,7 +645,7 @@ static int
 render(struct face *f)
 {
 	const char *t = f->text, *open, *close;
-	char spec[256], *s, *end;
+	char spec[256];
 	size_t n;
 
 	while ((open = strstr(t, "{{")) != NULL) {
@@ -611,12 +658,7 @@ render(struct face *f)
 			    "unterminated placeholder%s", "");
 		memcpy(spec, open + 2, n);
 		spec[n] = '\0';
-		for (s = spec; *s == ' '; s++)
-			;
-		for (end = s + strlen(s); end > s && end[-1] == ' '; end--)
-			;
-		*end = '\0';
-		if (placeholder(f, s, (size_t)(open - f->text)) != 0)
+		if (placeholder(f, spec, (size_t)(open - f->text)) != 0)
 			return f->e ? f->e->status : ECERT_DATAERR;
 		t = close + 2;
 	}
