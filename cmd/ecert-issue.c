@@ -5,6 +5,7 @@
  * one is reported with its line number.
  */
 #include <getopt.h>
+#include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -14,8 +15,10 @@ static void
 usage(void)
 {
 	fprintf(stderr,
-	    "usage: ecert-issue -k key -t type -f item=value ...\n"
-	    "       ecert-issue -k key [-t type] < records.jsonl\n"
+	    "usage: ecert-issue -k key [--draft] -t type -f item=value ...\n"
+	    "       ecert-issue -k key [--draft] [-t type] < records.jsonl\n"
+	    "       ecert-issue -k key --approve [id ...]\n"
+	    "       ecert-issue -k key --reject id --reason text\n"
 	    "common: [-d file] [--store-key file] [--passphrase-file file] "
 	    "[--json]\n");
 	exit(ECERT_USAGE);
@@ -53,6 +56,8 @@ worse(int a, int b)
 	return rb > ra ? b : a;
 }
 
+static int draft;
+
 static int
 issue_one(struct ecert_store *s, const struct ecert_actor *a, json_t *record,
     char *id, size_t n, struct ecert_error *e)
@@ -61,18 +66,91 @@ issue_one(struct ecert_store *s, const struct ecert_actor *a, json_t *record,
 
 	if ((rc = ecert_exec(s, "SAVEPOINT record", e)) != 0)
 		return rc;
-	rc = ecert_license_issue(s, a, record, id, n, e);
-	if (rc != 0)
+	rc = ecert_license_issue(s, a, record, draft, id, n, e);
+	if (rc != 0) {
 		ecert_exec(s, "ROLLBACK TO record", NULL);
+		s->seq_next = s->seq_end = 0;	/* rolled back with it */
+	}
 	ecert_exec(s, "RELEASE record", NULL);
 	return rc;
+}
+
+/*
+ * 审核、签发 (article 9): another person than the drafter approves
+ * (signs) or rejects each draft; identifiers from arguments or stdin.
+ */
+static int
+review(struct ecert_store *s, const struct ecert_actor *a, int argc,
+    char **argv, const char *reject_reason, int json)
+{
+	struct ecert_reader r = { 0 };
+	struct ecert_error e;
+	char id[160], *line;
+	const char *action = reject_reason ? "license.reject" :
+	    "license.approve";
+	size_t len;
+	int i, rc, worst = 0;
+
+	r.fp = stdin;
+	r.name = "<stdin>";
+	for (i = 0; ; i++) {
+		if (argc > 0) {
+			if (i >= argc)
+				break;
+			rc = ecert_id_from_line(argv[i], strlen(argv[i]), id,
+			    sizeof(id), &e);
+		} else {
+			rc = ecert_read_line(&r, &line, &len, &e);
+			if (rc == -1)
+				break;
+			if (rc == 0 && len == 0)
+				continue;
+			if (rc == 0)
+				rc = ecert_id_from_line(line, len, id,
+				    sizeof(id), &e);
+		}
+		if (rc == 0 && (rc = ecert_begin(s, &e)) == 0) {
+			rc = reject_reason ? ecert_license_reject(s, a, id,
+			    reject_reason, &e) : ecert_license_approve(s, a,
+			    id, &e);
+			if (rc == 0)
+				rc = ecert_commit(s, &e);
+			if (rc != 0) {
+				ecert_rollback(s);
+				ecert_audit_refusal(s, a->unit, action, id, &e);
+			}
+		}
+		if (rc == ECERT_IOERR || rc == ECERT_BUSY)
+			ecert_die_error(&e);
+		if (rc != 0) {
+			ecert_warn("%s", e.msg);
+			if (worst == 0 || rc == ECERT_NOPERM)
+				worst = rc;
+			continue;
+		}
+		if (json)
+			printf("{\"id\":\"%s\",\"status\":\"%s\"}\n", id,
+			    reject_reason ? "rejected" : "signed");
+		else
+			printf("%s %s\n", id, reject_reason ? "rejected" :
+			    "signed");
+		fflush(stdout);
+	}
+	ecert_reader_free(&r);
+	return worst;
 }
 
 int
 main(int argc, char *argv[])
 {
+	enum { OPT_DRAFT = ECERT_OPT_FIRST_OWN, OPT_APPROVE, OPT_REJECT,
+	    OPT_REASON };
 	static const struct option longopts[] = {
 		ECERT_COMMON_LONGOPTS,
+		{ "draft", no_argument, NULL, OPT_DRAFT },
+		{ "approve", no_argument, NULL, OPT_APPROVE },
+		{ "reject", no_argument, NULL, OPT_REJECT },
+		{ "reason", required_argument, NULL, OPT_REASON },
 		{ "type", required_argument, NULL, 't' },
 		{ "field", required_argument, NULL, 'f' },
 		{ NULL, 0, NULL, 0 }
@@ -83,7 +161,8 @@ main(int argc, char *argv[])
 	struct ecert_error e;
 	struct ecert_reader r = { 0 };
 	json_t *fields = json_object(), *record;
-	const char *type = NULL;
+	const char *type = NULL, *reason = NULL;
+	int approve = 0, reject = 0;
 	char id[160], *line, where[64];
 	size_t len;
 	long issued = 0, rejected = 0;
@@ -102,11 +181,37 @@ main(int argc, char *argv[])
 			if (ecert_record_from_args(fields, optarg, &e) != 0)
 				ecert_die_error(&e);
 			break;
+		case OPT_DRAFT:
+			draft = 1;
+			break;
+		case OPT_APPROVE:
+			approve = 1;
+			break;
+		case OPT_REJECT:
+			reject = 1;
+			break;
+		case OPT_REASON:
+			reason = optarg;
+			break;
 		default:
 			usage();
 		}
 	}
-	if (optind != argc)
+	if (approve || reject) {
+		if ((approve && reject) || draft || type != NULL ||
+		    json_object_size(fields) > 0 || (reject && (reason == NULL ||
+		    argc - optind != 1)) || (approve && reason != NULL))
+			usage();
+		s = ecert_opts_store(&o);
+		ecert_opts_actor(s, &o, &a);
+		rc = review(s, &a, argc - optind, argv + optind,
+		    reject ? reason : NULL, !ecert_want_table(o.json, o.table));
+		ecert_key_wipe(&a.key);
+		ecert_store_close(s);
+		json_decref(fields);
+		return rc;
+	}
+	if (optind != argc || reason != NULL)
 		usage();
 	json = !ecert_want_table(o.json, o.table);
 	if (json_object_size(fields) > 0 && type == NULL)
@@ -117,7 +222,8 @@ main(int argc, char *argv[])
 	if (json_object_size(fields) > 0) {
 		json_object_set_new(fields, "type", json_string(type));
 		if (ecert_begin(s, &e) != 0 ||
-		    ecert_license_issue(s, &a, fields, id, sizeof(id), &e) != 0 ||
+		    ecert_license_issue(s, &a, fields, draft, id, sizeof(id),
+		    &e) != 0 ||
 		    ecert_commit(s, &e) != 0) {
 			ecert_rollback(s);
 			ecert_audit_refusal(s, a.unit, "license.issue", type, &e);

@@ -18,7 +18,8 @@ usage(void)
 	    "       ecert-show -k platformkey [--ttl seconds] "
 	    "(--qr | --qr-svg file | --token) id\n"
 	    "       ecert-show -k platformkey [--ttl seconds] --token < ids\n"
-	    "       ecert-show [-k platformkey] --svg file id\n");
+	    "       ecert-show [-k platformkey] --svg file id\n"
+	    "       ecert-show --history [--json | --table] id\n");
 	exit(ECERT_USAGE);
 }
 
@@ -134,6 +135,52 @@ show_text(struct ecert_store *s, const json_t *signed_doc, const char *status)
 	json_decref(type);
 }
 
+static int
+history_row(const json_t *entry, void *arg)
+{
+	struct ecert_table *t = arg;
+	const char *cells[5];
+	int version = strcmp(ecert_json_str(entry, "kind"), "version") == 0;
+
+	if (t == NULL) {
+		ecert_print_json(entry);
+		return 0;
+	}
+	cells[0] = ecert_json_str(entry, "time");
+	cells[1] = version ? "version" : "event";
+	cells[2] = ecert_json_str(entry, "status");
+	cells[3] = version ? ecert_json_str(entry, "id") : ecert_json_str(entry,
+	    "unit");
+	cells[4] = version ? (ecert_json_str(entry, "review") ?
+	    ecert_json_str(entry, "review") : "") : ecert_json_str(entry,
+	    "reason");
+	ecert_table_add(t, cells);
+	return 0;
+}
+
+/* Every version and status event, with who and why (article 8). */
+static int
+history(struct ecert_store *s, const struct ecert_opts *o, const char *id)
+{
+	static const char *headers[] = { "TIME", "WHAT", "STATUS",
+	    "VERSION OR UNIT", "WHY" };
+	struct ecert_table *t = NULL;
+	struct ecert_error e;
+
+	if (ecert_want_table(o->json, o->table))
+		t = ecert_table_new(5, headers);
+	if (ecert_license_history(s, id, history_row, t, &e) != 0) {
+		ecert_table_free(t);
+		ecert_die_error(&e);
+	}
+	if (t != NULL) {
+		ecert_table_print(t, stdout);
+		ecert_table_free(t);
+	}
+	ecert_audit(s, NULL, "license.history", id, "ok", NULL);
+	return 0;
+}
+
 /* Tokens for many licenses, identifiers from standard input: one
  * unsealing of the platform key for a whole batch. */
 static int
@@ -241,7 +288,7 @@ int
 main(int argc, char *argv[])
 {
 	enum { OPT_TEXT = ECERT_OPT_FIRST_OWN, OPT_QR, OPT_QR_SVG, OPT_TOKEN,
-	    OPT_TTL, OPT_SVG };
+	    OPT_TTL, OPT_SVG, OPT_HISTORY };
 	static const struct option longopts[] = {
 		ECERT_COMMON_LONGOPTS,
 		{ "text", no_argument, NULL, OPT_TEXT },
@@ -250,6 +297,7 @@ main(int argc, char *argv[])
 		{ "token", no_argument, NULL, OPT_TOKEN },
 		{ "ttl", required_argument, NULL, OPT_TTL },
 		{ "svg", required_argument, NULL, OPT_SVG },
+		{ "history", no_argument, NULL, OPT_HISTORY },
 		{ NULL, 0, NULL, 0 }
 	};
 	const char *file = NULL;
@@ -271,6 +319,7 @@ main(int argc, char *argv[])
 		case OPT_TEXT:
 			text = 1;
 			break;
+		case OPT_HISTORY:
 		case OPT_QR:
 		case OPT_TOKEN:
 		case OPT_QR_SVG:
@@ -278,7 +327,7 @@ main(int argc, char *argv[])
 			if (mode != 0)
 				usage();
 			mode = c == OPT_QR ? 'q' : c == OPT_TOKEN ? 't' :
-			    c == OPT_QR_SVG ? 's' : 'f';
+			    c == OPT_QR_SVG ? 's' : c == OPT_HISTORY ? 'h' : 'f';
 			file = optarg;
 			break;
 		case OPT_TTL:
@@ -308,7 +357,9 @@ main(int argc, char *argv[])
 		    sizeof(id), &e) != 0)
 			ecert_die_error(&e);
 		s = ecert_opts_store(&o);
-		if (mode == 'f')
+		if (mode == 'h')
+			rc = history(s, &o, id);
+		else if (mode == 'f')
 			rc = face(s, &o, id, file, ttl);
 		else
 			rc = present(s, &o, id, mode, file, ttl);

@@ -67,8 +67,12 @@ verify_token(const char *text, const json_t *trust)
 	char why[512];
 	int rc;
 
+	/* a token without the status list could hide a revocation */
+	if (status_bits == NULL)
+		ecert_die(ECERT_USAGE, "tokens are verified with --offline "
+		    "--trust FILE --status FILE");
 	rc = ecert_token_verify(text, trust, status_bits, status_nbits,
-	    time(NULL), &t, why, sizeof(why));
+	    ecert_now_time(), &t, why, sizeof(why));
 	if (rc == 0)
 		report(t.id, "valid", NULL);
 	else if (strncmp(why, "expired", 7) == 0)

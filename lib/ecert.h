@@ -85,7 +85,7 @@ struct ecert_store {
 	sqlite3_stmt *insert_license;	/* kept for bulk work */
 	uint64_t seq_next, seq_end;	/* status sequence numbers reserved */
 };
-#define ECERT_SCHEMA_VERSION 3
+#define ECERT_SCHEMA_VERSION 4
 const char *ecert_store_default_path(const char *opt);
 char *ecert_store_default_keypath(const char *dbpath, const char *opt);
 int ecert_store_create(const char *path, const char *keypath,
@@ -209,20 +209,32 @@ struct ecert_prepared {
 	char *compact;		/* the sealed token body */
 	size_t compactn;
 	const char *status;
-	int legal, historical;
+	int legal, historical, draft, version;
 };
 int ecert_may_issue(struct ecert_store *s, const struct ecert_actor *a,
     const char *type_code, json_t **type, struct ecert_error *e);
+enum { ECERT_PREP_HISTORICAL = 1, ECERT_PREP_DRAFT = 2 };
 int ecert_license_prepare(const struct ecert_store *s,
     const struct ecert_actor *a, const json_t *type, const json_t *record,
-    int historical, struct ecert_prepared *p, struct ecert_error *e);
+    int flags, int version, struct ecert_prepared *p, struct ecert_error *e);
+int ecert_license_approve(struct ecert_store *s, const struct ecert_actor *a,
+    const char *id, struct ecert_error *e);
+int ecert_license_reject(struct ecert_store *s, const struct ecert_actor *a,
+    const char *id, const char *reason, struct ecert_error *e);
+int ecert_license_amend(struct ecert_store *s, const struct ecert_actor *a,
+    const char *id, const json_t *changes, const char *reason, char *newid,
+    size_t n, struct ecert_error *e);
+int ecert_license_history(struct ecert_store *s, const char *id,
+    int (*fn)(const json_t *entry, void *arg), void *arg,
+    struct ecert_error *e);
 int ecert_license_store(struct ecert_store *s, const struct ecert_actor *a,
     const struct ecert_prepared *p, struct ecert_error *e);
 void ecert_prepared_free(struct ecert_prepared *p);
 json_t *ecert_signed_form(const json_t *doc, const char *key_id,
     const char *signer, const char *sig);
 int ecert_license_issue(struct ecert_store *s, const struct ecert_actor *a,
-    const json_t *record, char *id, size_t idn, struct ecert_error *e);
+    const json_t *record, int draft, char *id, size_t idn,
+    struct ecert_error *e);
 int ecert_license_load(struct ecert_store *s, const char *id, json_t **signed_doc,
     char *status, size_t statusn, struct ecert_error *e);
 int ecert_license_verify_doc(const json_t *signed_doc, const json_t *trust,
@@ -322,6 +334,7 @@ int ecert_token_verify(const char *text, const json_t *keys,
     const unsigned char *bits, size_t nbits, time_t now,
     struct ecert_token *t, char *why, size_t whyn);
 void ecert_token_free(struct ecert_token *t);
+time_t ecert_now_time(void);
 
 /* status.c: the status list and the trust list for offline verifiers */
 int ecert_status_next(struct ecert_store *s, uint32_t *index,
@@ -388,6 +401,20 @@ json_t *ecert_matter_get(struct ecert_store *s, const char *code);
 int ecert_matter_check(struct ecert_store *s, const json_t *matter,
     const char *holder_id, const char *holder, json_t **results,
     struct ecert_error *e);
+
+/* reconcile.c: compare a department's export with the store (article 8) */
+struct ecert_reconcile_counts {
+	long records, equal, differs, missing_in_store, invalid;
+	long missing_in_export;
+};
+int ecert_reconcile(struct ecert_store *s, const struct ecert_actor *a,
+    const json_t *type, const struct ecert_import_opts *o,
+    int (*fn)(const json_t *finding, void *arg), void *arg,
+    struct ecert_reconcile_counts *n, struct ecert_error *e);
+/* defined in import.c until its map_header is shared */
+int ecert_import_map_header(const json_t *type,
+    const struct ecert_import_opts *o, struct ecert_csv *h, char ***columns,
+    size_t *ncolumns, struct ecert_error *e);
 
 /* opts.c: the options every program shares */
 struct ecert_opts {

@@ -372,7 +372,8 @@ work(struct import *im, struct job *j)
 			goto fail;
 		}
 	}
-	if (ecert_license_prepare(im->s, im->a, im->type, record, 1, &j->p,
+	if (ecert_license_prepare(im->s, im->a, im->type, record,
+	    ECERT_PREP_HISTORICAL, 1, &j->p,
 	    &e) != 0)
 		goto fail;
 	json_decref(record);
@@ -755,6 +756,46 @@ out:
 	for (k = 0; k < im->ncolumns; k++)
 		free(im->columns[k]);
 	free(im->columns);
+	if (im->cd != (iconv_t)-1)
+		iconv_close(im->cd);
+	free(im);
+	return rc;
+}
+
+/*
+ * For ecert-reconcile, until map_header is shared: the item key of each
+ * column of the CSV header h, named as an import names them.
+ */
+int
+ecert_import_map_header(const json_t *type, const struct ecert_import_opts *o,
+    struct ecert_csv *h, char ***columns, size_t *ncolumns,
+    struct ecert_error *e)
+{
+	struct import *im;
+	size_t k;
+	int rc;
+
+	*columns = NULL;
+	*ncolumns = 0;
+	if ((im = calloc(1, sizeof(*im))) == NULL)
+		return ecert_fail(e, ECERT_IOERR, "calloc: %s", strerror(errno));
+	im->type = type;
+	im->o = o;
+	im->cd = (iconv_t)-1;
+	if (o->encoding != NULL && strcasecmp(o->encoding, "UTF-8") != 0 &&
+	    (im->cd = iconv_open("UTF-8", o->encoding)) == (iconv_t)-1)
+		rc = ecert_fail(e, ECERT_USAGE, "--encoding %s: %s",
+		    o->encoding, strerror(errno));
+	else
+		rc = map_header(im, h, e);
+	if (rc == 0) {
+		*columns = im->columns;
+		*ncolumns = im->ncolumns;
+	} else {
+		for (k = 0; k < im->ncolumns; k++)
+			free(im->columns[k]);
+		free(im->columns);
+	}
 	if (im->cd != (iconv_t)-1)
 		iconv_close(im->cd);
 	free(im);

@@ -412,19 +412,59 @@ ecert_prepared_free(struct ecert_prepared *p)
 	memset(p, 0, sizeof(*p));
 }
 
+/* Signs a built document now: its time, canonical form, seal, and the
+ * compact body a QR token carries. */
+static int
+sign_prepared(const struct ecert_store *s, const struct ecert_actor *a,
+    const json_t *type, struct ecert_prepared *p, struct ecert_error *e)
+{
+	unsigned char *body;
+	size_t bodyn;
+	char today[11];
+	const char *until;
+	struct ecert_error te;
+
+	ecert_now_iso(p->signed_at);
+	json_object_set_new(p->doc, "signed_at", json_string(p->signed_at));
+	free(p->canon);
+	free(p->sealed);
+	free(p->compact);
+	p->sealed = p->compact = NULL;
+	if ((p->canon = ecert_json_canonical(p->doc)) == NULL)
+		return ecert_fail(e, ECERT_DATAERR, "license: cannot encode");
+	ecert_sign(&a->key, ECERT_DOMAIN_LICENSE, p->canon, strlen(p->canon),
+	    p->sig);
+	p->sealed = ecert_pii_seal(s, p->canon, strlen(p->canon), &p->sealedn);
+	/* a license too long for a QR code is still a license: it just
+	 * cannot be shown as one */
+	if (ecert_compact_build(type, p->doc, &a->key, &body, &bodyn,
+	    &te) == 0) {
+		p->compact = ecert_pii_seal(s, (char *)body, bodyn,
+		    &p->compactn);
+		free(body);
+	}
+	p->draft = 0;
+	/* a historical license whose term has ended comes in as expired */
+	ecert_today(today);
+	until = ecert_json_str(p->doc, "valid_until");
+	p->status = until != NULL && strcmp(until, today) < 0 ? "expired" :
+	    "valid";
+	return 0;
+}
+
 /*
  * Everything but the write: validate, build, sign and seal.  It touches
- * no SQLite handle, so import workers run it in parallel.
+ * no SQLite handle, so import workers run it in parallel.  A draft (asked
+ * for, or any license of a type that needs review) is kept unsigned.
  */
 int
 ecert_license_prepare(const struct ecert_store *s, const struct ecert_actor *a,
-    const json_t *type, const json_t *record, int historical,
+    const json_t *type, const json_t *record, int flags, int version,
     struct ecert_prepared *p, struct ecert_error *e)
 {
 	const char *type_code = ecert_json_str(type, "code");
 	const json_t *holder;
-	char serial[33], today[11];
-	const char *until;
+	char serial[33];
 	int rc;
 
 	memset(p, 0, sizeof(*p));
@@ -432,50 +472,39 @@ ecert_license_prepare(const struct ecert_store *s, const struct ecert_actor *a,
 		return rc;
 	make_serial(type_code, ecert_json_str(p->doc, "number"), serial);
 	if (ecert_identifier_make(p->id, sizeof(p->id), type_code, a->unit,
-	    serial, 1) != 0) {
+	    serial, version) != 0) {
 		ecert_prepared_free(p);
 		return ecert_fail(e, ECERT_DATAERR, "cannot make an identifier "
 		    "from type %s, issuer %s, serial %s", type_code, a->unit,
 		    serial);
 	}
-	ecert_now_iso(p->signed_at);
+	p->version = version;
 	json_object_set_new(p->doc, "id", json_string(p->id));
-	json_object_set_new(p->doc, "version", json_integer(1));
+	json_object_set_new(p->doc, "version", json_integer(version));
 	json_object_set_new(p->doc, "issuer", json_pack("{s:s, s:s}", "code",
 	    a->unit, "name", a->name));
-	json_object_set_new(p->doc, "signed_at", json_string(p->signed_at));
-	if (historical)
+	if (flags & ECERT_PREP_HISTORICAL)
 		json_object_set_new(p->doc, "historical", json_true());
-	if ((p->canon = ecert_json_canonical(p->doc)) == NULL) {
-		ecert_prepared_free(p);
-		return ecert_fail(e, ECERT_DATAERR, "license: cannot encode");
-	}
-	ecert_sign(&a->key, ECERT_DOMAIN_LICENSE, p->canon, strlen(p->canon),
-	    p->sig);
-	p->sealed = ecert_pii_seal(s, p->canon, strlen(p->canon), &p->sealedn);
-	{
-		unsigned char *body;
-		size_t bodyn;
-
-		if ((rc = ecert_compact_build(type, p->doc, &a->key, &body,
-		    &bodyn, e)) != 0) {
-			ecert_prepared_free(p);
-			return rc;
-		}
-		p->compact = ecert_pii_seal(s, (char *)body, bodyn,
-		    &p->compactn);
-		free(body);
-	}
 	holder = json_object_get(p->doc, "holder");
 	ecert_pii_hash(s, ecert_json_str(holder, "id"), p->holder_hash);
 	p->legal = strcmp(ecert_json_str(type, "holder"), "legal") == 0;
-	p->historical = historical;
-	/* a historical license whose term has ended comes in as expired */
-	ecert_today(today);
-	until = ecert_json_str(p->doc, "valid_until");
-	p->status = until != NULL && strcmp(until, today) < 0 ? "expired" :
-	    "valid";
-	return 0;
+	p->historical = (flags & ECERT_PREP_HISTORICAL) != 0;
+	if ((flags & ECERT_PREP_DRAFT) || json_is_true(json_object_get(type,
+	    "review"))) {
+		p->draft = 1;
+		p->status = "draft";
+		if ((p->canon = ecert_json_canonical(p->doc)) == NULL) {
+			ecert_prepared_free(p);
+			return ecert_fail(e, ECERT_DATAERR, "license: cannot "
+			    "encode");
+		}
+		p->sealed = ecert_pii_seal(s, p->canon, strlen(p->canon),
+		    &p->sealedn);
+		return 0;
+	}
+	if ((rc = sign_prepared(s, a, type, p, e)) != 0)
+		ecert_prepared_free(p);
+	return rc;
 }
 
 /* Returns ECERT_NO (with e) when the identifier is already taken. */
@@ -488,15 +517,16 @@ ecert_license_store(struct ecert_store *s, const struct ecert_actor *a,
 	uint32_t index;
 	int rc;
 
-	if ((rc = ecert_status_next(s, &index, e)) != 0)
+	if (!p->draft && (rc = ecert_status_next(s, &index, e)) != 0)
 		return rc;
 	if (s->insert_license == NULL)
 		s->insert_license = ecert_prepare(s, "INSERT INTO licenses(id,"
 		    " type, number, version, issuer, holder_name, holder_code,"
 		    " holder_hash, issue_date, valid_from, valid_until, status,"
 		    " historical, document, key_id, signature, created_at,"
-		    " compact, status_index)"
-		    " VALUES (?,?,?,1,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", e);
+		    " compact, status_index, drafted_by)"
+		    " VALUES (?1,?2,?3,?19,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,"
+		    "?14,?15,?16,?17,?18,?20)", e);
 	if ((st = s->insert_license) == NULL)
 		return e->status;
 	ecert_bind_text(st, 1, p->id);
@@ -513,10 +543,27 @@ ecert_license_store(struct ecert_store *s, const struct ecert_actor *a,
 	sqlite3_bind_int(st, 12, p->historical);
 	sqlite3_bind_blob(st, 13, p->sealed, (int)p->sealedn, SQLITE_STATIC);
 	ecert_bind_text(st, 14, a->key.key_id);
-	ecert_bind_text(st, 15, p->sig);
-	ecert_bind_text(st, 16, p->signed_at);
-	sqlite3_bind_blob(st, 17, p->compact, (int)p->compactn, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 18, index);
+	ecert_bind_text(st, 15, p->draft ? "" : p->sig);
+	if (p->draft) {
+		char now[21];
+		ecert_now_iso(now);
+		ecert_bind_text(st, 16, now);
+	} else
+		ecert_bind_text(st, 16, p->signed_at);
+	if (p->draft) {
+		sqlite3_bind_null(st, 17);
+		sqlite3_bind_null(st, 18);
+		ecert_bind_text(st, 20, s->os_user);
+	} else {
+		if (p->compact != NULL)
+			sqlite3_bind_blob(st, 17, p->compact,
+			    (int)p->compactn, SQLITE_STATIC);
+		else
+			sqlite3_bind_null(st, 17);
+		sqlite3_bind_int64(st, 18, index);
+		sqlite3_bind_null(st, 20);
+	}
+	sqlite3_bind_int(st, 19, p->version);
 	rc = sqlite3_step(st);
 	sqlite3_reset(st);
 	sqlite3_clear_bindings(st);
@@ -532,7 +579,8 @@ ecert_license_store(struct ecert_store *s, const struct ecert_actor *a,
 
 int
 ecert_license_issue(struct ecert_store *s, const struct ecert_actor *a,
-    const json_t *record, char *id, size_t idn, struct ecert_error *e)
+    const json_t *record, int draft, char *id, size_t idn,
+    struct ecert_error *e)
 {
 	struct ecert_prepared p;
 	json_t *type;
@@ -541,7 +589,8 @@ ecert_license_issue(struct ecert_store *s, const struct ecert_actor *a,
 	if ((rc = ecert_may_issue(s, a, ecert_json_str(record, "type"), &type,
 	    e)) != 0)
 		return rc;
-	rc = ecert_license_prepare(s, a, type, record, 0, &p, e);
+	rc = ecert_license_prepare(s, a, type, record, draft ? ECERT_PREP_DRAFT :
+	    0, 1, &p, e);
 	json_decref(type);
 	if (rc != 0)
 		return rc;
@@ -550,8 +599,8 @@ ecert_license_issue(struct ecert_store *s, const struct ecert_actor *a,
 		rc = e->status = ECERT_DATAERR;
 	if (rc == 0) {
 		snprintf(id, idn, "%s", p.id);
-		rc = ecert_audit(s, a->unit, "license.issue", p.id, "ok",
-		    ecert_json_str(p.doc, "type"));
+		rc = ecert_audit(s, a->unit, p.draft ? "license.draft" :
+		    "license.issue", p.id, "ok", ecert_json_str(p.doc, "type"));
 	}
 	ecert_prepared_free(&p);
 	return rc;
@@ -562,6 +611,7 @@ struct license_row {
 	char id[160], type[32], number[260], issuer[19], holder_name[800];
 	char holder_code[19], holder_hash[65], issue_date[11], valid_from[11];
 	char valid_until[11], status[16], key_id[17], signature[89];
+	char drafted_by[64], review[600];
 	int version;
 	char *canon;		/* the opened document */
 };
@@ -585,8 +635,8 @@ row_load(struct ecert_store *s, const char *id, struct license_row *r,
 	memset(r, 0, sizeof(*r));
 	st = ecert_prepare(s, "SELECT id, type, number, version, issuer,"
 	    " holder_name, holder_code, holder_hash, issue_date, valid_from,"
-	    " valid_until, status, key_id, signature, document"
-	    " FROM licenses WHERE id = ?", e);
+	    " valid_until, status, key_id, signature, document,"
+	    " drafted_by, review FROM licenses WHERE id = ?", e);
 	if (st == NULL)
 		return e->status;
 	ecert_bind_text(st, 1, id);
@@ -616,6 +666,8 @@ row_load(struct ecert_store *s, const char *id, struct license_row *r,
 	col(st, 13, r->signature, sizeof(r->signature));
 	r->canon = ecert_pii_open(s, sqlite3_column_blob(st, 14),
 	    (size_t)sqlite3_column_bytes(st, 14), NULL);
+	col(st, 15, r->drafted_by, sizeof(r->drafted_by));
+	col(st, 16, r->review, sizeof(r->review));
 	sqlite3_finalize(st);
 	return 0;
 }
@@ -807,6 +859,12 @@ ecert_license_verify(struct ecert_store *s, const char *id, char *status,
 		return rc;
 	}
 	rc = ECERT_NO;
+	if (strcmp(r.status, "draft") == 0) {
+		/* drafts are never shown to verification as licenses */
+		snprintf(status, statusn, "draft");
+		snprintf(why, whyn, "a draft awaiting review, not signed");
+		goto out;
+	}
 	if (r.canon == NULL || (doc = json_loads(r.canon, 0, NULL)) == NULL) {
 		snprintf(why, whyn, "stored document altered");
 		goto out;
@@ -1003,5 +1061,345 @@ ecert_license_set_status(struct ecert_store *s, const struct ecert_actor *a,
 	if (rc != SQLITE_DONE)
 		return ecert_sql_fail(s, e, rc, "license");
 	ecert_audit(s, a->unit, audit_action, id, "ok", reason);
+	return 0;
+}
+
+static int
+insert_event(struct ecert_store *s, const struct ecert_actor *a,
+    const char *id, const char *status, const char *reason,
+    struct ecert_error *e)
+{
+	sqlite3_stmt *st;
+	char now[21], sig[89], *m;
+	int rc;
+
+	ecert_now_iso(now);
+	m = event_message(id, now, a->unit, status, reason);
+	ecert_sign(&a->key, ECERT_DOMAIN_EVENT, m, strlen(m), sig);
+	free(m);
+	st = ecert_prepare(s, "INSERT INTO license_events(license, time, unit,"
+	    " os_user, status, reason, key_id, signature)"
+	    " VALUES (?,?,?,?,?,?,?,?)", e);
+	if (st == NULL)
+		return e->status;
+	ecert_bind_text(st, 1, id);
+	ecert_bind_text(st, 2, now);
+	ecert_bind_text(st, 3, a->unit);
+	ecert_bind_text(st, 4, s->os_user);
+	ecert_bind_text(st, 5, status);
+	ecert_bind_text(st, 6, reason);
+	ecert_bind_text(st, 7, a->key.key_id);
+	ecert_bind_text(st, 8, sig);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return ecert_sql_fail(s, e, rc, "license event");
+	return 0;
+}
+
+/* Loads a draft the acting unit may review. */
+static int
+draft_load(struct ecert_store *s, const struct ecert_actor *a, const char *id,
+    struct license_row *r, struct ecert_error *e)
+{
+	int rc;
+
+	if ((rc = row_load(s, id, r, e)) != 0)
+		return rc;
+	if (strcmp(r->issuer, a->unit) != 0 || !(a->roles & ECERT_ROLE_ISSUER))
+		return ecert_fail(e, ECERT_NOPERM, "%s: drafted for %s; only "
+		    "that unit reviews it", id, r->issuer);
+	if (strcmp(r->status, "draft") != 0)
+		return ecert_fail(e, ECERT_NO, "%s: is %s, not a draft", id,
+		    r->status);
+	if (r->review[0] != '\0')
+		return ecert_fail(e, ECERT_NO, "%s: the draft was %s", id,
+		    r->review);
+	/* 审核、签发 (article 9): four eyes, not two */
+	if (strcmp(r->drafted_by, s->os_user) == 0)
+		return ecert_fail(e, ECERT_NOPERM, "%s: drafted by %s, who may "
+		    "not also approve or reject it", id, r->drafted_by);
+	if (r->canon == NULL)
+		return ecert_fail(e, ECERT_NO, "%s: stored draft altered", id);
+	return 0;
+}
+
+int
+ecert_license_approve(struct ecert_store *s, const struct ecert_actor *a,
+    const char *id, struct ecert_error *e)
+{
+	struct license_row r;
+	struct ecert_prepared p;
+	sqlite3_stmt *st;
+	json_t *type = NULL;
+	uint32_t index;
+	char detail[200];
+	int rc;
+
+	memset(&p, 0, sizeof(p));
+	if ((rc = draft_load(s, a, id, &r, e)) != 0)
+		goto out;
+	if ((type = ecert_catalog_get(s, r.type)) == NULL) {
+		rc = ecert_fail(e, ECERT_NO, "%s: type %s is no longer in the "
+		    "catalog", id, r.type);
+		goto out;
+	}
+	if ((p.doc = json_loads(r.canon, 0, NULL)) == NULL) {
+		rc = ecert_fail(e, ECERT_NO, "%s: stored draft altered", id);
+		goto out;
+	}
+	snprintf(p.id, sizeof(p.id), "%s", id);
+	if ((rc = sign_prepared(s, a, type, &p, e)) != 0 ||
+	    (rc = ecert_status_next(s, &index, e)) != 0)
+		goto out;
+	st = ecert_prepare(s, "UPDATE licenses SET document = ?, key_id = ?,"
+	    " signature = ?, compact = ?, status_index = ?, status = ?,"
+	    " review = 'approved' WHERE id = ? AND status = 'draft'", e);
+	if (st == NULL) {
+		rc = e->status;
+		goto out;
+	}
+	sqlite3_bind_blob(st, 1, p.sealed, (int)p.sealedn, SQLITE_STATIC);
+	ecert_bind_text(st, 2, a->key.key_id);
+	ecert_bind_text(st, 3, p.sig);
+	sqlite3_bind_blob(st, 4, p.compact, (int)p.compactn, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 5, index);
+	ecert_bind_text(st, 6, p.status);
+	ecert_bind_text(st, 7, id);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE) {
+		rc = ecert_sql_fail(s, e, rc, "license");
+		goto out;
+	}
+	snprintf(detail, sizeof(detail), "drafted by %s, approved by %s",
+	    r.drafted_by, s->os_user);
+	if ((rc = insert_event(s, a, id, p.status, detail, e)) == 0)
+		rc = ecert_audit(s, a->unit, "license.approve", id, "ok",
+		    detail);
+out:
+	free(r.canon);
+	json_decref(type);
+	ecert_prepared_free(&p);
+	return rc;
+}
+
+int
+ecert_license_reject(struct ecert_store *s, const struct ecert_actor *a,
+    const char *id, const char *reason, struct ecert_error *e)
+{
+	struct license_row r;
+	sqlite3_stmt *st;
+	char review[600], detail[700];
+	int rc;
+
+	memset(&r, 0, sizeof(r));
+	if (reason == NULL || *reason == '\0')
+		return ecert_fail(e, ECERT_USAGE, "reject: a reason is required");
+	if (check_text("reason", reason, 500, 0, e) != 0)
+		return e->status;
+	if ((rc = draft_load(s, a, id, &r, e)) != 0) {
+		free(r.canon);
+		return rc;
+	}
+	free(r.canon);
+	snprintf(review, sizeof(review), "rejected by %s: %s", s->os_user,
+	    reason);
+	st = ecert_prepare(s, "UPDATE licenses SET review = ? WHERE id = ?", e);
+	if (st == NULL)
+		return e->status;
+	ecert_bind_text(st, 1, review);
+	ecert_bind_text(st, 2, id);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return ecert_sql_fail(s, e, rc, "license");
+	snprintf(detail, sizeof(detail), "drafted by %s, %s", r.drafted_by,
+	    review);
+	return ecert_audit(s, a->unit, "license.reject", id, "ok", detail);
+}
+
+/* The record a document was made from, to amend it. */
+static json_t *
+record_of(const json_t *doc)
+{
+	static const char *fields[] = { "type", "number", "issue_date",
+	    "valid_from", "valid_until", NULL };
+	const json_t *holder = json_object_get(doc, "holder");
+	json_t *r = json_object(), *v;
+	const char *key;
+	int i;
+
+	for (i = 0; fields[i] != NULL; i++)
+		if (json_is_string(v = json_object_get(doc, fields[i])))
+			json_object_set(r, fields[i], v);
+	json_object_set(r, "holder", json_object_get(holder, "name"));
+	json_object_set(r, "holder_id", json_object_get(holder, "id"));
+	json_object_foreach(json_object_get(doc, "items"), key, v)
+		json_object_set(r, key, v);
+	return r;
+}
+
+int
+ecert_license_amend(struct ecert_store *s, const struct ecert_actor *a,
+    const char *id, const json_t *changes, const char *reason, char *newid,
+    size_t n, struct ecert_error *e)
+{
+	struct license_row r;
+	struct ecert_prepared p;
+	json_t *type = NULL, *doc = NULL, *record = NULL, *v;
+	const json_t *item;
+	const char *key;
+	char detail[700];
+	int rc;
+
+	memset(&p, 0, sizeof(p));
+	if (reason == NULL || *reason == '\0')
+		return ecert_fail(e, ECERT_USAGE, "amend: a reason is required");
+	if (check_text("reason", reason, 500, 0, e) != 0)
+		return e->status;
+	if ((rc = row_load(s, id, &r, e)) != 0)
+		return rc;
+	if (strcmp(r.issuer, a->unit) != 0 || !(a->roles & ECERT_ROLE_ISSUER)) {
+		rc = ecert_fail(e, ECERT_NOPERM, "%s: issued by %s; only the "
+		    "issuing unit may amend it", id, r.issuer);
+		goto out;
+	}
+	if (strcmp(r.status, "valid") != 0) {
+		rc = ecert_fail(e, ECERT_NO, "%s: is %s; only a valid license "
+		    "can be amended%s", id, r.status, strcmp(r.status,
+		    "suspended") == 0 ? " (reinstate it first)" : "");
+		goto out;
+	}
+	if (r.canon == NULL || (doc = json_loads(r.canon, 0, NULL)) == NULL) {
+		rc = ecert_fail(e, ECERT_NO, "%s: stored document altered", id);
+		goto out;
+	}
+	if ((type = ecert_catalog_get(s, r.type)) == NULL) {
+		rc = ecert_fail(e, ECERT_NO, "%s: type %s is no longer in the "
+		    "catalog", id, r.type);
+		goto out;
+	}
+	record = record_of(doc);
+	json_object_foreach((json_t *)changes, key, v) {
+		if (strcmp(key, "number") == 0 || strcmp(key, "holder_id") == 0 ||
+		    strcmp(key, "type") == 0 || strcmp(key, "id") == 0) {
+			rc = ecert_fail(e, ECERT_DATAERR, "field %s: cannot be "
+			    "amended: revoke the license and issue a new one",
+			    key);
+			goto out;
+		}
+		item = ecert_catalog_item(type, key);
+		if (item != NULL) {
+			/* by label or key, the change replaces the item */
+			json_object_del(record, ecert_json_str(item, "key"));
+			json_object_set(record, ecert_json_str(item, "key"), v);
+		} else
+			json_object_set(record, key, v);
+	}
+	if ((rc = ecert_license_prepare(s, a, type, record, 0, r.version + 1,
+	    &p, e)) != 0)
+		goto out;
+	if (p.draft) {
+		/* amendments are signed directly; review is for new issues */
+		if ((rc = sign_prepared(s, a, type, &p, e)) != 0)
+			goto out;
+	}
+	if ((rc = ecert_license_store(s, a, &p, e)) != 0) {
+		if (rc == ECERT_NO)
+			rc = e->status = ECERT_DATAERR;
+		goto out;
+	}
+	snprintf(detail, sizeof(detail), "superseded by version %d: %s",
+	    r.version + 1, reason);
+	if ((rc = insert_event(s, a, id, "superseded", detail, e)) != 0)
+		goto out;
+	{
+		sqlite3_stmt *st = ecert_prepare(s, "UPDATE licenses SET"
+		    " status = 'superseded' WHERE id = ?", e);
+		if (st == NULL) {
+			rc = e->status;
+			goto out;
+		}
+		ecert_bind_text(st, 1, id);
+		rc = sqlite3_step(st);
+		sqlite3_finalize(st);
+		if (rc != SQLITE_DONE) {
+			rc = ecert_sql_fail(s, e, rc, "license");
+			goto out;
+		}
+	}
+	snprintf(detail, sizeof(detail), "version %d of %s: %s",
+	    r.version + 1, id, reason);
+	rc = ecert_audit(s, a->unit, "license.amend", p.id, "ok", detail);
+	snprintf(newid, n, "%s", p.id);
+out:
+	free(r.canon);
+	json_decref(doc);
+	json_decref(type);
+	json_decref(record);
+	ecert_prepared_free(&p);
+	return rc;
+}
+
+/* Every version of a license and every status event, oldest first. */
+int
+ecert_license_history(struct ecert_store *s, const char *id,
+    int (*fn)(const json_t *entry, void *arg), void *arg,
+    struct ecert_error *e)
+{
+	struct license_row r;
+	sqlite3_stmt *st, *ev;
+	int rc, n = 0;
+
+	if ((rc = row_load(s, id, &r, e)) != 0)
+		return rc;
+	free(r.canon);
+	st = ecert_prepare(s, "SELECT id, version, status, created_at,"
+	    " drafted_by, review FROM licenses WHERE type = ? AND number = ?"
+	    " ORDER BY version", e);
+	ev = ecert_prepare(s, "SELECT time, unit, os_user, status, reason"
+	    " FROM license_events WHERE license = ? ORDER BY seq", e);
+	if (st == NULL || ev == NULL) {
+		sqlite3_finalize(st);
+		sqlite3_finalize(ev);
+		return e->status;
+	}
+	ecert_bind_text(st, 1, r.type);
+	ecert_bind_text(st, 2, r.number);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *vid = (const char *)sqlite3_column_text(st, 0);
+		json_t *o = json_pack("{s:s, s:s, s:i, s:s, s:s}", "kind",
+		    "version", "id", vid, "version", sqlite3_column_int(st, 1),
+		    "status", sqlite3_column_text(st, 2), "time",
+		    sqlite3_column_text(st, 3));
+
+		if (sqlite3_column_type(st, 4) != SQLITE_NULL)
+			json_object_set_new(o, "drafted_by", json_string(
+			    (const char *)sqlite3_column_text(st, 4)));
+		if (sqlite3_column_type(st, 5) != SQLITE_NULL)
+			json_object_set_new(o, "review", json_string(
+			    (const char *)sqlite3_column_text(st, 5)));
+		fn(o, arg);
+		json_decref(o);
+		n++;
+		ecert_bind_text(ev, 1, vid);
+		while (sqlite3_step(ev) == SQLITE_ROW) {
+			o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s}",
+			    "kind", "event", "id", vid, "time",
+			    sqlite3_column_text(ev, 0), "unit",
+			    sqlite3_column_text(ev, 1), "os_user",
+			    sqlite3_column_text(ev, 2), "status",
+			    sqlite3_column_text(ev, 3), "reason",
+			    sqlite3_column_text(ev, 4));
+			fn(o, arg);
+			json_decref(o);
+		}
+		sqlite3_reset(ev);
+	}
+	sqlite3_finalize(st);
+	sqlite3_finalize(ev);
+	if (rc != SQLITE_DONE)
+		return ecert_sql_fail(s, e, rc, "history");
 	return 0;
 }

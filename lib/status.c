@@ -96,10 +96,20 @@ check_object(const json_t *obj, const json_t *keys, const char *domain)
 		found = 1;
 		if (!json_is_true(json_object_get(k, "admin")))
 			break;
-		if (ecert_key_parse_pub(ecert_json_str(k, "public_key"), pk) &&
-		    canon != NULL && ecert_sig_ok(pk, domain, canon,
-		    strlen(canon), sig))
-			ok = 1;
+		if (ecert_key_parse_pub(ecert_json_str(k, "public_key"), pk)) {
+			char id[17];
+			const char *na = ecert_json_str(k, "not_after");
+			const char *issued = ecert_json_str(obj, "issued");
+
+			/* the id must be the key's digest, and the key in
+			 * force when it signed */
+			ecert_key_id(pk, id);
+			if (strcmp(id, kid) == 0 && canon != NULL &&
+			    (na == NULL || (issued && strcmp(issued, na) <= 0))
+			    && ecert_sig_ok(pk, domain, canon, strlen(canon),
+			    sig))
+				ok = 1;
+		}
 	}
 	free(canon);
 	if (!found)
@@ -266,6 +276,12 @@ ecert_trust_load(const char *path, const char *anchor, struct ecert_error *e)
 	}
 	if (!str_eq_json(obj, "type", "ecert-trust-list")) {
 		json_decref(obj);
+		if (anchor != NULL) {
+			ecert_fail(e, ECERT_USAGE, "trust %s: --anchor needs a "
+			    "signed trust list (ecert-unit export --trust)",
+			    path);
+			return NULL;
+		}
 		keys = json_array();
 		FILE *fp = fopen(path, "r");
 		struct ecert_reader r = { 0 };
@@ -311,9 +327,18 @@ ecert_trust_load(const char *path, const char *anchor, struct ecert_error *e)
 	if (anchor != NULL) {
 		json_t *pin = json_load_file(anchor, JSON_DISABLE_EOF_CHECK,
 		    &jerr);
-		if (pin == NULL || !str_eq_json(obj, "key_id",
-		    ecert_json_str(pin, "key_id") ? ecert_json_str(pin,
-		    "key_id") : "")) {
+		const json_t *signer = NULL, *kk;
+		size_t i;
+
+		json_array_foreach(keys, i, kk)
+			if (str_eq_json(kk, "key_id", ecert_json_str(obj,
+			    "key_id") ? ecert_json_str(obj, "key_id") : ""))
+				signer = kk;
+		/* pinned by the public key itself, not by its id */
+		if (pin == NULL || signer == NULL ||
+		    ecert_json_str(pin, "public_key") == NULL ||
+		    !str_eq_json(signer, "public_key", ecert_json_str(pin,
+		    "public_key"))) {
 			ecert_fail(e, ECERT_NO, "trust %s: not signed by the "
 			    "anchor %s", path, anchor);
 			json_decref(pin);
@@ -364,7 +389,7 @@ ecert_license_token(struct ecert_store *s, const char *id,
 		    "before schema 2, or altered)", id);
 	else
 		token = ecert_token_present((unsigned char *)body, n, index,
-		    &platform->key, ttl, time(NULL));
+		    &platform->key, ttl, ecert_now_time());
 	free(body);
 	return token;
 }

@@ -131,8 +131,15 @@ static const char *schema_v3[] = {
 	NULL
 };
 
+/* Review before signing (article 9): a rejected draft says so. */
+static const char *schema_v4[] = {
+	"ALTER TABLE licenses ADD COLUMN review TEXT",
+	NULL
+};
+
 /* Each entry takes the store from version i to i + 1. */
-static const char **migrations[] = { schema_v1, schema_v2, schema_v3 };
+static const char **migrations[] = { schema_v1, schema_v2, schema_v3,
+    schema_v4 };
 
 const char *
 ecert_store_default_path(const char *opt)

@@ -18,7 +18,7 @@
 
 #define HEAD 19			/* fixed part of the body */
 #define PRESENT 84		/* index, presented, expires, key id, signature */
-#define MAX_TOKEN_BYTES 664	/* "EC1:" + base45 stays under 1000 */
+#define MAX_TOKEN_BYTES 664	/* "EC1:" + base45: at most 1000 */
 #define MAX_BODY (MAX_TOKEN_BYTES - 64 - PRESENT)
 
 static const char b45[] = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:";
@@ -189,8 +189,9 @@ ecert_compact_build(const json_t *type, const json_t *doc,
 	int version, count = 0;
 
 	if (id_parts(ecert_json_str(doc, "id"), serial, sizeof(serial),
-	    &version) != 0)
-		return ecert_fail(e, ECERT_DATAERR, "token: bad identifier");
+	    &version) != 0 || version < 1 || version > 255)
+		return ecert_fail(e, ECERT_DATAERR, "token: version beyond what "
+		    "a token carries");
 	memset(body, 0, sizeof(body));
 	body[0] = 1;
 	body[1] = json_is_true(json_object_get(doc, "historical")) ? 1 : 0;
@@ -302,9 +303,15 @@ sig_ok(const json_t *key, const char *domain, const unsigned char *m,
 {
 	unsigned char pk[32], *msg;
 	size_t dl = strlen(domain) + 1;
+	char kid[17];
+	const char *claimed = ecert_json_str(key, "key_id");
 	int ok;
 
 	if (!ecert_key_parse_pub(ecert_json_str(key, "public_key"), pk))
+		return 0;
+	/* a key id is the key's own digest, never just a label */
+	ecert_key_id(pk, kid);
+	if (claimed == NULL || strcmp(kid, claimed) != 0)
 		return 0;
 	msg = ecert_xmalloc(dl + n);
 	memcpy(msg, domain, dl);
@@ -443,6 +450,11 @@ ecert_token_verify(const char *text, const json_t *keys,
 		    ecert_json_str(pk, "unit"));
 		return ECERT_NO;
 	}
+	if (!key_in_force(pk, t->presented_at)) {
+		snprintf(why, whyn, "presented with platform key %s outside its"
+		    " validity", t->platform_key);
+		return ECERT_NO;
+	}
 	if ((ik = trust_find(keys, buf + 6)) == NULL) {
 		snprintf(why, whyn, "signed with key %s, not in the trust list",
 		    t->issuer_key);
@@ -485,9 +497,7 @@ ecert_token_verify(const char *text, const json_t *keys,
 			return ECERT_NO;
 		}
 	}
-	ecert_date_from_days((long)(now / 86400), today);
-	if (getenv("ECERT_TODAY") != NULL)
-		ecert_today(today);
+	ecert_today(today);
 	if (t->valid_from[0] != '\0' && strcmp(today, t->valid_from) < 0) {
 		snprintf(why, whyn, "not valid before %s", t->valid_from);
 		return ECERT_NO;
@@ -504,4 +514,14 @@ ecert_token_free(struct ecert_token *t)
 {
 	json_decref(t->items);
 	t->items = NULL;
+}
+
+/* Now, or $ECERT_NOW (the same clock as ecert_now_iso). */
+time_t
+ecert_now_time(void)
+{
+	char now[21];
+
+	ecert_now_iso(now);
+	return iso_time(now);
 }

@@ -317,7 +317,7 @@ try_issue(const struct ecert_actor *a, json_t *record, char *id, size_t n,
 
 	if ((rc = ecert_begin(store, e)) != 0)
 		return rc;
-	if ((rc = ecert_license_issue(store, a, record, id, n, e)) != 0) {
+	if ((rc = ecert_license_issue(store, a, record, 0, id, n, e)) != 0) {
 		ecert_rollback(store);
 		return rc;
 	}
