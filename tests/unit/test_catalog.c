@@ -230,7 +230,7 @@ test_food_business_license(void **state)
 	assert_string_equal(str(t, "issuer"), "11420600MB1234567T");
 	assert_string_equal(str(t, "holder_label"), "经营者名称");
 	assert_int_equal(num(t, "validity_years"), 5);
-	assert_true(json_is_true(json_object_get(t, "review")));
+	assert_true(json_is_false(json_object_get(t, "review")));
 	assert_int_equal(nitems(t), 8);
 	assert_string_equal(str(item(t, "legal_representative"), "label"),
 	    "法定代表人（负责人）");

@@ -329,10 +329,32 @@ issue(const struct ecert_actor *a, json_t *record, char *id, size_t n)
 {
 	struct ecert_error e = { 0, "" };
 
+	char drafter[64];
+	sqlite3_stmt *st;
+	int draft = 0;
+
 	if (try_issue(a, record, id, n, &e) != 0)
 		fail_msg("issue: %d: %s", e.status, e.msg);
 	json_decref(record);
 	assert_true(ecert_identifier_valid(id));
+	/* a type that needs review: another person signs the draft */
+	st = ecert_prepare(store, "SELECT status FROM licenses WHERE id = ?",
+	    &e);
+	assert_non_null(st);
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		draft = strcmp((const char *)sqlite3_column_text(st, 0),
+		    "draft") == 0;
+	sqlite3_finalize(st);
+	if (!draft)
+		return;
+	snprintf(drafter, sizeof(drafter), "%s", store->os_user);
+	snprintf(store->os_user, sizeof(store->os_user), "reviewer");
+	if (ecert_begin(store, &e) != 0 ||
+	    ecert_license_approve(store, a, id, &e) != 0 ||
+	    ecert_commit(store, &e) != 0)
+		fail_msg("approve: %d: %s", e.status, e.msg);
+	snprintf(store->os_user, sizeof(store->os_user), "%s", drafter);
 }
 
 static int
