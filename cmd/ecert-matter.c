@@ -1,0 +1,390 @@
+/*
+ * ecert-matter: service matters and the licenses that stand for their
+ * materials (articles 14, 15).  Loading is the admin's, all or nothing;
+ * check tells, for one holder, which materials need not be submitted
+ * because the license library holds a license in force for them.
+ */
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ecert.h"
+
+static void
+usage(void)
+{
+	fprintf(stderr,
+	    "usage: ecert-matter load -k adminkey file ...\n"
+	    "       ecert-matter list [--json | --table]\n"
+	    "       ecert-matter show [--json] code\n"
+	    "       ecert-matter check [-k key] --matter code --holder-id id "
+	    "[--holder name]\n"
+	    "                          [--json | --table]\n"
+	    "common: [-d file] [--store-key file] [--passphrase-file file]\n");
+	exit(ECERT_USAGE);
+}
+
+static int
+cmd_load(struct ecert_store *s, struct ecert_opts *o, char **files, int n)
+{
+	struct ecert_actor a;
+	struct ecert_error e;
+	int loaded;
+
+	if (n == 0)
+		usage();
+	ecert_opts_actor(s, o, &a);
+	ecert_key_wipe(&a.key);
+	if (!(a.roles & ECERT_ROLE_ADMIN)) {
+		ecert_fail(&e, ECERT_NOPERM, "load: unit %s is not an admin "
+		    "unit", a.unit);
+		ecert_audit_refusal(s, a.unit, "matter.load", files[0], &e);
+		ecert_die_error(&e);
+	}
+	if (ecert_matter_load(s, a.unit, files, n, &loaded, &e) != 0) {
+		ecert_audit_refusal(s, a.unit, "matter.load", files[0], &e);
+		ecert_die_error(&e);
+	}
+	fprintf(stderr, "%s: %d matter%s loaded or changed\n", ecert_progname,
+	    loaded, loaded == 1 ? "" : "s");
+	return 0;
+}
+
+static const char *
+yesno(const json_t *v)
+{
+	return json_is_true(v) ? "yes" : "no";
+}
+
+static void
+count_materials(const json_t *matter, int *n, int *exempt)
+{
+	const json_t *material;
+	size_t i;
+
+	*n = 0;
+	*exempt = 0;
+	json_array_foreach(json_object_get(matter, "materials"), i,
+	    material) {
+		(*n)++;
+		if (json_is_true(json_object_get(material, "exempt")))
+			(*exempt)++;
+	}
+}
+
+static int
+cmd_list(struct ecert_store *s, struct ecert_opts *o)
+{
+	static const char *headers[] = { "CODE", "NAME", "DEPARTMENT",
+	    "HOLDER", "HIGH FREQ", "MATERIALS", "EXEMPT", "VERSION" };
+	struct ecert_table *t = NULL;
+	struct ecert_error e;
+	sqlite3_stmt *st;
+	int rc;
+
+	if (ecert_want_table(o->json, o->table))
+		t = ecert_table_new(8, headers);
+	st = ecert_prepare(s, "SELECT definition, version FROM matters"
+	    " ORDER BY code", &e);
+	if (st == NULL)
+		ecert_die_error(&e);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		json_t *matter = json_loads((const char *)
+		    sqlite3_column_text(st, 0), 0, NULL);
+		const char *department;
+		char dname[256] = "", nmat[16], nex[16], version[16];
+		int n, exempt;
+
+		if (matter == NULL)
+			ecert_die(ECERT_IOERR, "matters: a stored definition "
+			    "is not JSON");
+		department = ecert_json_str(matter, "department");
+		ecert_unit_name(s, department, dname, sizeof(dname), NULL);
+		count_materials(matter, &n, &exempt);
+		if (t != NULL) {
+			const char *cells[8];
+
+			snprintf(nmat, sizeof(nmat), "%d", n);
+			snprintf(nex, sizeof(nex), "%d", exempt);
+			snprintf(version, sizeof(version), "%d",
+			    sqlite3_column_int(st, 1));
+			cells[0] = ecert_json_str(matter, "code");
+			cells[1] = ecert_json_str(matter, "name");
+			cells[2] = dname[0] ? dname : department;
+			cells[3] = ecert_json_str(matter, "holder");
+			cells[4] = yesno(json_object_get(matter,
+			    "high_frequency"));
+			cells[5] = nmat;
+			cells[6] = nex;
+			cells[7] = version;
+			ecert_table_add(t, cells);
+		} else {
+			json_t *row = json_pack("{s:s, s:s, s:s, s:s, s:s,"
+			    " s:O, s:i, s:i, s:i}",
+			    "code", ecert_json_str(matter, "code"),
+			    "name", ecert_json_str(matter, "name"),
+			    "department", department,
+			    "department_name", dname,
+			    "holder", ecert_json_str(matter, "holder"),
+			    "high_frequency", json_object_get(matter,
+			    "high_frequency"),
+			    "materials", n, "exempt", exempt,
+			    "version", sqlite3_column_int(st, 1));
+
+			ecert_print_json(row);
+			json_decref(row);
+		}
+		json_decref(matter);
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE) {
+		ecert_sql_fail(s, &e, rc, "matters");
+		ecert_die_error(&e);
+	}
+	if (t != NULL) {
+		ecert_table_print(t, stdout);
+		ecert_table_free(t);
+	}
+	return 0;
+}
+
+/* The license types of a material by name, 营业执照、食品经营许可证. */
+static char *
+type_names(struct ecert_store *s, const json_t *types)
+{
+	const json_t *code;
+	size_t i, len = 0;
+	char *out = ecert_xstrdup("");
+
+	json_array_foreach(types, i, code) {
+		json_t *type = ecert_catalog_get(s, json_string_value(code));
+		const char *name = type ? ecert_json_str(type, "name") : NULL;
+		char *more;
+
+		more = ecert_xasprintf("%s%s%s", out, i ? "、" : "",
+		    name ? name : json_string_value(code));
+		free(out);
+		out = more;
+		len++;
+		json_decref(type);
+	}
+	if (len == 0) {
+		free(out);
+		out = ecert_xstrdup("-");
+	}
+	return out;
+}
+
+static int
+cmd_show(struct ecert_store *s, struct ecert_opts *o, const char *code)
+{
+	static const char *headers[] = { "KEY", "NAME", "REQUIRED", "EXEMPT",
+	    "LICENSES" };
+	struct ecert_table *t;
+	json_t *matter = ecert_matter_get(s, code), *material;
+	const char *department, *basis;
+	char dname[256] = "";
+	size_t i;
+
+	if (matter == NULL)
+		ecert_die(ECERT_NO, "%s: no such matter", code);
+	if (o->json) {
+		ecert_print_json(matter);
+		json_decref(matter);
+		return 0;
+	}
+	department = ecert_json_str(matter, "department");
+	ecert_unit_name(s, department, dname, sizeof(dname), NULL);
+	basis = ecert_json_str(matter, "basis");
+	printf("%s %s\ndepartment: %s %s\nholder: %s\nhigh frequency: %s\n"
+	    "version: %d\n", code, ecert_json_str(matter, "name"), department,
+	    dname, ecert_json_str(matter, "holder"),
+	    yesno(json_object_get(matter, "high_frequency")),
+	    (int)json_integer_value(json_object_get(matter, "version")));
+	if (basis != NULL)
+		printf("basis: %s\n", basis);
+	putchar('\n');
+	t = ecert_table_new(5, headers);
+	json_array_foreach(json_object_get(matter, "materials"), i,
+	    material) {
+		const char *cells[5];
+		char *names = type_names(s, json_object_get(material,
+		    "licenses"));
+
+		cells[0] = ecert_json_str(material, "key");
+		cells[1] = ecert_json_str(material, "name");
+		cells[2] = yesno(json_object_get(material, "required"));
+		cells[3] = yesno(json_object_get(material, "exempt"));
+		cells[4] = names;
+		ecert_table_add(t, cells);
+		free(names);
+	}
+	ecert_table_print(t, stdout);
+	ecert_table_free(t);
+	json_decref(matter);
+	return 0;
+}
+
+/* An argument that is an ID number is never written to the audit log. */
+static const char *
+audit_object(const char *code)
+{
+	if (ecert_citizen_id_valid(code) || ecert_uscc_valid(code))
+		return "(an ID number)";
+	return code;
+}
+
+static void
+print_check(const json_t *matter, const json_t *results, int table)
+{
+	static const char *headers[] = { "MATERIAL", "NAME", "REQUIRED",
+	    "OUTCOME", "REASON", "LICENSE" };
+	struct ecert_table *t;
+	const json_t *row;
+	size_t i;
+	int exempt = 0;
+
+	if (!table) {
+		json_array_foreach(results, i, row)
+			ecert_print_json(row);
+		return;
+	}
+	printf("%s %s\n\n", ecert_json_str(matter, "code"),
+	    ecert_json_str(matter, "name"));
+	t = ecert_table_new(6, headers);
+	json_array_foreach(results, i, row) {
+		const char *cells[6];
+
+		cells[0] = ecert_json_str(row, "material");
+		cells[1] = ecert_json_str(row, "name");
+		cells[2] = yesno(json_object_get(row, "required"));
+		cells[3] = strcmp(ecert_json_str(row, "outcome"),
+		    "exempt") == 0 ? "exempt 免提交" : "submit 需提交";
+		cells[4] = ecert_json_str(row, "reason");
+		cells[5] = ecert_json_str(row, "license") ?
+		    ecert_json_str(row, "license") : "-";
+		ecert_table_add(t, cells);
+		exempt += strcmp(cells[3], "exempt 免提交") == 0;
+	}
+	ecert_table_print(t, stdout);
+	ecert_table_free(t);
+	printf("\n%d of %zu materials exempt\n", exempt,
+	    json_array_size(results));
+	fflush(stdout);
+}
+
+static int
+cmd_check(struct ecert_store *s, struct ecert_opts *o, const char *code,
+    const char *holder_id, const char *holder)
+{
+	struct ecert_actor a;
+	struct ecert_error e;
+	json_t *matter, *results = NULL, *row, *detail;
+	const char *unit = NULL;
+	char *text;
+	size_t i;
+	int rc, arc, exempt = 0, submit = 0;
+
+	/* a key is optional: with one, the using unit is in the audit log */
+	if ((o->key != NULL && *o->key != '\0') ||
+	    (getenv("ECERT_KEY") != NULL && *getenv("ECERT_KEY") != '\0')) {
+		ecert_opts_actor(s, o, &a);
+		ecert_key_wipe(&a.key);
+		unit = a.unit;
+	}
+	if ((matter = ecert_matter_get(s, code)) == NULL) {
+		ecert_fail(&e, ECERT_NO, "matter %s: not found",
+		    audit_object(code));
+		ecert_audit_refusal(s, unit, "matter.check",
+		    audit_object(code), &e);
+		ecert_die(ECERT_NO, "matter %s: not found", code);
+	}
+	rc = ecert_matter_check(s, matter, holder_id, holder, &results, &e);
+	if (results == NULL) {
+		ecert_audit_refusal(s, unit, "matter.check", code, &e);
+		json_decref(matter);
+		ecert_die_error(&e);
+	}
+	json_array_foreach(results, i, row) {
+		if (strcmp(ecert_json_str(row, "outcome"), "exempt") == 0)
+			exempt++;
+		else if (json_is_true(json_object_get(row, "marked")) &&
+		    json_is_true(json_object_get(row, "required")))
+			submit++;
+	}
+	detail = json_pack("{s:i, s:i, s:i, s:I}", "exempt", exempt,
+	    "materials", (int)json_array_size(results), "submit", submit,
+	    "version", json_integer_value(json_object_get(matter,
+	    "version")));
+	text = ecert_json_canonical(detail);
+	json_decref(detail);
+	/* no answer without its record in the audit log */
+	arc = ecert_audit(s, unit, "matter.check", code, "ok", text);
+	free(text);
+	if (arc != 0)
+		ecert_die(arc, "matter %s: the check could not be audited, "
+		    "so it is not answered", code);
+	print_check(matter, results, ecert_want_table(o->json, o->table));
+	json_decref(results);
+	json_decref(matter);
+	return rc;
+}
+
+int
+main(int argc, char *argv[])
+{
+	enum { OPT_MATTER = ECERT_OPT_FIRST_OWN, OPT_HOLDER_ID, OPT_HOLDER };
+	static const struct option longopts[] = {
+		ECERT_COMMON_LONGOPTS,
+		{ "matter", required_argument, NULL, OPT_MATTER },
+		{ "holder-id", required_argument, NULL, OPT_HOLDER_ID },
+		{ "holder", required_argument, NULL, OPT_HOLDER },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct ecert_opts o = { 0 };
+	struct ecert_store *s = NULL;
+	const char *verb, *matter = NULL, *holder_id = NULL, *holder = NULL;
+	int c, rc, checking;
+
+	ecert_setprogname(argv[0]);
+	if ((verb = ecert_take_verb(&argc, &argv, "d:k:h", longopts)) == NULL)
+		usage();
+	checking = strcmp(verb, "check") == 0;
+	while ((c = getopt_long(argc, argv, "d:k:h", longopts, NULL)) != -1) {
+		switch (c) {
+		case OPT_MATTER:
+			matter = optarg;
+			break;
+		case OPT_HOLDER_ID:
+			holder_id = optarg;
+			break;
+		case OPT_HOLDER:
+			holder = optarg;
+			break;
+		default:
+			if (!ecert_common_opt(&o, c, optarg))
+				usage();
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (!checking && (matter || holder_id || holder))
+		usage();
+	if (strcmp(verb, "load") == 0) {
+		s = ecert_opts_store(&o);
+		rc = cmd_load(s, &o, argv, argc);
+	} else if (strcmp(verb, "list") == 0 && argc == 0) {
+		s = ecert_opts_store(&o);
+		rc = cmd_list(s, &o);
+	} else if (strcmp(verb, "show") == 0 && argc == 1) {
+		s = ecert_opts_store(&o);
+		rc = cmd_show(s, &o, argv[0]);
+	} else if (checking && argc == 0 && matter != NULL &&
+	    holder_id != NULL) {
+		s = ecert_opts_store(&o);
+		rc = cmd_check(s, &o, matter, holder_id, holder);
+	} else
+		usage();
+	ecert_store_close(s);
+	return rc;
+}
