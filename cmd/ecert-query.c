@@ -113,6 +113,9 @@ public_query(const struct ecert_opts *o, const char *name, const char *uscc)
 	if (ecert_want_table(o->json, o->table))
 		t = ecert_table_new(6, headers);
 	s = ecert_opts_store(o);
+	snprintf(detail, sizeof(detail), "%s %s", name, uscc);
+	ecert_audit_access(s, NULL, "license.public-query", uscc, "asked",
+	    detail);
 	rc = ecert_public_query(s, name, uscc, public_row, t, &count, &e);
 	snprintf(detail, sizeof(detail), "%s %s: %ld", name, uscc,
 	    rc == 0 ? count : 0);
@@ -215,6 +218,14 @@ main(int argc, char *argv[])
 	} else if (ecert_want_table(o.json, o.table))
 		out.table = ecert_table_new(7, headers);
 	s = ecert_opts_store(&o);
+	filters = json_pack("{s:s?, s:b, s:s?, s:s?, s:s?, s:s?, s:s?}",
+	    "holder", q.holder, "holder_id", q.holder_id != NULL,
+	    "type", q.type, "issuer", q.issuer, "status", q.status,
+	    "from", q.from, "to", q.to);
+	detail = ecert_json_canonical(filters);
+	ecert_audit_access(s, NULL, "license.query", "licenses", "ok", detail);
+	free(detail);
+	json_decref(filters);
 	rc = ecert_query(s, &q, emit, &out, &e);
 	if (rc != 0) {
 		ecert_store_close(s);
@@ -224,14 +235,6 @@ main(int argc, char *argv[])
 		ecert_table_print(out.table, stdout);
 		ecert_table_free(out.table);
 	}
-	filters = json_pack("{s:s?, s:b, s:s?, s:s?, s:s?, s:s?, s:s?, s:I}",
-	    "holder", q.holder, "holder_id", q.holder_id != NULL,
-	    "type", q.type, "issuer", q.issuer, "status", q.status,
-	    "from", q.from, "to", q.to, "count", (json_int_t)out.count);
-	detail = ecert_json_canonical(filters);
-	ecert_audit(s, NULL, "license.query", "licenses", "ok", detail);
-	free(detail);
-	json_decref(filters);
 	free(out.fields);
 	ecert_store_close(s);
 	return 0;

@@ -52,6 +52,7 @@ present(struct ecert_store *s, const struct ecert_opts *o, const char *id,
 		ecert_audit_refusal(s, a.unit, "license.present", id, &e);
 		ecert_die_error(&e);
 	}
+	ecert_audit_access(s, a.unit, "license.present", id, "ok", NULL);
 	if (mode == 'q')
 		rc = ecert_qr_terminal(stdout, token, &e);
 	else if (mode == 't')
@@ -68,7 +69,6 @@ present(struct ecert_store *s, const struct ecert_opts *o, const char *id,
 	free(token);
 	if (rc != 0)
 		ecert_die_error(&e);
-	ecert_audit(s, a.unit, "license.present", id, "ok", NULL);
 	return 0;
 }
 
@@ -167,6 +167,7 @@ history(struct ecert_store *s, const struct ecert_opts *o, const char *id)
 	struct ecert_table *t = NULL;
 	struct ecert_error e;
 
+	ecert_audit_access(s, NULL, "license.history", id, "ok", NULL);
 	if (ecert_want_table(o->json, o->table))
 		t = ecert_table_new(5, headers);
 	if (ecert_license_history(s, id, history_row, t, &e) != 0) {
@@ -177,7 +178,6 @@ history(struct ecert_store *s, const struct ecert_opts *o, const char *id)
 		ecert_table_print(t, stdout);
 		ecert_table_free(t);
 	}
-	ecert_audit(s, NULL, "license.history", id, "ok", NULL);
 	return 0;
 }
 
@@ -223,10 +223,11 @@ present_many(struct ecert_store *s, const struct ecert_opts *o, long ttl)
 			worst = worst ? worst : e.status;
 			continue;
 		}
+		ecert_audit_access(s, a.unit, "license.present", id, "ok",
+		    NULL);
 		puts(token);
 		fflush(stdout);
 		free(token);
-		ecert_audit(s, a.unit, "license.present", id, "ok", NULL);
 	}
 	if (ecert_commit(s, &e) != 0)
 		ecert_die_error(&e);
@@ -264,6 +265,7 @@ face(struct ecert_store *s, const struct ecert_opts *o, const char *id,
 	/* rendered whole before the file is touched */
 	if ((mem = open_memstream(&svg, &svglen)) == NULL)
 		ecert_die(ECERT_IOERR, "open_memstream: %s", strerror(errno));
+	ecert_audit_access(s, NULL, "license.face", id, "ok", NULL);
 	rc = ecert_face_svg(mem, type, doc, status, qr, &e);
 	fclose(mem);
 	if (rc == 0) {
@@ -280,7 +282,6 @@ face(struct ecert_store *s, const struct ecert_opts *o, const char *id,
 	json_decref(doc);
 	if (rc != 0)
 		ecert_die_error(&e);
-	ecert_audit(s, NULL, "license.face", id, "ok", NULL);
 	return 0;
 }
 
@@ -397,12 +398,12 @@ main(int argc, char *argv[])
 			if (rc == ECERT_IOERR || rc == ECERT_BUSY)
 				ecert_die_error(&e);
 			if (rc == ECERT_NO)
-				ecert_audit(s, NULL, "license.show", id,
+				ecert_audit_access(s, NULL, "license.show", id,
 				    "not-found", NULL);
 			worst = worst ? worst : rc;
 			continue;
 		}
-		ecert_audit(s, NULL, "license.show", id, "ok", NULL);
+		ecert_audit_access(s, NULL, "license.show", id, "ok", NULL);
 		if (text) {
 			if (shown++)
 				putchar('\n');

@@ -242,9 +242,9 @@ main(int argc, char *argv[])
 			ecert_store_close(s);
 			ecert_die_error(&e);
 		}
-		report(id, status, why);
-		ecert_audit(s, NULL, "license.verify", id, status,
+		ecert_audit_access(s, NULL, "license.verify", id, status,
 		    rc ? why : NULL);
+		report(id, status, why);
 		worst = worse(worst, rc);
 	}
 	ecert_reader_free(&r);

@@ -191,3 +191,19 @@ ecert_audit_refusal(struct ecert_store *s, const char *unit,
 		outcome = "rejected";
 	return ecert_audit(s, unit, action, object, outcome, e->msg);
 }
+
+/* An access that cannot be audited is not answered: this is called
+ * before the answer is written, and ends the program when it fails. */
+void
+ecert_audit_access(struct ecert_store *s, const char *unit,
+    const char *action, const char *object, const char *outcome,
+    const char *detail)
+{
+	int rc = ecert_audit(s, unit, action, object, outcome, detail);
+
+	if (rc != 0) {
+		ecert_store_close(s);
+		ecert_die(rc, "audit: cannot record %s of %s; no answer given",
+		    action, object ? object : "");
+	}
+}

@@ -151,6 +151,9 @@ int ecert_b64_decode(const char *in, unsigned char *out, size_t outn,
 /* audit.c: the hash-chained audit log */
 int ecert_audit(struct ecert_store *s, const char *unit, const char *action,
     const char *object, const char *outcome, const char *detail);
+void ecert_audit_access(struct ecert_store *s, const char *unit,
+    const char *action, const char *object, const char *outcome,
+    const char *detail);
 int ecert_audit_refusal(struct ecert_store *s, const char *unit,
     const char *action, const char *object, const struct ecert_error *e);
 int ecert_audit_verify(struct ecert_store *s, long long *first_bad,
@@ -415,6 +418,30 @@ int ecert_reconcile(struct ecert_store *s, const struct ecert_actor *a,
 int ecert_import_map_header(const json_t *type,
     const struct ecert_import_opts *o, struct ecert_csv *h, char ***columns,
     size_t *ncolumns, struct ecert_error *e);
+
+/* dispute.c: objections (article 17) */
+struct ecert_dispute_filing {
+	const char *license;	/* the identifier objected to */
+	const char *by;		/* "holder" (through the platform) or "unit" */
+	const char *item;	/* an item key or label, or a license field */
+	const char *reason;
+};
+struct ecert_resolution {
+	const char *outcome;	/* "corrected" or "rejected" */
+	const char *amended;	/* the corrected version, with "corrected" */
+	const char *reason;	/* required with "rejected" */
+};
+enum { ECERT_DISPUTES_OPEN, ECERT_DISPUTES_OVERDUE, ECERT_DISPUTES_ALL };
+int ecert_working_days_add(const char *from, int n, char out[11]);
+int ecert_dispute_file(struct ecert_store *s, const struct ecert_actor *a,
+    const struct ecert_dispute_filing *f, long long *id, char due[11],
+    struct ecert_error *e);
+int ecert_dispute_list(struct ecert_store *s, int which, const char *issuer,
+    int (*fn)(const json_t *dispute, void *arg), void *arg,
+    struct ecert_error *e);
+int ecert_dispute_resolve(struct ecert_store *s, const struct ecert_actor *a,
+    long long id, const struct ecert_resolution *res, json_t **notice,
+    struct ecert_error *e);
 
 /* opts.c: the options every program shares */
 struct ecert_opts {

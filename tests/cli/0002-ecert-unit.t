@@ -2,7 +2,7 @@
 # ecert-unit: units, their roles and keys; key rotation; the trust export.
 . "$(dirname "$0")/lib.sh"
 
-plan 82
+plan 86
 
 setup_store
 
@@ -66,6 +66,11 @@ must_fail 65 "a name of 101 characters is bad input" \
 	ecert-unit add -k "$ADMIN_KEY" --code 11420600MB7890123R --name "$long" \
 	--role user
 same "... and the store is unchanged" "$before" "$(store_digest)"
+must_fail 65 "a name with a line break in it is bad input" \
+	ecert-unit add -k "$ADMIN_KEY" --code 11420600MB8901234X \
+	--name "$(printf '襄阳市\n教育局')" --role user
+same "... and the store is unchanged" "$before" "$(store_digest)"
+before=$(store_digest)	# whatever that did, the next refusals start here
 must_fail 64 "add without --role is a usage error" \
 	ecert-unit add -k "$ADMIN_KEY" --code 11420600MB7890123R --name 襄阳市教育局
 must_fail 64 "add without a key is a usage error" \
@@ -160,6 +165,11 @@ ok "... and with the one exported before the rotation" \
 must_fail 77 "a unit may not rotate another unit's key" \
 	ecert-unit rotate -k samr2.key --unit "$NRB" -o nrb2.key
 check "... and no key file is made" test ! -e nrb2.key
+before=$(store_digest)
+must_fail 74 "a rotation whose new key file cannot be written fails" \
+	ecert-unit rotate -k "$NRB_KEY" -o "$SCRATCH/no-such-folder/nrb2.key"
+same "... and the store is unchanged: the old key stays current" "$before" \
+	"$(store_digest)"
 ok "the natural resources bureau's key still works" \
 	ecert-unit rotate -k "$NRB_KEY" -o nrb2.key
 ok "... and its rotated key issues its type" \
@@ -167,17 +177,19 @@ ok "... and its rotated key issues its type" \
 
 # export: every key, current and retired, as JSON Lines
 ok "export" ecert-unit export
+json_field key_id unit not_after < "$OUT" > "$SCRATCH/export.tsv"
 same "... writes one line per key in the store" \
 	"$(sqlite3 "$ECERT_DB" 'SELECT count(*) FROM keys')" "$(wc -l < "$OUT")"
 same "... every line a public key with its unit" "$(wc -l < "$OUT")" \
-	"$(grep -c '^{"alg":"ed25519","key_id":"[0-9a-f]\{16\}","not_after":.*"public_key":"[A-Za-z0-9+/]\{43\}=","unit":"[0-9A-Z]\{18\}","unit_name":"[^"]*"}$' "$OUT")"
+	"$(json_field alg key_id public_key unit < "$OUT" |
+	grep -c '^ed25519	[0-9a-f]\{16\}	[A-Za-z0-9+/]\{43\}=	[0-9A-Z]\{18\}$')"
 check "... with the retired key and when it was retired" \
-	grep -q "\"key_id\":\"$old_key\",\"not_after\":\"20[0-9-]*T[0-9:]*Z\"" "$OUT"
+	grep -q "^$old_key	$SAMR	20[0-9-]*T[0-9:]*Z\$" "$SCRATCH/export.tsv"
 check "... and the current one, not retired" \
-	grep -q "\"key_id\":\"$new_key\",\"not_after\":null" "$OUT"
+	grep -q "^$new_key	$SAMR	null\$" "$SCRATCH/export.tsv"
 same "... whose public key is the one in samr2.key.pub" \
-	"$(sed -n 's/.*"public_key":"\([^"]*\)".*/\1/p' samr2.key.pub)" \
-	"$(grep "\"key_id\":\"$new_key\"" "$OUT" | sed -n 's/.*"public_key":"\([^"]*\)".*/\1/p')"
+	"$(json_field public_key < samr2.key.pub)" \
+	"$(json_field key_id public_key < "$OUT" | sed -n "s/^$new_key	//p")"
 ok "export --unit" ecert-unit export --unit "$SAMR"
 same "... gives that unit's keys, retired and current" 2 "$(wc -l < "$OUT")"
 ok "the audit chain is intact after all this" ecert-audit verify

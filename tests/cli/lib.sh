@@ -75,7 +75,6 @@ _tap_cleanup() {
 	_rc=$?
 	cd /
 	if [ -n "$SCRATCH" ] && [ -d "$SCRATCH" ]; then
-		# a background holder of a lock, if a test left one
 		rm -rf "$SCRATCH"
 	fi
 	exit $_rc
@@ -85,10 +84,6 @@ trap 'exit 130' INT TERM HUP
 
 plan() {
 	echo "1..$1"
-}
-
-diag() {
-	printf '%s\n' "$@" | sed 's/^/# /'
 }
 
 bail() {
@@ -319,4 +314,21 @@ issue_estate() {
 canonical() {
 	perl -MJSON::PP -e 'my $j = JSON::PP->new->utf8->canonical;
 	    while (<STDIN>) { chomp; print $j->encode($j->decode($_)), "\n" }'
+}
+
+# json_field PATH ... < JSON Lines: the values at PATHs (a.b for nested
+# members) of each line, tab-separated; null and missing print as "null".
+json_field() {
+	perl -MJSON::PP -e 'my $j = JSON::PP->new->utf8;
+	    binmode STDOUT;
+	    while (<STDIN>) {
+		my $o = $j->decode($_);
+		print join("\t", map {
+			my $v = $o;
+			$v = ref $v eq "HASH" ? $v->{$_} : undef for split /\./;
+			!defined $v ? "null" : JSON::PP::is_bool($v) ?
+			    ($v ? "true" : "false") : ref $v ? $j->encode($v) :
+			    do { my $s = $v; utf8::encode($s); $s }
+		} @ARGV), "\n";
+	    }' "$@"
 }
