@@ -155,6 +155,8 @@ main(int argc, char *argv[])
 			printf("{\"grant\":%lld}\n", id);
 	} else if (strcmp(verb, "list") == 0 && argc == 0) {
 		s = ecert_opts_store(&o);
+		ecert_audit_access(s, NULL, "grant.list", g.grantee ?
+		    g.grantee : "grants", "ok", NULL);
 		if (ecert_want_table(o.json, o.table))
 			out.table = ecert_table_new(8, headers);
 		if (ecert_grant_list(s, 0, g.holder_id, g.grantee, !all, emit,
@@ -164,17 +166,14 @@ main(int argc, char *argv[])
 			ecert_table_print(out.table, stdout);
 			ecert_table_free(out.table);
 		}
-		ecert_audit(s, NULL, "grant.list", g.grantee ? g.grantee :
-		    "grants", "ok", NULL);
 	} else if (strcmp(verb, "show") == 0 && argc == 1) {
 		id = strtoll(argv[0], &end, 10);
 		if (*end != '\0' || id < 1)
 			usage();
 		s = ecert_opts_store(&o);
+		ecert_audit_access(s, NULL, "grant.show", argv[0], "ok", NULL);
 		if (ecert_grant_list(s, id, NULL, NULL, 0, emit, &out, &e) != 0)
 			ecert_die_error(&e);
-		ecert_audit(s, NULL, "grant.show", argv[0], out.count ? "ok" :
-		    "not-found", NULL);
 		ecert_store_close(s);
 		if (out.count == 0)
 			ecert_die(ECERT_NO, "grant %s: not found", argv[0]);
