@@ -10,8 +10,10 @@ static void
 usage(void)
 {
 	fprintf(stderr, "usage: ecert command [argument ...]\n"
-	    "commands: init unit catalog issue import show verify revoke expire\n"
-	    "          query audit export\n");
+	    "commands: init unit catalog issue import amend show verify revoke
+"
+	    "          expire query grant use matter dispute reconcile audit export
+");
 	exit(ECERT_USAGE);
 }
 

@@ -316,10 +316,10 @@ ecert_trust_load(const char *path, const char *anchor, struct ecert_error *e)
 		return keys;
 	}
 	keys = json_incref(json_object_get(obj, "keys"));
-	if (!json_is_array(keys) ||
-	    (bad = check_object(obj, keys, ECERT_DOMAIN_TRUST)) != NULL) {
-		ecert_fail(e, ECERT_NO, "trust %s: %s", path, json_is_array(keys)
-		    ? bad : "no keys");
+	bad = json_is_array(keys) ? check_object(obj, keys,
+	    ECERT_DOMAIN_TRUST) : "no keys";
+	if (bad != NULL) {
+		ecert_fail(e, ECERT_NO, "trust %s: %s", path, bad);
 		json_decref(keys);
 		json_decref(obj);
 		return NULL;
