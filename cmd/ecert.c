@@ -10,10 +10,9 @@ static void
 usage(void)
 {
 	fprintf(stderr, "usage: ecert command [argument ...]\n"
-	    "commands: init unit catalog issue import amend show verify revoke
-"
-	    "          expire query grant use matter dispute reconcile audit export
-");
+	    "commands: init unit catalog issue import amend show verify revoke\n"
+	    "          expire query grant use matter dispute reconcile audit "
+	    "export\n");
 	exit(ECERT_USAGE);
 }
 
