@@ -110,9 +110,6 @@ main(int argc, char *argv[])
 	if (fstat(fileno(io.in), &sb) == 0 && S_ISREG(sb.st_mode))
 		io.input_size = (long long)sb.st_size;
 	io.progress = isatty(STDERR_FILENO);
-	if (rejects != NULL && (io.rejects = fopen(rejects, "w")) == NULL)
-		ecert_die(ECERT_IOERR, "--rejects %s: %s", rejects,
-		    strerror(errno));
 
 	s = ecert_opts_store(&o);
 	ecert_opts_actor(s, &o, &a);
@@ -121,6 +118,10 @@ main(int argc, char *argv[])
 		ecert_store_close(s);
 		ecert_die_error(&e);
 	}
+	/* opened only now: a refused run leaves last night's file alone */
+	if (rejects != NULL && (io.rejects = fopen(rejects, "w")) == NULL)
+		ecert_die(ECERT_IOERR, "--rejects %s: %s", rejects,
+		    strerror(errno));
 	rc = ecert_import(s, &a, type, &io, &n, &e);
 	json_decref(type);
 	ecert_key_wipe(&a.key);

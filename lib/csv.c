@@ -46,31 +46,30 @@ field_end(struct ecert_csv *c)
 int
 ecert_csv_read(struct ecert_csv *c, struct ecert_error *e)
 {
-	int ch, quoted = 0, after_quote = 0, bad = 0, any = 0;
+	int ch, quoted = 0, after_quote = 0, bad = 0, any = 0, over = 0;
 
 	c->nfields = 0;
 	c->buflen = c->start = 0;
 	c->rawlen = 0;
 	c->line = c->next_line;
+	/* past the limit nothing more is kept, but quotes are still
+	 * followed, so that the record ends where it really ends */
 	while ((ch = getc_unlocked(c->fp)) != EOF) {
 		any = 1;
-		if (c->rawlen <= ECERT_MAX_LINE)
+		if (c->rawlen >= ECERT_MAX_LINE)
+			over = 1;
+		if (!over)
 			raw_put(c, ch);
-		else if (!bad)
-			bad = 2;
 		if (ch == '\n')
 			c->next_line++;
-		if (bad == 2) {
-			if (ch == '\n')
-				break;
-			continue;
-		}
 		if (quoted) {
 			if (ch == '"') {
 				int next = getc_unlocked(c->fp);
 				if (next == '"') {
-					raw_put(c, next);
-					field_put(c, '"');
+					if (!over) {
+						raw_put(c, next);
+						field_put(c, '"');
+					}
 					continue;
 				}
 				if (next != EOF)
@@ -79,7 +78,8 @@ ecert_csv_read(struct ecert_csv *c, struct ecert_error *e)
 				after_quote = 1;
 				continue;
 			}
-			field_put(c, ch);
+			if (!over)
+				field_put(c, ch);
 			continue;
 		}
 		if (ch == '"' && c->buflen == c->start && !after_quote) {
@@ -87,7 +87,8 @@ ecert_csv_read(struct ecert_csv *c, struct ecert_error *e)
 			continue;
 		}
 		if (ch == ',') {
-			field_end(c);
+			if (!over)
+				field_end(c);
 			after_quote = 0;
 			continue;
 		}
@@ -97,7 +98,8 @@ ecert_csv_read(struct ecert_csv *c, struct ecert_error *e)
 			break;
 		if (after_quote)
 			bad = 1;
-		field_put(c, ch);
+		if (!over)
+			field_put(c, ch);
 	}
 	if (!any)
 		return -1;
@@ -105,7 +107,9 @@ ecert_csv_read(struct ecert_csv *c, struct ecert_error *e)
 	c->raw[c->rawlen] = '\0';
 	if (c->rawlen > 0 && c->raw[c->rawlen - 1] == '\n')
 		c->raw[--c->rawlen] = '\0';
-	if (bad == 2)
+	if (c->rawlen > 0 && c->raw[c->rawlen - 1] == '\r')
+		c->raw[--c->rawlen] = '\0';
+	if (over)
 		return ecert_fail(e, ECERT_DATAERR, "record longer than %d "
 		    "bytes", ECERT_MAX_LINE);
 	if (quoted)

@@ -84,6 +84,7 @@ struct ecert_store {
 	int in_tx;
 	sqlite3_stmt *insert_license;	/* kept for bulk work */
 	uint64_t seq_next, seq_end;	/* status sequence numbers reserved */
+	int seq_written;		/* ... and recorded in meta */
 };
 #define ECERT_SCHEMA_VERSION 4
 const char *ecert_store_default_path(const char *opt);
@@ -342,6 +343,7 @@ time_t ecert_now_time(void);
 /* status.c: the status list and the trust list for offline verifiers */
 int ecert_status_next(struct ecert_store *s, uint32_t *index,
     struct ecert_error *e);
+int ecert_status_taken(struct ecert_store *s, struct ecert_error *e);
 int ecert_status_export(struct ecert_store *s, const struct ecert_actor *a,
     long ttl_hours, FILE *out, struct ecert_error *e);
 int ecert_status_load(const char *path, const json_t *keys,

@@ -125,6 +125,10 @@ map_header(struct import *im, struct ecert_csv *c, struct ecert_error *e)
 	im->columns = calloc(c->nfields, sizeof(char *));
 	for (i = 0; i < c->nfields; i++) {
 		const char *raw = ecert_csv_field(c, i);
+
+		/* Excel's "CSV UTF-8" starts with a byte-order mark */
+		if (i == 0 && strncmp(raw, "\xef\xbb\xbf", 3) == 0)
+			raw += 3;
 		char *name = to_utf8(im, raw, strlen(raw), e), *m, *save = NULL;
 		const char *key = NULL;
 		const json_t *item;
@@ -171,6 +175,14 @@ map_header(struct import *im, struct ecert_csv *c, struct ecert_error *e)
 			free(name);
 			return e->status;
 		}
+		for (r = 0; (size_t)r < i; r++)
+			if (strcmp(im->columns[r], key) == 0) {
+				ecert_fail(e, ECERT_DATAERR, "%s:1: column %zu "
+				    "(%s): item %s is also column %d",
+				    im->o->name, i + 1, name, key, r + 1);
+				free(name);
+				return e->status;
+			}
 		free(name);
 		im->columns[i] = ecert_xstrdup(key);
 	}
@@ -191,6 +203,10 @@ csv_record(struct import *im, struct ecert_csv *c, struct ecert_error *e)
 	}
 	for (i = 0; i < c->nfields; i++) {
 		const char *raw = ecert_csv_field(c, i);
+
+		/* Excel's "CSV UTF-8" starts with a byte-order mark */
+		if (i == 0 && strncmp(raw, "\xef\xbb\xbf", 3) == 0)
+			raw += 3;
 		char *v;
 
 		if (*raw == '\0')
@@ -337,8 +353,10 @@ reader(void *arg)
 				else if ((j->text = to_utf8(im, line, len,
 				    &e)) == NULL)
 					rc = e.status;
-			} else
-				fill_raw(j, r.line, "", 0); /* not kept */
+			} else if (r.buf != NULL)
+				fill_raw(j, r.line, line, len); /* a NUL byte */
+			else
+				fill_raw(j, r.line, "", 0); /* too long to keep */
 		}
 		if (rc != 0) {
 			j->status = rc;

@@ -567,6 +567,8 @@ ecert_license_store(struct ecert_store *s, const struct ecert_actor *a,
 	rc = sqlite3_step(st);
 	sqlite3_reset(st);
 	sqlite3_clear_bindings(st);
+	if (rc == SQLITE_DONE && !p->draft && ecert_status_taken(s, e) != 0)
+		return e->status;
 	if ((rc & 0xff) == SQLITE_CONSTRAINT)
 		return ecert_fail(e, ECERT_NO, "field number: %s: a license of "
 		    "type %s with this number is already in the store (%s)",
@@ -1151,6 +1153,8 @@ ecert_license_approve(struct ecert_store *s, const struct ecert_actor *a,
 	snprintf(p.id, sizeof(p.id), "%s", id);
 	if ((rc = sign_prepared(s, a, type, &p, e)) != 0 ||
 	    (rc = ecert_status_next(s, &index, e)) != 0)
+		goto out;
+	if ((rc = ecert_status_taken(s, e)) != 0)
 		goto out;
 	st = ecert_prepare(s, "UPDATE licenses SET document = ?, key_id = ?,"
 	    " signature = ?, compact = ?, status_index = ?, status = ?,"

@@ -24,15 +24,18 @@ str_eq_json(const json_t *o, const char *key, const char *want)
 	return v != NULL && strcmp(v, want) == 0;
 }
 
-/* The next status place; inside the caller's transaction. */
+/*
+ * The next status place, looked at but not yet taken: a record already
+ * present uses none.  Places are reserved from meta in blocks, written
+ * only when the first place of a block is taken, inside the caller's
+ * transaction (a rollback forgets the block: see ecert_rollback).
+ */
 int
 ecert_status_next(struct ecert_store *s, uint32_t *index,
     struct ecert_error *e)
 {
-	sqlite3_stmt *st;
 	char val[32];
 	uint64_t v;
-	int rc;
 
 	if (s->seq_next == s->seq_end) {
 		if (!ecert_meta_get(s, "status_seq", val, sizeof(val)))
@@ -41,22 +44,37 @@ ecert_status_next(struct ecert_store *s, uint32_t *index,
 		if (v + RESERVE > ECERT_STATUS_BITS)
 			return ecert_fail(e, ECERT_IOERR, "status list full "
 			    "(%lu places)", ECERT_STATUS_BITS);
+		s->seq_next = v;
+		s->seq_end = v + RESERVE;
+		s->seq_written = 0;
+	}
+	*index = ecert_status_index(s, s->seq_next);
+	return 0;
+}
+
+int
+ecert_status_taken(struct ecert_store *s, struct ecert_error *e)
+{
+	sqlite3_stmt *st;
+	char val[32];
+	int rc;
+
+	if (!s->seq_written) {
 		st = ecert_prepare(s, "INSERT INTO meta(name, value)"
 		    " VALUES ('status_seq', ?1) ON CONFLICT(name)"
 		    " DO UPDATE SET value = ?1", e);
 		if (st == NULL)
 			return e->status;
 		snprintf(val, sizeof(val), "%llu",
-		    (unsigned long long)(v + RESERVE));
+		    (unsigned long long)s->seq_end);
 		ecert_bind_text(st, 1, val);
 		rc = sqlite3_step(st);
 		sqlite3_finalize(st);
 		if (rc != SQLITE_DONE)
 			return ecert_sql_fail(s, e, rc, "status");
-		s->seq_next = v;
-		s->seq_end = v + RESERVE;
+		s->seq_written = 1;
 	}
-	*index = ecert_status_index(s, s->seq_next++);
+	s->seq_next++;
 	return 0;
 }
 

@@ -371,8 +371,9 @@ test_busy(void **state)
 	/* a write outside an explicit transaction is busy as well */
 	assert_int_equal(ecert_unit_add(s, "11420600MB1234567T",
 	    "襄阳市市场监督管理局", ECERT_ROLE_ISSUER, &e), ECERT_BUSY);
-	/* and so is opening: it may have to migrate */
-	expect_open_fails(db, NULL, ECERT_BUSY, "locked");
+	/* but opening is not: readers never wait for the write lock
+	 * when there is nothing to migrate */
+	ecert_store_close(open_ok(db, NULL));
 
 	assert_int_equal(sqlite3_exec(other, "COMMIT", NULL, NULL, NULL),
 	    SQLITE_OK);

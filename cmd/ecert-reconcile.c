@@ -1,0 +1,139 @@
+/*
+ * ecert-reconcile: compares a department's own export of one license
+ * type (JSON Lines or CSV, as ecert-import reads them) with the store
+ * (article 8) and writes one JSON line per difference: missing-in-store,
+ * differs, invalid, then missing-in-export.  Exit 0 when they agree, 1
+ * when they do not.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include "ecert.h"
+
+static void
+usage(void)
+{
+	fprintf(stderr, "usage: ecert-reconcile -k key -t type [--csv] "
+	    "[--map column=item,...] [--encoding enc]\n"
+	    "                       [file | -]\n"
+	    "common: [-d file] [--store-key file] [--passphrase-file file] "
+	    "[--json]\n");
+	exit(ECERT_USAGE);
+}
+
+static int write_errno;
+
+/* A reader that goes away (| head) stops the pass, which is then audited
+ * as failed rather than not at all. */
+static int
+print_finding(const json_t *finding, void *arg)
+{
+	const char *name = arg;
+	const json_t *line = json_object_get(finding, "line");
+
+	if (strcmp(ecert_json_str(finding, "kind"), "invalid") == 0)
+		ecert_warn("%s:%" JSON_INTEGER_FORMAT ": %s", name,
+		    json_integer_value(line), ecert_json_str(finding, "reason"));
+	errno = 0;
+	ecert_print_json(finding);
+	if (ferror(stdout)) {
+		write_errno = errno ? errno : EIO;
+		return ECERT_IOERR;
+	}
+	return 0;
+}
+
+int
+main(int argc, char *argv[])
+{
+	enum { OPT_CSV = ECERT_OPT_FIRST_OWN, OPT_MAP, OPT_ENCODING };
+	static const struct option longopts[] = {
+		ECERT_COMMON_LONGOPTS,
+		{ "type", required_argument, NULL, 't' },
+		{ "csv", no_argument, NULL, OPT_CSV },
+		{ "map", required_argument, NULL, OPT_MAP },
+		{ "encoding", required_argument, NULL, OPT_ENCODING },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct ecert_opts o = { 0 };
+	struct ecert_import_opts io = { 0 };
+	struct ecert_reconcile_counts n;
+	struct ecert_store *s;
+	struct ecert_actor a;
+	struct ecert_error e;
+	const char *type_code = NULL, *dot;
+	json_t *type;
+	int c, rc, csv = -1;
+
+	ecert_setprogname(argv[0]);
+	while ((c = getopt_long(argc, argv, "d:k:t:h", longopts, NULL)) != -1) {
+		if (ecert_common_opt(&o, c, optarg))
+			continue;
+		switch (c) {
+		case 't':
+			type_code = optarg;
+			break;
+		case OPT_CSV:
+			csv = 1;
+			break;
+		case OPT_MAP:
+			io.map = optarg;
+			break;
+		case OPT_ENCODING:
+			io.encoding = optarg;
+			break;
+		default:
+			usage();
+		}
+	}
+	if (type_code == NULL || argc - optind > 1)
+		usage();
+	if (o.table)
+		ecert_die(ECERT_USAGE, "--table: the differences are JSON Lines "
+		    "only, written as they are found");
+	io.name = "<stdin>";
+	io.in = stdin;
+	if (optind < argc && strcmp(argv[optind], "-") != 0) {
+		io.name = argv[optind];
+		if ((io.in = fopen(io.name, "r")) == NULL)
+			ecert_die(ECERT_IOERR, "%s: %s", io.name,
+			    strerror(errno));
+		dot = strrchr(io.name, '.');
+		if (csv == -1 && dot != NULL && strcasecmp(dot, ".csv") == 0)
+			csv = 1;
+	}
+	io.csv = csv == 1;
+
+	signal(SIGPIPE, SIG_IGN);
+	s = ecert_opts_store(&o);
+	ecert_opts_actor(s, &o, &a);
+	if ((type = ecert_catalog_get(s, type_code)) == NULL) {
+		ecert_fail(&e, ECERT_DATAERR, "-t %s: not in the catalog",
+		    type_code);
+		rc = e.status;
+	} else
+		rc = ecert_reconcile(s, &a, type, &io, print_finding,
+		    (void *)io.name, &n, &e);
+	json_decref(type);
+	ecert_key_wipe(&a.key);
+	if (rc != 0 && write_errno != 0)
+		snprintf(e.msg, sizeof(e.msg), "stdout: %s (after %ld records)",
+		    strerror(write_errno), n.records);
+	if (rc != 0) {
+		ecert_audit_refusal(s, a.unit, "license.reconcile", io.name, &e);
+		ecert_store_close(s);
+		ecert_die_error(&e);
+	}
+	ecert_store_close(s);
+	if (isatty(STDERR_FILENO))
+		fprintf(stderr, "%s: %ld records: %ld equal, %ld differ, %ld "
+		    "missing in the store, %ld invalid; %ld missing in the "
+		    "export\n", ecert_progname, n.records, n.equal, n.differs,
+		    n.missing_in_store, n.invalid, n.missing_in_export);
+	return n.differs + n.missing_in_store + n.invalid +
+	    n.missing_in_export > 0 ? ECERT_NO : ECERT_OK;
+}
