@@ -56,7 +56,7 @@ ecert_csv_read(struct ecert_csv *c, struct ecert_error *e)
 	 * followed, so that the record ends where it really ends */
 	while ((ch = getc_unlocked(c->fp)) != EOF) {
 		any = 1;
-		if (c->rawlen >= ECERT_MAX_LINE)
+		if (c->rawlen >= ECERT_MAX_LINE + 2)	/* room for CR LF */
 			over = 1;
 		if (!over)
 			raw_put(c, ch);
@@ -109,6 +109,8 @@ ecert_csv_read(struct ecert_csv *c, struct ecert_error *e)
 		c->raw[--c->rawlen] = '\0';
 	if (c->rawlen > 0 && c->raw[c->rawlen - 1] == '\r')
 		c->raw[--c->rawlen] = '\0';
+	if (c->rawlen > ECERT_MAX_LINE)
+		over = 1;
 	if (over)
 		return ecert_fail(e, ECERT_DATAERR, "record longer than %d "
 		    "bytes", ECERT_MAX_LINE);
