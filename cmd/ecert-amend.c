@@ -21,7 +21,7 @@ usage(void)
 
 static int
 amend(struct ecert_store *s, const struct ecert_actor *a, const char *id,
-    const json_t *changes, const char *reason, int json)
+    const json_t *changes, const char *reason, int json, const char *where)
 {
 	struct ecert_error e;
 	char newid[160];
@@ -40,7 +40,10 @@ amend(struct ecert_store *s, const struct ecert_actor *a, const char *id,
 	if (rc == ECERT_IOERR || rc == ECERT_BUSY)
 		ecert_die_error(&e);
 	if (rc != 0) {
-		ecert_warn("%s", e.msg);
+		if (where != NULL)
+			ecert_warn("%s: %s: %s", where, id, e.msg);
+		else
+			ecert_warn("%s", e.msg);
 		return rc;
 	}
 	if (json)
@@ -68,7 +71,7 @@ main(int argc, char *argv[])
 	struct ecert_reader r = { 0 };
 	json_t *changes = json_object(), *line_changes;
 	const char *reason = NULL;
-	char id[160], *line;
+	char id[160], *line, where[64];
 	size_t len;
 	int c, rc, worst = 0, json;
 
@@ -98,7 +101,7 @@ main(int argc, char *argv[])
 		if (ecert_id_from_line(argv[optind], strlen(argv[optind]), id,
 		    sizeof(id), &e) != 0)
 			ecert_die_error(&e);
-		worst = amend(s, &a, id, changes, reason, json);
+		worst = amend(s, &a, id, changes, reason, json, NULL);
 	} else {
 		r.fp = stdin;
 		r.name = "<stdin>";
@@ -119,7 +122,8 @@ main(int argc, char *argv[])
 				continue;
 			}
 			json_object_del(line_changes, "id");
-			rc = amend(s, &a, id, line_changes, reason, json);
+			snprintf(where, sizeof(where), "%s:%ld", r.name, r.line);
+			rc = amend(s, &a, id, line_changes, reason, json, where);
 			if (rc != 0 && (worst == 0 || rc == ECERT_NOPERM))
 				worst = rc;
 			json_decref(line_changes);

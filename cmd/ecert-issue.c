@@ -25,16 +25,29 @@ usage(void)
 }
 
 static void
-print_issued(const char *id, long line, int json)
+print_issued(struct ecert_store *s, const char *id, long line, int json)
 {
+	sqlite3_stmt *st;
+	char status[16] = "valid";
 	json_t *o;
 
+	/* a type that needs review gives a draft: say so */
+	if ((st = ecert_prepare(s, "SELECT status FROM licenses WHERE id = ?",
+	    NULL)) != NULL) {
+		sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+		if (sqlite3_step(st) == SQLITE_ROW)
+			snprintf(status, sizeof(status), "%s",
+			    (const char *)sqlite3_column_text(st, 0));
+		sqlite3_finalize(st);
+	}
 	if (!json) {
-		printf("%s\n", id);
+		printf("%s%s\n", id, strcmp(status, "draft") == 0 ?
+		    " (draft: awaiting review)" : "");
 		fflush(stdout);
 		return;
 	}
-	o = json_pack("{s:s, s:I}", "id", id, "line", (json_int_t)line);
+	o = json_pack("{s:s, s:I, s:s}", "id", id, "line", (json_int_t)line,
+	    "status", status);
 	ecert_print_json(o);
 	json_decref(o);
 }
@@ -230,7 +243,7 @@ main(int argc, char *argv[])
 			ecert_store_close(s);
 			ecert_die_error(&e);
 		}
-		print_issued(id, 0, json);
+		print_issued(s, id, 0, json);
 		goto out;
 	}
 
@@ -279,7 +292,7 @@ main(int argc, char *argv[])
 			rejected++;
 			continue;
 		}
-		print_issued(id, r.line, json);
+		print_issued(s, id, r.line, json);
 		issued++;
 	}
 	if (ecert_commit(s, &e) != 0)

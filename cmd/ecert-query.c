@@ -110,6 +110,16 @@ public_query(const struct ecert_opts *o, const char *name, const char *uscc)
 
 	if (name == NULL || uscc == NULL)
 		ecert_die(ECERT_USAGE, "--public needs both --name and --uscc");
+	/* audited without what was typed: it might be a citizen ID
+	 * number, which is never kept in clear */
+	if (!ecert_uscc_valid(uscc)) {
+		s = ecert_opts_store(o);
+		ecert_audit(s, NULL, "license.public-query", "(not a code)",
+		    "rejected", "--uscc is not a unified social credit code");
+		ecert_store_close(s);
+		ecert_die(ECERT_DATAERR, "--uscc: not a valid unified social "
+		    "credit code");
+	}
 	if (ecert_want_table(o->json, o->table))
 		t = ecert_table_new(6, headers);
 	s = ecert_opts_store(o);
@@ -200,7 +210,7 @@ main(int argc, char *argv[])
 	}
 	if (q.status != NULL && !ecert_status_valid(q.status))
 		ecert_die(ECERT_USAGE, "--status %s: one of valid, suspended, "
-		    "revoked, expired, superseded, draft", q.status);
+		    "revoked, expired, superseded, draft, rejected", q.status);
 	if ((q.from && !ecert_date_valid(q.from)) ||
 	    (q.to && !ecert_date_valid(q.to)))
 		ecert_die(ECERT_USAGE, "--from, --to: dates are YYYY-MM-DD");

@@ -126,10 +126,13 @@ show_text(struct ecert_store *s, const json_t *signed_doc, const char *status)
 	snprintf(buf, sizeof(buf), "%s (%s)", ecert_status_label(status),
 	    status);
 	row(t, "状态", buf);
-	snprintf(buf, sizeof(buf), "%s %s, key %s", ecert_json_str(sig,
-	    "signer"), ecert_json_str(doc, "signed_at"),
-	    ecert_json_str(sig, "key_id"));
-	row(t, "电子印章", buf);
+	if (ecert_json_str(doc, "signed_at") != NULL) {
+		snprintf(buf, sizeof(buf), "%s %s, key %s", ecert_json_str(sig,
+		    "signer"), ecert_json_str(doc, "signed_at"),
+		    ecert_json_str(sig, "key_id"));
+		row(t, "电子印章", buf);
+	} else
+		row(t, "电子印章", "未签章 (a draft awaiting review)");
 	ecert_table_print(t, stdout);
 	ecert_table_free(t);
 	json_decref(type);

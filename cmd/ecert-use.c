@@ -65,6 +65,9 @@ main(int argc, char *argv[])
 		case OPT_TYPE: u.type = optarg; break;
 		case OPT_AGENT: u.agent_id = optarg; break;
 		case OPT_CHECK:
+			if (strchr(optarg, '=') == NULL || *optarg == '=')
+				ecert_die(ECERT_USAGE, "--check %s: expected "
+				    "item=value", optarg);
 			if (u.checks == NULL)
 				u.checks = json_object();
 			if (ecert_record_from_args(u.checks, optarg, &e) != 0)
@@ -89,7 +92,8 @@ main(int argc, char *argv[])
 		ecert_audit_refusal(s, a.unit, "license.use", object, &e);
 		ecert_die_error(&e);
 	}
-	if (u.agent_id == NULL && !(a.roles & ECERT_ROLE_USER)) {
+	/* an agent, too, is served only by a using unit */
+	if (!(a.roles & ECERT_ROLE_USER)) {
 		ecert_fail(&e, ECERT_NOPERM, "unit %s is not a using unit",
 		    a.unit);
 		ecert_audit_refusal(s, a.unit, "license.use", object, &e);

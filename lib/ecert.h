@@ -86,7 +86,7 @@ struct ecert_store {
 	uint64_t seq_next, seq_end;	/* status sequence numbers reserved */
 	int seq_written;		/* ... and recorded in meta */
 };
-#define ECERT_SCHEMA_VERSION 4
+#define ECERT_SCHEMA_VERSION 5
 const char *ecert_store_default_path(const char *opt);
 char *ecert_store_default_keypath(const char *dbpath, const char *opt);
 int ecert_store_create(const char *path, const char *keypath,
@@ -141,6 +141,7 @@ void ecert_key_wipe(struct ecert_key *k);
 #define ECERT_DOMAIN_STATUS "ecert-status-v1"
 #define ECERT_DOMAIN_TRUST "ecert-trust-v1"
 #define ECERT_DOMAIN_GRANT "ecert-grant-v1"
+#define ECERT_DOMAIN_GRANT_STATE "ecert-grant-state-v1"
 void ecert_sign(const struct ecert_key *k, const char *domain,
     const char *msg, size_t n, char out[89]);
 int ecert_sig_ok(const unsigned char pk[32], const char *domain,

@@ -52,7 +52,7 @@ list_arg(const char *csv)
 static char *
 grant_message(const json_t *g)
 {
-	static const char *fields[] = { "kind", "grantor", "holder_name",
+	static const char *fields[] = { "id", "kind", "grantor", "holder_name",
 	    "holder_hash", "grantee", "agent_name", "agent_hash", "types",
 	    "licenses", "matter", "not_before", "not_after", "max_uses",
 	    "created_at", NULL };
@@ -67,6 +67,57 @@ grant_message(const json_t *g)
 	canon = ecert_json_canonical(m);
 	json_decref(m);
 	return canon;
+}
+
+static char *
+state_message(long long id, json_int_t uses, const char *withdrawn_at,
+    const char *withdrawn_by, const char *reason)
+{
+	json_t *m = json_pack("{s:I, s:I, s:s?, s:s?, s:s?}", "grant",
+	    (json_int_t)id, "uses", uses, "withdrawn_at", withdrawn_at,
+	    "withdrawn_by", withdrawn_by, "withdrawn_reason", reason);
+	char *canon = ecert_json_canonical(m);
+
+	json_decref(m);
+	return canon;
+}
+
+/* Signs and writes the grant's state as it now stands in the row. */
+static int
+sign_state(struct ecert_store *s, const struct ecert_actor *a, long long id,
+    struct ecert_error *e)
+{
+	sqlite3_stmt *st;
+	char sig[89], *m = NULL;
+	int rc;
+
+	st = ecert_prepare(s, "SELECT uses, withdrawn_at, withdrawn_by,"
+	    " withdrawn_reason FROM grants WHERE id = ?", e);
+	if (st == NULL)
+		return e->status;
+	sqlite3_bind_int64(st, 1, id);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		m = state_message(id, sqlite3_column_int64(st, 0),
+		    (const char *)sqlite3_column_text(st, 1),
+		    (const char *)sqlite3_column_text(st, 2),
+		    (const char *)sqlite3_column_text(st, 3));
+	sqlite3_finalize(st);
+	if (m == NULL)
+		return ecert_fail(e, ECERT_IOERR, "grant %lld: vanished", id);
+	ecert_sign(&a->key, ECERT_DOMAIN_GRANT_STATE, m, strlen(m), sig);
+	free(m);
+	st = ecert_prepare(s, "UPDATE grants SET state_key = ?, state_sig = ?"
+	    " WHERE id = ?", e);
+	if (st == NULL)
+		return e->status;
+	ecert_bind_text(st, 1, a->key.key_id);
+	ecert_bind_text(st, 2, sig);
+	sqlite3_bind_int64(st, 3, id);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return ecert_sql_fail(s, e, rc, "grant");
+	return 0;
 }
 
 int
@@ -200,8 +251,6 @@ ecert_grant_add(struct ecert_store *s, const struct ecert_actor *a,
 	}
 	json_object_set_new(o, "max_uses", g->max_uses > 0 ?
 	    json_integer(g->max_uses) : json_null());
-	msg = grant_message(o);
-	ecert_sign(&a->key, ECERT_DOMAIN_GRANT, msg, strlen(msg), sig);
 	st = ecert_prepare(s, "INSERT INTO grants(kind, grantor, holder_name,"
 	    " holder_hash, grantee, agent_name, agent_hash, agent_sealed,"
 	    " types, licenses, matter, not_before, not_after, max_uses,"
@@ -236,18 +285,38 @@ ecert_grant_add(struct ecert_store *s, const struct ecert_actor *a,
 		ecert_bind_text(st, 15, now);
 		ecert_bind_text(st, 16, s->os_user);
 		ecert_bind_text(st, 17, a->key.key_id);
-		ecert_bind_text(st, 18, sig);
+		ecert_bind_text(st, 18, "");
 		free(tj);
 		free(lj);
 	}
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE) {
+		json_decref(o);
+		rc = ecert_sql_fail(s, e, rc, "grant");
+		goto out;
+	}
+	*id = sqlite3_last_insert_rowid(s->db);
+	/* the grant's own number is signed too: a copied row is no grant */
+	json_object_set_new(o, "id", json_integer(*id));
+	msg = grant_message(o);
+	ecert_sign(&a->key, ECERT_DOMAIN_GRANT, msg, strlen(msg), sig);
 	json_decref(o);
+	st = ecert_prepare(s, "UPDATE grants SET signature = ? WHERE id = ?", e);
+	if (st == NULL) {
+		rc = e->status;
+		goto out;
+	}
+	ecert_bind_text(st, 1, sig);
+	sqlite3_bind_int64(st, 2, *id);
 	rc = sqlite3_step(st);
 	sqlite3_finalize(st);
 	if (rc != SQLITE_DONE) {
 		rc = ecert_sql_fail(s, e, rc, "grant");
 		goto out;
 	}
-	*id = sqlite3_last_insert_rowid(s->db);
+	if ((rc = sign_state(s, a, *id, e)) != 0)
+		goto out;
 	{
 		char obj[32], detail[200];
 
@@ -308,6 +377,30 @@ grant_row(struct ecert_store *s, sqlite3_stmt *st, int *signed_ok)
 	    ECERT_DOMAIN_GRANT, msg, strlen(msg), ecert_json_str(g,
 	    "signature"));
 	free(msg);
+	/* and its state, signed by the grantor, the grantee, the platform
+	 * or (for a delegation) the using unit that last changed it */
+	if (*signed_ok) {
+		const char *skey = (const char *)sqlite3_column_text(st, 21);
+		const char *ssig = (const char *)sqlite3_column_text(st, 22);
+		int roles = 0;
+
+		msg = state_message(json_integer_value(json_object_get(g, "id")),
+		    json_integer_value(json_object_get(g, "uses")),
+		    ecert_json_str(g, "withdrawn_at"),
+		    (const char *)sqlite3_column_text(st, 20),
+		    ecert_json_str(g, "withdrawn_reason"));
+		*signed_ok = skey != NULL && ssig != NULL && msg != NULL &&
+		    ecert_key_lookup(s, skey, pk, unit, NULL, NULL) &&
+		    ecert_unit_name(s, unit, NULL, 0, &roles) &&
+		    (strcmp(unit, ecert_json_str(g, "grantor")) == 0 ||
+		    (ecert_json_str(g, "grantee") && strcmp(unit,
+		    ecert_json_str(g, "grantee")) == 0) ||
+		    (roles & ECERT_ROLE_ADMIN) || (json_is_null(
+		    json_object_get(g, "grantee")) && (roles &
+		    ECERT_ROLE_USER))) && ecert_sig_ok(pk,
+		    ECERT_DOMAIN_GRANT_STATE, msg, strlen(msg), ssig);
+		free(msg);
+	}
 	json_object_del(g, "signature");
 	return g;
 }
@@ -315,7 +408,8 @@ grant_row(struct ecert_store *s, sqlite3_stmt *st, int *signed_ok)
 #define GRANT_COLUMNS "id, kind, grantor, holder_name, holder_hash, grantee," \
     " agent_name, agent_hash, types, licenses, matter, not_before," \
     " not_after, max_uses, uses, created_at, withdrawn_at," \
-    " withdrawn_reason, key_id, signature"
+    " withdrawn_reason, key_id, signature, withdrawn_by, state_key," \
+    " state_sig"
 
 int
 ecert_grant_list(struct ecert_store *s, long long id, const char *holder_id,
@@ -404,6 +498,8 @@ ecert_grant_withdraw(struct ecert_store *s, const struct ecert_actor *a,
 	sqlite3_finalize(st);
 	if (rc != SQLITE_DONE)
 		return ecert_sql_fail(s, e, rc, "grant");
+	if ((rc = sign_state(s, a, id, e)) != 0)
+		return rc;
 	snprintf(obj, sizeof(obj), "grant %lld", id);
 	return ecert_audit(s, a->unit, "grant.withdraw", obj, "ok", reason);
 }
@@ -420,6 +516,25 @@ list_has(const json_t *list, const char *v)
 	return 0;
 }
 
+/* A license type is covered by the grant's types, or by a license it
+ * names (the type is the sixth part of the identifier). */
+static int
+covers_type(const json_t *types, const json_t *lics, const char *type)
+{
+	const json_t *l;
+	size_t i, tl = strlen(type);
+
+	if (list_has(types, type))
+		return 1;
+	json_array_foreach(lics, i, l) {
+		const char *id = json_string_value(l);
+		if (id != NULL && strlen(id) > 15 + tl &&
+		    strncmp(id + 15, type, tl) == 0 && id[15 + tl] == '.')
+			return 1;
+	}
+	return 0;
+}
+
 /*
  * Finds the grant that lets the acting unit (or the agent) use the
  * holder's licenses for the matter now.  Returns 0 with the grant, or
@@ -432,7 +547,8 @@ find_grant(struct ecert_store *s, const struct ecert_use *u, json_t **out,
 	sqlite3_stmt *st;
 	char hh[65], ah[65], now[21];
 	const char *why = "no grant from this holder to this unit";
-	int rc, ok;
+	const char *reason;
+	int rc, ok, rank = 0, r;
 
 	*out = NULL;
 	ecert_now_iso(now);
@@ -457,29 +573,33 @@ find_grant(struct ecert_store *s, const struct ecert_use *u, json_t **out,
 		json_int_t max = json_integer_value(json_object_get(g,
 		    "max_uses"));
 
+		/* the reason given is that of the grant that came closest */
+		reason = NULL;
+		r = 0;
 		if (!ok)
-			why = "the grant's signature does not match it";
+			reason = "the grant's signature does not match it", r = 4;
 		else if (strcmp(ecert_json_str(g, "matter"), u->matter) != 0)
-			why = "the grant is for another matter";
+			reason = "the grant is for another matter", r = 1;
 		else if (!json_is_null(json_object_get(g, "withdrawn_at")))
-			why = "the grant was withdrawn";
+			reason = "the grant was withdrawn", r = 3;
 		else if (strcmp(now, ecert_json_str(g, "not_before")) < 0)
-			why = "the grant is not in force yet";
+			reason = "the grant is not in force yet", r = 3;
 		else if (strcmp(now, ecert_json_str(g, "not_after")) > 0)
-			why = u->agent_id ? "outside the delegation's period" :
-			    "the grant has ended";
+			reason = u->agent_id ? "outside the delegation's "
+			    "period" : "the grant has ended", r = 3;
 		else if (max > 0 && json_integer_value(json_object_get(g,
 		    "uses")) >= max)
-			why = "the grant's uses are exhausted";
-		else if (u->type != NULL && json_array_size(types) > 0 &&
-		    !list_has(types, u->type))
-			why = "the grant does not cover this license type";
-		else if (u->type != NULL && json_array_size(types) == 0 &&
-		    json_array_size(lics) == 0)
-			why = "the grant covers no license";
-		else {
+			reason = "the grant's uses are exhausted", r = 3;
+		else if (u->type != NULL && !covers_type(types, lics, u->type))
+			reason = "the grant does not cover this license type",
+			    r = 2;
+		if (reason == NULL) {
 			*out = g;
 			break;
+		}
+		if (r > rank) {
+			rank = r;
+			why = reason;
 		}
 		json_decref(g);
 	}
@@ -653,6 +773,8 @@ ecert_use(struct ecert_store *s, const struct ecert_actor *a,
 	json_decref(g);
 	if (rc != SQLITE_DONE)
 		return ecert_sql_fail(s, e, rc, "grant");
+	if ((rc = sign_state(s, a, gid, e)) != 0)
+		return rc;
 	snprintf(obj, sizeof(obj), "grant %lld", gid);
 	snprintf(detail, sizeof(detail), "matter %s: %d license%s%s",
 	    u->matter, n, n == 1 ? "" : "s", u->agent_id ? " (agent)" : "");

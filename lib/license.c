@@ -579,6 +579,30 @@ ecert_license_store(struct ecert_store *s, const struct ecert_actor *a,
 	return 0;
 }
 
+/* A number whose draft was rejected is drafted again as the next
+ * version: nothing is deleted, and the number is not lost. */
+static int
+redraft_version(struct ecert_store *s, const json_t *record)
+{
+	sqlite3_stmt *st;
+	int version = 1;
+
+	st = ecert_prepare(s, "SELECT version, status, coalesce(review, '')"
+	    " FROM licenses WHERE type = ? AND number = ?"
+	    " ORDER BY version DESC LIMIT 1", NULL);
+	if (st == NULL)
+		return 1;
+	ecert_bind_text(st, 1, ecert_json_str(record, "type"));
+	ecert_bind_text(st, 2, ecert_json_str(record, "number"));
+	if (sqlite3_step(st) == SQLITE_ROW &&
+	    strcmp((const char *)sqlite3_column_text(st, 1), "draft") == 0 &&
+	    strncmp((const char *)sqlite3_column_text(st, 2), "rejected",
+	    8) == 0)
+		version = sqlite3_column_int(st, 0) + 1;
+	sqlite3_finalize(st);
+	return version;
+}
+
 int
 ecert_license_issue(struct ecert_store *s, const struct ecert_actor *a,
     const json_t *record, int draft, char *id, size_t idn,
@@ -592,7 +616,7 @@ ecert_license_issue(struct ecert_store *s, const struct ecert_actor *a,
 	    e)) != 0)
 		return rc;
 	rc = ecert_license_prepare(s, a, type, record, draft ? ECERT_PREP_DRAFT :
-	    0, 1, &p, e);
+	    0, redraft_version(s, record), &p, e);
 	json_decref(type);
 	if (rc != 0)
 		return rc;
@@ -864,7 +888,11 @@ ecert_license_verify(struct ecert_store *s, const char *id, char *status,
 	if (strcmp(r.status, "draft") == 0) {
 		/* drafts are never shown to verification as licenses */
 		snprintf(status, statusn, "draft");
-		snprintf(why, whyn, "a draft awaiting review, not signed");
+		if (r.review[0] != '\0')
+			snprintf(why, whyn, "a draft, not signed: %s", r.review);
+		else
+			snprintf(why, whyn, "a draft awaiting review, not "
+			    "signed");
 		goto out;
 	}
 	if (r.canon == NULL || (doc = json_loads(r.canon, 0, NULL)) == NULL) {
@@ -1304,6 +1332,26 @@ ecert_license_amend(struct ecert_store *s, const struct ecert_actor *a,
 	if ((rc = ecert_license_prepare(s, a, type, record, 0, r.version + 1,
 	    &p, e)) != 0)
 		goto out;
+	{
+		/* a new version must say something new */
+		json_t *was = json_deep_copy(doc), *now = json_deep_copy(p.doc);
+		static const char *meta[] = { "id", "version", "signed_at",
+		    "issuer", "historical", NULL };
+		int i, same;
+
+		for (i = 0; meta[i] != NULL; i++) {
+			json_object_del(was, meta[i]);
+			json_object_del(now, meta[i]);
+		}
+		same = json_equal(was, now);
+		json_decref(was);
+		json_decref(now);
+		if (same) {
+			rc = ecert_fail(e, ECERT_DATAERR, "%s: the changes "
+			    "leave the license as it is; nothing to amend", id);
+			goto out;
+		}
+	}
 	if (p.draft) {
 		/* amendments are signed directly; review is for new issues */
 		if ((rc = sign_prepared(s, a, type, &p, e)) != 0)

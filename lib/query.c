@@ -4,7 +4,8 @@
 #include "ecert_priv.h"
 
 static const char *statuses[] = {
-	"valid", "suspended", "revoked", "expired", "superseded", "draft", NULL
+	"valid", "suspended", "revoked", "expired", "superseded", "draft",
+	"rejected", NULL
 };
 
 int
@@ -26,6 +27,7 @@ ecert_status_label(const char *status)
 		{ "valid", "有效" }, { "suspended", "停用" },
 		{ "revoked", "注销" }, { "expired", "失效" },
 		{ "superseded", "已变更" }, { "draft", "待签发" },
+		{ "rejected", "已驳回" },
 	};
 	size_t i;
 
@@ -46,15 +48,20 @@ ecert_query(struct ecert_store *s, const struct ecert_query *q,
 
 	if (q->holder_id != NULL)
 		ecert_pii_hash(s, q->holder_id, hash);
+	/* a rejected draft is no longer waiting: it shows as rejected */
 	st = ecert_prepare(s, "SELECT l.id, l.type, t.name, l.number,"
 	    " l.holder_name, l.issuer, l.issue_date, l.valid_from,"
-	    " l.valid_until, l.status FROM licenses l"
+	    " l.valid_until, CASE WHEN l.status = 'draft' AND l.review LIKE"
+	    " 'rejected%' THEN 'rejected' ELSE l.status END FROM licenses l"
 	    " JOIN license_types t ON t.code = l.type"
 	    " WHERE (?1 IS NULL OR l.holder_name = ?1)"
 	    " AND (?2 IS NULL OR l.holder_hash = ?2)"
 	    " AND (?3 IS NULL OR l.type = ?3)"
 	    " AND (?4 IS NULL OR l.issuer = ?4)"
-	    " AND (?5 IS NULL OR l.status = ?5)"
+	    " AND (?5 IS NULL OR (l.status = ?5 AND NOT (?5 = 'draft'"
+	    "  AND coalesce(l.review, '') LIKE 'rejected%'))"
+	    " OR (?5 = 'rejected' AND l.status = 'draft'"
+	    "  AND l.review LIKE 'rejected%'))"
 	    " AND (?6 IS NULL OR l.issue_date >= ?6)"
 	    " AND (?7 IS NULL OR l.issue_date <= ?7)"
 	    " ORDER BY l.issue_date, l.id", e);

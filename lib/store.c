@@ -137,9 +137,17 @@ static const char *schema_v4[] = {
 	NULL
 };
 
+/* A grant's changing state (uses, withdrawal) is signed by whoever
+ * changed it last, so that a row edited by other means grants nothing. */
+static const char *schema_v5[] = {
+	"ALTER TABLE grants ADD COLUMN state_key TEXT",
+	"ALTER TABLE grants ADD COLUMN state_sig TEXT",
+	NULL
+};
+
 /* Each entry takes the store from version i to i + 1. */
 static const char **migrations[] = { schema_v1, schema_v2, schema_v3,
-    schema_v4 };
+    schema_v4, schema_v5 };
 
 const char *
 ecert_store_default_path(const char *opt)
@@ -447,8 +455,12 @@ store_connect(const char *path, const char *keypath, int create,
 	s->path = ecert_xstrdup(path);
 	s->keypath = ecert_store_default_keypath(path, keypath);
 	pw = getpwuid(geteuid());
-	snprintf(s->os_user, sizeof(s->os_user), "%s",
-	    pw ? pw->pw_name : "unknown");
+	/* an account without a name is still told apart by its number */
+	if (pw != NULL)
+		snprintf(s->os_user, sizeof(s->os_user), "%s", pw->pw_name);
+	else
+		snprintf(s->os_user, sizeof(s->os_user), "uid %lu",
+		    (unsigned long)geteuid());
 	if (create) {
 		if (access(path, F_OK) == 0) {
 			ecert_fail(e, ECERT_IOERR, "store %s: already exists",

@@ -22,7 +22,7 @@ must_refuse() {
 ok "a business license from -f items given by their Chinese labels" \
 	issue_biz "$SAMR_KEY" "$USCC_FOOD" 襄阳汉江食品有限公司
 same "... prints its identifier and line 0 as JSON through a pipe" \
-	"{\"id\":\"$ID_BIZ_FOOD\",\"line\":0}" "$(cat "$OUT")"
+	"{\"id\":\"$ID_BIZ_FOOD\",\"line\":0,\"status\":\"valid\"}" "$(cat "$OUT")"
 same "... and is audited" "license.issue|$ID_BIZ_FOOD|ok" "$(audit_last)"
 ok "... its document carries the items under their keys" \
 	ecert-show --json "$ID_BIZ_FOOD"
@@ -51,9 +51,9 @@ before_count=$(sqlite3 "$ECERT_DB" 'SELECT count(*) FROM licenses')
 must_fail 65 "a batch with bad lines exits 65" \
 	ecert-issue -k "$SAMR_KEY" -t "$T_FOOD" < "$CLIDATA/food-licenses.jsonl"
 same "... and prints the issued ones with their line numbers" "\
-{\"id\":\"$ID_FOOD_2\",\"line\":1}
-{\"id\":\"$ID_FOOD_LUMEN\",\"line\":6}
-{\"id\":\"$ID_FOOD_GULONG\",\"line\":9}" "$(cat "$OUT")"
+{\"id\":\"$ID_FOOD_2\",\"line\":1,\"status\":\"valid\"}
+{\"id\":\"$ID_FOOD_LUMEN\",\"line\":6,\"status\":\"valid\"}
+{\"id\":\"$ID_FOOD_GULONG\",\"line\":9,\"status\":\"valid\"}" "$(cat "$OUT")"
 same "... reporting each bad line by its number" \
 	"<stdin>:2: <stdin>:3: <stdin>:5: <stdin>:7: <stdin>:8: <stdin>:10:" \
 	"$(sed -n 's/^ecert-issue: \(<stdin>:[0-9]*:\).*/\1/p' "$ERR" | tr '\n' ' ' | sed 's/ $//')"
@@ -92,7 +92,7 @@ must_fail 65 "a line with a NUL byte is bad input" \
 	ecert-issue -k "$SAMR_KEY" -t "$T_BIZ" --json < nul-crlf.jsonl
 check "... reported as line 1" grep -q '^ecert-issue: <stdin>:1: .*NUL' "$ERR"
 check "... and the next line, ending in CR LF as Excel writes, landed" \
-	out_has "{\"id\":\"$ID_BIZ_MIGONG\",\"line\":2}"
+	out_has "{\"id\":\"$ID_BIZ_MIGONG\",\"line\":2,\"status\":\"valid\"}"
 same "... its last item free of the CR" "文化艺术交流活动；书画装裱" \
 	"$(ecert-show --json "$ID_BIZ_MIGONG" | sed -n 's/.*"business_scope":"\([^"]*\)".*/\1/p')"
 
@@ -105,7 +105,7 @@ must_fail 65 "a line of 100 MB is refused as bad input" sh -c '
 	} | ecert-issue -k "$1"' sh "$SAMR_KEY" "$gulong"
 check "... reported as line 1, too long" \
 	grep -q '^ecert-issue: <stdin>:1: line longer than' "$ERR"
-check "... and the next line landed" out_has "{\"id\":\"$ID_BIZ_GULONG\",\"line\":2}"
+check "... and the next line landed" out_has "{\"id\":\"$ID_BIZ_GULONG\",\"line\":2,\"status\":\"valid\"}"
 ok "... and verifies" ecert-verify "$ID_BIZ_GULONG"
 
 # Clerks and batches at the same time: everyone waits for the store, no
