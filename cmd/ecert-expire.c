@@ -66,6 +66,15 @@ main(int argc, char *argv[])
 	} else if (!ecert_date_valid(as_of))
 		ecert_die(ECERT_USAGE, "--as-of %s: not a real date "
 		    "(YYYY-MM-DD)", as_of);
+	else {
+		/* a license still in force is never swept: a later date
+		 * only shows what will be due */
+		ecert_today(today);
+		if (strcmp(as_of, today) > 0 && !dry_run)
+			ecert_die(ECERT_USAGE, "--as-of %s: after today (%s); "
+			    "use --dry-run to see what will be due", as_of,
+			    today);
+	}
 	s = ecert_opts_store(&o);
 	if (ecert_expire(s, as_of, dry_run, print_row, NULL, &count, &e) != 0) {
 		ecert_store_close(s);

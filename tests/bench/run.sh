@@ -61,7 +61,7 @@ cp city.db sweep.db; cp city.db.key sweep.db.key
 cp city.db upd.db; cp city.db.key upd.db.key
 raw=$("$tbin/ecert-bench-raw" update upd.db 2027-07-01 2>/dev/null)
 t0=$(now)
-ecert-expire -d sweep.db --as-of 2027-07-01 > due.jsonl 2>/dev/null
+ECERT_TODAY=2027-07-01 ecert-expire -d sweep.db --as-of 2027-07-01 > due.jsonl 2>/dev/null
 t1=$(now)
 sweep=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", b - a }')
 echo "# expired $(wc -l < due.jsonl)" >&2

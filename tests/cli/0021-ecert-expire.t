@@ -4,7 +4,7 @@
 # leaves revoked ones alone, and reads only the licenses due.
 . "$(dirname "$0")/lib.sh"
 
-plan 58
+plan 61
 
 setup_store
 ECERT_TESTBIN=${ECERT_TESTBIN:-$TESTDIR/../../build/tests}
@@ -168,7 +168,7 @@ same "... expires C" \
 	"$(expected_line "$ID_C" 91420600MA4F003009 襄阳三号商贸有限公司 2026-03-01)" \
 	"$(canonical < "$OUT")"
 
-ok "--as-of 2031-01-01" ecert-expire --as-of 2031-01-01
+ok "--as-of 2031-01-01" env ECERT_TODAY=2031-01-01 ecert-expire --as-of 2031-01-01
 same "... expires the food license (until 2030-06-29) alone" \
 	"$ID_FOOD_1" "$(json_field id < "$OUT")"
 same "... the revoked D untouched, licenses without end never expire" \
@@ -200,7 +200,7 @@ while sqlite3 -cmd '.timeout 0' "$ECERT_DB" 'BEGIN IMMEDIATE; ROLLBACK;' \
 done
 before=$(full_digest)
 must_fail 75 "a store busy past ECERT_BUSY_TIMEOUT (75)" \
-	env ECERT_BUSY_TIMEOUT=200 ecert-expire --as-of 2099-01-01
+	env ECERT_BUSY_TIMEOUT=200 ECERT_TODAY=2099-01-01 ecert-expire --as-of 2099-01-01
 same "... nothing changed" "$before" "$(full_digest)"
 echo 'ROLLBACK;' >&3
 exec 3>&-
@@ -222,7 +222,7 @@ PLAN=$(sqlite3 "$ECERT_DB" "EXPLAIN QUERY PLAN $(printf '%s' "$SQL" | sed "s/?1/
 check "with statistics on 3000 licenses, the plan still uses licenses_due" \
 	sh -c 'printf "%s\n" "$1" | grep -q "USING INDEX licenses_due" &&
 	! printf "%s\n" "$1" | grep -q "SCAN licenses"' sh "$PLAN"
-ok "the sweep as of 2027-07-01" ecert-expire --as-of 2027-07-01
+ok "the sweep as of 2027-07-01" env ECERT_TODAY=2027-07-01 ecert-expire --as-of 2027-07-01
 same "... lists exactly those due" "$due" "$(wc -l < "$OUT" | tr -d ' ')"
 same "... in order of their end dates" "$(json_field valid_until < "$OUT" | sort)" \
 	"$(json_field valid_until < "$OUT")"
@@ -230,3 +230,9 @@ same "... and leaves none due" 0 \
 	"$(sqlite3 "$ECERT_DB" "SELECT count(*) FROM licenses WHERE status IN
 	('valid', 'suspended') AND valid_until < '2027-07-01'")"
 ok "... the audit chain intact" ecert-audit verify
+before=$(store_digest)
+must_fail 64 "a sweep as of a day after today is refused (64)" \
+	ecert-expire --as-of 2099-01-01
+same "... and expires nothing" "$before" "$(store_digest)"
+ok "... but --dry-run shows what will be due" \
+	ecert-expire --dry-run --as-of 2099-01-01
