@@ -74,7 +74,7 @@ ecert_audit(struct ecert_store *s, const char *unit, const char *action,
 		    (const char *)sqlite3_column_text(st, 1));
 	}
 	sqlite3_finalize(st);
-	ecert_now_iso(now);
+	ecert_clock_iso(now);
 	entry_hash(s, seq, now, nz(unit), s->os_user, action, nz(object),
 	    outcome, nz(detail), prev, hash);
 	st = ecert_prepare(s, "INSERT INTO audit(seq, time, unit, os_user,"

@@ -57,6 +57,7 @@ long ecert_date_days(const char *s);	/* days since 1970-01-01, or -1 */
 void ecert_date_from_days(long days, char out[11]);
 void ecert_today(char out[11]);		/* local date, or $ECERT_TODAY */
 void ecert_now_iso(char out[21]);	/* UTC, 2026-11-27T20:48:58Z */
+void ecert_clock_iso(char out[21]);	/* the same, never $ECERT_NOW */
 int ecert_mod3736_check(const char *s);	/* ISO/IEC 7064 MOD 37,36 */
 int ecert_type_code_valid(const char *code);	/* USCC + 3 digits */
 int ecert_serial_valid(const char *serial);	/* [0-9A-Z]{7,32} */
