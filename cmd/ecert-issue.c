@@ -96,32 +96,15 @@ static int
 review(struct ecert_store *s, const struct ecert_actor *a, int argc,
     char **argv, const char *reject_reason, int json)
 {
-	struct ecert_reader r = { 0 };
+	struct ecert_ids ids;
 	struct ecert_error e;
-	char id[160], *line;
+	char id[160];
 	const char *action = reject_reason ? "license.reject" :
 	    "license.approve";
-	size_t len;
-	int i, rc, worst = 0;
+	int rc, worst = 0;
 
-	r.fp = stdin;
-	r.name = "<stdin>";
-	for (i = 0; ; i++) {
-		if (argc > 0) {
-			if (i >= argc)
-				break;
-			rc = ecert_id_from_line(argv[i], strlen(argv[i]), id,
-			    sizeof(id), &e);
-		} else {
-			rc = ecert_read_line(&r, &line, &len, &e);
-			if (rc == -1)
-				break;
-			if (rc == 0 && len == 0)
-				continue;
-			if (rc == 0)
-				rc = ecert_id_from_line(line, len, id,
-				    sizeof(id), &e);
-		}
+	ecert_ids_init(&ids, argc, argv);
+	while ((rc = ecert_ids_next(&ids, id, sizeof(id), &e)) != -1) {
 		if (rc == 0 && (rc = ecert_begin(s, &e)) == 0) {
 			rc = reject_reason ? ecert_license_reject(s, a, id,
 			    reject_reason, &e) : ecert_license_approve(s, a,
@@ -149,7 +132,7 @@ review(struct ecert_store *s, const struct ecert_actor *a, int argc,
 			    "signed");
 		fflush(stdout);
 	}
-	ecert_reader_free(&r);
+	ecert_ids_free(&ids);
 	return worst;
 }
 

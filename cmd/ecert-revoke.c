@@ -55,11 +55,10 @@ main(int argc, char *argv[])
 	struct ecert_store *s;
 	struct ecert_actor a;
 	struct ecert_error e;
-	struct ecert_reader r = { 0 };
+	struct ecert_ids ids;
 	const char *reason = NULL, *action = "revoke";
-	char id[160], *line;
-	size_t len;
-	int c, rc, i, worst = 0, verb = 0, json;
+	char id[160];
+	int c, rc, worst = 0, verb = 0, json;
 
 	ecert_setprogname(argv[0]);
 	while ((c = getopt_long(argc, argv, "d:k:h", longopts, NULL)) != -1) {
@@ -85,29 +84,8 @@ main(int argc, char *argv[])
 	json = !ecert_want_table(o.json, o.table);
 	s = ecert_opts_store(&o);
 	ecert_opts_actor(s, &o, &a);
-	r.fp = stdin;
-	r.name = "<stdin>";
-	for (i = optind; ; i++) {
-		if (optind < argc) {
-			if (i >= argc)
-				break;
-			rc = ecert_id_from_line(argv[i], strlen(argv[i]), id,
-			    sizeof(id), &e);
-		} else {
-			rc = ecert_read_line(&r, &line, &len, &e);
-			if (rc == -1)
-				break;
-			if (rc == 0 && len == 0)
-				continue;
-			if (rc == 0)
-				rc = ecert_id_from_line(line, len, id,
-				    sizeof(id), &e);
-			if (rc != 0 && optind == argc) {
-				ecert_warn("%s:%ld: %s", r.name, r.line, e.msg);
-				worst = worst ? worst : rc;
-				continue;
-			}
-		}
+	ecert_ids_init(&ids, argc - optind, argv + optind);
+	while ((rc = ecert_ids_next(&ids, id, sizeof(id), &e)) != -1) {
 		if (rc == 0)
 			rc = change(s, &a, id, action, reason, &e);
 		if (rc == ECERT_IOERR || rc == ECERT_BUSY) {
@@ -128,7 +106,7 @@ main(int argc, char *argv[])
 		} else
 			printf("%s %s\n", id, done[verb]);
 	}
-	ecert_reader_free(&r);
+	ecert_ids_free(&ids);
 	ecert_key_wipe(&a.key);
 	ecert_store_close(s);
 	return worst;

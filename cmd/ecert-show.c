@@ -311,11 +311,10 @@ main(int argc, char *argv[])
 	struct ecert_opts o = { 0 };
 	struct ecert_store *s;
 	struct ecert_error e;
-	struct ecert_reader r = { 0 };
+	struct ecert_ids ids;
 	json_t *doc;
-	char id[160], status[16], *line;
-	size_t len;
-	int c, rc, i, text = 0, worst = 0, shown = 0;
+	char id[160], status[16];
+	int c, rc, text = 0, worst = 0, shown = 0;
 
 	ecert_setprogname(argv[0]);
 	while ((c = getopt_long(argc, argv, "d:k:h", longopts, NULL)) != -1) {
@@ -375,24 +374,8 @@ main(int argc, char *argv[])
 	if (o.json)
 		text = 0;
 	s = ecert_opts_store(&o);
-	r.fp = stdin;
-	r.name = "<stdin>";
-	for (i = optind; ; i++) {
-		if (optind < argc) {
-			if (i >= argc)
-				break;
-			rc = ecert_id_from_line(argv[i], strlen(argv[i]), id,
-			    sizeof(id), &e);
-		} else {
-			rc = ecert_read_line(&r, &line, &len, &e);
-			if (rc == -1)
-				break;
-			if (rc == 0 && len == 0)
-				continue;
-			if (rc == 0)
-				rc = ecert_id_from_line(line, len, id,
-				    sizeof(id), &e);
-		}
+	ecert_ids_init(&ids, argc - optind, argv + optind);
+	while ((rc = ecert_ids_next(&ids, id, sizeof(id), &e)) != -1) {
 		if (rc == 0)
 			rc = ecert_license_load(s, id, &doc, status,
 			    sizeof(status), &e);
@@ -415,7 +398,7 @@ main(int argc, char *argv[])
 			ecert_print_json(doc);
 		json_decref(doc);
 	}
-	ecert_reader_free(&r);
+	ecert_ids_free(&ids);
 	ecert_store_close(s);
 	return worst;
 }

@@ -146,11 +146,10 @@ main(int argc, char *argv[])
 	struct ecert_opts o = { 0 };
 	struct ecert_store *s;
 	struct ecert_error e;
-	struct ecert_reader r = { 0 };
+	struct ecert_ids ids;
 	const char *trustfile = NULL, *statusfile = NULL, *anchor = NULL;
 	int offline = 0;
-	char id[160], status[32], why[512], *line;
-	size_t len;
+	char id[160], status[32], why[512];
 	int c, rc, i, worst = 0;
 
 	ecert_setprogname(argv[0]);
@@ -213,24 +212,8 @@ main(int argc, char *argv[])
 	}
 
 	s = ecert_opts_store(&o);
-	r.fp = stdin;
-	r.name = "<stdin>";
-	for (i = optind; ; i++) {
-		if (optind < argc) {
-			if (i >= argc)
-				break;
-			rc = ecert_id_from_line(argv[i], strlen(argv[i]), id,
-			    sizeof(id), &e);
-		} else {
-			rc = ecert_read_line(&r, &line, &len, &e);
-			if (rc == -1)
-				break;
-			if (rc == 0 && len == 0)
-				continue;
-			if (rc == 0)
-				rc = ecert_id_from_line(line, len, id,
-				    sizeof(id), &e);
-		}
+	ecert_ids_init(&ids, argc - optind, argv + optind);
+	while ((rc = ecert_ids_next(&ids, id, sizeof(id), &e)) != -1) {
 		if (rc != 0) {
 			ecert_warn("%s", e.msg);
 			worst = worse(worst, rc);
@@ -247,7 +230,7 @@ main(int argc, char *argv[])
 		report(id, status, why);
 		worst = worse(worst, rc);
 	}
-	ecert_reader_free(&r);
+	ecert_ids_free(&ids);
 	ecert_store_close(s);
 	return worst;
 }

@@ -276,6 +276,15 @@ int ecert_read_line(struct ecert_reader *r, char **line, size_t *len,
 void ecert_reader_free(struct ecert_reader *r);
 int ecert_id_from_line(const char *line, size_t len, char *id, size_t n,
     struct ecert_error *e);
+struct ecert_ids {
+	int argc, i;
+	char **argv;
+	struct ecert_reader r;
+};
+void ecert_ids_init(struct ecert_ids *it, int argc, char **argv);
+int ecert_ids_next(struct ecert_ids *it, char *id, size_t n,
+    struct ecert_error *e);
+void ecert_ids_free(struct ecert_ids *it);
 
 /* csv.c: RFC 4180 records as a stream */
 struct ecert_csv {

@@ -102,3 +102,53 @@ ecert_id_from_line(const char *line, size_t len, char *id, size_t n,
 		    "identifier (1.2.156.3005.2...)", id);
 	return 0;
 }
+
+void
+ecert_ids_init(struct ecert_ids *it, int argc, char **argv)
+{
+	memset(it, 0, sizeof(*it));
+	it->argc = argc;
+	it->argv = argv;
+	it->r.fp = stdin;
+	it->r.name = "<stdin>";
+}
+
+/*
+ * The identifiers a reader works on: its arguments, or with none, one a
+ * line from standard input (a plain identifier or a JSON object with
+ * "id").  Returns 0 with one, -1 at the end, or the status of a bad one
+ * (e says which line, and why).
+ */
+int
+ecert_ids_next(struct ecert_ids *it, char *id, size_t n, struct ecert_error *e)
+{
+	char *line, msg[sizeof(e->msg)];
+	size_t len;
+	int rc;
+
+	if (it->argc > 0) {
+		if (it->i >= it->argc)
+			return -1;
+		it->i++;
+		return ecert_id_from_line(it->argv[it->i - 1],
+		    strlen(it->argv[it->i - 1]), id, n, e);
+	}
+	do {
+		rc = ecert_read_line(&it->r, &line, &len, e);
+	} while (rc == 0 && len == 0);
+	if (rc == -1)
+		return -1;
+	if (rc == 0)
+		rc = ecert_id_from_line(line, len, id, n, e);
+	if (rc != 0 && rc != ECERT_IOERR) {
+		snprintf(msg, sizeof(msg), "%s", e->msg);
+		ecert_fail(e, rc, "%s:%ld: %s", it->r.name, it->r.line, msg);
+	}
+	return rc;
+}
+
+void
+ecert_ids_free(struct ecert_ids *it)
+{
+	ecert_reader_free(&it->r);
+}
