@@ -2,11 +2,54 @@
 #ifndef ECERT_PRIV_H
 #define ECERT_PRIV_H
 
+#include <yaml.h>
+
 #include "ecert.h"
 
 #define ECERT_BUSY_TIMEOUT_MS 30000
 
 int ecert_bind_text(sqlite3_stmt *st, int i, const char *s);
 int ecert_key_parse_pub(const char *b64, unsigned char pk[32]);
+
+/* yaml.c: strict YAML reading shared by the catalog and the matters */
+struct ecert_yaml {
+	yaml_parser_t parser;
+	yaml_event_t ev;	/* the current event */
+	int have_ev;
+	const char *path;
+	struct ecert_error *e;
+};
+
+enum ecert_yaml_kind {
+	ECERT_YAML_LINE,	/* one-line string */
+	ECERT_YAML_TEXT,	/* string, line breaks and tabs allowed */
+	ECERT_YAML_BOOL,
+	ECERT_YAML_INT,
+	ECERT_YAML_OWN		/* read by the field's want */
+};
+
+struct ecert_yaml_field {
+	const char *name;
+	enum ecert_yaml_kind kind;
+	int required;
+	long long lo, hi;	/* code points for strings, values for integers */
+	int (*check)(struct ecert_yaml *, const char *, const yaml_mark_t *);
+	int (*want)(struct ecert_yaml *, const struct ecert_yaml_field *,
+	    json_t **);
+};
+
+int ecert_yaml_fail(struct ecert_yaml *y, const yaml_mark_t *mark,
+    const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+void ecert_yaml_quote(char *out, size_t n, const char *s, size_t len);
+int ecert_yaml_next(struct ecert_yaml *y);
+const char *ecert_yaml_shape(const yaml_event_t *ev);
+int ecert_yaml_want_string(struct ecert_yaml *y,
+    const struct ecert_yaml_field *f, json_t **out);
+int ecert_yaml_want_mapping(struct ecert_yaml *y, const char *what,
+    const struct ecert_yaml_field *fields, size_t nfields, json_t **val,
+    yaml_mark_t *mark);
+void ecert_yaml_release(json_t **val, size_t n);
+int ecert_yaml_read(struct ecert_yaml *y, const char *what,
+    int (*want_one)(struct ecert_yaml *, json_t *), json_t *list);
 
 #endif

@@ -167,12 +167,14 @@ lock_store() {
 	sqlite3 "$ECERT_DB" < "$SCRATCH/lock.fifo" > "$SCRATCH/lock.out" 2>&1 &
 	locker=$!
 	exec 9> "$SCRATCH/lock.fifo"
-	echo "BEGIN EXCLUSIVE; INSERT INTO meta(name, value) VALUES ('test-lock', 'held');" >&9
+	echo ".timeout 30000
+BEGIN EXCLUSIVE; INSERT INTO meta(name, value) VALUES ('test-lock', 'held');" >&9
 	_tries=0
 	while sqlite3 -cmd '.timeout 0' "$ECERT_DB" 'BEGIN IMMEDIATE; ROLLBACK;' \
 	    > /dev/null 2>&1; do
 		_tries=$((_tries + 1))
-		[ $_tries -lt 300 ] || bail "cannot lock the store"
+		[ $_tries -lt 300 ] ||
+		    bail "cannot lock the store: $(tr '\n' ' ' < "$SCRATCH/lock.out")"
 		sleep 0.1 2>/dev/null || sleep 1
 	done
 }

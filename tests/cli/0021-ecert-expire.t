@@ -193,7 +193,7 @@ mkfifo hold
 sqlite3 "$ECERT_DB" < hold > /dev/null 2>&1 &
 holder=$!
 exec 3> hold
-echo 'BEGIN IMMEDIATE;' >&3
+printf '.timeout 30000\nBEGIN IMMEDIATE;\n' >&3
 while sqlite3 -cmd '.timeout 0' "$ECERT_DB" 'BEGIN IMMEDIATE; ROLLBACK;' \
     > /dev/null 2>&1; do
 	sleep 0.05 2> /dev/null || :
