@@ -170,9 +170,9 @@ static const struct ecert_yaml_field item_fields[I_N] = {
 	{ "required", ECERT_YAML_BOOL, 0, 0, 0, NULL, NULL },
 	{ "public", ECERT_YAML_BOOL, 0, 0, 0, NULL, NULL },
 	{ "max", ECERT_YAML_INT, 0, -CATALOG_INT_LIMIT, CATALOG_INT_LIMIT,
-	    NULL, NULL, NULL },
+	    NULL, NULL },
 	{ "min", ECERT_YAML_INT, 0, -CATALOG_INT_LIMIT, CATALOG_INT_LIMIT,
-	    NULL, NULL, NULL },
+	    NULL, NULL },
 	{ "values", ECERT_YAML_OWN, 0, 0, 0, NULL, want_values }
 };
 

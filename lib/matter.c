@@ -6,12 +6,9 @@
  * asking for a material, staff search the license library (article 15):
  * ecert_matter_check does that search for one holder.
  *
- * The YAML is read as strictly as the catalog (catalog_yaml.c), by the
- * same walk over libyaml's events.  That file keeps its helpers static, so
- * the ones needed here are copied, not shared.
+ * The YAML is read as strictly as the catalog, by the same walk over
+ * libyaml's events (yaml.c).
  */
-#include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,27 +17,8 @@
 
 #include "ecert_priv.h"
 
-#define MATTER_MAX_BYTES (1024 * 1024)
 #define MATTER_MAX_MATERIALS 64
 #define MATTER_MAX_LICENSES 16
-
-enum kind {
-	K_LINE,		/* one-line string */
-	K_TEXT,		/* string, line breaks and tabs allowed */
-	K_BOOL,
-	K_MATERIALS,
-	K_LICENSES
-};
-
-struct parse;
-
-struct field {
-	const char *name;
-	enum kind kind;
-	int required;
-	long long lo, hi;	/* length in code points */
-	int (*check)(struct parse *, const char *, const yaml_mark_t *);
-};
 
 /* A license type named by a material, kept to check its holder kind. */
 struct type_ref {
@@ -50,323 +28,13 @@ struct type_ref {
 	int natural;
 };
 
+/* y comes first: the callbacks given &p->y turn it back into p. */
 struct parse {
-	yaml_parser_t parser;
-	yaml_event_t ev;
-	int have_ev;
-	const char *path;
+	struct ecert_yaml y;
 	struct ecert_store *store;	/* NULL: no checks against the store */
-	struct ecert_error *e;
 	struct type_ref *refs;		/* of the matter being read */
 	size_t nrefs, caprefs;
 };
-
-static int
-fail_at(struct parse *p, const yaml_mark_t *mark, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static int
-fail_at(struct parse *p, const yaml_mark_t *mark, const char *fmt, ...)
-{
-	char why[512];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(why, sizeof(why), fmt, ap);
-	va_end(ap);
-	ecert_fail(p->e, ECERT_DATAERR, "%s:%lu:%lu: %s", p->path,
-	    (unsigned long)mark->line + 1, (unsigned long)mark->column + 1,
-	    why);
-	return -1;
-}
-
-/* A short, printable copy of a scalar for messages, cut at a character. */
-static void
-quote(char *out, size_t n, const char *s, size_t len)
-{
-	size_t i = 0, o = 0, clen;
-	unsigned char c;
-
-	while (i < len) {
-		c = (unsigned char)s[i];
-		clen = c < 0x80 ? 1 : c < 0xe0 ? 2 : c < 0xf0 ? 3 : 4;
-		if (i + clen > len || o + clen + 4 > n)
-			break;
-		if (c < 0x20 || c == 0x7f) {
-			out[o++] = '?';
-			i++;
-			continue;
-		}
-		memcpy(out + o, s + i, clen);
-		o += clen;
-		i += clen;
-	}
-	if (i < len) {
-		memcpy(out + o, "...", 3);
-		o += 3;
-	}
-	out[o] = '\0';
-}
-
-static int
-yaml_error(struct parse *p)
-{
-	yaml_parser_t *y = &p->parser;
-
-	if (y->error == YAML_MEMORY_ERROR) {
-		ecert_fail(p->e, ECERT_IOERR, "%s: out of memory", p->path);
-		return -1;
-	}
-	if (y->error == YAML_READER_ERROR) {
-		yaml_mark_t m = { 0, 0, 0 };
-
-		return fail_at(p, &m, "%s at byte %lu", y->problem ?
-		    y->problem : "unreadable input",
-		    (unsigned long)y->problem_offset);
-	}
-	if (y->context != NULL)
-		return fail_at(p, &y->problem_mark,
-		    "syntax error: %s (%s at line %lu, column %lu)",
-		    y->problem ? y->problem : "unknown", y->context,
-		    (unsigned long)y->context_mark.line + 1,
-		    (unsigned long)y->context_mark.column + 1);
-	return fail_at(p, &y->problem_mark, "syntax error: %s",
-	    y->problem ? y->problem : "unknown");
-}
-
-/* The next event; anchors, aliases and tags stop the parse here. */
-static int
-next(struct parse *p)
-{
-	const yaml_char_t *anchor = NULL, *tag = NULL;
-
-	if (p->have_ev)
-		yaml_event_delete(&p->ev);
-	p->have_ev = 0;
-	if (!yaml_parser_parse(&p->parser, &p->ev))
-		return yaml_error(p);
-	p->have_ev = 1;
-	switch (p->ev.type) {
-	case YAML_ALIAS_EVENT:
-		return fail_at(p, &p->ev.start_mark,
-		    "aliases are not allowed");
-	case YAML_SCALAR_EVENT:
-		anchor = p->ev.data.scalar.anchor;
-		tag = p->ev.data.scalar.tag;
-		break;
-	case YAML_SEQUENCE_START_EVENT:
-		anchor = p->ev.data.sequence_start.anchor;
-		tag = p->ev.data.sequence_start.tag;
-		break;
-	case YAML_MAPPING_START_EVENT:
-		anchor = p->ev.data.mapping_start.anchor;
-		tag = p->ev.data.mapping_start.tag;
-		break;
-	default:
-		break;
-	}
-	if (anchor != NULL)
-		return fail_at(p, &p->ev.start_mark,
-		    "anchors are not allowed");
-	if (tag != NULL)
-		return fail_at(p, &p->ev.start_mark, "tags are not allowed");
-	return 0;
-}
-
-static int
-is_plain_word(const yaml_event_t *ev, const char *word)
-{
-	return ev->type == YAML_SCALAR_EVENT &&
-	    ev->data.scalar.style == YAML_PLAIN_SCALAR_STYLE &&
-	    ev->data.scalar.length == strlen(word) &&
-	    memcmp(ev->data.scalar.value, word, strlen(word)) == 0;
-}
-
-static int
-is_null(const yaml_event_t *ev)
-{
-	return is_plain_word(ev, "") || is_plain_word(ev, "~") ||
-	    is_plain_word(ev, "null") || is_plain_word(ev, "Null") ||
-	    is_plain_word(ev, "NULL");
-}
-
-static const char *
-shape(const yaml_event_t *ev)
-{
-	switch (ev->type) {
-	case YAML_SCALAR_EVENT:
-		return is_null(ev) ? "null" : "a scalar";
-	case YAML_SEQUENCE_START_EVENT:
-		return "a sequence";
-	case YAML_MAPPING_START_EVENT:
-		return "a mapping";
-	default:
-		return "nothing";
-	}
-}
-
-/* Any scalar but a plain null is a string, taken literally. */
-static int
-want_string(struct parse *p, const struct field *f, json_t **out)
-{
-	const yaml_event_t *ev = &p->ev;
-	const char *s = (const char *)ev->data.scalar.value;
-	size_t len, i, chars;
-	char shown[64];
-
-	if (ev->type != YAML_SCALAR_EVENT)
-		return fail_at(p, &ev->start_mark,
-		    "%s: expected a string, found %s", f->name, shape(ev));
-	if (is_null(ev))
-		return fail_at(p, &ev->start_mark,
-		    "%s: expected a string, found null", f->name);
-	len = ev->data.scalar.length;
-	for (i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)s[i];
-
-		if (c == '\n' || c == '\t') {
-			if (f->kind == K_TEXT)
-				continue;
-			return fail_at(p, &ev->start_mark,
-			    "%s: line breaks and tabs are not allowed",
-			    f->name);
-		}
-		if (c < 0x20 || c == 0x7f)
-			return fail_at(p, &ev->start_mark,
-			    "%s: control character 0x%02x is not allowed",
-			    f->name, c);
-	}
-	chars = ecert_utf8_chars(s);
-	if ((long long)chars < f->lo || (long long)chars > f->hi) {
-		quote(shown, sizeof(shown), s, len);
-		return fail_at(p, &ev->start_mark,
-		    "%s: \"%s\" has %zu characters, want %lld to %lld",
-		    f->name, shown, chars, f->lo, f->hi);
-	}
-	if (f->check != NULL && f->check(p, s, &ev->start_mark) == -1)
-		return -1;
-	if ((*out = json_stringn(s, len)) == NULL)
-		return fail_at(p, &ev->start_mark, "%s: invalid string",
-		    f->name);
-	return 0;
-}
-
-static int
-want_bool(struct parse *p, const struct field *f, json_t **out)
-{
-	const yaml_event_t *ev = &p->ev;
-	char shown[64];
-
-	if (is_plain_word(ev, "true"))
-		*out = json_true();
-	else if (is_plain_word(ev, "false"))
-		*out = json_false();
-	else if (ev->type != YAML_SCALAR_EVENT)
-		return fail_at(p, &ev->start_mark,
-		    "%s: expected true or false, found %s", f->name,
-		    shape(ev));
-	else {
-		quote(shown, sizeof(shown),
-		    (const char *)ev->data.scalar.value,
-		    ev->data.scalar.length);
-		return fail_at(p, &ev->start_mark,
-		    "%s: expected true or false, found \"%s\"", f->name,
-		    shown);
-	}
-	return 0;
-}
-
-static int want_materials(struct parse *, const struct field *, json_t **);
-static int want_licenses(struct parse *, const struct field *, json_t **);
-
-/*
- * Reads the mapping that starts at the current event into val[] and
- * mark[] (the mark of each value), by the field table.
- */
-static int
-want_mapping(struct parse *p, const char *what, const struct field *fields,
-    size_t nfields, json_t **val, yaml_mark_t *mark)
-{
-	yaml_mark_t start = p->ev.start_mark;
-	const struct field *f;
-	unsigned long keyline[16];
-	size_t i;
-	char shown[64];
-	int rc = -1;
-
-	if (nfields > sizeof(keyline) / sizeof(keyline[0]))
-		abort();
-	if (p->ev.type != YAML_MAPPING_START_EVENT)
-		return fail_at(p, &start, "expected %s (a mapping), found %s",
-		    what, shape(&p->ev));
-	for (;;) {
-		if (next(p) == -1)
-			return -1;
-		if (p->ev.type == YAML_MAPPING_END_EVENT)
-			break;
-		if (p->ev.type != YAML_SCALAR_EVENT)
-			return fail_at(p, &p->ev.start_mark,
-			    "expected a key, found %s", shape(&p->ev));
-		f = NULL;
-		for (i = 0; i < nfields; i++)
-			if (p->ev.data.scalar.length ==
-			    strlen(fields[i].name) &&
-			    memcmp(p->ev.data.scalar.value, fields[i].name,
-			    p->ev.data.scalar.length) == 0) {
-				f = &fields[i];
-				break;
-			}
-		if (f == NULL) {
-			quote(shown, sizeof(shown),
-			    (const char *)p->ev.data.scalar.value,
-			    p->ev.data.scalar.length);
-			return fail_at(p, &p->ev.start_mark,
-			    "unknown key \"%s\" in %s", shown, what);
-		}
-		if (val[i] != NULL)
-			return fail_at(p, &p->ev.start_mark,
-			    "duplicate key \"%s\" (first at line %lu)",
-			    f->name, keyline[i]);
-		keyline[i] = (unsigned long)p->ev.start_mark.line + 1;
-		if (next(p) == -1)
-			return -1;
-		mark[i] = p->ev.start_mark;
-		switch (f->kind) {
-		case K_LINE:
-		case K_TEXT:
-			rc = want_string(p, f, &val[i]);
-			break;
-		case K_BOOL:
-			rc = want_bool(p, f, &val[i]);
-			break;
-		case K_MATERIALS:
-			rc = want_materials(p, f, &val[i]);
-			break;
-		case K_LICENSES:
-			rc = want_licenses(p, f, &val[i]);
-			break;
-		}
-		if (rc == -1)
-			return -1;
-	}
-	for (i = 0; i < nfields; i++)
-		if (fields[i].required && val[i] == NULL)
-			return fail_at(p, &start,
-			    "%s: missing required key \"%s\"", what,
-			    fields[i].name);
-	return 0;
-}
-
-static void
-release(json_t **val, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		json_decref(val[i]);
-		val[i] = NULL;
-	}
-}
 
 /* [0-9A-Z]+(-[0-9A-Z]+)*, at most 64 characters. */
 int
@@ -389,38 +57,42 @@ ecert_matter_code_valid(const char *code)
 }
 
 static int
-check_code(struct parse *p, const char *s, const yaml_mark_t *m)
+check_code(struct ecert_yaml *y, const char *s, const yaml_mark_t *m)
 {
 	if (!ecert_matter_code_valid(s))
-		return fail_at(p, m, "code: \"%s\" is not a matter code "
-		    "(digits and capital letters in groups joined by single "
-		    "dashes, as 11420600MB1234567T-XK-0001)", s);
+		return ecert_yaml_fail(y, m, "code: \"%s\" is not a matter "
+		    "code (digits and capital letters in groups joined by "
+		    "single dashes, as 11420600MB1234567T-XK-0001)", s);
 	return 0;
 }
 
 static int
-check_department(struct parse *p, const char *s, const yaml_mark_t *m)
+check_department(struct ecert_yaml *y, const char *s, const yaml_mark_t *m)
 {
+	struct parse *p = (struct parse *)y;
+
 	if (!ecert_uscc_valid(s))
-		return fail_at(p, m, "department: \"%s\" is not a unified "
-		    "social credit code with a valid check character", s);
+		return ecert_yaml_fail(y, m, "department: \"%s\" is not a "
+		    "unified social credit code with a valid check character",
+		    s);
 	if (p->store != NULL && !ecert_unit_name(p->store, s, NULL, 0, NULL))
-		return fail_at(p, m, "department: %s is not a registered "
-		    "unit", s);
+		return ecert_yaml_fail(y, m, "department: %s is not a "
+		    "registered unit", s);
 	return 0;
 }
 
 static int
-check_holder(struct parse *p, const char *s, const yaml_mark_t *m)
+check_holder(struct ecert_yaml *y, const char *s, const yaml_mark_t *m)
 {
 	if (strcmp(s, "legal") != 0 && strcmp(s, "natural") != 0)
-		return fail_at(p, m,
+		return ecert_yaml_fail(y, m,
 		    "holder: \"%s\" is not legal or natural", s);
 	return 0;
 }
 
 static int
-check_material_key(struct parse *p, const char *s, const yaml_mark_t *m)
+check_material_key(struct ecert_yaml *y, const char *s,
+    const yaml_mark_t *m)
 {
 	size_t i;
 
@@ -434,25 +106,28 @@ check_material_key(struct parse *p, const char *s, const yaml_mark_t *m)
 		goto bad;
 	return 0;
 bad:
-	return fail_at(p, m, "key: \"%s\" is not [a-z][a-z0-9_]{0,31}", s);
+	return ecert_yaml_fail(y, m, "key: \"%s\" is not [a-z][a-z0-9_]{0,31}",
+	    s);
 }
 
 /* A type of the catalog; its holder kind is checked with the matter's. */
 static int
-check_license_type(struct parse *p, const char *s, const yaml_mark_t *m)
+check_license_type(struct ecert_yaml *y, const char *s,
+    const yaml_mark_t *m)
 {
+	struct parse *p = (struct parse *)y;
 	struct type_ref *r;
 	json_t *type;
 
 	if (!ecert_type_code_valid(s))
-		return fail_at(p, m, "licenses: \"%s\" is not a type code "
-		    "(a unified social credit code with a valid check "
+		return ecert_yaml_fail(y, m, "licenses: \"%s\" is not a type "
+		    "code (a unified social credit code with a valid check "
 		    "character, then 3 digits)", s);
 	if (p->store == NULL)
 		return 0;
 	if ((type = ecert_catalog_get(p->store, s)) == NULL)
-		return fail_at(p, m, "licenses: type %s is not in the "
-		    "catalog", s);
+		return ecert_yaml_fail(y, m, "licenses: type %s is not in "
+		    "the catalog", s);
 	if (p->nrefs == p->caprefs) {
 		p->caprefs = p->caprefs ? 2 * p->caprefs : 16;
 		p->refs = ecert_xrealloc(p->refs,
@@ -470,34 +145,37 @@ check_license_type(struct parse *p, const char *s, const yaml_mark_t *m)
 }
 
 static int
-want_licenses(struct parse *p, const struct field *f, json_t **out)
+want_licenses(struct ecert_yaml *y, const struct ecert_yaml_field *f,
+    json_t **out)
 {
-	static const struct field code = { "licenses", K_LINE, 1, 1, 64,
-	    check_license_type };
+	static const struct ecert_yaml_field code = {
+		"licenses", ECERT_YAML_LINE, 1, 1, 64, check_license_type, NULL
+	};
 	json_t *list, *v;
 	size_t i;
 
-	if (p->ev.type != YAML_SEQUENCE_START_EVENT)
-		return fail_at(p, &p->ev.start_mark,
+	if (y->ev.type != YAML_SEQUENCE_START_EVENT)
+		return ecert_yaml_fail(y, &y->ev.start_mark,
 		    "%s: expected a sequence of type codes, found %s",
-		    f->name, shape(&p->ev));
+		    f->name, ecert_yaml_shape(&y->ev));
 	list = json_array();
 	for (;;) {
-		if (next(p) == -1)
+		if (ecert_yaml_next(y) == -1)
 			goto fail;
-		if (p->ev.type == YAML_SEQUENCE_END_EVENT)
+		if (y->ev.type == YAML_SEQUENCE_END_EVENT)
 			break;
 		if (json_array_size(list) == MATTER_MAX_LICENSES) {
-			fail_at(p, &p->ev.start_mark, "licenses: more than %d "
-			    "types", MATTER_MAX_LICENSES);
+			ecert_yaml_fail(y, &y->ev.start_mark, "licenses: more "
+			    "than %d types", MATTER_MAX_LICENSES);
 			goto fail;
 		}
-		if (want_string(p, &code, &v) == -1)
+		if (ecert_yaml_want_string(y, &code, &v) == -1)
 			goto fail;
 		for (i = 0; i < json_array_size(list); i++)
 			if (json_equal(json_array_get(list, i), v)) {
-				fail_at(p, &p->ev.start_mark, "licenses: "
-				    "duplicate type %s", json_string_value(v));
+				ecert_yaml_fail(y, &y->ev.start_mark,
+				    "licenses: duplicate type %s",
+				    json_string_value(v));
 				json_decref(v);
 				goto fail;
 			}
@@ -514,16 +192,16 @@ enum {
 	M_KEY, M_NAME, M_REQUIRED, M_LICENSES, M_EXEMPT, M_N
 };
 
-static const struct field material_fields[M_N] = {
-	{ "key", K_LINE, 1, 1, 64, check_material_key },
-	{ "name", K_LINE, 1, 1, 100, NULL },
-	{ "required", K_BOOL, 1, 0, 0, NULL },
-	{ "licenses", K_LICENSES, 0, 0, 0, NULL },
-	{ "exempt", K_BOOL, 0, 0, 0, NULL }
+static const struct ecert_yaml_field material_fields[M_N] = {
+	{ "key", ECERT_YAML_LINE, 1, 1, 64, check_material_key, NULL },
+	{ "name", ECERT_YAML_LINE, 1, 1, 100, NULL, NULL },
+	{ "required", ECERT_YAML_BOOL, 1, 0, 0, NULL, NULL },
+	{ "licenses", ECERT_YAML_OWN, 0, 0, 0, NULL, want_licenses },
+	{ "exempt", ECERT_YAML_BOOL, 0, 0, 0, NULL, NULL }
 };
 
 static json_t *
-material_build(struct parse *p, const json_t *materials, json_t **val,
+material_build(struct ecert_yaml *y, const json_t *materials, json_t **val,
     const yaml_mark_t *mark)
 {
 	const char *key = json_string_value(val[M_KEY]);
@@ -534,20 +212,20 @@ material_build(struct parse *p, const json_t *materials, json_t **val,
 
 	json_array_foreach(materials, i, other) {
 		if (strcmp(key, ecert_json_str(other, "key")) == 0) {
-			fail_at(p, &mark[M_KEY], "duplicate material key "
-			    "\"%s\"", key);
+			ecert_yaml_fail(y, &mark[M_KEY], "duplicate material "
+			    "key \"%s\"", key);
 			return NULL;
 		}
 		if (strcmp(name, ecert_json_str(other, "name")) == 0) {
-			fail_at(p, &mark[M_NAME], "duplicate material name "
-			    "\"%s\"", name);
+			ecert_yaml_fail(y, &mark[M_NAME], "duplicate material "
+			    "name \"%s\"", name);
 			return NULL;
 		}
 	}
 	if (json_is_true(val[M_EXEMPT]) && (val[M_LICENSES] == NULL ||
 	    json_array_size(val[M_LICENSES]) == 0)) {
-		fail_at(p, &mark[M_EXEMPT], "exempt: material \"%s\" names no "
-		    "license that could stand for it", key);
+		ecert_yaml_fail(y, &mark[M_EXEMPT], "exempt: material \"%s\" "
+		    "names no license that could stand for it", key);
 		return NULL;
 	}
 	material = json_object();
@@ -562,44 +240,45 @@ material_build(struct parse *p, const json_t *materials, json_t **val,
 }
 
 static int
-want_materials(struct parse *p, const struct field *f, json_t **out)
+want_materials(struct ecert_yaml *y, const struct ecert_yaml_field *f,
+    json_t **out)
 {
-	yaml_mark_t start = p->ev.start_mark;
+	yaml_mark_t start = y->ev.start_mark;
 	yaml_mark_t mark[M_N];
 	json_t *materials, *val[M_N] = { NULL }, *material;
 
-	if (p->ev.type != YAML_SEQUENCE_START_EVENT)
-		return fail_at(p, &start, "%s: expected a sequence of "
-		    "materials, found %s", f->name, shape(&p->ev));
+	if (y->ev.type != YAML_SEQUENCE_START_EVENT)
+		return ecert_yaml_fail(y, &start, "%s: expected a sequence of "
+		    "materials, found %s", f->name, ecert_yaml_shape(&y->ev));
 	materials = json_array();
 	for (;;) {
-		if (next(p) == -1)
+		if (ecert_yaml_next(y) == -1)
 			goto fail;
-		if (p->ev.type == YAML_SEQUENCE_END_EVENT)
+		if (y->ev.type == YAML_SEQUENCE_END_EVENT)
 			break;
 		if (json_array_size(materials) == MATTER_MAX_MATERIALS) {
-			fail_at(p, &p->ev.start_mark, "materials: more than "
-			    "%d materials", MATTER_MAX_MATERIALS);
+			ecert_yaml_fail(y, &y->ev.start_mark, "materials: "
+			    "more than %d materials", MATTER_MAX_MATERIALS);
 			goto fail;
 		}
-		if (want_mapping(p, "a material", material_fields, M_N, val,
-		    mark) == -1)
+		if (ecert_yaml_want_mapping(y, "a material", material_fields,
+		    M_N, val, mark) == -1)
 			goto fail;
-		if ((material = material_build(p, materials, val,
+		if ((material = material_build(y, materials, val,
 		    mark)) == NULL)
 			goto fail;
 		json_array_append_new(materials, material);
-		release(val, M_N);
+		ecert_yaml_release(val, M_N);
 	}
 	if (json_array_size(materials) == 0) {
-		fail_at(p, &start, "materials: a matter needs at least one "
-		    "material");
+		ecert_yaml_fail(y, &start, "materials: a matter needs at "
+		    "least one material");
 		goto fail;
 	}
 	*out = materials;
 	return 0;
 fail:
-	release(val, M_N);
+	ecert_yaml_release(val, M_N);
 	json_decref(materials);
 	return -1;
 }
@@ -609,19 +288,20 @@ enum {
 	D_MATERIALS, D_N
 };
 
-static const struct field matter_fields[D_N] = {
-	{ "code", K_LINE, 1, 1, 64, check_code },
-	{ "name", K_LINE, 1, 1, 100, NULL },
-	{ "department", K_LINE, 1, 1, 64, check_department },
-	{ "holder", K_LINE, 1, 1, 64, check_holder },
-	{ "high_frequency", K_BOOL, 1, 0, 0, NULL },
-	{ "basis", K_TEXT, 0, 1, 2000, NULL },
-	{ "materials", K_MATERIALS, 1, 0, 0, NULL }
+static const struct ecert_yaml_field matter_fields[D_N] = {
+	{ "code", ECERT_YAML_LINE, 1, 1, 64, check_code, NULL },
+	{ "name", ECERT_YAML_LINE, 1, 1, 100, NULL, NULL },
+	{ "department", ECERT_YAML_LINE, 1, 1, 64, check_department, NULL },
+	{ "holder", ECERT_YAML_LINE, 1, 1, 64, check_holder, NULL },
+	{ "high_frequency", ECERT_YAML_BOOL, 1, 0, 0, NULL, NULL },
+	{ "basis", ECERT_YAML_TEXT, 0, 1, 2000, NULL, NULL },
+	{ "materials", ECERT_YAML_OWN, 1, 0, 0, NULL, want_materials }
 };
 
 static int
-want_matter(struct parse *p, json_t *matters)
+want_matter(struct ecert_yaml *y, json_t *matters)
 {
+	struct parse *p = (struct parse *)y;
 	json_t *val[D_N] = { NULL }, *matter, *other;
 	yaml_mark_t mark[D_N];
 	const char *code;
@@ -629,13 +309,14 @@ want_matter(struct parse *p, json_t *matters)
 	size_t i;
 
 	p->nrefs = 0;
-	if (want_mapping(p, "a matter", matter_fields, D_N, val, mark) == -1)
+	if (ecert_yaml_want_mapping(y, "a matter", matter_fields, D_N, val,
+	    mark) == -1)
 		goto fail;
 	code = json_string_value(val[D_CODE]);
 	json_array_foreach(matters, i, other) {
 		if (strcmp(code, ecert_json_str(other, "code")) == 0) {
-			fail_at(p, &mark[D_CODE], "code: duplicate matter "
-			    "code \"%s\" in this file", code);
+			ecert_yaml_fail(y, &mark[D_CODE], "code: duplicate "
+			    "matter code \"%s\" in this file", code);
 			goto fail;
 		}
 	}
@@ -643,8 +324,9 @@ want_matter(struct parse *p, json_t *matters)
 	natural = strcmp(json_string_value(val[D_HOLDER]), "natural") == 0;
 	for (i = 0; i < p->nrefs; i++)
 		if (p->refs[i].natural != natural) {
-			fail_at(p, &p->refs[i].mark, "licenses: type %s (%s) "
-			    "is held by %s, the holder of this matter is %s",
+			ecert_yaml_fail(y, &p->refs[i].mark, "licenses: type "
+			    "%s (%s) is held by %s, the holder of this matter "
+			    "is %s",
 			    p->refs[i].code, p->refs[i].name,
 			    p->refs[i].natural ? "natural persons" :
 			    "legal persons", natural ? "a natural person" :
@@ -661,123 +343,11 @@ want_matter(struct parse *p, json_t *matters)
 	    json_incref(val[D_BASIS]) : json_null());
 	json_object_set(matter, "materials", val[D_MATERIALS]);
 	json_array_append_new(matters, matter);
-	release(val, D_N);
+	ecert_yaml_release(val, D_N);
 	return 0;
 fail:
-	release(val, D_N);
+	ecert_yaml_release(val, D_N);
 	return -1;
-}
-
-/* Each document is one matter or a sequence of them. */
-static int
-want_document(struct parse *p, json_t *matters)
-{
-	if (p->ev.type == YAML_MAPPING_START_EVENT)
-		return want_matter(p, matters);
-	if (p->ev.type != YAML_SEQUENCE_START_EVENT)
-		return fail_at(p, &p->ev.start_mark, "expected a matter or a "
-		    "sequence of them, found %s", shape(&p->ev));
-	for (;;) {
-		if (next(p) == -1)
-			return -1;
-		if (p->ev.type == YAML_SEQUENCE_END_EVENT)
-			return 0;
-		if (want_matter(p, matters) == -1)
-			return -1;
-	}
-}
-
-/*
- * libyaml reports bad input bytes without a line, so the bytes are
- * checked first, with the characters YAML allows.
- */
-static int
-check_bytes(struct parse *p, const unsigned char *s, size_t n)
-{
-	yaml_mark_t m = { 0, 0, 0 };
-	size_t i = 0, k, len;
-	unsigned long c;
-
-	while (i < n) {
-		if (s[i] < 0x80) {
-			c = s[i];
-			len = 1;
-		} else if (s[i] >= 0xc2 && s[i] <= 0xdf) {
-			c = s[i] & 0x1f;
-			len = 2;
-		} else if (s[i] >= 0xe0 && s[i] <= 0xef) {
-			c = s[i] & 0x0f;
-			len = 3;
-		} else if (s[i] >= 0xf0 && s[i] <= 0xf4) {
-			c = s[i] & 0x07;
-			len = 4;
-		} else
-			goto bad;
-		if (len > n - i)
-			goto bad;
-		for (k = 1; k < len; k++) {
-			if ((s[i + k] & 0xc0) != 0x80)
-				goto bad;
-			c = c << 6 | (s[i + k] & 0x3f);
-		}
-		if ((len == 3 && c < 0x800) || (len == 4 && c < 0x10000) ||
-		    c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
-			goto bad;
-		if (!(c == 0x09 || c == 0x0a || c == 0x0d ||
-		    (c >= 0x20 && c <= 0x7e) || c == 0x85 ||
-		    (c >= 0xa0 && c <= 0xd7ff) ||
-		    (c >= 0xe000 && c <= 0xfffd) || c >= 0x10000))
-			return fail_at(p, &m, "control character U+%04lX is "
-			    "not allowed", c);
-		if (c == 0x0a || c == 0x85 || c == 0x2028 || c == 0x2029 ||
-		    (c == 0x0d && (i + 1 == n || s[i + 1] != 0x0a))) {
-			m.line++;
-			m.column = 0;
-		} else if (c != 0x0d)
-			m.column++;
-		i += len;
-	}
-	return 0;
-bad:
-	return fail_at(p, &m, "invalid UTF-8");
-}
-
-static int
-read_file(struct parse *p, unsigned char **buf, size_t *len)
-{
-	FILE *fp;
-	size_t n;
-	int saved;
-
-	if (strcmp(p->path, "-") == 0)
-		fp = stdin;
-	else if ((fp = fopen(p->path, "rb")) == NULL) {
-		ecert_fail(p->e, ECERT_IOERR, "%s: %s", p->path,
-		    strerror(errno));
-		return -1;
-	}
-	*buf = ecert_xmalloc(MATTER_MAX_BYTES + 1);
-	n = fread(*buf, 1, MATTER_MAX_BYTES + 1, fp);
-	if (ferror(fp)) {
-		saved = errno;
-		if (fp != stdin)
-			fclose(fp);
-		free(*buf);
-		ecert_fail(p->e, ECERT_IOERR, "%s: %s", p->path,
-		    strerror(saved));
-		return -1;
-	}
-	if (fp != stdin)
-		fclose(fp);
-	if (n > MATTER_MAX_BYTES) {
-		yaml_mark_t m = { 0, 0, 0 };
-
-		free(*buf);
-		return fail_at(p, &m, "larger than %d bytes (1 MiB)",
-		    MATTER_MAX_BYTES);
-	}
-	*len = n;
-	return 0;
 }
 
 /*
@@ -789,58 +359,24 @@ ecert_matter_parse(struct ecert_store *s, const char *path,
     struct ecert_error *e)
 {
 	struct parse p;
-	unsigned char *buf = NULL, *text;
-	size_t len = 0;
-	json_t *matters = NULL;
+	json_t *matters;
 	yaml_mark_t origin = { 0, 0, 0 };
 
 	memset(&p, 0, sizeof(p));
-	p.path = path;
+	p.y.path = path;
+	p.y.e = e;
 	p.store = s;
-	p.e = e;
-	if (read_file(&p, &buf, &len) == -1)
-		return NULL;
-	text = buf;
-	if (len >= 3 && memcmp(buf, "\xef\xbb\xbf", 3) == 0) {
-		text += 3;
-		len -= 3;
-	}
-	if (check_bytes(&p, text, len) == -1) {
-		free(buf);
-		return NULL;
-	}
-	if (!yaml_parser_initialize(&p.parser)) {
-		free(buf);
-		ecert_fail(e, ECERT_IOERR, "%s: out of memory", path);
-		return NULL;
-	}
-	yaml_parser_set_input_string(&p.parser, text, len);
-	yaml_parser_set_encoding(&p.parser, YAML_UTF8_ENCODING);
 	matters = json_array();
-	if (next(&p) == -1)
+	if (ecert_yaml_read(&p.y, "a matter", want_matter, matters) == -1)
 		goto fail;
-	for (;;) {
-		if (next(&p) == -1)
-			goto fail;
-		if (p.ev.type == YAML_STREAM_END_EVENT)
-			break;
-		/* DOCUMENT-START, the root node, DOCUMENT-END */
-		if (next(&p) == -1 || want_document(&p, matters) == -1 ||
-		    next(&p) == -1)
-			goto fail;
-	}
 	if (json_array_size(matters) > 0)
 		goto done;
-	fail_at(&p, &origin, "no matter in this file");
+	ecert_yaml_fail(&p.y, &origin, "no matter in this file");
 fail:
 	json_decref(matters);
 	matters = NULL;
 done:
-	if (p.have_ev)
-		yaml_event_delete(&p.ev);
-	yaml_parser_delete(&p.parser);
 	free(p.refs);
-	free(buf);
 	return matters;
 }
 
