@@ -8,6 +8,61 @@
 
 #include "ecert_priv.h"
 
+/*
+ * Definitions that change by versions (license types, service matters):
+ * the current version of CODE in TABLE and whether DEF is what it holds
+ * already; and the record of a new version in its history table.  The
+ * table names are the callers' constants, never input.
+ */
+int
+ecert_definition_current(struct ecert_store *s, const char *table,
+    const char *code, const char *def, int *version, int *same,
+    struct ecert_error *e)
+{
+	sqlite3_stmt *st;
+	char sql[128];
+
+	*version = 0;
+	*same = 0;
+	snprintf(sql, sizeof(sql), "SELECT version, definition FROM %s"
+	    " WHERE code = ?", table);
+	if ((st = ecert_prepare(s, sql, e)) == NULL)
+		return e->status;
+	ecert_bind_text(st, 1, code);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		*version = sqlite3_column_int(st, 0);
+		*same = strcmp((const char *)sqlite3_column_text(st, 1),
+		    def) == 0;
+	}
+	sqlite3_finalize(st);
+	return 0;
+}
+
+int
+ecert_definition_history(struct ecert_store *s, const char *table,
+    const char *code, int version, const char *def, const char *when,
+    const char *actor_unit, struct ecert_error *e)
+{
+	sqlite3_stmt *st;
+	char sql[160];
+	int rc;
+
+	snprintf(sql, sizeof(sql), "INSERT INTO %s(code, version, definition,"
+	    " loaded_at, loaded_by) VALUES (?,?,?,?,?)", table);
+	if ((st = ecert_prepare(s, sql, e)) == NULL)
+		return e->status;
+	ecert_bind_text(st, 1, code);
+	sqlite3_bind_int(st, 2, version);
+	ecert_bind_text(st, 3, def);
+	ecert_bind_text(st, 4, when);
+	ecert_bind_text(st, 5, actor_unit);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return ecert_sql_fail(s, e, rc, table);
+	return 0;
+}
+
 static int
 store_type(struct ecert_store *s, const char *actor_unit, const json_t *type,
     int *changed, struct ecert_error *e)
@@ -22,16 +77,9 @@ store_type(struct ecert_store *s, const char *actor_unit, const json_t *type,
 	if (def == NULL)
 		return ecert_fail(e, ECERT_DATAERR, "type %s: cannot encode",
 		    code);
-	st = ecert_prepare(s, "SELECT version, definition FROM license_types"
-	    " WHERE code = ?", e);
-	if (st == NULL)
+	if (ecert_definition_current(s, "license_types", code, def, &version,
+	    &same, e) != 0)
 		goto fail;
-	ecert_bind_text(st, 1, code);
-	if (sqlite3_step(st) == SQLITE_ROW) {
-		version = sqlite3_column_int(st, 0);
-		same = strcmp((const char *)sqlite3_column_text(st, 1), def) == 0;
-	}
-	sqlite3_finalize(st);
 	if (same) {
 		free(def);
 		return 0;
@@ -56,21 +104,9 @@ store_type(struct ecert_store *s, const char *actor_unit, const json_t *type,
 		ecert_sql_fail(s, e, rc, "catalog");
 		goto fail;
 	}
-	st = ecert_prepare(s, "INSERT INTO license_type_history(code, version,"
-	    " definition, loaded_at, loaded_by) VALUES (?,?,?,?,?)", e);
-	if (st == NULL)
+	if (ecert_definition_history(s, "license_type_history", code,
+	    version + 1, def, now, actor_unit, e) != 0)
 		goto fail;
-	ecert_bind_text(st, 1, code);
-	sqlite3_bind_int(st, 2, version + 1);
-	ecert_bind_text(st, 3, def);
-	ecert_bind_text(st, 4, now);
-	ecert_bind_text(st, 5, actor_unit);
-	rc = sqlite3_step(st);
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE) {
-		ecert_sql_fail(s, e, rc, "catalog");
-		goto fail;
-	}
 	free(def);
 	*changed = 1;
 	return 0;

@@ -11,6 +11,14 @@
 int ecert_bind_text(sqlite3_stmt *st, int i, const char *s);
 int ecert_key_parse_pub(const char *b64, unsigned char pk[32]);
 
+/* catalog.c: definitions that change by versions */
+int ecert_definition_current(struct ecert_store *s, const char *table,
+    const char *code, const char *def, int *version, int *same,
+    struct ecert_error *e);
+int ecert_definition_history(struct ecert_store *s, const char *table,
+    const char *code, int version, const char *def, const char *when,
+    const char *actor_unit, struct ecert_error *e);
+
 /* yaml.c: strict YAML reading shared by the catalog and the matters */
 struct ecert_yaml {
 	yaml_parser_t parser;

@@ -393,17 +393,9 @@ store_matter(struct ecert_store *s, const char *actor_unit,
 	if ((def = ecert_json_canonical(matter)) == NULL)
 		return ecert_fail(e, ECERT_DATAERR, "matter %s: cannot encode",
 		    code);
-	st = ecert_prepare(s, "SELECT version, definition FROM matters"
-	    " WHERE code = ?", e);
-	if (st == NULL)
+	if (ecert_definition_current(s, "matters", code, def, &version, &same,
+	    e) != 0)
 		goto fail;
-	ecert_bind_text(st, 1, code);
-	if (sqlite3_step(st) == SQLITE_ROW) {
-		version = sqlite3_column_int(st, 0);
-		same = strcmp((const char *)sqlite3_column_text(st, 1),
-		    def) == 0;
-	}
-	sqlite3_finalize(st);
 	if (same) {
 		free(def);
 		return 0;
@@ -426,21 +418,9 @@ store_matter(struct ecert_store *s, const char *actor_unit,
 		ecert_sql_fail(s, e, rc, "matters");
 		goto fail;
 	}
-	st = ecert_prepare(s, "INSERT INTO matter_history(code, version,"
-	    " definition, loaded_at, loaded_by) VALUES (?,?,?,?,?)", e);
-	if (st == NULL)
+	if (ecert_definition_history(s, "matter_history", code, version + 1,
+	    def, now, actor_unit, e) != 0)
 		goto fail;
-	ecert_bind_text(st, 1, code);
-	sqlite3_bind_int(st, 2, version + 1);
-	ecert_bind_text(st, 3, def);
-	ecert_bind_text(st, 4, now);
-	ecert_bind_text(st, 5, actor_unit);
-	rc = sqlite3_step(st);
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE) {
-		ecert_sql_fail(s, e, rc, "matters");
-		goto fail;
-	}
 	free(def);
 	*changed = 1;
 	return 0;
