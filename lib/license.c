@@ -1014,87 +1014,6 @@ ecert_license_verify_doc(const json_t *signed_doc, const json_t *trust,
 }
 
 static int
-transition(const char *from, const char *action, const char **to)
-{
-	if (strcmp(action, "revoke") == 0) {
-		*to = "revoked";
-		return strcmp(from, "valid") == 0 ||
-		    strcmp(from, "suspended") == 0 ||
-		    strcmp(from, "expired") == 0;
-	}
-	if (strcmp(action, "suspend") == 0) {
-		*to = "suspended";
-		return strcmp(from, "valid") == 0;
-	}
-	if (strcmp(action, "reinstate") == 0) {
-		*to = "valid";
-		return strcmp(from, "suspended") == 0;
-	}
-	*to = NULL;
-	return 0;
-}
-
-int
-ecert_license_set_status(struct ecert_store *s, const struct ecert_actor *a,
-    const char *id, const char *action, const char *reason,
-    struct ecert_error *e)
-{
-	struct license_row r;
-	sqlite3_stmt *st;
-	const char *to;
-	char now[21], sig[89], audit_action[32], *m;
-	int rc;
-
-	snprintf(audit_action, sizeof(audit_action), "license.%s", action);
-	if (reason == NULL || *reason == '\0')
-		return ecert_fail(e, ECERT_USAGE, "%s: a reason is required",
-		    action);
-	if (check_text("reason", reason, 500, 0, e) != 0)
-		return e->status;
-	if ((rc = row_load(s, id, &r, e)) != 0)
-		return rc;
-	free(r.canon);
-	if (strcmp(r.issuer, a->unit) != 0 || !(a->roles & ECERT_ROLE_ISSUER))
-		return ecert_fail(e, ECERT_NOPERM, "%s: issued by %s; only the "
-		    "issuing unit may %s it", id, r.issuer, action);
-	if (!transition(r.status, action, &to))
-		return ecert_fail(e, ECERT_NO, "%s: is %s; cannot %s it", id,
-		    r.status, action);
-	ecert_now_iso(now);
-	m = event_message(id, now, a->unit, to, reason);
-	ecert_sign(&a->key, ECERT_DOMAIN_EVENT, m, strlen(m), sig);
-	free(m);
-	st = ecert_prepare(s, "INSERT INTO license_events(license, time, unit,"
-	    " os_user, status, reason, key_id, signature)"
-	    " VALUES (?,?,?,?,?,?,?,?)", e);
-	if (st == NULL)
-		return e->status;
-	ecert_bind_text(st, 1, id);
-	ecert_bind_text(st, 2, now);
-	ecert_bind_text(st, 3, a->unit);
-	ecert_bind_text(st, 4, s->os_user);
-	ecert_bind_text(st, 5, to);
-	ecert_bind_text(st, 6, reason);
-	ecert_bind_text(st, 7, a->key.key_id);
-	ecert_bind_text(st, 8, sig);
-	rc = sqlite3_step(st);
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE)
-		return ecert_sql_fail(s, e, rc, "license event");
-	st = ecert_prepare(s, "UPDATE licenses SET status = ? WHERE id = ?", e);
-	if (st == NULL)
-		return e->status;
-	ecert_bind_text(st, 1, to);
-	ecert_bind_text(st, 2, id);
-	rc = sqlite3_step(st);
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE)
-		return ecert_sql_fail(s, e, rc, "license");
-	ecert_audit(s, a->unit, audit_action, id, "ok", reason);
-	return 0;
-}
-
-static int
 insert_event(struct ecert_store *s, const struct ecert_actor *a,
     const char *id, const char *status, const char *reason,
     struct ecert_error *e)
@@ -1124,6 +1043,79 @@ insert_event(struct ecert_store *s, const struct ecert_actor *a,
 	sqlite3_finalize(st);
 	if (rc != SQLITE_DONE)
 		return ecert_sql_fail(s, e, rc, "license event");
+	return 0;
+}
+
+static int
+set_row_status(struct ecert_store *s, const char *id, const char *status,
+    struct ecert_error *e)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	st = ecert_prepare(s, "UPDATE licenses SET status = ? WHERE id = ?", e);
+	if (st == NULL)
+		return e->status;
+	ecert_bind_text(st, 1, status);
+	ecert_bind_text(st, 2, id);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return ecert_sql_fail(s, e, rc, "license");
+	return 0;
+}
+
+static int
+transition(const char *from, const char *action, const char **to)
+{
+	if (strcmp(action, "revoke") == 0) {
+		*to = "revoked";
+		return strcmp(from, "valid") == 0 ||
+		    strcmp(from, "suspended") == 0 ||
+		    strcmp(from, "expired") == 0;
+	}
+	if (strcmp(action, "suspend") == 0) {
+		*to = "suspended";
+		return strcmp(from, "valid") == 0;
+	}
+	if (strcmp(action, "reinstate") == 0) {
+		*to = "valid";
+		return strcmp(from, "suspended") == 0;
+	}
+	*to = NULL;
+	return 0;
+}
+
+int
+ecert_license_set_status(struct ecert_store *s, const struct ecert_actor *a,
+    const char *id, const char *action, const char *reason,
+    struct ecert_error *e)
+{
+	struct license_row r;
+	const char *to;
+	char audit_action[32];
+	int rc;
+
+	snprintf(audit_action, sizeof(audit_action), "license.%s", action);
+	if (reason == NULL || *reason == '\0')
+		return ecert_fail(e, ECERT_USAGE, "%s: a reason is required",
+		    action);
+	if (check_text("reason", reason, 500, 0, e) != 0)
+		return e->status;
+	if ((rc = row_load(s, id, &r, e)) != 0)
+		return rc;
+	free(r.canon);
+	if (strcmp(r.issuer, a->unit) != 0 || !(a->roles & ECERT_ROLE_ISSUER))
+		return ecert_fail(e, ECERT_NOPERM, "%s: issued by %s; only the "
+		    "issuing unit may %s it", id, r.issuer, action);
+	if (!transition(r.status, action, &to))
+		return ecert_fail(e, ECERT_NO, "%s: is %s; cannot %s it", id,
+		    r.status, action);
+	if ((rc = insert_event(s, a, id, to, reason, e)) != 0 ||
+	    (rc = set_row_status(s, id, to, e)) != 0)
+		return rc;
+	if ((rc = ecert_audit(s, a->unit, audit_action, id, "ok", reason)) != 0)
+		return ecert_fail(e, rc, "audit: cannot record the change");
 	return 0;
 }
 
@@ -1366,21 +1358,8 @@ ecert_license_amend(struct ecert_store *s, const struct ecert_actor *a,
 	    r.version + 1, reason);
 	if ((rc = insert_event(s, a, id, "superseded", detail, e)) != 0)
 		goto out;
-	{
-		sqlite3_stmt *st = ecert_prepare(s, "UPDATE licenses SET"
-		    " status = 'superseded' WHERE id = ?", e);
-		if (st == NULL) {
-			rc = e->status;
-			goto out;
-		}
-		ecert_bind_text(st, 1, id);
-		rc = sqlite3_step(st);
-		sqlite3_finalize(st);
-		if (rc != SQLITE_DONE) {
-			rc = ecert_sql_fail(s, e, rc, "license");
-			goto out;
-		}
-	}
+	if ((rc = set_row_status(s, id, "superseded", e)) != 0)
+		goto out;
 	snprintf(detail, sizeof(detail), "version %d of %s: %s",
 	    r.version + 1, id, reason);
 	rc = ecert_audit(s, a->unit, "license.amend", p.id, "ok", detail);
