@@ -297,21 +297,59 @@ trust_find(const json_t *keys, const unsigned char kid[8])
 	return NULL;
 }
 
+/*
+ * A trusted key, decoded and its id checked once (remembered by the key
+ * text itself): a scanner verifies thousands of tokens against the same
+ * few keys.  One thread only.
+ */
+static int
+trusted_pk(const json_t *key, unsigned char pk[32])
+{
+	static struct {
+		char b64[48], kid[17];
+		unsigned char pk[32];
+		int ok;
+	} cache[64];
+	static int n;
+	const char *claimed = ecert_json_str(key, "key_id");
+	const char *b64 = ecert_json_str(key, "public_key");
+	char kid[17];
+	int i, ok;
+
+	if (b64 == NULL || claimed == NULL || strlen(b64) >= 48 ||
+	    strlen(claimed) >= 17)
+		return 0;
+	for (i = 0; i < n; i++)
+		if (strcmp(cache[i].b64, b64) == 0 &&
+		    strcmp(cache[i].kid, claimed) == 0) {
+			memcpy(pk, cache[i].pk, 32);
+			return cache[i].ok;
+		}
+	ok = ecert_key_parse_pub(b64, pk);
+	/* a key id is the key's own digest, never just a label */
+	if (ok) {
+		ecert_key_id(pk, kid);
+		ok = claimed != NULL && strcmp(kid, claimed) == 0;
+	}
+	if (n < 64) {
+		snprintf(cache[n].b64, sizeof(cache[n].b64), "%s", b64);
+		snprintf(cache[n].kid, sizeof(cache[n].kid), "%s", claimed);
+		memcpy(cache[n].pk, pk, 32);
+		cache[n].ok = ok;
+		n++;
+	}
+	return ok;
+}
+
 static int
 sig_ok(const json_t *key, const char *domain, const unsigned char *m,
     size_t n, const unsigned char *sig)
 {
 	unsigned char pk[32], *msg;
 	size_t dl = strlen(domain) + 1;
-	char kid[17];
-	const char *claimed = ecert_json_str(key, "key_id");
 	int ok;
 
-	if (!ecert_key_parse_pub(ecert_json_str(key, "public_key"), pk))
-		return 0;
-	/* a key id is the key's own digest, never just a label */
-	ecert_key_id(pk, kid);
-	if (claimed == NULL || strcmp(kid, claimed) != 0)
+	if (!trusted_pk(key, pk))
 		return 0;
 	msg = ecert_xmalloc(dl + n);
 	memcpy(msg, domain, dl);
