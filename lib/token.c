@@ -303,11 +303,12 @@ trust_find(const json_t *keys, const unsigned char kid[8])
  * few keys.  One thread only.
  */
 static int
-trusted_pk(const json_t *key, unsigned char pk[32])
+trusted_pk(const json_t *key, unsigned char pk[32], time_t *nb, time_t *na)
 {
 	static struct {
 		char b64[48], kid[17];
 		unsigned char pk[32];
+		time_t nb, na;	/* na 0: no end */
 		int ok;
 	} cache[64];
 	static int n;
@@ -323,9 +324,14 @@ trusted_pk(const json_t *key, unsigned char pk[32])
 		if (strcmp(cache[i].b64, b64) == 0 &&
 		    strcmp(cache[i].kid, claimed) == 0) {
 			memcpy(pk, cache[i].pk, 32);
+			*nb = cache[i].nb;
+			*na = cache[i].na;
 			return cache[i].ok;
 		}
 	ok = ecert_key_parse_pub(b64, pk);
+	*nb = iso_time(ecert_json_str(key, "not_before"));
+	*na = ecert_json_str(key, "not_after") ? iso_time(ecert_json_str(key,
+	    "not_after")) : 0;
 	/* a key id is the key's own digest, never just a label */
 	if (ok) {
 		ecert_key_id(pk, kid);
@@ -335,6 +341,8 @@ trusted_pk(const json_t *key, unsigned char pk[32])
 		snprintf(cache[n].b64, sizeof(cache[n].b64), "%s", b64);
 		snprintf(cache[n].kid, sizeof(cache[n].kid), "%s", claimed);
 		memcpy(cache[n].pk, pk, 32);
+		cache[n].nb = *nb;
+		cache[n].na = *na;
 		cache[n].ok = ok;
 		n++;
 	}
@@ -347,9 +355,10 @@ sig_ok(const json_t *key, const char *domain, const unsigned char *m,
 {
 	unsigned char pk[32], *msg;
 	size_t dl = strlen(domain) + 1;
+	time_t nb, na;
 	int ok;
 
-	if (!trusted_pk(key, pk))
+	if (!trusted_pk(key, pk, &nb, &na))
 		return 0;
 	msg = ecert_xmalloc(dl + n);
 	memcpy(msg, domain, dl);
@@ -389,10 +398,12 @@ date_of(const unsigned char *p, char out[11])
 static int
 key_in_force(const json_t *key, time_t at)
 {
-	time_t nb = iso_time(ecert_json_str(key, "not_before"));
-	const char *na = ecert_json_str(key, "not_after");
+	unsigned char pk[32];
+	time_t nb, na;
 
-	return at >= nb && (na == NULL || at <= iso_time(na));
+	if (!trusted_pk(key, pk, &nb, &na))
+		return 0;
+	return at >= nb && (na == 0 || at <= na);
 }
 
 /*
