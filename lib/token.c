@@ -48,20 +48,26 @@ ecert_base45_encode(const unsigned char *in, size_t n)
 long
 ecert_base45_decode(const char *in, unsigned char *out, size_t outn)
 {
+	static signed char value[256];
+	static int ready;
 	size_t n = strlen(in), i, o = 0;
 	unsigned v, d[3];
-	const char *p;
 	int k, len;
 
+	if (!ready) {
+		memset(value, -1, sizeof(value));
+		for (k = 0; k < 45; k++)
+			value[(unsigned char)b45[k]] = (signed char)k;
+		ready = 1;
+	}
 	for (i = 0; i < n; i += 3) {
 		len = n - i >= 3 ? 3 : (int)(n - i);
 		if (len == 1)
 			return -1;
 		for (k = 0; k < len; k++) {
-			if (in[i + k] == '\0' ||
-			    (p = strchr(b45, in[i + k])) == NULL)
+			if (value[(unsigned char)in[i + k]] < 0)
 				return -1;
-			d[k] = (unsigned)(p - b45);
+			d[k] = (unsigned)value[(unsigned char)in[i + k]];
 		}
 		v = d[0] + d[1] * 45 + (len == 3 ? d[2] * 2025 : 0);
 		if (len == 3) {
