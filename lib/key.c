@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <termios.h>
 #include <unistd.h>
 
@@ -95,7 +96,9 @@ ecert_key_write(const char *path, const struct ecert_key *k,
 	if (fd < 0)
 		return ecert_fail(e, ECERT_IOERR, "key %s: %s", path,
 		    strerror(errno));
-	fp = fdopen(fd, "w");
+	/* owner-only whatever the umask; the public half is for anyone to
+	 * read and no one else to write */
+	fp = fchmod(fd, 0600) == 0 ? fdopen(fd, "w") : NULL;
 	if (fp == NULL || fprintf(fp, "%ssalt %s\nnonce %s\nsealed %s\n",
 	    head, salthex, noncehex, boxb64) < 0 || fflush(fp) != 0 ||
 	    fsync(fd) != 0) {
@@ -111,7 +114,10 @@ ecert_key_write(const char *path, const struct ecert_key *k,
 	fclose(fp);
 
 	pubpath = ecert_xasprintf("%s.pub", path);
-	fp = fopen(pubpath, "w");
+	fd = open(pubpath, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	fp = fd >= 0 && fchmod(fd, 0644) == 0 ? fdopen(fd, "w") : NULL;
+	if (fp == NULL && fd >= 0)
+		close(fd);
 	ecert_b64_encode(k->pk, 32, pub, sizeof(pub));
 	if (fp == NULL || fprintf(fp, "{\"alg\":\"%s\",\"key_id\":\"%s\","
 	    "\"public_key\":\"%s\",\"unit\":\"%s\"}\n", k->alg, k->key_id,

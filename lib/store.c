@@ -317,6 +317,11 @@ keyfile_write(struct ecert_store *s, struct ecert_error *e)
 	if (fd < 0)
 		return ecert_fail(e, ECERT_IOERR, "store key %s: %s",
 		    s->keypath, strerror(errno));
+	if (fchmod(fd, 0600) != 0) {
+		close(fd);
+		return ecert_fail(e, ECERT_IOERR, "store key %s: %s",
+		    s->keypath, strerror(errno));
+	}
 	fp = fdopen(fd, "w");
 	if (fp == NULL) {
 		close(fd);
@@ -332,6 +337,31 @@ keyfile_write(struct ecert_store *s, struct ecert_error *e)
 		    s->keypath, strerror(errno));
 	}
 	fclose(fp);
+	return 0;
+}
+
+/* The store file made empty and owner-only before SQLite opens it:
+ * SQLite would make it 0644, and gives its -wal and -shm files the mode
+ * of the store file, whatever the umask. */
+static int
+db_create(const char *path, struct ecert_error *e)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0600), rc, saved;
+
+	if (fd < 0)
+		return ecert_fail(e, ECERT_IOERR, "store %s: %s", path,
+		    strerror(errno));
+	rc = fchmod(fd, 0600);
+	saved = errno;
+	if (close(fd) != 0 && rc == 0) {
+		rc = -1;
+		saved = errno;
+	}
+	if (rc != 0) {
+		unlink(path);
+		return ecert_fail(e, ECERT_IOERR, "store %s: %s", path,
+		    strerror(saved));
+	}
 	return 0;
 }
 
@@ -468,7 +498,7 @@ store_connect(const char *path, const char *keypath, int create,
 			goto fail;
 		}
 		flags |= SQLITE_OPEN_CREATE;
-		if (keyfile_write(s, e) != 0)
+		if (keyfile_write(s, e) != 0 || db_create(path, e) != 0)
 			goto fail;
 	} else {
 		if (access(path, F_OK) != 0) {
