@@ -167,8 +167,14 @@ ecert_catalog_load(struct ecert_store *s, const char *actor_unit,
 		if (changed) {
 			snprintf(detail, sizeof(detail), "issuer %s",
 			    ecert_json_str(type, "issuer"));
-			ecert_audit(s, actor_unit, "catalog.load",
-			    ecert_json_str(type, "code"), "ok", detail);
+			if ((rc = ecert_audit(s, actor_unit, "catalog.load",
+			    ecert_json_str(type, "code"), "ok", detail)) != 0) {
+				ecert_rollback(s);
+				rc = ecert_fail(e, rc, "type %s: not loaded: "
+				    "the change cannot be audited",
+				    ecert_json_str(type, "code"));
+				goto out;
+			}
 			(*nloaded)++;
 		}
 	}

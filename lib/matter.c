@@ -472,8 +472,14 @@ ecert_matter_load(struct ecert_store *s, const char *actor_unit,
 		if (changed) {
 			snprintf(detail, sizeof(detail), "department %s",
 			    ecert_json_str(matter, "department"));
-			ecert_audit(s, actor_unit, "matter.load",
-			    ecert_json_str(matter, "code"), "ok", detail);
+			if ((rc = ecert_audit(s, actor_unit, "matter.load",
+			    ecert_json_str(matter, "code"), "ok", detail)) != 0) {
+				ecert_rollback(s);
+				rc = ecert_fail(e, rc, "matter %s: not loaded: "
+				    "the change cannot be audited",
+				    ecert_json_str(matter, "code"));
+				goto out;
+			}
 			(*nloaded)++;
 		}
 	}
