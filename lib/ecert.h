@@ -445,7 +445,6 @@ struct ecert_resolution {
 	const char *reason;	/* required with "rejected" */
 };
 enum { ECERT_DISPUTES_OPEN, ECERT_DISPUTES_OVERDUE, ECERT_DISPUTES_ALL };
-int ecert_working_days_add(const char *from, int n, char out[11]);
 int ecert_dispute_file(struct ecert_store *s, const struct ecert_actor *a,
     const struct ecert_dispute_filing *f, long long *id, char due[11],
     struct ecert_error *e);
@@ -455,6 +454,19 @@ int ecert_dispute_list(struct ecert_store *s, int which, const char *issuer,
 int ecert_dispute_resolve(struct ecert_store *s, const struct ecert_actor *a,
     long long id, const struct ecert_resolution *res, json_t **notice,
     struct ecert_error *e);
+
+/* share.c: the shipped data's folder: $ECERT_SHARE, else beside the
+ * program (../share/ecert), else the compiled default */
+const char *ecert_share_dir(void);
+
+/* holiday.c: the working-day calendar of objection deadlines */
+int ecert_working_days_add(struct ecert_store *s, const char *from, int n,
+    char out[11], struct ecert_error *e);
+int ecert_holidays_load(struct ecert_store *s, const struct ecert_actor *a,
+    char **paths, int npaths, int *nyears, struct ecert_error *e);
+int ecert_holidays_list(struct ecert_store *s, int year,
+    int (*fn)(const char *day, const char *kind, const char *note,
+    void *arg), void *arg, struct ecert_error *e);
 
 /* opts.c: the options every program shares */
 struct ecert_opts {

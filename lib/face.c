@@ -20,10 +20,6 @@
 
 #include "ecert_priv.h"
 
-#ifndef ECERT_SHAREDIR
-#define ECERT_SHAREDIR "/usr/local/share/ecert"
-#endif
-
 #define FACE_FONTS "Noto Sans CJK SC, WenQuanYi Zen Hei, SimSun, serif"
 #define FACE_MAX_TEMPLATE (4 << 20)
 #define FACE_LINE_HEIGHT "1.5em"
@@ -711,7 +707,7 @@ ecert_face_svg(FILE *out, const json_t *type, const json_t *signed_doc,
     const char *status, const char *qr_svg, struct ecert_error *e)
 {
 	struct face f = { 0 };
-	const char *share = getenv("ECERT_SHARE"), *name;
+	const char *name;
 	char *path, *text;
 	int rc;
 
@@ -730,10 +726,7 @@ ecert_face_svg(FILE *out, const json_t *type, const json_t *signed_doc,
 		return ecert_fail(e, ECERT_DATAERR, "face: type %s: template "
 		    "\"%s\" is not a file name",
 		    or_empty(ecert_json_str(type, "code")), name);
-	if (share != NULL && share[0] != '\0')
-		path = ecert_xasprintf("%s/templates/%s", share, name);
-	else
-		path = ecert_xasprintf("%s/templates/%s", ECERT_SHAREDIR, name);
+	path = ecert_xasprintf("%s/templates/%s", ecert_share_dir(), name);
 	if ((text = read_template(path, e)) == NULL) {
 		free(path);
 		return e ? e->status : ECERT_IOERR;
