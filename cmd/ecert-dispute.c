@@ -3,6 +3,8 @@
  * platform, or a using unit files an objection to an item of a license;
  * the issuing unit corrects it (with ecert-amend) or rejects it within
  * the type's working days, and each answer is a notice for the filer.
+ * The working days are counted in the store's holiday calendar, which the
+ * platform unit loads a year at a time.
  */
 #include <getopt.h>
 #include <string.h>
@@ -21,6 +23,8 @@ usage(void)
 	    "[--reason text] dispute\n"
 	    "       ecert-dispute resolve -k key --rejected --reason text "
 	    "dispute\n"
+	    "       ecert-dispute holidays load -k adminkey file ...\n"
+	    "       ecert-dispute holidays list [--year year]\n"
 	    "common: [-d file] [--store-key file] [--passphrase-file file]\n");
 	exit(ECERT_USAGE);
 }
@@ -56,6 +60,51 @@ emit(const json_t *d, void *arg)
 	return 0;
 }
 
+static int
+print_day(const char *day, const char *kind, const char *note, void *arg)
+{
+	(void)arg;
+	printf("%s %s%s%s\n", day, kind, note ? " " : "", note ? note : "");
+	return 0;
+}
+
+/* holidays load FILE ... | holidays list [--year Y] */
+static void
+cmd_holidays(struct ecert_opts *o, int year, int argc, char **argv)
+{
+	struct ecert_store *s;
+	struct ecert_actor a;
+	struct ecert_error e;
+	int n, rc;
+
+	if (argc >= 2 && strcmp(argv[0], "load") == 0 && year == 0) {
+		s = ecert_opts_store(o);
+		ecert_opts_actor(s, o, &a);
+		ecert_key_wipe(&a.key);
+		if ((rc = ecert_begin(s, &e)) == 0 &&
+		    (rc = ecert_holidays_load(s, &a, argv + 1, argc - 1, &n,
+		    &e)) == 0)
+			rc = ecert_commit(s, &e);
+		if (rc != 0) {
+			ecert_rollback(s);
+			ecert_audit_refusal(s, a.unit, "holidays.load", argv[1],
+			    &e);
+			ecert_store_close(s);
+			ecert_die_error(&e);
+		}
+		fprintf(stderr, "%s: the calendar of %d year%s loaded\n",
+		    ecert_progname, n, n == 1 ? "" : "s");
+	} else if (argc == 1 && strcmp(argv[0], "list") == 0) {
+		s = ecert_opts_store(o);
+		if (ecert_holidays_list(s, year, print_day, NULL, &e) != 0) {
+			ecert_store_close(s);
+			ecert_die_error(&e);
+		}
+	} else
+		usage();
+	ecert_store_close(s);
+}
+
 static long long
 dispute_number(const char *arg)
 {
@@ -72,7 +121,7 @@ main(int argc, char *argv[])
 {
 	enum { OPT_BY = ECERT_OPT_FIRST_OWN, OPT_ITEM, OPT_REASON, OPT_OPEN,
 	    OPT_OVERDUE, OPT_ALL, OPT_ISSUER, OPT_CORRECTED, OPT_REJECTED,
-	    OPT_AMENDED };
+	    OPT_AMENDED, OPT_YEAR };
 	static const struct option longopts[] = {
 		ECERT_COMMON_LONGOPTS,
 		{ "by", required_argument, NULL, OPT_BY },
@@ -85,6 +134,7 @@ main(int argc, char *argv[])
 		{ "corrected", no_argument, NULL, OPT_CORRECTED },
 		{ "rejected", no_argument, NULL, OPT_REJECTED },
 		{ "amended", required_argument, NULL, OPT_AMENDED },
+		{ "year", required_argument, NULL, OPT_YEAR },
 		{ NULL, 0, NULL, 0 }
 	};
 	static const char *headers[] = { "DISPUTE", "FILED", "DUE", "STATE",
@@ -100,7 +150,8 @@ main(int argc, char *argv[])
 	char license[160], due[11], obj[32];
 	json_t *notice = NULL;
 	long long id;
-	int c, rc = 0, which = -1, nwhich = 0;
+	int c, rc = 0, which = -1, nwhich = 0, year = 0;
+	char *end;
 
 	ecert_setprogname(argv[0]);
 	if ((verb = ecert_take_verb(&argc, &argv, "d:k:h", longopts)) == NULL)
@@ -117,6 +168,11 @@ main(int argc, char *argv[])
 		case OPT_ALL: which = ECERT_DISPUTES_ALL; nwhich++; break;
 		case OPT_ISSUER: issuer = optarg; break;
 		case OPT_AMENDED: res.amended = optarg; break;
+		case OPT_YEAR:
+			year = (int)strtol(optarg, &end, 10);
+			if (*end != '\0' || year < 1900 || year > 9999)
+				usage();
+			break;
 		case OPT_CORRECTED:
 			if (res.outcome != NULL)
 				usage();
@@ -133,6 +189,16 @@ main(int argc, char *argv[])
 	}
 	argc -= optind;
 	argv += optind;
+	if (strcmp(verb, "holidays") == 0) {
+		if (f.by != NULL || f.item != NULL || f.reason != NULL ||
+		    nwhich > 0 || issuer != NULL || res.outcome != NULL ||
+		    res.amended != NULL)
+			usage();
+		cmd_holidays(&o, year, argc, argv);
+		return 0;
+	}
+	if (year != 0)
+		usage();
 	if (strcmp(verb, "file") == 0 && argc == 1) {
 		if (f.by == NULL || f.item == NULL || f.reason == NULL ||
 		    (strcmp(f.by, "holder") != 0 && strcmp(f.by, "unit") != 0) ||

@@ -1,7 +1,8 @@
 /*
  * dispute.c: objections (异议核查, article 17).  A holder, through the
  * platform, or a using unit objects to one item of a license; the issuing
- * unit answers within the type's objection_days working days, either by
+ * unit answers within the type's objection_days working days (counted in
+ * the store's holiday calendar, holiday.c), either by
  * amending the license (a new version, made with ecert_license_amend) or
  * by rejecting the objection with a reason.  Each answer makes a notice
  * for whoever filed.  Disputes are never deleted.
@@ -22,32 +23,6 @@ static const struct {
 	{ "valid_until", "证照有效期截止日期" },
 	{ NULL, NULL }
 };
-
-/* 0 Sunday .. 6 Saturday: 1970-01-01 was a Thursday. */
-static int
-weekday(long days)
-{
-	return (int)(((days % 7) + 7 + 4) % 7);
-}
-
-/* Working days are Monday to Friday; public holidays and the weekends
- * worked in their place are not known here. */
-int
-ecert_working_days_add(const char *from, int n, char out[11])
-{
-	long d = ecert_date_days(from);
-
-	out[0] = '\0';
-	if (d < 0 || n < 0)
-		return -1;
-	while (n > 0) {
-		d++;
-		if (weekday(d) != 0 && weekday(d) != 6)
-			n--;
-	}
-	ecert_date_from_days(d, out);
-	return out[0] != '\0' ? 0 : -1;
-}
 
 static int
 check_text(const char *option, const char *v, struct ecert_error *e)
@@ -227,11 +202,8 @@ ecert_dispute_file(struct ecert_store *s, const struct ecert_actor *a,
 	if (days < 1)
 		days = 15;	/* the catalog's default */
 	ecert_today(today);
-	if (ecert_working_days_add(today, (int)days, due) != 0) {
-		rc = ecert_fail(e, ECERT_DATAERR, "cannot count %d working "
-		    "days from %s", (int)days, today);
+	if ((rc = ecert_working_days_add(s, today, (int)days, due, e)) != 0)
 		goto out;
-	}
 	ecert_now_iso(now);
 	st = ecert_prepare(s, "INSERT INTO disputes(license, issuer, filed_by,"
 	    " filer_unit, item, reason, filed_at, due, status)"

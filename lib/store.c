@@ -145,9 +145,20 @@ static const char *schema_v5[] = {
 	NULL
 };
 
+/* The working-day calendar of objection deadlines (holiday.c): the
+ * statutory holidays and the weekend days worked, and the years loaded. */
+static const char *schema_v6[] = {
+	"CREATE TABLE holidays(day TEXT PRIMARY KEY,"
+	" kind TEXT NOT NULL CHECK(kind IN ('holiday','workday')), note TEXT)",
+	"CREATE TABLE holiday_years(year INTEGER PRIMARY KEY,"
+	" loaded_at TEXT NOT NULL, loaded_by TEXT NOT NULL,"
+	" source TEXT NOT NULL)",
+	NULL
+};
+
 /* Each entry takes the store from version i to i + 1. */
 static const char **migrations[] = { schema_v1, schema_v2, schema_v3,
-    schema_v4, schema_v5 };
+    schema_v4, schema_v5, schema_v6 };
 
 const char *
 ecert_store_default_path(const char *opt)

@@ -5,7 +5,7 @@
 # rejection, each answer a notice for the filer; never deleted, audited.
 . "$(dirname "$0")/lib.sh"
 
-plan 135
+plan 173
 
 # Friday 27 June 2025: the deadlines cross a weekend
 ECERT_TODAY=2025-06-27
@@ -15,6 +15,8 @@ T_ONEDAY=11420600MB1234567T901	# tests/data/dispute/one-day.yaml: 1 working day
 NOTIFY=$ECERT_SHARE/examples/dispute-notify.sh
 
 setup_store
+ecert-dispute holidays load -k "$ADMIN_KEY" "$ECERT_SHARE"/holidays/2025.txt \
+	"$ECERT_SHARE"/holidays/2026.txt > /dev/null 2>&1 &&
 ecert-catalog load -k "$ADMIN_KEY" "$DATA/dispute/one-day.yaml" > /dev/null \
 	2>&1 &&
 issue_biz "$SAMR_KEY" "$USCC_FOOD" 襄阳汉江食品有限公司 > /dev/null &&
@@ -103,11 +105,11 @@ ok "... filed on Monday, due on Tuesday" env ECERT_TODAY=2025-06-30 \
 	ecert-dispute file -k "$HRSS_KEY" --by unit --item address \
 	--reason '地址有误' "$ID_ONEDAY"
 same "... 2025-07-01" '{"dispute":10,"due":"2025-07-01"}' "$(cat "$OUT")"
-ok "15 working days from Wednesday 24 December 2025 cross two weekends and the year" \
+ok "15 working days from Wednesday 24 December 2025 cross weekends, the year and its holidays" \
 	env ECERT_TODAY=2025-12-24 ecert-dispute file -k "$ADMIN_KEY" \
 	--by holder --item 经营范围 --reason '经营范围缺项' "$ID_BIZ_FOOD"
-same "... due Wednesday 14 January 2026" '{"dispute":11,"due":"2026-01-14"}' \
-	"$(cat "$OUT")"
+same "... 元旦 1-3 January off, Sunday 4 January worked: due Thursday 15 January 2026" \
+	'{"dispute":11,"due":"2026-01-15"}' "$(cat "$OUT")"
 
 # refusals
 before=$(store_digest)
@@ -326,4 +328,83 @@ check "disputes are never deleted, not even with sqlite3" \
 same "... dispute 2 is still there" 12 "$(sql "SELECT count(*) FROM disputes")"
 ok "ecert dispute runs ecert-dispute" ecert dispute list --issuer "$NRB"
 same "... the open one left of the 不动产权证书" 6 "$(ids)"
+
+#
+# The holiday calendar (article 17: working days)
+#
+ok "15 working days from Tuesday 10 February 2026 span the Spring Festival" \
+	env ECERT_TODAY=2026-02-10 ecert-dispute file -k "$ADMIN_KEY" \
+	--by holder --item 住所 --reason '门牌号有误' "$ID_BIZ_LONGZHONG"
+same "... 15-23 February off, Saturdays 14 and 28 February worked: due Monday 9 March" \
+	'{"dispute":13,"due":"2026-03-09"}' "$(cat "$OUT")"
+same "... stored so" "holder||domicile|open|2026-03-09|" "$(row 13)"
+ok "holidays list --year 2026: the State Council's calendar as loaded" \
+	ecert-dispute holidays list --year 2026
+same "... its Spring Festival" "2026-02-14 workday 春节调休上班
+2026-02-15 holiday 春节
+2026-02-23 holiday 春节
+2026-02-28 workday 春节调休上班" \
+	"$(grep -e 2026-02-14 -e 2026-02-15 -e 2026-02-23 -e 2026-02-28 "$OUT")"
+same "... each dated line of share/holidays/2026.txt" \
+	"$(grep -v '^#' "$ECERT_SHARE/holidays/2026.txt")" "$(cat "$OUT")"
+same "the loads were audited, a year each" "holidays.load|2025|ok
+holidays.load|2026|ok" "$(sql "SELECT action || '|' || object || '|' || outcome
+	FROM audit WHERE action = 'holidays.load' ORDER BY seq")"
+
+before=$(store_digest)
+must_fail 65 "a deadline in a year the store has no calendar for is not counted" \
+	env ECERT_TODAY=2026-12-15 ecert-dispute file -k "$ADMIN_KEY" \
+	--by holder --item 住所 --reason 有误 "$ID_BIZ_LONGZHONG"
+check "... saying which year and how to load it" err_has "cannot count working days in 2027: the store has no holiday calendar for it (load the State Council's with ecert-dispute holidays load)"
+same "... nothing filed" "$before" "$(store_digest)"
+same "... the refusal audited" "dispute.file|$ID_BIZ_LONGZHONG|rejected" \
+	"$(audit_last)"
+
+# a calendar for 2027, as the platform would write it from the notice
+cat > 2027.txt <<'EOF2'
+# a test calendar: 元旦 on Friday, the Sunday before worked
+2027-01-01 holiday 元旦
+2027-01-02	holiday
+2026-12-27 workday 元旦调休上班
+EOF2
+must_fail 77 "only the platform unit loads a calendar" \
+	ecert-dispute holidays load -k "$SAMR_KEY" 2027.txt
+check "... saying so" err_has "unit $SAMR may not load the calendar: only the platform (admin) unit may"
+same "... nothing loaded" "$before" "$(store_digest)"
+same "... the refusal audited" "holidays.load|2027.txt|denied" "$(audit_last)"
+for bad in '2027-02-30 holiday x|2027.txt:5: date: "2027-02-30" is not a date (YYYY-MM-DD)' \
+    '2027-02-01 off|2027.txt:5: kind: "off": holiday or workday' \
+    '2027-02-01 workday|2027.txt:5: kind: 2027-02-01 is a weekday, a working day already; a workday line names a Saturday or Sunday worked (调休)' \
+    '2027-01-01 holiday 元旦|2027.txt:5: date: 2027-01-01 already given at 2027.txt:2'; do
+	cp 2027.txt bad.txt
+	printf '%s\n' "${bad%%|*}" >> bad.txt
+	must_fail 65 "a calendar line \"${bad%%|*}\" is refused" \
+	    ecert-dispute holidays load -k "$ADMIN_KEY" bad.txt
+	check "... naming file, line and field" err_has "$(echo "${bad#*|}" |
+	    sed 's/2027\.txt/bad.txt/g')"
+	same "... nothing loaded" "$before" "$(store_digest)"
+done
+must_fail 74 "a calendar file that cannot be read" \
+	ecert-dispute holidays load -k "$ADMIN_KEY" 2027.txt no-such.txt
+same "... nothing loaded, not even the good file" "$before" "$(store_digest)"
+must_fail 64 "holidays load without a file" \
+	ecert-dispute holidays load -k "$ADMIN_KEY"
+ok "the platform loads 2027" \
+	ecert-dispute holidays load -k "$ADMIN_KEY" 2027.txt
+check "... saying how many years (2026 and 2027)" \
+	err_has "the calendar of 2 years loaded"
+ok "... the filing now counts" \
+	env ECERT_TODAY=2026-12-15 ecert-dispute file -k "$ADMIN_KEY" \
+	--by holder --item 住所 --reason 有误 "$ID_BIZ_LONGZHONG"
+same "... Sunday 27 December worked, 1 January off: due Tuesday 5 January 2027" \
+	'{"dispute":14,"due":"2027-01-05"}' "$(cat "$OUT")"
+ok "... and 2026's calendar was replaced by the file's one line for 2026" \
+	ecert-dispute holidays list --year 2026
+same "... that line" "2026-12-27 workday 元旦调休上班" "$(cat "$OUT")"
+ok "reloading the shipped 2026 calendar restores it" ecert-dispute \
+	holidays load -k "$ADMIN_KEY" "$ECERT_SHARE/holidays/2026.txt"
+same "... the dates of 2026.txt again" \
+	"$(grep -v '^#' "$ECERT_SHARE/holidays/2026.txt" | cut -d ' ' -f 1)" \
+	"$(ecert-dispute holidays list --year 2026 | cut -d ' ' -f 1)"
+
 ok "the audit chain is intact" ecert-audit verify
