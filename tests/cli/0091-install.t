@@ -8,6 +8,12 @@
 
 SRC=$(cd "$TESTDIR/../.." && pwd)
 BUILDDIR=$(cd "$ECERT_BIN/.." && pwd)
+# make install builds what is not built: only programs built from this tree
+case $BUILDDIR in
+"$SRC"/*) ;;
+*)	echo "1..0 # skip $ECERT_BIN is not built from $SRC"
+	exit 0 ;;
+esac
 
 plan 15
 
