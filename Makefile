@@ -108,7 +108,22 @@ install: all
 	install -m 644 $(MAN7) $(DESTDIR)$(MANDIR)/man7
 	cp -R share/. $(DESTDIR)$(SHAREDIR)
 
+# After `make install`, with the same PREFIX and DESTDIR: the installed
+# programs run the installed tour in a scratch folder, without
+# ECERT_SHARE, finding their shared files beside them.
+installcheck:
+	@tmp=$$(mktemp -d "$${TMPDIR:-/tmp}/ecert-installcheck.XXXXXX") && \
+	trap 'rm -rf "$$tmp"' EXIT && cd "$$tmp" && \
+	if env -u ECERT_SHARE -u ECERT_DB -u ECERT_TODAY -u ECERT_NOW \
+	    PATH="$(DESTDIR)$(BINDIR):$$PATH" \
+	    sh "$(DESTDIR)$(SHAREDIR)/examples/tour.sh" > tour.log 2>&1; then \
+		echo "installcheck: the tour ran with $(DESTDIR)$(BINDIR)"; \
+	else \
+		cat tour.log; echo "installcheck: the tour failed" >&2; exit 1; \
+	fi
+
 clean:
 	rm -rf build build-san
 
-.PHONY: all units deps test lint-man check demo bench install clean
+.PHONY: all units deps test lint-man check demo bench install installcheck \
+	clean
