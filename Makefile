@@ -1,5 +1,6 @@
 # ecert: electronic licenses as small Unix programs.  Plain make, no autotools.
 
+VERSION = 0.9.0
 PREFIX ?= /usr/local
 BINDIR ?= $(PREFIX)/bin
 MANDIR ?= $(PREFIX)/share/man
@@ -14,7 +15,7 @@ BUILD ?= build
 override CFLAGS += -std=c11 -D_GNU_SOURCE -Ilib \
 	-Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
 	-Wformat=2 -Wno-format-nonliteral -Wno-format-truncation -fno-common
-override CFLAGS += -DECERT_SHAREDIR=\"$(SHAREDIR)\"
+override CFLAGS += -DECERT_SHAREDIR=\"$(SHAREDIR)\" -DECERT_VERSION=\"$(VERSION)\"
 ifeq ($(CI),true)
 override CFLAGS += -Werror
 endif

@@ -11,12 +11,12 @@
 static void
 usage(void)
 {
-	fprintf(stderr, "usage: ecert-amend -k key --reason text id "
+	fprintf(ecert_usage_stream(), "usage: ecert-amend -k key --reason text id "
 	    "-f item=value ...\n"
 	    "       ecert-amend -k key --reason text < changes.jsonl\n"
 	    "common: [-d file] [--store-key file] [--passphrase-file file] "
 	    "[--json]\n");
-	exit(ECERT_USAGE);
+	ecert_usage_exit();
 }
 
 static int

@@ -9,14 +9,14 @@
 static void
 usage(void)
 {
-	fprintf(stderr,
+	fprintf(ecert_usage_stream(),
 	    "usage: ecert-audit log [--unit uscc] [--action action] "
 	    "[--object object]\n"
 	    "                       [--since time] [--until time] "
 	    "[--json | --table]\n"
 	    "       ecert-audit verify\n"
 	    "common: [-d file] [--store-key file]\n");
-	exit(ECERT_USAGE);
+	ecert_usage_exit();
 }
 
 static int

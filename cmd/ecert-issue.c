@@ -14,14 +14,14 @@
 static void
 usage(void)
 {
-	fprintf(stderr,
+	fprintf(ecert_usage_stream(),
 	    "usage: ecert-issue -k key [--draft] -t type -f item=value ...\n"
 	    "       ecert-issue -k key [--draft] [-t type] < records.jsonl\n"
 	    "       ecert-issue -k key --approve [id ...]\n"
 	    "       ecert-issue -k key --reject id --reason text\n"
 	    "common: [-d file] [--store-key file] [--passphrase-file file] "
 	    "[--json]\n");
-	exit(ECERT_USAGE);
+	ecert_usage_exit();
 }
 
 static void

@@ -11,11 +11,11 @@
 static void
 usage(void)
 {
-	fprintf(stderr, "usage: ecert-revoke -k key --reason text "
+	fprintf(ecert_usage_stream(), "usage: ecert-revoke -k key --reason text "
 	    "[--suspend | --reinstate] [id ...]\n"
 	    "common: [-d file] [--store-key file] [--passphrase-file file] "
 	    "[--json]\n");
-	exit(ECERT_USAGE);
+	ecert_usage_exit();
 }
 
 static int

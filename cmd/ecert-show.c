@@ -12,7 +12,7 @@
 static void
 usage(void)
 {
-	fprintf(stderr,
+	fprintf(ecert_usage_stream(),
 	    "usage: ecert-show [-d file] [--store-key file] [--json | --text] "
 	    "[id ...]\n"
 	    "       ecert-show -k platformkey [--ttl seconds] "
@@ -20,7 +20,7 @@ usage(void)
 	    "       ecert-show -k platformkey [--ttl seconds] --token < ids\n"
 	    "       ecert-show [-k platformkey] --svg file id\n"
 	    "       ecert-show --history [--json | --table] id\n");
-	exit(ECERT_USAGE);
+	ecert_usage_exit();
 }
 
 /*

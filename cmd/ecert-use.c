@@ -12,12 +12,12 @@
 static void
 usage(void)
 {
-	fprintf(stderr,
+	fprintf(ecert_usage_stream(),
 	    "usage: ecert-use -k key [--unit uscc] --matter code --holder id "
 	    "[--type code]\n"
 	    "                 [--agent id] [--check item=value ...]\n"
 	    "common: [-d file] [--store-key file] [--passphrase-file file]\n");
-	exit(ECERT_USAGE);
+	ecert_usage_exit();
 }
 
 /* Held back until the audit of the use has been committed. */

@@ -463,7 +463,7 @@ struct ecert_opts {
 };
 enum {
 	ECERT_OPT_STORE_KEY = 0x1001, ECERT_OPT_PASSFILE, ECERT_OPT_JSON,
-	ECERT_OPT_TABLE, ECERT_OPT_FIRST_OWN
+	ECERT_OPT_TABLE, ECERT_OPT_VERSION, ECERT_OPT_FIRST_OWN
 };
 #define ECERT_COMMON_LONGOPTS \
 	{ "db", required_argument, NULL, 'd' }, \
@@ -472,7 +472,14 @@ enum {
 	{ "passphrase-file", required_argument, NULL, ECERT_OPT_PASSFILE }, \
 	{ "json", no_argument, NULL, ECERT_OPT_JSON }, \
 	{ "table", no_argument, NULL, ECERT_OPT_TABLE }, \
-	{ "help", no_argument, NULL, 'h' }
+	{ "help", no_argument, NULL, 'h' }, \
+	{ "version", no_argument, NULL, ECERT_OPT_VERSION }
+extern int ecert_help_wanted;
+FILE *ecert_usage_stream(void);
+void ecert_usage_exit(void) __attribute__((noreturn));
+void ecert_print_version(void) __attribute__((noreturn));
+void ecert_batch_summary(long taken, long done, const char *what,
+    long refused);
 int ecert_common_opt(struct ecert_opts *o, int c, const char *arg);
 const char *ecert_take_verb(int *argc, char ***argv, const char *optstring,
     const struct option *longopts);
