@@ -315,6 +315,7 @@ main(int argc, char *argv[])
 	json_t *doc;
 	char id[160], status[16];
 	int c, rc, text = 0, worst = 0, shown = 0;
+	long taken = 0, found = 0;
 
 	ecert_setprogname(argv[0]);
 	while ((c = getopt_long(argc, argv, "d:k:h", longopts, NULL)) != -1) {
@@ -376,6 +377,7 @@ main(int argc, char *argv[])
 	s = ecert_opts_store(&o);
 	ecert_ids_init(&ids, argc - optind, argv + optind);
 	while ((rc = ecert_ids_next(&ids, id, sizeof(id), &e)) != -1) {
+		taken++;
 		if (rc == 0)
 			rc = ecert_license_load(s, id, &doc, status,
 			    sizeof(status), &e);
@@ -397,8 +399,11 @@ main(int argc, char *argv[])
 		} else
 			ecert_print_json(doc);
 		json_decref(doc);
+		found++;
 	}
 	ecert_ids_free(&ids);
+	if (optind == argc)
+		ecert_batch_summary(taken, found, "shown", taken - found);
 	ecert_store_close(s);
 	return worst;
 }

@@ -26,6 +26,7 @@ usage(void)
 
 static int json_out;
 static long answered;	/* answers given: none is a definite no */
+static long valid;
 
 /* unchecked: a token verified without a status list (--trust alone) */
 static void
@@ -35,6 +36,7 @@ report_token(const char *id, const char *status, const char *why,
 	json_t *o;
 
 	answered++;
+	valid += strcmp(status, "valid") == 0;
 	if (why != NULL && *why != '\0' && strcmp(status, "valid") != 0)
 		ecert_warn("%s: %s", id, why);
 	if (unchecked)
@@ -75,8 +77,10 @@ worse(int a, int b)
 
 /* An empty scan or an empty list is a no, never a pass. */
 static int
-nothing_verified(int worst)
+nothing_verified(int worst, int from_stdin)
 {
+	if (from_stdin && answered > 0)
+		ecert_batch_summary(answered, valid, "valid", answered - valid);
 	if (answered > 0 || worst != 0)
 		return worst;
 	ecert_warn("nothing to verify: no identifier, document or token was "
@@ -233,7 +237,7 @@ main(int argc, char *argv[])
 		}
 		json_decref(trust);
 		free(bits);
-		return nothing_verified(worst);
+		return nothing_verified(worst, optind == argc);
 	}
 
 	s = ecert_opts_store(&o);
@@ -257,5 +261,5 @@ main(int argc, char *argv[])
 	}
 	ecert_ids_free(&ids);
 	ecert_store_close(s);
-	return nothing_verified(worst);
+	return nothing_verified(worst, optind == argc);
 }

@@ -49,7 +49,7 @@ ecert_batch_summary(long taken, long done, const char *what, long refused)
 		    what);
 	else
 		ecert_warn("%ld record%s read from standard input: %ld %s, "
-		    "%ld refused", taken, taken == 1 ? "" : "s", done, what,
+		    "%ld rejected", taken, taken == 1 ? "" : "s", done, what,
 		    refused);
 }
 
