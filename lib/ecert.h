@@ -51,6 +51,10 @@ int ecert_uscc_check(const char *first17);	/* check char, or 0 */
 int ecert_uscc_valid(const char *code);		/* 1 valid, 0 not */
 int ecert_citizen_id_check(const char *first17);
 int ecert_citizen_id_valid(const char *id);	/* checksum and birth date */
+/* why not valid, naming the expected check character; NULL when valid */
+const char *ecert_uscc_why(const char *code, char *buf, size_t n);
+const char *ecert_citizen_id_why(const char *id, char *buf, size_t n);
+const char *ecert_identifier_why(const char *id, char *buf, size_t n);
 int ecert_date_parse(const char *s, int *y, int *m, int *d);	/* 1 real date */
 int ecert_date_valid(const char *s);
 long ecert_date_days(const char *s);	/* days since 1970-01-01, or -1 */
