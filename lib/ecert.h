@@ -372,6 +372,8 @@ char *ecert_license_token(struct ecert_store *s, const char *id,
 
 /* qr.c: QR codes in the terminal and in SVG (libqrencode) */
 int ecert_qr_terminal(FILE *out, const char *text, struct ecert_error *e);
+int ecert_qr_terminal_light(FILE *out, const char *text,
+    struct ecert_error *e);	/* for a light terminal background */
 char *ecert_qr_svg(const char *text, int standalone, struct ecert_error *e);
 
 /* face.c: the printable license face (article 19) */
