@@ -66,7 +66,11 @@ ecert_qr_terminal_light(FILE *out, const char *text, struct ecert_error *e)
 	return terminal(out, text, 1, e);
 }
 
-/* Standalone: a whole SVG file; else a <g> sized 100 by 100 for a face. */
+/*
+ * Standalone: a whole SVG file; else a <g> for a face whose modules fill
+ * 100 by 100 from the origin, the white quiet zone lying around that
+ * square, so that the modules are as large as the template's box allows.
+ */
 char *
 ecert_qr_svg(const char *text, int standalone, struct ecert_error *e)
 {
@@ -91,8 +95,8 @@ ecert_qr_svg(const char *text, int standalone, struct ecert_error *e)
 		    " width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\">\n",
 		    size * 8, size * 8, size, size);
 	else
-		fprintf(fp, "<g transform=\"scale(%.6f)\">\n",
-		    100.0 / size);
+		fprintf(fp, "<g transform=\"scale(%.6f) translate(-4 -4)\">"
+		    "\n", 100.0 / qr->width);
 	/* crisp edges: a module never blurs into its neighbours, so a
 	 * rendering at a small size (a face at 96 dpi) still scans */
 	fprintf(fp, "<rect width=\"%d\" height=\"%d\" fill=\"#fff\"/>\n"
