@@ -165,7 +165,7 @@ ecert_status_export(struct ecert_store *s, const struct ecert_actor *a,
 	unsigned char *bits = calloc(nbytes, 1);
 	sqlite3_stmt *st;
 	char now[21], until[21], *b64, *line;
-	time_t t = time(NULL) + ttl_hours * 3600;
+	time_t t = ecert_now_time() + ttl_hours * 3600;
 	struct tm tm;
 	json_t *obj;
 	long set = 0;
