@@ -91,7 +91,7 @@ lint-man:
 check: deps
 	$(MAKE) BUILD=build test
 	$(MAKE) lint-man
-	ASAN_OPTIONS=detect_leaks=0:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 		$(MAKE) BUILD=build-san SAN=1 test
 
 demo: deps all
