@@ -98,8 +98,8 @@ verify_token(const char *text, const json_t *trust)
 	char why[512];
 	int rc;
 
-	/* without the status list a revocation cannot be seen: said so on
-	 * every answer, as with signed documents */
+	/* without the status list (--trust alone) a revocation cannot be
+	 * seen: every such answer says so */
 	rc = ecert_token_verify(text, trust, status_bits, status_nbits,
 	    ecert_now_time(), &t, why, sizeof(why));
 	if (rc == 0)
