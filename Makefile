@@ -1,5 +1,6 @@
 # ecert: electronic licenses as small Unix programs.  Plain make, no autotools.
 
+VERSION = 0.9.0
 PREFIX ?= /usr/local
 BINDIR ?= $(PREFIX)/bin
 MANDIR ?= $(PREFIX)/share/man
@@ -14,7 +15,7 @@ BUILD ?= build
 override CFLAGS += -std=c11 -D_GNU_SOURCE -Ilib \
 	-Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
 	-Wformat=2 -Wno-format-nonliteral -Wno-format-truncation -fno-common
-override CFLAGS += -DECERT_SHAREDIR=\"$(SHAREDIR)\"
+override CFLAGS += -DECERT_SHAREDIR=\"$(SHAREDIR)\" -DECERT_VERSION=\"$(VERSION)\"
 ifeq ($(CI),true)
 override CFLAGS += -Werror
 endif
@@ -90,7 +91,7 @@ lint-man:
 check: deps
 	$(MAKE) BUILD=build test
 	$(MAKE) lint-man
-	ASAN_OPTIONS=detect_leaks=0:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 		$(MAKE) BUILD=build-san SAN=1 test
 
 demo: deps all

@@ -11,12 +11,12 @@
 static void
 usage(void)
 {
-	fprintf(stderr, "usage: ecert-amend -k key --reason text id "
+	fprintf(ecert_usage_stream(), "usage: ecert-amend -k key --reason text id "
 	    "-f item=value ...\n"
 	    "       ecert-amend -k key --reason text < changes.jsonl\n"
 	    "common: [-d file] [--store-key file] [--passphrase-file file] "
 	    "[--json]\n");
-	exit(ECERT_USAGE);
+	ecert_usage_exit();
 }
 
 static int
@@ -74,6 +74,7 @@ main(int argc, char *argv[])
 	char id[160], *line, where[64];
 	size_t len;
 	int c, rc, worst = 0, json;
+	long taken = 0, amended = 0;
 
 	ecert_setprogname(argv[0]);
 	while ((c = getopt_long(argc, argv, "d:k:f:h", longopts, NULL)) != -1) {
@@ -108,6 +109,7 @@ main(int argc, char *argv[])
 		while ((rc = ecert_read_line(&r, &line, &len, &e)) != -1) {
 			if (rc == 0 && len == 0)
 				continue;
+			taken++;
 			line_changes = NULL;
 			if (rc == 0 && (line_changes = ecert_json_parse(line,
 			    len, &e)) == NULL)
@@ -126,9 +128,12 @@ main(int argc, char *argv[])
 			rc = amend(s, &a, id, line_changes, reason, json, where);
 			if (rc != 0 && (worst == 0 || rc == ECERT_NOPERM))
 				worst = rc;
+			amended += rc == 0;
 			json_decref(line_changes);
 		}
 		ecert_reader_free(&r);
+		ecert_batch_summary(taken, amended, "amended",
+		    taken - amended);
 	}
 	json_decref(changes);
 	ecert_key_wipe(&a.key);

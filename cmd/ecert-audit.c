@@ -9,13 +9,65 @@
 static void
 usage(void)
 {
-	fprintf(stderr,
+	fprintf(ecert_usage_stream(),
 	    "usage: ecert-audit log [--unit uscc] [--action action] "
 	    "[--object object]\n"
 	    "                       [--since time] [--until time] "
 	    "[--json | --table]\n"
 	    "       ecert-audit verify\n"
 	    "common: [-d file] [--store-key file]\n");
+	ecert_usage_exit();
+}
+
+/* The actions the programs record, for --action. */
+static const char *actions[] = {
+	"store.init", "unit.add", "key.add", "key.rotate", "key.open",
+	"catalog.load", "matter.load", "matter.check",
+	"license.issue", "license.draft", "license.approve", "license.reject",
+	"license.import", "license.amend", "license.expire",
+	"license.revoke", "license.suspend", "license.reinstate",
+	"license.show", "license.history", "license.face", "license.present",
+	"license.query", "license.verify", "license.use", "license.check",
+	"license.reconcile", "grant.add", "grant.withdraw", "grant.list",
+	"grant.show", "grant.use", "dispute.file", "dispute.list",
+	"dispute.resolve", "status.export", "trust.export", NULL
+};
+
+/*
+ * An --action that no program records is a typing slip, not an empty
+ * answer: a usage error that lists the actions.  One found in the log
+ * (of a newer program) is taken as it is.
+ */
+static void
+check_action(struct ecert_store *s, const char *action)
+{
+	struct ecert_error e;
+	sqlite3_stmt *st;
+	int i, rc;
+
+	for (i = 0; actions[i] != NULL; i++)
+		if (strcmp(actions[i], action) == 0)
+			return;
+	st = ecert_prepare(s, "SELECT 1 FROM audit WHERE action = ? LIMIT 1",
+	    &e);
+	if (st == NULL)
+		ecert_die_error(&e);
+	sqlite3_bind_text(st, 1, action, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc == SQLITE_ROW)
+		return;
+	if (rc != SQLITE_DONE) {
+		ecert_sql_fail(s, &e, rc, "audit");
+		ecert_die_error(&e);
+	}
+	fprintf(stderr, "%s: --action %s: not an action; the actions are:\n",
+	    ecert_progname, action);
+	for (i = 0; actions[i] != NULL; i++)
+		fprintf(stderr, "%s%s", i % 6 == 0 ? (i ? "\n  " : "  ") : " ",
+		    actions[i]);
+	fprintf(stderr, "\n");
+	ecert_store_close(s);
 	exit(ECERT_USAGE);
 }
 
@@ -135,6 +187,8 @@ main(int argc, char *argv[])
 		usage();
 	if (strcmp(verb, "log") == 0) {
 		s = ecert_opts_store(&o);
+		if (action != NULL)
+			check_action(s, action);
 		rc = cmd_log(s, &o, unit, action, object, since, until);
 	} else if (strcmp(verb, "verify") == 0) {
 		s = ecert_opts_store(&o);

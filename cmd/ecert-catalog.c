@@ -10,12 +10,12 @@
 static void
 usage(void)
 {
-	fprintf(stderr,
+	fprintf(ecert_usage_stream(),
 	    "usage: ecert-catalog load -k adminkey file ...\n"
 	    "       ecert-catalog list [--json | --table]\n"
 	    "       ecert-catalog show [--json] code\n"
 	    "common: [-d file] [--store-key file] [--passphrase-file file]\n");
-	exit(ECERT_USAGE);
+	ecert_usage_exit();
 }
 
 static int

@@ -14,7 +14,7 @@
 static void
 usage(void)
 {
-	fprintf(stderr,
+	fprintf(ecert_usage_stream(),
 	    "usage: ecert-dispute file -k key --by holder|unit --item item "
 	    "--reason text id\n"
 	    "       ecert-dispute list [--open | --overdue | --all] "
@@ -26,7 +26,7 @@ usage(void)
 	    "       ecert-dispute holidays load -k adminkey file ...\n"
 	    "       ecert-dispute holidays list [--year year]\n"
 	    "common: [-d file] [--store-key file] [--passphrase-file file]\n");
-	exit(ECERT_USAGE);
+	ecert_usage_exit();
 }
 
 struct out {

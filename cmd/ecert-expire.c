@@ -12,9 +12,9 @@
 static void
 usage(void)
 {
-	fprintf(stderr, "usage: ecert-expire [-d file] [--store-key file] "
+	fprintf(ecert_usage_stream(), "usage: ecert-expire [-d file] [--store-key file] "
 	    "[--as-of date] [--dry-run]\n");
-	exit(ECERT_USAGE);
+	ecert_usage_exit();
 }
 
 static int

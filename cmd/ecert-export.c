@@ -13,10 +13,10 @@
 static void
 usage(void)
 {
-	fprintf(stderr, "usage: ecert-export -k platformkey (--status "
+	fprintf(ecert_usage_stream(), "usage: ecert-export -k platformkey (--status "
 	    "[--ttl hours] | --trust) [-o file]\n"
 	    "common: [-d file] [--store-key file] [--passphrase-file file]\n");
-	exit(ECERT_USAGE);
+	ecert_usage_exit();
 }
 
 int

@@ -11,7 +11,7 @@
 static void
 usage(void)
 {
-	fprintf(stderr,
+	fprintf(ecert_usage_stream(),
 	    "usage: ecert-grant add -k key --holder name --holder-id id "
 	    "--matter code\n"
 	    "                       (--grantee uscc | --agent name --agent-id id)\n"
@@ -23,7 +23,7 @@ usage(void)
 	    "       ecert-grant show grant\n"
 	    "       ecert-grant withdraw -k key --reason text grant\n"
 	    "common: [-d file] [--store-key file] [--passphrase-file file]\n");
-	exit(ECERT_USAGE);
+	ecert_usage_exit();
 }
 
 struct out {

@@ -16,13 +16,13 @@
 static void
 usage(void)
 {
-	fprintf(stderr, "usage: ecert-import -k key -t type [--csv] "
+	fprintf(ecert_usage_stream(), "usage: ecert-import -k key -t type [--csv] "
 	    "[--map column=item,...] [--encoding enc]\n"
 	    "                    [--rejects file] [--batch n] [--jobs n] "
 	    "[file | -]\n"
 	    "common: [-d file] [--store-key file] [--passphrase-file file] "
 	    "[--json]\n");
-	exit(ECERT_USAGE);
+	ecert_usage_exit();
 }
 
 int

@@ -8,10 +8,10 @@
 static void
 usage(void)
 {
-	fprintf(stderr, "usage: ecert-init [-d file] [--store-key file] "
+	fprintf(ecert_usage_stream(), "usage: ecert-init [-d file] [--store-key file] "
 	    "--code uscc --name name\n"
 	    "                  -o keyfile [--passphrase-file file]\n");
-	exit(ECERT_USAGE);
+	ecert_usage_exit();
 }
 
 int

@@ -14,14 +14,14 @@
 static void
 usage(void)
 {
-	fprintf(stderr,
+	fprintf(ecert_usage_stream(),
 	    "usage: ecert-issue -k key [--draft] -t type -f item=value ...\n"
 	    "       ecert-issue -k key [--draft] [-t type] < records.jsonl\n"
 	    "       ecert-issue -k key --approve [id ...]\n"
 	    "       ecert-issue -k key --reject id --reason text\n"
 	    "common: [-d file] [--store-key file] [--passphrase-file file] "
 	    "[--json]\n");
-	exit(ECERT_USAGE);
+	ecert_usage_exit();
 }
 
 static void
@@ -102,9 +102,11 @@ review(struct ecert_store *s, const struct ecert_actor *a, int argc,
 	const char *action = reject_reason ? "license.reject" :
 	    "license.approve";
 	int rc, worst = 0;
+	long taken = 0, done = 0;
 
 	ecert_ids_init(&ids, argc, argv);
 	while ((rc = ecert_ids_next(&ids, id, sizeof(id), &e)) != -1) {
+		taken++;
 		if (rc == 0 && (rc = ecert_begin(s, &e)) == 0) {
 			rc = reject_reason ? ecert_license_reject(s, a, id,
 			    reject_reason, &e) : ecert_license_approve(s, a,
@@ -131,8 +133,12 @@ review(struct ecert_store *s, const struct ecert_actor *a, int argc,
 			printf("%s %s\n", id, reject_reason ? "rejected" :
 			    "signed");
 		fflush(stdout);
+		done++;
 	}
 	ecert_ids_free(&ids);
+	if (argc == 0)
+		ecert_batch_summary(taken, done, reject_reason ? "rejected" :
+		    "signed", taken - done);
 	return worst;
 }
 
@@ -161,7 +167,7 @@ main(int argc, char *argv[])
 	int approve = 0, reject = 0;
 	char id[160], *line, where[64];
 	size_t len;
-	long issued = 0, rejected = 0;
+	long issued = 0, rejected = 0, taken = 0;
 	int c, rc, status = 0, json;
 
 	ecert_setprogname(argv[0]);
@@ -247,6 +253,7 @@ main(int argc, char *argv[])
 		snprintf(where, sizeof(where), "%s:%ld", r.name, r.line);
 		if (rc == 0 && len == 0)
 			continue;
+		taken++;
 		record = NULL;
 		if (rc == 0 && (record = ecert_json_parse(line, len, &e)) ==
 		    NULL)
@@ -281,8 +288,7 @@ main(int argc, char *argv[])
 	if (ecert_commit(s, &e) != 0)
 		ecert_die_error(&e);
 	ecert_reader_free(&r);
-	if (rejected > 0)
-		ecert_warn("%ld issued, %ld rejected", issued, rejected);
+	ecert_batch_summary(taken, issued, "issued", rejected);
 out:
 	json_decref(fields);
 	ecert_key_wipe(&a.key);

@@ -13,7 +13,7 @@
 static void
 usage(void)
 {
-	fprintf(stderr,
+	fprintf(ecert_usage_stream(),
 	    "usage: ecert-matter load -k adminkey file ...\n"
 	    "       ecert-matter list [--json | --table]\n"
 	    "       ecert-matter show [--json] code\n"
@@ -21,7 +21,7 @@ usage(void)
 	    "[--holder name]\n"
 	    "                          [--json | --table]\n"
 	    "common: [-d file] [--store-key file] [--passphrase-file file]\n");
-	exit(ECERT_USAGE);
+	ecert_usage_exit();
 }
 
 static int

@@ -10,14 +10,14 @@
 static void
 usage(void)
 {
-	fprintf(stderr, "usage: ecert-query [-d file] [--store-key file] "
+	fprintf(ecert_usage_stream(), "usage: ecert-query [-d file] [--store-key file] "
 	    "[--holder name] [--holder-id id]\n"
 	    "                   [--type code] [--issuer uscc] [--status status]"
 	    " [--from date] [--to date]\n"
 	    "                   [--json | --table | -o field,...]\n"
 	    "       ecert-query --public --name name --uscc code "
 	    "[--json | --table]\n");
-	exit(ECERT_USAGE);
+	ecert_usage_exit();
 }
 
 static const char *fields_all[] = { "id", "type", "type_name", "number",

@@ -17,12 +17,12 @@
 static void
 usage(void)
 {
-	fprintf(stderr, "usage: ecert-reconcile -k key -t type [--csv] "
+	fprintf(ecert_usage_stream(), "usage: ecert-reconcile -k key -t type [--csv] "
 	    "[--map column=item,...] [--encoding enc]\n"
 	    "                       [file | -]\n"
 	    "common: [-d file] [--store-key file] [--passphrase-file file] "
 	    "[--json]\n");
-	exit(ECERT_USAGE);
+	ecert_usage_exit();
 }
 
 static int write_errno;

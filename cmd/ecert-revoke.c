@@ -11,11 +11,11 @@
 static void
 usage(void)
 {
-	fprintf(stderr, "usage: ecert-revoke -k key --reason text "
+	fprintf(ecert_usage_stream(), "usage: ecert-revoke -k key --reason text "
 	    "[--suspend | --reinstate] [id ...]\n"
 	    "common: [-d file] [--store-key file] [--passphrase-file file] "
 	    "[--json]\n");
-	exit(ECERT_USAGE);
+	ecert_usage_exit();
 }
 
 static int
@@ -59,6 +59,7 @@ main(int argc, char *argv[])
 	const char *reason = NULL, *action = "revoke";
 	char id[160];
 	int c, rc, worst = 0, verb = 0, json;
+	long taken = 0, changed = 0;
 
 	ecert_setprogname(argv[0]);
 	while ((c = getopt_long(argc, argv, "d:k:h", longopts, NULL)) != -1) {
@@ -86,6 +87,7 @@ main(int argc, char *argv[])
 	ecert_opts_actor(s, &o, &a);
 	ecert_ids_init(&ids, argc - optind, argv + optind);
 	while ((rc = ecert_ids_next(&ids, id, sizeof(id), &e)) != -1) {
+		taken++;
 		if (rc == 0)
 			rc = change(s, &a, id, action, reason, &e);
 		if (rc == ECERT_IOERR || rc == ECERT_BUSY) {
@@ -105,8 +107,12 @@ main(int argc, char *argv[])
 			json_decref(out);
 		} else
 			printf("%s %s\n", id, done[verb]);
+		changed++;
 	}
 	ecert_ids_free(&ids);
+	if (optind == argc)
+		ecert_batch_summary(taken, changed, verb == 2 ? "reinstated" :
+		    done[verb], taken - changed);
 	ecert_key_wipe(&a.key);
 	ecert_store_close(s);
 	return worst;

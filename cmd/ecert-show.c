@@ -12,15 +12,15 @@
 static void
 usage(void)
 {
-	fprintf(stderr,
+	fprintf(ecert_usage_stream(),
 	    "usage: ecert-show [-d file] [--store-key file] [--json | --text] "
 	    "[id ...]\n"
 	    "       ecert-show -k platformkey [--ttl seconds] "
-	    "(--qr | --qr-svg file | --token) id\n"
+	    "(--qr | --qr-light | --qr-svg file | --token) id\n"
 	    "       ecert-show -k platformkey [--ttl seconds] --token < ids\n"
 	    "       ecert-show [-k platformkey] --svg file id\n"
 	    "       ecert-show --history [--json | --table] id\n");
-	exit(ECERT_USAGE);
+	ecert_usage_exit();
 }
 
 /*
@@ -55,6 +55,8 @@ present(struct ecert_store *s, const struct ecert_opts *o, const char *id,
 	ecert_audit_access(s, a.unit, "license.present", id, "ok", NULL);
 	if (mode == 'q')
 		rc = ecert_qr_terminal(stdout, token, &e);
+	else if (mode == 'l')
+		rc = ecert_qr_terminal_light(stdout, token, &e);
 	else if (mode == 't')
 		printf("%s\n", token);
 	else {
@@ -292,11 +294,12 @@ int
 main(int argc, char *argv[])
 {
 	enum { OPT_TEXT = ECERT_OPT_FIRST_OWN, OPT_QR, OPT_QR_SVG, OPT_TOKEN,
-	    OPT_TTL, OPT_SVG, OPT_HISTORY };
+	    OPT_TTL, OPT_SVG, OPT_HISTORY, OPT_QR_LIGHT };
 	static const struct option longopts[] = {
 		ECERT_COMMON_LONGOPTS,
 		{ "text", no_argument, NULL, OPT_TEXT },
 		{ "qr", no_argument, NULL, OPT_QR },
+		{ "qr-light", no_argument, NULL, OPT_QR_LIGHT },
 		{ "qr-svg", required_argument, NULL, OPT_QR_SVG },
 		{ "token", no_argument, NULL, OPT_TOKEN },
 		{ "ttl", required_argument, NULL, OPT_TTL },
@@ -315,6 +318,7 @@ main(int argc, char *argv[])
 	json_t *doc;
 	char id[160], status[16];
 	int c, rc, text = 0, worst = 0, shown = 0;
+	long taken = 0, found = 0;
 
 	ecert_setprogname(argv[0]);
 	while ((c = getopt_long(argc, argv, "d:k:h", longopts, NULL)) != -1) {
@@ -324,12 +328,14 @@ main(int argc, char *argv[])
 			break;
 		case OPT_HISTORY:
 		case OPT_QR:
+		case OPT_QR_LIGHT:
 		case OPT_TOKEN:
 		case OPT_QR_SVG:
 		case OPT_SVG:
 			if (mode != 0)
 				usage();
-			mode = c == OPT_QR ? 'q' : c == OPT_TOKEN ? 't' :
+			mode = c == OPT_QR ? 'q' : c == OPT_QR_LIGHT ? 'l' :
+			    c == OPT_TOKEN ? 't' :
 			    c == OPT_QR_SVG ? 's' : c == OPT_HISTORY ? 'h' : 'f';
 			file = optarg;
 			break;
@@ -376,6 +382,7 @@ main(int argc, char *argv[])
 	s = ecert_opts_store(&o);
 	ecert_ids_init(&ids, argc - optind, argv + optind);
 	while ((rc = ecert_ids_next(&ids, id, sizeof(id), &e)) != -1) {
+		taken++;
 		if (rc == 0)
 			rc = ecert_license_load(s, id, &doc, status,
 			    sizeof(status), &e);
@@ -397,8 +404,11 @@ main(int argc, char *argv[])
 		} else
 			ecert_print_json(doc);
 		json_decref(doc);
+		found++;
 	}
 	ecert_ids_free(&ids);
+	if (optind == argc)
+		ecert_batch_summary(taken, found, "shown", taken - found);
 	ecert_store_close(s);
 	return worst;
 }

@@ -11,7 +11,7 @@
 static void
 usage(void)
 {
-	fprintf(stderr,
+	fprintf(ecert_usage_stream(),
 	    "usage: ecert-unit add -k adminkey --code uscc --name name --role roles\n"
 	    "       ecert-unit list [--json | --table]\n"
 	    "       ecert-unit key -k adminkey --unit uscc -o file "
@@ -21,7 +21,7 @@ usage(void)
 	    "       ecert-unit export [--unit uscc]\n"
 	    "       ecert-unit export --trust -k platformkey\n"
 	    "common: [-d file] [--store-key file] [--passphrase-file file]\n");
-	exit(ECERT_USAGE);
+	ecert_usage_exit();
 }
 
 static void

@@ -1,8 +1,9 @@
 /*
  * ecert-use: a using unit (用证单位) fetches a holder's licenses for one
  * matter, under a grant (articles 12, 13, 15), or only checks the data
- * on a photocopy (--check).  Everything a grant does not cover is refused
- * with 77; uses and refusals are audited.
+ * on a photocopy (--check: exit 1 when any item does not match, the
+ * answers printed all the same).  Everything a grant does not cover is
+ * refused with 77; uses and refusals are audited.
  */
 #include <getopt.h>
 #include <string.h>
@@ -12,12 +13,12 @@
 static void
 usage(void)
 {
-	fprintf(stderr,
+	fprintf(ecert_usage_stream(),
 	    "usage: ecert-use -k key [--unit uscc] --matter code --holder id "
 	    "[--type code]\n"
 	    "                 [--agent id] [--check item=value ...]\n"
 	    "common: [-d file] [--store-key file] [--passphrase-file file]\n");
-	exit(ECERT_USAGE);
+	ecert_usage_exit();
 }
 
 /* Held back until the audit of the use has been committed. */
@@ -52,7 +53,7 @@ main(int argc, char *argv[])
 	json_t *results = json_array(), *one;
 	size_t i;
 	char object[80];
-	int c, rc;
+	int c, rc, checking, mismatch = 0;
 
 	ecert_setprogname(argv[0]);
 	while ((c = getopt_long(argc, argv, "d:k:h", longopts, NULL)) != -1) {
@@ -82,6 +83,7 @@ main(int argc, char *argv[])
 	if (u.checks != NULL && u.type == NULL)
 		ecert_die(ECERT_USAGE, "--check needs --type: the items are "
 		    "the type's");
+	checking = u.checks != NULL;
 	s = ecert_opts_store(&o);
 	ecert_opts_actor(s, &o, &a);
 	snprintf(object, sizeof(object), "matter %s", u.matter);
@@ -111,8 +113,11 @@ main(int argc, char *argv[])
 		ecert_die_error(&e);
 	}
 	ecert_store_close(s);
-	json_array_foreach(results, i, one)
+	json_array_foreach(results, i, one) {
 		ecert_print_json(one);
+		if (checking && !json_is_true(json_object_get(one, "match")))
+			mismatch = 1;
+	}
 	json_decref(results);
-	return 0;
+	return mismatch ? ECERT_NO : 0;
 }

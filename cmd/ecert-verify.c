@@ -1,8 +1,9 @@
 /*
  * ecert-verify: is this license genuine and in force?  By identifier in
  * the store, or, with --trust, a signed document with no store at all.
- * Exit 0 when everything given is valid, 1 when anything is not; a busy
- * store is 75, never "invalid".
+ * Exit 0 when at least one license was verified and all were valid, 1
+ * when anything is not or nothing was given (a gate never passes on an
+ * empty scan); a busy store is 75, never "invalid".
  */
 #include <errno.h>
 #include <getopt.h>
@@ -14,35 +15,52 @@
 static void
 usage(void)
 {
-	fprintf(stderr,
+	fprintf(ecert_usage_stream(),
 	    "usage: ecert-verify [-d file] [--store-key file] [--json] [id ...]\n"
 	    "       ecert-verify --trust file [--json] [document ...]\n"
 	    "       ecert-verify --offline --trust file --status file "
 	    "[--anchor pubfile]\n"
 	    "                    [--json] [token | document ...]\n");
-	exit(ECERT_USAGE);
+	ecert_usage_exit();
 }
 
 static int json_out;
+static long answered;	/* answers given: none is a definite no */
+static long valid;
 
+/* unchecked: a token verified without a status list (--trust alone) */
 static void
-report(const char *id, const char *status, const char *why)
+report_token(const char *id, const char *status, const char *why,
+    int unchecked)
 {
 	json_t *o;
 
+	answered++;
+	valid += strcmp(status, "valid") == 0;
 	if (why != NULL && *why != '\0' && strcmp(status, "valid") != 0)
 		ecert_warn("%s: %s", id, why);
+	if (unchecked)
+		ecert_warn("%s: status not checked (no --status list): a "
+		    "revoked or suspended license passes", id);
 	if (json_out) {
 		o = json_pack("{s:s, s:s, s:b}", "id", id, "status", status,
 		    "valid", strcmp(status, "valid") == 0);
 		if (why != NULL && *why != '\0' && strcmp(status, "valid") != 0)
 			json_object_set_new(o, "reason", json_string(why));
+		if (unchecked)
+			json_object_set_new(o, "status_checked", json_false());
 		ecert_print_json(o);
 		json_decref(o);
 	} else {
 		printf("%s %s\n", id, status);
 		fflush(stdout);
 	}
+}
+
+static void
+report(const char *id, const char *status, const char *why)
+{
+	report_token(id, status, why, 0);
 }
 
 static int
@@ -57,6 +75,19 @@ worse(int a, int b)
 	return a ? a : b;
 }
 
+/* An empty scan or an empty list is a no, never a pass. */
+static int
+nothing_verified(int worst, int from_stdin)
+{
+	if (from_stdin && answered > 0)
+		ecert_batch_summary(answered, valid, "valid", answered - valid);
+	if (answered > 0 || worst != 0)
+		return worst;
+	ecert_warn("nothing to verify: no identifier, document or token was "
+	    "given or read");
+	return ECERT_NO;
+}
+
 static const unsigned char *status_bits;
 static size_t status_nbits;
 
@@ -67,14 +98,12 @@ verify_token(const char *text, const json_t *trust)
 	char why[512];
 	int rc;
 
-	/* a token without the status list could hide a revocation */
-	if (status_bits == NULL)
-		ecert_die(ECERT_USAGE, "tokens are verified with --offline "
-		    "--trust FILE --status FILE");
+	/* without the status list (--trust alone) a revocation cannot be
+	 * seen: every such answer says so */
 	rc = ecert_token_verify(text, trust, status_bits, status_nbits,
 	    ecert_now_time(), &t, why, sizeof(why));
 	if (rc == 0)
-		report(t.id, "valid", NULL);
+		report_token(t.id, "valid", NULL, status_bits == NULL);
 	else if (strncmp(why, "expired", 7) == 0)
 		report(t.id[0] ? t.id : "token", "expired", why);
 	else if (strncmp(why, "revoked", 7) == 0)
@@ -208,7 +237,7 @@ main(int argc, char *argv[])
 		}
 		json_decref(trust);
 		free(bits);
-		return worst;
+		return nothing_verified(worst, optind == argc);
 	}
 
 	s = ecert_opts_store(&o);
@@ -232,5 +261,5 @@ main(int argc, char *argv[])
 	}
 	ecert_ids_free(&ids);
 	ecert_store_close(s);
-	return worst;
+	return nothing_verified(worst, optind == argc);
 }

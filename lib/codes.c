@@ -76,6 +76,36 @@ ecert_uscc_valid(const char *code)
 	return c != 0 && c == code[17];
 }
 
+/*
+ * Why code is not a valid unified social credit code, in words that name
+ * the check character expected: a typing slip is then found at once.
+ * The code itself is not repeated (it may be an ID number typed in the
+ * wrong place, and refusals are audited).  NULL when it is valid.
+ */
+const char *
+ecert_uscc_why(const char *code, char *buf, size_t n)
+{
+	size_t i, len = code ? strlen(code) : 0;
+	int c;
+
+	if (len != 18) {
+		snprintf(buf, n, "18 characters expected, %zu given", len);
+		return buf;
+	}
+	for (i = 0; i < 17; i++)
+		if (strchr(USCC_CHARSET, code[i]) == NULL) {
+			snprintf(buf, n, "character %zu is not one of 0-9 and "
+			    "A-Z without I, O, S, V, Z", i + 1);
+			return buf;
+		}
+	c = ecert_uscc_check(code);
+	if (c == code[17])
+		return NULL;
+	snprintf(buf, n, "check character (the 18th) is '%c', but the first "
+	    "17 give '%c'", code[17], c);
+	return buf;
+}
+
 int
 ecert_citizen_id_check(const char *first17)
 {
@@ -412,6 +442,65 @@ ecert_identifier_valid(const char *id)
 		return 0;
 	return identifier_check(part[0], part[1], part[2], part[3]) ==
 	    part[4][0];
+}
+
+/* The same for a citizen ID number (GB 11643). */
+const char *
+ecert_citizen_id_why(const char *id, char *buf, size_t n)
+{
+	size_t i, len = id ? strlen(id) : 0;
+	int c;
+
+	if (len != 18) {
+		snprintf(buf, n, "18 characters expected, %zu given", len);
+		return buf;
+	}
+	for (i = 0; i < 17; i++)
+		if (!is_digit((unsigned char)id[i])) {
+			snprintf(buf, n, "character %zu is not a digit", i + 1);
+			return buf;
+		}
+	c = ecert_citizen_id_check(id);
+	if (c != id[17]) {
+		snprintf(buf, n, "check character (the 18th) is '%c', but the "
+		    "first 17 give '%c'", id[17], c);
+		return buf;
+	}
+	if (ecert_citizen_id_valid(id))
+		return NULL;
+	snprintf(buf, n, "characters 7-14 are not a birth date between "
+	    "1900-01-01 and today");
+	return buf;
+}
+
+/* The same for a license identifier (GB/T 36904). */
+const char *
+ecert_identifier_why(const char *id, char *buf, size_t n)
+{
+	char body[128], *part[5], *p;
+	int i, c = 0;
+
+	if (ecert_identifier_valid(id))
+		return NULL;
+	if (id == NULL || strncmp(id, ID_ROOT, strlen(ID_ROOT)) != 0) {
+		snprintf(buf, n, "does not start with " ID_ROOT);
+		return buf;
+	}
+	snprintf(body, sizeof(body), "%s", id + strlen(ID_ROOT));
+	for (i = 0, p = body; i < 5 && p != NULL; i++) {
+		part[i] = p;
+		if ((p = strchr(p, '.')) != NULL)
+			*p++ = '\0';
+	}
+	if (i == 5 && p == NULL && strlen(part[4]) == 1)
+		c = identifier_check(part[0], part[1], part[2], part[3]);
+	if (c != 0)
+		snprintf(buf, n, "check character (the last) is '%c', but the "
+		    "rest gives '%c'", part[4][0], c);
+	else
+		snprintf(buf, n, "not type.issuer.serial.version.check, each "
+		    "part well formed");
+	return buf;
 }
 
 /*

@@ -51,6 +51,10 @@ int ecert_uscc_check(const char *first17);	/* check char, or 0 */
 int ecert_uscc_valid(const char *code);		/* 1 valid, 0 not */
 int ecert_citizen_id_check(const char *first17);
 int ecert_citizen_id_valid(const char *id);	/* checksum and birth date */
+/* why not valid, naming the expected check character; NULL when valid */
+const char *ecert_uscc_why(const char *code, char *buf, size_t n);
+const char *ecert_citizen_id_why(const char *id, char *buf, size_t n);
+const char *ecert_identifier_why(const char *id, char *buf, size_t n);
 int ecert_date_parse(const char *s, int *y, int *m, int *d);	/* 1 real date */
 int ecert_date_valid(const char *s);
 long ecert_date_days(const char *s);	/* days since 1970-01-01, or -1 */
@@ -368,6 +372,8 @@ char *ecert_license_token(struct ecert_store *s, const char *id,
 
 /* qr.c: QR codes in the terminal and in SVG (libqrencode) */
 int ecert_qr_terminal(FILE *out, const char *text, struct ecert_error *e);
+int ecert_qr_terminal_light(FILE *out, const char *text,
+    struct ecert_error *e);	/* for a light terminal background */
 char *ecert_qr_svg(const char *text, int standalone, struct ecert_error *e);
 
 /* face.c: the printable license face (article 19) */
@@ -475,7 +481,7 @@ struct ecert_opts {
 };
 enum {
 	ECERT_OPT_STORE_KEY = 0x1001, ECERT_OPT_PASSFILE, ECERT_OPT_JSON,
-	ECERT_OPT_TABLE, ECERT_OPT_FIRST_OWN
+	ECERT_OPT_TABLE, ECERT_OPT_VERSION, ECERT_OPT_FIRST_OWN
 };
 #define ECERT_COMMON_LONGOPTS \
 	{ "db", required_argument, NULL, 'd' }, \
@@ -484,7 +490,14 @@ enum {
 	{ "passphrase-file", required_argument, NULL, ECERT_OPT_PASSFILE }, \
 	{ "json", no_argument, NULL, ECERT_OPT_JSON }, \
 	{ "table", no_argument, NULL, ECERT_OPT_TABLE }, \
-	{ "help", no_argument, NULL, 'h' }
+	{ "help", no_argument, NULL, 'h' }, \
+	{ "version", no_argument, NULL, ECERT_OPT_VERSION }
+extern int ecert_help_wanted;
+FILE *ecert_usage_stream(void);
+void ecert_usage_exit(void) __attribute__((noreturn));
+void ecert_print_version(void) __attribute__((noreturn));
+void ecert_batch_summary(long taken, long done, const char *what,
+    long refused);
 int ecert_common_opt(struct ecert_opts *o, int c, const char *arg);
 const char *ecert_take_verb(int *argc, char ***argv, const char *optstring,
     const struct option *longopts);

@@ -1,7 +1,9 @@
 /*
  * expire.c: the expiry sweep.  It reads only the licenses due, through the
  * partial index licenses_due, so its cost grows with their number and not
- * with the store's size.
+ * with the store's size.  The licenses are handed to fn only once the
+ * sweep has been committed, so that a reader at the other end of a pipe
+ * sees them expired, and a failed sweep lists none.
  */
 #include <string.h>
 
@@ -23,12 +25,15 @@ ecert_expire(struct ecert_store *s, const char *as_of, int dry_run,
 	crypto_generichash_state ids;
 	unsigned char h[32];
 	char hex[65], now[21], *detail;
-	json_t *o;
+	json_t *o, *rows = json_array(), *row;
+	size_t i;
 	int rc;
 
 	*count = 0;
-	if ((rc = ecert_begin(s, e)) != 0)
+	if ((rc = ecert_begin(s, e)) != 0) {
+		json_decref(rows);
 		return rc;
+	}
 	crypto_generichash_init(&ids, NULL, 0, sizeof(h));
 	ecert_now_iso(now);
 	sel = ecert_prepare(s, ecert_expire_sql, e);
@@ -43,13 +48,13 @@ ecert_expire(struct ecert_store *s, const char *as_of, int dry_run,
 		static const char *names[] = { "id", "type", "number",
 		    "holder", "issuer", "valid_until" };
 		const char *id = (const char *)sqlite3_column_text(sel, 0);
-		json_t *row = json_object();
 		char reason[64];
-		int i;
+		int k;
 
-		for (i = 0; i < 6; i++)
-			json_object_set_new(row, names[i], json_string(
-			    (const char *)sqlite3_column_text(sel, i)));
+		row = json_object();
+		for (k = 0; k < 6; k++)
+			json_object_set_new(row, names[k], json_string(
+			    (const char *)sqlite3_column_text(sel, k)));
 		if (!dry_run) {
 			snprintf(reason, sizeof(reason), "validity ended %s",
 			    (const char *)sqlite3_column_text(sel, 5));
@@ -71,8 +76,7 @@ ecert_expire(struct ecert_store *s, const char *as_of, int dry_run,
 		crypto_generichash_update(&ids, (const unsigned char *)id,
 		    strlen(id) + 1);
 		(*count)++;
-		fn(row, arg);
-		json_decref(row);
+		json_array_append_new(rows, row);
 	}
 	if (rc != SQLITE_DONE) {
 		ecert_sql_fail(s, e, rc, "expire");
@@ -84,7 +88,7 @@ ecert_expire(struct ecert_store *s, const char *as_of, int dry_run,
 	sel = upd = ev = NULL;
 	if (dry_run) {
 		ecert_rollback(s);
-		return 0;
+		goto done;
 	}
 	crypto_generichash_final(&ids, h, sizeof(h));
 	sodium_bin2hex(hex, sizeof(hex), h, sizeof(h));
@@ -98,11 +102,22 @@ ecert_expire(struct ecert_store *s, const char *as_of, int dry_run,
 		ecert_fail(e, rc, "audit: cannot record the sweep");
 		goto fail;
 	}
-	return ecert_commit(s, e);
+	if ((rc = ecert_commit(s, e)) != 0) {
+		*count = 0;
+		json_decref(rows);
+		return rc;
+	}
+done:
+	json_array_foreach(rows, i, row)
+		fn(row, arg);
+	json_decref(rows);
+	return 0;
 fail:
 	sqlite3_finalize(sel);
 	sqlite3_finalize(upd);
 	sqlite3_finalize(ev);
 	ecert_rollback(s);
+	*count = 0;
+	json_decref(rows);
 	return e->status;
 }

@@ -6,8 +6,10 @@
  * Placeholders: id number type type_name version issue_date valid_from
  * valid_until (长期 when none) signed_at status holder.name holder.id
  * issuer.name issuer.code holder_label holder_id_label items.KEY label.KEY,
- * then the drawn ones: seal (centred on the origin, 160 across), qr (100 by
- * 100 from the origin) and status_mark (centred; only when not valid).
+ * then the drawn ones: seal (centred on the origin, 160 across), qr (its
+ * modules 100 by 100 from the origin, the white quiet zone of 4 modules
+ * around them; a template scales it so that a module is 2 pixels or more
+ * at 96 dpi) and status_mark (centred; only when not valid).
  * Filters, in order: |default:TEXT when empty, |date for 2019年03月18日,
  * |wrap:EMS or |wrap:EMS:LINES, last, inside a <text x="...">.  Braces
  * count anywhere in the file, comments included.

@@ -73,6 +73,7 @@ ecert_id_from_line(const char *line, size_t len, char *id, size_t n,
     struct ecert_error *e)
 {
 	const char *v;
+	char why[128];
 	json_t *o;
 
 	while (len > 0 && (*line == ' ' || *line == '\t'))
@@ -99,7 +100,8 @@ ecert_id_from_line(const char *line, size_t len, char *id, size_t n,
 	}
 	if (!ecert_identifier_valid(id))
 		return ecert_fail(e, ECERT_DATAERR, "%s: not a license "
-		    "identifier (1.2.156.3005.2...)", id);
+		    "identifier (1.2.156.3005.2...): %s", id,
+		    ecert_identifier_why(id, why, sizeof(why)));
 	return 0;
 }
 

@@ -112,7 +112,7 @@ check_item(const json_t *item, const char *v, json_t **out,
 	const char *kind = ecert_json_str(item, "type");
 	const json_t *max = json_object_get(item, "max");
 	const json_t *min = json_object_get(item, "min");
-	char field[128];
+	char field[128], why[128];
 	size_t i;
 	json_t *val;
 
@@ -158,12 +158,14 @@ check_item(const json_t *item, const char *v, json_t **out,
 	} else if (strcmp(kind, "uscc") == 0) {
 		if (!ecert_uscc_valid(v))
 			return ecert_fail(e, ECERT_DATAERR, "field %s: not a "
-			    "valid unified social credit code", field);
+			    "valid unified social credit code: %s", field,
+			    ecert_uscc_why(v, why, sizeof(why)));
 		*out = json_string(v);
 	} else if (strcmp(kind, "citizen_id") == 0) {
 		if (!ecert_citizen_id_valid(v))
 			return ecert_fail(e, ECERT_DATAERR, "field %s: not a "
-			    "valid citizen ID number", field);
+			    "valid citizen ID number: %s", field,
+			    ecert_citizen_id_why(v, why, sizeof(why)));
 		*out = json_string(v);
 	} else
 		return ecert_fail(e, ECERT_DATAERR, "field %s: unknown item "
@@ -200,7 +202,7 @@ ecert_license_validate(const json_t *type, const json_t *record,
 	const char *holder_kind = ecert_json_str(type, "holder");
 	json_t *doc, *items, *val, *out = NULL;
 	const json_t *item;
-	char buf[32], today[11], until[11];
+	char buf[32], today[11], until[11], why[128];
 	const char *issue_date, *from, *to;
 	size_t i;
 
@@ -254,12 +256,14 @@ ecert_license_validate(const json_t *type, const json_t *record,
 			/* the value is not echoed: it may be an ID number
 			 * typed in the wrong place, and refusals are audited */
 			ecert_fail(e, ECERT_DATAERR, "field holder_id: not a "
-			    "valid unified social credit code");
+			    "valid unified social credit code: %s",
+			    ecert_uscc_why(id, why, sizeof(why)));
 			goto fail;
 		}
 		if (!legal && !ecert_citizen_id_valid(id)) {
 			ecert_fail(e, ECERT_DATAERR, "field holder_id: not a "
-			    "valid citizen ID number");
+			    "valid citizen ID number: %s",
+			    ecert_citizen_id_why(id, why, sizeof(why)));
 			goto fail;
 		}
 		json_object_set_new(doc, "holder", json_pack("{s:s, s:s, s:s}",

@@ -27,12 +27,13 @@ dark(const QRcode *qr, int x, int y)
 }
 
 /*
- * Two rows of modules per line with half blocks; light modules are drawn
- * and dark ones left blank, so it scans on a dark terminal, with the
- * four-module quiet zone the standard asks for.
+ * Two rows of modules per line with half blocks, with the four-module
+ * quiet zone the standard asks for.  The terminal's text colour draws:
+ * on a dark terminal the light modules are drawn and the dark ones left
+ * blank; on a light terminal (light_bg) the dark ones are drawn.
  */
-int
-ecert_qr_terminal(FILE *out, const char *text, struct ecert_error *e)
+static int
+terminal(FILE *out, const char *text, int light_bg, struct ecert_error *e)
 {
 	QRcode *qr = encode(text, e);
 	int x, y, top, bottom;
@@ -41,8 +42,9 @@ ecert_qr_terminal(FILE *out, const char *text, struct ecert_error *e)
 		return e->status;
 	for (y = -4; y < qr->width + 4; y += 2) {
 		for (x = -4; x < qr->width + 4; x++) {
-			top = !dark(qr, x, y);
-			bottom = y + 1 < qr->width + 4 && !dark(qr, x, y + 1);
+			top = dark(qr, x, y) == light_bg;
+			bottom = y + 1 < qr->width + 4 &&
+			    dark(qr, x, y + 1) == light_bg;
 			fputs(top && bottom ? "\xe2\x96\x88" : top ?
 			    "\xe2\x96\x80" : bottom ? "\xe2\x96\x84" : " ", out);
 		}
@@ -52,7 +54,23 @@ ecert_qr_terminal(FILE *out, const char *text, struct ecert_error *e)
 	return 0;
 }
 
-/* Standalone: a whole SVG file; else a <g> sized 100 by 100 for a face. */
+int
+ecert_qr_terminal(FILE *out, const char *text, struct ecert_error *e)
+{
+	return terminal(out, text, 0, e);
+}
+
+int
+ecert_qr_terminal_light(FILE *out, const char *text, struct ecert_error *e)
+{
+	return terminal(out, text, 1, e);
+}
+
+/*
+ * Standalone: a whole SVG file; else a <g> for a face whose modules fill
+ * 100 by 100 from the origin, the white quiet zone lying around that
+ * square, so that the modules are as large as the template's box allows.
+ */
 char *
 ecert_qr_svg(const char *text, int standalone, struct ecert_error *e)
 {
@@ -77,10 +95,13 @@ ecert_qr_svg(const char *text, int standalone, struct ecert_error *e)
 		    " width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\">\n",
 		    size * 8, size * 8, size, size);
 	else
-		fprintf(fp, "<g transform=\"scale(%.6f)\">\n",
-		    100.0 / size);
+		fprintf(fp, "<g transform=\"scale(%.6f) translate(-4 -4)\">"
+		    "\n", 100.0 / qr->width);
+	/* crisp edges: a module never blurs into its neighbours, so a
+	 * rendering at a small size (a face at 96 dpi) still scans */
 	fprintf(fp, "<rect width=\"%d\" height=\"%d\" fill=\"#fff\"/>\n"
-	    "<path fill=\"#000\" d=\"", size, size);
+	    "<path fill=\"#000\" shape-rendering=\"crispEdges\" d=\"",
+	    size, size);
 	for (y = 0; y < qr->width; y++)
 		for (x = 0; x < qr->width; x++)
 			if (dark(qr, x, y))

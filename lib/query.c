@@ -112,6 +112,7 @@ ecert_public_query(struct ecert_store *s, const char *name, const char *uscc,
     struct ecert_error *e)
 {
 	sqlite3_stmt *st;
+	char why[128];
 	int rc;
 
 	*count = 0;
@@ -120,7 +121,8 @@ ecert_public_query(struct ecert_store *s, const char *name, const char *uscc,
 		    "--name and --uscc");
 	if (!ecert_uscc_valid(uscc))
 		return ecert_fail(e, ECERT_DATAERR, "--uscc %s: not a valid "
-		    "unified social credit code", uscc);
+		    "unified social credit code: %s", uscc,
+		    ecert_uscc_why(uscc, why, sizeof(why)));
 	st = ecert_prepare(s, "SELECT l.id, t.definition, l.status"
 	    " FROM licenses l JOIN license_types t ON t.code = l.type"
 	    " WHERE l.holder_code = ? AND l.holder_name = ? AND t.public = 1"

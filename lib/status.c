@@ -24,6 +24,28 @@ str_eq_json(const json_t *o, const char *key, const char *want)
 	return v != NULL && strcmp(v, want) == 0;
 }
 
+/* A time as the lists write it (YYYY-MM-DDTHH:MM:SSZ), and nothing else. */
+static int
+iso_ok(const char *t)
+{
+	struct tm tm = { 0 };
+	const char *rest;
+
+	if (t == NULL || strlen(t) != 20)
+		return 0;
+	rest = strptime(t, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	return rest != NULL && *rest == '\0';
+}
+
+/* The list's version: only 1 is understood, anything else is refused. */
+static int
+version_ok(const json_t *obj)
+{
+	const json_t *v = json_object_get(obj, "version");
+
+	return json_is_integer(v) && json_integer_value(v) == 1;
+}
+
 /*
  * The next status place, looked at but not yet taken: a record already
  * present uses none.  Places are reserved from meta in blocks, written
@@ -143,7 +165,7 @@ ecert_status_export(struct ecert_store *s, const struct ecert_actor *a,
 	unsigned char *bits = calloc(nbytes, 1);
 	sqlite3_stmt *st;
 	char now[21], until[21], *b64, *line;
-	time_t t = time(NULL) + ttl_hours * 3600;
+	time_t t = ecert_now_time() + ttl_hours * 3600;
 	struct tm tm;
 	json_t *obj;
 	long set = 0;
@@ -217,14 +239,21 @@ ecert_status_load(const char *path, const json_t *keys, unsigned char **bits,
 		json_decref(obj);
 		return ECERT_DATAERR;
 	}
+	until = ecert_json_str(obj, "valid_until");
+	if (!version_ok(obj) || !iso_ok(until)) {
+		snprintf(why, n, "status list %s: %s", path, !version_ok(obj) ?
+		    "version not understood (this program reads version 1)" :
+		    "valid_until is not a time (YYYY-MM-DDTHH:MM:SSZ)");
+		json_decref(obj);
+		return ECERT_DATAERR;
+	}
 	if ((bad = check_object(obj, keys, ECERT_DOMAIN_STATUS)) != NULL) {
 		snprintf(why, n, "status list %s: %s", path, bad);
 		json_decref(obj);
 		return ECERT_NO;
 	}
-	until = ecert_json_str(obj, "valid_until");
 	ecert_now_iso(now);
-	if (until == NULL || strcmp(now, until) > 0) {
+	if (strcmp(now, until) > 0) {
 		snprintf(why, n, "status list %s: out of date (valid until %s);"
 		    " fetch a new one", path, until ? until : "?");
 		json_decref(obj);
@@ -269,104 +298,188 @@ ecert_trust_export(struct ecert_store *s, const struct ecert_actor *a,
 }
 
 /*
+ * Each key once, with times that can be read: a key whose not_after
+ * could not be read would never end.  Linear: the ids seen are kept in a
+ * hash (a signed list is checked against each entry of its signer's id,
+ * over the whole list, so duplicates would make the check quadratic).
+ */
+static int
+keys_sane(const json_t *keys, const char *path, struct ecert_error *e)
+{
+	json_t *seen = json_object(), *k;
+	const json_t *na;
+	const char *kid;
+	size_t i;
+	int rc = 0;
+
+	json_array_foreach(keys, i, k) {
+		kid = ecert_json_str(k, "key_id");
+		na = json_object_get(k, "not_after");
+		if (kid == NULL)
+			rc = ecert_fail(e, ECERT_DATAERR, "trust %s: key %zu: "
+			    "no key_id", path, i + 1);
+		else if (json_object_get(seen, kid) != NULL)
+			rc = ecert_fail(e, ECERT_DATAERR, "trust %s: key %zu: "
+			    "%s listed twice", path, i + 1, kid);
+		else if (!iso_ok(ecert_json_str(k, "not_before")))
+			rc = ecert_fail(e, ECERT_DATAERR, "trust %s: key %s: "
+			    "not_before is not a time (YYYY-MM-DDTHH:MM:SSZ)",
+			    path, kid);
+		else if (!json_is_null(na) && na != NULL &&
+		    !iso_ok(json_string_value(na)))
+			rc = ecert_fail(e, ECERT_DATAERR, "trust %s: key %s: "
+			    "not_after is not a time (YYYY-MM-DDTHH:MM:SSZ)",
+			    path, kid);
+		if (rc != 0)
+			break;
+		json_object_set_new(seen, kid, json_true());
+	}
+	json_decref(seen);
+	return rc;
+}
+
+/* The platform's public key file of --anchor: missing 74, garbage 65. */
+static json_t *
+anchor_load(const char *anchor, struct ecert_error *e)
+{
+	json_error_t jerr;
+	json_t *pin;
+	unsigned char pk[32];
+	const char *b64;
+
+	if (access(anchor, R_OK) != 0) {
+		ecert_fail(e, ECERT_IOERR, "anchor %s: %s", anchor,
+		    strerror(errno));
+		return NULL;
+	}
+	pin = json_load_file(anchor, JSON_DISABLE_EOF_CHECK, &jerr);
+	if (pin == NULL) {
+		ecert_fail(e, ECERT_DATAERR, "anchor %s:%d: not a public key "
+		    "file (%s)", anchor, jerr.line, jerr.text);
+		return NULL;
+	}
+	b64 = ecert_json_str(pin, "public_key");
+	if (b64 == NULL || !ecert_key_parse_pub(b64, pk)) {
+		ecert_fail(e, ECERT_DATAERR, "anchor %s: not a public key file "
+		    "(no valid public_key; give platform.key.pub)", anchor);
+		json_decref(pin);
+		return NULL;
+	}
+	return pin;
+}
+
+/* JSON Lines of public keys, as `ecert-unit export` writes them. */
+static json_t *
+trust_lines(const char *path, struct ecert_error *e)
+{
+	json_t *keys = json_array(), *k;
+	FILE *fp = fopen(path, "r");
+	struct ecert_reader r = { 0 };
+	char *line;
+	size_t len;
+	int rc;
+
+	if (fp == NULL) {
+		ecert_fail(e, ECERT_IOERR, "trust %s: %s", path,
+		    strerror(errno));
+		json_decref(keys);
+		return NULL;
+	}
+	r.fp = fp;
+	r.name = path;
+	while ((rc = ecert_read_line(&r, &line, &len, e)) != -1) {
+		if (rc == 0 && len == 0)
+			continue;
+		k = rc == 0 ? ecert_json_parse(line, len, e) : NULL;
+		if (k == NULL || ecert_json_str(k, "key_id") == NULL) {
+			ecert_fail(e, ECERT_DATAERR, "trust %s:%ld: not a "
+			    "public key", path, r.line);
+			json_decref(k);
+			json_decref(keys);
+			keys = NULL;
+			break;
+		}
+		json_array_append_new(keys, k);
+	}
+	fclose(fp);
+	ecert_reader_free(&r);
+	if (keys != NULL && keys_sane(keys, path, e) != 0) {
+		json_decref(keys);
+		keys = NULL;
+	}
+	return keys;
+}
+
+/*
  * A signed trust list (checked against its own platform key, and against
  * the anchor's public key file when one is given), or JSON Lines of
- * public keys as `ecert-unit export` writes them.
+ * public keys as `ecert-unit export` writes them.  What cannot be read is
+ * refused (65) before any signature is checked; a signature or an anchor
+ * that does not match is a definite no (1).
  */
 json_t *
 ecert_trust_load(const char *path, const char *anchor, struct ecert_error *e)
 {
 	json_error_t jerr;
-	json_t *obj, *keys, *k;
-	const char *bad;
+	json_t *obj, *keys, *pin = NULL;
+	const json_t *signer = NULL, *kk;
+	const char *bad, *kid;
+	size_t i;
+	int rc = 0;
 
 	if (access(path, R_OK) != 0) {
 		ecert_fail(e, ECERT_IOERR, "trust %s: %s", path,
 		    strerror(errno));
 		return NULL;
 	}
+	if (anchor != NULL && (pin = anchor_load(anchor, e)) == NULL)
+		return NULL;
 	obj = json_load_file(path, JSON_REJECT_DUPLICATES |
 	    JSON_DISABLE_EOF_CHECK, &jerr);
 	if (obj == NULL) {
 		ecert_fail(e, ECERT_DATAERR, "trust %s:%d: %s", path, jerr.line,
 		    jerr.text);
+		json_decref(pin);
 		return NULL;
 	}
 	if (!str_eq_json(obj, "type", "ecert-trust-list")) {
 		json_decref(obj);
-		if (anchor != NULL) {
+		if (pin != NULL) {
+			json_decref(pin);
 			ecert_fail(e, ECERT_USAGE, "trust %s: --anchor needs a "
 			    "signed trust list (ecert-unit export --trust)",
 			    path);
 			return NULL;
 		}
-		keys = json_array();
-		FILE *fp = fopen(path, "r");
-		struct ecert_reader r = { 0 };
-		char *line;
-		size_t len;
-		int rc;
-
-		if (fp == NULL) {
-			ecert_fail(e, ECERT_IOERR, "trust %s: %s", path,
-			    strerror(errno));
-			json_decref(keys);
-			return NULL;
-		}
-		r.fp = fp;
-		r.name = path;
-		while ((rc = ecert_read_line(&r, &line, &len, e)) != -1) {
-			if (rc == 0 && len == 0)
-				continue;
-			if (rc != 0 || (k = ecert_json_parse(line, len, e)) ==
-			    NULL || ecert_json_str(k, "key_id") == NULL) {
-				ecert_fail(e, ECERT_DATAERR, "trust %s:%ld: not "
-				    "a public key", path, r.line);
-				json_decref(keys);
-				fclose(fp);
-				ecert_reader_free(&r);
-				return NULL;
-			}
-			json_array_append_new(keys, k);
-		}
-		fclose(fp);
-		ecert_reader_free(&r);
-		return keys;
+		return trust_lines(path, e);
 	}
 	keys = json_incref(json_object_get(obj, "keys"));
-	bad = json_is_array(keys) ? check_object(obj, keys,
-	    ECERT_DOMAIN_TRUST) : "no keys";
-	if (bad != NULL) {
-		ecert_fail(e, ECERT_NO, "trust %s: %s", path, bad);
-		json_decref(keys);
-		json_decref(obj);
-		return NULL;
-	}
-	if (anchor != NULL) {
-		json_t *pin = json_load_file(anchor, JSON_DISABLE_EOF_CHECK,
-		    &jerr);
-		const json_t *signer = NULL, *kk;
-		size_t i;
-
+	kid = ecert_json_str(obj, "key_id");
+	if (!version_ok(obj))
+		rc = ecert_fail(e, ECERT_DATAERR, "trust %s: version not "
+		    "understood (this program reads version 1)", path);
+	else if (!json_is_array(keys))
+		rc = ecert_fail(e, ECERT_DATAERR, "trust %s: no keys", path);
+	else if ((rc = keys_sane(keys, path, e)) != 0)
+		;
+	else if ((bad = check_object(obj, keys, ECERT_DOMAIN_TRUST)) != NULL)
+		rc = ecert_fail(e, ECERT_NO, "trust %s: %s", path, bad);
+	else if (pin != NULL) {
 		json_array_foreach(keys, i, kk)
-			if (str_eq_json(kk, "key_id", ecert_json_str(obj,
-			    "key_id") ? ecert_json_str(obj, "key_id") : ""))
+			if (kid != NULL && str_eq_json(kk, "key_id", kid))
 				signer = kk;
 		/* pinned by the public key itself, not by its id */
-		if (pin == NULL || signer == NULL ||
-		    ecert_json_str(pin, "public_key") == NULL ||
-		    !str_eq_json(signer, "public_key", ecert_json_str(pin,
-		    "public_key"))) {
-			ecert_fail(e, ECERT_NO, "trust %s: not signed by the "
-			    "anchor %s", path, anchor);
-			json_decref(pin);
-			json_decref(keys);
-			json_decref(obj);
-			return NULL;
-		}
-		json_decref(pin);
+		if (signer == NULL || !str_eq_json(signer, "public_key",
+		    ecert_json_str(pin, "public_key")))
+			rc = ecert_fail(e, ECERT_NO, "trust %s: not signed by "
+			    "the anchor %s", path, anchor);
 	}
+	json_decref(pin);
 	json_decref(obj);
+	if (rc != 0) {
+		json_decref(keys);
+		return NULL;
+	}
 	return keys;
 }
 

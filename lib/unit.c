@@ -56,12 +56,14 @@ ecert_unit_add(struct ecert_store *s, const char *code, const char *name,
     int roles, struct ecert_error *e)
 {
 	sqlite3_stmt *st;
+	char why[128];
 	char now[21];
 	int rc;
 
 	if (!ecert_uscc_valid(code))
 		return ecert_fail(e, ECERT_DATAERR, "unit %s: not a valid "
-		    "unified social credit code", code);
+		    "unified social credit code: %s", code,
+		    ecert_uscc_why(code, why, sizeof(why)));
 	if (*name == '\0' || !ecert_utf8_valid(name, strlen(name)) ||
 	    ecert_utf8_chars(name) > 100 || strpbrk(name, "\t\n\r") != NULL)
 		return ecert_fail(e, ECERT_DATAERR, "unit %s: name: must be "

@@ -3,7 +3,7 @@
 # the first entry altered, removed or reordered.
 . "$(dirname "$0")/lib.sh"
 
-plan 53
+plan 58
 
 setup_store
 issue_biz "$SAMR_KEY" "$USCC_FOOD" 襄阳汉江食品有限公司 > /dev/null &&
@@ -130,3 +130,14 @@ must_fail 1 "the first entry deleted: broken" ecert-audit verify -d first/ecert.
 check "... naming it" err_has "audit chain broken at entry 1: entry 1 removed"
 must_fail 74 "the chain cannot be checked without the store's key file" \
 	ecert-audit verify -d first/ecert.db --store-key "$ECERT_DB.key"
+
+# An action no program records is a usage error listing the actions, not
+# an empty answer (before: exit 0 and nothing printed).
+must_fail 64 "--action with a misspelt action: usage (64)" \
+	ecert-audit log --action license.revok
+check "... naming it" err_has "--action license.revok: not an action; the actions are:"
+check "... listing the actions" err_has "license.revoke license.suspend license.reinstate"
+check "... and printing no entry" test ! -s "$OUT"
+tr ' ' '\n' < "$ERR" | grep '^[a-z]*\.[a-z]*$' | sort > listed.txt
+same "every action in this store's log is among those listed" "" \
+	"$(sql "SELECT DISTINCT action FROM audit" | sort | comm -23 - listed.txt)"

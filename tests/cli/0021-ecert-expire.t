@@ -4,7 +4,7 @@
 # leaves revoked ones alone, and reads only the licenses due.
 . "$(dirname "$0")/lib.sh"
 
-plan 61
+plan 69
 
 setup_store
 ECERT_TESTBIN=${ECERT_TESTBIN:-$TESTDIR/../../build/tests}
@@ -236,3 +236,36 @@ must_fail 64 "a sweep as of a day after today is refused (64)" \
 same "... and expires nothing" "$before" "$(store_digest)"
 ok "... but --dry-run shows what will be due" \
 	ecert-expire --dry-run --as-of 2099-01-01
+
+# The licenses are listed only once the sweep is committed: a reader at
+# the other end of the pipe sees them expired, and a sweep that fails
+# lists none (before: each was printed before the commit).
+{
+	biz 91420600MA4F007000 襄阳七号商贸有限公司 2027-07-10
+	biz 91420600MA4F00800M 襄阳八号商贸有限公司 2027-07-11
+} > late.jsonl
+ecert-import -k "$SAMR_KEY" -t "$T_BIZ" late.jsonl > /dev/null 2>&1 ||
+	bail "cannot import the late licenses"
+ID_G=$(id_of 91420600MA4F007000)
+ID_H=$(id_of 91420600MA4F00800M)
+# a sweep whose audit entry cannot be written fails and is rolled back
+sqlite3 "$ECERT_DB" "CREATE TRIGGER no_sweep BEFORE INSERT ON audit
+	WHEN NEW.action = 'license.expire'
+	BEGIN SELECT RAISE(ABORT, 'disk full'); END"
+before=$(full_digest)
+must_fail 74 "a sweep that cannot be committed fails (74)" \
+	env ECERT_TODAY=2027-07-20 ecert-expire --as-of 2027-07-20
+check "... and lists no license as expired" test ! -s "$OUT"
+check "... saying why" err_has "audit: cannot record the sweep"
+same "... the licenses still valid" "valid valid" \
+	"$(status_of "$ID_G") $(status_of "$ID_H")"
+sqlite3 "$ECERT_DB" "DROP TRIGGER no_sweep"
+ok "the sweep piped into ecert-show --text" sh -c '
+	ECERT_TODAY=2027-07-20 ecert-expire --as-of 2027-07-20 |
+	ecert-show --text > shown.txt'
+check "... shows the first as expired, not valid" \
+	grep -q "^状态.*(expired)" shown.txt
+same "... every license shown as expired" "" \
+	"$(grep '^状态' shown.txt | grep -v '(expired)')"
+check "... both late licenses among them" \
+	sh -c 'grep -q 91420600MA4F007000 shown.txt && grep -q 91420600MA4F00800M shown.txt'

@@ -147,16 +147,18 @@ same "... a match" \
 	"{\"id\":\"$ID_BIZ_FOOD\",\"items\":{\"domicile\":true,\"established\":true,\"holder\":true},\"match\":true,\"type\":\"$T_BIZ\"}" \
 	"$(cat "$OUT")"
 check "... without any value" no_license_data "$OUT"
-ok "--check with a value the license does not have" ecert-use -k icbc.key \
+must_fail 1 "--check with a value the license does not have: a definite no" \
+	ecert-use -k icbc.key \
 	--matter 对公账户开立 --holder "$USCC_FOOD" --type "$T_BIZ" \
 	--check 法定代表人=李樊城
-same "... no match, and exit 0: the answer was given" \
+same "... the answer given all the same: no match" \
 	"{\"id\":\"$ID_BIZ_FOOD\",\"items\":{\"legal_representative\":false},\"match\":false,\"type\":\"$T_BIZ\"}" \
 	"$(cat "$OUT")"
 check "... without the value asked nor the true one" sh -c '
 	! grep -q -e 李樊城 "$1"' sh "$OUT"
 check "... nor any other" no_license_data "$OUT"
-ok "--check, one item right and one wrong" ecert-use -k icbc.key \
+must_fail 1 "--check, one item right and one wrong: exit 1" \
+	ecert-use -k icbc.key \
 	--matter 对公账户开立 --holder "$USCC_FOOD" --type "$T_BIZ" \
 	--check 法定代表人=张汉江 --check 注册资本=壹仟万元整
 same "... no match overall, item by item" \
