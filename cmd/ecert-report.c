@@ -118,14 +118,14 @@ main(int argc, char *argv[])
 		{ "html", required_argument, NULL, OPT_HTML },
 		{ NULL, 0, NULL, 0 }
 	};
-	struct ecert_report_opts ro = { NULL, NULL, NULL, NULL, 1, 365, 3.0,
+	struct ecert_report_opts ro = { NULL, NULL, NULL, NULL, 1, 365, 3,
 	    10 };
 	struct ecert_opts o = { 0 };
 	struct ecert_store *s;
 	struct ecert_actor a;
 	struct ecert_error e;
 	const char *html = NULL;
-	char detail[200], *end;
+	char detail[200];
 	json_t *rows, *row;
 	size_t i;
 	int c;
@@ -164,12 +164,7 @@ main(int argc, char *argv[])
 			    36500);
 			break;
 		case OPT_UNUSUAL:
-			errno = 0;
-			ro.unusual = strtod(optarg, &end);
-			if (*optarg == '\0' || *end != '\0' || errno != 0 ||
-			    !(ro.unusual >= 1 && ro.unusual <= 1000))
-				ecert_die(ECERT_USAGE, "--unusual %s: a factor "
-				    "from 1 to 1000", optarg);
+			ro.unusual = (int)number("--unusual", optarg, 1, 1000);
 			break;
 		case OPT_ITEMS:
 			ro.items = (int)number("--items", optarg, 0, 100000);

@@ -518,7 +518,7 @@ struct ecert_report_opts {
 	const char *declared;	/* TSV: unit, type, declared count */
 	int late_days;		/* signed later than this after issue */
 	int stale_days;		/* definitions unchanged longer than this */
-	double unusual;		/* more than this times the median */
+	int unusual;		/* more than this times the median */
 	int items;		/* objects listed per finding */
 };
 int ecert_report(struct ecert_store *s, const struct ecert_report_opts *o,

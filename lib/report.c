@@ -376,13 +376,13 @@ struct unit_use {
 
 /* (四) and (五): the using units, from the audit log */
 static int
-uses(struct ctx *c, const json_t *scope)
+uses(struct ctx *c, const json_t *scope, const json_t *users)
 {
 	sqlite3_stmt *st;
 	json_t *cache = json_object(), *order = json_array(), *unitv;
 	struct unit_use *tab = NULL, *u;
 	size_t nunits = 0, i, k;
-	double median = 0, *counts;
+	long long median = 0, *counts;
 	int rc;
 
 	/* every unit that used, or was refused, in the period */
@@ -404,6 +404,16 @@ uses(struct ctx *c, const json_t *scope)
 	}
 	ecert_bind_text(st, 1, c->from);
 	ecert_bind_text(st, 2, c->to);
+	/* every using unit has its rows, zeros too */
+	tab = ecert_xmalloc((json_array_size(users) + 1) * sizeof(*tab));
+	json_array_foreach(users, i, unitv) {
+		memset(&tab[nunits], 0, sizeof(*tab));
+		tab[nunits].without_items = json_array();
+		tab[nunits].beyond_items = json_array();
+		tab[nunits].reasons = json_object();
+		json_array_append(order, unitv);
+		nunits++;
+	}
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		const char *unit = (const char *)sqlite3_column_text(st, 0);
 		const char *action = (const char *)sqlite3_column_text(st, 1);
@@ -470,13 +480,14 @@ uses(struct ctx *c, const json_t *scope)
 	rc = 0;
 
 	/* "unusual": more than k times the median of the units that
-	 * accessed natural persons' licenses at all in the period */
-	counts = ecert_xmalloc((nunits + 1) * sizeof(double));
+	 * accessed natural persons' licenses at all in the period (the
+	 * lower middle one of an even number) */
+	counts = ecert_xmalloc((nunits + 1) * sizeof(*counts));
 	for (i = 0, k = 0; i < nunits; i++)
 		if (tab[i].natural > 0)
-			counts[k++] = (double)tab[i].natural;
+			counts[k++] = tab[i].natural;
 	for (i = 1; i < k; i++) {
-		double v = counts[i];
+		long long v = counts[i];
 		size_t j = i;
 		while (j > 0 && counts[j - 1] > v) {
 			counts[j] = counts[j - 1];
@@ -485,15 +496,14 @@ uses(struct ctx *c, const json_t *scope)
 		counts[j] = v;
 	}
 	if (k > 0)
-		median = k % 2 ? counts[k / 2] :
-		    (counts[k / 2 - 1] + counts[k / 2]) / 2;
+		median = counts[(k - 1) / 2];
 	free(counts);
 
 	json_array_foreach(order, i, unitv) {
 		const char *unit = json_string_value(unitv);
 		json_t *reasons = json_array(), *n;
 		const char *why;
-		double limit = c->o->unusual * median;
+		long long limit = c->o->unusual * median;
 		int unusual;
 
 		if (scope != NULL && !has_string(scope, unit))
@@ -511,10 +521,11 @@ uses(struct ctx *c, const json_t *scope)
 		    reasons);
 		add_row(c, unit, "personal", "natural_person_access",
 		    u->natural, NULL);
-		unusual = u->natural > 0 && (double)u->natural > limit;
+		unusual = u->natural > 0 && u->natural > limit;
 		add_row(c, unit, "personal", "unusual_volume", unusual,
-		    json_pack("[{s:I, s:f, s:f}]", "accesses",
-		    (json_int_t)u->natural, "median", median, "limit", limit));
+		    json_pack("[{s:I, s:I, s:I}]", "accesses",
+		    (json_int_t)u->natural, "median", (json_int_t)median,
+		    "limit", (json_int_t)limit));
 	}
 out:
 	for (i = 0; i < nunits; i++) {
@@ -534,6 +545,7 @@ ecert_report(struct ecert_store *s, const struct ecert_report_opts *o,
 	struct ctx c;
 	sqlite3_stmt *st;
 	json_t *declared = NULL, *issuers = json_array(), *users = NULL;
+	json_t *all_users = json_array();
 	json_t *sorted, *codes = json_array(), *row, *code;
 	size_t i, j, f;
 	int rc;
@@ -559,7 +571,7 @@ ecert_report(struct ecert_store *s, const struct ecert_report_opts *o,
 	if ((rc = declared_load(&c, &declared)) != 0)
 		goto out;
 	st = ecert_prepare(s, "SELECT code, name, roles & 2 OR EXISTS (SELECT"
-	    " 1 FROM license_types t WHERE t.issuer = u.code) FROM units u"
+	    " 1 FROM license_types t WHERE t.issuer = u.code), roles FROM units u"
 	    " ORDER BY code", e);
 	if (st == NULL) {
 		rc = e->status;
@@ -571,6 +583,8 @@ ecert_report(struct ecert_store *s, const struct ecert_report_opts *o,
 		json_object_set_new(c.names, ucode, json_string((const char *)
 		    sqlite3_column_text(st, 1)));
 		json_array_append_new(codes, json_string(ucode));
+		if (sqlite3_column_int(st, 3) & ECERT_ROLE_USER)
+			json_array_append_new(all_users, json_string(ucode));
 		if (sqlite3_column_int(st, 2) && (o->unit == NULL ||
 		    strcmp(o->unit, ucode) == 0))
 			json_array_append_new(issuers, json_string(ucode));
@@ -591,7 +605,7 @@ ecert_report(struct ecert_store *s, const struct ecert_report_opts *o,
 	}
 	if (o->unit != NULL)
 		users = json_pack("[s]", o->unit);
-	if ((rc = uses(&c, users)) != 0)
+	if ((rc = uses(&c, users, all_users)) != 0)
 		goto out;
 	/* in the order of the article, then of the units' codes */
 	sorted = json_array();
@@ -612,6 +626,7 @@ out:
 	json_decref(issuers);
 	json_decref(users);
 	json_decref(codes);
+	json_decref(all_users);
 	return rc;
 }
 
