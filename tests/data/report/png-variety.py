@@ -1,8 +1,9 @@
 #!/usr/bin/python3
-# png-variety.py FILE: prints "WIDTH HEIGHT COLOURS INK" for an 8-bit RGB or
-# RGBA PNG: its size, the number of distinct colours, and the share (per
-# mille) of pixels that are not the background (the top-left pixel's
-# colour).  Python's standard library only: zlib and the PNG filters.
+# png-variety.py FILE [RRGGBB ...]: prints "WIDTH HEIGHT COLOURS INK" for an
+# 8-bit RGB or RGBA PNG: its size, the number of distinct colours, and the
+# share (per mille) of pixels that are not the background (the top-left
+# pixel's colour); then, for each colour asked, how many pixels have it.
+# Python's standard library only: zlib and the PNG filters.
 import struct
 import sys
 import zlib
@@ -57,6 +58,7 @@ def rows(path):
 
 w, h, bpp, lines = rows(sys.argv[1])
 background = lines[0][:3]
+wanted = {bytes.fromhex(c): 0 for c in sys.argv[2:]}
 colours = set()
 ink = 0
 for line in lines:
@@ -65,4 +67,7 @@ for line in lines:
         colours.add(px)
         if px != background:
             ink += 1
-print(w, h, len(colours), ink * 1000 // (w * h))
+        if px in wanted:
+            wanted[px] += 1
+print(w, h, len(colours), ink * 1000 // (w * h),
+      *[wanted[bytes.fromhex(c)] for c in sys.argv[2:]])
