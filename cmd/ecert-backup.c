@@ -85,9 +85,8 @@ cmd_create(const struct ecert_opts *o, const struct ecert_backup_opts *bo,
 
 	s = ecert_opts_store(o);
 	ecert_opts_actor(s, o, &a);
-	if (!(a.roles & ECERT_ROLE_ADMIN)) {
-		ecert_fail(&e, ECERT_NOPERM, "unit %s is not the platform: "
-		    "backups are the platform's (article 20)", a.unit);
+	if (ecert_backup_check(s, &a, &b, &e) != 0) {
+		ecert_key_wipe(&a.key);
 		ecert_audit_refusal(s, a.unit, "store.backup", b.out, &e);
 		ecert_store_close(s);
 		ecert_die_error(&e);

@@ -386,6 +386,32 @@ ecert_backup_key_path(const char *backup)
 	return ecert_xasprintf("%s.key", backup);
 }
 
+/* Who may back up, and where: before anything is read or written. */
+int
+ecert_backup_check(struct ecert_store *s, const struct ecert_actor *a,
+    const struct ecert_backup_opts *o, struct ecert_error *e)
+{
+	char *keyout = o->keyout ? ecert_xstrdup(o->keyout) :
+	    ecert_backup_key_path(o->out);
+	char *mpath = ecert_backup_manifest_path(o->out);
+	int rc = 0;
+
+	if (!(a->roles & ECERT_ROLE_ADMIN))
+		rc = ecert_fail(e, ECERT_NOPERM, "unit %s is not the platform:"
+		    " backups are the platform's (article 20)", a->unit);
+	else if (exists(o->out) || exists(keyout) || exists(mpath))
+		rc = ecert_fail(e, ECERT_IOERR, "backup %s: %s already exists;"
+		    " a backup never replaces another", o->out, exists(o->out) ?
+		    o->out : exists(keyout) ? keyout : mpath);
+	else if (strcmp(keyout, o->out) == 0 || strcmp(keyout, s->path) == 0 ||
+	    strcmp(keyout, s->keypath) == 0)
+		rc = ecert_fail(e, ECERT_USAGE, "--key-out %s: the key copy is"
+		    " kept apart from the backup and the store", keyout);
+	free(keyout);
+	free(mpath);
+	return rc;
+}
+
 int
 ecert_backup(struct ecert_store *s, const struct ecert_actor *a,
     const struct ecert_backup_opts *o, json_t **manifest,
@@ -402,22 +428,8 @@ ecert_backup(struct ecert_store *s, const struct ecert_actor *a,
 	int rc, made_out = 0, made_key = 0;
 
 	*manifest = NULL;
-	if (!(a->roles & ECERT_ROLE_ADMIN)) {
-		rc = ecert_fail(e, ECERT_NOPERM, "unit %s is not the platform:"
-		    " backups are the platform's (article 20)", a->unit);
+	if ((rc = ecert_backup_check(s, a, o, e)) != 0)
 		goto out;
-	}
-	if (exists(o->out) || exists(keyout) || exists(mpath)) {
-		rc = ecert_fail(e, ECERT_IOERR, "backup %s: %s already exists;"
-		    " a backup never replaces another", o->out, exists(o->out) ?
-		    o->out : exists(keyout) ? keyout : mpath);
-		goto out;
-	}
-	if (strcmp(keyout, o->out) == 0 || strcmp(keyout, s->keypath) == 0) {
-		rc = ecert_fail(e, ECERT_USAGE, "--key-out %s: the key copy is"
-		    " kept apart from the backup and the store", keyout);
-		goto out;
-	}
 	ecert_clock_iso(now);
 	rc = sqlite3_open_v2(tmp, &dst, SQLITE_OPEN_READWRITE |
 	    SQLITE_OPEN_CREATE | SQLITE_OPEN_EXCLUSIVE, NULL);

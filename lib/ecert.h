@@ -501,6 +501,8 @@ struct ecert_restore_opts {
 };
 char *ecert_backup_manifest_path(const char *backup);
 char *ecert_backup_key_path(const char *backup);
+int ecert_backup_check(struct ecert_store *s, const struct ecert_actor *a,
+    const struct ecert_backup_opts *o, struct ecert_error *e);
 int ecert_backup(struct ecert_store *s, const struct ecert_actor *a,
     const struct ecert_backup_opts *o, json_t **manifest,
     struct ecert_error *e);
