@@ -399,14 +399,14 @@ ecert_backup_check(struct ecert_store *s, const struct ecert_actor *a,
 	if (!(a->roles & ECERT_ROLE_ADMIN))
 		rc = ecert_fail(e, ECERT_NOPERM, "unit %s is not the platform:"
 		    " backups are the platform's (article 20)", a->unit);
-	else if (exists(o->out) || exists(keyout) || exists(mpath))
-		rc = ecert_fail(e, ECERT_IOERR, "backup %s: %s already exists;"
-		    " a backup never replaces another", o->out, exists(o->out) ?
-		    o->out : exists(keyout) ? keyout : mpath);
 	else if (strcmp(keyout, o->out) == 0 || strcmp(keyout, s->path) == 0 ||
 	    strcmp(keyout, s->keypath) == 0)
 		rc = ecert_fail(e, ECERT_USAGE, "--key-out %s: the key copy is"
 		    " kept apart from the backup and the store", keyout);
+	else if (exists(o->out) || exists(keyout) || exists(mpath))
+		rc = ecert_fail(e, ECERT_IOERR, "backup %s: %s already exists;"
+		    " a backup never replaces another", o->out, exists(o->out) ?
+		    o->out : exists(keyout) ? keyout : mpath);
 	free(keyout);
 	free(mpath);
 	return rc;
