@@ -12,7 +12,7 @@ usage(void)
 	fprintf(stderr, "usage: ecert command [argument ...]\n"
 	    "commands: init unit catalog issue import amend show verify revoke\n"
 	    "          expire query grant use matter dispute reconcile audit "
-	    "export\n");
+	    "export report backup\n");
 	exit(ECERT_USAGE);
 }
 

@@ -6,7 +6,7 @@
 # batch acknowledged before it began, and no half of one.
 . "$(dirname "$0")/lib.sh"
 
-plan 105
+plan 110
 
 ECERT_NOW=2025-06-30T09:00:00Z
 export ECERT_NOW
@@ -296,3 +296,29 @@ ok "... and the import runs on in it to the end" env ECERT_TODAY=2026-06-30 \
 same "... the rest imported, what the backup held present" \
 	"$((20000 - held)) 20000" \
 	"$(json_field imported < "$OUT" | head -n 1) $(json_field records < "$OUT")"
+
+#
+# the crontab's backup job, as cron runs it
+#
+ROOT=$SCRATCH/root
+mkdir -p "$ROOT/srv/ecert" "$ROOT/srv/backup/ecert" "$ROOT/etc/ecert/backup"
+sqlite3 "$ECERT_DB" ".backup '$ROOT/srv/ecert/ecert.db'" &&
+cp "$ECERT_DB.key" "$ROOT/etc/ecert/ecert.db.key" &&
+cp "$ADMIN_KEY" "$ROOT/etc/ecert/platform.key" &&
+cp "$ECERT_PASSPHRASE_FILE" "$ROOT/etc/ecert/platform.pass" &&
+cp seal.pass "$ROOT/etc/ecert/backup.pass" || bail "cannot make the cron root"
+to_root() {
+	sed -e "s|/usr/local/bin|$ECERT_BIN|g" -e "s|/srv/|$ROOT/srv/|g" \
+	    -e "s|/etc/ecert/|$ROOT/etc/ecert/|g"
+}
+CRONTAB=$ECERT_SHARE/examples/crontab
+job=$(grep 'ecert-backup create' "$CRONTAB" | sed -E 's/^([^[:space:]]+[[:space:]]+){5}//' | to_root)
+check "the crontab backs up the store" test -n "$job"
+ok "... the job runs as written" env -i HOME="$SCRATCH" LOGNAME=ecert \
+	$(grep '^[A-Z_][A-Z0-9_]*=' "$CRONTAB" | to_root) /bin/sh -c "$job"
+check "... silent when the backup is sound" test ! -s "$OUT" -a ! -s "$ERR"
+day=$(date +%F)
+check "... the backup of the day, checked" \
+	test -s "$ROOT/srv/backup/ecert/ecert-$day.db" -a -s "$ROOT/srv/backup/ecert/ecert-$day.db.manifest"
+same "... its key copy apart, sealed" "ecert-sealed-store-key-v1" \
+	"$(head -n 1 "$ROOT/etc/ecert/backup/ecert-$day.db.key")"
