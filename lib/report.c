@@ -501,13 +501,14 @@ uses(struct ctx *c, const json_t *scope, const json_t *users)
 
 	json_array_foreach(order, i, unitv) {
 		const char *unit = json_string_value(unitv);
-		json_t *reasons = json_array(), *n;
+		json_t *reasons, *n;
 		const char *why;
 		long long limit = c->o->unusual * median;
 		int unusual;
 
 		if (scope != NULL && !has_string(scope, unit))
 			continue;
+		reasons = json_array();
 		u = &tab[i];
 		add_row(c, unit, "disclosure", "use_without_grant", u->without,
 		    json_incref(u->without_items));
