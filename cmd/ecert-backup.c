@@ -113,18 +113,18 @@ cmd_create(const struct ecert_opts *o, const struct ecert_backup_opts *bo,
 		ecert_die_error(&e);
 	}
 	snprintf(detail, sizeof(detail), "%" JSON_INTEGER_FORMAT " licenses, "
-	    "audit head %" JSON_INTEGER_FORMAT ", sha256 %s",
+	    "audit head %" JSON_INTEGER_FORMAT ", blake2b %s",
 	    json_integer_value(json_object_get(json_object_get(m, "counts"),
 	    "licenses")), json_integer_value(json_object_get(json_object_get(m,
-	    "audit_head"), "seq")), ecert_json_str(m, "sha256"));
+	    "audit_head"), "seq")), ecert_json_str(m, "blake2b"));
 	ecert_audit(s, a.unit, "store.backup", b.out, "ok", detail);
 	ecert_store_close(s);
 	summary = json_pack("{s:s, s:s, s:s, s:O, s:O, s:O, s:O}", "backup",
 	    b.out, "manifest", "", "key", "", "taken_at",
 	    json_object_get(m, "taken_at"), "counts",
 	    json_object_get(m, "counts"), "audit_head",
-	    json_object_get(m, "audit_head"), "sha256",
-	    json_object_get(m, "sha256"));
+	    json_object_get(m, "audit_head"), "blake2b",
+	    json_object_get(m, "blake2b"));
 	{
 		char *mp = ecert_backup_manifest_path(b.out);
 		char *kp = b.keyout ? ecert_xstrdup(b.keyout) :

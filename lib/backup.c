@@ -250,9 +250,9 @@ keycopy_read(const char *path, const char *passfile, struct store_keys *k,
 }
 
 static int
-file_sha256(const char *path, char out[65], struct ecert_error *e)
+file_digest(const char *path, char out[65], struct ecert_error *e)
 {
-	crypto_hash_sha256_state st;
+	crypto_generichash_state st;
 	unsigned char buf[1 << 16], h[32];
 	ssize_t n;
 	int fd = open(path, O_RDONLY);
@@ -260,14 +260,14 @@ file_sha256(const char *path, char out[65], struct ecert_error *e)
 	if (fd < 0)
 		return ecert_fail(e, ECERT_IOERR, "%s: %s", path,
 		    strerror(errno));
-	crypto_hash_sha256_init(&st);
+	crypto_generichash_init(&st, NULL, 0, sizeof(h));
 	while ((n = read(fd, buf, sizeof(buf))) > 0)
-		crypto_hash_sha256_update(&st, buf, (unsigned long long)n);
+		crypto_generichash_update(&st, buf, (unsigned long long)n);
 	close(fd);
 	if (n < 0)
 		return ecert_fail(e, ECERT_IOERR, "%s: %s", path,
 		    strerror(errno));
-	crypto_hash_sha256_final(&st, h);
+	crypto_generichash_final(&st, h, sizeof(h));
 	sodium_bin2hex(out, 65, h, sizeof(h));
 	return 0;
 }
@@ -466,7 +466,7 @@ ecert_backup(struct ecert_store *s, const struct ecert_actor *a,
 		}
 		close(fd);
 	}
-	if ((rc = file_sha256(tmp, digest, e)) != 0)
+	if ((rc = file_digest(tmp, digest, e)) != 0)
 		goto out;
 	if (link(tmp, o->out) != 0) {
 		rc = ecert_fail(e, ECERT_IOERR, "backup %s: %s", o->out,
@@ -487,7 +487,7 @@ ecert_backup(struct ecert_store *s, const struct ecert_actor *a,
 	json_object_set_new(m, "by", json_string(a->unit));
 	json_object_set_new(m, "key_id", json_string(a->key.key_id));
 	json_object_set_new(m, "key_sealed", json_boolean(o->seal_pass));
-	json_object_set_new(m, "sha256", json_string(digest));
+	json_object_set_new(m, "blake2b", json_string(digest));
 	msg = manifest_message(m);
 	ecert_sign(&a->key, ECERT_DOMAIN_BACKUP, msg, strlen(msg), sig);
 	json_object_set_new(m, "signature", json_string(sig));
@@ -613,7 +613,7 @@ manifest_read(const char *path, struct ecert_error *e)
 	if (!json_is_object(m) || ecert_json_str(m, "format") == NULL ||
 	    strcmp(ecert_json_str(m, "format"), MANIFEST_FORMAT) != 0 ||
 	    !json_is_object(json_object_get(m, "counts")) ||
-	    ecert_json_str(m, "sha256") == NULL ||
+	    ecert_json_str(m, "blake2b") == NULL ||
 	    ecert_json_str(m, "signature") == NULL ||
 	    ecert_json_str(m, "key_id") == NULL) {
 		json_decref(m);
@@ -711,11 +711,11 @@ ecert_backup_verify(const char *path, const char *keypath,
 		goto out;
 
 	/* the file is the one the manifest describes */
-	if ((rc = file_sha256(path, digest, e)) != 0)
+	if ((rc = file_digest(path, digest, e)) != 0)
 		goto out;
-	want = ecert_json_str(m, "sha256");
+	want = ecert_json_str(m, "blake2b");
 	report(&c, "digest", strcmp(digest, want) == 0, json_pack("{s:s, s:s}",
-	    "sha256", digest, "manifest", want));
+	    "blake2b", digest, "manifest", want));
 
 	/* the manifest is the platform's */
 	{

@@ -62,8 +62,8 @@ same "... and the events, grants and disputes" \
 same "... the audit head: the backup's own record that it began" \
 	"$(sql "SELECT seq || ' ' || hash FROM audit WHERE action = 'store.backup' AND outcome = 'started'")" \
 	"$(manifest backup.db audit_head.seq) $(manifest backup.db audit_head.hash)"
-same "... the file's digest" "$(sha256sum backup.db | cut -d ' ' -f 1)" \
-	"$(manifest backup.db sha256)"
+same "... the file's digest (BLAKE2b-256, as b2sum -l 256)" "$(b2sum -l 256 backup.db | cut -d ' ' -f 1)" \
+	"$(manifest backup.db blake2b)"
 same "... signed with the platform's key" \
 	"$(sql "SELECT key_id FROM keys WHERE unit = '$PLATFORM'")" \
 	"$(manifest backup.db key_id)"
@@ -84,8 +84,8 @@ same "... the store unchanged" "$before" "$(store_digest)"
 must_fail 74 "a backup never replaces another" ecert-backup create \
 	-k "$ADMIN_KEY" -o backup.db
 check "... saying so" err_has "backup.db already exists"
-same "... the first backup untouched" "$(manifest backup.db sha256)" \
-	"$(sha256sum backup.db | cut -d ' ' -f 1)"
+same "... the first backup untouched" "$(manifest backup.db blake2b)" \
+	"$(b2sum -l 256 backup.db | cut -d ' ' -f 1)"
 same "... the refusal audited, no copy begun" "store.backup|backup.db|failed" \
 	"$(audit_last)"
 touch other.db.key
@@ -146,7 +146,7 @@ ok "--table" ecert-backup verify --table backup.db
 check "... headed" grep -q '^CHECK  *RESULT  *DETAIL$' "$OUT"
 same "... six ok" 6 "$(grep -c '^[a-z]*  *ok  ' "$OUT")"
 check "verify changes nothing: the digest stays" test \
-	"$(sha256sum backup.db | cut -d ' ' -f 1)" = "$(manifest backup.db sha256)"
+	"$(b2sum -l 256 backup.db | cut -d ' ' -f 1)" = "$(manifest backup.db blake2b)"
 check "... nothing written beside the backup" test ! -e backup.db-journal \
 	-a ! -e backup.db-wal
 must_fail 64 "verify without a file: usage" ecert-backup verify
