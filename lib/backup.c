@@ -884,12 +884,13 @@ ecert_backup_restore(const struct ecert_restore_opts *o, json_t **done,
 	}
 	ecert_store_close(dst);
 	dst = NULL;
-	/* the new store appears whole, under its name, or not at all */
-	if (link(tmpkey, newkey) != 0) {
-		rc = ecert_fail(e, ECERT_IOERR, "restore %s: %s", newkey,
-		    strerror(errno));
+	/* the new store appears whole, under its name, or not at all; its
+	 * key file may be on another file system, so it is written anew */
+	keys_from_store(src, &k);
+	rc = keycopy_write(newkey, &k, NULL, e);
+	sodium_memzero(&k, sizeof(k));
+	if (rc != 0)
 		goto out;
-	}
 	if (link(tmp, o->to) != 0) {
 		rc = ecert_fail(e, ECERT_IOERR, "restore %s: %s", o->to,
 		    strerror(errno));

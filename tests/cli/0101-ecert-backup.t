@@ -6,7 +6,7 @@
 # batch acknowledged before it began, and no half of one.
 . "$(dirname "$0")/lib.sh"
 
-plan 110
+plan 113
 
 ECERT_NOW=2025-06-30T09:00:00Z
 export ECERT_NOW
@@ -246,6 +246,13 @@ ok "a sealed backup restores with its passphrase" ecert-backup restore \
 	-k "$ADMIN_KEY" -o restored2.db --backup-key keys/sealed.key \
 	--seal-passphrase-file seal.pass sealed.db
 ok "... and verifies" ecert-audit verify -d restored2.db
+ok "restore with the new store's key file apart (--key-out)" ecert-backup \
+	restore -k "$ADMIN_KEY" -o restored3.db --key-out keys/restored3.key \
+	backup.db
+check "... there, and not beside the store" \
+	test -s keys/restored3.key -a ! -e restored3.db.key
+ok "... the store opens with it" ecert-audit verify -d restored3.db \
+	--store-key keys/restored3.key
 
 #
 # a backup while an import runs
