@@ -830,7 +830,7 @@ ecert_report_html(FILE *out, const struct ecert_report_opts *o,
 	    "p.none{color:#1e8449}\n"
 	    "@page{size:A4;margin:15mm}\n"
 	    "</style>\n</head>\n<body>\n<h1>电子证照监督检查报告</h1>\n"
-	    "<p class=\"meta\">依据《襄阳市电子证照管理暂行办法》第二十二条"
+	    "<p class=\"meta\">依据《襄阳市电子证照管理应用暂行办法》第二十二条"
 	    "&#12288;期间：", out);
 	esc(out, from ? from : "不限");
 	fputs(" 至 ", out);

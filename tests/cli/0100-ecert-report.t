@@ -273,7 +273,7 @@ same "... bars drawn for the counts (ICBC's 4 marked unusual)" 1 \
 same "... nothing fetched, nothing run: no script, link, image or URL" "" \
 	"$(grep -i -e '<script' -e '<link' -e '<img' -e 'src=' -e 'href=' \
 	    -e 'url(' -e '@import' -e 'https\?://[^w]' report.html)"
-check "... the article cited" grep -q '第二十二条' report.html
+check "... the regulation and its article cited" grep -q "《襄阳市电子证照管理应用暂行办法》第二十二条" report.html
 ok "the HTML is well-formed XML where it is SVG" sh -c \
 	'sed -n "/^<svg /,/^<\/svg>/p" report.html | sed "1i <r>" | sed "\$a </r>" |
 	xmllint --noout -'
