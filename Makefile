@@ -30,7 +30,7 @@ LIBS = -lsodium -lyaml -lsqlite3 -ljansson -lqrencode -lpthread -lm
 # Debian packages `make deps` installs when missing.
 DEPS = libsqlite3-dev libsodium-dev libyaml-dev libcmocka-dev libjansson-dev \
 	libqrencode-dev mandoc sqlite3 pkg-config perl zbar-tools librsvg2-bin \
-	fonts-noto-cjk libxml2-utils
+	fonts-noto-cjk libxml2-utils chromium python3
 
 LIBSRC = $(sort $(wildcard lib/*.c))
 LIBOBJ = $(LIBSRC:lib/%.c=$(BUILD)/lib/%.o)

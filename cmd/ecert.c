@@ -32,6 +32,8 @@ static const struct {
 	{ "reconcile", "compare an issuer's register with the library" },
 	{ "audit", "read and verify the audit log" },
 	{ "export", "publish the trust list and the status list" },
+	{ "report", "the supervision report, per department (article 22)" },
+	{ "backup", "back up, check and restore the store" },
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 

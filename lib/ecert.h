@@ -506,4 +506,52 @@ void ecert_opts_actor(struct ecert_store *s, const struct ecert_opts *o,
     struct ecert_actor *a);
 void ecert_print_json(const json_t *v);
 
+/* ---- issue 15: oversight (articles 20, 22) ---- */
+
+/* backup.c: online backup, check and restore (article 20) */
+#define ECERT_DOMAIN_BACKUP "ecert-backup-v1"
+struct ecert_backup_opts {
+	const char *out;	/* the backup file */
+	const char *keyout;	/* the store key's copy; NULL: out.key */
+	const char *seal_pass;	/* seal the key copy with it, or NULL */
+};
+struct ecert_restore_opts {
+	const char *from, *keypath;	/* the backup and its key copy */
+	const char *passfile_seal;	/* the key copy's passphrase */
+	const char *to, *keyout;	/* the new store and its key file */
+	const char *key, *passfile;	/* the platform's key */
+	long sample;			/* licenses checked; 0 all */
+	int (*fn)(const json_t *check, void *arg);
+	void *arg;
+};
+char *ecert_backup_manifest_path(const char *backup);
+char *ecert_backup_key_path(const char *backup);
+int ecert_backup_check(struct ecert_store *s, const struct ecert_actor *a,
+    const struct ecert_backup_opts *o, struct ecert_error *e);
+int ecert_backup(struct ecert_store *s, const struct ecert_actor *a,
+    const struct ecert_backup_opts *o, json_t **manifest,
+    struct ecert_error *e);
+int ecert_backup_verify(const char *path, const char *keypath,
+    const char *passfile, long sample,
+    int (*fn)(const json_t *check, void *arg), void *arg,
+    struct ecert_error *e);
+int ecert_backup_restore(const struct ecert_restore_opts *o, json_t **done,
+    struct ecert_error *e);
+
+/* report.c: the supervision report (article 22) */
+struct ecert_report_opts {
+	const char *from, *to;	/* YYYY-MM-DD, inclusive; NULL: open */
+	const char *unit;	/* one department, or NULL for all */
+	const char *declared;	/* TSV: unit, type, declared count */
+	int late_days;		/* signed later than this after issue */
+	int stale_days;		/* definitions unchanged longer than this */
+	int unusual;		/* more than this times the median */
+	int items;		/* objects listed per finding */
+};
+int ecert_report(struct ecert_store *s, const struct ecert_report_opts *o,
+    json_t **rows, struct ecert_error *e);
+int ecert_report_html(FILE *out, const struct ecert_report_opts *o,
+    const json_t *rows, struct ecert_error *e);
+/* ---- end of issue 15 ---- */
+
 #endif

@@ -9,8 +9,8 @@
 PROGS="ecert ecert-amend ecert-audit ecert-catalog ecert-dispute ecert-expire
 ecert-export ecert-grant ecert-import ecert-init ecert-issue ecert-matter
 ecert-query ecert-reconcile ecert-revoke ecert-show ecert-unit ecert-use
-ecert-verify"
-plan 28
+ecert-verify ecert-report ecert-backup"
+plan 29
 
 scratch
 VERSION=$(sed -n 's/^VERSION *= *//p' "$TESTDIR/../../Makefile")
@@ -31,7 +31,8 @@ for p in $PROGS; do
 	if [ "$_st" -ne 64 ] || [ -s "$OUT" ] || ! grep -q "usage: $p" "$ERR"
 	then bad_usage="$bad_usage $p"; fi
 done
-same "all 19 programs were tried" 19 "$n"
+same "every program of cmd/ is in the list" "$(ls "$TESTDIR"/../../cmd/*.c | wc -l | tr -d ' ')" "$(set -- $PROGS; echo $#)"
+same "all $(set -- $PROGS; echo $#) programs were tried" "$(set -- $PROGS; echo $#)" "$n"
 same "--help: usage on stdout, exit 0, for every program" "" "$bad_help"
 same "-h: the same" "" "$bad_h"
 same "--version: the Makefile's VERSION ($VERSION), for every program" \
@@ -53,7 +54,7 @@ for c in init unit catalog issue import amend show verify revoke expire \
     query grant use matter dispute reconcile audit export; do
 	grep -q "^  $c " "$OUT" || echo "# missing: $c"
 done
-same "... all 18, each with what it does" 18 "$(grep -c '^  [a-z]* ' "$OUT")"
+same "... all $(( $(set -- $PROGS; echo $#) - 1 )), each with what it does" "$(( $(set -- $PROGS; echo $#) - 1 ))" "$(grep -c '^  [a-z]* ' "$OUT")"
 # man(1) finds no page here (MANPATH empty): the page beside the programs
 mkdir nowhere
 ok "ecert help verify shows the manual page" \
