@@ -30,7 +30,9 @@ static const char *actions[] = {
 	"license.query", "license.verify", "license.use", "license.check",
 	"license.reconcile", "grant.add", "grant.withdraw", "grant.list",
 	"grant.show", "grant.use", "dispute.file", "dispute.list",
-	"dispute.resolve", "status.export", "trust.export", NULL
+	"dispute.resolve", "holidays.load", "license.public-query",
+	"report.run", "store.backup", "store.restore",
+	"status.export", "trust.export", NULL
 };
 
 /*
