@@ -4,6 +4,9 @@ PREFIX ?= /usr/local
 BINDIR ?= $(PREFIX)/bin
 MANDIR ?= $(PREFIX)/share/man
 SHAREDIR ?= $(PREFIX)/share/ecert
+LIBDIR ?= $(PREFIX)/lib
+INCLUDEDIR ?= $(PREFIX)/include
+PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
 DESTDIR ?=
 
 CC ?= cc
@@ -32,7 +35,7 @@ DEPS = libsqlite3-dev libsodium-dev libyaml-dev libcmocka-dev libjansson-dev \
 	fonts-noto-cjk libxml2-utils
 
 LIBSRC = $(sort $(wildcard lib/*.c))
-LIBOBJ = $(LIBSRC:lib/%.c=$(BUILD)/lib/%.o)
+LIBOBJ = $(LIBSRC:lib/%.c=$(BUILD)/pic/%.o)
 PROGSRC = $(sort $(wildcard cmd/*.c))
 PROGS = $(PROGSRC:cmd/%.c=$(BUILD)/bin/%)
 UNITSRC = $(sort $(wildcard tests/unit/test_*.c))
@@ -41,15 +44,41 @@ MAN1 = $(sort $(wildcard man/man1/*.1))
 MAN5 = $(sort $(wildcard man/man5/*.5))
 MAN7 = $(sort $(wildcard man/man7/*.7))
 
-all: $(PROGS)
+# libecert.so: the soname's number changes when the ABI breaks; the
+# version script exports what lib/ecert.h declares and nothing else.
+ECERT_VERSION = 0.1.0
+LIBECERT_MAJOR = 0
+LIBECERT_SONAME = libecert.so.$(LIBECERT_MAJOR)
+LIBECERT_SO = $(BUILD)/libecert.so.$(ECERT_VERSION)
+LIBECERT_LIBS = -lsodium -lyaml -lqrencode -lpthread -lm
+SO_LDFLAGS = -shared -Wl,-soname,$(LIBECERT_SONAME) \
+	-Wl,--version-script,$(BUILD)/libecert.map -Wl,--as-needed
+ifneq ($(SAN),1)
+SO_LDFLAGS += -Wl,-z,defs
+endif
 
-$(BUILD)/lib/%.o: lib/%.c lib/ecert.h lib/ecert_priv.h
+all: $(PROGS) $(BUILD)/libecert.so
+
+# One set of position-independent objects serves the archive the
+# programs link and the shared library.
+$(BUILD)/pic/%.o: lib/%.c lib/ecert.h lib/ecert_priv.h
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -c -o $@ $<
+	$(CC) $(CFLAGS) -fPIC -c -o $@ $<
 
 $(BUILD)/libecert.a: $(LIBOBJ)
 	rm -f $@
 	ar rcs $@ $(LIBOBJ)
+
+$(BUILD)/libecert.map: lib/ecert.h lib/ecert-symbols.sh
+	@mkdir -p $(@D)
+	sh lib/ecert-symbols.sh -m lib/ecert.h > $@.tmp && mv $@.tmp $@
+
+$(LIBECERT_SO): $(LIBOBJ) $(BUILD)/libecert.map
+	$(CC) $(CFLAGS) $(SO_LDFLAGS) -o $@ $(LIBOBJ) $(LDFLAGS) $(LIBS)
+
+$(BUILD)/libecert.so: $(LIBECERT_SO)
+	ln -sf $(notdir $(LIBECERT_SO)) $(BUILD)/$(LIBECERT_SONAME)
+	ln -sf $(LIBECERT_SONAME) $@
 
 $(BUILD)/bin/%: cmd/%.c $(BUILD)/libecert.a lib/ecert.h
 	@mkdir -p $(@D)
@@ -99,7 +128,7 @@ demo: deps all
 bench: deps all $(BUILD)/tests/ecert-gen $(BUILD)/tests/ecert-bench-raw
 	sh tests/bench/run.sh $(CURDIR)/$(BUILD)/bin $(CURDIR)/$(BUILD)/tests $(CURDIR)/share
 
-install: all
+install: all install-lib
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 \
 		$(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man7 $(DESTDIR)$(SHAREDIR)
 	install -m 755 $(PROGS) $(DESTDIR)$(BINDIR)
@@ -107,6 +136,21 @@ install: all
 	install -m 644 $(MAN5) $(DESTDIR)$(MANDIR)/man5
 	install -m 644 $(MAN7) $(DESTDIR)$(MANDIR)/man7
 	cp -R share/. $(DESTDIR)$(SHAREDIR)
+
+# The library, its header and its pkg-config file (ecert.pc.in).
+install-lib: $(BUILD)/libecert.so
+	install -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCLUDEDIR) \
+		$(DESTDIR)$(PKGCONFIGDIR)
+	install -m 644 $(LIBECERT_SO) $(DESTDIR)$(LIBDIR)
+	ln -sf $(notdir $(LIBECERT_SO)) $(DESTDIR)$(LIBDIR)/$(LIBECERT_SONAME)
+	ln -sf $(LIBECERT_SONAME) $(DESTDIR)$(LIBDIR)/libecert.so
+	install -m 644 lib/ecert.h $(DESTDIR)$(INCLUDEDIR)
+	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@LIBDIR@|$(LIBDIR)|g' \
+		-e 's|@INCLUDEDIR@|$(INCLUDEDIR)|g' \
+		-e 's|@VERSION@|$(ECERT_VERSION)|g' \
+		-e 's|@LIBS_PRIVATE@|$(LIBECERT_LIBS)|g' ecert.pc.in \
+		> $(DESTDIR)$(PKGCONFIGDIR)/ecert.pc
+	chmod 644 $(DESTDIR)$(PKGCONFIGDIR)/ecert.pc
 
 # After `make install`, with the same PREFIX and DESTDIR: the installed
 # programs run the installed tour in a scratch folder, without
@@ -126,4 +170,4 @@ clean:
 	rm -rf build build-san
 
 .PHONY: all units deps test lint-man check demo bench install installcheck \
-	clean
+	clean install-lib deb
