@@ -33,6 +33,8 @@ LIBS = -lsodium -lyaml -lsqlite3 -ljansson -lqrencode -lpthread -lm
 DEPS = libsqlite3-dev libsodium-dev libyaml-dev libcmocka-dev libjansson-dev \
 	libqrencode-dev mandoc sqlite3 pkg-config perl zbar-tools librsvg2-bin \
 	fonts-noto-cjk libxml2-utils
+# make deb and its test (tests/cli/0131-deb.t)
+DEPS += debhelper dpkg-dev lintian man-db
 
 LIBSRC = $(sort $(wildcard lib/*.c))
 LIBOBJ = $(LIBSRC:lib/%.c=$(BUILD)/pic/%.o)
@@ -151,6 +153,23 @@ install-lib: $(BUILD)/libecert.so
 		-e 's|@LIBS_PRIVATE@|$(LIBECERT_LIBS)|g' ecert.pc.in \
 		> $(DESTDIR)$(PKGCONFIGDIR)/ecert.pc
 	chmod 644 $(DESTDIR)$(PKGCONFIGDIR)/ecert.pc
+
+# The Debian packages ecert, libecert0 and libecert-dev (debian/), built
+# offline from a copy of the tree in $(BUILD)/deb, where the .deb files
+# land; lintian must find no error in them.
+DEBDIR = $(BUILD)/deb
+DEB_JOBS ?=	# e.g. -j2, passed to dpkg-buildpackage
+deb:
+	rm -rf $(DEBDIR)
+	mkdir -p $(DEBDIR)/ecert-$(ECERT_VERSION)
+	tar -cf - --exclude-vcs --exclude=./build --exclude='./build-*' \
+		--exclude='./ecert.db*' . | \
+		tar -xf - -C $(DEBDIR)/ecert-$(ECERT_VERSION)
+	cd $(DEBDIR)/ecert-$(ECERT_VERSION) && \
+		env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL \
+		dpkg-buildpackage --no-sign -b $(DEB_JOBS)
+	lintian --fail-on error --tag-display-limit 0 \
+		$(DEBDIR)/ecert_$(ECERT_VERSION)_*.changes
 
 # After `make install`, with the same PREFIX and DESTDIR: the installed
 # programs run the installed tour in a scratch folder, without
