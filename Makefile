@@ -43,6 +43,7 @@ PROGS = $(PROGSRC:cmd/%.c=$(BUILD)/bin/%)
 UNITSRC = $(sort $(wildcard tests/unit/test_*.c))
 UNITS = $(UNITSRC:tests/unit/%.c=$(BUILD)/tests/%)
 MAN1 = $(sort $(wildcard man/man1/*.1))
+MAN3 = $(sort $(wildcard man/man3/*.3))
 MAN5 = $(sort $(wildcard man/man5/*.5))
 MAN7 = $(sort $(wildcard man/man7/*.7))
 
@@ -116,7 +117,7 @@ test: all units
 		ECERT_TESTBIN=$(CURDIR)/$(BUILD)/tests prove -f tests/cli/*.t
 
 lint-man:
-	mandoc -Tlint -W warning $(MAN1) $(MAN5) $(MAN7)
+	mandoc -Tlint -W warning $(MAN1) $(MAN3) $(MAN5) $(MAN7)
 
 check: deps
 	$(MAKE) BUILD=build test
@@ -139,10 +140,11 @@ install: all install-lib
 	install -m 644 $(MAN7) $(DESTDIR)$(MANDIR)/man7
 	cp -R share/. $(DESTDIR)$(SHAREDIR)
 
-# The library, its header and its pkg-config file (ecert.pc.in).
+# The library, its header, its page and its pkg-config file (ecert.pc.in).
 install-lib: $(BUILD)/libecert.so
 	install -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCLUDEDIR) \
-		$(DESTDIR)$(PKGCONFIGDIR)
+		$(DESTDIR)$(PKGCONFIGDIR) $(DESTDIR)$(MANDIR)/man3
+	install -m 644 $(MAN3) $(DESTDIR)$(MANDIR)/man3
 	install -m 644 $(LIBECERT_SO) $(DESTDIR)$(LIBDIR)
 	ln -sf $(notdir $(LIBECERT_SO)) $(DESTDIR)$(LIBDIR)/$(LIBECERT_SONAME)
 	ln -sf $(LIBECERT_SONAME) $(DESTDIR)$(LIBDIR)/libecert.so

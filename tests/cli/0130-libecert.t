@@ -19,7 +19,7 @@ command -v pkg-config > /dev/null 2>&1 || {
 	exit 0
 }
 
-plan 21
+plan 22
 
 scratch
 # a build under sanitizers links them into the library and the program
@@ -42,6 +42,8 @@ same "... the header, as in the source tree" "" \
 	"$(cmp "$SRC/lib/ecert.h" "$DEST/opt/ecert/include/ecert.h" 2>&1)"
 soname=$(readelf -d "$LIB/libecert.so.0.1.0" |
 	sed -n 's/.*(SONAME).*\[\(.*\)\]/\1/p')
+check "... and its page, libecert(3)" \
+	test -f "$DEST/opt/ecert/share/man/man3/libecert.3"
 same "the library's soname is libecert.so.0" libecert.so.0 "$soname"
 check "... and it is position-independent code (no text relocations)" \
 	sh -c "! readelf -d '$LIB/libecert.so.0.1.0' | grep -q TEXTREL"

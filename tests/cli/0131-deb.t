@@ -14,7 +14,7 @@ command -v dpkg-buildpackage > /dev/null 2>&1 || {
 	exit 0
 }
 
-plan 22
+plan 24
 
 scratch
 if [ -n "${ECERT_DEBS:-}" ]; then
@@ -79,6 +79,9 @@ same "... gzipped, where Debian puts it" "$MANP/man1/ecert-issue.1.gz" \
 	"$(cat "$OUT")"
 ok "man -w 7 ecert finds the overview" man -M "$MANP" -w 7 ecert
 same "... gzipped in man7" "$MANP/man7/ecert.7.gz" "$(cat "$OUT")"
+ok "man -w 3 libecert finds the library's page (libecert-dev)" \
+	man -M "$MANP" -w 3 libecert
+same "... gzipped in man3" "$MANP/man3/libecert.3.gz" "$(cat "$OUT")"
 ok "man 7 ecert shows the overview" \
 	env MANPAGER=cat MANWIDTH=80 man -M "$MANP" 7 ecert
 check "... its name line" grep -q 'electronic licenses' "$OUT"
