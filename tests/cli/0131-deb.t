@@ -53,7 +53,7 @@ check "the shared files in /usr/share/ecert" \
 # the demo from the root: programs on PATH, shared files beside them
 # (no $ECERT_SHARE), another folder
 mkdir elsewhere
-cd elsewhere
+cd elsewhere || bail "cd elsewhere"
 ok "the demo runs with the packaged programs and shared files" \
 	env -u ECERT_SHARE -u ECERT_DB -u ECERT_PASSPHRASE_FILE \
 	PATH="/usr/bin:/bin" sh "$ROOT/usr/share/ecert/examples/demo.sh" \
@@ -61,16 +61,16 @@ ok "the demo runs with the packaged programs and shared files" \
 check "... issuing, showing and revoking one license" \
 	sh -c "grep -q '襄阳汉江食品有限公司' '$OUT' &&
 	    grep -q 'ecert-revoke' '$OUT'"
-cd ..
+cd "$SCRATCH" || bail "cd $SCRATCH"
 mkdir tour
-cd tour
+cd tour || bail "cd tour"
 ok "the tour runs with the packaged programs alone, ECERT_SHARE unset" \
 	env -u ECERT_SHARE -u ECERT_DB -u ECERT_PASSPHRASE_FILE -u ECERT_TODAY \
 	-u ECERT_NOW PATH="$ROOT/usr/bin:/usr/bin:/bin" \
 	sh "$ROOT/usr/share/ecert/examples/tour.sh"
 check "... the face drawn from /usr/share/ecert beside the programs" \
 	grep -q 襄阳汉江食品有限公司 face.svg
-cd ..
+cd "$SCRATCH" || bail "cd $SCRATCH"
 
 MANP=$ROOT/usr/share/man
 ok "man -w ecert-issue finds the page in the root" \
