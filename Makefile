@@ -5,6 +5,9 @@ PREFIX ?= /usr/local
 BINDIR ?= $(PREFIX)/bin
 MANDIR ?= $(PREFIX)/share/man
 SHAREDIR ?= $(PREFIX)/share/ecert
+LIBDIR ?= $(PREFIX)/lib
+INCLUDEDIR ?= $(PREFIX)/include
+PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
 DESTDIR ?=
 
 CC ?= cc
@@ -31,26 +34,55 @@ LIBS = -lsodium -lyaml -lsqlite3 -ljansson -lqrencode -lpthread -lm
 DEPS = libsqlite3-dev libsodium-dev libyaml-dev libcmocka-dev libjansson-dev \
 	libqrencode-dev mandoc sqlite3 pkg-config perl zbar-tools librsvg2-bin \
 	fonts-noto-cjk libxml2-utils chromium python3
+# make deb and its test (tests/cli/0131-deb.t)
+DEPS += debhelper dpkg-dev lintian man-db
 
 LIBSRC = $(sort $(wildcard lib/*.c))
-LIBOBJ = $(LIBSRC:lib/%.c=$(BUILD)/lib/%.o)
+LIBOBJ = $(LIBSRC:lib/%.c=$(BUILD)/pic/%.o)
 PROGSRC = $(sort $(wildcard cmd/*.c))
 PROGS = $(PROGSRC:cmd/%.c=$(BUILD)/bin/%)
 UNITSRC = $(sort $(wildcard tests/unit/test_*.c))
 UNITS = $(UNITSRC:tests/unit/%.c=$(BUILD)/tests/%)
 MAN1 = $(sort $(wildcard man/man1/*.1))
+MAN3 = $(sort $(wildcard man/man3/*.3))
 MAN5 = $(sort $(wildcard man/man5/*.5))
 MAN7 = $(sort $(wildcard man/man7/*.7))
 
-all: $(PROGS)
+# libecert.so: the soname's number changes when the ABI breaks; the
+# version script exports what lib/ecert.h declares and nothing else.
+ECERT_VERSION = $(VERSION)
+LIBECERT_MAJOR = 0
+LIBECERT_SONAME = libecert.so.$(LIBECERT_MAJOR)
+LIBECERT_SO = $(BUILD)/libecert.so.$(ECERT_VERSION)
+LIBECERT_LIBS = -lsodium -lyaml -lqrencode -lpthread -lm
+SO_LDFLAGS = -shared -Wl,-soname,$(LIBECERT_SONAME) \
+	-Wl,--version-script,$(BUILD)/libecert.map -Wl,--as-needed
+ifneq ($(SAN),1)
+SO_LDFLAGS += -Wl,-z,defs
+endif
 
-$(BUILD)/lib/%.o: lib/%.c lib/ecert.h lib/ecert_priv.h
+all: $(PROGS) $(BUILD)/libecert.so
+
+# One set of position-independent objects serves the archive the
+# programs link and the shared library.
+$(BUILD)/pic/%.o: lib/%.c lib/ecert.h lib/ecert_priv.h
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -c -o $@ $<
+	$(CC) $(CFLAGS) -fPIC -c -o $@ $<
 
 $(BUILD)/libecert.a: $(LIBOBJ)
 	rm -f $@
 	ar rcs $@ $(LIBOBJ)
+
+$(BUILD)/libecert.map: lib/ecert.h lib/ecert-symbols.sh
+	@mkdir -p $(@D)
+	sh lib/ecert-symbols.sh -m lib/ecert.h > $@.tmp && mv $@.tmp $@
+
+$(LIBECERT_SO): $(LIBOBJ) $(BUILD)/libecert.map
+	$(CC) $(CFLAGS) $(SO_LDFLAGS) -o $@ $(LIBOBJ) $(LDFLAGS) $(LIBS)
+
+$(BUILD)/libecert.so: $(LIBECERT_SO)
+	ln -sf $(notdir $(LIBECERT_SO)) $(BUILD)/$(LIBECERT_SONAME)
+	ln -sf $(LIBECERT_SONAME) $@
 
 $(BUILD)/bin/%: cmd/%.c $(BUILD)/libecert.a lib/ecert.h
 	@mkdir -p $(@D)
@@ -86,7 +118,7 @@ test: all units
 		ECERT_TESTBIN=$(CURDIR)/$(BUILD)/tests prove -f tests/cli/*.t
 
 lint-man:
-	mandoc -Tlint -W warning $(MAN1) $(MAN5) $(MAN7)
+	mandoc -Tlint -W warning $(MAN1) $(MAN3) $(MAN5) $(MAN7)
 
 check: deps
 	$(MAKE) BUILD=build test
@@ -100,7 +132,7 @@ demo: deps all
 bench: deps all $(BUILD)/tests/ecert-gen $(BUILD)/tests/ecert-bench-raw
 	sh tests/bench/run.sh $(CURDIR)/$(BUILD)/bin $(CURDIR)/$(BUILD)/tests $(CURDIR)/share
 
-install: all
+install: all install-lib
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 \
 		$(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man7 $(DESTDIR)$(SHAREDIR)
 	install -m 755 $(PROGS) $(DESTDIR)$(BINDIR)
@@ -108,6 +140,39 @@ install: all
 	install -m 644 $(MAN5) $(DESTDIR)$(MANDIR)/man5
 	install -m 644 $(MAN7) $(DESTDIR)$(MANDIR)/man7
 	cp -R share/. $(DESTDIR)$(SHAREDIR)
+
+# The library, its header, its page and its pkg-config file (ecert.pc.in).
+install-lib: $(BUILD)/libecert.so
+	install -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCLUDEDIR) \
+		$(DESTDIR)$(PKGCONFIGDIR) $(DESTDIR)$(MANDIR)/man3
+	install -m 644 $(MAN3) $(DESTDIR)$(MANDIR)/man3
+	install -m 644 $(LIBECERT_SO) $(DESTDIR)$(LIBDIR)
+	ln -sf $(notdir $(LIBECERT_SO)) $(DESTDIR)$(LIBDIR)/$(LIBECERT_SONAME)
+	ln -sf $(LIBECERT_SONAME) $(DESTDIR)$(LIBDIR)/libecert.so
+	install -m 644 lib/ecert.h $(DESTDIR)$(INCLUDEDIR)
+	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@LIBDIR@|$(LIBDIR)|g' \
+		-e 's|@INCLUDEDIR@|$(INCLUDEDIR)|g' \
+		-e 's|@VERSION@|$(ECERT_VERSION)|g' \
+		-e 's|@LIBS_PRIVATE@|$(LIBECERT_LIBS)|g' ecert.pc.in \
+		> $(DESTDIR)$(PKGCONFIGDIR)/ecert.pc
+	chmod 644 $(DESTDIR)$(PKGCONFIGDIR)/ecert.pc
+
+# The Debian packages ecert, libecert0 and libecert-dev (debian/), built
+# offline from a copy of the tree in $(BUILD)/deb, where the .deb files
+# land; lintian must find no error in them.
+DEBDIR = $(BUILD)/deb
+DEB_JOBS ?=	# e.g. -j2, passed to dpkg-buildpackage
+deb:
+	rm -rf $(DEBDIR)
+	mkdir -p $(DEBDIR)/ecert-$(ECERT_VERSION)
+	tar -cf - --exclude-vcs --exclude=./build --exclude='./build-*' \
+		--exclude='./ecert.db*' . | \
+		tar -xf - -C $(DEBDIR)/ecert-$(ECERT_VERSION)
+	cd $(DEBDIR)/ecert-$(ECERT_VERSION) && \
+		env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL \
+		dpkg-buildpackage --no-sign -b $(DEB_JOBS)
+	lintian --fail-on error --tag-display-limit 0 \
+		$(DEBDIR)/ecert_$(ECERT_VERSION)_*.changes
 
 # After `make install`, with the same PREFIX and DESTDIR: the installed
 # programs run the installed tour in a scratch folder, without
@@ -127,4 +192,4 @@ clean:
 	rm -rf build build-san
 
 .PHONY: all units deps test lint-man check demo bench install installcheck \
-	clean
+	clean install-lib deb

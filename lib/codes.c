@@ -575,39 +575,3 @@ ecert_utf8_chars(const char *s)
 			count++;
 	return count;
 }
-
-static int
-wide(long c)
-{
-	return (c >= 0x1100 && c <= 0x115f) ||
-	    (c >= 0x2e80 && c <= 0xa4cf) ||
-	    (c >= 0xac00 && c <= 0xd7a3) ||
-	    (c >= 0xf900 && c <= 0xfaff) ||
-	    (c >= 0xfe30 && c <= 0xfe4f) ||
-	    (c >= 0xff00 && c <= 0xff60) ||
-	    (c >= 0xffe0 && c <= 0xffe6) ||
-	    (c >= 0x20000 && c <= 0x3fffd);
-}
-
-/* Invalid bytes count one column each, as a replacement mark would. */
-size_t
-ecert_utf8_width(const char *s)
-{
-	const unsigned char *u = (const unsigned char *)s;
-	size_t n, len, width = 0;
-	long c;
-
-	if (s == NULL)
-		return 0;
-	n = strlen(s);
-	while (n > 0) {
-		if ((len = utf8_decode(u, n, &c)) == 0) {
-			len = 1;
-			width++;
-		} else if (c < 0x300 || c > 0x36f)
-			width += wide(c) ? 2 : 1;
-		u += len;
-		n -= len;
-	}
-	return width;
-}

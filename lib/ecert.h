@@ -69,7 +69,6 @@ int ecert_identifier_make(char *out, size_t n, const char *type_code,
     const char *issuer, const char *serial, int version);
 int ecert_identifier_valid(const char *id);
 int ecert_utf8_valid(const char *s, size_t n);
-size_t ecert_utf8_width(const char *s);	/* terminal columns */
 size_t ecert_utf8_chars(const char *s);
 
 /* json.c: RFC 8785 canonical form */
@@ -381,6 +380,7 @@ int ecert_face_svg(FILE *out, const json_t *type, const json_t *signed_doc,
     const char *status, const char *qr_svg, struct ecert_error *e);
 
 /* table.c: terminal tables and TSV */
+size_t ecert_utf8_width(const char *s);	/* terminal columns, any locale */
 struct ecert_table;
 struct ecert_table *ecert_table_new(int ncols, const char **headers);
 void ecert_table_add(struct ecert_table *t, const char **cells);
