@@ -29,7 +29,8 @@ LIBS = -lsodium -lyaml -lsqlite3 -ljansson -lqrencode -lpthread -lm
 # Debian packages `make deps` installs when missing.
 DEPS = libsqlite3-dev libsodium-dev libyaml-dev libcmocka-dev libjansson-dev \
 	libqrencode-dev mandoc sqlite3 pkg-config perl zbar-tools librsvg2-bin \
-	fonts-noto-cjk libxml2-utils
+	fonts-noto-cjk libxml2-utils libmicrohttpd-dev python3-cryptography \
+	wrk chromium nginx-light
 
 LIBSRC = $(sort $(wildcard lib/*.c))
 LIBOBJ = $(LIBSRC:lib/%.c=$(BUILD)/lib/%.o)
@@ -54,6 +55,14 @@ $(BUILD)/libecert.a: $(LIBOBJ)
 $(BUILD)/bin/%: cmd/%.c $(BUILD)/libecert.a lib/ecert.h
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -o $@ $< $(BUILD)/libecert.a $(LDFLAGS) $(LIBS)
+
+# ecert-serve alone links GNU libmicrohttpd; its parts live in cmd/serve/.
+SERVESRC = $(sort $(wildcard cmd/serve/*.c))
+$(BUILD)/bin/ecert-serve: cmd/ecert-serve.c $(SERVESRC) cmd/serve/serve.h \
+		$(BUILD)/libecert.a lib/ecert.h
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -Icmd/serve -o $@ cmd/ecert-serve.c $(SERVESRC) \
+		$(BUILD)/libecert.a $(LDFLAGS) $(LIBS) -lmicrohttpd
 
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libecert.a lib/ecert.h
 	@mkdir -p $(@D)

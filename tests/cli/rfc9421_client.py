@@ -1,0 +1,134 @@
+#!/usr/bin/python3
+"""rfc9421_client.py: a calling system of ecert-serve, written apart from
+it: RFC 9421 HTTP Message Signatures (Ed25519) over "@method", "@path",
+"@query" and "content-digest" (RFC 9530, sha-256), with created, keyid and
+nonce, using only the standard library and python3-cryptography.
+
+  rfc9421_client.py keygen KEYFILE          private key (PEM) to KEYFILE,
+                                            the raw public key (base64) out
+  rfc9421_client.py [options] METHOD URL [BODYFILE | -]
+
+The answer's body goes to standard output; "HTTP <code> exit <n>" and the
+headers to standard error.  The exit status is the answer's X-Ecert-Exit
+(the exit status the ecert program would give), else 0 for 2xx/304, 1.
+"""
+import argparse
+import base64
+import hashlib
+import http.client
+import os
+import sys
+import time
+import urllib.parse
+
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import (
+    Ed25519PrivateKey)
+
+
+def keygen(path):
+    key = Ed25519PrivateKey.generate()
+    pem = key.private_bytes(serialization.Encoding.PEM,
+                            serialization.PrivateFormat.PKCS8,
+                            serialization.NoEncryption())
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as f:
+        f.write(pem)
+    raw = key.public_key().public_bytes(serialization.Encoding.Raw,
+                                        serialization.PublicFormat.Raw)
+    print(base64.b64encode(raw).decode())
+
+
+def sf_string(s):
+    return '"' + s.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def sign(key, keyid, method, path, query, digest, created, nonce):
+    """The signature base of RFC 9421 section 2.5, and its signature."""
+    components = ["@method", "@path", "@query", "content-digest"]
+    values = {
+        "@method": method.upper(),
+        "@path": path,
+        "@query": "?" + query,      # "?" alone when there is no query
+        "content-digest": digest,
+    }
+    params = "(" + " ".join(sf_string(c) for c in components) + ")"
+    params += ";created=%d;keyid=%s;nonce=%s;alg=%s" % (
+        created, sf_string(keyid), sf_string(nonce), sf_string("ed25519"))
+    lines = ["%s: %s" % (sf_string(c), values[c]) for c in components]
+    lines.append('"@signature-params": ' + params)
+    base = "\n".join(lines).encode()
+    return params, base64.b64encode(key.sign(base)).decode()
+
+
+def main():
+    if len(sys.argv) == 3 and sys.argv[1] == "keygen":
+        keygen(sys.argv[2])
+        return 0
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--key", help="private key file (PEM)")
+    ap.add_argument("--keyid", help="the client id")
+    ap.add_argument("--content-type", default="application/json")
+    ap.add_argument("--created", type=int, help="instead of now")
+    ap.add_argument("--nonce", help="instead of a random one")
+    ap.add_argument("--repeat", type=int, default=1,
+                    help="send the same signed request this many times")
+    ap.add_argument("--tamper-body", action="store_true",
+                    help="change the body after signing")
+    ap.add_argument("--tamper-path", action="store_true",
+                    help="send to another path than the one signed")
+    ap.add_argument("--if-none-match")
+    ap.add_argument("method")
+    ap.add_argument("url")
+    ap.add_argument("body", nargs="?")
+    a = ap.parse_args()
+
+    body = b""
+    if a.body == "-":
+        body = sys.stdin.buffer.read()
+    elif a.body is not None:
+        with open(a.body, "rb") as f:
+            body = f.read()
+    u = urllib.parse.urlsplit(a.url)
+    path = u.path or "/"
+    headers = {"Content-Type": a.content_type}
+    if a.if_none_match:
+        headers["If-None-Match"] = a.if_none_match
+    if a.key:
+        with open(a.key, "rb") as f:
+            key = serialization.load_pem_private_key(f.read(), None)
+        digest = "sha-256=:%s:" % base64.b64encode(
+            hashlib.sha256(body).digest()).decode()
+        created = a.created if a.created is not None else int(time.time())
+        nonce = a.nonce or base64.urlsafe_b64encode(os.urandom(18)).decode()
+        params, sig = sign(key, a.keyid, a.method, path, u.query, digest,
+                           created, nonce)
+        headers["Content-Digest"] = digest
+        headers["Signature-Input"] = "sig1=" + params
+        headers["Signature"] = "sig1=:%s:" % sig
+    if a.tamper_body:
+        body = body + b" "
+    target = path + ("?" + u.query if u.query else "")
+    if a.tamper_path:
+        target = path + "x" + ("?" + u.query if u.query else "")
+    status = 1
+    for _ in range(a.repeat):
+        conn = http.client.HTTPConnection(u.hostname, u.port, timeout=60)
+        conn.request(a.method.upper(), target, body=body, headers=headers)
+        resp = conn.getresponse()
+        data = resp.read()
+        conn.close()
+        exit_header = resp.getheader("X-Ecert-Exit")
+        if exit_header is not None:
+            status = int(exit_header)
+        else:
+            status = 0 if resp.status < 400 else 1
+        sys.stderr.write("HTTP %d exit %s\n" % (resp.status, exit_header))
+        for k, v in resp.getheaders():
+            sys.stderr.write("%s: %s\n" % (k, v))
+    sys.stdout.buffer.write(data)
+    return status
+
+
+if __name__ == "__main__":
+    sys.exit(main())
