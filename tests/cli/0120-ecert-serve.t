@@ -99,7 +99,7 @@ done
 ADDR=$(sed -n 's/^listening //p' listen.txt)
 [ -n "$ADDR" ] || { cat serve.log; bail "ecert-serve did not start"; }
 URL=http://$ADDR
-trap 'kill -9 $SERVER 2>/dev/null; _tap_cleanup' EXIT
+trap '_st=$?; kill -9 $SERVER 2>/dev/null; (exit $_st); _tap_cleanup' EXIT
 
 # call CLIENT METHOD PATH [BODYFILE] [client options ...]
 call() {
