@@ -12,7 +12,8 @@ usage(void)
 	fprintf(stderr, "usage: ecert command [argument ...]\n"
 	    "commands: init unit catalog issue import amend show verify revoke\n"
 	    "          expire query grant use matter dispute reconcile audit "
-	    "export\n");
+	    "export\n"
+	    "          serve\n");
 	exit(ECERT_USAGE);
 }
 
