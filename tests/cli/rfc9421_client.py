@@ -17,6 +17,7 @@ import base64
 import hashlib
 import http.client
 import os
+import ssl
 import sys
 import time
 import urllib.parse
@@ -78,6 +79,7 @@ def main():
     ap.add_argument("--tamper-path", action="store_true",
                     help="send to another path than the one signed")
     ap.add_argument("--if-none-match")
+    ap.add_argument("--cacert", help="trust this certificate (https)")
     ap.add_argument("method")
     ap.add_argument("url")
     ap.add_argument("body", nargs="?")
@@ -113,7 +115,12 @@ def main():
         target = path + "x" + ("?" + u.query if u.query else "")
     status = 1
     for _ in range(a.repeat):
-        conn = http.client.HTTPConnection(u.hostname, u.port, timeout=60)
+        if u.scheme == "https":
+            ctx = ssl.create_default_context(cafile=a.cacert)
+            conn = http.client.HTTPSConnection(u.hostname, u.port,
+                                               timeout=60, context=ctx)
+        else:
+            conn = http.client.HTTPConnection(u.hostname, u.port, timeout=60)
         conn.request(a.method.upper(), target, body=body, headers=headers)
         resp = conn.getresponse()
         data = resp.read()
