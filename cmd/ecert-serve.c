@@ -271,6 +271,7 @@ main(int argc, char *argv[])
 
 	sv.started = time(NULL);
 	pthread_mutex_init(&sv.lock, NULL);
+	pthread_mutex_init(&sv.writer, NULL);
 	sv.nnonce_buckets = 4096;
 	sv.nonces = calloc(sv.nnonce_buckets, sizeof(*sv.nonces));
 	if (sv.nonces == NULL)

@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <microhttpd.h>
 #include <sodium.h>
@@ -148,23 +149,6 @@ license_status(struct ecert_store *s, const char *id, char *out, size_t n)
 /* ---- ecert-issue: POST /v1/licenses ---- */
 
 static int
-issue_one(struct ecert_store *s, const struct ecert_actor *a, json_t *record,
-    char *id, size_t n, struct ecert_error *e)
-{
-	int rc;
-
-	if ((rc = ecert_exec(s, "SAVEPOINT record", e)) != 0)
-		return rc;
-	rc = ecert_license_issue(s, a, record, 0, id, n, e);
-	if (rc != 0) {
-		ecert_exec(s, "ROLLBACK TO record", NULL);
-		s->seq_next = s->seq_end = 0;
-	}
-	ecert_exec(s, "RELEASE record", NULL);
-	return rc;
-}
-
-static int
 worse(int a, int b)
 {
 	static const int rank[] = { ECERT_OK, ECERT_NO, ECERT_DATAERR,
@@ -194,27 +178,98 @@ is_batch(struct request *r)
  * A batch of JSON Lines is one transaction, as with ecert-issue: good
  * lines land, bad ones are answered and audited, and the answer is sent
  * only after the commit, so nothing acknowledged can be lost and a kill
- * leaves no half of a batch.
+ * leaves no half of a batch.  The records are checked and signed
+ * (ecert_license_prepare, as ecert_license_issue does) by a few threads
+ * before the write transaction begins, so the writer is held only to
+ * store them.
  */
-static void
-issue_batch(struct ecert_store *s, const struct ecert_actor *a,
-    struct request *r, struct answer *out)
-{
+struct pushed {
+	long line;
+	json_t *record;
+	const json_t *type;	/* the batch's copy, shared */
+	int version, rc, prepared;
 	struct ecert_error e;
-	char *p = r->body, *nl, id[160], where[64], status[16];
-	long line = 0;
-	int rc, worst = 0;
-	FILE *mem;
-	char *text = NULL;
-	size_t textlen = 0;
-	json_t *o, *record;
+	struct ecert_prepared p;
+};
 
-	if ((rc = ecert_begin(s, &e)) != 0) {
-		answer_fail(out, &e, 409);
-		return;
+struct push {
+	struct ecert_store *s;
+	const struct ecert_actor *a;
+	struct pushed *lines;
+	size_t n, next;
+};
+
+static void *
+prepare_worker(void *arg)
+{
+	struct push *b = arg;
+	size_t i;
+
+	while ((i = __atomic_fetch_add(&b->next, 1, __ATOMIC_RELAXED)) < b->n) {
+		struct pushed *l = &b->lines[i];
+
+		if (l->rc != 0)
+			continue;
+		l->rc = ecert_license_prepare(b->s, b->a, l->type, l->record, 0,
+		    l->version, &l->p, &l->e);
+		l->prepared = l->rc == 0;
 	}
-	mem = open_memstream(&text, &textlen);
+	return NULL;
+}
+
+/* ecert_license_issue's version: a number whose draft was rejected is
+ * drafted again as the next version (lib/license.c, redraft_version). */
+static int
+push_version(struct ecert_store *s, const json_t *record)
+{
+	sqlite3_stmt *st;
+	int version = 1;
+
+	st = ecert_prepare(s, "SELECT version, status, coalesce(review, '')"
+	    " FROM licenses WHERE type = ? AND number = ?"
+	    " ORDER BY version DESC LIMIT 1", NULL);
+	if (st == NULL)
+		return 1;
+	sqlite3_bind_text(st, 1, ecert_json_str(record, "type"), -1,
+	    SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, ecert_json_str(record, "number"), -1,
+	    SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW &&
+	    strcmp((const char *)sqlite3_column_text(st, 1), "draft") == 0 &&
+	    strncmp((const char *)sqlite3_column_text(st, 2), "rejected",
+	    8) == 0)
+		version = sqlite3_column_int(st, 0) + 1;
+	sqlite3_finalize(st);
+	return version;
+}
+
+struct push_type {
+	char code[40];
+	json_t *type;
+	int rc;
+	struct ecert_error e;
+};
+
+static void
+issue_batch(struct serve *sv, struct ecert_store *s,
+    const struct ecert_actor *a, struct request *r, struct answer *out)
+{
+	struct push b = { s, a, NULL, 0, 0 };
+	struct push_type *types = NULL;
+	size_t ntypes = 0, i, j, cap = 0;
+	struct ecert_error e;
+	char *p = r->body, *nl, where[96], *text = NULL, *one;
+	size_t textlen = 0;
+	long line = 0;
+	int rc = 0, worst = 0, nthreads;
+	pthread_t th[8];
+	FILE *mem;
+	json_t *o;
+
+	/* the lines, their type's authorization and their version */
 	while (p != NULL && p < r->body + r->len) {
+		struct pushed *l;
+		const char *code;
 		size_t len;
 
 		line++;
@@ -222,58 +277,143 @@ issue_batch(struct ecert_store *s, const struct ecert_actor *a,
 		len = nl ? (size_t)(nl - p) : (size_t)(r->body + r->len - p);
 		if (len > 0 && p[len - 1] == '\r')
 			len--;
-		snprintf(where, sizeof(where), "%s:%ld", r->client, line);
-		record = NULL;
-		rc = 0;
 		if (len == 0) {
 			p = nl ? nl + 1 : NULL;
 			continue;
 		}
-		if ((record = ecert_json_parse(p, len, &e)) == NULL)
-			rc = e.status;
-		else if (!json_is_object(record))
-			rc = ecert_fail(&e, ECERT_DATAERR, "not a JSON object");
-		if (rc == 0)
-			rc = issue_one(s, a, record, id, sizeof(id), &e);
-		json_decref(record);
+		if (b.n == cap) {
+			cap = cap ? cap * 2 : 256;
+			b.lines = ecert_xrealloc(b.lines, cap * sizeof(*b.lines));
+		}
+		l = &b.lines[b.n++];
+		memset(l, 0, sizeof(*l));
+		l->line = line;
+		if ((l->record = ecert_json_parse(p, len, &l->e)) == NULL)
+			l->rc = l->e.status;
+		else if (!json_is_object(l->record))
+			l->rc = ecert_fail(&l->e, ECERT_DATAERR, "not a JSON "
+			    "object");
 		p = nl ? nl + 1 : NULL;
-		if (rc == ECERT_IOERR || rc == ECERT_BUSY) {
-			ecert_rollback(s);
-			fclose(mem);
-			free(text);
+		if (l->rc != 0)
+			continue;
+		code = ecert_json_str(l->record, "type");
+		for (j = 0; j < ntypes; j++)
+			if (code != NULL && strcmp(types[j].code, code) == 0)
+				break;
+		if (j == ntypes) {
+			types = ecert_xrealloc(types, (ntypes + 1) *
+			    sizeof(*types));
+			memset(&types[j], 0, sizeof(types[j]));
+			snprintf(types[j].code, sizeof(types[j].code), "%s",
+			    code ? code : "");
+			types[j].rc = ecert_may_issue(s, a, code, &types[j].type,
+			    &types[j].e);
+			/* a missing type is not remembered as a type */
+			if (code != NULL && strlen(code) < sizeof(types[j].code))
+				ntypes++;
+		}
+		if (types[j].rc != 0) {
+			l->rc = types[j].rc;
+			l->e = types[j].e;
+			if (j == ntypes)
+				json_decref(types[j].type);
+			continue;
+		}
+		l->type = types[j].type;
+		l->version = push_version(s, l->record);
+	}
+
+	/* checked and signed outside the transaction, a few at a time */
+	nthreads = (int)sysconf(_SC_NPROCESSORS_ONLN);
+	if (nthreads > (int)sv->cf.threads)
+		nthreads = (int)sv->cf.threads;
+	if (nthreads > 8)
+		nthreads = 8;
+	if (nthreads < 1 || b.n < 64)
+		nthreads = 1;
+	for (i = 1; i < (size_t)nthreads; i++)
+		if (pthread_create(&th[i], NULL, prepare_worker, &b) != 0)
+			break;
+	nthreads = (int)i;
+	prepare_worker(&b);
+	for (i = 1; i < (size_t)nthreads; i++)
+		pthread_join(th[i], NULL);
+
+	mem = open_memstream(&text, &textlen);
+	if ((rc = ecert_begin(s, &e)) != 0)
+		goto failed;
+	for (i = 0; i < b.n; i++) {
+		struct pushed *l = &b.lines[i];
+
+		snprintf(where, sizeof(where), "%s:%ld", r->client, l->line);
+		if (l->rc == 0 && (rc = ecert_exec(s, "SAVEPOINT record",
+		    &e)) != 0)
+			goto failed;
+		if (l->rc == 0) {
+			l->rc = ecert_license_store(s, a, &l->p, &l->e);
+			if (l->rc == ECERT_NO)
+				l->rc = l->e.status = ECERT_DATAERR;
+			if (l->rc == 0)
+				l->rc = ecert_audit(s, a->unit, l->p.draft ?
+				    "license.draft" : "license.issue", l->p.id,
+				    "ok", ecert_json_str(l->p.doc, "type"));
+			if (l->rc != 0) {
+				ecert_exec(s, "ROLLBACK TO record", NULL);
+				s->seq_next = s->seq_end = 0;
+			}
+			ecert_exec(s, "RELEASE record", NULL);
+		}
+		if (l->rc == ECERT_IOERR || l->rc == ECERT_BUSY) {
+			e = l->e;
+			rc = l->rc;
 			snprintf(e.msg + strlen(e.msg), sizeof(e.msg) -
 			    strlen(e.msg), " (line %ld; nothing of this batch "
-			    "was issued)", line);
-			answer_fail(out, &e, 409);
-			return;
+			    "was issued)", l->line);
+			goto failed;
 		}
-		if (rc != 0) {
+		if (l->rc != 0) {
 			ecert_audit_refusal(s, a->unit, "license.issue", where,
-			    &e);
+			    &l->e);
 			o = json_pack("{s:I, s:s, s:i}", "line",
-			    (json_int_t)line, "error", e.msg, "exit", rc);
-			worst = worse(worst, rc);
+			    (json_int_t)l->line, "error", l->e.msg, "exit",
+			    l->rc);
+			worst = worse(worst, l->rc);
 		} else
 			o = json_pack("{s:I, s:s, s:s}", "line",
-			    (json_int_t)line, "id", id, "status",
-			    license_status(s, id, status, sizeof(status)));
-		text = ecert_json_canonical(o);
-		fprintf(mem, "%s\n", text);
-		free(text);
-		text = NULL;
+			    (json_int_t)l->line, "id", l->p.id, "status",
+			    l->p.draft ? "draft" : "valid");
+		one = ecert_json_canonical(o);
+		fprintf(mem, "%s\n", one);
+		free(one);
 		json_decref(o);
 	}
+	if ((rc = ecert_commit(s, &e)) != 0)
+		goto failed;
 	fclose(mem);
-	if ((rc = ecert_commit(s, &e)) != 0) {
-		free(text);
-		answer_fail(out, &e, 409);
-		return;
-	}
+	mem = NULL;
 	out->code = 200;
 	out->exit = worst;
 	out->type = "application/jsonl; charset=utf-8";
-	out->body = text ? text : ecert_xstrdup("");
+	out->body = text;
 	out->len = textlen;
+	text = NULL;
+	goto done;
+failed:
+	ecert_rollback(s);
+	answer_fail(out, &e, 409);
+done:
+	if (mem != NULL)
+		fclose(mem);
+	free(text);
+	for (i = 0; i < b.n; i++) {
+		json_decref(b.lines[i].record);
+		if (b.lines[i].prepared)
+			ecert_prepared_free(&b.lines[i].p);
+	}
+	free(b.lines);
+	for (j = 0; j < ntypes; j++)
+		json_decref(types[j].type);
+	free(types);
 }
 
 static void
@@ -287,7 +427,7 @@ route_issue(struct serve *sv, struct ecert_store *s, struct request *r,
 
 	(void)sv;
 	if (is_batch(r)) {
-		issue_batch(s, a, r, out);
+		issue_batch(sv, s, a, r, out);
 		return;
 	}
 	if ((record = body_object(r, &e)) == NULL) {

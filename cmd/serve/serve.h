@@ -40,6 +40,7 @@ struct serve {
 	const struct ecert_actor *platform;
 	time_t started;
 	pthread_mutex_t lock;		/* nonces and lists */
+	pthread_mutex_t writer;		/* one writer at a time in-process */
 	struct nonce **nonces;
 	size_t nnonce_buckets;
 	struct serve_list trust, status;

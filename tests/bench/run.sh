@@ -93,3 +93,7 @@ if [ "${ECERT_BENCH_BIG:-0}" = 1 ]; then
 	rssmib=$(awk -v k="$rss" 'BEGIN { printf "%.1f", k / 1024 }')
 	line import-rss-5x "$(ratio "$rssmib" 64)" "$rssmib" 64 MiB
 fi
+
+# ecert-serve: verify requests over HTTP (wrk) and pushed batches, against
+# the same work in one process (tests/bench/serve.sh)
+sh "$share/../tests/bench/serve.sh" "$bin" "$tbin" "$share"
