@@ -451,9 +451,13 @@ ok "CLI programs use the store while the server runs" \
 
 # ---- SIGTERM: in-flight requests finish, then it stops ----
 biz "$USCC_OTHER" 襄阳测试有限公司 > last.json
-call samr-sys POST /v1/licenses last.json > last.out 2> last.err &
+call samr-sys POST /v1/licenses last.json --half-then half.sent \
+	> last.out 2> last.err &
 CALL=$!
-sleep 0.2
+for i in $(seq 1 100); do
+	[ -e half.sent ] && break
+	sleep 0.05
+done
 kill -TERM $SERVER
 wait $CALL
 same "... the request in flight was answered" "HTTP 201 exit 0" \

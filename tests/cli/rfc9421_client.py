@@ -80,6 +80,9 @@ def main():
                     help="send to another path than the one signed")
     ap.add_argument("--if-none-match")
     ap.add_argument("--cacert", help="trust this certificate (https)")
+    ap.add_argument("--half-then", metavar="FILE",
+                    help="send half the body, create FILE, wait a second, "
+                    "send the rest (a request in flight)")
     ap.add_argument("method")
     ap.add_argument("url")
     ap.add_argument("body", nargs="?")
@@ -121,7 +124,19 @@ def main():
                                                timeout=60, context=ctx)
         else:
             conn = http.client.HTTPConnection(u.hostname, u.port, timeout=60)
-        conn.request(a.method.upper(), target, body=body, headers=headers)
+        if a.half_then:
+            conn.putrequest(a.method.upper(), target, skip_accept_encoding=True)
+            for k, v in headers.items():
+                conn.putheader(k, v)
+            conn.putheader("Content-Length", str(len(body)))
+            conn.endheaders()
+            conn.send(body[:len(body) // 2])
+            open(a.half_then, "w").close()
+            time.sleep(1)
+            conn.send(body[len(body) // 2:])
+        else:
+            conn.request(a.method.upper(), target, body=body,
+                         headers=headers)
         resp = conn.getresponse()
         data = resp.read()
         conn.close()
