@@ -6,7 +6,7 @@
 # (articles 9, 12, 13, 16, 4(三)).
 . "$(dirname "$0")/lib.sh"
 
-plan 168
+plan 169
 
 CLIENT=$TESTDIR/rfc9421_client.py
 ICBC=91420600717800001A	# 中国工商银行股份有限公司襄阳分行 (user)
@@ -466,3 +466,5 @@ wait $SERVER
 same "SIGTERM: the server stops with 0" 0 "$?"
 check "... and says so" grep -q 'ecert-serve: stopped' serve.log
 ok "the audit chain holds" ecert-audit verify
+check "no sanitizer report from the server" sh -c '! grep -q \
+	-e AddressSanitizer -e LeakSanitizer -e "runtime error" "$1"' sh serve.log

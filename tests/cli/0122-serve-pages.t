@@ -5,7 +5,7 @@
 # store (article 16).
 . "$(dirname "$0")/lib.sh"
 
-plan 17
+plan 19
 
 CLIENT=$TESTDIR/rfc9421_client.py
 command -v chromium > /dev/null || bail "no chromium (Debian package chromium)"
@@ -98,3 +98,8 @@ check "... finds the 营业执照" sh -c 'grep -q "找到 1 个可公开的电�
 ok "index.html: a wrong code" browse \
 	"$URL/index.html?name=x&uscc=$USCC_BAD"
 same "... said so" invalid "$(verdict)"
+kill -TERM $SERVER
+wait $SERVER
+same "SIGTERM: stops with 0" 0 "$?"
+check "no sanitizer report from the server" sh -c '! grep -q \
+	-e AddressSanitizer -e LeakSanitizer -e "runtime error" "$1"' sh serve.log

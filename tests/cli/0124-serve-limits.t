@@ -4,7 +4,7 @@
 # again once they are gone.
 . "$(dirname "$0")/lib.sh"
 
-plan 7
+plan 8
 
 setup_store --no-catalog
 ecert-serve --port 0 --timeout 2 --per-address 3 --connections 8 \
@@ -61,3 +61,5 @@ kill -TERM $SERVER
 wait $SERVER
 same "SIGTERM with idle connections: stops with 0" 0 "$?"
 check "... within the grace" grep -q 'ecert-serve: stopped' serve.log
+check "no sanitizer report from the server" sh -c '! grep -q \
+	-e AddressSanitizer -e LeakSanitizer -e "runtime error" "$1"' sh serve.log
