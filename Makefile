@@ -30,7 +30,7 @@ LIBS = -lsodium -lyaml -lsqlite3 -ljansson -lqrencode -lpthread -lm
 DEPS = libsqlite3-dev libsodium-dev libyaml-dev libcmocka-dev libjansson-dev \
 	libqrencode-dev mandoc sqlite3 pkg-config perl zbar-tools librsvg2-bin \
 	fonts-noto-cjk libxml2-utils libmicrohttpd-dev python3-cryptography \
-	wrk chromium nginx-light
+	wrk chromium nginx-light curl openssl
 
 LIBSRC = $(sort $(wildcard lib/*.c))
 LIBOBJ = $(LIBSRC:lib/%.c=$(BUILD)/lib/%.o)

@@ -4,7 +4,7 @@
 # and the same batch pushed again lands whole (article 4(三)).
 . "$(dirname "$0")/lib.sh"
 
-plan 14
+plan 15
 
 CLIENT=$TESTDIR/rfc9421_client.py
 ECERT_TESTBIN=${ECERT_TESTBIN:-$TESTDIR/../../build/tests}
@@ -19,6 +19,7 @@ ecert-serve client add -k "$ADMIN_KEY" --id samr-sys --unit "$SAMR" \
 
 # records of 营业执照 from the generator, the type added
 "$GEN" -n 200 -b 0 -d 0 -s 1 | sed "s/^{/{\"type\":\"$T_BIZ\",/; s/\"issue_date\":\"[^\"]*\",//" > a.jsonl
+"$GEN" -n 1000 -f 900000 -b 0 -d 0 -s 3 | sed "s/^{/{\"type\":\"$T_BIZ\",/; s/\"issue_date\":\"[^\"]*\",//" > c.jsonl
 "$GEN" -n 6000 -f 500000 -b 0 -d 0 -s 2 |
 	sed "s/^{/{\"type\":\"$T_BIZ\",/; s/\"issue_date\":\"[^\"]*\",//" > b.jsonl
 
@@ -85,12 +86,17 @@ ok "every license of A verifies" sh -c 'sed -n "s/.*\"id\":\"\([^\"]*\)\".*/\1/p
 	"$1" | ecert-verify > /dev/null' sh a.out
 
 start
+ecert-issue -k "$SAMR_KEY" < c.jsonl > c.out 2> c.err &
+CLI=$!
 ok "after a restart, batch B pushed again" push b.jsonl
 same "... every line acknowledged" 6000 \
 	"$(grep -c '"status":"valid"' "$OUT")"
 same "... all of it in the store" 6000 "$(count_of b.jsonl)"
-ok "... while the CLI issues too" issue_food "$SAMR_KEY" JY14206060099999 \
-	"$USCC_FOOD" 襄阳汉江食品有限公司
+wait $CLI
+same "... while ecert-issue wrote 1000 more at the same time" "0 1000" \
+	"$? $(count_of c.jsonl)"
+check "... with no busy store in sight" sh -c \
+	'! grep -q -i -e busy -e locked c.err' sh
 kill -TERM $SERVER
 wait $SERVER
 same "SIGTERM: stops with 0" 0 "$?"
