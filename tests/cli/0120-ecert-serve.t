@@ -6,7 +6,7 @@
 # (articles 9, 12, 13, 16, 4(三)).
 . "$(dirname "$0")/lib.sh"
 
-plan 169
+plan 176
 
 CLIENT=$TESTDIR/rfc9421_client.py
 ICBC=91420600717800001A	# 中国工商银行股份有限公司襄阳分行 (user)
@@ -308,6 +308,14 @@ sql "UPDATE serve_clients SET revoked_at = NULL WHERE id = 'old-sys'"
 must_fail 77 "a revocation undone with sqlite3: still refused" call old-sys \
 	GET "/v1/licenses/$ID_BIZ_FOOD"
 check "... the row is not the platform's" out_has "not signed by the platform"
+sql "UPDATE serve_clients SET unit = '$PLATFORM' WHERE id = 'nrb-sys'"
+must_fail 77 "a client moved to the platform unit with sqlite3: refused" \
+	call nrb-sys GET "/v1/licenses/$ID_BIZ_FOOD"
+check "... the same way" out_has "not signed by the platform"
+sql "UPDATE serve_clients SET unit = '$NRB' WHERE id = 'nrb-sys'"
+must_fail 1 "... put back, it is let in again" call nrb-sys GET \
+	"/v1/licenses/$ID_UNKNOWN"
+same "... 404, not 401" 404 "$(http)"
 before=$(store_digest)
 
 # ---- POST /v1/use: a holder's licenses for a matter, under a grant ----
@@ -444,6 +452,12 @@ must_fail 65 "a body over --max-body: refused" call samr-sys POST \
 same "... 413" 413 "$(http)"
 same "... audited" "serve.request|/v1/licenses|rejected|" \
 	"$(audit_of serve.request)"
+n=$(audit_count)
+must_fail 65 "... also sent in chunks, with no length to refuse it by" \
+	call samr-sys POST /v1/licenses big.json --chunked
+same "... 413" 413 "$(http)"
+same "... audited once" "$((n + 1)) serve.request|/v1/licenses|rejected|" \
+	"$(audit_count) $(audit_of serve.request)"
 must_fail 64 "an unknown route" call samr-sys GET /v1/nothing
 same "... 404" 404 "$(http)"
 ok "CLI programs use the store while the server runs" \

@@ -80,6 +80,8 @@ def main():
                     help="send to another path than the one signed")
     ap.add_argument("--if-none-match")
     ap.add_argument("--cacert", help="trust this certificate (https)")
+    ap.add_argument("--chunked", action="store_true",
+                    help="send the body in chunks, with no Content-Length")
     ap.add_argument("--half-then", metavar="FILE",
                     help="send half the body, create FILE, wait a second, "
                     "send the rest (a request in flight)")
@@ -134,6 +136,10 @@ def main():
             open(a.half_then, "w").close()
             time.sleep(1)
             conn.send(body[len(body) // 2:])
+        elif a.chunked:
+            parts = [body[i:i + 4096] for i in range(0, len(body), 4096)]
+            conn.request(a.method.upper(), target, body=iter(parts),
+                         headers=headers, encode_chunked=True)
         else:
             conn.request(a.method.upper(), target, body=body,
                          headers=headers)
