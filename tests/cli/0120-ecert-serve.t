@@ -6,7 +6,7 @@
 # (articles 9, 12, 13, 16, 4(三)).
 . "$(dirname "$0")/lib.sh"
 
-plan 176
+plan 186
 
 CLIENT=$TESTDIR/rfc9421_client.py
 ICBC=91420600717800001A	# 中国工商银行股份有限公司襄阳分行 (user)
@@ -280,6 +280,24 @@ must_fail 77 "an unknown client: refused" \
 	GET "$URL/v1/licenses/$ID_BIZ_FOOD"
 same "... 401" 401 "$(http)"
 same "... audited" "serve.auth|ghost-sys|refused|" "$(audit_of serve.auth)"
+# malformed signature headers: refused, never a crash
+D='sha-256=:47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=:'
+long=$(head -c 5000 /dev/zero | tr '\0' 'a')
+i=0
+for input in 'sig1=("@method"' 'sig1=' '=("@method")' \
+    'sig1=("@method" "@path" "@query" "content-digest");created=x' \
+    'sig1=("@method" "@path" "@query" "content-digest");created=1;keyid="samr-sys";nonce="abcdefgh"' \
+    'sig1=("@method" "@path" "@query" "content-digest" "a" "b" "c" "d" "e")' \
+    "sig1=(\"$long\");keyid=\"samr-sys\"" \
+    'sig1=("@method" "@path" "@query" "content-digest");created=9999999999999999;keyid="samr-sys";nonce="abcdefgh"' \
+    'sig1=("@method" "@path" "@query" "content-digest");keyid="samr\"sys";nonce="abcdefgh";created=1, sig2=()'; do
+	i=$((i + 1))
+	code=$(curl -s -o /dev/null -w '%{http_code}' -H "Content-Digest: $D" \
+	    -H "Signature-Input: $input" -H 'Signature: sig1=:AAAA:' \
+	    "$URL/v1/licenses/$ID_BIZ_FOOD")
+	same "malformed Signature-Input $i: 401" 401 "$code"
+done
+ok "... and the server is still there" anon GET "$URL/healthz"
 ok "a request sent once" call samr-sys GET "/v1/licenses/$ID_BIZ_FOOD" \
 	--nonce replayed-nonce-1
 must_fail 77 "... and replayed: refused" call samr-sys GET \
