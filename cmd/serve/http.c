@@ -113,6 +113,10 @@ send_answer(struct serve *sv, struct request *r, struct answer *a)
 	    "no-store");
 	if (a->retry != NULL)
 		MHD_add_response_header(resp, "Retry-After", a->retry);
+	if (a->ask_signature)
+		MHD_add_response_header(resp, "Accept-Signature", "sig1=("
+		    "\"@method\" \"@path\" \"@query\" \"content-digest\")"
+		    ";created;keyid;nonce;alg=\"ed25519\"");
 	if (sv->stopping)
 		MHD_add_response_header(resp, "Connection", "close");
 	ret = MHD_queue_response(r->conn, a->code, resp);

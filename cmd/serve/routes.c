@@ -1058,6 +1058,7 @@ serve_route(struct serve *sv, struct ecert_store *s, struct request *r,
 			return;
 		}
 		answer_error(out, 401, ECERT_NOPERM, why);
+		out->ask_signature = 1;
 		return;
 	}
 	if ((a = actor_of(sv, r)) == NULL) {

@@ -73,6 +73,7 @@ struct answer {
 	char etag[48];
 	const char *cache;
 	const char *retry;
+	int ask_signature;	/* a 401: say what to sign (RFC 9421 5.1) */
 };
 
 /* http.c */

@@ -6,7 +6,7 @@
 # (articles 9, 12, 13, 16, 4(三)).
 . "$(dirname "$0")/lib.sh"
 
-plan 186
+plan 187
 
 CLIENT=$TESTDIR/rfc9421_client.py
 ICBC=91420600717800001A	# 中国工商银行股份有限公司襄阳分行 (user)
@@ -259,6 +259,9 @@ before=$(store_digest)
 must_fail 77 "unsigned: refused" anon POST "$URL/v1/licenses" food.json
 same "... 401" 401 "$(http)"
 same "... audited" "serve.auth|(unsigned)|refused|" "$(audit_of serve.auth)"
+same "... saying what to sign (RFC 9421 Accept-Signature)" \
+	'sig1=("@method" "@path" "@query" "content-digest");created;keyid;nonce;alg="ed25519"' \
+	"$(header Accept-Signature)"
 must_fail 77 "a body changed after signing: refused" call samr-sys POST \
 	/v1/licenses food.json --tamper-body
 same "... 401" 401 "$(http)"
