@@ -5,7 +5,7 @@
 # store (article 16).
 . "$(dirname "$0")/lib.sh"
 
-plan 19
+plan 24
 
 CLIENT=$TESTDIR/rfc9421_client.py
 command -v chromium > /dev/null || bail "no chromium (Debian package chromium)"
@@ -53,6 +53,11 @@ uri() {
 print(urllib.parse.quote(sys.argv[1], safe=""), end="")' "$1"
 }
 
+echo '{"ttl":10}' > short.json
+ok "a token that lives ten seconds" /usr/bin/python3 "$CLIENT" --key app.pem \
+	--keyid holder-app POST "$URL/v1/licenses/$ID_BIZ_FOOD/present" short.json
+SHORT=$(json_field token < "$OUT")
+SHORT_AT=$(date +%s)
 ok "the holder's app gets a token" /usr/bin/python3 "$CLIENT" --key app.pem \
 	--keyid holder-app POST "$URL/v1/licenses/$ID_BIZ_FOOD/present"
 TOKEN=$(json_field token < "$OUT")
@@ -83,6 +88,13 @@ same "... the pages never called the store for a license" "$before" \
 	"$(sqlite3 "$ECERT_DB" "SELECT count(*) FROM audit
 	    WHERE action LIKE 'license.%'")"
 
+while [ $(($(date +%s) - SHORT_AT)) -le 11 ]; do
+	sleep 1
+done
+ok "verify.html with the short-lived token, later" browse \
+	"$URL/verify.html#$(uri "$SHORT")"
+same "... expired" expired "$(verdict)"
+
 ecert-revoke -k "$SAMR_KEY" --reason 歇业 "$ID_BIZ_FOOD" > /dev/null ||
 	bail "cannot revoke"
 sleep 1.2
@@ -95,6 +107,9 @@ ok "index.html: the public query" browse \
 	"$URL/index.html?name=$(uri 襄阳隆中餐饮管理有限公司)&uscc=$USCC_LONGZHONG"
 check "... finds the 营业执照" sh -c 'grep -q "找到 1 个可公开的电子证照" "$1" &&
 	grep -q "<h2>营业执照</h2>" "$1"' sh "$OUT"
+ok "index.html: a company with nothing to disclose" browse \
+	"$URL/index.html?name=$(uri 襄阳古隆中文化旅游有限公司)&uscc=$USCC_GULONG"
+same "... said so" not-found "$(verdict)"
 ok "index.html: a wrong code" browse \
 	"$URL/index.html?name=x&uscc=$USCC_BAD"
 same "... said so" invalid "$(verdict)"
