@@ -6,7 +6,7 @@
 # (articles 9, 12, 13, 16, 4(三)).
 . "$(dirname "$0")/lib.sh"
 
-plan 187
+plan 191
 
 CLIENT=$TESTDIR/rfc9421_client.py
 ICBC=91420600717800001A	# 中国工商银行股份有限公司襄阳分行 (user)
@@ -44,7 +44,7 @@ header() {
 }
 
 # each calling system's request key, made by the client itself
-for c in samr-sys nrb-sys icbc-sys platform-sys old-sys; do
+for c in samr-sys nrb-sys icbc-sys platform-sys old-sys hcb-sys; do
 	/usr/bin/python3 "$CLIENT" keygen "$c.pem" > "$c.pub" ||
 	    bail "cannot make a request key"
 done
@@ -56,7 +56,7 @@ ok "client add: the platform registers the market regulator's system" \
 same "... said" "samr-sys added" "$(cat "$OUT")"
 same "... audited" "client.add|samr-sys|ok|$PLATFORM" "$(audit_of client.add)"
 for c in "nrb-sys $NRB" "icbc-sys $ICBC" "platform-sys $PLATFORM" \
-    "old-sys $SAMR"; do
+    "old-sys $SAMR" "hcb-sys $HCB"; do
 	set -- $c
 	ecert-serve client add -k "$ADMIN_KEY" --id "$1" --unit "$2" \
 	    --public-key "$(cat "$1.pub")" > /dev/null ||
@@ -76,7 +76,7 @@ must_fail 1 "client add: an unknown unit" ecert-serve client add \
 	-k "$ADMIN_KEY" --id nobody --unit "$USCC_OTHER" \
 	--public-key "$(cat samr-sys.pub)"
 ok "client list" ecert-serve client list --json
-same "... five clients" 5 "$(wc -l < "$OUT")"
+same "... six clients" 6 "$(wc -l < "$OUT")"
 must_fail 64 "client: no verb" ecert-serve client
 must_fail 64 "client add without --unit" ecert-serve client add \
 	-k "$ADMIN_KEY" --id x --public-key "$(cat samr-sys.pub)"
@@ -123,6 +123,13 @@ check "... seals unlocked at start are audited, no secret in the log" \
 	sh -c '[ "$(sqlite3 "$1" "SELECT count(*) FROM audit WHERE
 	    action = '"'serve.seal'"' AND outcome = '"'ok'"'")" = 4 ] &&
 	    ! grep -q -e horse -e PRIVATE "$2"' sh "$ECERT_DB" serve.log
+
+before=$(store_digest)
+must_fail 77 "a client of a unit whose seal the server does not hold" \
+	call hcb-sys GET "/v1/licenses/$ID_BIZ_FOOD"
+same "... 403" 403 "$(http)"
+same "... audited" "serve.seal|hcb-sys|denied|$HCB" "$(audit_of serve.seal)"
+same "... the store unchanged" "$before" "$(store_digest)"
 
 # ---- POST /v1/licenses: one license (ecert-issue) ----
 biz() {	# USCC NAME: a 营业执照 record as JSON
