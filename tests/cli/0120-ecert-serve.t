@@ -6,7 +6,7 @@
 # (articles 9, 12, 13, 16, 4(三)).
 . "$(dirname "$0")/lib.sh"
 
-plan 191
+plan 192
 
 CLIENT=$TESTDIR/rfc9421_client.py
 ICBC=91420600717800001A	# 中国工商银行股份有限公司襄阳分行 (user)
@@ -42,6 +42,9 @@ http() {
 header() {
 	sed -n "s/^$1: //p" "$ERR" | tr -d '\r' | head -n 1
 }
+
+ok "the client builds RFC 9421's signature base: its B.2.6 vector verifies" \
+	/usr/bin/python3 "$CLIENT" selftest
 
 # each calling system's request key, made by the client itself
 for c in samr-sys nrb-sys icbc-sys platform-sys old-sys hcb-sys; do

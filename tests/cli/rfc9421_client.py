@@ -4,6 +4,7 @@ it: RFC 9421 HTTP Message Signatures (Ed25519) over "@method", "@path",
 "@query" and "content-digest" (RFC 9530, sha-256), with created, keyid and
 nonce, using only the standard library and python3-cryptography.
 
+  rfc9421_client.py selftest                the RFC's own test vector
   rfc9421_client.py keygen KEYFILE          private key (PEM) to KEYFILE,
                                             the raw public key (base64) out
   rfc9421_client.py [options] METHOD URL [BODYFILE | -]
@@ -48,6 +49,14 @@ def sf_string(s):
     return '"' + s.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
+def signature_base(components, values, params):
+    """RFC 9421 section 2.5: one line per covered component, then the
+    signature parameters; lines joined by LF, no LF at the end."""
+    lines = ["%s: %s" % (sf_string(c), values[c]) for c in components]
+    lines.append('"@signature-params": ' + params)
+    return "\n".join(lines).encode()
+
+
 def sign(key, keyid, method, path, query, digest, created, nonce):
     """The signature base of RFC 9421 section 2.5, and its signature."""
     components = ["@method", "@path", "@query", "content-digest"]
@@ -60,10 +69,29 @@ def sign(key, keyid, method, path, query, digest, created, nonce):
     params = "(" + " ".join(sf_string(c) for c in components) + ")"
     params += ";created=%d;keyid=%s;nonce=%s;alg=%s" % (
         created, sf_string(keyid), sf_string(nonce), sf_string("ed25519"))
-    lines = ["%s: %s" % (sf_string(c), values[c]) for c in components]
-    lines.append('"@signature-params": ' + params)
-    base = "\n".join(lines).encode()
+    base = signature_base(components, values, params)
     return params, base64.b64encode(key.sign(base)).decode()
+
+
+def selftest():
+    """RFC 9421 appendix B.2.6 (test-key-ed25519 of B.1.4): this file's
+    signature base must be the RFC's, byte for byte, for its signature to
+    verify."""
+    from cryptography.hazmat.primitives.serialization import (
+        load_der_public_key)
+    pk = load_der_public_key(base64.b64decode(
+        "MCowBQYDK2VwAyEAJrQLj5P/89iXES9+vFgrIy29clF9CC/oPPsw3c5D0bs="))
+    components = ["date", "@method", "@path", "@authority", "content-type",
+                  "content-length"]
+    values = {"date": "Tue, 20 Apr 2021 02:07:55 GMT", "@method": "POST",
+              "@path": "/foo", "@authority": "example.com",
+              "content-type": "application/json", "content-length": "18"}
+    params = "(" + " ".join(sf_string(c) for c in components) + ")" + \
+        ";created=1618884473;keyid=" + sf_string("test-key-ed25519")
+    pk.verify(base64.b64decode(
+        "wqcAqbmYJ2ji2glfAMaRy4gruYYnx2nEFN2HN6jrnDnQCK1u02Gb04v9EDgwUPiu"
+        "4A0w6vuQv5lIp5WPpBKRCw=="), signature_base(components, values, params))
+    print("RFC 9421 B.2.6: verified")
 
 
 def push_many(keyfile, keyid, url, files):
@@ -99,6 +127,9 @@ def push_many(keyfile, keyid, url, files):
 
 
 def main():
+    if len(sys.argv) == 2 and sys.argv[1] == "selftest":
+        selftest()
+        return 0
     if len(sys.argv) == 3 and sys.argv[1] == "keygen":
         keygen(sys.argv[2])
         return 0
