@@ -63,6 +63,8 @@ $(BUILD)/bin/ecert-serve: cmd/ecert-serve.c $(SERVESRC) cmd/serve/serve.h \
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -Icmd/serve -o $@ cmd/ecert-serve.c $(SERVESRC) \
 		$(BUILD)/libecert.a $(LDFLAGS) $(LIBS) -lmicrohttpd
+# its signature reading is unit-tested by including it
+$(BUILD)/tests/test_serve_sig: cmd/serve/sig.c cmd/serve/serve.h
 
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libecert.a lib/ecert.h
 	@mkdir -p $(@D)

@@ -261,6 +261,26 @@ signature_bytes(const char *h, const char *label, unsigned char sig[64],
 	return 0;
 }
 
+/* RFC 9421 section 2.5: a line `"component": value` for each covered
+ * component, in order, then the "@signature-params" line, which is the
+ * inner list and its parameters exactly as Signature-Input sent them. */
+static char *
+signature_base(const struct siginput *si, const char *const *values,
+    size_t *len)
+{
+	char *base = NULL;
+	FILE *mem;
+	int i;
+
+	if ((mem = open_memstream(&base, len)) == NULL)
+		return NULL;
+	for (i = 0; i < si->ncomponents; i++)
+		fprintf(mem, "\"%s\": %s\n", si->components[i], values[i]);
+	fprintf(mem, "\"@signature-params\": %s", si->params);
+	fclose(mem);
+	return base;
+}
+
 /* The nonce is new: remember it until it could no longer be accepted. */
 static int
 nonce_fresh(struct serve *sv, const char *keyid, const char *nonce,
@@ -335,8 +355,8 @@ serve_sig_check(struct serve *sv, struct ecert_store *s, struct request *r,
 	char unit[19];
 	size_t i;
 	time_t now = time(NULL);
-	FILE *mem;
-	char *base = NULL;
+	const char *values[MAX_COMPONENTS];
+	char *base, *query;
 	size_t baselen = 0;
 	int ok;
 
@@ -383,26 +403,20 @@ serve_sig_check(struct serve *sv, struct ecert_store *s, struct request *r,
 		return -1;
 
 	/* the signature base, RFC 9421 section 2.5 */
-	if ((mem = open_memstream(&base, &baselen)) == NULL) {
-		snprintf(why, n, "out of memory");
-		return -1;
-	}
+	query = ecert_xasprintf("?%s", r->query ? r->query : "");
 	for (i = 0; i < (size_t)si.ncomponents; i++) {
 		const char *c = si.components[i];
 
-		fprintf(mem, "\"%s\": ", c);
-		if (strcmp(c, "@method") == 0)
-			fputs(r->method, mem);
-		else if (strcmp(c, "@path") == 0)
-			fputs(r->path, mem);
-		else if (strcmp(c, "@query") == 0)
-			fprintf(mem, "?%s", r->query ? r->query : "");
-		else
-			fputs(digest, mem);
-		fputc('\n', mem);
+		values[i] = strcmp(c, "@method") == 0 ? r->method :
+		    strcmp(c, "@path") == 0 ? r->path :
+		    strcmp(c, "@query") == 0 ? query : digest;
 	}
-	fprintf(mem, "\"@signature-params\": %s", si.params);
-	fclose(mem);
+	base = signature_base(&si, values, &baselen);
+	free(query);
+	if (base == NULL) {
+		snprintf(why, n, "out of memory");
+		return -1;
+	}
 	ok = crypto_sign_verify_detached(sig, (unsigned char *)base, baselen,
 	    pk) == 0;
 	free(base);
