@@ -33,7 +33,8 @@ LIBS = -lsodium -lyaml -lsqlite3 -ljansson -lqrencode -lpthread -lm
 # Debian packages `make deps` installs when missing.
 DEPS = libsqlite3-dev libsodium-dev libyaml-dev libcmocka-dev libjansson-dev \
 	libqrencode-dev mandoc sqlite3 pkg-config perl zbar-tools librsvg2-bin \
-	fonts-noto-cjk libxml2-utils chromium python3
+	fonts-noto-cjk libxml2-utils chromium python3 \
+	libmicrohttpd-dev python3-cryptography wrk nginx-light curl openssl
 # make deb and its test (tests/cli/0131-deb.t)
 DEPS += debhelper dpkg-dev lintian man-db
 
@@ -87,6 +88,16 @@ $(BUILD)/libecert.so: $(LIBECERT_SO)
 $(BUILD)/bin/%: cmd/%.c $(BUILD)/libecert.a lib/ecert.h
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -o $@ $< $(BUILD)/libecert.a $(LDFLAGS) $(LIBS)
+
+# ecert-serve alone links GNU libmicrohttpd; its parts live in cmd/serve/.
+SERVESRC = $(sort $(wildcard cmd/serve/*.c))
+$(BUILD)/bin/ecert-serve: cmd/ecert-serve.c $(SERVESRC) cmd/serve/serve.h \
+		$(BUILD)/libecert.a lib/ecert.h
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -Icmd/serve -o $@ cmd/ecert-serve.c $(SERVESRC) \
+		$(BUILD)/libecert.a $(LDFLAGS) $(LIBS) -lmicrohttpd
+# its signature reading is unit-tested by including it
+$(BUILD)/tests/test_serve_sig: cmd/serve/sig.c cmd/serve/serve.h
 
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libecert.a lib/ecert.h
 	@mkdir -p $(@D)

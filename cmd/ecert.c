@@ -34,6 +34,7 @@ static const struct {
 	{ "export", "publish the trust list and the status list" },
 	{ "report", "the supervision report, per department (article 22)" },
 	{ "backup", "back up, check and restore the store" },
+	{ "serve", "the HTTP/JSON interface and the public pages" },
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 

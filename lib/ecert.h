@@ -90,7 +90,7 @@ struct ecert_store {
 	uint64_t seq_next, seq_end;	/* status sequence numbers reserved */
 	int seq_written;		/* ... and recorded in meta */
 };
-#define ECERT_SCHEMA_VERSION 6
+#define ECERT_SCHEMA_VERSION 7
 const char *ecert_store_default_path(const char *opt);
 char *ecert_store_default_keypath(const char *dbpath, const char *opt);
 int ecert_store_create(const char *path, const char *keypath,

@@ -156,9 +156,21 @@ static const char *schema_v6[] = {
 	NULL
 };
 
+/* The systems that call ecert-serve (articles 9, 13): each registered to
+ * a unit with its own request key, the row signed by the platform. */
+static const char *schema_v7[] = {
+	"CREATE TABLE serve_clients(id TEXT PRIMARY KEY,"
+	" unit TEXT NOT NULL REFERENCES units(code), alg TEXT NOT NULL,"
+	" public_key TEXT NOT NULL UNIQUE, added_at TEXT NOT NULL,"
+	" revoked_at TEXT, sig_key TEXT NOT NULL, sig TEXT NOT NULL)",
+	"CREATE TRIGGER serve_clients_no_delete BEFORE DELETE ON serve_clients"
+	" BEGIN SELECT RAISE(ABORT, 'clients are never deleted'); END",
+	NULL
+};
+
 /* Each entry takes the store from version i to i + 1. */
 static const char **migrations[] = { schema_v1, schema_v2, schema_v3,
-    schema_v4, schema_v5, schema_v6 };
+    schema_v4, schema_v5, schema_v6, schema_v7 };
 
 const char *
 ecert_store_default_path(const char *opt)

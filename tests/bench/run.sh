@@ -109,3 +109,6 @@ ours=$(awk -v a="$t1" -v b="$t2" 'BEGIN { printf "%.3f", b - a }')
 echo "# backup of $(sqlite3 city-backup.db 'SELECT count(*) FROM licenses') licenses, $(du -m city-backup.db | cut -f 1) MiB" >&2
 line backup "$(ratio "$ours" "$plain")" "$ours" "$plain" s
 rm -f plain-backup.db city-backup.db city-backup.db.key city-backup.db.manifest
+# ecert-serve: verify requests over HTTP (wrk) and pushed batches, against
+# the same work in one process (tests/bench/serve.sh)
+sh "$share/../tests/bench/serve.sh" "$bin" "$tbin" "$share"

@@ -9,7 +9,7 @@
 PROGS="ecert ecert-amend ecert-audit ecert-catalog ecert-dispute ecert-expire
 ecert-export ecert-grant ecert-import ecert-init ecert-issue ecert-matter
 ecert-query ecert-reconcile ecert-revoke ecert-show ecert-unit ecert-use
-ecert-verify ecert-report ecert-backup"
+ecert-verify ecert-report ecert-backup ecert-serve"
 plan 29
 
 scratch

@@ -1,0 +1,450 @@
+/*
+ * sig.c: RFC 9421 HTTP Message Signatures on every request of a calling
+ * system, over "@method", "@path", "@query" and "content-digest" (RFC
+ * 9530, sha-256), with "created", "keyid" (the client's id) and "nonce".
+ * A nonce is accepted once; "created" must lie within SERVE_WINDOW
+ * seconds of now and not before the server started, so that a restart
+ * forgets no nonce that could still be replayed.
+ */
+#include <string.h>
+
+#include <sodium.h>
+
+#include "serve.h"
+
+#define MAX_COMPONENTS 8
+
+struct nonce {
+	struct nonce *next;
+	time_t until;
+	char key[];	/* keyid NUL nonce */
+};
+
+struct siginput {
+	char label[64];
+	char components[MAX_COMPONENTS][32];
+	int ncomponents;
+	const char *params;	/* the raw inner list and parameters */
+	long long created, expires;
+	int has_created, has_expires;
+	char keyid[65], nonce[129], alg[32];
+};
+
+static int
+lcalpha(char c)
+{
+	return c >= 'a' && c <= 'z';
+}
+
+/* An RFC 8941 key: lcalpha / "*", then lcalpha / DIGIT / "_-.*". */
+static const char *
+sf_key(const char *p, char *out, size_t n)
+{
+	size_t i = 0;
+
+	if (!lcalpha(*p) && *p != '*')
+		return NULL;
+	while (lcalpha(*p) || (*p >= '0' && *p <= '9') || strchr("_-.*",
+	    *p) != NULL) {
+		if (*p == '\0' || i + 1 >= n)
+			return NULL;
+		out[i++] = *p++;
+	}
+	out[i] = '\0';
+	return p;
+}
+
+/* An RFC 8941 string, without escapes beyond \" and \\. */
+static const char *
+sf_string(const char *p, char *out, size_t n)
+{
+	size_t i = 0;
+
+	if (*p++ != '"')
+		return NULL;
+	while (*p != '"') {
+		if (*p == '\\') {
+			p++;
+			if (*p != '"' && *p != '\\')
+				return NULL;
+		}
+		if ((unsigned char)*p < 0x20 || (unsigned char)*p > 0x7e ||
+		    i + 1 >= n)
+			return NULL;
+		out[i++] = *p++;
+	}
+	out[i] = '\0';
+	return p + 1;
+}
+
+static const char *
+sf_integer(const char *p, long long *v)
+{
+	int digits = 0, neg = 0;
+
+	*v = 0;
+	if (*p == '-') {
+		neg = 1;
+		p++;
+	}
+	while (*p >= '0' && *p <= '9') {
+		if (++digits > 15)
+			return NULL;
+		*v = *v * 10 + (*p++ - '0');
+	}
+	if (digits == 0)
+		return NULL;
+	if (neg)
+		*v = -*v;
+	return p;
+}
+
+/* Signature-Input: exactly one member, label=(components);params. */
+static int
+parse_input(const char *h, struct siginput *si, char *why, size_t n)
+{
+	const char *p = h;
+	char name[32], sval[130];
+	long long iv;
+
+	memset(si, 0, sizeof(*si));
+	if ((p = sf_key(p, si->label, sizeof(si->label))) == NULL ||
+	    *p++ != '=' || *p != '(') {
+		snprintf(why, n, "Signature-Input: expected label=(...)");
+		return -1;
+	}
+	si->params = p++;
+	while (*p != ')') {
+		if (si->ncomponents == MAX_COMPONENTS) {
+			snprintf(why, n, "Signature-Input: too many components");
+			return -1;
+		}
+		p = sf_string(p, si->components[si->ncomponents],
+		    sizeof(si->components[0]));
+		if (p == NULL || (*p != ' ' && *p != ')') ||
+		    (*p == ' ' && p[1] == ')')) {
+			snprintf(why, n, "Signature-Input: a component is not "
+			    "a string");
+			return -1;
+		}
+		si->ncomponents++;
+		if (*p == ' ')
+			p++;
+	}
+	p++;
+	while (*p == ';') {
+		p = sf_key(p + 1, name, sizeof(name));
+		if (p == NULL || *p++ != '=') {
+			snprintf(why, n, "Signature-Input: bad parameter");
+			return -1;
+		}
+		if (*p == '"') {
+			if ((p = sf_string(p, sval, sizeof(sval))) == NULL) {
+				snprintf(why, n, "Signature-Input: %s: bad "
+				    "string", name);
+				return -1;
+			}
+			if (strcmp(name, "keyid") == 0)
+				snprintf(si->keyid, sizeof(si->keyid), "%s",
+				    sval);
+			else if (strcmp(name, "nonce") == 0)
+				snprintf(si->nonce, sizeof(si->nonce), "%s",
+				    sval);
+			else if (strcmp(name, "alg") == 0)
+				snprintf(si->alg, sizeof(si->alg), "%s", sval);
+			else if (strcmp(name, "tag") != 0) {
+				snprintf(why, n, "Signature-Input: unknown "
+				    "parameter %s", name);
+				return -1;
+			}
+		} else {
+			if ((p = sf_integer(p, &iv)) == NULL) {
+				snprintf(why, n, "Signature-Input: %s: bad "
+				    "integer", name);
+				return -1;
+			}
+			if (strcmp(name, "created") == 0) {
+				si->created = iv;
+				si->has_created = 1;
+			} else if (strcmp(name, "expires") == 0) {
+				si->expires = iv;
+				si->has_expires = 1;
+			} else {
+				snprintf(why, n, "Signature-Input: unknown "
+				    "parameter %s", name);
+				return -1;
+			}
+		}
+	}
+	if (*p != '\0') {
+		snprintf(why, n, "Signature-Input: one signature expected");
+		return -1;
+	}
+	return 0;
+}
+
+static int
+covers(const struct siginput *si, const char *c)
+{
+	int i;
+
+	for (i = 0; i < si->ncomponents; i++)
+		if (strcmp(si->components[i], c) == 0)
+			return 1;
+	return 0;
+}
+
+/* Content-Digest: the sha-256 member must match the body. */
+static int
+digest_ok(const char *h, const char *body, size_t len, char *why, size_t n)
+{
+	unsigned char want[crypto_hash_sha256_BYTES], got[64];
+	char b64[128];
+	const char *p = h, *end;
+	size_t glen;
+
+	crypto_hash_sha256(want, (const unsigned char *)body, len);
+	while (p != NULL && *p != '\0') {
+		while (*p == ' ' || *p == ',')
+			p++;
+		if (strncmp(p, "sha-256=:", 9) == 0) {
+			p += 9;
+			if ((end = strchr(p, ':')) == NULL ||
+			    (size_t)(end - p) >= sizeof(b64))
+				break;
+			memcpy(b64, p, (size_t)(end - p));
+			b64[end - p] = '\0';
+			if (ecert_b64_decode(b64, got, sizeof(got), &glen) != 0 ||
+			    glen != sizeof(want)) {
+				snprintf(why, n, "Content-Digest: sha-256 is "
+				    "not base64 of 32 bytes");
+				return 0;
+			}
+			if (memcmp(got, want, sizeof(want)) != 0) {
+				snprintf(why, n, "Content-Digest: does not "
+				    "match the body");
+				return 0;
+			}
+			return 1;
+		}
+		p = strchr(p, ',');
+	}
+	snprintf(why, n, "Content-Digest: no sha-256 member");
+	return 0;
+}
+
+/* Signature: label=:base64:, the label of Signature-Input. */
+static int
+signature_bytes(const char *h, const char *label, unsigned char sig[64],
+    char *why, size_t n)
+{
+	char b64[128];
+	size_t ll = strlen(label), len;
+	const char *p, *end;
+
+	if (strncmp(h, label, ll) != 0 || h[ll] != '=' || h[ll + 1] != ':') {
+		snprintf(why, n, "Signature: no member %s", label);
+		return -1;
+	}
+	p = h + ll + 2;
+	if ((end = strchr(p, ':')) == NULL || end[1] != '\0' ||
+	    (size_t)(end - p) >= sizeof(b64)) {
+		snprintf(why, n, "Signature: expected %s=:base64:", label);
+		return -1;
+	}
+	memcpy(b64, p, (size_t)(end - p));
+	b64[end - p] = '\0';
+	if (ecert_b64_decode(b64, sig, 64, &len) != 0 || len != 64) {
+		snprintf(why, n, "Signature: not 64 bytes of base64");
+		return -1;
+	}
+	return 0;
+}
+
+/* RFC 9421 section 2.5: a line `"component": value` for each covered
+ * component, in order, then the "@signature-params" line, which is the
+ * inner list and its parameters exactly as Signature-Input sent them. */
+static char *
+signature_base(const struct siginput *si, const char *const *values,
+    size_t *len)
+{
+	char *base = NULL;
+	FILE *mem;
+	int i;
+
+	if ((mem = open_memstream(&base, len)) == NULL)
+		return NULL;
+	for (i = 0; i < si->ncomponents; i++)
+		fprintf(mem, "\"%s\": %s\n", si->components[i], values[i]);
+	fprintf(mem, "\"@signature-params\": %s", si->params);
+	fclose(mem);
+	return base;
+}
+
+/* The nonce is new: remember it until it could no longer be accepted. */
+static int
+nonce_fresh(struct serve *sv, const char *keyid, const char *nonce,
+    time_t until, time_t now)
+{
+	struct nonce **pp, *x;
+	size_t kl = strlen(keyid), nl = strlen(nonce), b;
+	uint64_t h = 1469598103934665603ULL;
+	const char *c;
+	int fresh = 1;
+
+	for (c = keyid; *c; c++)
+		h = (h ^ (unsigned char)*c) * 1099511628211ULL;
+	h = (h ^ 0) * 1099511628211ULL;
+	for (c = nonce; *c; c++)
+		h = (h ^ (unsigned char)*c) * 1099511628211ULL;
+	pthread_mutex_lock(&sv->lock);
+	b = (size_t)(h % sv->nnonce_buckets);
+	for (pp = &sv->nonces[b]; (x = *pp) != NULL;) {
+		if (x->until < now) {
+			*pp = x->next;
+			free(x);
+			continue;
+		}
+		if (strcmp(x->key, keyid) == 0 &&
+		    strcmp(x->key + kl + 1, nonce) == 0)
+			fresh = 0;
+		pp = &x->next;
+	}
+	if (fresh) {
+		x = ecert_xmalloc(sizeof(*x) + kl + nl + 2);
+		memcpy(x->key, keyid, kl + 1);
+		memcpy(x->key + kl + 1, nonce, nl + 1);
+		x->until = until;
+		x->next = sv->nonces[b];
+		sv->nonces[b] = x;
+	}
+	pthread_mutex_unlock(&sv->lock);
+	return fresh;
+}
+
+void
+serve_nonces_free(struct serve *sv)
+{
+	struct nonce *x, *next;
+	size_t b;
+
+	for (b = 0; b < sv->nnonce_buckets; b++)
+		for (x = sv->nonces[b]; x != NULL; x = next) {
+			next = x->next;
+			free(x);
+		}
+	free(sv->nonces);
+	sv->nonces = NULL;
+}
+
+/*
+ * 0 when the request is signed by a registered client in good standing
+ * (r->client and r->unit filled); otherwise -1 with the reason.
+ */
+int
+serve_sig_check(struct serve *sv, struct ecert_store *s, struct request *r,
+    char *why, size_t n)
+{
+	static const char *required[] = { "@method", "@path", "@query",
+	    "content-digest" };
+	struct siginput si;
+	const char *input = serve_header(r, "Signature-Input");
+	const char *sigh = serve_header(r, "Signature");
+	const char *digest = serve_header(r, "Content-Digest");
+	unsigned char pk[32], sig[64];
+	char unit[19];
+	size_t i;
+	time_t now = time(NULL);
+	const char *values[MAX_COMPONENTS];
+	char *base, *query;
+	size_t baselen = 0;
+	int ok;
+
+	if (input == NULL || sigh == NULL) {
+		snprintf(why, n, "unsigned request: Signature-Input and "
+		    "Signature are required (RFC 9421)");
+		return -1;
+	}
+	if (parse_input(input, &si, why, n) != 0)
+		return -1;
+	snprintf(r->client, sizeof(r->client), "%s", si.keyid);
+	for (i = 0; i < sizeof(required) / sizeof(required[0]); i++)
+		if (!covers(&si, required[i])) {
+			snprintf(why, n, "Signature-Input: must cover %s",
+			    required[i]);
+			return -1;
+		}
+	for (i = 0; i < (size_t)si.ncomponents; i++)
+		if (strcmp(si.components[i], required[0]) != 0 &&
+		    strcmp(si.components[i], required[1]) != 0 &&
+		    strcmp(si.components[i], required[2]) != 0 &&
+		    strcmp(si.components[i], required[3]) != 0) {
+			snprintf(why, n, "Signature-Input: component %s is "
+			    "not served", si.components[i]);
+			return -1;
+		}
+	if (!si.has_created || si.keyid[0] == '\0' || strlen(si.nonce) < 8) {
+		snprintf(why, n, "Signature-Input: created, keyid and a nonce "
+		    "of at least 8 characters are required");
+		return -1;
+	}
+	if (si.alg[0] != '\0' && strcmp(si.alg, "ed25519") != 0) {
+		snprintf(why, n, "Signature-Input: alg %s is not served",
+		    si.alg);
+		return -1;
+	}
+	if (digest == NULL || !digest_ok(digest, r->body ? r->body : "",
+	    r->len, why, n))
+		return digest == NULL ? (snprintf(why, n, "Content-Digest: "
+		    "required (RFC 9530)"), -1) : -1;
+	if (signature_bytes(sigh, si.label, sig, why, n) != 0)
+		return -1;
+	if (serve_client_lookup(s, si.keyid, pk, unit, why, n) != 0)
+		return -1;
+
+	/* the signature base, RFC 9421 section 2.5 */
+	query = ecert_xasprintf("?%s", r->query ? r->query : "");
+	for (i = 0; i < (size_t)si.ncomponents; i++) {
+		const char *c = si.components[i];
+
+		values[i] = strcmp(c, "@method") == 0 ? r->method :
+		    strcmp(c, "@path") == 0 ? r->path :
+		    strcmp(c, "@query") == 0 ? query : digest;
+	}
+	base = signature_base(&si, values, &baselen);
+	free(query);
+	if (base == NULL) {
+		snprintf(why, n, "out of memory");
+		return -1;
+	}
+	ok = crypto_sign_verify_detached(sig, (unsigned char *)base, baselen,
+	    pk) == 0;
+	free(base);
+	if (!ok) {
+		snprintf(why, n, "bad signature by client %s", si.keyid);
+		return -1;
+	}
+	if (si.created > (long long)now + SERVE_WINDOW ||
+	    si.created < (long long)now - SERVE_WINDOW) {
+		snprintf(why, n, "replay: created %lld is outside %d s of now",
+		    si.created, SERVE_WINDOW);
+		return -1;
+	}
+	if (si.created < (long long)sv->started) {
+		snprintf(why, n, "replay: created %lld is before the server "
+		    "started; sign again", si.created);
+		return -1;
+	}
+	if (si.has_expires && si.expires < (long long)now) {
+		snprintf(why, n, "signature expired");
+		return -1;
+	}
+	if (!nonce_fresh(sv, si.keyid, si.nonce, (time_t)si.created +
+	    SERVE_WINDOW + 1, now)) {
+		snprintf(why, n, "replay: nonce already used by client %s",
+		    si.keyid);
+		return -1;
+	}
+	snprintf(r->unit, sizeof(r->unit), "%s", unit);
+	return 0;
+}
