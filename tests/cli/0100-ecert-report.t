@@ -57,6 +57,8 @@ ID_ESTATE=$(sed -n 's/.*"id":"\([^"]*\)".*/\1/p' estate.out)
 
 # (三) filed Monday 30 June, due 21 July: one left open, one answered on
 # 1 September, one about the 不动产权证书 answered the same day
+ecert-dispute holidays load -k "$ADMIN_KEY" "$ECERT_SHARE"/holidays/2025.txt \
+	> /dev/null || bail "cannot load the holiday calendar"
 ecert-dispute file -k "$ADMIN_KEY" --by holder --item 住所 \
 	--reason '住所门牌号应为长虹北路18号' "$ID_BIZ_FOOD" > /dev/null &&
 ecert-dispute file -k "$ADMIN_KEY" --by holder --item 法定代表人 \
