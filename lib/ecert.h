@@ -86,6 +86,9 @@ struct ecert_store {
 	sqlite3_stmt *insert_license;	/* kept for bulk work */
 	uint64_t seq_next, seq_end;	/* status sequence numbers reserved */
 	int seq_written;		/* ... and recorded in meta */
+	int busy_timeout_ms;		/* waiting for the write lock */
+	int busy_poll_us;		/* between two tries */
+	double busy_since;
 };
 #define ECERT_SCHEMA_VERSION 5
 const char *ecert_store_default_path(const char *opt);

@@ -32,7 +32,11 @@
 #define WRITE_CHUNK 256
 /* a transaction holds the store's write lock: readers record their
  * access in the audit log, so none may wait long behind an import */
-#define COMMIT_SECONDS 0.15
+#define COMMIT_SECONDS 0.05
+/* ... and after each batch it leaves the lock free a moment, and tries
+ * for it less often than they do (store.c) */
+#define GAP_US 10000
+#define IMPORT_POLL_US 20000
 
 enum { EMPTY, READY, WORKING, DONE };
 
@@ -889,8 +893,10 @@ end_batch(struct import *im, struct batch *b, struct ecert_import_counts *n,
 
 	if (b->first_line == 0)
 		return 0;
-	if ((rc = batch_end(im, b, e)) == 0)
+	if ((rc = batch_end(im, b, e)) == 0) {
 		*committed = *n;
+		usleep(GAP_US);
+	}
 	batch_start(b);
 	return rc;
 }
@@ -1041,6 +1047,7 @@ ecert_import(struct ecert_store *s, const struct ecert_actor *a,
 		return ecert_fail(e, ECERT_USAGE, "--encoding %s: %s",
 		    o->encoding, strerror(errno));
 	}
+	s->busy_poll_us = IMPORT_POLL_US;
 	/* a bigger page cache keeps the indexes' pages from being re-read */
 	ecert_exec(s, "PRAGMA cache_size = -32768", NULL);
 	/* for tests: a store that fills up as a disk does */
