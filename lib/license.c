@@ -1424,8 +1424,11 @@ ecert_license_amend(struct ecert_store *s, const struct ecert_actor *a,
 		} else
 			json_object_set(record, key, v);
 	}
-	if ((rc = ecert_license_prepare(s, a, type, record, 0, r.version + 1,
-	    &p, e)) != 0)
+	/* a historical license stays one: what it never recorded is still
+	 * not collected, unless the amendment gives it */
+	if ((rc = ecert_license_prepare(s, a, type, record,
+	    json_is_true(json_object_get(doc, "historical")) ?
+	    ECERT_PREP_HISTORICAL : 0, r.version + 1, &p, e)) != 0)
 		goto out;
 	{
 		/* a new version must say something new */

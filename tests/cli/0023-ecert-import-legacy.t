@@ -5,7 +5,7 @@
 # cycle: import as the README shows, fix the rejects file, import it.
 . "$(dirname "$0")/lib.sh"
 
-plan 79
+plan 83
 
 setup_store
 IMPORT=$DATA/import
@@ -235,3 +235,22 @@ n=$(licenses)
 check "... some batches committed" test "$n" -gt 5 -a "$n" -lt 3000
 check "... the message counts only those" \
 	err_has "license: database or disk is full ($((n - 3)) imported, 0 present, "
+
+#
+# Amending a partial historical license: what it never recorded stays not
+# collected, unless the amendment gives it.
+#
+use_store amend
+ecert-import -k "$SAMR_KEY" -t "$T_BIZ" --encoding GB18030 $CSV > /dev/null 2>&1
+ID1=$(id_of 91420600MA4E10010E)
+ok "amending a partial historical license's 法定代表人" \
+	ecert-amend -k "$SAMR_KEY" --reason 法定代表人变更 "$ID1" -f 法定代表人=李樊城
+NEW=$(sqlite3 "$ECERT_DB" "SELECT id FROM licenses WHERE number = '91420600MA4E10010E' AND version = 2")
+same "... the new version still partial, 类型 still not collected" \
+	'true	["entity_type"]	李樊城	true' \
+	"$(ecert-show --json "$NEW" | json_field document.partial document.not_collected document.items.legal_representative document.historical)"
+ok "... and an amendment that gives 类型" \
+	ecert-amend -k "$SAMR_KEY" --reason 补录类型 "$NEW" -f 类型=有限责任公司（自然人独资）
+NEW=$(sqlite3 "$ECERT_DB" "SELECT id FROM licenses WHERE number = '91420600MA4E10010E' AND version = 3")
+same "... makes it whole" 'null	null	有限责任公司（自然人独资）' \
+	"$(ecert-show --json "$NEW" | json_field document.partial document.not_collected document.items.entity_type)"
