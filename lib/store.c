@@ -183,9 +183,9 @@ ecert_sql_fail(struct ecert_store *s, struct ecert_error *e, int rc,
 	int status = ECERT_IOERR;
 
 	if ((rc & 0xff) == SQLITE_BUSY || (rc & 0xff) == SQLITE_LOCKED)
-		return ecert_fail(e, ECERT_BUSY, "%s: store %s is busy: "
+		return ecert_fail(e, ECERT_BUSY, "store %s is busy (%s): "
 		    "another program held it past the timeout "
-		    "(ECERT_BUSY_TIMEOUT)", what, s && s->path ? s->path : "");
+		    "(ECERT_BUSY_TIMEOUT)", s && s->path ? s->path : "", what);
 	return ecert_fail(e, status, "%s: %s", what,
 	    s && s->db ? sqlite3_errmsg(s->db) : sqlite3_errstr(rc));
 }

@@ -25,16 +25,19 @@ before=$(audit_count)
 must_fail 75 "a reader behind a write lock held past ECERT_BUSY_TIMEOUT: 75" \
 	env ECERT_BUSY_TIMEOUT=300 ecert-show --json "$ID"
 check "... naming the store as busy" \
-	err_has "store $ECERT_DB is busy: another program held it past the timeout (ECERT_BUSY_TIMEOUT)"
+	err_has "ecert-show: store $ECERT_DB is busy (store: begin): another program held it past the timeout (ECERT_BUSY_TIMEOUT)"
 same "... and no answer given" "" "$(cat "$OUT")"
 exec 9>&-
 wait $holder
 ok "... the lock released, it answers" ecert-show --json "$ID"
 
+# `make stress` holds reads to p99 < 1 s for 60 s; here, in a suite that
+# runs beside other tests (and under sanitizers), to 2 s: before batches
+# ended by time, readers waited 6 s and more behind 4 importers.
 must_fail 0 "4 importers, 4 clerks, the sweep and 8 readers for 12 s" \
-	sh "$TESTDIR/../bench/stress.sh" "$ECERT_BIN" "$ECERT_TESTBIN" \
-	"$ECERT_SHARE" 12
+	env ECERT_STRESS_P99_MS=2000 sh "$TESTDIR/../bench/stress.sh" \
+	"$ECERT_BIN" "$ECERT_TESTBIN" "$ECERT_SHARE" 12
 echo "# $(grep '^stress ' "$OUT")"
-check "... reads p99 under 1 s, none busy, none failed" \
+check "... reads p99 under 2 s, none busy, none failed" \
 	awk '/^stress / { for (i = 2; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
-	    exit !(v["reads"] > 50 && v["p99_ms"] < 1000 && v["busy"] == 0 && v["failed_reads"] == 0) }' "$OUT"
+	    exit !(v["reads"] > 50 && v["p99_ms"] < 2000 && v["busy"] == 0 && v["failed_reads"] == 0) }' "$OUT"
