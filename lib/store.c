@@ -183,9 +183,10 @@ ecert_sql_fail(struct ecert_store *s, struct ecert_error *e, int rc,
 	int status = ECERT_IOERR;
 
 	if ((rc & 0xff) == SQLITE_BUSY || (rc & 0xff) == SQLITE_LOCKED)
-		return ecert_fail(e, ECERT_BUSY, "store %s is busy (%s): "
+		return ecert_fail(e, ECERT_BUSY, "store %s is busy (%s: %s): "
 		    "another program held it past the timeout "
-		    "(ECERT_BUSY_TIMEOUT)", s && s->path ? s->path : "", what);
+		    "(ECERT_BUSY_TIMEOUT)", s && s->path ? s->path : "", what,
+		    s && s->db ? sqlite3_errmsg(s->db) : sqlite3_errstr(rc));
 	return ecert_fail(e, status, "%s: %s", what,
 	    s && s->db ? sqlite3_errmsg(s->db) : sqlite3_errstr(rc));
 }

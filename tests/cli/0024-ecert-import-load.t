@@ -25,7 +25,7 @@ before=$(audit_count)
 must_fail 75 "a reader behind a write lock held past ECERT_BUSY_TIMEOUT: 75" \
 	env ECERT_BUSY_TIMEOUT=300 ecert-show --json "$ID"
 check "... naming the store as busy" \
-	err_has "ecert-show: store $ECERT_DB is busy (store: begin): another program held it past the timeout (ECERT_BUSY_TIMEOUT)"
+	err_has "ecert-show: store $ECERT_DB is busy (store: begin: database is locked): another program held it past the timeout (ECERT_BUSY_TIMEOUT)"
 same "... and no answer given" "" "$(cat "$OUT")"
 exec 9>&-
 wait $holder
