@@ -5,7 +5,7 @@
 # cycle: import as the README shows, fix the rejects file, import it.
 . "$(dirname "$0")/lib.sh"
 
-plan 83
+plan 86
 
 setup_store
 IMPORT=$DATA/import
@@ -254,3 +254,25 @@ ok "... and an amendment that gives 类型" \
 NEW=$(sqlite3 "$ECERT_DB" "SELECT id FROM licenses WHERE number = '91420600MA4E10010E' AND version = 3")
 same "... makes it whole" 'null	null	有限责任公司（自然人独资）' \
 	"$(ecert-show --json "$NEW" | json_field document.partial document.not_collected document.items.entity_type)"
+
+#
+# A real full disk (as root: a tmpfs of 3 MiB): the commit that cannot be
+# written is not counted.
+#
+if [ "$(id -u)" -eq 0 ] && mkdir -p "$SCRATCH/small" &&
+    mount -t tmpfs -o size=3m tmpfs "$SCRATCH/small" 2> /dev/null; then
+	cp "$SCRATCH/base.db" "$SCRATCH/small/full.db"
+	cp "$SCRATCH/base.db.key" "$SCRATCH/small/full.db.key"
+	ECERT_DB=$SCRATCH/small/full.db
+	must_fail 74 "a disk that fills up in the middle of an import: 74" \
+		ecert-import -k "$SAMR_KEY" -t "$T_BIZ" --batch 200 many.jsonl
+	n=$(licenses)
+	check "... some batches committed ($n licenses)" test "$n" -gt 0 -a "$n" -lt 3000
+	check "... the message counts only those" \
+		grep -q "disk is full ($n imported, 0 present, " "$ERR"
+	umount "$SCRATCH/small"
+else
+	for skip in 1 2 3; do
+		_tap_result 0 "# SKIP a full tmpfs needs root"
+	done
+fi
