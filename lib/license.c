@@ -269,7 +269,9 @@ ecert_license_validate_flags(const json_t *type, const json_t *record,
 		return ecert_fail(e, ECERT_DATAERR, "field type: %s: does not "
 		    "match %s", v ? v : "(not a string)", code);
 	json_object_foreach((json_t *)record, key, val) {
-		if (text_of(val, buf, sizeof(buf)) == NULL) {
+		/* the license's own facts are text, never numbers */
+		if (text_of(val, buf, sizeof(buf)) == NULL ||
+		    (is_reserved(key) && !json_is_string(val))) {
 			ecert_fail(&one, ECERT_DATAERR, "field %s: must be "
 			    "a string", key);
 			fault(&f, &one);

@@ -722,6 +722,13 @@ test_validate_historical(void **state)
 	    ECERT_PREP_HISTORICAL, &doc, &e), 0);
 	assert_string_equal(e.msg, "field issue_date: required (a historical "
 	    "record keeps its own)");
+	/* a number is no date, nor a license number */
+	json_object_set_new(rec, "issue_date", json_integer(20240301));
+	json_object_set_new(rec, "number", json_integer(42));
+	assert_int_not_equal(ecert_license_validate_flags(type, rec,
+	    ECERT_PREP_HISTORICAL, &doc, &e), 0);
+	assert_non_null(strstr(e.msg, "field issue_date: must be a string"));
+	assert_non_null(strstr(e.msg, "field number: must be a string"));
 	json_decref(rec);
 	json_decref(type);
 }
