@@ -143,6 +143,10 @@ demo: deps all
 bench: deps all $(BUILD)/tests/ecert-gen $(BUILD)/tests/ecert-bench-raw
 	sh tests/bench/run.sh $(CURDIR)/$(BUILD)/bin $(CURDIR)/$(BUILD)/tests $(CURDIR)/share
 
+# errors under load: 4 importers, 4 clerks, the sweep, 8 readers for 60 s
+stress: all $(BUILD)/tests/ecert-gen
+	sh tests/bench/stress.sh $(CURDIR)/$(BUILD)/bin $(CURDIR)/$(BUILD)/tests $(CURDIR)/share 60
+
 install: all install-lib
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 \
 		$(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man7 $(DESTDIR)$(SHAREDIR)
@@ -202,5 +206,5 @@ installcheck:
 clean:
 	rm -rf build build-san
 
-.PHONY: all units deps test lint-man check demo bench install installcheck \
+.PHONY: all units deps test lint-man check demo bench stress install installcheck \
 	clean install-lib deb

@@ -17,9 +17,9 @@ static void
 usage(void)
 {
 	fprintf(ecert_usage_stream(), "usage: ecert-import -k key -t type [--csv] "
-	    "[--map column=item,...] [--encoding enc]\n"
-	    "                    [--rejects file] [--batch n] [--jobs n] "
-	    "[file | -]\n"
+	    "[--map column=item,...] [--set item=value]\n"
+	    "                    [--encoding enc] [--rejects file] "
+	    "[--batch n] [--jobs n] [file | -]\n"
 	    "common: [-d file] [--store-key file] [--passphrase-file file] "
 	    "[--json]\n");
 	ecert_usage_exit();
@@ -29,7 +29,7 @@ int
 main(int argc, char *argv[])
 {
 	enum { OPT_CSV = ECERT_OPT_FIRST_OWN, OPT_MAP, OPT_ENCODING,
-	    OPT_REJECTS, OPT_BATCH, OPT_JOBS };
+	    OPT_REJECTS, OPT_BATCH, OPT_JOBS, OPT_SET };
 	static const struct option longopts[] = {
 		ECERT_COMMON_LONGOPTS,
 		{ "type", required_argument, NULL, 't' },
@@ -39,6 +39,7 @@ main(int argc, char *argv[])
 		{ "rejects", required_argument, NULL, OPT_REJECTS },
 		{ "batch", required_argument, NULL, OPT_BATCH },
 		{ "jobs", required_argument, NULL, OPT_JOBS },
+		{ "set", required_argument, NULL, OPT_SET },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct ecert_opts o = { 0 };
@@ -49,7 +50,9 @@ main(int argc, char *argv[])
 	struct ecert_error e;
 	struct stat sb;
 	const char *type_code = NULL, *rejects = NULL, *dot;
-	json_t *type, *summary;
+	json_t *type, *summary, *set = json_object();
+	char *why = NULL;
+	const char *eq;
 	int c, rc, csv = -1;
 	long v;
 	char *end;
@@ -76,6 +79,24 @@ main(int argc, char *argv[])
 			break;
 		case OPT_REJECTS:
 			rejects = optarg;
+			break;
+		case OPT_SET:
+			if ((eq = strchr(optarg, '=')) == NULL ||
+			    eq == optarg || eq[1] == '\0')
+				ecert_die(ECERT_USAGE, "--set %s: expected "
+				    "item=value", optarg);
+			if (!ecert_utf8_valid(optarg, strlen(optarg)))
+				ecert_die(ECERT_USAGE, "--set: invalid UTF-8");
+			{
+				char *k = strndup(optarg,
+				    (size_t)(eq - optarg));
+				if (json_object_get(set, k) != NULL)
+					ecert_die(ECERT_USAGE, "--set %s: given "
+					    "twice", k);
+				json_object_set_new(set, k,
+				    json_string(eq + 1));
+				free(k);
+			}
 			break;
 		case OPT_BATCH:
 		case OPT_JOBS:
@@ -107,6 +128,7 @@ main(int argc, char *argv[])
 			csv = 1;
 	}
 	io.csv = csv == 1;
+	io.set = set;
 	if (fstat(fileno(io.in), &sb) == 0 && S_ISREG(sb.st_mode))
 		io.input_size = (long long)sb.st_size;
 	io.progress = isatty(STDERR_FILENO);
@@ -119,22 +141,41 @@ main(int argc, char *argv[])
 		ecert_die_error(&e);
 	}
 	/* opened only now: a refused run leaves last night's file alone */
-	if (rejects != NULL && (io.rejects = fopen(rejects, "w")) == NULL)
-		ecert_die(ECERT_IOERR, "--rejects %s: %s", rejects,
-		    strerror(errno));
+	if (rejects != NULL) {
+		why = ecert_xasprintf("%s.why", rejects);
+		io.rejects_name = rejects;
+		io.why_name = why;
+		if ((io.rejects = fopen(rejects, "w")) == NULL)
+			ecert_die(ECERT_IOERR, "--rejects %s: %s", rejects,
+			    strerror(errno));
+		if ((io.why = fopen(why, "w")) == NULL)
+			ecert_die(ECERT_IOERR, "--rejects %s: %s", why,
+			    strerror(errno));
+	}
 	rc = ecert_import(s, &a, type, &io, &n, &e);
 	json_decref(type);
+	json_decref(set);
 	ecert_key_wipe(&a.key);
-	if (io.rejects != NULL && fclose(io.rejects) != 0)
-		ecert_warn("--rejects %s: %s", rejects, strerror(errno));
+	if (io.rejects != NULL && fclose(io.rejects) != 0 && rc == 0)
+		rc = ecert_fail(&e, ECERT_IOERR, "--rejects %s: %s", rejects,
+		    strerror(errno));
+	if (io.why != NULL && fclose(io.why) != 0 && rc == 0)
+		rc = ecert_fail(&e, ECERT_IOERR, "--rejects %s: %s", why,
+		    strerror(errno));
+	free(why);
 	if (rc != 0) {
 		ecert_audit_refusal(s, a.unit, "license.import", io.name, &e);
 		ecert_store_close(s);
-		ecert_die(rc, "%s (%ld imported, %ld present, %ld rejected "
-		    "before it; run the same command again to go on)", e.msg,
-		    n.imported, n.present, n.rejected);
+		if (rc == ECERT_IOERR || rc == ECERT_BUSY)
+			ecert_die(rc, "%s (%ld imported, %ld present, %ld "
+			    "rejected before it; run the same command again to "
+			    "go on)", e.msg, n.imported, n.present,
+			    n.rejected);
+		ecert_die(rc, "%s", e.msg);
 	}
 	ecert_store_close(s);
+	if (n.records == 0)
+		ecert_warn("%s: no records: 0 taken", io.name);
 	if (ecert_want_table(o.json, o.table))
 		printf("%ld records: %ld imported, %ld already present, %ld "
 		    "rejected\n", n.records, n.imported, n.present, n.rejected);

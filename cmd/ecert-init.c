@@ -1,5 +1,6 @@
 /* ecert-init: create a store, its key file, the platform unit and its key. */
 #include <getopt.h>
+#include <glob.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -12,6 +13,34 @@ usage(void)
 	    "--code uscc --name name\n"
 	    "                  -o keyfile [--passphrase-file file]\n");
 	ecert_usage_exit();
+}
+
+/*
+ * The State Council's calendars shipped in share/holidays, loaded by the
+ * new platform unit (audited as any load), so that objection deadlines
+ * count from the first day; a later year is loaded with
+ * `ecert-dispute holidays load`.
+ */
+static int
+load_holidays(struct ecert_store *s, const char *code, struct ecert_error *e)
+{
+	struct ecert_actor a = { .roles = ECERT_ROLE_ADMIN };
+	char pattern[4096];
+	glob_t g;
+	int rc, nyears;
+
+	snprintf(a.unit, sizeof(a.unit), "%s", code);
+	snprintf(pattern, sizeof(pattern), "%s/holidays/*.txt",
+	    ecert_share_dir());
+	if (glob(pattern, 0, NULL, &g) != 0) {
+		ecert_warn("%s: no holiday calendar shipped: load one with "
+		    "ecert-dispute holidays load", pattern);
+		return 0;
+	}
+	rc = ecert_holidays_load(s, &a, g.gl_pathv, (int)g.gl_pathc, &nyears,
+	    e);
+	globfree(&g);
+	return rc;
 }
 
 int
@@ -73,6 +102,7 @@ main(int argc, char *argv[])
 	    ecert_key_register(s, &k, &e) != 0 ||
 	    ecert_key_write(out, &k, pass, &e) != 0 ||
 	    ecert_audit(s, code, "store.init", db, "ok", name) != 0 ||
+	    load_holidays(s, code, &e) != 0 ||
 	    ecert_commit(s, &e) != 0) {
 		ecert_store_close(s);
 		ecert_die_error(&e);

@@ -129,6 +129,8 @@ main(int argc, char *argv[])
 		ecert_die_error(&e);
 	}
 	ecert_store_close(s);
+	if (n.records == 0)
+		ecert_warn("%s: no records: 0 taken", io.name);
 	if (isatty(STDERR_FILENO))
 		fprintf(stderr, "%s: %ld records: %ld equal, %ld differ, %ld "
 		    "missing in the store, %ld invalid; %ld missing in the "

@@ -82,6 +82,20 @@ row(struct ecert_table *t, const char *label, const char *value)
 	ecert_table_add(t, cells);
 }
 
+/* An item that a historical record's paper original never recorded
+ * (article 10): listed in the signed document, shown as 未采集. */
+static int
+not_collected(const json_t *doc, const char *key)
+{
+	const json_t *v;
+	size_t i;
+
+	json_array_foreach(json_object_get(doc, "not_collected"), i, v)
+		if (json_is_string(v) && strcmp(json_string_value(v), key) == 0)
+			return 1;
+	return 0;
+}
+
 static void
 show_text(struct ecert_store *s, const json_t *signed_doc, const char *status)
 {
@@ -108,6 +122,9 @@ show_text(struct ecert_store *s, const json_t *signed_doc, const char *status)
 	json_array_foreach(json_object_get(type, "items"), i, item) {
 		const json_t *v = json_object_get(items,
 		    ecert_json_str(item, "key"));
+		if (v == NULL && not_collected(doc, ecert_json_str(item,
+		    "key")))
+			row(t, ecert_json_str(item, "label"), "未采集");
 		if (v == NULL)
 			continue;
 		if (json_is_integer(v)) {
@@ -128,6 +145,12 @@ show_text(struct ecert_store *s, const json_t *signed_doc, const char *status)
 	snprintf(buf, sizeof(buf), "%s (%s)", ecert_status_label(status),
 	    status);
 	row(t, "状态", buf);
+	if (json_is_true(json_object_get(doc, "partial"))) {
+		snprintf(buf, sizeof(buf), "部分采集 (partial: %zu items not "
+		    "collected)", json_array_size(json_object_get(doc,
+		    "not_collected")));
+		row(t, "历史证照", buf);
+	}
 	if (ecert_json_str(doc, "signed_at") != NULL) {
 		snprintf(buf, sizeof(buf), "%s %s, key %s", ecert_json_str(sig,
 		    "signer"), ecert_json_str(doc, "signed_at"),

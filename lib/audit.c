@@ -61,8 +61,10 @@ ecert_audit(struct ecert_store *s, const char *unit, const char *action,
 	long long seq = 1;
 	int own = !s->in_tx, rc;
 
-	if (own && ecert_begin(s, &e) != 0)
+	if (own && ecert_begin(s, &e) != 0) {
+		ecert_warn("%s", e.msg);	/* a busy store says so */
 		return e.status;
+	}
 	snprintf(prev, sizeof(prev), "%s", zero_hash);
 	st = ecert_prepare(s, "SELECT seq, hash FROM audit ORDER BY seq DESC"
 	    " LIMIT 1", &e);

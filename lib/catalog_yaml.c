@@ -159,8 +159,8 @@ check_item_kind(struct ecert_yaml *y, const char *s, const yaml_mark_t *m)
 }
 
 enum {
-	I_KEY, I_LABEL, I_TYPE, I_REQUIRED, I_PUBLIC, I_MAX, I_MIN, I_VALUES,
-	I_N
+	I_KEY, I_LABEL, I_TYPE, I_REQUIRED, I_HISTORY_REQUIRED, I_PUBLIC,
+	I_MAX, I_MIN, I_VALUES, I_N
 };
 
 static const struct ecert_yaml_field item_fields[I_N] = {
@@ -168,6 +168,7 @@ static const struct ecert_yaml_field item_fields[I_N] = {
 	{ "label", ECERT_YAML_LINE, 1, 1, 32, NULL, NULL },
 	{ "type", ECERT_YAML_LINE, 1, 1, 64, check_item_kind, NULL },
 	{ "required", ECERT_YAML_BOOL, 0, 0, 0, NULL, NULL },
+	{ "history_required", ECERT_YAML_BOOL, 0, 0, 0, NULL, NULL },
 	{ "public", ECERT_YAML_BOOL, 0, 0, 0, NULL, NULL },
 	{ "max", ECERT_YAML_INT, 0, -CATALOG_INT_LIMIT, CATALOG_INT_LIMIT,
 	    NULL, NULL },
@@ -225,6 +226,13 @@ item_build(struct ecert_yaml *y, const json_t *items, json_t **val,
 
 	if (check_item_names(y, items, val, mark) == -1)
 		return NULL;
+	if (json_is_true(val[I_HISTORY_REQUIRED]) &&
+	    !json_is_true(val[I_REQUIRED])) {
+		ecert_yaml_fail(y, &mark[I_HISTORY_REQUIRED], "history_required:"
+		    " \"%s\" is not required of new licenses either (add "
+		    "required: true)", key);
+		return NULL;
+	}
 	if (is_enum && val[I_VALUES] == NULL) {
 		ecert_yaml_fail(y, start, "enum item \"%s\" needs values",
 		    key);
@@ -274,6 +282,9 @@ item_build(struct ecert_yaml *y, const json_t *items, json_t **val,
 	json_object_set(item, "type", val[I_TYPE]);
 	json_object_set_new(item, "required",
 	    val[I_REQUIRED] ? json_incref(val[I_REQUIRED]) : json_false());
+	/* only when set: the definitions of existing types stay the same */
+	if (json_is_true(val[I_HISTORY_REQUIRED]))
+		json_object_set_new(item, "history_required", json_true());
 	json_object_set_new(item, "public",
 	    val[I_PUBLIC] ? json_incref(val[I_PUBLIC]) : json_false());
 	json_object_set_new(item, "max",

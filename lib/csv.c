@@ -49,6 +49,8 @@ ecert_csv_read(struct ecert_csv *c, struct ecert_error *e)
 	int ch, quoted = 0, after_quote = 0, bad = 0, any = 0, over = 0;
 
 	c->nfields = 0;
+	c->nul_field = 0;
+	c->crlf = 0;
 	c->buflen = c->start = 0;
 	c->rawlen = 0;
 	c->line = c->next_line;
@@ -56,6 +58,9 @@ ecert_csv_read(struct ecert_csv *c, struct ecert_error *e)
 	 * followed, so that the record ends where it really ends */
 	while ((ch = getc_unlocked(c->fp)) != EOF) {
 		any = 1;
+		/* a NUL would end the field's text where it stands */
+		if (ch == '\0' && c->nul_field == 0)
+			c->nul_field = c->nfields + 1;
 		if (c->rawlen >= ECERT_MAX_LINE + 2)	/* room for CR LF */
 			over = 1;
 		if (!over)
@@ -107,8 +112,10 @@ ecert_csv_read(struct ecert_csv *c, struct ecert_error *e)
 	c->raw[c->rawlen] = '\0';
 	if (c->rawlen > 0 && c->raw[c->rawlen - 1] == '\n')
 		c->raw[--c->rawlen] = '\0';
-	if (c->rawlen > 0 && c->raw[c->rawlen - 1] == '\r')
+	if (c->rawlen > 0 && c->raw[c->rawlen - 1] == '\r') {
 		c->raw[--c->rawlen] = '\0';
+		c->crlf = 1;
+	}
 	if (c->rawlen > ECERT_MAX_LINE)
 		over = 1;
 	if (over)
@@ -119,6 +126,9 @@ ecert_csv_read(struct ecert_csv *c, struct ecert_error *e)
 	if (bad)
 		return ecert_fail(e, ECERT_DATAERR, "text after a closing "
 		    "quote");
+	if (c->nul_field != 0)
+		return ecert_fail(e, ECERT_DATAERR, "field %zu: NUL byte",
+		    c->nul_field);
 	return 0;
 }
 

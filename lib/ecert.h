@@ -89,6 +89,9 @@ struct ecert_store {
 	sqlite3_stmt *insert_license;	/* kept for bulk work */
 	uint64_t seq_next, seq_end;	/* status sequence numbers reserved */
 	int seq_written;		/* ... and recorded in meta */
+	int busy_timeout_ms;		/* waiting for the write lock */
+	int busy_poll_us;		/* between two tries */
+	double busy_since;
 };
 #define ECERT_SCHEMA_VERSION 7
 const char *ecert_store_default_path(const char *opt);
@@ -206,6 +209,8 @@ int ecert_record_from_args(json_t *record, const char *assignment,
     struct ecert_error *e);
 int ecert_license_validate(const json_t *type, const json_t *record,
     json_t **doc, struct ecert_error *e);
+int ecert_license_validate_flags(const json_t *type, const json_t *record,
+    int flags, json_t **doc, struct ecert_error *e);
 struct ecert_prepared {
 	char id[160];
 	char signed_at[21];
@@ -273,6 +278,7 @@ struct ecert_reader {
 	long line;
 	char *buf;
 	size_t cap;
+	int crlf;		/* the last line ended in CR LF */
 };
 int ecert_read_line(struct ecert_reader *r, char **line, size_t *len,
     struct ecert_error *e);
@@ -296,6 +302,8 @@ struct ecert_csv {
 	char *raw, *buf;
 	size_t rawlen, rawcap, buflen, bufcap, start;
 	size_t *offsets, nfields, capfields;
+	size_t nul_field;	/* 1 + the field holding a NUL byte, or 0 */
+	int crlf;		/* the record ended in CR LF */
 };
 int ecert_csv_read(struct ecert_csv *c, struct ecert_error *e);
 const char *ecert_csv_field(const struct ecert_csv *c, size_t i);
@@ -308,7 +316,10 @@ struct ecert_import_opts {
 	int csv;
 	const char *encoding;	/* NULL for UTF-8 */
 	const char *map;	/* column=item,... */
-	FILE *rejects;
+	FILE *rejects;		/* the rejected records, as they came */
+	FILE *why;		/* and why, a line each (NULL: none) */
+	const char *rejects_name, *why_name;
+	const json_t *set;	/* item (key or label) -> every record's value */
 	int batch;		/* records per transaction */
 	int workers;
 	int progress;

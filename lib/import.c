@@ -30,6 +30,13 @@
 #define CHUNK 64
 #define WORK_CHUNK 16
 #define WRITE_CHUNK 256
+/* a transaction holds the store's write lock: readers record their
+ * access in the audit log, so none may wait long behind an import */
+#define COMMIT_SECONDS 0.05
+/* ... and after each batch it leaves the lock free a moment, and tries
+ * for it less often than they do (store.c) */
+#define GAP_US 10000
+#define IMPORT_POLL_US 20000
 
 enum { EMPTY, READY, WORKING, DONE };
 
@@ -39,8 +46,8 @@ struct job {
 	size_t rawlen;
 	char *text;		/* JSON Lines: the line in UTF-8 */
 	json_t *record;		/* CSV: the mapped record */
-	int status;
-	char msg[600];
+	int status, crlf;
+	char msg[1024];
 	struct ecert_prepared p;
 	int state;
 };
@@ -52,7 +59,13 @@ struct import {
 	const struct ecert_import_opts *o;
 	iconv_t cd;
 	char **columns;		/* CSV: the item key of each column */
+	char **heads;		/* CSV: each column's name, in UTF-8 */
 	size_t ncolumns;
+	char *header;		/* CSV: the header line as it came */
+	size_t headerlen;
+	int header_crlf;
+	json_t *set;		/* item key -> the value --set gives */
+	long rejects_line;	/* the lines written to the rejects file */
 
 	pthread_mutex_t mu;
 	pthread_cond_t can_read, can_work, can_write;
@@ -64,6 +77,43 @@ struct import {
 	struct ecert_error read_error;	/* status 0 unless reading failed */
 };
 
+/* Where UTF-8 goes wrong first (RFC 3629: no overlong forms, no
+ * surrogates, nothing past U+10FFFF). */
+static size_t
+utf8_bad_at(const unsigned char *s, size_t n)
+{
+	size_t i = 0, k, len;
+	unsigned long cp;
+
+	while (i < n) {
+		if (s[i] < 0x80) {
+			i++;
+			continue;
+		}
+		if (s[i] >= 0xc2 && s[i] <= 0xdf)
+			len = 2, cp = s[i] & 0x1f;
+		else if (s[i] >= 0xe0 && s[i] <= 0xef)
+			len = 3, cp = s[i] & 0x0f;
+		else if (s[i] >= 0xf0 && s[i] <= 0xf4)
+			len = 4, cp = s[i] & 0x07;
+		else
+			return i;
+		if (i + len > n)
+			return i;
+		for (k = 1; k < len; k++) {
+			if ((s[i + k] & 0xc0) != 0x80)
+				return i;
+			cp = cp << 6 | (s[i + k] & 0x3f);
+		}
+		if ((len == 3 && (cp < 0x800 || (cp >= 0xd800 &&
+		    cp <= 0xdfff))) || (len == 4 && (cp < 0x10000 ||
+		    cp > 0x10ffff)))
+			return i;
+		i += len;
+	}
+	return n ? n - 1 : 0;
+}
+
 /* Converts to UTF-8 (or checks UTF-8); NULL with e on a bad byte. */
 static char *
 to_utf8(struct import *im, const char *in, size_t n, struct ecert_error *e)
@@ -73,7 +123,11 @@ to_utf8(struct import *im, const char *in, size_t n, struct ecert_error *e)
 
 	if (im->cd == (iconv_t)-1) {
 		if (!ecert_utf8_valid(in, n)) {
-			ecert_fail(e, ECERT_DATAERR, "invalid UTF-8");
+			size_t at = utf8_bad_at((const unsigned char *)in, n);
+			ecert_fail(e, ECERT_DATAERR, "invalid UTF-8 (byte 0x%02X "
+			    "at offset %zu); an export saved by a spreadsheet "
+			    "in China is often GB18030: try --encoding GB18030",
+			    (unsigned char)in[at], at);
 			return NULL;
 		}
 		out = ecert_xmalloc(n + 1);
@@ -111,80 +165,196 @@ str_eq(const char *a, const char *b)
 	return a != NULL && b != NULL && strcmp(a, b) == 0;
 }
 
-/* CSV header: each column names a reserved key, an item key or label, or
- * is renamed by --map. */
-static int
-map_header(struct import *im, struct ecert_csv *c, struct ecert_error *e)
+/* How a message names an item: its Chinese label, else the key. */
+static const char *
+key_label(const json_t *type, const char *key)
+{
+	const json_t *item = ecert_catalog_item(type, key);
+
+	if (item != NULL)
+		return ecert_json_str(item, "label");
+	if (strcmp(key, "holder") == 0)
+		return ecert_json_str(type, "holder_label");
+	if (strcmp(key, "holder_id") == 0)
+		return ecert_json_str(type, "holder_id_label");
+	return key;
+}
+
+/* What NAME (a reserved key, an element name, an item's key or label)
+ * is in a record of the type, or NULL. */
+static const char *
+record_key(const json_t *type, const char *name)
 {
 	static const char *reserved[] = { "type", "number", "holder",
 	    "holder_id", "issue_date", "valid_from", "valid_until", NULL };
-	size_t i;
+	const json_t *item;
 	int r;
 
+	for (r = 0; reserved[r] != NULL; r++)
+		if (strcmp(name, reserved[r]) == 0)
+			return reserved[r];
+	for (r = 0; aliases[r][0] != NULL; r++)
+		if (strcmp(name, aliases[r][0]) == 0)
+			return aliases[r][1];
+	if (str_eq(name, ecert_json_str(type, "holder_label")))
+		return "holder";
+	if (str_eq(name, ecert_json_str(type, "holder_id_label")))
+		return "holder_id";
+	if ((item = ecert_catalog_item(type, name)) != NULL)
+		return ecert_json_str(item, "key");
+	return NULL;
+}
+
+/* --map's pairs, column then item; 0, or 64 for one that is no pair. */
+static int
+parse_map(const char *map, char ***pairs, size_t *n, struct ecert_error *e)
+{
+	char *list, *tok, *save = NULL, *eq;
+	int rc = 0;
+
+	*pairs = NULL;
+	*n = 0;
+	if (map == NULL)
+		return 0;
+	list = ecert_xstrdup(map);
+	for (tok = strtok_r(list, ",", &save); tok != NULL;
+	    tok = strtok_r(NULL, ",", &save)) {
+		if ((eq = strchr(tok, '=')) == NULL || eq == tok ||
+		    eq[1] == '\0') {
+			rc = ecert_fail(e, ECERT_USAGE, "--map %s: expected "
+			    "column=item", tok);
+			break;
+		}
+		*eq = '\0';
+		*pairs = ecert_xrealloc(*pairs, (*n + 2) * sizeof(char *));
+		(*pairs)[(*n)++] = ecert_xstrdup(tok);
+		(*pairs)[(*n)++] = ecert_xstrdup(eq + 1);
+	}
+	free(list);
+	return rc;
+}
+
+/* CSV header: each column names a reserved key, an item key or label, or
+ * is renamed by --map; every --map names a column of the header. */
+static int
+map_header(struct import *im, struct ecert_csv *c, struct ecert_error *e)
+{
+	struct ecert_error ce;
+	char **pairs = NULL, *name;
+	const char *target, *key;
+	size_t i, k, r, npairs = 0;
+	int rc, *used = NULL;
+
+	if ((rc = parse_map(im->o->map, &pairs, &npairs, e)) != 0)
+		goto out;
+	used = calloc(npairs / 2 + 1, sizeof(int));
 	im->ncolumns = c->nfields;
 	im->columns = calloc(c->nfields, sizeof(char *));
+	im->heads = calloc(c->nfields, sizeof(char *));
+	if (used == NULL || im->columns == NULL || im->heads == NULL) {
+		rc = ecert_fail(e, ECERT_IOERR, "calloc: %s", strerror(errno));
+		goto out;
+	}
 	for (i = 0; i < c->nfields; i++) {
 		const char *raw = ecert_csv_field(c, i);
 
 		/* Excel's "CSV UTF-8" starts with a byte-order mark */
 		if (i == 0 && strncmp(raw, "\xef\xbb\xbf", 3) == 0)
 			raw += 3;
-		char *name = to_utf8(im, raw, strlen(raw), e), *m, *save = NULL;
-		const char *key = NULL;
-		const json_t *item;
-
-		if (name == NULL)
-			return ecert_fail(e, ECERT_DATAERR, "%s:1: column %zu: "
-			    "%s", im->o->name, i + 1, e->msg);
-		if (im->o->map != NULL) {
-			char *list = ecert_xstrdup(im->o->map), *tok;
-			for (tok = strtok_r(list, ",", &save); tok != NULL;
-			    tok = strtok_r(NULL, ",", &save)) {
-				char *eq = strchr(tok, '=');
-				if (eq != NULL && (size_t)(eq - tok) ==
-				    strlen(name) && strncmp(tok, name,
-				    strlen(name)) == 0) {
-					m = ecert_xstrdup(eq + 1);
-					free(name);
-					name = m;
-					break;
-				}
+		if ((name = to_utf8(im, raw, strlen(raw), &ce)) == NULL) {
+			rc = ecert_fail(e, ECERT_DATAERR, "%s:1: column %zu: "
+			    "%s", im->o->name, i + 1, ce.msg);
+			goto out;
+		}
+		im->heads[i] = name;
+		target = name;
+		for (k = 0; k < npairs; k += 2)
+			if (strcmp(pairs[k], name) == 0) {
+				target = pairs[k + 1];
+				used[k / 2] = 1;
+				break;
 			}
-			free(list);
+		if ((key = record_key(im->type, target)) == NULL) {
+			rc = ecert_fail(e, ECERT_DATAERR, "%s:1: column %zu "
+			    "(%s): not a data item of type %s; name it with "
+			    "--map", im->o->name, i + 1, target,
+			    ecert_json_str(im->type, "code"));
+			goto out;
 		}
-		for (r = 0; reserved[r] != NULL; r++)
-			if (strcmp(name, reserved[r]) == 0)
-				key = reserved[r];
-		for (r = 0; key == NULL && aliases[r][0] != NULL; r++)
-			if (strcmp(name, aliases[r][0]) == 0)
-				key = aliases[r][1];
-		if (key == NULL && str_eq(name, ecert_json_str(im->type,
-		    "holder_label")))
-			key = "holder";
-		if (key == NULL && str_eq(name, ecert_json_str(im->type,
-		    "holder_id_label")))
-			key = "holder_id";
-		if (key == NULL && (item = ecert_catalog_item(im->type,
-		    name)) != NULL)
-			key = ecert_json_str(item, "key");
-		if (key == NULL) {
-			ecert_fail(e, ECERT_DATAERR, "%s:1: column %zu (%s): "
-			    "not a data item of type %s; name it with --map",
-			    im->o->name, i + 1, name, ecert_json_str(im->type,
-			    "code"));
-			free(name);
-			return e->status;
-		}
-		for (r = 0; (size_t)r < i; r++)
+		for (r = 0; r < i; r++)
 			if (strcmp(im->columns[r], key) == 0) {
-				ecert_fail(e, ECERT_DATAERR, "%s:1: column %zu "
-				    "(%s): item %s is also column %d",
-				    im->o->name, i + 1, name, key, r + 1);
-				free(name);
-				return e->status;
+				rc = ecert_fail(e, ECERT_DATAERR, "%s:1: column "
+				    "%zu (%s): %s is also column %zu (%s)",
+				    im->o->name, i + 1, name,
+				    key_label(im->type, key), r + 1,
+				    im->heads[r]);
+				goto out;
 			}
-		free(name);
+		if (json_object_get(im->set, key) != NULL) {
+			rc = ecert_fail(e, ECERT_USAGE, "--set %s: the file "
+			    "gives it too, in column %zu (%s)",
+			    key_label(im->type, key), i + 1, name);
+			goto out;
+		}
 		im->columns[i] = ecert_xstrdup(key);
+	}
+	for (k = 0; k < npairs; k += 2)
+		if (!used[k / 2]) {
+			rc = ecert_fail(e, ECERT_DATAERR, "--map %s=%s: %s has "
+			    "no column %s", pairs[k], pairs[k + 1],
+			    im->o->name, pairs[k]);
+			goto out;
+		}
+out:
+	for (k = 0; k < npairs; k++)
+		free(pairs[k]);
+	free(pairs);
+	free(used);
+	return rc;
+}
+
+/* The values of --set, by the item's key; 64 for one that is no item. */
+static int
+set_values(struct import *im, struct ecert_error *e)
+{
+	const char *name, *key;
+	json_t *v;
+
+	im->set = json_object();
+	json_object_foreach((json_t *)im->o->set, name, v) {
+		if ((key = record_key(im->type, name)) == NULL ||
+		    strcmp(key, "type") == 0)
+			return ecert_fail(e, ECERT_USAGE, "--set %s: not a data "
+			    "item of type %s", name,
+			    ecert_json_str(im->type, "code"));
+		if (json_object_get(im->set, key) != NULL)
+			return ecert_fail(e, ECERT_USAGE, "--set %s: given "
+			    "twice", key_label(im->type, key));
+		json_object_set(im->set, key, v);
+	}
+	return 0;
+}
+
+/* --set's values into a record that did not come from CSV columns: a
+ * record may give the same value, not another. */
+static int
+apply_set(struct import *im, json_t *record, struct ecert_error *e)
+{
+	const char *key, *label;
+	json_t *v, *given;
+
+	json_object_foreach(im->set, key, v) {
+		label = key_label(im->type, key);
+		given = json_object_get(record, key);
+		if (given == NULL && ecert_catalog_item(im->type, key) != NULL)
+			given = json_object_get(record, label);
+		if (given == NULL)
+			json_object_set(record, key, v);
+		else if (!json_equal(given, v))
+			return ecert_fail(e, ECERT_DATAERR, "field %s: %s in "
+			    "the record, %s by --set", label,
+			    json_is_string(given) ? json_string_value(given) :
+			    "(not a string)", json_string_value(v));
 	}
 	return 0;
 }
@@ -192,30 +362,25 @@ map_header(struct import *im, struct ecert_csv *c, struct ecert_error *e)
 static json_t *
 csv_record(struct import *im, struct ecert_csv *c, struct ecert_error *e)
 {
-	json_t *record = json_object();
+	struct ecert_error ce;
+	json_t *record;
 	size_t i;
 
 	if (c->nfields != im->ncolumns) {
 		ecert_fail(e, ECERT_DATAERR, "%zu fields, the header has %zu",
 		    c->nfields, im->ncolumns);
-		json_decref(record);
 		return NULL;
 	}
+	record = json_deep_copy(im->set);
 	for (i = 0; i < c->nfields; i++) {
 		const char *raw = ecert_csv_field(c, i);
-
-		/* Excel's "CSV UTF-8" starts with a byte-order mark */
-		if (i == 0 && strncmp(raw, "\xef\xbb\xbf", 3) == 0)
-			raw += 3;
 		char *v;
 
 		if (*raw == '\0')
 			continue;	/* an empty cell is an absent item */
-		if ((v = to_utf8(im, raw, strlen(raw), e)) == NULL) {
-			char msg[sizeof(e->msg)];
-			snprintf(msg, sizeof(msg), "%s", e->msg);
-			ecert_fail(e, ECERT_DATAERR, "column %s: %s",
-			    im->columns[i], msg);
+		if ((v = to_utf8(im, raw, strlen(raw), &ce)) == NULL) {
+			ecert_fail(e, ECERT_DATAERR, "column %zu (%s): %s",
+			    i + 1, im->heads[i], ce.msg);
 			json_decref(record);
 			return NULL;
 		}
@@ -298,6 +463,7 @@ fill_raw(struct job *j, long line, const char *raw, size_t n)
 	j->text = NULL;
 	j->record = NULL;
 	j->status = 0;
+	j->crlf = 0;
 	j->msg[0] = '\0';
 }
 
@@ -329,9 +495,14 @@ reader(void *arg)
 			if ((j = slot_for_reading(im, c.rawlen)) == NULL)
 				break;
 			fill_raw(j, c.line, c.raw, c.rawlen);
+			j->crlf = c.crlf;
 			if (rc == 0 && (j->record = csv_record(im, &c, &e)) ==
 			    NULL)
 				rc = e.status;
+			else if (rc != 0 && c.nul_field != 0 &&
+			    c.nul_field <= im->ncolumns)
+				ecert_fail(&e, rc, "column %zu (%s): NUL byte",
+				    c.nul_field, im->heads[c.nul_field - 1]);
 		} else {
 			rc = ecert_read_line(&r, &line, &len, &e);
 			if (rc == -1)
@@ -347,6 +518,7 @@ reader(void *arg)
 				break;
 			if (rc == 0) {
 				fill_raw(j, r.line, line, len);
+				j->crlf = r.crlf;
 				if (len == 0)
 					rc = ecert_fail(&e, ECERT_DATAERR,
 					    "empty line");
@@ -389,6 +561,8 @@ work(struct import *im, struct job *j)
 			ecert_fail(&e, ECERT_DATAERR, "not a JSON object");
 			goto fail;
 		}
+		if (apply_set(im, record, &e) != 0)
+			goto fail;
 	}
 	if (ecert_license_prepare(im->s, im->a, im->type, record,
 	    ECERT_PREP_HISTORICAL, 1, &j->p,
@@ -441,8 +615,34 @@ worker(void *arg)
 	return NULL;
 }
 
+static void
+add_name(char *why, size_t n, size_t *used, const char *name)
+{
+	if (*used < n)
+		*used += (size_t)snprintf(why + *used, n - *used, " %s", name);
+}
+
+/* The Chinese names of the document's own members (GB/T 36903). */
+static const char *
+doc_label(const char *key)
+{
+	static const char *names[][2] = {
+		{ "number", "证照编号" }, { "issue_date", "证照颁发日期" },
+		{ "valid_from", "证照有效期起始日期" },
+		{ "valid_until", "证照有效期截止日期" },
+		{ "type", "证照类型代码" }, { "type_name", "证照类型名称" },
+		{ NULL, NULL }
+	};
+	int i;
+
+	for (i = 0; names[i][0] != NULL; i++)
+		if (strcmp(key, names[i][0]) == 0)
+			return names[i][1];
+	return key;
+}
+
 /* The same license number: the same content is "present", anything else
- * a conflict that names what differs. */
+ * a conflict that names what differs, by the catalog's labels. */
 static int
 compare_stored(struct import *im, const struct ecert_prepared *p, char *why,
     size_t n)
@@ -489,22 +689,33 @@ compare_stored(struct import *im, const struct ecert_prepared *p, char *why,
 		    ecert_json_str(p->doc, "number"));
 		json_object_foreach(new, key, v) {
 			const json_t *ov = json_object_get(old, key);
+			const char *ik;
+			json_t *iv;
+
 			if (strcmp(key, "items") == 0 && json_is_object(ov)) {
-				const char *ik;
-				json_t *iv;
 				json_object_foreach(v, ik, iv)
 					if (!json_equal(iv, json_object_get(ov,
-					    ik)) && used < n)
-						used += (size_t)snprintf(why +
-						    used, n - used, " %s", ik);
+					    ik)))
+						add_name(why, n, &used,
+						    key_label(im->type, ik));
 				json_object_foreach((json_t *)ov, ik, iv)
-					if (json_object_get(v, ik) == NULL &&
-					    used < n)
-						used += (size_t)snprintf(why +
-						    used, n - used, " %s", ik);
-			} else if (!json_equal(v, ov) && used < n)
-				used += (size_t)snprintf(why + used, n - used,
-				    " %s", key);
+					if (json_object_get(v, ik) == NULL)
+						add_name(why, n, &used,
+						    key_label(im->type, ik));
+			} else if (strcmp(key, "holder") == 0 &&
+			    json_is_object(ov)) {
+				if (!json_equal(json_object_get(v, "name"),
+				    json_object_get(ov, "name")))
+					add_name(why, n, &used,
+					    key_label(im->type, "holder"));
+				if (!json_equal(json_object_get(v, "id"),
+				    json_object_get(ov, "id")))
+					add_name(why, n, &used,
+					    key_label(im->type, "holder_id"));
+			} else if (strcmp(key, "partial") != 0 &&
+			    strcmp(key, "not_collected") != 0 &&
+			    !json_equal(v, ov))
+				add_name(why, n, &used, doc_label(key));
 		}
 	}
 	json_decref(old);
@@ -512,8 +723,11 @@ compare_stored(struct import *im, const struct ecert_prepared *p, char *why,
 	return same;
 }
 
+static double now_s(void);
+
 struct batch {
 	long first_line, last_line, imported, present, rejected;
+	double started;
 	crypto_generichash_state ids;
 };
 
@@ -521,6 +735,7 @@ static void
 batch_start(struct batch *b)
 {
 	memset(b, 0, sizeof(*b));
+	b->started = now_s();
 	crypto_generichash_init(&b->ids, NULL, 0, 32);
 }
 
@@ -554,15 +769,58 @@ batch_end(struct import *im, struct batch *b, struct ecert_error *e)
 	return ecert_commit(im->s, e);
 }
 
-static void
-reject(struct import *im, struct job *j, const char *msg)
+/*
+ * A rejected record goes to the rejects file as it came, in the input's
+ * format and encoding (a CSV file's header first), so that it can be
+ * fixed and imported again; why goes beside it, a line a record: its
+ * line in the rejects file, a tab, file:line of the input, a tab, the
+ * reasons.  A write that fails stops the import (74): a rejects file
+ * with records missing would say they went in.
+ */
+static int
+put_rejected(struct import *im, const char *raw, size_t n, int crlf)
 {
+	const char *p;
+
+	fwrite(raw, 1, n, im->o->rejects);
+	fputs(crlf ? "\r\n" : "\n", im->o->rejects);
+	im->rejects_line++;
+	for (p = raw; (p = memchr(p, '\n', n - (size_t)(p - raw))) != NULL;
+	    p++)
+		im->rejects_line++;
+	return ferror(im->o->rejects) ? -1 : 0;
+}
+
+static int
+reject(struct import *im, struct job *j, const char *msg,
+    struct ecert_error *e)
+{
+	const char *file = im->o->rejects_name, *c;
+	long at;
+
 	ecert_warn("%s:%ld: %s", im->o->name, j->line, msg);
-	if (im->o->rejects != NULL) {
-		fprintf(im->o->rejects, "# line %ld: %s\n", j->line, msg);
-		fwrite(j->raw, 1, j->rawlen, im->o->rejects);
-		fputc('\n', im->o->rejects);
+	if (im->o->rejects == NULL)
+		return 0;
+	if (im->rejects_line == 0 && im->header != NULL &&
+	    put_rejected(im, im->header, im->headerlen, im->header_crlf) != 0)
+		goto fail;
+	at = im->rejects_line + 1;
+	if (put_rejected(im, j->raw, j->rawlen, j->crlf) != 0 ||
+	    fflush(im->o->rejects) != 0)
+		goto fail;
+	if (im->o->why != NULL) {
+		file = im->o->why_name;
+		fprintf(im->o->why, "%ld\t%s:%ld\t", at, im->o->name, j->line);
+		for (c = msg; *c != '\0'; c++)
+			putc((unsigned char)*c < 0x20 ? ' ' : *c, im->o->why);
+		putc('\n', im->o->why);
+		if (fflush(im->o->why) != 0)
+			goto fail;
 	}
+	return 0;
+fail:
+	return ecert_fail(e, ECERT_IOERR, "--rejects %s: %s", file ? file : "",
+	    strerror(errno ? errno : EIO));
 }
 
 static double
@@ -603,7 +861,7 @@ write_one(struct import *im, struct job *j, struct batch *b,
 		b->first_line = j->line;
 	b->last_line = j->line;
 	if (j->status != 0) {
-		reject(im, j, j->msg);
+		rc = reject(im, j, j->msg, e);
 		n->rejected++;
 		b->rejected++;
 	} else if ((rc = ecert_license_store(im->s, im->a, &j->p, e)) == 0) {
@@ -617,7 +875,7 @@ write_one(struct import *im, struct job *j, struct batch *b,
 			n->present++;
 			b->present++;
 		} else {
-			reject(im, j, why);
+			rc = reject(im, j, why, e);
 			n->rejected++;
 			b->rejected++;
 		}
@@ -625,33 +883,87 @@ write_one(struct import *im, struct job *j, struct batch *b,
 	return rc;	/* the reader frees the slot when it reuses it */
 }
 
+/* Ends the batch (when one is open): its audit entry and its commit.
+ * The counts that reach the caller are the committed ones. */
+static int
+end_batch(struct import *im, struct batch *b, struct ecert_import_counts *n,
+    struct ecert_import_counts *committed, struct ecert_error *e)
+{
+	int rc;
+
+	if (b->first_line == 0)
+		return 0;
+	if ((rc = batch_end(im, b, e)) == 0) {
+		*committed = *n;
+		usleep(GAP_US);
+	}
+	batch_start(b);
+	return rc;
+}
+
+/* Waits for records to write, but not past the open batch's time. */
+static long
+wait_for_records(struct import *im, const struct batch *b, double *waited)
+{
+	struct timespec until;
+	double left;
+	long k;
+
+	pthread_mutex_lock(&im->mu);
+	for (;;) {
+		for (k = 0; k < WRITE_CHUNK && im->next_write + k <
+		    im->next_read && im->ring[(im->next_write + k) %
+		    RING].state == DONE; k++)
+			;
+		if (k > 0 || (im->eof && im->next_write >= im->next_read))
+			break;
+		*waited -= now_s();
+		if (b->first_line != 0) {
+			/* an open batch holds the store's write lock */
+			left = b->started + COMMIT_SECONDS - now_s();
+			if (left <= 0) {
+				*waited += now_s();
+				k = -1;
+				break;
+			}
+			clock_gettime(CLOCK_REALTIME, &until);
+			until.tv_nsec += (long)(left * 1e9);
+			until.tv_sec += until.tv_nsec / 1000000000L;
+			until.tv_nsec %= 1000000000L;
+			pthread_cond_timedwait(&im->can_write, &im->mu, &until);
+		} else
+			pthread_cond_wait(&im->can_write, &im->mu);
+		*waited += now_s();
+	}
+	pthread_mutex_unlock(&im->mu);
+	return k;
+}
+
+/*
+ * A batch ends at --batch records or after COMMIT_SECONDS, whichever
+ * comes first, and no transaction is open while the writer waits for
+ * records: a reader or a clerk waits at most about one batch's time.
+ */
 static int
 write_all(struct import *im, struct ecert_import_counts *n,
     struct ecert_error *e)
 {
+	struct ecert_import_counts committed = *n;
 	struct batch b;
 	double start = now_s(), shown = start, waited = 0, committing = 0;
 	long k, i, done, freed;
 	int rc = 0;
 
 	batch_start(&b);
-	if ((rc = ecert_begin(im->s, e)) != 0)
-		return rc;
 	for (;;) {
-		pthread_mutex_lock(&im->mu);
-		for (;;) {
-			for (k = 0; k < WRITE_CHUNK && im->next_write + k <
-			    im->next_read && im->ring[(im->next_write + k) %
-			    RING].state == DONE; k++)
-				;
-			if (k > 0 || (im->eof && im->next_write >=
-			    im->next_read))
+		if ((k = wait_for_records(im, &b, &waited)) == -1) {
+			committing -= now_s();
+			rc = end_batch(im, &b, n, &committed, e);
+			committing += now_s();
+			if (rc != 0)
 				break;
-			waited -= now_s();
-			pthread_cond_wait(&im->can_write, &im->mu);
-			waited += now_s();
+			continue;
 		}
-		pthread_mutex_unlock(&im->mu);
 		if (k == 0)
 			break;
 		freed = 0;
@@ -659,15 +971,18 @@ write_all(struct import *im, struct ecert_import_counts *n,
 			struct job *j = &im->ring[(im->next_write + i) % RING];
 
 			freed += (long)j->rawlen;
+			if (b.first_line == 0) {
+				if ((rc = ecert_begin(im->s, e)) != 0)
+					break;
+				b.started = now_s();
+			}
 			rc = write_one(im, j, &b, n, e);
-			if (rc == 0 && b.imported + b.present + b.rejected >=
-			    im->o->batch) {
+			if (rc == 0 && (b.imported + b.present + b.rejected >=
+			    im->o->batch || now_s() - b.started >=
+			    COMMIT_SECONDS)) {
 				committing -= now_s();
-				rc = batch_end(im, &b, e);
+				rc = end_batch(im, &b, n, &committed, e);
 				committing += now_s();
-				if (rc == 0)
-					rc = ecert_begin(im->s, e);
-				batch_start(&b);
 			}
 		}
 		pthread_mutex_lock(&im->mu);
@@ -685,9 +1000,11 @@ write_all(struct import *im, struct ecert_import_counts *n,
 		}
 	}
 	if (rc == 0)
-		rc = batch_end(im, &b, e);
-	else
+		rc = end_batch(im, &b, n, &committed, e);
+	if (rc != 0) {
 		ecert_rollback(im->s);
+		*n = committed;	/* the rolled-back batch is not in */
+	}
 	/* what was read before a read error has landed; the error is still
 	 * the outcome */
 	if (rc == 0 && im->read_error.status != 0) {
@@ -709,6 +1026,8 @@ ecert_import(struct ecert_store *s, const struct ecert_actor *a,
 {
 	struct import *im;
 	struct ecert_csv header = { 0 };
+	struct ecert_error he;
+	const char *pages;
 	pthread_t rt, wt[16];
 	int i, nw = o->workers, rc;
 	size_t k;
@@ -728,17 +1047,36 @@ ecert_import(struct ecert_store *s, const struct ecert_actor *a,
 		return ecert_fail(e, ECERT_USAGE, "--encoding %s: %s",
 		    o->encoding, strerror(errno));
 	}
+	s->busy_poll_us = IMPORT_POLL_US;
 	/* a bigger page cache keeps the indexes' pages from being re-read */
 	ecert_exec(s, "PRAGMA cache_size = -32768", NULL);
+	/* for tests: a store that fills up as a disk does */
+	if ((pages = getenv("ECERT_TEST_MAX_PAGES")) != NULL) {
+		char sql[64];
+		snprintf(sql, sizeof(sql), "PRAGMA max_page_count = %ld",
+		    atol(pages));
+		ecert_exec(s, sql, NULL);
+	}
+	if ((rc = set_values(im, e)) != 0)
+		goto out;
 	if (o->csv) {
 		header.fp = o->in;
 		header.next_line = 1;
-		rc = ecert_csv_read(&header, e);
-		if (rc == -1)
-			rc = ecert_fail(e, ECERT_DATAERR, "%s: no header line",
-			    o->name);
-		else if (rc == 0)
-			rc = map_header(im, &header, e);
+		rc = ecert_csv_read(&header, &he);
+		if (rc == -1) {
+			rc = 0;		/* an empty file: no records */
+			ecert_csv_free(&header);
+			goto out;
+		}
+		if (rc != 0)
+			rc = ecert_fail(e, rc, "%s:1: header: %s", o->name,
+			    he.msg);
+		else if ((rc = map_header(im, &header, e)) == 0) {
+			im->header = ecert_xmalloc(header.rawlen + 1);
+			memcpy(im->header, header.raw, header.rawlen + 1);
+			im->headerlen = header.rawlen;
+			im->header_crlf = header.crlf;
+		}
 		ecert_csv_free(&header);
 		if (rc != 0)
 			goto out;
@@ -771,9 +1109,16 @@ ecert_import(struct ecert_store *s, const struct ecert_actor *a,
 	pthread_cond_destroy(&im->can_work);
 	pthread_cond_destroy(&im->can_write);
 out:
-	for (k = 0; k < im->ncolumns; k++)
-		free(im->columns[k]);
+	for (k = 0; k < im->ncolumns; k++) {
+		if (im->columns != NULL)
+			free(im->columns[k]);
+		if (im->heads != NULL)
+			free(im->heads[k]);
+	}
 	free(im->columns);
+	free(im->heads);
+	free(im->header);
+	json_decref(im->set);
 	if (im->cd != (iconv_t)-1)
 		iconv_close(im->cd);
 	free(im);
@@ -806,14 +1151,18 @@ ecert_import_map_header(const json_t *type, const struct ecert_import_opts *o,
 		    o->encoding, strerror(errno));
 	else
 		rc = map_header(im, h, e);
+	for (k = 0; k < im->ncolumns; k++) {
+		if (rc != 0 && im->columns != NULL)
+			free(im->columns[k]);
+		if (im->heads != NULL)
+			free(im->heads[k]);
+	}
+	free(im->heads);
 	if (rc == 0) {
 		*columns = im->columns;
 		*ncolumns = im->ncolumns;
-	} else {
-		for (k = 0; k < im->ncolumns; k++)
-			free(im->columns[k]);
+	} else
 		free(im->columns);
-	}
 	if (im->cd != (iconv_t)-1)
 		iconv_close(im->cd);
 	free(im);

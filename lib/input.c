@@ -51,7 +51,8 @@ ecert_read_line(struct ecert_reader *r, char **line, size_t *len,
 		return ecert_fail(e, ECERT_DATAERR, "line longer than %d bytes",
 		    ECERT_MAX_LINE);
 	}
-	if (n > 0 && r->buf[n - 1] == '\r')
+	r->crlf = n > 0 && r->buf[n - 1] == '\r';
+	if (r->crlf)
 		n--;
 	r->buf[n] = '\0';
 	*line = r->buf;

@@ -148,13 +148,23 @@ check_item(const json_t *item, const char *v, json_t **out,
 			    "out of range", field, n);
 		*out = json_integer(n);
 	} else if (strcmp(kind, "enum") == 0) {
-		json_array_foreach(json_object_get(item, "values"), i, val)
+		char allowed[700];
+		size_t used = 0;
+
+		json_array_foreach(json_object_get(item, "values"), i, val) {
 			if (strcmp(json_string_value(val), v) == 0) {
 				*out = json_string(v);
 				return 0;
 			}
+			if (used < sizeof(allowed))
+				used += (size_t)snprintf(allowed + used,
+				    sizeof(allowed) - used, "%s%s", i ? "、" :
+				    "", json_string_value(val));
+		}
+		if (used >= sizeof(allowed))
+			snprintf(allowed + sizeof(allowed) - 5, 5, "...");
 		return ecert_fail(e, ECERT_DATAERR, "field %s: %s: not one of "
-		    "the catalog's values", field, v);
+		    "the catalog's values: %s", field, v, allowed);
 	} else if (strcmp(kind, "uscc") == 0) {
 		if (!ecert_uscc_valid(v))
 			return ecert_fail(e, ECERT_DATAERR, "field %s: not a "
@@ -194,17 +204,63 @@ add_years(const char *from, int years, char out[11])
 	ecert_date_from_days(ecert_date_days(tmp) - 1, out);
 }
 
+/*
+ * Every fault of a record, not only the first: the first sets e as
+ * ecert_fail does, the others follow it, "; " between them, as far as
+ * e->msg holds them.
+ */
+struct faults {
+	struct ecert_error *e;
+	int n;
+};
+
+static void
+fault(struct faults *f, const struct ecert_error *one)
+{
+	size_t used;
+
+	if (f->e == NULL)
+		return;
+	if (f->n++ == 0) {
+		*f->e = *one;
+		return;
+	}
+	used = strlen(f->e->msg);
+	if (used + 3 < sizeof(f->e->msg))
+		snprintf(f->e->msg + used, sizeof(f->e->msg) - used, "; %s",
+		    one->msg);
+}
+
 int
 ecert_license_validate(const json_t *type, const json_t *record,
     json_t **docp, struct ecert_error *e)
 {
+	return ecert_license_validate_flags(type, record, 0, docp, e);
+}
+
+/*
+ * With ECERT_PREP_HISTORICAL (article 10), a record of a legacy register
+ * needs only the core facts: number, holder, holder code, issue date.  A
+ * required item that its paper original never recorded is not collected
+ * (未采集): listed in the document's "not_collected", the document marked
+ * "partial".  An item the catalog marks history_required is required all
+ * the same; whatever is present is checked as for a new license.
+ */
+int
+ecert_license_validate_flags(const json_t *type, const json_t *record,
+    int flags, json_t **docp, struct ecert_error *e)
+{
 	const char *key, *v, *code = ecert_json_str(type, "code");
 	const char *holder_kind = ecert_json_str(type, "holder");
-	json_t *doc, *items, *val, *out = NULL;
+	int history = (flags & ECERT_PREP_HISTORICAL) != 0;
+	json_t *doc, *items, *val, *out = NULL, *missing;
 	const json_t *item;
 	char buf[32], today[11], until[11], why[128];
-	const char *issue_date, *from, *to;
+	const char *issue_date, *from, *to, *name, *id;
+	struct faults f = { e, 0 };
+	struct ecert_error one;
 	size_t i;
+	int legal, dates_ok = 1;
 
 	*docp = NULL;
 	if (!json_is_object(record))
@@ -215,79 +271,104 @@ ecert_license_validate(const json_t *type, const json_t *record,
 		return ecert_fail(e, ECERT_DATAERR, "field type: %s: does not "
 		    "match %s", v ? v : "(not a string)", code);
 	json_object_foreach((json_t *)record, key, val) {
-		if (text_of(val, buf, sizeof(buf)) == NULL)
-			return ecert_fail(e, ECERT_DATAERR, "field %s: must be "
+		/* the license's own facts are text, never numbers */
+		if (text_of(val, buf, sizeof(buf)) == NULL ||
+		    (is_reserved(key) && !json_is_string(val))) {
+			ecert_fail(&one, ECERT_DATAERR, "field %s: must be "
 			    "a string", key);
-		if (!is_reserved(key) && ecert_catalog_item(type, key) == NULL)
-			return ecert_fail(e, ECERT_DATAERR, "field %s: not a "
+			fault(&f, &one);
+		} else if (!is_reserved(key) && ecert_catalog_item(type,
+		    key) == NULL) {
+			ecert_fail(&one, ECERT_DATAERR, "field %s: not a "
 			    "data item of type %s (%s)", key, code,
 			    ecert_json_str(type, "name"));
+			fault(&f, &one);
+		}
 	}
 	doc = json_object();
 	items = json_object();
+	missing = json_array();
 	json_object_set_new(doc, "type", json_string(code));
 	json_object_set_new(doc, "type_name",
 	    json_string(ecert_json_str(type, "name")));
 
 	if ((v = ecert_json_str(record, "number")) == NULL) {
-		ecert_fail(e, ECERT_DATAERR, "field number: required");
-		goto fail;
-	}
-	if (check_text("number", v, 64, 0, e) != 0)
-		goto fail;
-	json_object_set_new(doc, "number", json_string(v));
-
-	if ((v = ecert_json_str(record, "holder")) == NULL) {
-		ecert_fail(e, ECERT_DATAERR, "field holder: required");
-		goto fail;
-	}
-	if (check_text("holder", v, 200, 0, e) != 0)
-		goto fail;
-	{
-		const char *name = v, *id = ecert_json_str(record, "holder_id");
-		int legal = strcmp(holder_kind, "legal") == 0;
-
-		if (id == NULL) {
-			ecert_fail(e, ECERT_DATAERR, "field holder_id: "
+		if (json_object_get(record, "number") == NULL) {
+			ecert_fail(&one, ECERT_DATAERR, "field number: "
 			    "required");
-			goto fail;
+			fault(&f, &one);
 		}
-		if (legal && !ecert_uscc_valid(id)) {
-			/* the value is not echoed: it may be an ID number
-			 * typed in the wrong place, and refusals are audited */
-			ecert_fail(e, ECERT_DATAERR, "field holder_id: not a "
-			    "valid unified social credit code: %s",
-			    ecert_uscc_why(id, why, sizeof(why)));
-			goto fail;
+	} else if (check_text("number", v, 64, 0, &one) != 0)
+		fault(&f, &one);
+	else
+		json_object_set_new(doc, "number", json_string(v));
+
+	legal = strcmp(holder_kind, "legal") == 0;
+	if ((name = ecert_json_str(record, "holder")) == NULL) {
+		if (json_object_get(record, "holder") == NULL) {
+			ecert_fail(&one, ECERT_DATAERR, "field holder: "
+			    "required");
+			fault(&f, &one);
 		}
-		if (!legal && !ecert_citizen_id_valid(id)) {
-			ecert_fail(e, ECERT_DATAERR, "field holder_id: not a "
-			    "valid citizen ID number: %s",
-			    ecert_citizen_id_why(id, why, sizeof(why)));
-			goto fail;
+	} else if (check_text("holder", name, 200, 0, &one) != 0) {
+		fault(&f, &one);
+		name = NULL;
+	}
+	if ((id = ecert_json_str(record, "holder_id")) == NULL) {
+		if (json_object_get(record, "holder_id") == NULL) {
+			ecert_fail(&one, ECERT_DATAERR, "field holder_id: "
+			    "required");
+			fault(&f, &one);
 		}
+	} else if (legal && !ecert_uscc_valid(id)) {
+		/* the value is not echoed: it may be an ID number typed in
+		 * the wrong place, and refusals are audited */
+		ecert_fail(&one, ECERT_DATAERR, "field holder_id: not a "
+		    "valid unified social credit code: %s",
+		    ecert_uscc_why(id, why, sizeof(why)));
+		fault(&f, &one);
+		id = NULL;
+	} else if (!legal && !ecert_citizen_id_valid(id)) {
+		ecert_fail(&one, ECERT_DATAERR, "field holder_id: not a "
+		    "valid citizen ID number: %s",
+		    ecert_citizen_id_why(id, why, sizeof(why)));
+		fault(&f, &one);
+		id = NULL;
+	}
+	if (name != NULL && id != NULL)
 		json_object_set_new(doc, "holder", json_pack("{s:s, s:s, s:s}",
 		    "name", name, "id_type", legal ? "001" : "111", "id", id));
-	}
 
 	ecert_today(today);
 	issue_date = ecert_json_str(record, "issue_date");
-	if (issue_date == NULL)
+	if (issue_date == NULL && history &&
+	    json_object_get(record, "issue_date") == NULL) {
+		/* today is no date of a paper original */
+		ecert_fail(&one, ECERT_DATAERR, "field issue_date: required "
+		    "(a historical record keeps its own)");
+		fault(&f, &one);
+		dates_ok = 0;
+	} else if (issue_date == NULL)
 		issue_date = today;
-	if (check_date("issue_date", issue_date, e) != 0)
-		goto fail;
-	if (strcmp(issue_date, today) > 0) {
-		ecert_fail(e, ECERT_DATAERR, "field issue_date: %s: in the "
+	if (dates_ok && check_date("issue_date", issue_date, &one) != 0) {
+		fault(&f, &one);
+		dates_ok = 0;
+	} else if (dates_ok && strcmp(issue_date, today) > 0) {
+		ecert_fail(&one, ECERT_DATAERR, "field issue_date: %s: in the "
 		    "future", issue_date);
-		goto fail;
+		fault(&f, &one);
+		dates_ok = 0;
 	}
 	from = ecert_json_str(record, "valid_from");
 	if (from == NULL)
-		from = issue_date;
-	if (check_date("valid_from", from, e) != 0)
-		goto fail;
+		from = dates_ok ? issue_date : NULL;
+	if (from != NULL && check_date("valid_from", from, &one) != 0) {
+		fault(&f, &one);
+		from = NULL;
+		dates_ok = 0;
+	}
 	to = ecert_json_str(record, "valid_until");
-	if (to == NULL) {
+	if (to == NULL && from != NULL) {
 		json_int_t years = json_integer_value(json_object_get(type,
 		    "validity_years"));
 		if (years > 0) {
@@ -296,55 +377,78 @@ ecert_license_validate(const json_t *type, const json_t *record,
 		}
 	}
 	if (to != NULL) {
-		if (check_date("valid_until", to, e) != 0)
-			goto fail;
-		if (strcmp(to, from) < 0) {
-			ecert_fail(e, ECERT_DATAERR, "field valid_until: %s: "
-			    "before valid_from %s", to, from);
-			goto fail;
+		if (check_date("valid_until", to, &one) != 0) {
+			fault(&f, &one);
+			dates_ok = 0;
+		} else if (from != NULL && strcmp(to, from) < 0) {
+			ecert_fail(&one, ECERT_DATAERR, "field valid_until: "
+			    "%s: before valid_from %s", to, from);
+			fault(&f, &one);
+			dates_ok = 0;
 		}
 	}
-	json_object_set_new(doc, "issue_date", json_string(issue_date));
-	json_object_set_new(doc, "valid_from", json_string(from));
-	json_object_set_new(doc, "valid_until", to ? json_string(to) :
-	    json_null());
+	if (dates_ok) {
+		json_object_set_new(doc, "issue_date", json_string(issue_date));
+		json_object_set_new(doc, "valid_from", json_string(from));
+		json_object_set_new(doc, "valid_until", to ? json_string(to) :
+		    json_null());
+	}
 
 	json_array_foreach(json_object_get(type, "items"), i, val) {
 		const json_t *given;
+		const char *label;
 
 		item = val;
 		key = ecert_json_str(item, "key");
+		label = ecert_json_str(item, "label");
 		given = json_object_get(record, key);
 		if (given == NULL)
-			given = json_object_get(record,
-			    ecert_json_str(item, "label"));
+			given = json_object_get(record, label);
 		if (given == NULL) {
-			if (json_is_true(json_object_get(item, "required"))) {
-				ecert_fail(e, ECERT_DATAERR, "field %s (%s): "
-				    "required", key,
-				    ecert_json_str(item, "label"));
-				goto fail;
+			if (!json_is_true(json_object_get(item, "required")))
+				continue;
+			if (history && !json_is_true(json_object_get(item,
+			    "history_required"))) {
+				json_array_append_new(missing,
+				    json_string(key));
+				continue;
 			}
+			ecert_fail(&one, ECERT_DATAERR, "field %s (%s): "
+			    "required%s", key, label, history ? " (even for "
+			    "a historical license)" : "");
+			fault(&f, &one);
 			continue;
 		}
 		if (json_object_get(record, key) != NULL &&
-		    json_object_get(record, ecert_json_str(item, "label"))) {
-			ecert_fail(e, ECERT_DATAERR, "field %s: given both by "
-			    "key and by label", key);
-			goto fail;
+		    json_object_get(record, label)) {
+			ecert_fail(&one, ECERT_DATAERR, "field %s: given both "
+			    "by key and by label", key);
+			fault(&f, &one);
+			continue;
 		}
+		if (text_of(given, buf, sizeof(buf)) == NULL)
+			continue;	/* said above */
 		if (check_item(item, text_of(given, buf, sizeof(buf)), &out,
-		    e) != 0)
-			goto fail;
+		    &one) != 0) {
+			fault(&f, &one);
+			continue;
+		}
 		json_object_set_new(items, key, out);
 	}
+	if (f.n > 0) {
+		json_decref(missing);
+		json_decref(items);
+		json_decref(doc);
+		return e != NULL ? e->status : ECERT_DATAERR;
+	}
 	json_object_set_new(doc, "items", items);
+	if (json_array_size(missing) > 0) {
+		json_object_set_new(doc, "partial", json_true());
+		json_object_set_new(doc, "not_collected", missing);
+	} else
+		json_decref(missing);
 	*docp = doc;
 	return 0;
-fail:
-	json_decref(items);
-	json_decref(doc);
-	return e->status;
 }
 
 /* The identifier's serial: the paper number where it fits, else a digest
@@ -472,7 +576,8 @@ ecert_license_prepare(const struct ecert_store *s, const struct ecert_actor *a,
 	int rc;
 
 	memset(p, 0, sizeof(*p));
-	if ((rc = ecert_license_validate(type, record, &p->doc, e)) != 0)
+	if ((rc = ecert_license_validate_flags(type, record, flags, &p->doc,
+	    e)) != 0)
 		return rc;
 	make_serial(type_code, ecert_json_str(p->doc, "number"), serial);
 	if (ecert_identifier_make(p->id, sizeof(p->id), type_code, a->unit,
@@ -1325,8 +1430,11 @@ ecert_license_amend(struct ecert_store *s, const struct ecert_actor *a,
 		} else
 			json_object_set(record, key, v);
 	}
-	if ((rc = ecert_license_prepare(s, a, type, record, 0, r.version + 1,
-	    &p, e)) != 0)
+	/* a historical license stays one: what it never recorded is still
+	 * not collected, unless the amendment gives it */
+	if ((rc = ecert_license_prepare(s, a, type, record,
+	    json_is_true(json_object_get(doc, "historical")) ?
+	    ECERT_PREP_HISTORICAL : 0, r.version + 1, &p, e)) != 0)
 		goto out;
 	{
 		/* a new version must say something new */

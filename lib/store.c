@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <sodium.h>
@@ -205,7 +206,10 @@ ecert_sql_fail(struct ecert_store *s, struct ecert_error *e, int rc,
 	int status = ECERT_IOERR;
 
 	if ((rc & 0xff) == SQLITE_BUSY || (rc & 0xff) == SQLITE_LOCKED)
-		status = ECERT_BUSY;
+		return ecert_fail(e, ECERT_BUSY, "store %s is busy (%s: %s): "
+		    "another program held it past the timeout "
+		    "(ECERT_BUSY_TIMEOUT)", s && s->path ? s->path : "", what,
+		    s && s->db ? sqlite3_errmsg(s->db) : sqlite3_errstr(rc));
 	return ecert_fail(e, status, "%s: %s", what,
 	    s && s->db ? sqlite3_errmsg(s->db) : sqlite3_errstr(rc));
 }
@@ -489,6 +493,29 @@ fail:
 	return e->status;
 }
 
+/*
+ * Waiting for the store's write lock: a try every busy_poll_us (2 ms),
+ * not SQLite's growing sleeps, so that a reader's audit entry gets in
+ * between two batches of an import (import.c leaves a gap and tries
+ * less often itself) instead of waiting for a lucky moment.
+ */
+static int
+busy_wait(void *arg, int count)
+{
+	struct ecert_store *s = arg;
+	struct timespec ts;
+	double now;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	now = (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+	if (count == 0)
+		s->busy_since = now;
+	if ((now - s->busy_since) * 1000 >= s->busy_timeout_ms)
+		return 0;
+	usleep((useconds_t)s->busy_poll_us);
+	return 1;
+}
+
 static int
 store_connect(const char *path, const char *keypath, int create,
     struct ecert_store **out, struct ecert_error *e)
@@ -542,7 +569,9 @@ store_connect(const char *path, const char *keypath, int create,
 	env = getenv("ECERT_BUSY_TIMEOUT");
 	if (env != NULL && atoi(env) >= 0)
 		timeout = atoi(env);
-	sqlite3_busy_timeout(s->db, timeout);
+	s->busy_timeout_ms = timeout;
+	s->busy_poll_us = 2000;
+	sqlite3_busy_handler(s->db, busy_wait, s);
 	if (ecert_exec(s, "PRAGMA journal_mode = WAL", e) != 0 ||
 	    ecert_exec(s, "PRAGMA synchronous = NORMAL", e) != 0 ||
 	    ecert_exec(s, "PRAGMA foreign_keys = ON", e) != 0)

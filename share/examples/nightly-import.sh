@@ -5,13 +5,15 @@
 #
 # Imports every export in dir, *.csv as CSV and *.jsonl as JSON Lines, with
 # ecert-import -k key -t type, each file's rejected records kept beside it
-# in FILE.rejects (removed when there are none).  With -a, a file whose
+# in FILE.rejects, in the export's own format and encoding with its header,
+# ready to be fixed and imported again, and why in FILE.rejects.why (both
+# removed when there are none).  With -a, a file whose
 # every record went in (imported or already present) is moved to
 # archive-dir, so it is not read again the next night; a file with
 # rejects stays where it is until it is fixed: importing it again only
 # adds what is new.  With -e, CSV files are read in that encoding, such as
 # GB18030 for spreadsheet exports (JSON Lines are always UTF-8); their
-# rejects files keep the records in it, and the report shows them in UTF-8.
+# rejects files keep the records in it, and the reasons are UTF-8.
 #
 # The report goes to standard output, for cron to mail: one line per file
 # with its counts, a total, the records rejected with their reasons, and
@@ -27,7 +29,7 @@
 set -u
 
 prog=${0##*/}
-# at most this many lines of each rejects file go into the report
+# at most this many rejected records of each file go into the report
 report_lines=200
 
 usage() {
@@ -59,29 +61,10 @@ tmp=$(mktemp -d "${TMPDIR:-/tmp}/nightly-import.XXXXXX") || exit 1
 trap 'rm -rf "$tmp"' EXIT
 trap 'exit 130' INT TERM HUP
 
-# to_utf8 [encoding]: the records of a rejects file in UTF-8 for the mail;
-# the "# line N: why" lines are UTF-8 already, and a record that does not
-# convert (often the reason it was rejected) is shown as it is.
-to_utf8() {
-	if [ -z "${1:-}" ]; then
-		cat
-		return
-	fi
-	while IFS= read -r line; do
-		case $line in
-		"# line "*)
-			printf '%s\n' "$line"
-			;;
-		*)
-			if utf8=$(printf '%s\n' "$line" |
-			    iconv -f "$1" -t UTF-8 2> /dev/null); then
-				printf '%s\n' "$utf8"
-			else
-				printf '%s\n' "$line"
-			fi
-			;;
-		esac
-	done
+# reasons FILE: the .why file of a rejects file as the report shows it,
+# a line per rejected record: its line in the export, and why (UTF-8)
+reasons() {
+	awk -F '\t' '{ n = $2; sub(/.*:/, "", n); printf "  line %s: %s\n", n, $3 }' "$1"
 }
 
 # member NAME: a count from ecert-import's JSON summary
@@ -101,11 +84,9 @@ for f in "$dir"/*; do
 	*.[cC][sS][vV])
 		set -- --csv
 		[ -n "$encoding" ] && set -- "$@" --encoding "$encoding"
-		from=$encoding
 		;;
 	*.[jJ][sS][oO][nN][lL])
 		set --
-		from=
 		;;
 	*)
 		continue
@@ -116,7 +97,7 @@ for f in "$dir"/*; do
 	status=0
 	ecert-import -k "$key" -t "$type" "$@" --rejects "$f.rejects" \
 	    --json "$f" > "$tmp/summary" 2> "$tmp/errors" || status=$?
-	[ -s "$f.rejects" ] || rm -f "$f.rejects"
+	[ -s "$f.rejects" ] || rm -f "$f.rejects" "$f.rejects.why"
 	n=$(member records)
 	if [ -z "$n" ]; then
 		# ecert-import stopped: its last words say why (the batches
@@ -133,14 +114,14 @@ for f in "$dir"/*; do
 	records=$((records + n)) imported=$((imported + i))
 	present=$((present + p)) rejected=$((rejected + r))
 	echo "$name: $n records, $i imported, $p present, $r rejected"
-	if [ "$r" -gt 0 ] && [ -s "$f.rejects" ]; then
+	if [ "$r" -gt 0 ] && [ -s "$f.rejects.why" ]; then
 		{
 			echo "$name ($r rejected, kept in $name.rejects):"
-			head -n "$report_lines" "$f.rejects" | to_utf8 "$from" |
-			    sed 's/^/  /'
-			total=$(wc -l < "$f.rejects")
+			head -n "$report_lines" "$f.rejects.why" > "$tmp/why"
+			reasons "$tmp/why"
+			total=$(wc -l < "$f.rejects.why")
 			if [ "$total" -gt "$report_lines" ]; then
-				echo "  ... $((total - report_lines)) more lines"
+				echo "  ... $((total - report_lines)) more records"
 			fi
 		} >> "$tmp/rejected"
 	elif [ "$status" -eq 0 ] && [ -n "$archive" ]; then

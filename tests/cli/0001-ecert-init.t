@@ -29,8 +29,10 @@ ok "the new store lists its one unit" ecert-unit list --json
 same "the platform unit is an admin unit with one key" \
 	"{\"code\":\"$PLATFORM\",\"keys\":1,\"name\":\"襄阳市行政审批局\",\"roles\":\"admin\"}" \
 	"$(cat "$OUT")"
-same "the creation is the first audit entry" \
-	"1|store.init|$ECERT_DB|ok" \
+same "the creation is the first audit entry, then the shipped holiday calendars" \
+	"1|store.init|$ECERT_DB|ok
+2|holidays.load|2025|ok
+3|holidays.load|2026|ok" \
 	"$(sqlite3 ecert.db "SELECT seq || '|' || action || '|' || object || '|' || outcome FROM audit")"
 ok "the audit chain of a new store is intact" ecert-audit verify
 

@@ -4,7 +4,7 @@
 # written, with their paths moved under a scratch root).
 . "$(dirname "$0")/lib.sh"
 
-plan 61
+plan 62
 
 setup_store
 IMPORT=$DATA/import
@@ -16,9 +16,10 @@ nightly() {
 	sh "$NIGHTLY" "$@"
 }
 
-# report_of FILE: the rejects file FILE as the report shows it
+# report_of FILE: the rejects file FILE as the report shows it: from its
+# .why file, each record's line in the export and why
 report_of() {
-	sed 's/^/  /' "$1"
+	awk -F '\t' '{ n = $2; sub(/.*:/, "", n); print "  line " n ": " $3 }' "$1.why"
 }
 
 licenses_digest() {
@@ -71,8 +72,10 @@ total: 4 files, 15 records, 10 imported, 0 present, 5 rejected, 1 failed" \
 	"$(sed '/^Rejected records:$/,$d' "$OUT" | sed '$d')"
 check "... a rejects file beside each file with rejects" \
 	test -s exports/b-mixed.jsonl.rejects -a -s exports/c-labels.csv.rejects
-same "... holding the bad record of b-mixed.jsonl, line 5" "# line 5:" \
-	"$(sed -n 1p exports/b-mixed.jsonl.rejects | cut -d ' ' -f 1-3)"
+same "... holding the bad record of b-mixed.jsonl, line 5" \
+	"$(sed -n 5p exports/b-mixed.jsonl)" "$(cat exports/b-mixed.jsonl.rejects)"
+same "... and why beside it" "1	exports/b-mixed.jsonl:5" \
+	"$(cut -f 1-2 exports/b-mixed.jsonl.rejects.why)"
 same "... then the rejected records, as in the rejects files" "\
 Rejected records:
 b-mixed.jsonl (1 rejected, kept in b-mixed.jsonl.rejects):
@@ -91,8 +94,10 @@ same "... the good file archived, the others left where they were" \
 	"archive/a-good.csv
 exports/b-mixed.jsonl
 exports/b-mixed.jsonl.rejects
+exports/b-mixed.jsonl.rejects.why
 exports/c-labels.csv
 exports/c-labels.csv.rejects
+exports/c-labels.csv.rejects.why
 exports/d-header.csv
 exports/notes.txt" "$(ls archive/* exports/*)"
 same "... the licenses in the store" 10 \
@@ -123,6 +128,7 @@ archive/a-good.csv
 archive/b-mixed.jsonl
 exports/c-labels.csv
 exports/c-labels.csv.rejects
+exports/c-labels.csv.rejects.why
 exports/notes.txt" "$(ls archive/* exports/*)"
 
 rm exports/*
@@ -142,7 +148,7 @@ total: 2 files, 4 records, 0 imported, 4 present, 0 rejected, 0 failed" \
 	"$(sed -n '3,5p' "$OUT")"
 same "... nothing else in the report" 5 "$(wc -l < "$OUT" | tr -d ' ')"
 check "... no rejects files left" test ! -e exports/keys-gb.csv.rejects \
-	-a ! -e exports/more.jsonl.rejects
+	-a ! -e exports/more.jsonl.rejects -a ! -e exports/more.jsonl.rejects.why
 check "... and the files left where they were, without -a" \
 	test -f exports/keys-gb.csv -a -f exports/more.jsonl
 
@@ -234,8 +240,8 @@ check "... its rejects kept beside the export" \
 check "... in GB18030, as they came" grep -q -x -F "$(sed -n 7p \
 	"$IMPORT/business-labels.csv" | iconv -f UTF-8 -t GB18030)" \
 	"$ROOT/srv/ecert/exports/samr/yyzz-2016.csv.rejects"
-check "... the mail shows them in UTF-8" \
-	grep -q -x -F "  $(sed -n 7p "$IMPORT/business-labels.csv")" "$OUT"
+check "... the mail shows why, in UTF-8" \
+	grep -q -x -F "  line 7: field issue_date: 2018-02-30: not a real date (YYYY-MM-DD)" "$OUT"
 must_fail 65 "the land registry's nightly import runs as written" \
 	cron_job 'nightly-import\.sh.*nrb' ECERT_TODAY=2025-06-30
 same "... its report" "bdc-2019.csv: 5 records, 4 imported, 0 present, 1 rejected" \

@@ -6,7 +6,7 @@
 # else, and 200,000 records pass in flat memory.
 . "$(dirname "$0")/lib.sh"
 
-plan 90
+plan 92
 
 setup_store
 R=$DATA/reconcile
@@ -228,6 +228,10 @@ same "... its one record: cells it lacks differ, and four licenses are left out"
 must_fail 65 "an empty CSV file has no header: 65" reconcile empty.csv
 check "... said so" err_has "empty.csv: no header line"
 same "... the store unchanged but for the audit" "$before" "$(store_digest)"
+must_fail 1 "JSON Lines from /dev/null: every license left out of it" \
+	reconcile < /dev/null
+check "... saying on stderr it took no records" \
+	err_has "ecert-reconcile: <stdin>: no records: 0 taken"
 
 #
 # Status: suspended licenses must be in the export, revoked ones need not.

@@ -347,7 +347,9 @@ same "... its Spring Festival" "2026-02-14 workday 春节调休上班
 	"$(grep -e 2026-02-14 -e 2026-02-15 -e 2026-02-23 -e 2026-02-28 "$OUT")"
 same "... each dated line of share/holidays/2026.txt" \
 	"$(grep -v '^#' "$ECERT_SHARE/holidays/2026.txt")" "$(cat "$OUT")"
-same "the loads were audited, a year each" "holidays.load|2025|ok
+same "the loads were audited, a year each (by ecert-init, then again)" "holidays.load|2025|ok
+holidays.load|2026|ok
+holidays.load|2025|ok
 holidays.load|2026|ok" "$(sql "SELECT action || '|' || object || '|' || outcome
 	FROM audit WHERE action = 'holidays.load' ORDER BY seq")"
 

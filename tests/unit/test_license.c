@@ -691,6 +691,48 @@ test_validate_good(void **state)
 	json_decref(type);
 }
 
+/* A historical record (article 10): only the core facts are required;
+ * a required item it lacks is not collected, the document partial. */
+static void
+test_validate_historical(void **state)
+{
+	struct ecert_error e = { 0, "" };
+	json_t *type = type_of(FOOD), *rec = food_record("JY14206020000001");
+	json_t *doc;
+
+	(void)state;
+	json_object_del(rec, "premises");
+	json_object_del(rec, "住所");
+	assert_int_not_equal(ecert_license_validate(type, rec, &doc, &e), 0);
+	/* every fault, not only the first */
+	assert_string_equal(e.msg, "field domicile (住所): required; "
+	    "field premises (经营场所): required");
+	if (ecert_license_validate_flags(type, rec, ECERT_PREP_HISTORICAL,
+	    &doc, &e) != 0)
+		fail_msg("historical: %s", e.msg);
+	assert_true(json_is_true(json_object_get(doc, "partial")));
+	assert_string_equal(json_string_value(json_array_get(
+	    json_object_get(doc, "not_collected"), 0)), "domicile");
+	assert_int_equal(json_array_size(json_object_get(doc,
+	    "not_collected")), 2);
+	json_decref(doc);
+	/* but the issue date is its own, never today's */
+	json_object_del(rec, "issue_date");
+	assert_int_not_equal(ecert_license_validate_flags(type, rec,
+	    ECERT_PREP_HISTORICAL, &doc, &e), 0);
+	assert_string_equal(e.msg, "field issue_date: required (a historical "
+	    "record keeps its own)");
+	/* a number is no date, nor a license number */
+	json_object_set_new(rec, "issue_date", json_integer(20240301));
+	json_object_set_new(rec, "number", json_integer(42));
+	assert_int_not_equal(ecert_license_validate_flags(type, rec,
+	    ECERT_PREP_HISTORICAL, &doc, &e), 0);
+	assert_non_null(strstr(e.msg, "field issue_date: must be a string"));
+	assert_non_null(strstr(e.msg, "field number: must be a string"));
+	json_decref(rec);
+	json_decref(type);
+}
+
 struct bad_field {
 	const char *type;
 	const char *key;	/* set to value, or removed when value is NULL */
@@ -1662,6 +1704,7 @@ main(void)
 		cmocka_unit_test(test_citizen_id_sealed),
 		cmocka_unit_test(test_query),
 		cmocka_unit_test(test_expire),
+		cmocka_unit_test(test_validate_historical),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
