@@ -28,13 +28,13 @@ override CFLAGS += -O1 -fsanitize=address,undefined -fno-omit-frame-pointer \
 override LDFLAGS += -fsanitize=address,undefined
 endif
 
-LIBS = -lsodium -lyaml -lsqlite3 -ljansson -lqrencode -lpthread -lm
+LIBS = -lsodium -lyaml -lsqlite3 -ljansson -lqrencode -lcrypto -lpthread -lm
 
 # Debian packages `make deps` installs when missing.
 DEPS = libsqlite3-dev libsodium-dev libyaml-dev libcmocka-dev libjansson-dev \
 	libqrencode-dev mandoc sqlite3 pkg-config perl zbar-tools librsvg2-bin \
 	fonts-noto-cjk libxml2-utils chromium python3 \
-	libmicrohttpd-dev python3-cryptography wrk nginx-light curl openssl
+	libmicrohttpd-dev python3-cryptography wrk nginx-light curl openssl libssl-dev
 # make deb and its test (tests/cli/0131-deb.t)
 DEPS += debhelper dpkg-dev lintian man-db
 
@@ -137,8 +137,10 @@ check: deps
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 		$(MAKE) BUILD=build-san SAN=1 test
 
+# make demo ALG=sm2: the same with SM2/SM3 seals (国密)
+ALG ?= ed25519
 demo: deps all
-	sh share/examples/demo.sh $(CURDIR)/$(BUILD)/bin $(CURDIR)/share
+	sh share/examples/demo.sh $(CURDIR)/$(BUILD)/bin $(CURDIR)/share $(ALG)
 
 bench: deps all $(BUILD)/tests/ecert-gen $(BUILD)/tests/ecert-bench-raw
 	sh tests/bench/run.sh $(CURDIR)/$(BUILD)/bin $(CURDIR)/$(BUILD)/tests $(CURDIR)/share

@@ -11,7 +11,8 @@ usage(void)
 {
 	fprintf(ecert_usage_stream(), "usage: ecert-init [-d file] [--store-key file] "
 	    "--code uscc --name name\n"
-	    "                  -o keyfile [--passphrase-file file]\n");
+	    "                  -o keyfile [--alg ed25519|sm2] "
+	    "[--passphrase-file file]\n");
 	ecert_usage_exit();
 }
 
@@ -51,6 +52,7 @@ main(int argc, char *argv[])
 		{ "code", required_argument, NULL, 'c' },
 		{ "name", required_argument, NULL, 'n' },
 		{ "output", required_argument, NULL, 'o' },
+		{ "alg", required_argument, NULL, ECERT_OPT_FIRST_OWN },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct ecert_opts o = { 0 };
@@ -58,8 +60,9 @@ main(int argc, char *argv[])
 	struct ecert_error e;
 	struct ecert_key k;
 	const char *code = NULL, *name = NULL, *out = NULL, *db;
-	char pass[256];
-	int c;
+	const char *algname = NULL;
+	char pass[256], detail[300];
+	int c, alg;
 
 	ecert_setprogname(argv[0]);
 	while ((c = getopt_long(argc, argv, "d:k:c:n:o:h", longopts,
@@ -76,12 +79,18 @@ main(int argc, char *argv[])
 		case 'o':
 			out = optarg;
 			break;
+		case ECERT_OPT_FIRST_OWN:
+			algname = optarg;
+			break;
 		default:
 			usage();
 		}
 	}
 	if (optind != argc || code == NULL || name == NULL || out == NULL)
 		usage();
+	if ((alg = ecert_alg_parse(algname)) < 0)
+		ecert_die(ECERT_USAGE, "--alg %s: algorithms are ed25519 and "
+		    "sm2", algname);
 	if (!ecert_uscc_valid(code))
 		ecert_die(ECERT_DATAERR, "--code %s: not a valid unified social"
 		    " credit code", code);
@@ -96,12 +105,19 @@ main(int argc, char *argv[])
 	db = ecert_store_default_path(o.db);
 	if (ecert_store_create(db, o.store_key, &s, &e) != 0)
 		ecert_die_error(&e);
-	ecert_key_generate(&k, code);
+	if (ecert_key_generate_alg(&k, code, alg) != 0) {
+		ecert_store_close(s);
+		ecert_die(ECERT_IOERR, "key: cannot make a %s key",
+		    ecert_alg_name(alg));
+	}
+	snprintf(detail, sizeof(detail), "%s", name);
+	if (alg != ECERT_ALG_ED25519)
+		snprintf(detail, sizeof(detail), "%s (%s)", name, k.alg);
 	if (ecert_begin(s, &e) != 0 ||
 	    ecert_unit_add(s, code, name, ECERT_ROLE_ADMIN, &e) != 0 ||
 	    ecert_key_register(s, &k, &e) != 0 ||
 	    ecert_key_write(out, &k, pass, &e) != 0 ||
-	    ecert_audit(s, code, "store.init", db, "ok", name) != 0 ||
+	    ecert_audit(s, code, "store.init", db, "ok", detail) != 0 ||
 	    load_holidays(s, code, &e) != 0 ||
 	    ecert_commit(s, &e) != 0) {
 		ecert_store_close(s);

@@ -15,9 +15,11 @@ usage(void)
 	    "usage: ecert-unit add -k adminkey --code uscc --name name --role roles\n"
 	    "       ecert-unit list [--json | --table]\n"
 	    "       ecert-unit key -k adminkey --unit uscc -o file "
-	    "[--new-passphrase-file file]\n"
+	    "[--alg ed25519|sm2]\n"
+	    "                  [--new-passphrase-file file]\n"
 	    "       ecert-unit rotate -k key -o file [--unit uscc] "
-	    "[--new-passphrase-file file]\n"
+	    "[--alg ed25519|sm2]\n"
+	    "                  [--new-passphrase-file file]\n"
 	    "       ecert-unit export [--unit uscc]\n"
 	    "       ecert-unit export --trust -k platformkey\n"
 	    "common: [-d file] [--store-key file] [--passphrase-file file]\n");
@@ -126,12 +128,12 @@ cmd_list(struct ecert_store *s, struct ecert_opts *o)
  */
 static int
 cmd_key(struct ecert_store *s, struct ecert_opts *o, const char *unit,
-    const char *out, const char *newpass, int rotate)
+    const char *out, const char *newpass, int alg, int rotate)
 {
 	struct ecert_actor a;
 	struct ecert_error e;
 	struct ecert_key k;
-	char pass[256];
+	char pass[256], detail[64];
 	const char *action = rotate ? "key.rotate" : "key.add";
 
 	if (out == NULL)
@@ -151,14 +153,19 @@ cmd_key(struct ecert_store *s, struct ecert_opts *o, const char *unit,
 	if (ecert_passphrase(newpass, "new passphrase: ", 1, pass,
 	    sizeof(pass), &e) != 0)
 		ecert_die_error(&e);
-	ecert_key_generate(&k, unit);
+	if (ecert_key_generate_alg(&k, unit, alg) != 0)
+		ecert_die(ECERT_IOERR, "key: cannot make a %s key",
+		    ecert_alg_name(alg));
+	snprintf(detail, sizeof(detail), "%s", unit);
+	if (alg != ECERT_ALG_ED25519)
+		snprintf(detail, sizeof(detail), "%s %s", unit, k.alg);
 	if (ecert_begin(s, &e) != 0)
 		ecert_die_error(&e);
 	if (rotate && ecert_keys_retire(s, unit, &e) != 0)
 		ecert_die_error(&e);
 	if (ecert_key_register(s, &k, &e) != 0 ||
 	    ecert_key_write(out, &k, pass, &e) != 0 ||
-	    ecert_audit(s, a.unit, action, k.key_id, "ok", unit) != 0 ||
+	    ecert_audit(s, a.unit, action, k.key_id, "ok", detail) != 0 ||
 	    ecert_commit(s, &e) != 0) {
 		ecert_rollback(s);
 		unlink(out);
@@ -201,7 +208,7 @@ int
 main(int argc, char *argv[])
 {
 	enum { OPT_CODE = ECERT_OPT_FIRST_OWN, OPT_NAME, OPT_ROLE, OPT_UNIT,
-	    OPT_NEWPASS, OPT_TRUST };
+	    OPT_NEWPASS, OPT_TRUST, OPT_ALG };
 	static const struct option longopts[] = {
 		ECERT_COMMON_LONGOPTS,
 		{ "code", required_argument, NULL, OPT_CODE },
@@ -210,6 +217,7 @@ main(int argc, char *argv[])
 		{ "unit", required_argument, NULL, OPT_UNIT },
 		{ "new-passphrase-file", required_argument, NULL, OPT_NEWPASS },
 		{ "trust", no_argument, NULL, OPT_TRUST },
+		{ "alg", required_argument, NULL, OPT_ALG },
 		{ "output", required_argument, NULL, 'o' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -217,7 +225,8 @@ main(int argc, char *argv[])
 	struct ecert_store *s;
 	const char *code = NULL, *name = NULL, *role = NULL, *unit = NULL;
 	const char *out = NULL, *newpass = NULL, *verb;
-	int c, rc, trust = 0;
+	const char *algname = NULL;
+	int c, rc, trust = 0, alg;
 
 	ecert_setprogname(argv[0]);
 	if ((verb = ecert_take_verb(&argc, &argv, "d:k:o:h", longopts)) == NULL)
@@ -244,6 +253,9 @@ main(int argc, char *argv[])
 		case OPT_TRUST:
 			trust = 1;
 			break;
+		case OPT_ALG:
+			algname = optarg;
+			break;
 		case 'o':
 			out = optarg;
 			break;
@@ -252,6 +264,12 @@ main(int argc, char *argv[])
 		}
 	}
 	if (optind != argc)
+		usage();
+	if ((alg = ecert_alg_parse(algname)) < 0)
+		ecert_die(ECERT_USAGE, "--alg %s: algorithms are ed25519 "
+		    "and sm2", algname);
+	if (algname != NULL && strcmp(verb, "key") != 0 &&
+	    strcmp(verb, "rotate") != 0)
 		usage();
 	if (strcmp(verb, "add") == 0 || strcmp(verb, "list") == 0 ||
 	    strcmp(verb, "key") == 0 || strcmp(verb, "rotate") == 0 ||
@@ -264,9 +282,9 @@ main(int argc, char *argv[])
 	else if (strcmp(verb, "list") == 0)
 		rc = cmd_list(s, &o);
 	else if (strcmp(verb, "key") == 0)
-		rc = cmd_key(s, &o, unit, out, newpass, 0);
+		rc = cmd_key(s, &o, unit, out, newpass, alg, 0);
 	else if (strcmp(verb, "rotate") == 0)
-		rc = cmd_key(s, &o, unit, out, newpass, 1);
+		rc = cmd_key(s, &o, unit, out, newpass, alg, 1);
 	else
 		rc = cmd_export(s, &o, unit, trust);
 	ecert_store_close(s);

@@ -121,15 +121,27 @@ char *ecert_pii_seal(const struct ecert_store *s, const char *plain,
 char *ecert_pii_open(const struct ecert_store *s, const void *sealed,
     size_t n, size_t *outn);
 
-/* key.c: sealed Ed25519 key files */
+/* key.c: sealed key files, Ed25519 or SM2 */
+enum { ECERT_ALG_ED25519, ECERT_ALG_SM2 };
+#define ECERT_SM2_ID "1234567812345678"	/* GB/T 35276's default */
+struct ecert_pub {		/* a public key as the trust list gives it */
+	int alg;
+	size_t n;		/* 32 (Ed25519) or 65 (SM2) */
+	unsigned char pk[65];
+	void *evp;		/* see ecert_pub_prepare */
+};
 struct ecert_key {
 	char unit[19];
 	char key_id[17];
-	char alg[16];
-	unsigned char pk[32];
-	unsigned char sk[64];
+	char alg[16];		/* "ed25519" or "sm2" */
+	unsigned char pk[65];	/* Ed25519: 32 bytes; SM2: 04||x||y */
+	unsigned char sk[64];	/* Ed25519: seed||pk; SM2: d, 32 bytes */
+	size_t pklen;
+	void *evp;		/* OpenSSL's SM2 key, freed by ecert_key_wipe */
 };
 int ecert_key_generate(struct ecert_key *k, const char *unit);
+int ecert_key_generate_alg(struct ecert_key *k, const char *unit, int alg);
+void ecert_key_pub(const struct ecert_key *k, struct ecert_pub *p);
 int ecert_key_write(const char *path, const struct ecert_key *k,
     const char *passphrase, struct ecert_error *e);
 int ecert_key_read(const char *path, const char *passphrase,
@@ -151,8 +163,25 @@ void ecert_key_wipe(struct ecert_key *k);
 #define ECERT_DOMAIN_GRANT_STATE "ecert-grant-state-v1"
 void ecert_sign(const struct ecert_key *k, const char *domain,
     const char *msg, size_t n, char out[89]);
+int ecert_sign_raw(const struct ecert_key *k, const char *domain,
+    const unsigned char *m, size_t n, unsigned char sig[64]);
 int ecert_sig_ok(const unsigned char pk[32], const char *domain,
+    const char *msg, size_t n, const char *sig_b64);	/* Ed25519 */
+int ecert_alg_parse(const char *name);	/* NULL: ed25519; -1 unknown */
+const char *ecert_alg_name(int alg);
+int ecert_pub_parse(const char *alg, const char *b64, struct ecert_pub *p);
+int ecert_pub_prepare(struct ecert_pub *p);
+void ecert_pub_free(struct ecert_pub *p);
+void ecert_pub_id(const struct ecert_pub *p, char out[17]);
+int ecert_verify(const struct ecert_pub *p, const char *domain,
     const char *msg, size_t n, const char *sig_b64);
+int ecert_verify_raw(const struct ecert_pub *p, const char *domain,
+    const unsigned char *m, size_t n, const unsigned char sig[64]);
+int ecert_sm3(const void *m, size_t n, unsigned char out[32]);
+void *ecert_sm2_evp(const unsigned char pk[65], const unsigned char *d);
+int ecert_sm2_public(const unsigned char d[32], unsigned char pk[65]);
+int ecert_sm2_generate(unsigned char pk[65], unsigned char d[32], void **evp);
+void ecert_sm2_free(void *evp);
 int ecert_b64_encode(const unsigned char *in, size_t n, char *out, size_t outn);
 int ecert_b64_decode(const char *in, unsigned char *out, size_t outn,
     size_t *len);
@@ -188,6 +217,8 @@ int ecert_keys_retire(struct ecert_store *s, const char *unit,
     struct ecert_error *e);
 int ecert_key_lookup(struct ecert_store *s, const char *key_id,
     unsigned char pk[32], char *unit, char *not_before, char *not_after);
+int ecert_key_lookup_pub(struct ecert_store *s, const char *key_id,
+    struct ecert_pub *p, char *unit, char *not_before, char *not_after);
 int ecert_actor_load(struct ecert_store *s, const char *keyfile,
     const char *passfile, struct ecert_actor *a, struct ecert_error *e);
 json_t *ecert_key_export(struct ecert_store *s, const char *unit);
@@ -246,6 +277,8 @@ int ecert_license_store(struct ecert_store *s, const struct ecert_actor *a,
 void ecert_prepared_free(struct ecert_prepared *p);
 json_t *ecert_signed_form(const json_t *doc, const char *key_id,
     const char *signer, const char *sig);
+json_t *ecert_signed_form_alg(const json_t *doc, const char *alg,
+    const char *key_id, const char *signer, const char *sig);
 int ecert_license_issue(struct ecert_store *s, const struct ecert_actor *a,
     const json_t *record, int draft, char *id, size_t idn,
     struct ecert_error *e);

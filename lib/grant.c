@@ -344,7 +344,7 @@ grant_row(struct ecert_store *s, sqlite3_stmt *st, int *signed_ok)
 	    "not_after", "max_uses", "uses", "created_at", "withdrawn_at",
 	    "withdrawn_reason", "key_id", "signature" };
 	json_t *g = json_object();
-	unsigned char pk[32];
+	struct ecert_pub pk;
 	char unit[19], *msg;
 	int i;
 
@@ -371,9 +371,9 @@ grant_row(struct ecert_store *s, sqlite3_stmt *st, int *signed_ok)
 		json_object_set_new(g, names[i], v);
 	}
 	msg = grant_message(g);
-	*signed_ok = msg != NULL && ecert_key_lookup(s, ecert_json_str(g,
-	    "key_id"), pk, unit, NULL, NULL) && strcmp(unit,
-	    ecert_json_str(g, "grantor")) == 0 && ecert_sig_ok(pk,
+	*signed_ok = msg != NULL && ecert_key_lookup_pub(s, ecert_json_str(g,
+	    "key_id"), &pk, unit, NULL, NULL) && strcmp(unit,
+	    ecert_json_str(g, "grantor")) == 0 && ecert_verify(&pk,
 	    ECERT_DOMAIN_GRANT, msg, strlen(msg), ecert_json_str(g,
 	    "signature"));
 	free(msg);
@@ -390,14 +390,14 @@ grant_row(struct ecert_store *s, sqlite3_stmt *st, int *signed_ok)
 		    (const char *)sqlite3_column_text(st, 20),
 		    ecert_json_str(g, "withdrawn_reason"));
 		*signed_ok = skey != NULL && ssig != NULL && msg != NULL &&
-		    ecert_key_lookup(s, skey, pk, unit, NULL, NULL) &&
+		    ecert_key_lookup_pub(s, skey, &pk, unit, NULL, NULL) &&
 		    ecert_unit_name(s, unit, NULL, 0, &roles) &&
 		    (strcmp(unit, ecert_json_str(g, "grantor")) == 0 ||
 		    (ecert_json_str(g, "grantee") && strcmp(unit,
 		    ecert_json_str(g, "grantee")) == 0) ||
 		    (roles & ECERT_ROLE_ADMIN) || (json_is_null(
 		    json_object_get(g, "grantee")) && (roles &
-		    ECERT_ROLE_USER))) && ecert_sig_ok(pk,
+		    ECERT_ROLE_USER))) && ecert_verify(&pk,
 		    ECERT_DOMAIN_GRANT_STATE, msg, strlen(msg), ssig);
 		free(msg);
 	}

@@ -1,8 +1,10 @@
 /*
- * key.c: a unit's secret key file.  Ed25519, sealed with a passphrase:
- * Argon2id (crypto_pwhash) derives the key of an XChaCha20-Poly1305 box
- * whose additional data is the file's clear header, so that neither the
- * unit, the key id nor the public key can be swapped.
+ * key.c: a unit's secret key file.  Ed25519 or SM2, sealed with a
+ * passphrase: Argon2id (crypto_pwhash) derives the key of an
+ * XChaCha20-Poly1305 box whose additional data is the file's clear header,
+ * so that neither the unit, the algorithm, the key id nor the public key
+ * can be swapped.  The box holds Ed25519's 64-byte secret key, or SM2's
+ * 32-byte secret scalar d.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -30,29 +32,69 @@ ecert_key_id(const unsigned char pk[32], char out[17])
 int
 ecert_key_generate(struct ecert_key *k, const char *unit)
 {
+	return ecert_key_generate_alg(k, unit, ECERT_ALG_ED25519);
+}
+
+int
+ecert_key_generate_alg(struct ecert_key *k, const char *unit, int alg)
+{
+	struct ecert_pub p;
+
 	memset(k, 0, sizeof(*k));
 	if (sodium_init() < 0)
 		return -1;
 	snprintf(k->unit, sizeof(k->unit), "%s", unit);
-	snprintf(k->alg, sizeof(k->alg), "ed25519");
-	crypto_sign_keypair(k->pk, k->sk);
-	ecert_key_id(k->pk, k->key_id);
+	snprintf(k->alg, sizeof(k->alg), "%s", ecert_alg_name(alg));
+	if (alg == ECERT_ALG_SM2) {
+		if (ecert_sm2_generate(k->pk, k->sk, &k->evp) != 0)
+			return -1;
+		k->pklen = 65;
+	} else {
+		crypto_sign_keypair(k->pk, k->sk);
+		k->pklen = 32;
+	}
+	ecert_key_pub(k, &p);
+	ecert_pub_id(&p, k->key_id);
 	return 0;
+}
+
+/* The public half, as a verifier holds it (no OpenSSL key made). */
+void
+ecert_key_pub(const struct ecert_key *k, struct ecert_pub *p)
+{
+	memset(p, 0, sizeof(*p));
+	p->alg = ecert_alg_parse(k->alg) == ECERT_ALG_SM2 ? ECERT_ALG_SM2 :
+	    ECERT_ALG_ED25519;
+	p->n = p->alg == ECERT_ALG_SM2 ? 65 : 32;
+	memcpy(p->pk, k->pk, p->n);
 }
 
 void
 ecert_key_wipe(struct ecert_key *k)
 {
+	ecert_sm2_free(k->evp);
 	sodium_memzero(k, sizeof(*k));
+}
+
+static size_t
+secret_len(const struct ecert_key *k)
+{
+	return strcmp(k->alg, "sm2") == 0 ? 32 : 64;
+}
+
+static size_t
+public_len(const struct ecert_key *k)
+{
+	return strcmp(k->alg, "sm2") == 0 ? 65 : 32;
 }
 
 static void
 header(const struct ecert_key *k, unsigned long long ops, size_t mem,
     char *out, size_t n)
 {
-	char pub[64];
+	char pub[96];
 
-	ecert_b64_encode(k->pk, 32, pub, sizeof(pub));
+	ecert_b64_encode(k->pk, public_len(k), pub, sizeof(pub));
 	snprintf(out, n, "%s\nalg %s\nunit %s\nkey-id %s\npublic %s\n"
 	    "kdf argon2id13\nopslimit %llu\nmemlimit %zu\n", KEY_MAGIC, k->alg,
 	    k->unit, k->key_id, pub, ops, mem);
@@ -66,7 +108,8 @@ ecert_key_write(const char *path, const struct ecert_key *k,
 	unsigned char nonce[crypto_aead_xchacha20poly1305_ietf_NPUBBYTES];
 	unsigned char box[64 + crypto_aead_xchacha20poly1305_ietf_ABYTES];
 	unsigned char sealkey[32];
-	char head[512], salthex[64], noncehex[64], boxb64[160], pub[64];
+	char head[512], salthex[64], noncehex[64], boxb64[160], pub[96];
+	size_t boxn = secret_len(k) + crypto_aead_xchacha20poly1305_ietf_ABYTES;
 	char *pubpath;
 	/* 32 MiB and three passes: as costly to guess as the interactive
 	 * preset, at half its memory, so that a batch job stays small */
@@ -85,12 +128,13 @@ ecert_key_write(const char *path, const struct ecert_key *k,
 		return ecert_fail(e, ECERT_IOERR, "key %s: out of memory "
 		    "deriving the key", path);
 	header(k, ops, mem, head, sizeof(head));
-	crypto_aead_xchacha20poly1305_ietf_encrypt(box, NULL, k->sk, 64,
-	    (unsigned char *)head, strlen(head), NULL, nonce, sealkey);
+	crypto_aead_xchacha20poly1305_ietf_encrypt(box, NULL, k->sk,
+	    secret_len(k), (unsigned char *)head, strlen(head), NULL, nonce,
+	    sealkey);
 	sodium_memzero(sealkey, sizeof(sealkey));
 	sodium_bin2hex(salthex, sizeof(salthex), salt, sizeof(salt));
 	sodium_bin2hex(noncehex, sizeof(noncehex), nonce, sizeof(nonce));
-	ecert_b64_encode(box, sizeof(box), boxb64, sizeof(boxb64));
+	ecert_b64_encode(box, boxn, boxb64, sizeof(boxb64));
 
 	fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0600);
 	if (fd < 0)
@@ -118,7 +162,7 @@ ecert_key_write(const char *path, const struct ecert_key *k,
 	fp = fd >= 0 && fchmod(fd, 0644) == 0 ? fdopen(fd, "w") : NULL;
 	if (fp == NULL && fd >= 0)
 		close(fd);
-	ecert_b64_encode(k->pk, 32, pub, sizeof(pub));
+	ecert_b64_encode(k->pk, public_len(k), pub, sizeof(pub));
 	if (fp == NULL || fprintf(fp, "{\"alg\":\"%s\",\"key_id\":\"%s\","
 	    "\"public_key\":\"%s\",\"unit\":\"%s\"}\n", k->alg, k->key_id,
 	    pub, k->unit) < 0 || fclose(fp) != 0) {
@@ -179,9 +223,10 @@ ecert_key_read(const char *path, const char *pass, struct ecert_key *k,
 	head[0] = '\0';
 	for (i = 0; i < 8; i++)
 		strcat(head, lines[i]);
-	if (!field(lines[1], "alg", &v) || strcmp(v, "ed25519") != 0)
-		return ecert_fail(e, ECERT_DATAERR, "key %s:2: alg: only "
-		    "ed25519 is supported", path);
+	if (!field(lines[1], "alg", &v) || (strcmp(v, "ed25519") != 0 &&
+	    strcmp(v, "sm2") != 0))
+		return ecert_fail(e, ECERT_DATAERR, "key %s:2: alg: must be "
+		    "ed25519 or sm2", path);
 	snprintf(k->alg, sizeof(k->alg), "%s", v);
 	if (!field(lines[2], "unit", &v) || !ecert_uscc_valid(v))
 		return ecert_fail(e, ECERT_DATAERR, "key %s:3: unit: not a "
@@ -191,8 +236,9 @@ ecert_key_read(const char *path, const char *pass, struct ecert_key *k,
 		return ecert_fail(e, ECERT_DATAERR, "key %s:4: key-id: bad",
 		    path);
 	snprintf(k->key_id, sizeof(k->key_id), "%s", v);
-	if (!field(lines[4], "public", &v) || ecert_b64_decode(v, k->pk, 32,
-	    &len) != 0 || len != 32)
+	k->pklen = public_len(k);
+	if (!field(lines[4], "public", &v) || ecert_b64_decode(v, k->pk,
+	    sizeof(k->pk), &len) != 0 || len != k->pklen)
 		return ecert_fail(e, ECERT_DATAERR, "key %s:5: public: bad",
 		    path);
 	if (!field(lines[6], "opslimit", &v) ||
@@ -215,7 +261,8 @@ ecert_key_read(const char *path, const char *pass, struct ecert_key *k,
 		return ecert_fail(e, ECERT_DATAERR, "key %s:10: nonce: bad",
 		    path);
 	if (!field(lines[10], "sealed", &v) || ecert_b64_decode(v, box,
-	    sizeof(box), &len) != 0 || len != sizeof(box) - 1)
+	    sizeof(box), &len) != 0 || len != secret_len(k) +
+	    crypto_aead_xchacha20poly1305_ietf_ABYTES)
 		return ecert_fail(e, ECERT_DATAERR, "key %s:11: sealed: bad",
 		    path);
 	plen = strlen(pass);
@@ -225,7 +272,7 @@ ecert_key_read(const char *path, const char *pass, struct ecert_key *k,
 		    "deriving the key", path);
 	if (crypto_aead_xchacha20poly1305_ietf_decrypt(k->sk, &slen, NULL,
 	    box, len, (unsigned char *)head, strlen(head), nonce,
-	    sealkey) != 0 || slen != 64) {
+	    sealkey) != 0 || slen != secret_len(k)) {
 		sodium_memzero(sealkey, sizeof(sealkey));
 		ecert_key_wipe(k);
 		return ecert_fail(e, ECERT_NOPERM, "key %s: wrong passphrase "
@@ -233,13 +280,25 @@ ecert_key_read(const char *path, const char *pass, struct ecert_key *k,
 	}
 	sodium_memzero(sealkey, sizeof(sealkey));
 	{
+		unsigned char pk[65];
+		struct ecert_pub p;
 		char id[17];
-		ecert_key_id(k->pk, id);
-		if (strcmp(id, k->key_id) != 0 ||
-		    memcmp(k->sk + 32, k->pk, 32) != 0) {
+		int sm2 = strcmp(k->alg, "sm2") == 0;
+
+		ecert_key_pub(k, &p);
+		ecert_pub_id(&p, id);
+		/* the secret half must give the public half */
+		if (strcmp(id, k->key_id) != 0 || (sm2 ?
+		    ecert_sm2_public(k->sk, pk) != 0 || memcmp(pk, k->pk,
+		    65) != 0 : memcmp(k->sk + 32, k->pk, 32) != 0)) {
 			ecert_key_wipe(k);
 			return ecert_fail(e, ECERT_DATAERR, "key %s: key id "
 			    "does not match the key", path);
+		}
+		if (sm2 && (k->evp = ecert_sm2_evp(k->pk, k->sk)) == NULL) {
+			ecert_key_wipe(k);
+			return ecert_fail(e, ECERT_IOERR, "key %s: OpenSSL "
+			    "cannot load the SM2 key", path);
 		}
 	}
 	return 0;

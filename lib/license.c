@@ -480,8 +480,15 @@ json_t *
 ecert_signed_form(const json_t *doc, const char *key_id, const char *signer,
     const char *sig)
 {
+	return ecert_signed_form_alg(doc, "ed25519", key_id, signer, sig);
+}
+
+json_t *
+ecert_signed_form_alg(const json_t *doc, const char *alg, const char *key_id,
+    const char *signer, const char *sig)
+{
 	return json_pack("{s:O, s:{s:s, s:s, s:s, s:s}}", "document", doc,
-	    "signature", "alg", "ed25519", "key_id", key_id, "signer", signer,
+	    "signature", "alg", alg, "key_id", key_id, "signer", signer,
 	    "value", sig);
 }
 
@@ -824,7 +831,14 @@ ecert_license_load(struct ecert_store *s, const char *id, json_t **signed_doc,
 		    " sealed with another key", id);
 	}
 	free(r.canon);
-	*signed_doc = ecert_signed_form(doc, r.key_id, r.issuer, r.signature);
+	{
+		struct ecert_pub p;
+
+		*signed_doc = ecert_signed_form_alg(doc, ecert_alg_name(
+		    ecert_key_lookup_pub(s, r.key_id, &p, NULL, NULL, NULL) ?
+		    p.alg : ECERT_ALG_ED25519), r.key_id, r.issuer,
+		    r.signature);
+	}
 	json_decref(doc);
 	snprintf(status, statusn, "%s", r.status);
 	return 0;
@@ -900,7 +914,7 @@ events_check(struct ecert_store *s, const struct license_row *r,
 {
 	sqlite3_stmt *st;
 	char last[16] = "valid";
-	unsigned char pk[32];
+	struct ecert_pub pk;
 	char unit[19];
 	int bad = 0;
 
@@ -922,15 +936,15 @@ events_check(struct ecert_store *s, const struct license_row *r,
 			snprintf(last, sizeof(last), "%s", stt);
 			continue;
 		}
-		if (kid == NULL || !ecert_key_lookup(s, kid, pk, unit, NULL,
-		    NULL) || strcmp(unit, u) != 0) {
+		if (kid == NULL || !ecert_key_lookup_pub(s, kid, &pk, unit,
+		    NULL, NULL) || strcmp(unit, u) != 0) {
 			snprintf(why, n, "status event of %s by an unknown key",
 			    t);
 			bad = 1;
 			break;
 		}
 		char *m = event_message(r->id, t, u, stt, reason);
-		if (m == NULL || !ecert_sig_ok(pk, ECERT_DOMAIN_EVENT, m,
+		if (m == NULL || !ecert_verify(&pk, ECERT_DOMAIN_EVENT, m,
 		    strlen(m), sig)) {
 			snprintf(why, n, "status event of %s: bad signature", t);
 			bad = 1;
@@ -978,7 +992,7 @@ ecert_license_verify(struct ecert_store *s, const char *id, char *status,
     size_t statusn, char *why, size_t whyn, struct ecert_error *e)
 {
 	struct license_row r;
-	unsigned char pk[32];
+	struct ecert_pub pk;
 	char unit[19], nb[21], na[21];
 	const char *bad;
 	json_t *doc = NULL;
@@ -1008,7 +1022,7 @@ ecert_license_verify(struct ecert_store *s, const char *id, char *status,
 		snprintf(why, whyn, "stored document altered");
 		goto out;
 	}
-	if (!ecert_key_lookup(s, r.key_id, pk, unit, nb, na)) {
+	if (!ecert_key_lookup_pub(s, r.key_id, &pk, unit, nb, na)) {
 		snprintf(why, whyn, "signed with unknown key %s", r.key_id);
 		goto out;
 	}
@@ -1017,7 +1031,7 @@ ecert_license_verify(struct ecert_store *s, const char *id, char *status,
 		    r.key_id, unit, r.issuer);
 		goto out;
 	}
-	if (!ecert_sig_ok(pk, ECERT_DOMAIN_LICENSE, r.canon, strlen(r.canon),
+	if (!ecert_verify(&pk, ECERT_DOMAIN_LICENSE, r.canon, strlen(r.canon),
 	    r.signature)) {
 		snprintf(why, whyn, "signature does not match the document");
 		goto out;
@@ -1076,12 +1090,13 @@ ecert_license_verify_doc(const json_t *signed_doc, const json_t *trust,
 	const char *key_id = ecert_json_str(sig, "key_id");
 	const char *signed_at = ecert_json_str(doc, "signed_at");
 	const char *na, *nb;
-	unsigned char pk[32];
+	struct ecert_pub pk;
 	char status[32], *canon;
 	int ok;
 
 	if (!json_is_object(doc) || !json_is_object(sig) || key_id == NULL ||
-	    signed_at == NULL || !str_is(sig, "alg", "ed25519")) {
+	    signed_at == NULL || ecert_json_str(sig, "alg") == NULL ||
+	    ecert_alg_parse(ecert_json_str(sig, "alg")) < 0) {
 		snprintf(why, n, "not a signed ecert license document");
 		return ECERT_DATAERR;
 	}
@@ -1094,15 +1109,22 @@ ecert_license_verify_doc(const json_t *signed_doc, const json_t *trust,
 		snprintf(why, n, "key %s does not belong to the issuer", key_id);
 		return ECERT_NO;
 	}
-	if (!ecert_key_parse_pub(ecert_json_str(k, "public_key"), pk)) {
+	if (!ecert_pub_parse(ecert_json_str(k, "alg"), ecert_json_str(k,
+	    "public_key"), &pk)) {
 		snprintf(why, n, "trust list: key %s: bad public key", key_id);
+		return ECERT_NO;
+	}
+	/* the document says which algorithm; the key must agree */
+	if (pk.alg != ecert_alg_parse(ecert_json_str(sig, "alg"))) {
+		snprintf(why, n, "signature says %s, key %s is %s",
+		    ecert_json_str(sig, "alg"), key_id, ecert_alg_name(pk.alg));
 		return ECERT_NO;
 	}
 	if ((canon = ecert_json_canonical(doc)) == NULL) {
 		snprintf(why, n, "document cannot be put in canonical form");
 		return ECERT_NO;
 	}
-	ok = ecert_sig_ok(pk, ECERT_DOMAIN_LICENSE, canon, strlen(canon),
+	ok = ecert_verify(&pk, ECERT_DOMAIN_LICENSE, canon, strlen(canon),
 	    ecert_json_str(sig, "value"));
 	free(canon);
 	if (!ok) {

@@ -122,7 +122,7 @@ check_object(const json_t *obj, const json_t *keys, const char *domain)
 	const char *kid = ecert_json_str(obj, "key_id");
 	const char *sig = ecert_json_str(obj, "signature");
 	const json_t *k;
-	unsigned char pk[32];
+	struct ecert_pub pk;
 	char *canon;
 	size_t i;
 	int ok = 0, found = 0;
@@ -136,17 +136,18 @@ check_object(const json_t *obj, const json_t *keys, const char *domain)
 		found = 1;
 		if (!json_is_true(json_object_get(k, "admin")))
 			break;
-		if (ecert_key_parse_pub(ecert_json_str(k, "public_key"), pk)) {
+		if (ecert_pub_parse(ecert_json_str(k, "alg"), ecert_json_str(k,
+		    "public_key"), &pk)) {
 			char id[17];
 			const char *na = ecert_json_str(k, "not_after");
 			const char *issued = ecert_json_str(obj, "issued");
 
 			/* the id must be the key's digest, and the key in
 			 * force when it signed */
-			ecert_key_id(pk, id);
+			ecert_pub_id(&pk, id);
 			if (strcmp(id, kid) == 0 && canon != NULL &&
 			    (na == NULL || (issued && strcmp(issued, na) <= 0))
-			    && ecert_sig_ok(pk, domain, canon, strlen(canon),
+			    && ecert_verify(&pk, domain, canon, strlen(canon),
 			    sig))
 				ok = 1;
 		}
@@ -518,9 +519,10 @@ ecert_license_token(struct ecert_store *s, const char *id,
 	else if (body == NULL)
 		ecert_fail(e, ECERT_NO, "%s: has no presentation body (issued "
 		    "before schema 2, or altered)", id);
-	else
-		token = ecert_token_present((unsigned char *)body, n, index,
-		    &platform->key, ttl, ecert_now_time());
+	else if ((token = ecert_token_present((unsigned char *)body, n, index,
+	    &platform->key, ttl, ecert_now_time())) == NULL)
+		ecert_fail(e, ECERT_IOERR, "%s: the platform's key cannot sign",
+		    id);
 	free(body);
 	return token;
 }

@@ -186,12 +186,12 @@ ecert_compact_build(const json_t *type, const json_t *doc,
     struct ecert_error *e)
 {
 	unsigned char body[MAX_BODY + 64], kid[8], *countp;
-	unsigned char sig[64], *msg;
+	unsigned char sig[64];
 	const json_t *holder = json_object_get(doc, "holder");
 	const json_t *items = json_object_get(doc, "items"), *item;
 	const char *v;
 	char serial[40], num[32];
-	size_t n = HEAD, i, dl = strlen(ECERT_DOMAIN_TOKEN) + 1, len;
+	size_t n = HEAD, i, len;
 	int version, count = 0;
 
 	if (id_parts(ecert_json_str(doc, "id"), serial, sizeof(serial),
@@ -245,11 +245,9 @@ ecert_compact_build(const json_t *type, const json_t *doc,
 		count++;
 	}
 	*countp = (unsigned char)count;
-	msg = ecert_xmalloc(dl + n);
-	memcpy(msg, ECERT_DOMAIN_TOKEN, dl);
-	memcpy(msg + dl, body, n);
-	crypto_sign_detached(sig, NULL, msg, dl + n, k->sk);
-	free(msg);
+	if (ecert_sign_raw(k, ECERT_DOMAIN_TOKEN, body, n, sig) != 0)
+		return ecert_fail(e, ECERT_IOERR, "token: OpenSSL cannot "
+		    "sign");
 	*out = ecert_xmalloc(n + 64);
 	memcpy(*out, body, n);
 	memcpy(*out + n, sig, 64);
@@ -262,8 +260,8 @@ ecert_token_present(const unsigned char *compact, size_t n,
     uint32_t status_index, const struct ecert_key *platform, long ttl,
     time_t now)
 {
-	unsigned char *buf, *msg, kid[8];
-	size_t dl = strlen(ECERT_DOMAIN_PRESENT) + 1, len;
+	unsigned char *buf, kid[8];
+	size_t len;
 	char *b, *text;
 
 	buf = ecert_xmalloc(n + PRESENT);
@@ -274,12 +272,11 @@ ecert_token_present(const unsigned char *compact, size_t n,
 	sodium_hex2bin(kid, sizeof(kid), platform->key_id, 16, NULL, &len,
 	    NULL);
 	memcpy(buf + n + 12, kid, 8);
-	msg = ecert_xmalloc(dl + n + 20);
-	memcpy(msg, ECERT_DOMAIN_PRESENT, dl);
-	memcpy(msg + dl, buf, n + 20);
-	crypto_sign_detached(buf + n + 20, NULL, msg, dl + n + 20,
-	    platform->sk);
-	free(msg);
+	if (ecert_sign_raw(platform, ECERT_DOMAIN_PRESENT, buf, n + 20,
+	    buf + n + 20) != 0) {
+		free(buf);
+		return NULL;
+	}
 	b = ecert_base45_encode(buf, n + PRESENT);
 	free(buf);
 	text = ecert_xasprintf("%s%s", ECERT_TOKEN_PREFIX, b);
@@ -309,44 +306,51 @@ trust_find(const json_t *keys, const unsigned char kid[8])
  * few keys.  One thread only.
  */
 static int
-trusted_pk(const json_t *key, unsigned char pk[32], time_t *nb, time_t *na)
+trusted_pk(const json_t *key, struct ecert_pub *pk, time_t *nb, time_t *na)
 {
 	static struct {
-		char b64[48], kid[17];
-		unsigned char pk[32];
+		char b64[96], kid[17], alg[16];
+		struct ecert_pub pk;	/* its OpenSSL form kept for SM2 */
 		time_t nb, na;	/* na 0: no end */
 		int ok;
 	} cache[64];
 	static int n;
 	const char *claimed = ecert_json_str(key, "key_id");
 	const char *b64 = ecert_json_str(key, "public_key");
+	const char *alg = ecert_json_str(key, "alg");
 	char kid[17];
 	int i, ok;
 
-	if (b64 == NULL || claimed == NULL || strlen(b64) >= 48 ||
-	    strlen(claimed) >= 17)
+	if (alg == NULL)
+		alg = "ed25519";
+	if (b64 == NULL || claimed == NULL || strlen(b64) >= 96 ||
+	    strlen(claimed) >= 17 || strlen(alg) >= 16)
 		return 0;
 	for (i = 0; i < n; i++)
 		if (strcmp(cache[i].b64, b64) == 0 &&
-		    strcmp(cache[i].kid, claimed) == 0) {
-			memcpy(pk, cache[i].pk, 32);
+		    strcmp(cache[i].kid, claimed) == 0 &&
+		    strcmp(cache[i].alg, alg) == 0) {
+			*pk = cache[i].pk;
 			*nb = cache[i].nb;
 			*na = cache[i].na;
 			return cache[i].ok;
 		}
-	ok = ecert_key_parse_pub(b64, pk);
+	ok = ecert_pub_parse(alg, b64, pk);
 	*nb = iso_time(ecert_json_str(key, "not_before"));
 	*na = ecert_json_str(key, "not_after") ? iso_time(ecert_json_str(key,
 	    "not_after")) : 0;
 	/* a key id is the key's own digest, never just a label */
 	if (ok) {
-		ecert_key_id(pk, kid);
+		ecert_pub_id(pk, kid);
 		ok = claimed != NULL && strcmp(kid, claimed) == 0;
 	}
 	if (n < 64) {
+		if (ok)
+			ok = ecert_pub_prepare(pk);
 		snprintf(cache[n].b64, sizeof(cache[n].b64), "%s", b64);
 		snprintf(cache[n].kid, sizeof(cache[n].kid), "%s", claimed);
-		memcpy(cache[n].pk, pk, 32);
+		snprintf(cache[n].alg, sizeof(cache[n].alg), "%s", alg);
+		cache[n].pk = *pk;
 		cache[n].nb = *nb;
 		cache[n].na = *na;
 		cache[n].ok = ok;
@@ -359,19 +363,12 @@ static int
 sig_ok(const json_t *key, const char *domain, const unsigned char *m,
     size_t n, const unsigned char *sig)
 {
-	unsigned char pk[32], *msg;
-	size_t dl = strlen(domain) + 1;
+	struct ecert_pub pk;
 	time_t nb, na;
-	int ok;
 
-	if (!trusted_pk(key, pk, &nb, &na))
+	if (!trusted_pk(key, &pk, &nb, &na))
 		return 0;
-	msg = ecert_xmalloc(dl + n);
-	memcpy(msg, domain, dl);
-	memcpy(msg + dl, m, n);
-	ok = crypto_sign_verify_detached(sig, msg, dl + n, pk) == 0;
-	free(msg);
-	return ok;
+	return ecert_verify_raw(&pk, domain, m, n, sig);
 }
 
 static int
@@ -404,10 +401,10 @@ date_of(const unsigned char *p, char out[11])
 static int
 key_in_force(const json_t *key, time_t at)
 {
-	unsigned char pk[32];
+	struct ecert_pub pk;
 	time_t nb, na;
 
-	if (!trusted_pk(key, pk, &nb, &na))
+	if (!trusted_pk(key, &pk, &nb, &na))
 		return 0;
 	return at >= nb && (na == 0 || at <= na);
 }

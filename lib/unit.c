@@ -117,13 +117,15 @@ ecert_key_register(struct ecert_store *s, const struct ecert_key *k,
     struct ecert_error *e)
 {
 	sqlite3_stmt *st;
-	char pub[64], now[21];
+	struct ecert_pub p;
+	char pub[96], now[21];
 	int rc;
 
 	if (!ecert_unit_name(s, k->unit, NULL, 0, NULL))
 		return ecert_fail(e, ECERT_NO, "unit %s: not registered",
 		    k->unit);
-	ecert_b64_encode(k->pk, 32, pub, sizeof(pub));
+	ecert_key_pub(k, &p);
+	ecert_b64_encode(p.pk, p.n, pub, sizeof(pub));
 	ecert_now_iso(now);
 	st = ecert_prepare(s, "INSERT INTO keys(key_id, unit, alg, public_key,"
 	    " not_before) VALUES (?,?,?,?,?)", e);
@@ -176,21 +178,37 @@ ecert_key_parse_pub(const char *b64, unsigned char pk[32])
 	    len == 32;
 }
 
-/* Returns 1 when found; not_after is "" for a current key. */
+/* An Ed25519 key only: see ecert_key_lookup_pub for either algorithm. */
 int
 ecert_key_lookup(struct ecert_store *s, const char *key_id,
     unsigned char pk[32], char *unit, char *not_before, char *not_after)
 {
+	struct ecert_pub p;
+
+	if (!ecert_key_lookup_pub(s, key_id, &p, unit, not_before,
+	    not_after) || p.alg != ECERT_ALG_ED25519)
+		return 0;
+	memcpy(pk, p.pk, 32);
+	return 1;
+}
+
+/* Returns 1 when found; not_after is "" for a current key. */
+int
+ecert_key_lookup_pub(struct ecert_store *s, const char *key_id,
+    struct ecert_pub *p, char *unit, char *not_before, char *not_after)
+{
 	sqlite3_stmt *st;
 	int found = 0;
 
+	memset(p, 0, sizeof(*p));
 	st = ecert_prepare(s, "SELECT unit, public_key, not_before,"
-	    " coalesce(not_after, '') FROM keys WHERE key_id = ?", NULL);
+	    " coalesce(not_after, ''), alg FROM keys WHERE key_id = ?", NULL);
 	if (st == NULL)
 		return 0;
 	ecert_bind_text(st, 1, key_id);
 	if (sqlite3_step(st) == SQLITE_ROW &&
-	    ecert_key_parse_pub((const char *)sqlite3_column_text(st, 1), pk)) {
+	    ecert_pub_parse((const char *)sqlite3_column_text(st, 4),
+	    (const char *)sqlite3_column_text(st, 1), p)) {
 		if (unit)
 			snprintf(unit, 19, "%s",
 			    (const char *)sqlite3_column_text(st, 0));
@@ -214,7 +232,7 @@ int
 ecert_actor_load(struct ecert_store *s, const char *keyfile,
     const char *passfile, struct ecert_actor *a, struct ecert_error *e)
 {
-	unsigned char pk[32];
+	struct ecert_pub pk, mine;
 	char pass[256], unit[19], nb[21], na[21];
 	int rc;
 
@@ -233,8 +251,11 @@ ecert_actor_load(struct ecert_store *s, const char *keyfile,
 		ecert_audit(s, "", "key.open", keyfile, "denied", e->msg);
 		return rc;
 	}
-	if (!ecert_key_lookup(s, a->key.key_id, pk, unit, nb, na) ||
-	    memcmp(pk, a->key.pk, 32) != 0 || strcmp(unit, a->key.unit) != 0) {
+	ecert_key_pub(&a->key, &mine);
+	if (!ecert_key_lookup_pub(s, a->key.key_id, &pk, unit, nb, na) ||
+	    pk.alg != mine.alg || pk.n != mine.n ||
+	    memcmp(pk.pk, mine.pk, pk.n) != 0 ||
+	    strcmp(unit, a->key.unit) != 0) {
 		ecert_audit(s, a->key.unit, "key.open", a->key.key_id, "denied",
 		    "key not registered in this store");
 		ecert_key_wipe(&a->key);

@@ -1,9 +1,12 @@
 #!/bin/sh
 # The whole life of one license, in a throw-away store: make demo.
-# usage: demo.sh BINDIR SHAREDIR
+# usage: demo.sh BINDIR SHAREDIR [ed25519|sm2]
+# With sm2 (make demo ALG=sm2) the platform and the issuer seal with SM2
+# and SM3 (国密, article 20) instead of Ed25519.
 set -eu
 bin=${1:?bindir}
 share=${2:?sharedir}
+alg=${3:-ed25519}
 PATH=$bin:$PATH
 export PATH
 demo=$(mktemp -d "${TMPDIR:-/tmp}/ecert-demo.XXXXXX")
@@ -17,11 +20,12 @@ printf 'demo passphrase 演示\n' > pass
 chmod 600 pass
 export ECERT_PASSPHRASE_FILE="$demo/pass"
 
-run ecert-init --code 11420600MB00000016 --name 襄阳市行政审批局 -o platform.key
+run ecert-init --code 11420600MB00000016 --name 襄阳市行政审批局 -o platform.key --alg "$alg"
 while IFS='	' read -r code name roles; do
 	run ecert-unit add -k platform.key --code "$code" --name "$name" --role "$roles"
 done < "$share/catalog/units.tsv"
-run ecert-unit key -k platform.key --unit 11420600MB1234567T -o samr.key
+run ecert-unit key -k platform.key --unit 11420600MB1234567T -o samr.key --alg "$alg"
+run ecert-unit export --unit 11420600MB1234567T
 run ecert-unit list --table
 run ecert-catalog load -k platform.key "$share"/catalog/*.yaml
 run ecert-catalog list --table
