@@ -93,7 +93,8 @@ sql "UPDATE audit SET unit = '$PLATFORM' WHERE seq = 2"
 ok "put back, intact" ecert-audit verify
 
 # In fresh stores: an entry removed, entries reordered.
-# small_store DIR: a store with the units of units.tsv: 5 entries.
+# small_store DIR: a store with the units of units.tsv: 7 entries (the
+# creation, the two holiday calendars ecert-init loads, four units).
 small_store() {
 	mkdir "$1" &&
 	ecert-init -d "$1/ecert.db" --code "$PLATFORM" --name 襄阳市行政审批局 \
@@ -104,7 +105,7 @@ small_store() {
 	done < "$ECERT_SHARE/catalog/units.tsv"
 }
 ok "a fresh store" small_store removed
-same "... with five entries" 5 "$(audit_count removed/ecert.db)"
+same "... with seven entries" 7 "$(audit_count removed/ecert.db)"
 sql "DROP TRIGGER audit_no_delete; DELETE FROM audit WHERE seq = 3" removed/ecert.db
 must_fail 1 "a middle entry deleted: broken" ecert-audit verify -d removed/ecert.db
 check "... naming the entry removed" err_has "audit chain broken at entry 3: entry 3 removed"
@@ -116,13 +117,13 @@ check "... at the entry that took its place" err_has "audit chain broken at entr
 
 ok "another fresh store" small_store swapped
 sql "DROP TRIGGER audit_no_update;
-	UPDATE audit SET seq = -3 WHERE seq = 3;
-	UPDATE audit SET seq = 3 WHERE seq = 4;
-	UPDATE audit SET seq = 4 WHERE seq = -3" swapped/ecert.db
+	UPDATE audit SET seq = -5 WHERE seq = 5;
+	UPDATE audit SET seq = 5 WHERE seq = 6;
+	UPDATE audit SET seq = 6 WHERE seq = -5" swapped/ecert.db
 same "... two entries' seq swapped" "unit.add|$NRB unit.add|$HCB" \
-	"$(sql "SELECT action || '|' || object FROM audit WHERE seq IN (3, 4) ORDER BY seq" swapped/ecert.db | tr '\n' ' ' | sed 's/ $//')"
+	"$(sql "SELECT action || '|' || object FROM audit WHERE seq IN (5, 6) ORDER BY seq" swapped/ecert.db | tr '\n' ' ' | sed 's/ $//')"
 must_fail 1 "two entries swapped: broken" ecert-audit verify -d swapped/ecert.db
-check "... naming the first of them" err_has "audit chain broken at entry 3:"
+check "... naming the first of them" err_has "audit chain broken at entry 5:"
 
 ok "a third fresh store" small_store first
 sql "DROP TRIGGER audit_no_delete; DELETE FROM audit WHERE seq = 1" first/ecert.db
