@@ -345,7 +345,7 @@ anchor_load(const char *anchor, struct ecert_error *e)
 {
 	json_error_t jerr;
 	json_t *pin;
-	unsigned char pk[32];
+	struct ecert_pub pk;
 	const char *b64;
 
 	if (access(anchor, R_OK) != 0) {
@@ -360,7 +360,8 @@ anchor_load(const char *anchor, struct ecert_error *e)
 		return NULL;
 	}
 	b64 = ecert_json_str(pin, "public_key");
-	if (b64 == NULL || !ecert_key_parse_pub(b64, pk)) {
+	if (b64 == NULL || !ecert_pub_parse(ecert_json_str(pin, "alg"), b64,
+	    &pk)) {
 		ecert_fail(e, ECERT_DATAERR, "anchor %s: not a public key file "
 		    "(no valid public_key; give platform.key.pub)", anchor);
 		json_decref(pin);

@@ -42,11 +42,13 @@ same "... no matter loaded" 0 \
 	"$(sqlite3 "$ECERT_DB" 'SELECT count(*) FROM matters')"
 same "... nothing changed" "$before" "$(store_digest)"
 
+cal_before="$(sqlite3 "$ECERT_DB" 'SELECT count(*) FROM holidays') $(sqlite3 \
+	"$ECERT_DB" 'SELECT count(*) FROM holiday_years')"
 must_fail 74 "the holiday calendar, when its loading cannot be audited" \
 	ecert-dispute holidays load -k "$ADMIN_KEY" \
 	"$ECERT_SHARE"/holidays/*.txt
 check "... says so" err_has "holidays 2025: not loaded: the change cannot be audited"
-same "... no year loaded" "0 0" \
+same "... no year loaded (the calendars ecert-init loaded unchanged)" "$cal_before" \
 	"$(sqlite3 "$ECERT_DB" 'SELECT count(*) FROM holidays') $(sqlite3 \
 	"$ECERT_DB" 'SELECT count(*) FROM holiday_years')"
 same "... nothing changed" "$before" "$(store_digest)"
