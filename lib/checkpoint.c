@@ -640,7 +640,7 @@ ecert_tlog_verify(struct ecert_store *s, const char *given,
 			    names[nc - 1]);
 			break;
 		}
-		if (nc > 1 && (cs[nc - 1].size < cs[nc - 2].size ||
+		if (nc > 1 && (cs[nc - 1].size <= cs[nc - 2].size ||
 		    strcmp(cs[nc - 1].time, cs[nc - 2].time) < 0)) {
 			rc = ecert_fail(e, ECERT_NO, "checkpoint %s goes "
 			    "backwards: %llu entries at %s, after %llu entries "
@@ -678,7 +678,7 @@ ecert_tlog_verify(struct ecert_store *s, const char *given,
 		    "a tail cut off cannot be seen");
 		goto done;
 	}
-	/* the largest first: the cut that removes the most */
+	/* the largest names the cut: the one that removes the most */
 	w = ecert_xmalloc((nc + 1) * sizeof(*w));
 	if (have_g) {
 		w[nw].size = g.size;
@@ -690,22 +690,26 @@ ecert_tlog_verify(struct ecert_store *s, const char *given,
 		w[nw].c = &cs[i];
 		w[nw++].name = names[i];
 	}
-	for (i = 0; i < nw; i++)
-		if (w[i].size > (uint64_t)count) {
-			if (count == 0)
-				rc = ecert_fail(e, ECERT_NO, "audit log empty, but "
-				    "checkpoint %s of %s holds %llu entries",
-				    w[i].name, when(w[i].c),
-				    (unsigned long long)w[i].size);
-			else
-				rc = ecert_fail(e, ECERT_NO, "audit log cut: %lld "
-				    "entries, but checkpoint %s of %s holds %llu "
-				    "(entries %lld to %llu are gone)", count,
-				    w[i].name, when(w[i].c),
-				    (unsigned long long)w[i].size, count + 1,
-				    (unsigned long long)w[i].size);
-			goto done;
+	for (i = 1; i < nw; i++)
+		if (w[i].size > w[0].size) {
+			struct want t = w[0];
+
+			w[0] = w[i];
+			w[i] = t;
 		}
+	if (w[0].size > (uint64_t)count) {
+		if (count == 0)
+			rc = ecert_fail(e, ECERT_NO, "audit log empty, but "
+			    "checkpoint %s of %s holds %llu entries", w[0].name,
+			    when(w[0].c), (unsigned long long)w[0].size);
+		else
+			rc = ecert_fail(e, ECERT_NO, "audit log cut: %lld entries, "
+			    "but checkpoint %s of %s holds %llu (entries %lld to "
+			    "%llu are gone)", count, w[0].name, when(w[0].c),
+			    (unsigned long long)w[0].size, count + 1,
+			    (unsigned long long)w[0].size);
+		goto done;
+	}
 	qsort(w, nw, sizeof(*w), want_cmp);
 	memset(&k, 0, sizeof(k));
 	k.w = w;
