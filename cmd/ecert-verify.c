@@ -185,6 +185,7 @@ verify_checkpoint(const char *path, const json_t *trust)
 	if ((rc = ecert_checkpoint_parse(buf, n, path, &c, &e)) != 0 ||
 	    (rc = ecert_checkpoint_verify_keys(&c, trust, path, &e)) != 0) {
 		ecert_warn("%s", e.msg);
+		ecert_checkpoint_free(&c);
 		return rc;
 	}
 	printf("checkpoint %s: %s, %llu entries, signed at %s\n", path,

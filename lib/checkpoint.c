@@ -202,8 +202,9 @@ ecert_checkpoint_verify_keys(const struct ecert_checkpoint *c,
 		if (ecert_checkpoint_sig_ok(c, pk))
 			return 0;
 	}
-	return ecert_fail(e, ECERT_NO, "checkpoint %s: not signed by the "
-	    "platform %s (no valid signature of a known key)", name, unit);
+	return ecert_fail(e, ECERT_NO, "checkpoint %s: not signed by a "
+	    "platform key of %s (no valid signature of a known key)", name,
+	    unit);
 }
 
 /* The trust the store gives, or the one key of an --anchor file. */
@@ -423,7 +424,7 @@ ecert_checkpoint_make(struct ecert_store *s, const struct ecert_actor *a,
 	struct extend x;
 	sqlite3_stmt *st;
 	unsigned char root[32];
-	char origin[64], now[21], b64[64], *text, *detail;
+	char origin[64], now[21], b64[64], *text, *note, *detail;
 	int rc, have_prev;
 
 	memset(c, 0, sizeof(*c));
@@ -481,9 +482,10 @@ ecert_checkpoint_make(struct ecert_store *s, const struct ecert_actor *a,
 	snprintf(origin, sizeof(origin), "ecert.%s/audit", a->unit);
 	text = ecert_xasprintf("%s\n%llu\n%s\ntime %s\n", origin,
 	    (unsigned long long)f.size, b64, now);
-	note_sign(&a->key, origin, text, &c->note);
+	note_sign(&a->key, origin, text, &note);
 	free(text);
-	rc = ecert_checkpoint_parse(c->note, strlen(c->note), "new", c, e);
+	rc = ecert_checkpoint_parse(note, strlen(note), "new", c, e);
+	free(note);
 	if (rc != 0)
 		goto fail;
 	st = ecert_prepare(s, "INSERT OR REPLACE INTO audit_frontier(id, size,"

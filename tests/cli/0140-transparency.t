@@ -6,7 +6,7 @@
 # tree and the proofs are checked by an independent Python implementation.
 . "$(dirname "$0")/lib.sh"
 
-plan 78
+plan 79
 
 # tlog_py CMD ARG...: RFC 9162 and signed-note in Python, no ecert code:
 #   sig CHECKPOINT PUBFILE     the Ed25519 signature of the note text
@@ -223,12 +223,13 @@ ok "... with --anchor platform.key.pub" ecert-verify --offline \
 must_fail 1 "... a forged size is refused" \
 	ecert-verify --offline --trust "$T/trust.json" --checkpoint "$T/cp1-forged"
 check "... as not signed by the platform" \
-	err_has "checkpoint $T/cp1-forged: not signed by the platform $PLATFORM (no valid signature of a known key)"
+	err_has "checkpoint $T/cp1-forged: not signed by a platform key of $PLATFORM (no valid signature of a known key)"
 printf '%s\n' "ecert.$SAMR/audit" "$n2" "$(sed -n 3p "$T/cp2")" \
 	"$(sed -n 4p "$T/cp2")" "" "$(sed -n 6p "$T/cp2" | sed "s|$PLATFORM|$SAMR|")" \
 	> "$T/cp-samr"
 must_fail 1 "... a note naming another unit as the log" \
 	ecert-verify --offline --trust "$T/trust.json" --checkpoint "$T/cp-samr"
+check "... which has no platform key" err_has "checkpoint $T/cp-samr: not signed by a platform key of $SAMR"
 
 # proofs
 seq=$(sql "SELECT seq FROM audit WHERE action = 'license.revoke'")
