@@ -6,7 +6,7 @@
 # tree and the proofs are checked by an independent Python implementation.
 . "$(dirname "$0")/lib.sh"
 
-plan 79
+plan 85
 
 # tlog_py CMD ARG...: RFC 9162 and signed-note in Python, no ecert code:
 #   sig CHECKPOINT PUBFILE     the Ed25519 signature of the note text
@@ -207,6 +207,14 @@ ok "verify --checkpoint the published one" \
 	ecert-audit verify --checkpoint "$T/cp2"
 ok "verify --checkpoint an older one: consistent" \
 	ecert-audit verify --checkpoint "$T/cp1"
+ok "verify --checkpoint --anchor platform.key.pub" \
+	ecert-audit verify --checkpoint "$T/cp2" --anchor "$PUB"
+must_fail 1 "... pinned to another unit's key: refused" \
+	ecert-audit verify --checkpoint "$T/cp2" --anchor "$SAMR_KEY.pub"
+check "... the stored checkpoints first" err_has "ecert-audit: checkpoint stored 1: not signed by a platform key of $PLATFORM"
+same "... audited" "audit.verify|$T/cp2|refused" "$(audit_last)"
+must_fail 64 "prove needs --seq or --from" ecert-audit prove
+must_fail 64 "... not both" ecert-audit prove --seq 1 --from 1
 
 # publishing and checking offline
 ok "ecert-export --checkpoint" ecert-export --checkpoint -o "$T/pub.cp"
