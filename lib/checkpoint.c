@@ -419,15 +419,27 @@ int
 ecert_checkpoint_make(struct ecert_store *s, const struct ecert_actor *a,
     struct ecert_checkpoint *c, struct ecert_error *e)
 {
-	struct ecert_merkle_frontier f;
+	struct ecert_merkle_frontier f, start, pre;
 	struct ecert_checkpoint prev;
-	struct extend x;
+	struct extend x, px;
+	char startlast[65];
 	sqlite3_stmt *st;
 	unsigned char root[32];
 	char origin[64], now[21], b64[64], *text, *note, *detail;
 	int rc, have_prev;
 
 	memset(c, 0, sizeof(*c));
+	/* the bulk of the hashing first, outside the write lock, so that a
+	 * first checkpoint of a long log does not keep writers waiting */
+	if ((rc = frontier_load(s, &start, startlast, e)) != 0)
+		return rc;
+	pre = start;
+	px.f = &pre;
+	px.e = e;
+	snprintf(px.last, sizeof(px.last), "%s", startlast);
+	if ((rc = ecert_audit_each(s, (long long)pre.size, extend_one, &px,
+	    e)) != 0)
+		return rc;
 	if (ecert_begin(s, e) != 0)
 		return e->status;
 	if ((rc = frontier_load(s, &f, x.last, e)) != 0)
@@ -451,6 +463,14 @@ ecert_checkpoint_make(struct ecert_store *s, const struct ecert_actor *a,
 	ecert_checkpoint_free(&prev);
 	if (rc != 0)
 		goto fail;
+	/* unchanged since: go on from where the first pass ended, once its
+	 * last entry is seen to be still there, unchanged */
+	if (f.size == start.size && f.n == start.n && memcmp(f.hash,
+	    start.hash, (size_t)f.n * 32) == 0 && strcmp(x.last,
+	    startlast) == 0) {
+		f = pre;
+		snprintf(x.last, sizeof(x.last), "%s", px.last);
+	}
 	if (f.size > 0) {
 		st = ecert_prepare(s, "SELECT hash FROM audit WHERE seq = ?", e);
 		if (st == NULL) {
