@@ -1,7 +1,10 @@
 /*
- * ecert-audit: read the audit log and verify its hash chain.
+ * ecert-audit: read the audit log, verify its hash chain and its signed
+ * checkpoints, make checkpoints and prove entries against them.
  */
+#include <errno.h>
 #include <getopt.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "ecert.h"
@@ -14,8 +17,14 @@ usage(void)
 	    "[--object object]\n"
 	    "                       [--since time] [--until time] "
 	    "[--json | --table]\n"
-	    "       ecert-audit verify\n"
-	    "common: [-d file] [--store-key file]\n");
+	    "       ecert-audit verify [--checkpoint file] [--anchor pubfile]\n"
+	    "       ecert-audit checkpoint -k platformkey [-o file]\n"
+	    "       ecert-audit prove (--seq n | --from size) "
+	    "[--checkpoint file]\n"
+	    "       ecert-audit verify-proof --trust file [--anchor pubfile]\n"
+	    "                       [--entry file | --old checkpoint] "
+	    "proof\n"
+	    "common: [-d file] [--store-key file] [--passphrase-file file]\n");
 	ecert_usage_exit();
 }
 
@@ -32,7 +41,9 @@ static const char *actions[] = {
 	"grant.show", "grant.use", "dispute.file", "dispute.list",
 	"dispute.resolve", "holidays.load", "license.public-query",
 	"report.run", "store.backup", "store.restore",
-	"status.export", "trust.export", NULL
+	"status.export", "trust.export", "audit.checkpoint", "audit.verify",
+	"checkpoint.export", "client.add", "client.revoke", "serve.auth",
+	"serve.request", "serve.seal", NULL
 };
 
 /*
@@ -131,22 +142,140 @@ cmd_log(struct ecert_store *s, const struct ecert_opts *o, const char *unit,
 	return 0;
 }
 
+/*
+ * The chain first (it names the first entry altered), then the tree
+ * against the checkpoints.  A failure is audited as a refusal when the
+ * store can take it, so that the finding itself is in the log.
+ */
 static int
-cmd_verify(struct ecert_store *s)
+cmd_verify(struct ecert_store *s, const char *checkpoint, const char *anchor)
 {
 	struct ecert_error e;
 	long long bad, count;
-	char why[256];
+	char why[256], warn[256];
 	int rc;
 
 	rc = ecert_audit_verify(s, &bad, why, sizeof(why), &count, &e);
 	if (rc == ECERT_NO) {
 		ecert_warn("audit chain broken at entry %lld: %s", bad, why);
+		ecert_fail(&e, ECERT_NO, "audit chain broken at entry %lld: %s",
+		    bad, why);
+		ecert_audit_refusal(s, NULL, "audit.verify", checkpoint, &e);
 		return ECERT_NO;
 	}
 	if (rc != 0)
 		ecert_die_error(&e);
+	rc = ecert_tlog_verify(s, checkpoint, anchor, count, warn, sizeof(warn),
+	    &e);
+	if (rc == ECERT_NO) {
+		ecert_warn("%s", e.msg);
+		ecert_audit_refusal(s, NULL, "audit.verify", checkpoint, &e);
+		return ECERT_NO;
+	}
+	if (rc != 0)
+		ecert_die_error(&e);
+	if (warn[0] != '\0')
+		ecert_warn("warning: %s", warn);
 	printf("audit chain intact: %lld entries\n", count);
+	return 0;
+}
+
+static int
+write_out(const char *out, const char *text)
+{
+	FILE *fp = stdout;
+
+	if (out != NULL && strcmp(out, "-") != 0 &&
+	    (fp = fopen(out, "w")) == NULL) {
+		ecert_warn("%s: %s", out, strerror(errno));
+		return ECERT_IOERR;
+	}
+	fputs(text, fp);
+	if ((fp == stdout ? fflush(fp) : fclose(fp)) != 0) {
+		ecert_warn("%s: %s", out ? out : "stdout", strerror(errno));
+		return ECERT_IOERR;
+	}
+	return 0;
+}
+
+static int
+cmd_checkpoint(struct ecert_store *s, const struct ecert_opts *o,
+    const char *out)
+{
+	struct ecert_checkpoint c;
+	struct ecert_actor a;
+	struct ecert_error e;
+	int rc;
+
+	ecert_opts_actor(s, o, &a);
+	if (!(a.roles & ECERT_ROLE_ADMIN)) {
+		ecert_fail(&e, ECERT_NOPERM, "unit %s is not the platform: "
+		    "checkpoints are the platform's (article 23)", a.unit);
+		ecert_key_wipe(&a.key);
+		ecert_audit_refusal(s, a.unit, "audit.checkpoint", "", &e);
+		ecert_die_error(&e);
+	}
+	rc = ecert_checkpoint_make(s, &a, &c, &e);
+	ecert_key_wipe(&a.key);
+	if (rc != 0) {
+		ecert_audit_refusal(s, a.unit, "audit.checkpoint", "", &e);
+		ecert_die_error(&e);
+	}
+	rc = write_out(out, c.note);
+	ecert_checkpoint_free(&c);
+	return rc;
+}
+
+static char *
+slurp(const char *path, size_t *n)
+{
+	FILE *fp = strcmp(path, "-") == 0 ? stdin : fopen(path, "r");
+	char *buf = NULL;
+	size_t cap = 0, got;
+
+	*n = 0;
+	if (fp == NULL)
+		ecert_die(ECERT_IOERR, "%s: %s", path, strerror(errno));
+	do {
+		if (*n + 4097 > cap)
+			buf = ecert_xrealloc(buf, cap = cap ? 2 * cap : 8192);
+		got = fread(buf + *n, 1, 4096, fp);
+		*n += got;
+	} while (got > 0);
+	if (ferror(fp))
+		ecert_die(ECERT_IOERR, "%s: %s", path, strerror(errno));
+	buf[*n] = '\0';
+	if (fp != stdin)
+		fclose(fp);
+	return buf;
+}
+
+static int
+cmd_verify_proof(const char *proof, const char *trustfile,
+    const char *anchor, const char *entryfile, const char *oldfile)
+{
+	struct ecert_error e;
+	json_t *trust;
+	char *text, *entry = NULL, *old = NULL, what[256];
+	size_t n, entryn = 0, oldn = 0;
+	int rc;
+
+	if ((trust = ecert_trust_load(trustfile, anchor, &e)) == NULL)
+		ecert_die_error(&e);
+	text = slurp(proof, &n);
+	if (entryfile != NULL)
+		entry = slurp(entryfile, &entryn);
+	if (oldfile != NULL)
+		old = slurp(oldfile, &oldn);
+	rc = ecert_tlog_proof_verify(text, n, proof, trust, entry, entryn, old,
+	    oldn, what, sizeof(what), &e);
+	json_decref(trust);
+	free(text);
+	free(entry);
+	free(old);
+	if (rc != 0)
+		ecert_die_error(&e);
+	printf("proof verified: %s\n", what);
 	return 0;
 }
 
@@ -154,7 +283,8 @@ int
 main(int argc, char *argv[])
 {
 	enum { OPT_UNIT = ECERT_OPT_FIRST_OWN, OPT_ACTION, OPT_OBJECT,
-	    OPT_SINCE, OPT_UNTIL };
+	    OPT_SINCE, OPT_UNTIL, OPT_CHECKPOINT, OPT_ANCHOR, OPT_SEQ,
+	    OPT_FROM, OPT_TRUST, OPT_ENTRY, OPT_OLD };
 	static const struct option longopts[] = {
 		ECERT_COMMON_LONGOPTS,
 		{ "unit", required_argument, NULL, OPT_UNIT },
@@ -162,19 +292,31 @@ main(int argc, char *argv[])
 		{ "object", required_argument, NULL, OPT_OBJECT },
 		{ "since", required_argument, NULL, OPT_SINCE },
 		{ "until", required_argument, NULL, OPT_UNTIL },
+		{ "checkpoint", required_argument, NULL, OPT_CHECKPOINT },
+		{ "anchor", required_argument, NULL, OPT_ANCHOR },
+		{ "seq", required_argument, NULL, OPT_SEQ },
+		{ "from", required_argument, NULL, OPT_FROM },
+		{ "trust", required_argument, NULL, OPT_TRUST },
+		{ "entry", required_argument, NULL, OPT_ENTRY },
+		{ "old", required_argument, NULL, OPT_OLD },
+		{ "output", required_argument, NULL, 'o' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct ecert_opts o = { 0 };
 	struct ecert_store *s;
 	const char *unit = NULL, *action = NULL, *object = NULL;
 	const char *since = NULL, *until = NULL, *verb;
+	const char *checkpoint = NULL, *anchor = NULL, *trust = NULL;
+	const char *entry = NULL, *old = NULL, *out = NULL;
+	long long seq = -1, from = -1;
+	char *end;
 	int c, rc;
 
 	ecert_setprogname(argv[0]);
-	if ((verb = ecert_take_verb(&argc, &argv, "d:h", longopts)) == NULL)
+	if ((verb = ecert_take_verb(&argc, &argv, "d:k:o:h", longopts)) == NULL)
 		usage();
-	while ((c = getopt_long(argc, argv, "d:h", longopts, NULL)) != -1) {
-		if (c != 'k' && ecert_common_opt(&o, c, optarg))
+	while ((c = getopt_long(argc, argv, "d:k:o:h", longopts, NULL)) != -1) {
+		if (ecert_common_opt(&o, c, optarg))
 			continue;
 		switch (c) {
 		case OPT_UNIT: unit = optarg; break;
@@ -182,8 +324,30 @@ main(int argc, char *argv[])
 		case OPT_OBJECT: object = optarg; break;
 		case OPT_SINCE: since = optarg; break;
 		case OPT_UNTIL: until = optarg; break;
+		case OPT_CHECKPOINT: checkpoint = optarg; break;
+		case OPT_ANCHOR: anchor = optarg; break;
+		case OPT_TRUST: trust = optarg; break;
+		case OPT_ENTRY: entry = optarg; break;
+		case OPT_OLD: old = optarg; break;
+		case 'o': out = optarg; break;
+		case OPT_SEQ:
+		case OPT_FROM:
+			errno = 0;
+			*(c == OPT_SEQ ? &seq : &from) = strtoll(optarg, &end, 10);
+			if (*end != '\0' || optarg[0] == '\0' || errno != 0 ||
+			    (c == OPT_SEQ ? seq < 1 : from < 0))
+				ecert_die(ECERT_USAGE, "--%s %s: %s",
+				    c == OPT_SEQ ? "seq" : "from", optarg,
+				    c == OPT_SEQ ? "an entry's number, from 1" :
+				    "a tree size, from 0");
+			break;
 		default: usage();
 		}
+	}
+	if (strcmp(verb, "verify-proof") == 0) {
+		if (optind != argc - 1 || trust == NULL || (entry && old))
+			usage();
+		return cmd_verify_proof(argv[optind], trust, anchor, entry, old);
 	}
 	if (optind != argc)
 		usage();
@@ -194,7 +358,27 @@ main(int argc, char *argv[])
 		rc = cmd_log(s, &o, unit, action, object, since, until);
 	} else if (strcmp(verb, "verify") == 0) {
 		s = ecert_opts_store(&o);
-		rc = cmd_verify(s);
+		rc = cmd_verify(s, checkpoint, anchor);
+	} else if (strcmp(verb, "checkpoint") == 0) {
+		if (o.key == NULL)
+			usage();
+		s = ecert_opts_store(&o);
+		rc = cmd_checkpoint(s, &o, out);
+	} else if (strcmp(verb, "prove") == 0) {
+		struct ecert_error e;
+		char *proof;
+
+		if ((seq > 0) == (from >= 0))
+			usage();
+		s = ecert_opts_store(&o);
+		proof = ecert_tlog_prove(s, checkpoint, seq > 0 ? seq : 0,
+		    from, &e);
+		if (proof == NULL) {
+			ecert_store_close(s);
+			ecert_die_error(&e);
+		}
+		rc = write_out(out, proof);
+		free(proof);
 	} else
 		usage();
 	ecert_store_close(s);

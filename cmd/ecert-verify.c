@@ -20,7 +20,9 @@ usage(void)
 	    "       ecert-verify --trust file [--json] [document ...]\n"
 	    "       ecert-verify --offline --trust file --status file "
 	    "[--anchor pubfile]\n"
-	    "                    [--json] [token | document ...]\n");
+	    "                    [--json] [token | document ...]\n"
+	    "       ecert-verify --offline --trust file [--anchor pubfile] "
+	    "--checkpoint file\n");
 	ecert_usage_exit();
 }
 
@@ -159,17 +161,53 @@ verify_documents(FILE *fp, const char *name, const json_t *trust)
 	return worst;
 }
 
+/* A published checkpoint of the audit log, against the platform's keys
+ * of the trust list: its size and time on stdout. */
+static int
+verify_checkpoint(const char *path, const json_t *trust)
+{
+	struct ecert_checkpoint c;
+	struct ecert_error e;
+	FILE *fp = fopen(path, "r");
+	char buf[8192];
+	size_t n;
+	int rc;
+
+	if (fp == NULL)
+		ecert_die(ECERT_IOERR, "checkpoint %s: %s", path,
+		    strerror(errno));
+	n = fread(buf, 1, sizeof(buf) - 1, fp);
+	rc = ferror(fp) ? ECERT_IOERR : !feof(fp) ? ECERT_DATAERR : 0;
+	fclose(fp);
+	if (rc != 0)
+		ecert_die(rc, "checkpoint %s: %s", path, rc == ECERT_IOERR ?
+		    strerror(errno) : "too large");
+	if ((rc = ecert_checkpoint_parse(buf, n, path, &c, &e)) != 0 ||
+	    (rc = ecert_checkpoint_verify_keys(&c, trust, path, &e)) != 0) {
+		ecert_warn("%s", e.msg);
+		ecert_checkpoint_free(&c);
+		return rc;
+	}
+	printf("checkpoint %s: %s, %llu entries, signed at %s\n", path,
+	    c.origin, (unsigned long long)c.size, c.time[0] ? c.time :
+	    "an unknown time");
+	fflush(stdout);
+	ecert_checkpoint_free(&c);
+	return 0;
+}
+
 int
 main(int argc, char *argv[])
 {
 	enum { OPT_TRUST = ECERT_OPT_FIRST_OWN, OPT_OFFLINE, OPT_STATUS,
-	    OPT_ANCHOR };
+	    OPT_ANCHOR, OPT_CHECKPOINT };
 	static const struct option longopts[] = {
 		ECERT_COMMON_LONGOPTS,
 		{ "trust", required_argument, NULL, OPT_TRUST },
 		{ "offline", no_argument, NULL, OPT_OFFLINE },
 		{ "status", required_argument, NULL, OPT_STATUS },
 		{ "anchor", required_argument, NULL, OPT_ANCHOR },
+		{ "checkpoint", required_argument, NULL, OPT_CHECKPOINT },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct ecert_opts o = { 0 };
@@ -177,6 +215,7 @@ main(int argc, char *argv[])
 	struct ecert_error e;
 	struct ecert_ids ids;
 	const char *trustfile = NULL, *statusfile = NULL, *anchor = NULL;
+	const char *checkpoint = NULL;
 	int offline = 0;
 	char id[160], status[32], why[512];
 	int c, rc, i, worst = 0;
@@ -191,13 +230,17 @@ main(int argc, char *argv[])
 			statusfile = optarg;
 		else if (c == OPT_ANCHOR)
 			anchor = optarg;
+		else if (c == OPT_CHECKPOINT)
+			checkpoint = optarg;
 		else if (c == 'k' || !ecert_common_opt(&o, c, optarg))
 			usage();
 	}
 	json_out = !ecert_want_table(o.json, o.table);
 
 	if ((offline || statusfile != NULL) && (trustfile == NULL ||
-	    statusfile == NULL))
+	    (statusfile == NULL && checkpoint == NULL)))
+		usage();
+	if (checkpoint != NULL && trustfile == NULL)
 		usage();
 	if (trustfile != NULL) {
 		json_t *trust = ecert_trust_load(trustfile, anchor, &e);
@@ -205,6 +248,13 @@ main(int argc, char *argv[])
 
 		if (trust == NULL)
 			ecert_die_error(&e);
+		if (checkpoint != NULL) {
+			rc = verify_checkpoint(checkpoint, trust);
+			if (rc != 0 || (statusfile == NULL && optind == argc)) {
+				json_decref(trust);
+				return rc;
+			}
+		}
 		if (statusfile != NULL) {
 			rc = ecert_status_load(statusfile, trust, &bits,
 			    &status_nbits, why, sizeof(why));

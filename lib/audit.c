@@ -209,3 +209,127 @@ ecert_audit_access(struct ecert_store *s, const char *unit,
 		    action, object ? object : "");
 	}
 }
+
+/*
+ * An entry's leaf in the transparency log (ecert(5)): the entry as one
+ * RFC 8785 object, its members in key order, its own chain hash included,
+ * the same bytes `ecert-audit log --json` prints.  Written by hand: it is
+ * made for every entry of the log at each verify, so it must be cheap.
+ */
+struct leafbuf {
+	char *p;
+	size_t n, cap;
+};
+
+static void
+leaf_put(struct leafbuf *b, const char *s, size_t n)
+{
+	if (b->n + n + 1 > b->cap) {
+		while (b->n + n + 1 > b->cap)
+			b->cap = b->cap ? b->cap * 2 : 512;
+		b->p = ecert_xrealloc(b->p, b->cap);
+	}
+	memcpy(b->p + b->n, s, n);
+	b->n += n;
+}
+
+static void
+leaf_str(struct leafbuf *b, const char *key, const char *s)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t i, run;
+	char esc[6];
+
+	leaf_put(b, key, strlen(key));
+	leaf_put(b, "\"", 1);
+	for (i = 0; s[i] != '\0'; i += run) {
+		for (run = 0; s[i + run] != '\0'; run++) {
+			unsigned char u = (unsigned char)s[i + run];
+
+			if (u < 0x20 || u == '"' || u == '\\')
+				break;
+		}
+		if (run > 0) {
+			leaf_put(b, s + i, run);
+			continue;
+		}
+		run = 1;
+		switch (s[i]) {
+		case '"': leaf_put(b, "\\\"", 2); break;
+		case '\\': leaf_put(b, "\\\\", 2); break;
+		case '\b': leaf_put(b, "\\b", 2); break;
+		case '\f': leaf_put(b, "\\f", 2); break;
+		case '\n': leaf_put(b, "\\n", 2); break;
+		case '\r': leaf_put(b, "\\r", 2); break;
+		case '\t': leaf_put(b, "\\t", 2); break;
+		default:
+			memcpy(esc, "\\u00", 4);
+			esc[4] = hex[(unsigned char)s[i] >> 4];
+			esc[5] = hex[(unsigned char)s[i] & 0xf];
+			leaf_put(b, esc, 6);
+		}
+	}
+	leaf_put(b, "\"", 1);
+}
+
+/* col[1..9]: time, unit, os_user, action, object, outcome, detail, prev,
+ * hash, as the audit table orders them; col[0] is not read. */
+char *
+ecert_audit_leaf(long long seq, const char *const col[10], size_t *n)
+{
+	struct leafbuf b = { 0 };
+	char num[32];
+
+	leaf_str(&b, "{\"action\":", col[4]);
+	leaf_str(&b, ",\"detail\":", col[7]);
+	leaf_str(&b, ",\"hash\":", col[9]);
+	leaf_str(&b, ",\"object\":", col[5]);
+	leaf_str(&b, ",\"os_user\":", col[3]);
+	leaf_str(&b, ",\"outcome\":", col[6]);
+	leaf_str(&b, ",\"prev\":", col[8]);
+	snprintf(num, sizeof(num), ",\"seq\":%lld", seq);
+	leaf_put(&b, num, strlen(num));
+	leaf_str(&b, ",\"time\":", col[1]);
+	leaf_str(&b, ",\"unit\":", col[2]);
+	leaf_put(&b, "}", 1);
+	b.p[b.n] = '\0';
+	*n = b.n;
+	return b.p;
+}
+
+/* The entries after seq `after`, in order; fn returning non-zero stops
+ * the walk and is returned.  A NULL field is read as "". */
+int
+ecert_audit_each(struct ecert_store *s, long long after,
+    int (*fn)(long long seq, const char *const col[10], void *arg),
+    void *arg, struct ecert_error *e)
+{
+	sqlite3_stmt *st;
+	int rc, stop = 0;
+
+	st = ecert_prepare(s, "SELECT seq, time, unit, os_user, action, object,"
+	    " outcome, detail, prev, hash FROM audit WHERE seq > ?"
+	    " ORDER BY seq", e);
+	if (st == NULL)
+		return e->status;
+	sqlite3_bind_int64(st, 1, after);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *col[10];
+		int i;
+
+		col[0] = NULL;
+		for (i = 1; i < 10; i++) {
+			col[i] = (const char *)sqlite3_column_text(st, i);
+			if (col[i] == NULL)
+				col[i] = "";
+		}
+		if ((stop = fn(sqlite3_column_int64(st, 0), col, arg)) != 0)
+			break;
+	}
+	sqlite3_finalize(st);
+	if (stop != 0)
+		return stop;
+	if (rc != SQLITE_DONE)
+		return ecert_sql_fail(s, e, rc, "audit");
+	return 0;
+}

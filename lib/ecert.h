@@ -93,7 +93,7 @@ struct ecert_store {
 	int busy_poll_us;		/* between two tries */
 	double busy_since;
 };
-#define ECERT_SCHEMA_VERSION 7
+#define ECERT_SCHEMA_VERSION 8
 const char *ecert_store_default_path(const char *opt);
 char *ecert_store_default_keypath(const char *dbpath, const char *opt);
 int ecert_store_create(const char *path, const char *keypath,
@@ -597,5 +597,73 @@ int ecert_report(struct ecert_store *s, const struct ecert_report_opts *o,
 int ecert_report_html(FILE *out, const struct ecert_report_opts *o,
     const json_t *rows, struct ecert_error *e);
 /* ---- end of issue 15 ---- */
+
+/* ---- issue 11: the transparency log over the audit entries ---- */
+
+/* merkle.c: RFC 9162 section 2.1 hashing, frontier, proofs */
+#define ECERT_MERKLE_MAXPROOF 128
+struct ecert_merkle_frontier {
+	uint64_t size;			/* leaves */
+	int n;				/* complete subtrees, = popcount(size) */
+	unsigned char hash[64][32];	/* their roots, largest first */
+};
+void ecert_merkle_leaf(const void *data, size_t n, unsigned char out[32]);
+void ecert_merkle_node(const unsigned char left[32],
+    const unsigned char right[32], unsigned char out[32]);
+void ecert_merkle_append(struct ecert_merkle_frontier *f,
+    const unsigned char leaf[32]);
+void ecert_merkle_frontier_root(const struct ecert_merkle_frontier *f,
+    unsigned char root[32]);
+void ecert_merkle_root(const unsigned char (*leaves)[32], uint64_t n,
+    unsigned char root[32]);
+int ecert_merkle_inclusion(const unsigned char (*leaves)[32], uint64_t n,
+    uint64_t index, unsigned char (*proof)[32], int *np);
+int ecert_merkle_consistency(const unsigned char (*leaves)[32], uint64_t m,
+    uint64_t n, unsigned char (*proof)[32], int *np);
+int ecert_merkle_verify_inclusion(const unsigned char leaf[32],
+    uint64_t index, uint64_t size, const unsigned char (*proof)[32], int np,
+    const unsigned char root[32]);
+int ecert_merkle_verify_consistency(uint64_t first, uint64_t second,
+    const unsigned char first_root[32], const unsigned char second_root[32],
+    const unsigned char (*proof)[32], int np);
+
+/* audit.c: an entry's leaf bytes (ecert(5)), entries in order */
+char *ecert_audit_leaf(long long seq, const char *const col[10], size_t *n);
+int ecert_audit_each(struct ecert_store *s, long long after,
+    int (*fn)(long long seq, const char *const col[10], void *arg),
+    void *arg, struct ecert_error *e);
+
+/* checkpoint.c: signed checkpoints (C2SP tlog-checkpoint, signed-note) */
+struct ecert_checkpoint {
+	char origin[128];
+	uint64_t size;
+	unsigned char root[32];
+	char time[21];		/* the "time" extension line, or "" */
+	char *note;		/* the whole signed note, malloc'd */
+	size_t textlen;		/* its text: what the signatures sign */
+};
+void ecert_checkpoint_free(struct ecert_checkpoint *c);
+int ecert_checkpoint_parse(const char *text, size_t n, const char *name,
+    struct ecert_checkpoint *c, struct ecert_error *e);
+int ecert_checkpoint_sig_ok(const struct ecert_checkpoint *c,
+    const unsigned char pk[32]);
+void ecert_note_key_id(const char *name, const unsigned char pk[32],
+    unsigned char id[4]);
+int ecert_checkpoint_verify_keys(const struct ecert_checkpoint *c,
+    const json_t *trust, const char *name, struct ecert_error *e);
+int ecert_checkpoint_make(struct ecert_store *s, const struct ecert_actor *a,
+    struct ecert_checkpoint *c, struct ecert_error *e);
+int ecert_checkpoint_latest(struct ecert_store *s, struct ecert_checkpoint *c,
+    struct ecert_error *e);
+int ecert_tlog_verify(struct ecert_store *s, const char *given,
+    const char *anchor, long long count, char *warn, size_t warnn,
+    struct ecert_error *e);
+char *ecert_tlog_prove(struct ecert_store *s, const char *given,
+    long long seq, long long from, struct ecert_error *e);
+int ecert_tlog_proof_verify(const char *text, size_t n, const char *name,
+    const json_t *trust, const char *entry, size_t entryn,
+    const char *old, size_t oldn, char *what, size_t whatn,
+    struct ecert_error *e);
+/* ---- end of issue 11 ---- */
 
 #endif

@@ -169,9 +169,26 @@ static const char *schema_v7[] = {
 	NULL
 };
 
+/* The transparency log (article 23): each signed checkpoint of the audit
+ * entries' Merkle tree, and the tree's frontier at the newest one, so that
+ * the next checkpoint hashes only the entries since (ecert(5)). */
+static const char *schema_v8[] = {
+	"CREATE TABLE audit_checkpoints(seq INTEGER PRIMARY KEY,"
+	" size INTEGER NOT NULL, time TEXT NOT NULL, note TEXT NOT NULL)",
+	"CREATE TABLE audit_frontier(id INTEGER PRIMARY KEY CHECK(id = 1),"
+	" size INTEGER NOT NULL, last TEXT NOT NULL, hashes BLOB NOT NULL)",
+	"CREATE TRIGGER audit_checkpoints_no_update BEFORE UPDATE ON"
+	" audit_checkpoints BEGIN SELECT RAISE(ABORT,"
+	" 'checkpoints cannot be changed'); END",
+	"CREATE TRIGGER audit_checkpoints_no_delete BEFORE DELETE ON"
+	" audit_checkpoints BEGIN SELECT RAISE(ABORT,"
+	" 'checkpoints cannot be deleted'); END",
+	NULL
+};
+
 /* Each entry takes the store from version i to i + 1. */
 static const char **migrations[] = { schema_v1, schema_v2, schema_v3,
-    schema_v4, schema_v5, schema_v6, schema_v7 };
+    schema_v4, schema_v5, schema_v6, schema_v7, schema_v8 };
 
 const char *
 ecert_store_default_path(const char *opt)

@@ -161,3 +161,7 @@ rm -f plain-backup.db city-backup.db city-backup.db.key city-backup.db.manifest
 # ecert-serve: verify requests over HTTP (wrk) and pushed batches, against
 # the same work in one process (tests/bench/serve.sh)
 sh "$share/../tests/bench/serve.sh" "$bin" "$tbin" "$share"
+# the transparency log: a checkpoint of 10,000,000 audit entries, from
+# nothing and then extended, against SHA-256 of the same leaf bytes
+# (tests/bench/checkpoint.sh)
+sh "$share/../tests/bench/checkpoint.sh" "$bin" "$tbin"

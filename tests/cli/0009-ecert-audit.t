@@ -57,7 +57,7 @@ ok "--table" ecert-audit log --table --action license.revoke
 same "... a header and the entry" 2 "$(wc -l < "$OUT")"
 check "... with the reason in Chinese" grep -q "^[1-9][0-9]*  *20[0-9-]*T[0-9:]*Z  $SAMR  $me  *license.revoke  $ID_BIZ_LONGZHONG  ok  *企业申请注销登记\$" "$OUT"
 check "... under the headers" grep -q '^SEQ  *TIME  *UNIT  *USER  *ACTION  *OBJECT  *OUTCOME  *DETAIL$' "$OUT"
-must_fail 64 "an unknown verb is a usage error" ecert-audit prove
+must_fail 64 "an unknown verb is a usage error" ecert-audit forge
 must_fail 64 "a stray argument is a usage error" ecert-audit verify now
 
 # verify

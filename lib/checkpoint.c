@@ -1,0 +1,1004 @@
+/*
+ * checkpoint.c: the transparency log over the audit entries (article 23).
+ * A checkpoint is a C2SP tlog-checkpoint: a signed note (c2sp.org/signed-
+ * note) whose text names the log (its origin), the number of entries and
+ * the RFC 9162 root of their Merkle tree, signed with the platform's
+ * Ed25519 key.  Published, it makes a log that was cut, emptied or
+ * rewritten afterwards show, whoever holds the store and its key file.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "ecert_priv.h"
+
+#define EM_DASH "\xe2\x80\x94"
+#define PROOF_HEADER "c2sp.org/tlog-proof@v1"
+#define CONSISTENCY_HEADER "ecert-tlog-consistency@v1"
+
+static const char zero_hash[65] =
+    "0000000000000000000000000000000000000000000000000000000000000000";
+
+void
+ecert_checkpoint_free(struct ecert_checkpoint *c)
+{
+	free(c->note);
+	c->note = NULL;
+}
+
+/* signed-note: SHA-256(name || 0x0A || 0x01 || public key)[:4] */
+void
+ecert_note_key_id(const char *name, const unsigned char pk[32],
+    unsigned char id[4])
+{
+	crypto_hash_sha256_state st;
+	unsigned char h[32], sep[2] = { 0x0a, 0x01 };
+
+	crypto_hash_sha256_init(&st);
+	crypto_hash_sha256_update(&st, (const unsigned char *)name,
+	    strlen(name));
+	crypto_hash_sha256_update(&st, sep, 2);
+	crypto_hash_sha256_update(&st, pk, 32);
+	crypto_hash_sha256_final(&st, h);
+	memcpy(id, h, 4);
+}
+
+static int
+get_line(const char **p, const char *end, char *out, size_t n)
+{
+	const char *nl = memchr(*p, '\n', (size_t)(end - *p));
+	size_t len;
+
+	if (nl == NULL)
+		return -1;
+	len = (size_t)(nl - *p);
+	if (len >= n)
+		return -1;
+	memcpy(out, *p, len);
+	out[len] = '\0';
+	*p = nl + 1;
+	return 0;
+}
+
+static int
+parse_u64(const char *s, uint64_t *v)
+{
+	char *end;
+
+	if (s[0] < '0' || s[0] > '9' || (s[0] == '0' && s[1] != '\0'))
+		return -1;
+	errno = 0;
+	*v = strtoull(s, &end, 10);
+	return *end != '\0' || errno != 0 ? -1 : 0;
+}
+
+/*
+ * A checkpoint as tlog-checkpoint defines it: the note text (origin, tree
+ * size, base64 root, then extension lines; ecert writes one, "time
+ * <UTC>"), a blank line, and the signature lines.
+ */
+int
+ecert_checkpoint_parse(const char *text, size_t n, const char *name,
+    struct ecert_checkpoint *c, struct ecert_error *e)
+{
+	const char *p, *end, *sep = NULL;
+	char line[512];
+	size_t i, len;
+
+	memset(c, 0, sizeof(*c));
+	if (!ecert_utf8_valid(text, n))
+		return ecert_fail(e, ECERT_DATAERR, "checkpoint %s: not UTF-8",
+		    name);
+	for (i = 0; i < n; i++) {
+		if ((unsigned char)text[i] < 0x20 && text[i] != '\n')
+			return ecert_fail(e, ECERT_DATAERR, "checkpoint %s: a "
+			    "control character at byte %zu", name, i);
+		if (i > 0 && text[i] == '\n' && text[i - 1] == '\n')
+			sep = text + i;
+	}
+	if (sep == NULL || n == 0 || text[n - 1] != '\n')
+		return ecert_fail(e, ECERT_DATAERR, "checkpoint %s: not a "
+		    "signed note (no blank line before the signatures)", name);
+	c->textlen = (size_t)(sep - text);
+	p = text;
+	end = text + c->textlen;
+	if (get_line(&p, end, c->origin, sizeof(c->origin)) != 0 ||
+	    c->origin[0] == '\0')
+		return ecert_fail(e, ECERT_DATAERR, "checkpoint %s:1: no "
+		    "origin", name);
+	if (get_line(&p, end, line, sizeof(line)) != 0 ||
+	    parse_u64(line, &c->size) != 0)
+		return ecert_fail(e, ECERT_DATAERR, "checkpoint %s:2: tree "
+		    "size: not a number", name);
+	if (get_line(&p, end, line, sizeof(line)) != 0 ||
+	    ecert_b64_decode(line, c->root, sizeof(c->root), &len) != 0 ||
+	    len != 32)
+		return ecert_fail(e, ECERT_DATAERR, "checkpoint %s:3: root "
+		    "hash: not 32 bytes of base64", name);
+	while (p < end) {
+		if (get_line(&p, end, line, sizeof(line)) != 0 ||
+		    line[0] == '\0')
+			return ecert_fail(e, ECERT_DATAERR, "checkpoint %s: an "
+			    "empty or overlong extension line", name);
+		if (strncmp(line, "time ", 5) == 0 && strlen(line) == 25)
+			memcpy(c->time, line + 5, 21);
+	}
+	c->note = ecert_xmalloc(n + 1);
+	memcpy(c->note, text, n);
+	c->note[n] = '\0';
+	return 0;
+}
+
+/* 1 when a signature line of the origin's name and this key's ID
+ * verifies over the note text; signatures of other keys are ignored. */
+int
+ecert_checkpoint_sig_ok(const struct ecert_checkpoint *c,
+    const unsigned char pk[32])
+{
+	unsigned char id[4], sig[4 + crypto_sign_BYTES + 1];
+	const char *p = c->note + c->textlen + 1, *end;
+	char prefix[160];
+	size_t plen, len;
+	char b64[256];
+
+	ecert_note_key_id(c->origin, pk, id);
+	snprintf(prefix, sizeof(prefix), EM_DASH " %s ", c->origin);
+	plen = strlen(prefix);
+	for (; *p != '\0'; p = end + 1) {
+		end = strchr(p, '\n');
+		if (end == NULL)
+			break;
+		if ((size_t)(end - p) <= plen || strncmp(p, prefix, plen) != 0 ||
+		    (size_t)(end - p) - plen >= sizeof(b64))
+			continue;
+		memcpy(b64, p + plen, (size_t)(end - p) - plen);
+		b64[(size_t)(end - p) - plen] = '\0';
+		if (ecert_b64_decode(b64, sig, sizeof(sig), &len) != 0 ||
+		    len != 4 + crypto_sign_BYTES || memcmp(sig, id, 4) != 0)
+			continue;
+		return crypto_sign_verify_detached(sig + 4,
+		    (const unsigned char *)c->note, c->textlen, pk) == 0;
+	}
+	return 0;
+}
+
+/* The origin names the platform unit: ecert.<USCC>/audit. */
+static int
+origin_unit(const char *origin, char unit[19])
+{
+	if (strncmp(origin, "ecert.", 6) != 0 || strlen(origin) != 6 + 18 + 6 ||
+	    strcmp(origin + 24, "/audit") != 0)
+		return -1;
+	memcpy(unit, origin + 6, 18);
+	unit[18] = '\0';
+	return 0;
+}
+
+/*
+ * Checks the signature against the platform's keys in a trust list (the
+ * keys marked admin of the unit the origin names) or, given an anchor's
+ * list of one key, against that key alone.
+ */
+int
+ecert_checkpoint_verify_keys(const struct ecert_checkpoint *c,
+    const json_t *trust, const char *name, struct ecert_error *e)
+{
+	const json_t *k;
+	unsigned char pk[32];
+	char unit[19];
+	size_t i;
+
+	if (origin_unit(c->origin, unit) != 0)
+		return ecert_fail(e, ECERT_NO, "checkpoint %s: origin %s is not "
+		    "an ecert audit log (ecert.<USCC>/audit)", name, c->origin);
+	json_array_foreach(trust, i, k) {
+		const char *u = ecert_json_str(k, "unit");
+
+		if (u == NULL || strcmp(u, unit) != 0 ||
+		    !json_is_true(json_object_get(k, "admin")) ||
+		    !ecert_key_parse_pub(ecert_json_str(k, "public_key"), pk))
+			continue;
+		if (ecert_checkpoint_sig_ok(c, pk))
+			return 0;
+	}
+	return ecert_fail(e, ECERT_NO, "checkpoint %s: not signed by a "
+	    "platform key of %s (no valid signature of a known key)", name,
+	    unit);
+}
+
+/* The trust the store gives, or the one key of an --anchor file. */
+static json_t *
+keys_for(struct ecert_store *s, const char *anchor, struct ecert_error *e)
+{
+	json_error_t jerr;
+	json_t *pin, *k, *list;
+	unsigned char pk[32];
+	const char *b64, *unit;
+
+	if (anchor == NULL)
+		return ecert_key_export(s, NULL);
+	pin = json_load_file(anchor, JSON_DISABLE_EOF_CHECK, &jerr);
+	if (pin == NULL) {
+		ecert_fail(e, jerr.line < 1 ? ECERT_IOERR : ECERT_DATAERR,
+		    "anchor %s: %s", anchor, jerr.text);
+		return NULL;
+	}
+	b64 = ecert_json_str(pin, "public_key");
+	unit = ecert_json_str(pin, "unit");
+	if (b64 == NULL || unit == NULL || !ecert_key_parse_pub(b64, pk)) {
+		ecert_fail(e, ECERT_DATAERR, "anchor %s: not a public key file "
+		    "(give platform.key.pub)", anchor);
+		json_decref(pin);
+		return NULL;
+	}
+	k = json_pack("{s:s, s:s, s:b}", "unit", unit, "public_key", b64,
+	    "admin", 1);
+	json_decref(pin);
+	list = json_array();
+	json_array_append_new(list, k);
+	return list;
+}
+
+static char *
+read_file(const char *path, size_t *n, struct ecert_error *e)
+{
+	FILE *fp = strcmp(path, "-") == 0 ? stdin : fopen(path, "r");
+	char *buf = NULL;
+	size_t cap = 0, got;
+
+	*n = 0;
+	if (fp == NULL) {
+		ecert_fail(e, ECERT_IOERR, "%s: %s", path, strerror(errno));
+		return NULL;
+	}
+	do {
+		if (*n + 4096 + 1 > cap) {
+			cap = cap ? cap * 2 : 8192;
+			if (cap > 64 * 1024 * 1024) {
+				ecert_fail(e, ECERT_DATAERR, "%s: too large",
+				    path);
+				break;
+			}
+			buf = ecert_xrealloc(buf, cap);
+		}
+		got = fread(buf + *n, 1, 4096, fp);
+		*n += got;
+	} while (got > 0);
+	if (ferror(fp) || cap > 64 * 1024 * 1024) {
+		if (ferror(fp))
+			ecert_fail(e, ECERT_IOERR, "%s: %s", path,
+			    strerror(errno));
+		free(buf);
+		buf = NULL;
+	} else
+		buf[*n] = '\0';
+	if (fp != stdin)
+		fclose(fp);
+	return buf;
+}
+
+static int
+load_file(const char *path, const json_t *trust, struct ecert_checkpoint *c,
+    struct ecert_error *e)
+{
+	size_t n;
+	char *text = read_file(path, &n, e);
+	int rc;
+
+	if (text == NULL)
+		return e->status;
+	rc = ecert_checkpoint_parse(text, n, path, c, e);
+	free(text);
+	if (rc == 0 && (rc = ecert_checkpoint_verify_keys(c, trust, path,
+	    e)) != 0)
+		ecert_checkpoint_free(c);
+	return rc;
+}
+
+/* The frontier kept with the newest checkpoint: its size, the chain hash
+ * of its last entry, and its subtrees' roots, largest first. */
+static int
+frontier_load(struct ecert_store *s, struct ecert_merkle_frontier *f,
+    char last[65], struct ecert_error *e)
+{
+	sqlite3_stmt *st;
+	const unsigned char *blob;
+	int rc, len;
+
+	memset(f, 0, sizeof(*f));
+	snprintf(last, 65, "%s", zero_hash);
+	st = ecert_prepare(s, "SELECT size, last, hashes FROM audit_frontier"
+	    " WHERE id = 1", e);
+	if (st == NULL)
+		return e->status;
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		f->size = (uint64_t)sqlite3_column_int64(st, 0);
+		snprintf(last, 65, "%s", (const char *)sqlite3_column_text(st,
+		    1));
+		blob = sqlite3_column_blob(st, 2);
+		len = sqlite3_column_bytes(st, 2);
+		f->n = len / 32;
+		if (len % 32 != 0 || f->n != __builtin_popcountll(f->size)) {
+			sqlite3_finalize(st);
+			return ecert_fail(e, ECERT_NO, "audit tree: the stored "
+			    "frontier is damaged: run ecert-audit verify");
+		}
+		if (len > 0)
+			memcpy(f->hash, blob, (size_t)len);
+		rc = SQLITE_DONE;
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return ecert_sql_fail(s, e, rc, "audit tree");
+	return 0;
+}
+
+int
+ecert_checkpoint_latest(struct ecert_store *s, struct ecert_checkpoint *c,
+    struct ecert_error *e)
+{
+	sqlite3_stmt *st;
+	const char *note;
+	int rc;
+
+	memset(c, 0, sizeof(*c));
+	st = ecert_prepare(s, "SELECT seq, note FROM audit_checkpoints"
+	    " ORDER BY seq DESC LIMIT 1", e);
+	if (st == NULL)
+		return e->status;
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		char name[48];
+
+		snprintf(name, sizeof(name), "stored %lld",
+		    (long long)sqlite3_column_int64(st, 0));
+		note = (const char *)sqlite3_column_text(st, 1);
+		rc = ecert_checkpoint_parse(note ? note : "", note ?
+		    strlen(note) : 0, name, c, e);
+		sqlite3_finalize(st);
+		return rc;
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return ecert_sql_fail(s, e, rc, "audit checkpoints");
+	return ecert_fail(e, ECERT_NO, "no checkpoint made yet "
+	    "(ecert-audit checkpoint -k platform.key)");
+}
+
+struct extend {
+	struct ecert_merkle_frontier *f;
+	char last[65];
+	struct ecert_error *e;
+};
+
+static int
+extend_one(long long seq, const char *const col[10], void *arg)
+{
+	struct extend *x = arg;
+	unsigned char h[32];
+	size_t n;
+	char *leaf;
+
+	if ((uint64_t)seq != x->f->size + 1)
+		return ecert_fail(x->e, ECERT_NO, "audit entry %llu removed "
+		    "(next is %lld): run ecert-audit verify",
+		    (unsigned long long)x->f->size + 1, seq);
+	if (strcmp(col[8], x->last) != 0)
+		return ecert_fail(x->e, ECERT_NO, "audit entry %lld does not "
+		    "follow entry %lld: run ecert-audit verify", seq, seq - 1);
+	leaf = ecert_audit_leaf(seq, col, &n);
+	ecert_merkle_leaf(leaf, n, h);
+	free(leaf);
+	ecert_merkle_append(x->f, h);
+	snprintf(x->last, sizeof(x->last), "%s", col[9]);
+	return 0;
+}
+
+static void
+note_sign(const struct ecert_key *k, const char *origin, const char *text,
+    char **note)
+{
+	unsigned char sig[4 + crypto_sign_BYTES];
+	char b64[128];
+
+	ecert_note_key_id(origin, k->pk, sig);
+	crypto_sign_detached(sig + 4, NULL, (const unsigned char *)text,
+	    strlen(text), k->sk);
+	ecert_b64_encode(sig, sizeof(sig), b64, sizeof(b64));
+	*note = ecert_xasprintf("%s\n" EM_DASH " %s %s\n", text, origin, b64);
+}
+
+/*
+ * Extends the tree from the stored frontier by the entries since the
+ * newest checkpoint (checking that they follow it), signs the new head
+ * and keeps both, with an audit entry, in one transaction.
+ */
+int
+ecert_checkpoint_make(struct ecert_store *s, const struct ecert_actor *a,
+    struct ecert_checkpoint *c, struct ecert_error *e)
+{
+	struct ecert_merkle_frontier f, start, pre;
+	struct ecert_checkpoint prev;
+	struct extend x, px;
+	char startlast[65];
+	sqlite3_stmt *st;
+	unsigned char root[32];
+	char origin[64], now[21], b64[64], *text, *note, *detail;
+	int rc, have_prev;
+
+	memset(c, 0, sizeof(*c));
+	/* the bulk of the hashing first, outside the write lock, so that a
+	 * first checkpoint of a long log does not keep writers waiting */
+	if ((rc = frontier_load(s, &start, startlast, e)) != 0)
+		return rc;
+	pre = start;
+	px.f = &pre;
+	px.e = e;
+	snprintf(px.last, sizeof(px.last), "%s", startlast);
+	if ((rc = ecert_audit_each(s, (long long)pre.size, extend_one, &px,
+	    e)) != 0)
+		return rc;
+	if (ecert_begin(s, e) != 0)
+		return e->status;
+	if ((rc = frontier_load(s, &f, x.last, e)) != 0)
+		goto fail;
+	rc = ecert_checkpoint_latest(s, &prev, e);
+	have_prev = rc == 0;
+	if (rc != 0 && rc != ECERT_NO)
+		goto fail;
+	rc = 0;
+	ecert_merkle_frontier_root(&f, root);
+	if (have_prev && (prev.size != f.size ||
+	    sodium_memcmp(prev.root, root, 32) != 0)) {
+		rc = ecert_fail(e, ECERT_NO, "audit tree: the stored frontier "
+		    "(%llu entries) is not the newest checkpoint's (%llu): run "
+		    "ecert-audit verify", (unsigned long long)f.size,
+		    (unsigned long long)prev.size);
+	} else if (!have_prev && f.size != 0)
+		rc = ecert_fail(e, ECERT_NO, "audit tree: a frontier of %llu "
+		    "entries but no checkpoint: run ecert-audit verify",
+		    (unsigned long long)f.size);
+	ecert_checkpoint_free(&prev);
+	if (rc != 0)
+		goto fail;
+	/* unchanged since: go on from where the first pass ended, once its
+	 * last entry is seen to be still there, unchanged */
+	if (f.size == start.size && f.n == start.n && memcmp(f.hash,
+	    start.hash, (size_t)f.n * 32) == 0 && strcmp(x.last,
+	    startlast) == 0) {
+		f = pre;
+		snprintf(x.last, sizeof(x.last), "%s", px.last);
+	}
+	if (f.size > 0) {
+		st = ecert_prepare(s, "SELECT hash FROM audit WHERE seq = ?", e);
+		if (st == NULL) {
+			rc = e->status;
+			goto fail;
+		}
+		sqlite3_bind_int64(st, 1, (sqlite3_int64)f.size);
+		rc = sqlite3_step(st);
+		if (rc != SQLITE_ROW || strcmp((const char *)
+		    sqlite3_column_text(st, 0), x.last) != 0)
+			rc = ecert_fail(e, ECERT_NO, "audit log %s at entry "
+			    "%llu, the newest checkpoint's last: run "
+			    "ecert-audit verify", rc == SQLITE_ROW ? "rewritten"
+			    : "cut", (unsigned long long)f.size);
+		else
+			rc = 0;
+		sqlite3_finalize(st);
+		if (rc != 0)
+			goto fail;
+	}
+	x.f = &f;
+	x.e = e;
+	if ((rc = ecert_audit_each(s, (long long)f.size, extend_one, &x,
+	    e)) != 0)
+		goto fail;
+	ecert_merkle_frontier_root(&f, root);
+	ecert_b64_encode(root, 32, b64, sizeof(b64));
+	ecert_now_iso(now);
+	snprintf(origin, sizeof(origin), "ecert.%s/audit", a->unit);
+	text = ecert_xasprintf("%s\n%llu\n%s\ntime %s\n", origin,
+	    (unsigned long long)f.size, b64, now);
+	note_sign(&a->key, origin, text, &note);
+	free(text);
+	rc = ecert_checkpoint_parse(note, strlen(note), "new", c, e);
+	free(note);
+	if (rc != 0)
+		goto fail;
+	st = ecert_prepare(s, "INSERT OR REPLACE INTO audit_frontier(id, size,"
+	    " last, hashes) VALUES (1, ?, ?, ?)", e);
+	if (st == NULL) {
+		rc = e->status;
+		goto fail;
+	}
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)f.size);
+	ecert_bind_text(st, 2, x.last);
+	sqlite3_bind_blob(st, 3, f.hash, f.n * 32, SQLITE_TRANSIENT);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc == SQLITE_DONE) {
+		st = ecert_prepare(s, "INSERT INTO audit_checkpoints(size, time,"
+		    " note) VALUES (?, ?, ?)", e);
+		if (st == NULL) {
+			rc = e->status;
+			goto fail;
+		}
+		sqlite3_bind_int64(st, 1, (sqlite3_int64)f.size);
+		ecert_bind_text(st, 2, now);
+		ecert_bind_text(st, 3, c->note);
+		rc = sqlite3_step(st);
+		sqlite3_finalize(st);
+	}
+	if (rc != SQLITE_DONE) {
+		rc = ecert_sql_fail(s, e, rc, "audit checkpoint");
+		goto fail;
+	}
+	detail = ecert_xasprintf("size %llu root %s",
+	    (unsigned long long)f.size, b64);
+	rc = ecert_audit(s, a->unit, "audit.checkpoint", origin, "ok", detail);
+	free(detail);
+	if (rc != 0) {
+		ecert_fail(e, rc, "audit: cannot record the checkpoint");
+		goto fail;
+	}
+	return ecert_commit(s, e);
+fail:
+	ecert_rollback(s);
+	ecert_checkpoint_free(c);
+	return rc ? rc : e->status;
+}
+
+/* One checkpoint whose root the walk over the log compares. */
+struct want {
+	uint64_t size;
+	const struct ecert_checkpoint *c;
+	const char *name;
+};
+
+struct walk {
+	struct ecert_merkle_frontier f;
+	struct want *w;
+	size_t nw, next;
+	const struct want *bad;
+};
+
+static int
+want_cmp(const void *a, const void *b)
+{
+	const struct want *x = a, *y = b;
+
+	return x->size < y->size ? -1 : x->size > y->size;
+}
+
+static void
+walk_check(struct walk *k)
+{
+	unsigned char root[32];
+
+	while (k->next < k->nw && k->w[k->next].size == k->f.size) {
+		ecert_merkle_frontier_root(&k->f, root);
+		if (k->bad == NULL && sodium_memcmp(root,
+		    k->w[k->next].c->root, 32) != 0)
+			k->bad = &k->w[k->next];
+		k->next++;
+	}
+}
+
+static int
+walk_one(long long seq, const char *const col[10], void *arg)
+{
+	struct walk *k = arg;
+	unsigned char h[32];
+	size_t n;
+	char *leaf = ecert_audit_leaf(seq, col, &n);
+
+	ecert_merkle_leaf(leaf, n, h);
+	free(leaf);
+	ecert_merkle_append(&k->f, h);
+	walk_check(k);
+	return k->next == k->nw ? -1 : 0;	/* -1: enough */
+}
+
+static const char *
+when(const struct ecert_checkpoint *c)
+{
+	return c->time[0] ? c->time : "unknown time";
+}
+
+/*
+ * The log against its checkpoints: every stored one (signed, growing,
+ * its columns those of its note) and the given one, if any.  The log
+ * (count entries, its chain already verified) must hold as many entries
+ * as each, and the first that many must hash to its root.  warn gets
+ * what is true but not alarming (no checkpoint anchors the log).
+ */
+int
+ecert_tlog_verify(struct ecert_store *s, const char *given,
+    const char *anchor, long long count, char *warn, size_t warnn,
+    struct ecert_error *e)
+{
+	struct ecert_checkpoint *cs = NULL, g = { 0 }, *top = NULL;
+	struct want *w = NULL;
+	struct walk k;
+	sqlite3_stmt *st;
+	json_t *trust;
+	char (*names)[48] = NULL;
+	size_t nc = 0, i, nw = 0;
+	int rc = 0, src = SQLITE_DONE, have_g = 0;
+
+	warn[0] = '\0';
+	if ((trust = keys_for(s, anchor, e)) == NULL)
+		return e->status;
+	st = ecert_prepare(s, "SELECT seq, size, time, note FROM"
+	    " audit_checkpoints ORDER BY seq", e);
+	if (st == NULL) {
+		json_decref(trust);
+		return e->status;
+	}
+	while (rc == 0 && (src = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *note = (const char *)sqlite3_column_text(st, 3);
+		const char *t = (const char *)sqlite3_column_text(st, 2);
+		long long seq = sqlite3_column_int64(st, 0);
+
+		cs = ecert_xrealloc(cs, (nc + 1) * sizeof(*cs));
+		names = ecert_xrealloc(names, (nc + 1) * sizeof(*names));
+		snprintf(names[nc], sizeof(names[nc]), "stored %lld", seq);
+		if ((rc = ecert_checkpoint_parse(note ? note : "", note ?
+		    strlen(note) : 0, names[nc], &cs[nc], e)) != 0) {
+			rc = ecert_fail(e, ECERT_NO, "%s", e->msg);
+			break;
+		}
+		nc++;
+		if ((rc = ecert_checkpoint_verify_keys(&cs[nc - 1], trust,
+		    names[nc - 1], e)) != 0)
+			break;
+		if ((uint64_t)sqlite3_column_int64(st, 1) != cs[nc - 1].size ||
+		    t == NULL || strcmp(t, cs[nc - 1].time) != 0) {
+			rc = ecert_fail(e, ECERT_NO, "checkpoint %s: its size "
+			    "and time columns are not those of its signed note",
+			    names[nc - 1]);
+			break;
+		}
+		if (nc > 1 && (cs[nc - 1].size <= cs[nc - 2].size ||
+		    strcmp(cs[nc - 1].time, cs[nc - 2].time) < 0)) {
+			rc = ecert_fail(e, ECERT_NO, "checkpoint %s goes "
+			    "backwards: %llu entries at %s, after %llu entries "
+			    "at %s", names[nc - 1],
+			    (unsigned long long)cs[nc - 1].size,
+			    when(&cs[nc - 1]), (unsigned long long)
+			    cs[nc - 2].size, when(&cs[nc - 2]));
+			break;
+		}
+	}
+	if (rc == 0 && src != SQLITE_DONE)
+		rc = ecert_sql_fail(s, e, src, "audit checkpoints");
+	sqlite3_finalize(st);
+	if (rc == 0 && given != NULL) {
+		rc = load_file(given, trust, &g, e);
+		have_g = rc == 0;
+		for (i = 0; rc == 0 && i < nc; i++)
+			if (strcmp(g.time, cs[i].time) > 0 &&
+			    g.size < cs[i].size)
+				rc = ecert_fail(e, ECERT_NO, "checkpoint %s goes "
+				    "backwards: %llu entries at %s, after the "
+				    "stored checkpoint of %llu entries at %s",
+				    given, (unsigned long long)g.size, when(&g),
+				    (unsigned long long)cs[i].size,
+				    when(&cs[i]));
+	}
+	json_decref(trust);
+	if (rc != 0)
+		goto done;
+	top = have_g ? &g : nc > 0 ? &cs[nc - 1] : NULL;
+	if (top == NULL) {
+		snprintf(warn, warnn, "no checkpoint anchors the audit log: "
+		    "%s (ecert-audit checkpoint, then publish it)", count == 0 ?
+		    "an emptied log cannot be told from a new one" :
+		    "a tail cut off cannot be seen");
+		goto done;
+	}
+	/* the largest names the cut: the one that removes the most */
+	w = ecert_xmalloc((nc + 1) * sizeof(*w));
+	if (have_g) {
+		w[nw].size = g.size;
+		w[nw].c = &g;
+		w[nw++].name = given;
+	}
+	for (i = 0; i < nc; i++) {
+		w[nw].size = cs[i].size;
+		w[nw].c = &cs[i];
+		w[nw++].name = names[i];
+	}
+	for (i = 1; i < nw; i++)
+		if (w[i].size > w[0].size) {
+			struct want t = w[0];
+
+			w[0] = w[i];
+			w[i] = t;
+		}
+	if (w[0].size > (uint64_t)count) {
+		if (count == 0)
+			rc = ecert_fail(e, ECERT_NO, "audit log empty, but "
+			    "checkpoint %s of %s holds %llu entries", w[0].name,
+			    when(w[0].c), (unsigned long long)w[0].size);
+		else
+			rc = ecert_fail(e, ECERT_NO, "audit log cut: %lld entries, "
+			    "but checkpoint %s of %s holds %llu (entries %lld to "
+			    "%llu are gone)", count, w[0].name, when(w[0].c),
+			    (unsigned long long)w[0].size, count + 1,
+			    (unsigned long long)w[0].size);
+		goto done;
+	}
+	qsort(w, nw, sizeof(*w), want_cmp);
+	memset(&k, 0, sizeof(k));
+	k.w = w;
+	k.nw = nw;
+	walk_check(&k);
+	if (k.next < k.nw && (rc = ecert_audit_each(s, 0, walk_one, &k,
+	    e)) == -1)
+		rc = 0;
+	if (rc == 0 && k.bad != NULL)
+		rc = ecert_fail(e, ECERT_NO, "audit history rewritten: the first "
+		    "%llu entries do not hash to the root of checkpoint %s of "
+		    "%s", (unsigned long long)k.bad->size, k.bad->name,
+		    when(k.bad->c));
+done:
+	free(w);
+	for (i = 0; i < nc; i++)
+		ecert_checkpoint_free(&cs[i]);
+	free(cs);
+	free(names);
+	ecert_checkpoint_free(&g);
+	return rc;
+}
+
+struct leaves {
+	unsigned char (*h)[32];
+	uint64_t n, want;
+};
+
+static int
+leaf_one(long long seq, const char *const col[10], void *arg)
+{
+	struct leaves *l = arg;
+	size_t n;
+	char *leaf;
+
+	(void)seq;
+	if (l->n == l->want)
+		return -1;
+	leaf = ecert_audit_leaf(seq, col, &n);
+	ecert_merkle_leaf(leaf, n, l->h[l->n++]);
+	free(leaf);
+	return 0;
+}
+
+static void
+put_hashes(char **out, unsigned char (*proof)[32], int np)
+{
+	char b64[64], *t;
+	int i;
+
+	for (i = 0; i < np; i++) {
+		ecert_b64_encode(proof[i], 32, b64, sizeof(b64));
+		t = ecert_xasprintf("%s%s\n", *out, b64);
+		free(*out);
+		*out = t;
+	}
+}
+
+/*
+ * An inclusion proof of entry seq (seq > 0) or a consistency proof from
+ * the tree of `from` entries (seq == 0) to the checkpoint's tree: the
+ * given checkpoint file, or the newest stored one.  The log must still
+ * hash to that checkpoint's root.
+ */
+char *
+ecert_tlog_prove(struct ecert_store *s, const char *given, long long seq,
+    long long from, struct ecert_error *e)
+{
+	struct ecert_checkpoint c;
+	unsigned char proof[ECERT_MERKLE_MAXPROOF][32], root[32];
+	struct leaves l = { 0 };
+	json_t *trust;
+	char *out = NULL, b64[64];
+	int rc, np;
+
+	if (given != NULL) {
+		if ((trust = keys_for(s, NULL, e)) == NULL)
+			return NULL;
+		rc = load_file(given, trust, &c, e);
+		json_decref(trust);
+	} else
+		rc = ecert_checkpoint_latest(s, &c, e);
+	if (rc != 0)
+		return NULL;
+	if (seq > 0 && (uint64_t)seq > c.size) {
+		ecert_fail(e, ECERT_NO, "entry %lld is not in the checkpoint's "
+		    "tree of %llu entries (make a newer checkpoint)", seq,
+		    (unsigned long long)c.size);
+		goto done;
+	}
+	if (seq == 0 && (from < 0 || (uint64_t)from > c.size)) {
+		ecert_fail(e, ECERT_NO, "--from %lld: the checkpoint's tree "
+		    "has %llu entries", from, (unsigned long long)c.size);
+		goto done;
+	}
+	l.want = c.size;
+	l.h = ecert_xmalloc((c.size ? c.size : 1) * 32);
+	rc = ecert_audit_each(s, 0, leaf_one, &l, e);
+	if (rc != 0 && rc != -1)
+		goto done;
+	if (l.n < c.size) {
+		ecert_fail(e, ECERT_NO, "audit log cut: %llu entries, but the "
+		    "checkpoint holds %llu", (unsigned long long)l.n,
+		    (unsigned long long)c.size);
+		goto done;
+	}
+	ecert_merkle_root((const unsigned char (*)[32])l.h, c.size, root);
+	if (sodium_memcmp(root, c.root, 32) != 0) {
+		ecert_fail(e, ECERT_NO, "audit history rewritten: the first "
+		    "%llu entries do not hash to the checkpoint's root",
+		    (unsigned long long)c.size);
+		goto done;
+	}
+	if (seq > 0) {
+		ecert_merkle_inclusion((const unsigned char (*)[32])l.h, c.size,
+		    (uint64_t)seq - 1, proof, &np);
+		out = ecert_xasprintf(PROOF_HEADER "\nindex %lld\n", seq - 1);
+	} else {
+		ecert_merkle_consistency((const unsigned char (*)[32])l.h,
+		    (uint64_t)from, c.size, proof, &np);
+		ecert_merkle_root((const unsigned char (*)[32])l.h,
+		    (uint64_t)from, root);
+		ecert_b64_encode(root, 32, b64, sizeof(b64));
+		out = ecert_xasprintf(CONSISTENCY_HEADER "\nold %lld %s\n",
+		    from, b64);
+	}
+	put_hashes(&out, proof, np);
+	{
+		char *t = ecert_xasprintf("%s\n%s", out, c.note);
+
+		free(out);
+		out = t;
+	}
+done:
+	free(l.h);
+	ecert_checkpoint_free(&c);
+	return out;
+}
+
+/*
+ * A proof checked with no store: the checkpoint's signature against the
+ * platform keys of a trust list, then the inclusion of the entry (its
+ * JSON line as `ecert-audit log --json` prints it) or the consistency
+ * with the older tree (and, given, the older checkpoint).
+ */
+int
+ecert_tlog_proof_verify(const char *text, size_t n, const char *name,
+    const json_t *trust, const char *entry, size_t entryn,
+    const char *old, size_t oldn, char *what, size_t whatn,
+    struct ecert_error *e)
+{
+	struct ecert_checkpoint c = { 0 }, oc = { 0 };
+	unsigned char proof[ECERT_MERKLE_MAXPROOF][32], h[32], oroot[32];
+	const char *p = text, *end = text + n;
+	char line[256], b64[128];
+	long long index = -1;
+	unsigned long long osize = 0;
+	int consistency, np = 0, rc;
+	size_t len;
+
+	if (get_line(&p, end, line, sizeof(line)) != 0)
+		return ecert_fail(e, ECERT_DATAERR, "proof %s:1: empty", name);
+	consistency = strcmp(line, CONSISTENCY_HEADER) == 0;
+	if (!consistency && strcmp(line, PROOF_HEADER) != 0)
+		return ecert_fail(e, ECERT_DATAERR, "proof %s:1: neither "
+		    PROOF_HEADER " nor " CONSISTENCY_HEADER, name);
+	if (get_line(&p, end, line, sizeof(line)) != 0)
+		return ecert_fail(e, ECERT_DATAERR, "proof %s:2: cut short",
+		    name);
+	if (!consistency && strncmp(line, "extra ", 6) == 0 &&
+	    get_line(&p, end, line, sizeof(line)) != 0)
+		return ecert_fail(e, ECERT_DATAERR, "proof %s: cut short",
+		    name);
+	if (consistency) {
+		if (sscanf(line, "old %llu %100s", &osize, b64) != 2 ||
+		    ecert_b64_decode(b64, oroot, 32, &len) != 0 || len != 32)
+			return ecert_fail(e, ECERT_DATAERR, "proof %s:2: not "
+			    "\"old SIZE ROOT\"", name);
+	} else {
+		uint64_t v;
+
+		if (strncmp(line, "index ", 6) != 0 ||
+		    parse_u64(line + 6, &v) != 0 || v > (uint64_t)1 << 62)
+			return ecert_fail(e, ECERT_DATAERR, "proof %s: no "
+			    "\"index N\" line", name);
+		index = (long long)v;
+	}
+	for (;;) {
+		if (get_line(&p, end, line, sizeof(line)) != 0)
+			return ecert_fail(e, ECERT_DATAERR, "proof %s: no "
+			    "checkpoint after the hashes", name);
+		if (line[0] == '\0')
+			break;
+		if (np == ECERT_MERKLE_MAXPROOF || ecert_b64_decode(line,
+		    proof[np], 32, &len) != 0 || len != 32)
+			return ecert_fail(e, ECERT_DATAERR, "proof %s: hash %d: "
+			    "not 32 bytes of base64", name, np + 1);
+		np++;
+	}
+	if ((rc = ecert_checkpoint_parse(p, (size_t)(end - p), name, &c,
+	    e)) != 0)
+		return rc;
+	if ((rc = ecert_checkpoint_verify_keys(&c, trust, name, e)) != 0)
+		goto done;
+	if (!consistency) {
+		json_t *o;
+		json_int_t seq;
+
+		if (entry == NULL) {
+			rc = ecert_fail(e, ECERT_USAGE, "proof %s: an inclusion "
+			    "proof is checked against its entry (--entry)",
+			    name);
+			goto done;
+		}
+		while (entryn > 0 && entry[entryn - 1] == '\n')
+			entryn--;
+		o = ecert_json_parse(entry, entryn, e);
+		seq = o ? json_integer_value(json_object_get(o, "seq")) : 0;
+		json_decref(o);
+		if (o == NULL) {
+			rc = e->status;
+			goto done;
+		}
+		if (seq != index + 1) {
+			rc = ecert_fail(e, ECERT_NO, "proof %s: for index %lld "
+			    "(entry %lld), not the entry given (%lld)", name,
+			    index, index + 1, (long long)seq);
+			goto done;
+		}
+		ecert_merkle_leaf(entry, entryn, h);
+		if (!ecert_merkle_verify_inclusion(h, (uint64_t)index, c.size,
+		    (const unsigned char (*)[32])proof, np, c.root)) {
+			rc = ecert_fail(e, ECERT_NO, "proof %s: entry %lld is not "
+			    "in the log of %llu entries of that checkpoint",
+			    name, index + 1, (unsigned long long)c.size);
+			goto done;
+		}
+		snprintf(what, whatn, "entry %lld is in the log of %llu entries "
+		    "signed at %s", index + 1, (unsigned long long)c.size,
+		    when(&c));
+		goto done;
+	}
+	if (old != NULL) {
+		if ((rc = ecert_checkpoint_parse(old, oldn, "--old", &oc,
+		    e)) != 0 || (rc = ecert_checkpoint_verify_keys(&oc, trust,
+		    "--old", e)) != 0)
+			goto done;
+		if (oc.size != osize || sodium_memcmp(oc.root, oroot, 32) != 0 ||
+		    strcmp(oc.origin, c.origin) != 0) {
+			rc = ecert_fail(e, ECERT_NO, "proof %s: from a tree of "
+			    "%llu entries, not the older checkpoint's (%llu)",
+			    name, osize, (unsigned long long)oc.size);
+			goto done;
+		}
+	}
+	if (!ecert_merkle_verify_consistency(osize, c.size, oroot, c.root,
+	    (const unsigned char (*)[32])proof, np)) {
+		rc = ecert_fail(e, ECERT_NO, "proof %s: the log of %llu entries "
+		    "does not extend the log of %llu entries", name,
+		    (unsigned long long)c.size, osize);
+		goto done;
+	}
+	snprintf(what, whatn, "the log of %llu entries signed at %s extends "
+	    "the log of %llu entries%s", (unsigned long long)c.size, when(&c),
+	    osize, old != NULL ? " of the older checkpoint" : "");
+done:
+	ecert_checkpoint_free(&c);
+	ecert_checkpoint_free(&oc);
+	return rc;
+}
