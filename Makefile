@@ -122,11 +122,13 @@ deps:
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
 	fi
 
-# One pass of every test against the binaries in $(BUILD).
+# One pass of every test against the binaries in $(BUILD); the CLI tests
+# run JOBS at a time (each has its own scratch folder and store).
+JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 test: all units
 	@set -e; for t in $(UNITS); do echo "# $$t"; $$t; done
 	ECERT_BIN=$(CURDIR)/$(BUILD)/bin ECERT_SHARE=$(CURDIR)/share \
-		ECERT_TESTBIN=$(CURDIR)/$(BUILD)/tests prove -f tests/cli/*.t
+		ECERT_TESTBIN=$(CURDIR)/$(BUILD)/tests prove -f -j$(JOBS) tests/cli/*.t
 
 lint-man:
 	mandoc -Tlint -W warning $(MAN1) $(MAN3) $(MAN5) $(MAN7)
