@@ -272,7 +272,16 @@ main(int argc, char *argv[])
 	ecert_store_close(s);
 	free(seals);
 
-	sv.started = time(NULL);
+	/*
+	 * A replay across a restart: the nonces die with the process, and
+	 * a predecessor that stopped at most now accepted requests created up
+	 * to now + SERVE_SKEW.  Refusing everything created before "started",
+	 * and starting only once the clock has passed it, leaves none of
+	 * those acceptable again.
+	 */
+	sv.started = time(NULL) + SERVE_SKEW + 1;
+	while (time(NULL) < sv.started)
+		usleep(100 * 1000);
 	pthread_mutex_init(&sv.lock, NULL);
 	pthread_mutex_init(&sv.writer, NULL);
 	sv.nnonce_buckets = 4096;

@@ -13,7 +13,8 @@
 #include "ecert.h"
 
 #define SERVE_DOMAIN_CLIENT "ecert-serve-client-v1"
-#define SERVE_WINDOW 300	/* seconds either side of "created" */
+#define SERVE_WINDOW 300	/* seconds a "created" may lie in the past */
+#define SERVE_SKEW 2		/* ... and in the future (clocks kept by NTP) */
 #define SERVE_REASON_MAX 200	/* characters of a use reason (用证事由) */
 
 struct serve_config {

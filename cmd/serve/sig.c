@@ -2,9 +2,13 @@
  * sig.c: RFC 9421 HTTP Message Signatures on every request of a calling
  * system, over "@method", "@path", "@query" and "content-digest" (RFC
  * 9530, sha-256), with "created", "keyid" (the client's id) and "nonce".
- * A nonce is accepted once; "created" must lie within SERVE_WINDOW
- * seconds of now and not before the server started, so that a restart
- * forgets no nonce that could still be replayed.
+ * A nonce is accepted once; "created" must lie at most SERVE_WINDOW
+ * seconds in the past, at most SERVE_SKEW seconds in the future, and not
+ * before the server started.  The nonces are kept in memory only: a
+ * server starts SERVE_SKEW + 1 seconds after it was launched (main), so
+ * that no request its predecessor could have accepted, created at most
+ * SERVE_SKEW seconds after the predecessor's last moment, is accepted
+ * again after a restart.
  */
 #include <string.h>
 
@@ -424,10 +428,14 @@ serve_sig_check(struct serve *sv, struct ecert_store *s, struct request *r,
 		snprintf(why, n, "bad signature by client %s", si.keyid);
 		return -1;
 	}
-	if (si.created > (long long)now + SERVE_WINDOW ||
-	    si.created < (long long)now - SERVE_WINDOW) {
+	if (si.created < (long long)now - SERVE_WINDOW) {
 		snprintf(why, n, "replay: created %lld is outside %d s of now",
 		    si.created, SERVE_WINDOW);
+		return -1;
+	}
+	if (si.created > (long long)now + SERVE_SKEW) {
+		snprintf(why, n, "replay: created %lld is more than %d s in "
+		    "the future", si.created, SERVE_SKEW);
 		return -1;
 	}
 	if (si.created < (long long)sv->started) {
@@ -440,7 +448,7 @@ serve_sig_check(struct serve *sv, struct ecert_store *s, struct request *r,
 		return -1;
 	}
 	if (!nonce_fresh(sv, si.keyid, si.nonce, (time_t)si.created +
-	    SERVE_WINDOW + 1, now)) {
+	    SERVE_WINDOW + SERVE_SKEW + 1, now)) {
 		snprintf(why, n, "replay: nonce already used by client %s",
 		    si.keyid);
 		return -1;
