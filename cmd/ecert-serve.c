@@ -22,6 +22,7 @@ usage(void)
 	    "[--max-body bytes]\n"
 	    "                   [--connections n] [--per-address n] "
 	    "[--timeout seconds]\n"
+	    "                   [--header-time seconds] [--body-time seconds]\n"
 	    "                   [--threads n] [--list-seconds n] "
 	    "[--status-ttl hours]\n"
 	    "       ecert-serve client add -k platformkey --id id --unit uscc "
@@ -169,7 +170,8 @@ main(int argc, char *argv[])
 {
 	enum { OPT_LISTEN = ECERT_OPT_FIRST_OWN, OPT_PORT, OPT_SEAL, OPT_WWW,
 	    OPT_MAX_BODY, OPT_CONNECTIONS, OPT_PER_ADDRESS, OPT_TIMEOUT,
-	    OPT_THREADS, OPT_LIST_SECONDS, OPT_STATUS_TTL };
+	    OPT_THREADS, OPT_LIST_SECONDS, OPT_STATUS_TTL, OPT_HEADER_TIME,
+	    OPT_BODY_TIME };
 	static const struct option longopts[] = {
 		ECERT_COMMON_LONGOPTS,
 		{ "listen", required_argument, NULL, OPT_LISTEN },
@@ -180,6 +182,8 @@ main(int argc, char *argv[])
 		{ "connections", required_argument, NULL, OPT_CONNECTIONS },
 		{ "per-address", required_argument, NULL, OPT_PER_ADDRESS },
 		{ "timeout", required_argument, NULL, OPT_TIMEOUT },
+		{ "header-time", required_argument, NULL, OPT_HEADER_TIME },
+		{ "body-time", required_argument, NULL, OPT_BODY_TIME },
 		{ "threads", required_argument, NULL, OPT_THREADS },
 		{ "list-seconds", required_argument, NULL, OPT_LIST_SECONDS },
 		{ "status-ttl", required_argument, NULL, OPT_STATUS_TTL },
@@ -202,6 +206,8 @@ main(int argc, char *argv[])
 	sv.cf.connections = 256;
 	sv.cf.per_address = 32;
 	sv.cf.timeout = 15;
+	sv.cf.header_time = 10;
+	sv.cf.body_time = 60;
 	sv.cf.threads = 4;
 	sv.cf.list_seconds = 60;
 	sv.cf.status_hours = 48;
@@ -238,6 +244,14 @@ main(int argc, char *argv[])
 		case OPT_TIMEOUT:
 			sv.cf.timeout = (unsigned)number("timeout", optarg, 1,
 			    3600);
+			break;
+		case OPT_HEADER_TIME:
+			sv.cf.header_time = (unsigned)number("header-time",
+			    optarg, 1, 3600);
+			break;
+		case OPT_BODY_TIME:
+			sv.cf.body_time = (unsigned)number("body-time",
+			    optarg, 1, 86400);
 			break;
 		case OPT_THREADS:
 			sv.cf.threads = (unsigned)number("threads", optarg, 1,

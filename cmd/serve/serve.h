@@ -22,6 +22,7 @@ struct serve_config {
 	unsigned port;
 	size_t max_body;
 	unsigned connections, per_address, timeout, threads;
+	unsigned header_time, body_time;	/* whole, not idle, seconds */
 	long list_seconds;	/* how long a served list is kept */
 	long status_hours;	/* the status list's own ttl */
 };
