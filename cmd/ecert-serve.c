@@ -26,7 +26,8 @@ usage(void)
 	    "                   [--threads n] [--list-seconds n] "
 	    "[--status-ttl hours]\n"
 	    "       ecert-serve client add -k platformkey --id id --unit uscc "
-	    "--public-key base64\n"
+	    "[--alg ed25519|sm2]\n"
+	    "                   --public-key base64\n"
 	    "       ecert-serve client revoke -k platformkey --id id\n"
 	    "       ecert-serve client list [--json | --table]\n"
 	    "common: [-d file] [--store-key file] [--passphrase-file file]\n");
@@ -67,12 +68,13 @@ print_client(const json_t *c, void *arg)
 static int
 client_main(int argc, char **argv)
 {
-	enum { OPT_ID = ECERT_OPT_FIRST_OWN, OPT_UNIT, OPT_PUBKEY };
+	enum { OPT_ID = ECERT_OPT_FIRST_OWN, OPT_UNIT, OPT_PUBKEY, OPT_ALG };
 	static const struct option longopts[] = {
 		ECERT_COMMON_LONGOPTS,
 		{ "id", required_argument, NULL, OPT_ID },
 		{ "unit", required_argument, NULL, OPT_UNIT },
 		{ "public-key", required_argument, NULL, OPT_PUBKEY },
+		{ "alg", required_argument, NULL, OPT_ALG },
 		{ NULL, 0, NULL, 0 }
 	};
 	static const char *headers[] = { "ID", "UNIT", "ADDED", "REVOKED" };
@@ -82,6 +84,7 @@ client_main(int argc, char **argv)
 	struct ecert_error e;
 	struct ecert_table *t = NULL;
 	const char *verb, *id = NULL, *unit = NULL, *pubkey = NULL;
+	const char *alg = NULL;
 	int c, rc;
 
 	verb = ecert_take_verb(&argc, &argv, "d:k:h", longopts);
@@ -94,13 +97,14 @@ client_main(int argc, char **argv)
 		case OPT_ID: id = optarg; break;
 		case OPT_UNIT: unit = optarg; break;
 		case OPT_PUBKEY: pubkey = optarg; break;
+		case OPT_ALG: alg = optarg; break;
 		default: usage();
 		}
 	}
 	if (optind != argc)
 		usage();
 	if (strcmp(verb, "list") == 0) {
-		if (id || unit || pubkey)
+		if (id || unit || pubkey || alg)
 			usage();
 		s = ecert_opts_store(&o);
 		if (ecert_want_table(o.json, o.table))
@@ -119,14 +123,17 @@ client_main(int argc, char **argv)
 		if (id == NULL || unit == NULL || pubkey == NULL)
 			usage();
 	} else if (strcmp(verb, "revoke") == 0) {
-		if (id == NULL || unit || pubkey)
+		if (id == NULL || unit || pubkey || alg)
 			usage();
 	} else
 		usage();
 	s = ecert_opts_store(&o);
 	ecert_opts_actor(s, &o, &a);
+	if (alg != NULL && strcmp(alg, "ed25519") != 0 &&
+	    strcmp(alg, "sm2") != 0)
+		ecert_die(ECERT_USAGE, "--alg %s: ed25519 or sm2", alg);
 	rc = strcmp(verb, "add") == 0 ? serve_client_add(s, &a, id, unit,
-	    pubkey, &e) : serve_client_revoke(s, &a, id, &e);
+	    alg, pubkey, &e) : serve_client_revoke(s, &a, id, &e);
 	ecert_key_wipe(&a.key);
 	ecert_store_close(s);
 	if (rc != 0)
