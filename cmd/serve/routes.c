@@ -175,22 +175,75 @@ is_batch(struct request *r)
 }
 
 /*
- * A batch of JSON Lines is one transaction, as with ecert-issue: good
- * lines land, bad ones are answered and audited, and the answer is sent
- * only after the commit, so nothing acknowledged can be lost and a kill
- * leaves no half of a batch.  The records are checked and signed
- * (ecert_license_prepare, as ecert_license_issue does) by a few threads
- * before the write transaction begins, so the writer is held only to
- * store them.
+ * A batch of JSON Lines is written as ecert-import writes: the records
+ * are checked and signed (ecert_license_prepare, as ecert_license_issue
+ * does) by a few threads before any transaction begins, then stored in
+ * order in short transactions of at most PUSH_COMMIT_SECONDS, each with
+ * one audit entry that counts its licenses and gives a digest of their
+ * identifiers (ecert-import's ids_digest), with a pause between them
+ * for the CLI programs.  Good lines land, bad ones are answered and
+ * audited each, and the answer is sent only after the last commit, so
+ * nothing acknowledged can be lost and a kill leaves no half license
+ * (a prefix of the batch may have landed: pushed again, those lines are
+ * answered "present", as ecert-import answers a re-run).
  */
+#define PUSH_COMMIT_SECONDS 0.05
+#define PUSH_GAP_US 10000
+
 struct pushed {
 	long line;
 	json_t *record;
 	const json_t *type;	/* the batch's copy, shared */
-	int version, rc, prepared;
+	int version, rc, prepared, present, committed;
 	struct ecert_error e;
 	struct ecert_prepared p;
 };
+
+/* One transaction of a pushed batch. */
+struct push_tx {
+	long first_line, last_line, issued, drafts, present, rejected;
+	double started;
+	crypto_generichash_state ids;
+};
+
+static double
+push_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* The transaction's audit entry, then its commit. */
+static int
+push_tx_end(struct ecert_store *s, const struct ecert_actor *a,
+    const char *client, struct push_tx *t, struct ecert_error *e)
+{
+	unsigned char h[32];
+	char hex[65], object[96], *detail;
+	json_t *o;
+	int rc;
+
+	crypto_generichash_final(&t->ids, h, sizeof(h));
+	sodium_bin2hex(hex, sizeof(hex), h, sizeof(h));
+	snprintf(object, sizeof(object), "%s:%ld-%ld", client, t->first_line,
+	    t->last_line);
+	o = json_pack("{s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:s}", "client",
+	    client, "first_line", (json_int_t)t->first_line, "last_line",
+	    (json_int_t)t->last_line, "issued", (json_int_t)t->issued,
+	    "drafts", (json_int_t)t->drafts, "present",
+	    (json_int_t)t->present, "rejected", (json_int_t)t->rejected,
+	    "ids_digest", hex);
+	detail = ecert_json_canonical(o);
+	json_decref(o);
+	rc = ecert_audit(s, a->unit, "license.issue", object,
+	    t->rejected ? "partial" : "ok", detail);
+	free(detail);
+	if (rc != 0)
+		return ecert_fail(e, rc, "audit: cannot record the batch");
+	return ecert_commit(s, e);
+}
 
 struct push {
 	struct ecert_store *s;
@@ -258,10 +311,11 @@ issue_batch(struct serve *sv, struct ecert_store *s,
 	struct push_type *types = NULL;
 	size_t ntypes = 0, i, j, cap = 0;
 	struct ecert_error e;
-	char *p = r->body, *nl, where[96], *text = NULL, *one;
-	size_t textlen = 0;
+	char *p = r->body, *nl, where[96], *text = NULL, *one, why[700];
+	size_t textlen = 0, first = 0, committed = 0;
 	long line = 0;
-	int rc = 0, worst = 0, nthreads;
+	int rc = 0, worst = 0, nthreads, open = 0;
+	struct push_tx tx;
 	pthread_t th[8];
 	FILE *mem;
 	json_t *o;
@@ -339,24 +393,35 @@ issue_batch(struct serve *sv, struct ecert_store *s,
 	for (i = 1; i < (size_t)nthreads; i++)
 		pthread_join(th[i], NULL);
 
-	mem = open_memstream(&text, &textlen);
-	if ((rc = ecert_begin(s, &e)) != 0)
-		goto failed;
+	/* stored in order, in short transactions */
 	for (i = 0; i < b.n; i++) {
 		struct pushed *l = &b.lines[i];
 
+		if (!open) {
+			if ((rc = ecert_begin(s, &e)) != 0)
+				goto failed;
+			open = 1;
+			memset(&tx, 0, sizeof(tx));
+			tx.first_line = l->line;
+			tx.started = push_now();
+			crypto_generichash_init(&tx.ids, NULL, 0, 32);
+			first = i;
+		}
+		tx.last_line = l->line;
 		snprintf(where, sizeof(where), "%s:%ld", r->client, l->line);
 		if (l->rc == 0 && (rc = ecert_exec(s, "SAVEPOINT record",
 		    &e)) != 0)
 			goto failed;
 		if (l->rc == 0) {
 			l->rc = ecert_license_store(s, a, &l->p, &l->e);
-			if (l->rc == ECERT_NO)
-				l->rc = l->e.status = ECERT_DATAERR;
-			if (l->rc == 0)
-				l->rc = ecert_audit(s, a->unit, l->p.draft ?
-				    "license.draft" : "license.issue", l->p.id,
-				    "ok", ecert_json_str(l->p.doc, "type"));
+			if (l->rc == ECERT_NO) {
+				if (ecert_import_present(s, l->type, &l->p, why,
+				    sizeof(why)))
+					l->present = 1, l->rc = 0;
+				else
+					l->rc = ecert_fail(&l->e,
+					    ECERT_DATAERR, "%s", why);
+			}
 			if (l->rc != 0) {
 				ecert_exec(s, "ROLLBACK TO record", NULL);
 				s->seq_next = s->seq_end = 0;
@@ -366,14 +431,57 @@ issue_batch(struct serve *sv, struct ecert_store *s,
 		if (l->rc == ECERT_IOERR || l->rc == ECERT_BUSY) {
 			e = l->e;
 			rc = l->rc;
-			snprintf(e.msg + strlen(e.msg), sizeof(e.msg) -
-			    strlen(e.msg), " (line %ld; nothing of this batch "
-			    "was issued)", l->line);
 			goto failed;
 		}
 		if (l->rc != 0) {
 			ecert_audit_refusal(s, a->unit, "license.issue", where,
 			    &l->e);
+			tx.rejected++;
+		} else if (l->present)
+			tx.present++;
+		else {
+			if (l->p.draft)
+				tx.drafts++;
+			else
+				tx.issued++;
+			crypto_generichash_update(&tx.ids,
+			    (const unsigned char *)l->p.id,
+			    strlen(l->p.id) + 1);
+		}
+		if (i + 1 == b.n || push_now() - tx.started >=
+		    PUSH_COMMIT_SECONDS) {
+			if ((rc = push_tx_end(s, a, r->client, &tx, &e)) != 0)
+				goto failed;
+			open = 0;
+			for (j = first; j <= i; j++)
+				b.lines[j].committed = 1;
+			committed += i + 1 - first;
+			if (i + 1 < b.n)
+				usleep(PUSH_GAP_US);
+		}
+	}
+	goto answer;
+failed:
+	if (open)
+		ecert_rollback(s);
+	if (committed == 0) {
+		snprintf(e.msg + strlen(e.msg), sizeof(e.msg) - strlen(e.msg),
+		    " (nothing of this batch was issued)");
+		answer_fail(out, &e, 409);
+		goto done;
+	}
+answer:
+	/* each line, once its transaction has committed (or failed) */
+	mem = open_memstream(&text, &textlen);
+	for (i = 0; i < b.n; i++) {
+		struct pushed *l = &b.lines[i];
+
+		if (!l->committed) {
+			o = json_pack("{s:I, s:s, s:i}", "line",
+			    (json_int_t)l->line, "error", "not issued: the "
+			    "store failed; push this line again", "exit", rc);
+			worst = worse(worst, rc);
+		} else if (l->rc != 0) {
 			o = json_pack("{s:I, s:s, s:i}", "line",
 			    (json_int_t)l->line, "error", l->e.msg, "exit",
 			    l->rc);
@@ -381,26 +489,23 @@ issue_batch(struct serve *sv, struct ecert_store *s,
 		} else
 			o = json_pack("{s:I, s:s, s:s}", "line",
 			    (json_int_t)l->line, "id", l->p.id, "status",
-			    l->p.draft ? "draft" : "valid");
+			    l->present ? "present" : l->p.draft ? "draft" :
+			    "valid");
 		one = ecert_json_canonical(o);
 		fprintf(mem, "%s\n", one);
 		free(one);
 		json_decref(o);
 	}
-	if ((rc = ecert_commit(s, &e)) != 0)
-		goto failed;
 	fclose(mem);
 	mem = NULL;
-	out->code = 200;
+	out->code = rc == 0 ? 200 : http_status(rc, 409);
 	out->exit = worst;
 	out->type = "application/jsonl; charset=utf-8";
 	out->body = text;
 	out->len = textlen;
 	text = NULL;
-	goto done;
-failed:
-	ecert_rollback(s);
-	answer_fail(out, &e, 409);
+	if (rc == ECERT_BUSY)
+		out->retry = "1";
 done:
 	if (mem != NULL)
 		fclose(mem);
