@@ -1039,6 +1039,75 @@ route_list(struct serve *sv, struct ecert_store *s, struct request *r,
 	out->type = "application/jsonl; charset=utf-8";
 }
 
+/*
+ * GET /v1/catalog/labels: each license type's name and its items' Chinese
+ * labels, {"CODE":{"name":...,"items":{"key":"label",...}}}, for the
+ * verify page to show labels where the token carries keys.  The catalog
+ * is public (GB/T 36903), holds nothing of any license, and is not
+ * audited; cacheable as the lists are.
+ */
+static void
+route_labels(struct serve *sv, struct ecert_store *s, struct request *r,
+    struct answer *out)
+{
+	unsigned char h[crypto_hash_sha256_BYTES];
+	sqlite3_stmt *st;
+	json_t *all = json_object(), *type, *items, *it;
+	const char *inm;
+	size_t i;
+	int rc;
+
+	st = ecert_prepare(s, "SELECT code, definition FROM license_types"
+	    " ORDER BY code", NULL);
+	if (st == NULL) {
+		json_decref(all);
+		answer_error(out, 500, ECERT_IOERR, "the catalog cannot be "
+		    "read");
+		return;
+	}
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		type = json_loads((const char *)sqlite3_column_text(st, 1), 0,
+		    NULL);
+		if (type == NULL)
+			continue;
+		items = json_object();
+		json_array_foreach(json_object_get(type, "items"), i, it)
+			if (ecert_json_str(it, "key") != NULL &&
+			    ecert_json_str(it, "label") != NULL)
+				json_object_set_new(items, ecert_json_str(it,
+				    "key"), json_string(ecert_json_str(it,
+				    "label")));
+		json_object_set_new(all, (const char *)sqlite3_column_text(st,
+		    0), json_pack("{s:s?, s:o}", "name", ecert_json_str(type,
+		    "name"), "items", items));
+		json_decref(type);
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE) {
+		json_decref(all);
+		answer_error(out, 500, ECERT_IOERR, "the catalog cannot be "
+		    "read");
+		return;
+	}
+	out->body = ecert_json_canonical(all);
+	out->len = strlen(out->body);
+	json_decref(all);
+	crypto_hash_sha256(h, (unsigned char *)out->body, out->len);
+	snprintf(out->etag, sizeof(out->etag), "\"");
+	sodium_bin2hex(out->etag + 1, 33, h, 16);
+	strcat(out->etag, "\"");
+	inm = serve_header(r, "If-None-Match");
+	if (inm != NULL && strcmp(inm, out->etag) == 0) {
+		free(out->body);
+		out->body = ecert_xstrdup("");
+		out->len = 0;
+		out->code = 304;
+	} else
+		out->code = 200;
+	out->cache = sv->list_cache;
+	out->type = "application/json; charset=utf-8";
+}
+
 /* The public pages (articles 12, 16): plain files from --www. */
 static void
 route_page(struct serve *sv, const char *path, struct answer *out)
@@ -1125,6 +1194,10 @@ serve_route(struct serve *sv, struct ecert_store *s, struct request *r,
 	/* what anyone may ask: no signature */
 	if (strcmp(r->path, "/healthz") == 0 && is_get(r)) {
 		route_health(s, out);
+		return;
+	}
+	if (strcmp(r->path, "/v1/catalog/labels") == 0 && is_get(r)) {
+		route_labels(sv, s, r, out);
 		return;
 	}
 	if (strcmp(r->path, "/v1/public") == 0 && is_get(r)) {
