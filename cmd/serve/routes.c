@@ -250,6 +250,11 @@ struct push {
 	const struct ecert_actor *a;
 	struct pushed *lines;
 	size_t n, next;
+	/* the writer waits for the line it is at, as ecert-import's does */
+	pthread_mutex_t mu;
+	pthread_cond_t done;
+	size_t ndone;		/* under mu: lines prepared (or refused) */
+	unsigned char *ready;	/* under mu: line i's preparation is over */
 };
 
 static void *
@@ -261,11 +266,16 @@ prepare_worker(void *arg)
 	while ((i = __atomic_fetch_add(&b->next, 1, __ATOMIC_RELAXED)) < b->n) {
 		struct pushed *l = &b->lines[i];
 
-		if (l->rc != 0)
-			continue;
-		l->rc = ecert_license_prepare(b->s, b->a, l->type, l->record, 0,
-		    l->version, &l->p, &l->e);
-		l->prepared = l->rc == 0;
+		if (l->rc == 0) {
+			l->rc = ecert_license_prepare(b->s, b->a, l->type,
+			    l->record, 0, l->version, &l->p, &l->e);
+			l->prepared = l->rc == 0;
+		}
+		pthread_mutex_lock(&b->mu);
+		b->ready[i] = 1;
+		b->ndone++;
+		pthread_cond_broadcast(&b->done);
+		pthread_mutex_unlock(&b->mu);
 	}
 	return NULL;
 }
@@ -307,7 +317,7 @@ static void
 issue_batch(struct serve *sv, struct ecert_store *s,
     const struct ecert_actor *a, struct request *r, struct answer *out)
 {
-	struct push b = { s, a, NULL, 0, 0 };
+	struct push b = { .s = s, .a = a };
 	struct push_type *types = NULL;
 	size_t ntypes = 0, i, j, cap = 0;
 	struct ecert_error e;
@@ -377,26 +387,55 @@ issue_batch(struct serve *sv, struct ecert_store *s,
 		l->version = push_version(s, l->record);
 	}
 
-	/* checked and signed outside the transaction, a few at a time */
+	/* checked and signed outside any transaction by a few threads,
+	 * while this one stores what is ready, in order */
+	pthread_mutex_init(&b.mu, NULL);
+	pthread_cond_init(&b.done, NULL);
+	b.ready = ecert_xmalloc(b.n + 1);
+	memset(b.ready, 0, b.n + 1);
 	nthreads = (int)sysconf(_SC_NPROCESSORS_ONLN);
 	if (nthreads > (int)sv->cf.threads)
 		nthreads = (int)sv->cf.threads;
 	if (nthreads > 8)
 		nthreads = 8;
-	if (nthreads < 1 || b.n < 64)
-		nthreads = 1;
-	for (i = 1; i < (size_t)nthreads; i++)
+	if (b.n < 64)
+		nthreads = 0;
+	for (i = 0; i < (size_t)nthreads; i++)
 		if (pthread_create(&th[i], NULL, prepare_worker, &b) != 0)
 			break;
 	nthreads = (int)i;
-	prepare_worker(&b);
-	for (i = 1; i < (size_t)nthreads; i++)
-		pthread_join(th[i], NULL);
+	if (nthreads == 0)
+		prepare_worker(&b);
 
 	/* stored in order, in short transactions */
 	for (i = 0; i < b.n; i++) {
 		struct pushed *l = &b.lines[i];
 
+		/* wait for line i, but not past the open transaction's time */
+		pthread_mutex_lock(&b.mu);
+		while (!b.ready[i]) {
+			struct timespec until;
+
+			if (open && push_now() - tx.started >=
+			    PUSH_COMMIT_SECONDS) {
+				pthread_mutex_unlock(&b.mu);
+				if ((rc = push_tx_end(s, a, r->client, &tx,
+				    &e)) != 0)
+					goto failed;
+				open = 0;
+				for (j = first; j < i; j++)
+					b.lines[j].committed = 1;
+				committed += i - first;
+				pthread_mutex_lock(&b.mu);
+				continue;
+			}
+			clock_gettime(CLOCK_REALTIME, &until);
+			until.tv_nsec += 2000000;
+			until.tv_sec += until.tv_nsec / 1000000000L;
+			until.tv_nsec %= 1000000000L;
+			pthread_cond_timedwait(&b.done, &b.mu, &until);
+		}
+		pthread_mutex_unlock(&b.mu);
 		if (!open) {
 			if ((rc = ecert_begin(s, &e)) != 0)
 				goto failed;
@@ -464,6 +503,8 @@ issue_batch(struct serve *sv, struct ecert_store *s,
 failed:
 	if (open)
 		ecert_rollback(s);
+	/* the workers finish the lines they hold; the rest they skip */
+	__atomic_store_n(&b.next, b.n, __ATOMIC_RELAXED);
 	if (committed == 0) {
 		snprintf(e.msg + strlen(e.msg), sizeof(e.msg) - strlen(e.msg),
 		    " (nothing of this batch was issued)");
@@ -471,6 +512,9 @@ failed:
 		goto done;
 	}
 answer:
+	for (i = 0; i < (size_t)nthreads; i++)
+		pthread_join(th[i], NULL);
+	nthreads = 0;
 	/* each line, once its transaction has committed (or failed) */
 	mem = open_memstream(&text, &textlen);
 	for (i = 0; i < b.n; i++) {
@@ -507,6 +551,11 @@ answer:
 	if (rc == ECERT_BUSY)
 		out->retry = "1";
 done:
+	for (i = 0; i < (size_t)nthreads; i++)
+		pthread_join(th[i], NULL);
+	pthread_mutex_destroy(&b.mu);
+	pthread_cond_destroy(&b.done);
+	free(b.ready);
 	if (mem != NULL)
 		fclose(mem);
 	free(text);
