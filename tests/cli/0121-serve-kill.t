@@ -6,7 +6,7 @@
 # answered "present" (article 4(三)).
 . "$(dirname "$0")/lib.sh"
 
-plan 16
+plan 17
 
 CLIENT=$TESTDIR/rfc9421_client.py
 ECERT_TESTBIN=${ECERT_TESTBIN:-$TESTDIR/../../build/tests}
@@ -110,3 +110,6 @@ kill -TERM $SERVER
 wait $SERVER
 same "SIGTERM: stops with 0" 0 "$?"
 SERVER=
+check "no sanitizer report from the server" sh -c '! grep -q \
+	-e AddressSanitizer -e LeakSanitizer -e ThreadSanitizer \
+	-e "runtime error" "$1"' sh serve.log
