@@ -22,10 +22,12 @@ usage(void)
 	    "[--max-body bytes]\n"
 	    "                   [--connections n] [--per-address n] "
 	    "[--timeout seconds]\n"
+	    "                   [--header-time seconds] [--body-time seconds]\n"
 	    "                   [--threads n] [--list-seconds n] "
 	    "[--status-ttl hours]\n"
 	    "       ecert-serve client add -k platformkey --id id --unit uscc "
-	    "--public-key base64\n"
+	    "[--alg ed25519|sm2]\n"
+	    "                   --public-key base64\n"
 	    "       ecert-serve client revoke -k platformkey --id id\n"
 	    "       ecert-serve client list [--json | --table]\n"
 	    "common: [-d file] [--store-key file] [--passphrase-file file]\n");
@@ -66,12 +68,13 @@ print_client(const json_t *c, void *arg)
 static int
 client_main(int argc, char **argv)
 {
-	enum { OPT_ID = ECERT_OPT_FIRST_OWN, OPT_UNIT, OPT_PUBKEY };
+	enum { OPT_ID = ECERT_OPT_FIRST_OWN, OPT_UNIT, OPT_PUBKEY, OPT_ALG };
 	static const struct option longopts[] = {
 		ECERT_COMMON_LONGOPTS,
 		{ "id", required_argument, NULL, OPT_ID },
 		{ "unit", required_argument, NULL, OPT_UNIT },
 		{ "public-key", required_argument, NULL, OPT_PUBKEY },
+		{ "alg", required_argument, NULL, OPT_ALG },
 		{ NULL, 0, NULL, 0 }
 	};
 	static const char *headers[] = { "ID", "UNIT", "ADDED", "REVOKED" };
@@ -81,6 +84,7 @@ client_main(int argc, char **argv)
 	struct ecert_error e;
 	struct ecert_table *t = NULL;
 	const char *verb, *id = NULL, *unit = NULL, *pubkey = NULL;
+	const char *alg = NULL;
 	int c, rc;
 
 	verb = ecert_take_verb(&argc, &argv, "d:k:h", longopts);
@@ -93,13 +97,14 @@ client_main(int argc, char **argv)
 		case OPT_ID: id = optarg; break;
 		case OPT_UNIT: unit = optarg; break;
 		case OPT_PUBKEY: pubkey = optarg; break;
+		case OPT_ALG: alg = optarg; break;
 		default: usage();
 		}
 	}
 	if (optind != argc)
 		usage();
 	if (strcmp(verb, "list") == 0) {
-		if (id || unit || pubkey)
+		if (id || unit || pubkey || alg)
 			usage();
 		s = ecert_opts_store(&o);
 		if (ecert_want_table(o.json, o.table))
@@ -118,14 +123,17 @@ client_main(int argc, char **argv)
 		if (id == NULL || unit == NULL || pubkey == NULL)
 			usage();
 	} else if (strcmp(verb, "revoke") == 0) {
-		if (id == NULL || unit || pubkey)
+		if (id == NULL || unit || pubkey || alg)
 			usage();
 	} else
 		usage();
 	s = ecert_opts_store(&o);
 	ecert_opts_actor(s, &o, &a);
+	if (alg != NULL && strcmp(alg, "ed25519") != 0 &&
+	    strcmp(alg, "sm2") != 0)
+		ecert_die(ECERT_USAGE, "--alg %s: ed25519 or sm2", alg);
 	rc = strcmp(verb, "add") == 0 ? serve_client_add(s, &a, id, unit,
-	    pubkey, &e) : serve_client_revoke(s, &a, id, &e);
+	    alg, pubkey, &e) : serve_client_revoke(s, &a, id, &e);
 	ecert_key_wipe(&a.key);
 	ecert_store_close(s);
 	if (rc != 0)
@@ -169,7 +177,8 @@ main(int argc, char *argv[])
 {
 	enum { OPT_LISTEN = ECERT_OPT_FIRST_OWN, OPT_PORT, OPT_SEAL, OPT_WWW,
 	    OPT_MAX_BODY, OPT_CONNECTIONS, OPT_PER_ADDRESS, OPT_TIMEOUT,
-	    OPT_THREADS, OPT_LIST_SECONDS, OPT_STATUS_TTL };
+	    OPT_THREADS, OPT_LIST_SECONDS, OPT_STATUS_TTL, OPT_HEADER_TIME,
+	    OPT_BODY_TIME };
 	static const struct option longopts[] = {
 		ECERT_COMMON_LONGOPTS,
 		{ "listen", required_argument, NULL, OPT_LISTEN },
@@ -180,6 +189,8 @@ main(int argc, char *argv[])
 		{ "connections", required_argument, NULL, OPT_CONNECTIONS },
 		{ "per-address", required_argument, NULL, OPT_PER_ADDRESS },
 		{ "timeout", required_argument, NULL, OPT_TIMEOUT },
+		{ "header-time", required_argument, NULL, OPT_HEADER_TIME },
+		{ "body-time", required_argument, NULL, OPT_BODY_TIME },
 		{ "threads", required_argument, NULL, OPT_THREADS },
 		{ "list-seconds", required_argument, NULL, OPT_LIST_SECONDS },
 		{ "status-ttl", required_argument, NULL, OPT_STATUS_TTL },
@@ -202,6 +213,8 @@ main(int argc, char *argv[])
 	sv.cf.connections = 256;
 	sv.cf.per_address = 32;
 	sv.cf.timeout = 15;
+	sv.cf.header_time = 10;
+	sv.cf.body_time = 60;
 	sv.cf.threads = 4;
 	sv.cf.list_seconds = 60;
 	sv.cf.status_hours = 48;
@@ -239,6 +252,14 @@ main(int argc, char *argv[])
 			sv.cf.timeout = (unsigned)number("timeout", optarg, 1,
 			    3600);
 			break;
+		case OPT_HEADER_TIME:
+			sv.cf.header_time = (unsigned)number("header-time",
+			    optarg, 1, 3600);
+			break;
+		case OPT_BODY_TIME:
+			sv.cf.body_time = (unsigned)number("body-time",
+			    optarg, 1, 86400);
+			break;
 		case OPT_THREADS:
 			sv.cf.threads = (unsigned)number("threads", optarg, 1,
 			    256);
@@ -272,7 +293,16 @@ main(int argc, char *argv[])
 	ecert_store_close(s);
 	free(seals);
 
-	sv.started = time(NULL);
+	/*
+	 * A replay across a restart: the nonces die with the process, and
+	 * a predecessor that stopped at most now accepted requests created up
+	 * to now + SERVE_SKEW.  Refusing everything created before "started",
+	 * and starting only once the clock has passed it, leaves none of
+	 * those acceptable again.
+	 */
+	sv.started = time(NULL) + SERVE_SKEW + 1;
+	while (time(NULL) < sv.started)
+		usleep(100 * 1000);
 	pthread_mutex_init(&sv.lock, NULL);
 	pthread_mutex_init(&sv.writer, NULL);
 	sv.nnonce_buckets = 4096;

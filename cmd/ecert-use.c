@@ -16,7 +16,8 @@ usage(void)
 	fprintf(ecert_usage_stream(),
 	    "usage: ecert-use -k key [--unit uscc] --matter code --holder id "
 	    "[--type code]\n"
-	    "                 [--agent id] [--check item=value ...]\n"
+	    "                 [--agent id] [--check item=value ...] "
+	    "[--reason text]\n"
 	    "common: [-d file] [--store-key file] [--passphrase-file file]\n");
 	ecert_usage_exit();
 }
@@ -33,7 +34,7 @@ int
 main(int argc, char *argv[])
 {
 	enum { OPT_UNIT = ECERT_OPT_FIRST_OWN, OPT_MATTER, OPT_HOLDER,
-	    OPT_TYPE, OPT_AGENT, OPT_CHECK };
+	    OPT_TYPE, OPT_AGENT, OPT_CHECK, OPT_REASON };
 	static const struct option longopts[] = {
 		ECERT_COMMON_LONGOPTS,
 		{ "unit", required_argument, NULL, OPT_UNIT },
@@ -42,6 +43,7 @@ main(int argc, char *argv[])
 		{ "type", required_argument, NULL, OPT_TYPE },
 		{ "agent", required_argument, NULL, OPT_AGENT },
 		{ "check", required_argument, NULL, OPT_CHECK },
+		{ "reason", required_argument, NULL, OPT_REASON },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct ecert_opts o = { 0 };
@@ -49,7 +51,8 @@ main(int argc, char *argv[])
 	struct ecert_store *s;
 	struct ecert_actor a;
 	struct ecert_error e;
-	const char *unit = NULL;
+	const char *unit = NULL, *reason = NULL;
+	char detail[1024];
 	json_t *results = json_array(), *one;
 	size_t i;
 	char object[80];
@@ -65,6 +68,7 @@ main(int argc, char *argv[])
 		case OPT_HOLDER: u.holder_id = optarg; break;
 		case OPT_TYPE: u.type = optarg; break;
 		case OPT_AGENT: u.agent_id = optarg; break;
+		case OPT_REASON: reason = optarg; break;
 		case OPT_CHECK:
 			if (strchr(optarg, '=') == NULL || *optarg == '=')
 				ecert_die(ECERT_USAGE, "--check %s: expected "
@@ -84,6 +88,12 @@ main(int argc, char *argv[])
 		ecert_die(ECERT_USAGE, "--check needs --type: the items are "
 		    "the type's");
 	checking = u.checks != NULL;
+	/* the use reason (用证事由), as ecert-serve records it */
+	if (reason != NULL && (*reason == '\0' ||
+	    !ecert_utf8_valid(reason, strlen(reason)) ||
+	    ecert_utf8_chars(reason) > 200))
+		ecert_die(ECERT_USAGE, "--reason: 1 to 200 characters of "
+		    "UTF-8 expected");
 	s = ecert_opts_store(&o);
 	ecert_opts_actor(s, &o, &a);
 	snprintf(object, sizeof(object), "matter %s", u.matter);
@@ -102,12 +112,25 @@ main(int argc, char *argv[])
 		ecert_die_error(&e);
 	}
 	if ((rc = ecert_begin(s, &e)) == 0 &&
-	    (rc = ecert_use(s, &a, &u, emit, results, &e)) == 0)
-		rc = ecert_commit(s, &e);
+	    (rc = ecert_use(s, &a, &u, emit, results, &e)) == 0) {
+		if (reason != NULL) {
+			snprintf(detail, sizeof(detail), "用证事由: %s", reason);
+			if ((rc = ecert_audit(s, a.unit, checking ?
+			    "license.check" : "license.use", object, "reason",
+			    detail)) != 0)
+				ecert_fail(&e, rc, "audit: cannot record the "
+				    "use reason");
+		}
+		if (rc == 0)
+			rc = ecert_commit(s, &e);
+	}
 	ecert_key_wipe(&a.key);
 	json_decref(u.checks);
 	if (rc != 0) {
 		ecert_rollback(s);
+		if (reason != NULL)
+			snprintf(e.msg + strlen(e.msg), sizeof(e.msg) -
+			    strlen(e.msg), " (用证事由: %s)", reason);
 		ecert_audit_refusal(s, a.unit, "license.use", object, &e);
 		ecert_store_close(s);
 		ecert_die_error(&e);

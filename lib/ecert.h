@@ -364,6 +364,8 @@ struct ecert_import_counts {
 int ecert_import(struct ecert_store *s, const struct ecert_actor *a,
     const json_t *type, const struct ecert_import_opts *o,
     struct ecert_import_counts *n, struct ecert_error *e);
+int ecert_import_present(struct ecert_store *s, const json_t *type,
+    const struct ecert_prepared *p, char *why, size_t n);
 
 /* expire.c: the expiry sweep */
 extern const char *ecert_expire_sql;

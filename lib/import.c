@@ -1168,3 +1168,28 @@ ecert_import_map_header(const json_t *type, const struct ecert_import_opts *o,
 	free(im);
 	return rc;
 }
+
+/*
+ * For a pushed batch (ecert-serve): the license p, refused by
+ * ecert_license_store as already there, is "present" when the stored one
+ * has the same content, as ecert-import decides it; 1 then, else 0 with
+ * what differs in why.  (compare_stored needs only the store and the
+ * type of the struct import, which is too large for a thread's stack.)
+ */
+int
+ecert_import_present(struct ecert_store *s, const json_t *type,
+    const struct ecert_prepared *p, char *why, size_t n)
+{
+	struct import *im = calloc(1, sizeof(*im));
+	int same;
+
+	if (im == NULL) {
+		snprintf(why, n, "out of memory");
+		return 0;
+	}
+	im->s = s;
+	im->type = type;
+	same = compare_stored(im, p, why, n);
+	free(im);
+	return same;
+}

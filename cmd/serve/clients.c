@@ -1,6 +1,8 @@
 /*
  * clients.c: the systems that call ecert-serve.  Each is registered by
- * the platform to one unit with its own Ed25519 request key; the row is
+ * the platform to one unit with its own Ed25519 or SM2 request key (the
+ * key as the trust list gives a unit's: 32 bytes, or SM2's 65-byte point
+ * 04||x||y, in base64); the row is
  * signed by the platform key, so that a row written by other means (or a
  * revocation undone with sqlite3) is refused, not believed.
  */
@@ -54,34 +56,43 @@ need_platform(struct ecert_store *s, const struct ecert_actor *a,
 
 int
 serve_client_add(struct ecert_store *s, const struct ecert_actor *a,
-    const char *id, const char *unit, const char *pubkey_b64,
-    struct ecert_error *e)
+    const char *id, const char *unit, const char *alg,
+    const char *pubkey_b64, struct ecert_error *e)
 {
-	unsigned char pk[32];
+	struct ecert_pub pk;
 	char now[21], name[256], sig[89], *facts;
 	sqlite3_stmt *st;
-	size_t n;
-	int rc, roles;
+	int rc, roles, good;
 
 	if ((rc = need_platform(s, a, "client.add", id, e)) != 0)
 		return rc;
 	if (!client_id_valid(id))
 		return ecert_fail(e, ECERT_DATAERR, "client %s: an id is 1 to 64 "
 		    "letters, digits, '-', '_' or '.'", id);
-	if (ecert_b64_decode(pubkey_b64, pk, sizeof(pk), &n) != 0 || n != 32)
+	if (alg == NULL)
+		alg = "ed25519";
+	if (strcmp(alg, "ed25519") != 0 && strcmp(alg, "sm2") != 0)
+		return ecert_fail(e, ECERT_USAGE, "--alg %s: ed25519 or sm2",
+		    alg);
+	good = ecert_pub_parse(alg, pubkey_b64, &pk) &&
+	    ecert_pub_prepare(&pk);
+	ecert_pub_free(&pk);
+	if (!good)
 		return ecert_fail(e, ECERT_DATAERR, "client %s: the public key "
-		    "is not 32 bytes of base64 (a raw Ed25519 key)", id);
+		    "is not %s", id, strcmp(alg, "sm2") == 0 ? "65 bytes of "
+		    "base64, an SM2 point 04||x||y on the curve" : "32 bytes of "
+		    "base64 (a raw Ed25519 key)");
 	if (!ecert_unit_name(s, unit, name, sizeof(name), &roles))
 		return ecert_fail(e, ECERT_NO, "unit %s: not registered", unit);
 	ecert_clock_iso(now);
-	facts = client_facts(id, unit, "ed25519", pubkey_b64, now, NULL);
+	facts = client_facts(id, unit, alg, pubkey_b64, now, NULL);
 	ecert_sign(&a->key, SERVE_DOMAIN_CLIENT, facts, strlen(facts), sig);
 	free(facts);
 	if ((rc = ecert_begin(s, e)) != 0)
 		return rc;
-	st = ecert_prepare(s, "INSERT INTO serve_clients(id, unit, alg,"
-	    " public_key, added_at, sig_key, sig) VALUES (?, ?, 'ed25519', ?,"
-	    " ?, ?, ?)", e);
+	st = ecert_prepare(s, "INSERT INTO serve_clients(id, unit,"
+	    " public_key, added_at, sig_key, sig, alg) VALUES (?, ?, ?, ?, ?,"
+	    " ?, ?)", e);
 	if (st == NULL) {
 		ecert_rollback(s);
 		return e->status;
@@ -92,6 +103,7 @@ serve_client_add(struct ecert_store *s, const struct ecert_actor *a,
 	sqlite3_bind_text(st, 4, now, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 5, a->key.key_id, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 6, sig, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 7, alg, -1, SQLITE_STATIC);
 	rc = sqlite3_step(st);
 	sqlite3_finalize(st);
 	if (rc == SQLITE_CONSTRAINT_PRIMARYKEY ||
@@ -105,7 +117,9 @@ serve_client_add(struct ecert_store *s, const struct ecert_actor *a,
 		ecert_rollback(s);
 		return rc;
 	}
-	if ((rc = ecert_audit(s, a->unit, "client.add", id, "ok", unit)) != 0) {
+	snprintf(name, sizeof(name), "%s %s", unit, alg);
+	if ((rc = ecert_audit(s, a->unit, "client.add", id, "ok",
+	    strcmp(alg, "ed25519") == 0 ? unit : name)) != 0) {
 		ecert_rollback(s);
 		return ecert_fail(e, rc, "audit: cannot record the client");
 	}
@@ -210,13 +224,12 @@ serve_client_list(struct ecert_store *s,
  */
 int
 serve_client_lookup(struct ecert_store *s, const char *id,
-    unsigned char pk[32], char unit[19], char *why, size_t n)
+    struct ecert_pub *pk, char unit[19], char *why, size_t n)
 {
 	sqlite3_stmt *st;
 	unsigned char ppk[32];
 	char punit[19], nb[21], na[21], *facts;
 	const char *col[8];
-	size_t len;
 	int i, ok = 0, roles = 0;
 
 	st = ecert_prepare(s, "SELECT id, unit, alg, public_key, added_at,"
@@ -248,8 +261,10 @@ serve_client_lookup(struct ecert_store *s, const char *id,
 	else if (col[5] != NULL) {
 		snprintf(why, n, "client %s: key revoked on %s", id, col[5]);
 		ok = 0;
-	} else if (strcmp(col[2], "ed25519") != 0 ||
-	    ecert_b64_decode(col[3], pk, 32, &len) != 0 || len != 32) {
+	} else if ((strcmp(col[2], "ed25519") != 0 &&
+	    strcmp(col[2], "sm2") != 0) || !ecert_pub_parse(col[2], col[3],
+	    pk) || !ecert_pub_prepare(pk)) {
+		ecert_pub_free(pk);
 		snprintf(why, n, "client %s: unusable key", id);
 		ok = 0;
 	} else

@@ -4,12 +4,22 @@
  * (up to the limit) before anything touches the store, so a slow client
  * never holds the writer.  SIGTERM stops accepting, lets the requests in
  * flight finish, and stops.
+ *
+ * libmicrohttpd's own timeout (--timeout) is an idle one: each byte that
+ * arrives restarts it, so a client that trickles a byte now and then
+ * would hold a connection for ever.  Each connection is therefore
+ * watched (MHD_OPTION_NOTIFY_CONNECTION) with a deadline for the whole
+ * of its request's headers (--header-time, from the connection's
+ * opening or the previous answer) and then of its body (--body-time);
+ * a watchdog thread shuts down the socket of a connection past its
+ * deadline, and libmicrohttpd, reading end of file, closes it.
  */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <microhttpd.h>
@@ -17,6 +27,139 @@
 #include "serve.h"
 
 static pthread_key_t store_key;
+
+enum watch_phase { WATCH_HEADERS, WATCH_BODY, WATCH_ANSWERING };
+
+/* One accepted connection and the deadline of what it is sending. */
+struct watched {
+	struct watched *prev, *next;
+	int fd;
+	enum watch_phase phase;
+	int cut;
+	double deadline;	/* CLOCK_MONOTONIC seconds */
+	char remote[64];
+};
+
+/* The list is changed only under watch_lock, and a connection leaves it
+ * (MHD_CONNECTION_NOTIFY_CLOSED) before libmicrohttpd closes its socket:
+ * the watchdog never shuts down a descriptor that is reused. */
+static pthread_mutex_t watch_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct watched *watch_head;
+
+static double
+mono(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void
+address_of(struct MHD_Connection *conn, char *out, size_t n)
+{
+	const union MHD_ConnectionInfo *ci;
+
+	ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	if (ci != NULL && ci->client_addr != NULL &&
+	    ci->client_addr->sa_family == AF_INET)
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)
+		    ci->client_addr)->sin_addr, out, (socklen_t)n);
+	else if (ci != NULL && ci->client_addr != NULL &&
+	    ci->client_addr->sa_family == AF_INET6)
+		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)
+		    ci->client_addr)->sin6_addr, out, (socklen_t)n);
+}
+
+static void
+watch_notify(void *cls, struct MHD_Connection *conn, void **socket_context,
+    enum MHD_ConnectionNotificationCode toe)
+{
+	struct serve *sv = cls;
+	struct watched *w;
+	const union MHD_ConnectionInfo *ci;
+
+	if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
+		ci = MHD_get_connection_info(conn,
+		    MHD_CONNECTION_INFO_CONNECTION_FD);
+		if (ci == NULL)
+			return;
+		w = ecert_xmalloc(sizeof(*w));
+		memset(w, 0, sizeof(*w));
+		w->fd = ci->connect_fd;
+		w->phase = WATCH_HEADERS;
+		w->deadline = mono() + sv->cf.header_time;
+		address_of(conn, w->remote, sizeof(w->remote));
+		pthread_mutex_lock(&watch_lock);
+		w->next = watch_head;
+		if (watch_head != NULL)
+			watch_head->prev = w;
+		watch_head = w;
+		pthread_mutex_unlock(&watch_lock);
+		*socket_context = w;
+		return;
+	}
+	if ((w = *socket_context) == NULL)
+		return;
+	pthread_mutex_lock(&watch_lock);
+	if (w->prev != NULL)
+		w->prev->next = w->next;
+	else
+		watch_head = w->next;
+	if (w->next != NULL)
+		w->next->prev = w->prev;
+	pthread_mutex_unlock(&watch_lock);
+	free(w);
+	*socket_context = NULL;
+}
+
+/* The connection now sends its body, waits for its answer, or may send
+ * its next request's headers: each with its own deadline. */
+static void
+watch_phase(struct serve *sv, struct MHD_Connection *conn,
+    enum watch_phase phase)
+{
+	const union MHD_ConnectionInfo *ci;
+	struct watched *w;
+
+	ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+	if (ci == NULL || (w = ci->socket_context) == NULL)
+		return;
+	pthread_mutex_lock(&watch_lock);
+	w->phase = phase;
+	w->deadline = mono() + (phase == WATCH_BODY ? sv->cf.body_time :
+	    sv->cf.header_time);
+	pthread_mutex_unlock(&watch_lock);
+}
+
+static void *
+watchdog(void *arg)
+{
+	struct serve *sv = arg;
+	struct watched *w;
+	double now;
+
+	for (;;) {
+		usleep(200 * 1000);
+		now = mono();
+		pthread_mutex_lock(&watch_lock);
+		for (w = watch_head; w != NULL; w = w->next) {
+			if (w->cut || w->phase == WATCH_ANSWERING ||
+			    now < w->deadline)
+				continue;
+			w->cut = 1;
+			shutdown(w->fd, SHUT_RDWR);
+			fprintf(stderr, "%s: %s: request %s not complete "
+			    "within %u s: connection closed\n", ecert_progname,
+			    w->remote[0] ? w->remote : "-",
+			    w->phase == WATCH_HEADERS ? "headers" : "body",
+			    w->phase == WATCH_HEADERS ? sv->cf.header_time :
+			    sv->cf.body_time);
+		}
+		pthread_mutex_unlock(&watch_lock);
+	}
+	return NULL;
+}
 
 static void
 store_free(void *p)
@@ -50,7 +193,6 @@ static void *
 request_new(void *cls, const char *uri, struct MHD_Connection *conn)
 {
 	struct request *r = ecert_xmalloc(sizeof(*r));
-	const union MHD_ConnectionInfo *ci;
 	char *q;
 
 	(void)cls;
@@ -61,15 +203,7 @@ request_new(void *cls, const char *uri, struct MHD_Connection *conn)
 		r->query = q + 1;
 	}
 	r->conn = conn;
-	ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-	if (ci != NULL && ci->client_addr != NULL &&
-	    ci->client_addr->sa_family == AF_INET)
-		inet_ntop(AF_INET, &((const struct sockaddr_in *)
-		    ci->client_addr)->sin_addr, r->remote, sizeof(r->remote));
-	else if (ci != NULL && ci->client_addr != NULL &&
-	    ci->client_addr->sa_family == AF_INET6)
-		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)
-		    ci->client_addr)->sin6_addr, r->remote, sizeof(r->remote));
+	address_of(conn, r->remote, sizeof(r->remote));
 	return r;
 }
 
@@ -79,9 +213,9 @@ request_done(void *cls, struct MHD_Connection *conn, void **con_cls,
 {
 	struct request *r = *con_cls;
 
-	(void)cls;
-	(void)conn;
 	(void)toe;
+	/* a kept-alive connection: its next request's headers */
+	watch_phase(cls, conn, WATCH_HEADERS);
 	if (r == NULL)
 		return;
 	free(r->path);
@@ -160,6 +294,7 @@ handle(void *cls, struct MHD_Connection *conn, const char *url,
 		return MHD_NO;
 	if (r->method == NULL) {
 		r->method = method;
+		watch_phase(sv, conn, WATCH_BODY);
 		cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
 		    MHD_HTTP_HEADER_CONTENT_LENGTH);
 		if (cl != NULL && strtoull(cl, NULL, 10) > sv->cf.max_body) {
@@ -168,6 +303,7 @@ handle(void *cls, struct MHD_Connection *conn, const char *url,
 			memset(&a, 0, sizeof(a));
 			answer_error(&a, 413, ECERT_DATAERR, "request body too "
 			    "large");
+			watch_phase(sv, conn, WATCH_ANSWERING);
 			return send_answer(sv, r, &a);
 		}
 		return MHD_YES;
@@ -193,6 +329,7 @@ handle(void *cls, struct MHD_Connection *conn, const char *url,
 		*upload_size = 0;
 		return MHD_YES;
 	}
+	watch_phase(sv, conn, WATCH_ANSWERING);
 	memset(&a, 0, sizeof(a));
 	if (r->too_big) {
 		audit_oversize(sv, r);
@@ -218,6 +355,7 @@ serve_run(struct serve *sv)
 	struct MHD_Daemon *d;
 	struct sockaddr_in sin;
 	const union MHD_DaemonInfo *info;
+	pthread_t dog;
 	sigset_t set;
 	int sig, waited;
 
@@ -250,11 +388,15 @@ serve_run(struct serve *sv)
 	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024),
 	    MHD_OPTION_URI_LOG_CALLBACK, request_new, (void *)sv,
 	    MHD_OPTION_NOTIFY_COMPLETED, request_done, (void *)sv,
+	    MHD_OPTION_NOTIFY_CONNECTION, watch_notify, (void *)sv,
 	    MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned int)1,
 	    MHD_OPTION_END);
 	if (d == NULL)
 		ecert_die(ECERT_IOERR, "cannot listen on %s:%u: %s",
 		    sv->cf.listen, sv->cf.port, strerror(errno));
+	if (pthread_create(&dog, NULL, watchdog, sv) != 0 ||
+	    pthread_detach(dog) != 0)
+		ecert_die(ECERT_IOERR, "cannot start the watchdog thread");
 	info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
 	printf("listening %s:%u\n", sv->cf.listen,
 	    info ? (unsigned)info->port : sv->cf.port);

@@ -175,28 +175,86 @@ is_batch(struct request *r)
 }
 
 /*
- * A batch of JSON Lines is one transaction, as with ecert-issue: good
- * lines land, bad ones are answered and audited, and the answer is sent
- * only after the commit, so nothing acknowledged can be lost and a kill
- * leaves no half of a batch.  The records are checked and signed
- * (ecert_license_prepare, as ecert_license_issue does) by a few threads
- * before the write transaction begins, so the writer is held only to
- * store them.
+ * A batch of JSON Lines is written as ecert-import writes: the records
+ * are checked and signed (ecert_license_prepare, as ecert_license_issue
+ * does) by a few threads before any transaction begins, then stored in
+ * order in short transactions of at most PUSH_COMMIT_SECONDS, each with
+ * one audit entry that counts its licenses and gives a digest of their
+ * identifiers (ecert-import's ids_digest), with a pause between them
+ * for the CLI programs.  Good lines land, bad ones are answered and
+ * audited each, and the answer is sent only after the last commit, so
+ * nothing acknowledged can be lost and a kill leaves no half license
+ * (a prefix of the batch may have landed: pushed again, those lines are
+ * answered "present", as ecert-import answers a re-run).
  */
+#define PUSH_COMMIT_SECONDS 0.05
+#define PUSH_GAP_US 10000
+
 struct pushed {
 	long line;
 	json_t *record;
 	const json_t *type;	/* the batch's copy, shared */
-	int version, rc, prepared;
+	int version, rc, prepared, present, committed;
 	struct ecert_error e;
 	struct ecert_prepared p;
 };
+
+/* One transaction of a pushed batch. */
+struct push_tx {
+	long first_line, last_line, issued, drafts, present, rejected;
+	double started;
+	crypto_generichash_state ids;
+};
+
+static double
+push_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* The transaction's audit entry, then its commit. */
+static int
+push_tx_end(struct ecert_store *s, const struct ecert_actor *a,
+    const char *client, struct push_tx *t, struct ecert_error *e)
+{
+	unsigned char h[32];
+	char hex[65], object[96], *detail;
+	json_t *o;
+	int rc;
+
+	crypto_generichash_final(&t->ids, h, sizeof(h));
+	sodium_bin2hex(hex, sizeof(hex), h, sizeof(h));
+	snprintf(object, sizeof(object), "%s:%ld-%ld", client, t->first_line,
+	    t->last_line);
+	o = json_pack("{s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:s}", "client",
+	    client, "first_line", (json_int_t)t->first_line, "last_line",
+	    (json_int_t)t->last_line, "issued", (json_int_t)t->issued,
+	    "drafts", (json_int_t)t->drafts, "present",
+	    (json_int_t)t->present, "rejected", (json_int_t)t->rejected,
+	    "ids_digest", hex);
+	detail = ecert_json_canonical(o);
+	json_decref(o);
+	rc = ecert_audit(s, a->unit, "license.issue", object,
+	    t->rejected ? "partial" : "ok", detail);
+	free(detail);
+	if (rc != 0)
+		return ecert_fail(e, rc, "audit: cannot record the batch");
+	return ecert_commit(s, e);
+}
 
 struct push {
 	struct ecert_store *s;
 	const struct ecert_actor *a;
 	struct pushed *lines;
 	size_t n, next;
+	/* the writer waits for the line it is at, as ecert-import's does */
+	pthread_mutex_t mu;
+	pthread_cond_t done;
+	size_t ndone;		/* under mu: lines prepared (or refused) */
+	unsigned char *ready;	/* under mu: line i's preparation is over */
 };
 
 static void *
@@ -208,11 +266,16 @@ prepare_worker(void *arg)
 	while ((i = __atomic_fetch_add(&b->next, 1, __ATOMIC_RELAXED)) < b->n) {
 		struct pushed *l = &b->lines[i];
 
-		if (l->rc != 0)
-			continue;
-		l->rc = ecert_license_prepare(b->s, b->a, l->type, l->record, 0,
-		    l->version, &l->p, &l->e);
-		l->prepared = l->rc == 0;
+		if (l->rc == 0) {
+			l->rc = ecert_license_prepare(b->s, b->a, l->type,
+			    l->record, 0, l->version, &l->p, &l->e);
+			l->prepared = l->rc == 0;
+		}
+		pthread_mutex_lock(&b->mu);
+		b->ready[i] = 1;
+		b->ndone++;
+		pthread_cond_broadcast(&b->done);
+		pthread_mutex_unlock(&b->mu);
 	}
 	return NULL;
 }
@@ -254,14 +317,15 @@ static void
 issue_batch(struct serve *sv, struct ecert_store *s,
     const struct ecert_actor *a, struct request *r, struct answer *out)
 {
-	struct push b = { s, a, NULL, 0, 0 };
+	struct push b = { .s = s, .a = a };
 	struct push_type *types = NULL;
 	size_t ntypes = 0, i, j, cap = 0;
 	struct ecert_error e;
-	char *p = r->body, *nl, where[96], *text = NULL, *one;
-	size_t textlen = 0;
+	char *p = r->body, *nl, where[96], *text = NULL, *one, why[700];
+	size_t textlen = 0, first = 0, committed = 0;
 	long line = 0;
-	int rc = 0, worst = 0, nthreads;
+	int rc = 0, worst = 0, nthreads, open = 0;
+	struct push_tx tx;
 	pthread_t th[8];
 	FILE *mem;
 	json_t *o;
@@ -323,40 +387,80 @@ issue_batch(struct serve *sv, struct ecert_store *s,
 		l->version = push_version(s, l->record);
 	}
 
-	/* checked and signed outside the transaction, a few at a time */
+	/* checked and signed outside any transaction by a few threads,
+	 * while this one stores what is ready, in order */
+	pthread_mutex_init(&b.mu, NULL);
+	pthread_cond_init(&b.done, NULL);
+	b.ready = ecert_xmalloc(b.n + 1);
+	memset(b.ready, 0, b.n + 1);
 	nthreads = (int)sysconf(_SC_NPROCESSORS_ONLN);
 	if (nthreads > (int)sv->cf.threads)
 		nthreads = (int)sv->cf.threads;
 	if (nthreads > 8)
 		nthreads = 8;
-	if (nthreads < 1 || b.n < 64)
-		nthreads = 1;
-	for (i = 1; i < (size_t)nthreads; i++)
+	if (b.n < 64)
+		nthreads = 0;
+	for (i = 0; i < (size_t)nthreads; i++)
 		if (pthread_create(&th[i], NULL, prepare_worker, &b) != 0)
 			break;
 	nthreads = (int)i;
-	prepare_worker(&b);
-	for (i = 1; i < (size_t)nthreads; i++)
-		pthread_join(th[i], NULL);
+	if (nthreads == 0)
+		prepare_worker(&b);
 
-	mem = open_memstream(&text, &textlen);
-	if ((rc = ecert_begin(s, &e)) != 0)
-		goto failed;
+	/* stored in order, in short transactions */
 	for (i = 0; i < b.n; i++) {
 		struct pushed *l = &b.lines[i];
 
+		/* wait for line i, but not past the open transaction's time */
+		pthread_mutex_lock(&b.mu);
+		while (!b.ready[i]) {
+			struct timespec until;
+
+			if (open && push_now() - tx.started >=
+			    PUSH_COMMIT_SECONDS) {
+				pthread_mutex_unlock(&b.mu);
+				if ((rc = push_tx_end(s, a, r->client, &tx,
+				    &e)) != 0)
+					goto failed;
+				open = 0;
+				for (j = first; j < i; j++)
+					b.lines[j].committed = 1;
+				committed += i - first;
+				pthread_mutex_lock(&b.mu);
+				continue;
+			}
+			clock_gettime(CLOCK_REALTIME, &until);
+			until.tv_nsec += 2000000;
+			until.tv_sec += until.tv_nsec / 1000000000L;
+			until.tv_nsec %= 1000000000L;
+			pthread_cond_timedwait(&b.done, &b.mu, &until);
+		}
+		pthread_mutex_unlock(&b.mu);
+		if (!open) {
+			if ((rc = ecert_begin(s, &e)) != 0)
+				goto failed;
+			open = 1;
+			memset(&tx, 0, sizeof(tx));
+			tx.first_line = l->line;
+			tx.started = push_now();
+			crypto_generichash_init(&tx.ids, NULL, 0, 32);
+			first = i;
+		}
+		tx.last_line = l->line;
 		snprintf(where, sizeof(where), "%s:%ld", r->client, l->line);
 		if (l->rc == 0 && (rc = ecert_exec(s, "SAVEPOINT record",
 		    &e)) != 0)
 			goto failed;
 		if (l->rc == 0) {
 			l->rc = ecert_license_store(s, a, &l->p, &l->e);
-			if (l->rc == ECERT_NO)
-				l->rc = l->e.status = ECERT_DATAERR;
-			if (l->rc == 0)
-				l->rc = ecert_audit(s, a->unit, l->p.draft ?
-				    "license.draft" : "license.issue", l->p.id,
-				    "ok", ecert_json_str(l->p.doc, "type"));
+			if (l->rc == ECERT_NO) {
+				if (ecert_import_present(s, l->type, &l->p, why,
+				    sizeof(why)))
+					l->present = 1, l->rc = 0;
+				else
+					l->rc = ecert_fail(&l->e,
+					    ECERT_DATAERR, "%s", why);
+			}
 			if (l->rc != 0) {
 				ecert_exec(s, "ROLLBACK TO record", NULL);
 				s->seq_next = s->seq_end = 0;
@@ -366,14 +470,62 @@ issue_batch(struct serve *sv, struct ecert_store *s,
 		if (l->rc == ECERT_IOERR || l->rc == ECERT_BUSY) {
 			e = l->e;
 			rc = l->rc;
-			snprintf(e.msg + strlen(e.msg), sizeof(e.msg) -
-			    strlen(e.msg), " (line %ld; nothing of this batch "
-			    "was issued)", l->line);
 			goto failed;
 		}
 		if (l->rc != 0) {
 			ecert_audit_refusal(s, a->unit, "license.issue", where,
 			    &l->e);
+			tx.rejected++;
+		} else if (l->present)
+			tx.present++;
+		else {
+			if (l->p.draft)
+				tx.drafts++;
+			else
+				tx.issued++;
+			crypto_generichash_update(&tx.ids,
+			    (const unsigned char *)l->p.id,
+			    strlen(l->p.id) + 1);
+		}
+		if (i + 1 == b.n || push_now() - tx.started >=
+		    PUSH_COMMIT_SECONDS) {
+			if ((rc = push_tx_end(s, a, r->client, &tx, &e)) != 0)
+				goto failed;
+			open = 0;
+			for (j = first; j <= i; j++)
+				b.lines[j].committed = 1;
+			committed += i + 1 - first;
+			if (i + 1 < b.n)
+				usleep(PUSH_GAP_US);
+		}
+	}
+	goto answer;
+failed:
+	if (open)
+		ecert_rollback(s);
+	/* the workers finish the lines they hold; the rest they skip */
+	__atomic_store_n(&b.next, b.n, __ATOMIC_RELAXED);
+	if (committed == 0) {
+		snprintf(e.msg + strlen(e.msg), sizeof(e.msg) - strlen(e.msg),
+		    " (nothing of this batch was issued)");
+		answer_fail(out, &e, 409);
+		goto done;
+	}
+answer:
+	for (i = 0; i < (size_t)nthreads; i++)
+		pthread_join(th[i], NULL);
+	nthreads = 0;
+	/* each line, once its transaction has committed (or failed) */
+	mem = open_memstream(&text, &textlen);
+	for (i = 0; i < b.n; i++) {
+		struct pushed *l = &b.lines[i];
+
+		if (!l->committed) {
+			o = json_pack("{s:I, s:s, s:i}", "line",
+			    (json_int_t)l->line, "error", "not issued: the "
+			    "store failed; push this line again", "exit", rc);
+			worst = worse(worst, rc);
+		} else if (l->rc != 0) {
 			o = json_pack("{s:I, s:s, s:i}", "line",
 			    (json_int_t)l->line, "error", l->e.msg, "exit",
 			    l->rc);
@@ -381,27 +533,29 @@ issue_batch(struct serve *sv, struct ecert_store *s,
 		} else
 			o = json_pack("{s:I, s:s, s:s}", "line",
 			    (json_int_t)l->line, "id", l->p.id, "status",
-			    l->p.draft ? "draft" : "valid");
+			    l->present ? "present" : l->p.draft ? "draft" :
+			    "valid");
 		one = ecert_json_canonical(o);
 		fprintf(mem, "%s\n", one);
 		free(one);
 		json_decref(o);
 	}
-	if ((rc = ecert_commit(s, &e)) != 0)
-		goto failed;
 	fclose(mem);
 	mem = NULL;
-	out->code = 200;
+	out->code = rc == 0 ? 200 : http_status(rc, 409);
 	out->exit = worst;
 	out->type = "application/jsonl; charset=utf-8";
 	out->body = text;
 	out->len = textlen;
 	text = NULL;
-	goto done;
-failed:
-	ecert_rollback(s);
-	answer_fail(out, &e, 409);
+	if (rc == ECERT_BUSY)
+		out->retry = "1";
 done:
+	for (i = 0; i < (size_t)nthreads; i++)
+		pthread_join(th[i], NULL);
+	pthread_mutex_destroy(&b.mu);
+	pthread_cond_destroy(&b.done);
+	free(b.ready);
 	if (mem != NULL)
 		fclose(mem);
 	free(text);
@@ -934,6 +1088,75 @@ route_list(struct serve *sv, struct ecert_store *s, struct request *r,
 	out->type = "application/jsonl; charset=utf-8";
 }
 
+/*
+ * GET /v1/catalog/labels: each license type's name and its items' Chinese
+ * labels, {"CODE":{"name":...,"items":{"key":"label",...}}}, for the
+ * verify page to show labels where the token carries keys.  The catalog
+ * is public (GB/T 36903), holds nothing of any license, and is not
+ * audited; cacheable as the lists are.
+ */
+static void
+route_labels(struct serve *sv, struct ecert_store *s, struct request *r,
+    struct answer *out)
+{
+	unsigned char h[crypto_hash_sha256_BYTES];
+	sqlite3_stmt *st;
+	json_t *all = json_object(), *type, *items, *it;
+	const char *inm;
+	size_t i;
+	int rc;
+
+	st = ecert_prepare(s, "SELECT code, definition FROM license_types"
+	    " ORDER BY code", NULL);
+	if (st == NULL) {
+		json_decref(all);
+		answer_error(out, 500, ECERT_IOERR, "the catalog cannot be "
+		    "read");
+		return;
+	}
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		type = json_loads((const char *)sqlite3_column_text(st, 1), 0,
+		    NULL);
+		if (type == NULL)
+			continue;
+		items = json_object();
+		json_array_foreach(json_object_get(type, "items"), i, it)
+			if (ecert_json_str(it, "key") != NULL &&
+			    ecert_json_str(it, "label") != NULL)
+				json_object_set_new(items, ecert_json_str(it,
+				    "key"), json_string(ecert_json_str(it,
+				    "label")));
+		json_object_set_new(all, (const char *)sqlite3_column_text(st,
+		    0), json_pack("{s:s?, s:o}", "name", ecert_json_str(type,
+		    "name"), "items", items));
+		json_decref(type);
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE) {
+		json_decref(all);
+		answer_error(out, 500, ECERT_IOERR, "the catalog cannot be "
+		    "read");
+		return;
+	}
+	out->body = ecert_json_canonical(all);
+	out->len = strlen(out->body);
+	json_decref(all);
+	crypto_hash_sha256(h, (unsigned char *)out->body, out->len);
+	snprintf(out->etag, sizeof(out->etag), "\"");
+	sodium_bin2hex(out->etag + 1, 33, h, 16);
+	strcat(out->etag, "\"");
+	inm = serve_header(r, "If-None-Match");
+	if (inm != NULL && strcmp(inm, out->etag) == 0) {
+		free(out->body);
+		out->body = ecert_xstrdup("");
+		out->len = 0;
+		out->code = 304;
+	} else
+		out->code = 200;
+	out->cache = sv->list_cache;
+	out->type = "application/json; charset=utf-8";
+}
+
 /* The public pages (articles 12, 16): plain files from --www. */
 static void
 route_page(struct serve *sv, const char *path, struct answer *out)
@@ -1020,6 +1243,10 @@ serve_route(struct serve *sv, struct ecert_store *s, struct request *r,
 	/* what anyone may ask: no signature */
 	if (strcmp(r->path, "/healthz") == 0 && is_get(r)) {
 		route_health(s, out);
+		return;
+	}
+	if (strcmp(r->path, "/v1/catalog/labels") == 0 && is_get(r)) {
+		route_labels(sv, s, r, out);
 		return;
 	}
 	if (strcmp(r->path, "/v1/public") == 0 && is_get(r)) {

@@ -13,7 +13,9 @@
 #include "ecert.h"
 
 #define SERVE_DOMAIN_CLIENT "ecert-serve-client-v1"
-#define SERVE_WINDOW 300	/* seconds either side of "created" */
+#define SERVE_WINDOW 300	/* seconds a "created" may lie in the past */
+#define SERVE_SKEW 2		/* ... and in the future (clocks kept by NTP) */
+#define SERVE_ALG_SM2 "sm2-sm3"	/* RFC 9421 alg of an SM2 request key */
 #define SERVE_REASON_MAX 200	/* characters of a use reason (用证事由) */
 
 struct serve_config {
@@ -21,6 +23,7 @@ struct serve_config {
 	unsigned port;
 	size_t max_body;
 	unsigned connections, per_address, timeout, threads;
+	unsigned header_time, body_time;	/* whole, not idle, seconds */
 	long list_seconds;	/* how long a served list is kept */
 	long status_hours;	/* the status list's own ttl */
 };
@@ -88,15 +91,15 @@ void serve_nonces_free(struct serve *sv);
 
 /* clients.c */
 int serve_client_add(struct ecert_store *s, const struct ecert_actor *a,
-    const char *id, const char *unit, const char *pubkey_b64,
-    struct ecert_error *e);
+    const char *id, const char *unit, const char *alg,
+    const char *pubkey_b64, struct ecert_error *e);
 int serve_client_revoke(struct ecert_store *s, const struct ecert_actor *a,
     const char *id, struct ecert_error *e);
 int serve_client_list(struct ecert_store *s,
     int (*fn)(const json_t *client, void *arg), void *arg,
     struct ecert_error *e);
 int serve_client_lookup(struct ecert_store *s, const char *id,
-    unsigned char pk[32], char unit[19], char *why, size_t n);
+    struct ecert_pub *pk, char unit[19], char *why, size_t n);
 
 /* routes.c */
 void serve_route(struct serve *sv, struct ecert_store *s, struct request *r,

@@ -2,12 +2,22 @@
  * sig.c: RFC 9421 HTTP Message Signatures on every request of a calling
  * system, over "@method", "@path", "@query" and "content-digest" (RFC
  * 9530, sha-256), with "created", "keyid" (the client's id) and "nonce".
- * A nonce is accepted once; "created" must lie within SERVE_WINDOW
- * seconds of now and not before the server started, so that a restart
- * forgets no nonce that could still be replayed.
+ * The algorithm is the client's key's: "ed25519" (RFC 9421 3.3.6), or
+ * "sm2-sm3", a name of ecert's own for SM2 with SM3 and GB/T 35276's
+ * default identifier over the signature base, the signature r||s in 64
+ * bytes as RFC 9421 3.3.4 gives ECDSA's.
+ * A nonce is accepted once; "created" must lie at most SERVE_WINDOW
+ * seconds in the past, at most SERVE_SKEW seconds in the future, and not
+ * before the server started.  The nonces are kept in memory only: a
+ * server starts SERVE_SKEW + 1 seconds after it was launched (main), so
+ * that no request its predecessor could have accepted, created at most
+ * SERVE_SKEW seconds after the predecessor's last moment, is accepted
+ * again after a restart.
  */
 #include <string.h>
 
+#include <openssl/ecdsa.h>
+#include <openssl/evp.h>
 #include <sodium.h>
 
 #include "serve.h"
@@ -281,6 +291,38 @@ signature_base(const struct siginput *si, const char *const *values,
 	return base;
 }
 
+/* SM2 with SM3 over the signature base itself (no domain prefix). */
+static int
+sm2_base_ok(const struct ecert_pub *pk, const char *base, size_t len,
+    const unsigned char raw[64])
+{
+	EVP_MD_CTX *md = EVP_MD_CTX_new();
+	EVP_PKEY_CTX *pc = NULL;
+	ECDSA_SIG *es = ECDSA_SIG_new();
+	BIGNUM *r = BN_bin2bn(raw, 32, NULL), *sv = BN_bin2bn(raw + 32, 32,
+	    NULL);
+	unsigned char *der = NULL;
+	int dlen, ok = 0;
+
+	if (es == NULL || r == NULL || sv == NULL ||
+	    !ECDSA_SIG_set0(es, r, sv)) {
+		BN_free(r);
+		BN_free(sv);
+		goto out;
+	}
+	if ((dlen = i2d_ECDSA_SIG(es, &der)) > 0 && md != NULL &&
+	    pk->evp != NULL && EVP_DigestVerifyInit(md, &pc, EVP_sm3(), NULL,
+	    pk->evp) == 1 && EVP_PKEY_CTX_set1_id(pc, ECERT_SM2_ID,
+	    strlen(ECERT_SM2_ID)) == 1)
+		ok = EVP_DigestVerify(md, der, (size_t)dlen,
+		    (const unsigned char *)base, len) == 1;
+out:
+	OPENSSL_free(der);
+	ECDSA_SIG_free(es);
+	EVP_MD_CTX_free(md);
+	return ok;
+}
+
 /* The nonce is new: remember it until it could no longer be accepted. */
 static int
 nonce_fresh(struct serve *sv, const char *keyid, const char *nonce,
@@ -351,7 +393,8 @@ serve_sig_check(struct serve *sv, struct ecert_store *s, struct request *r,
 	const char *input = serve_header(r, "Signature-Input");
 	const char *sigh = serve_header(r, "Signature");
 	const char *digest = serve_header(r, "Content-Digest");
-	unsigned char pk[32], sig[64];
+	struct ecert_pub pk;
+	unsigned char sig[64];
 	char unit[19];
 	size_t i;
 	time_t now = time(NULL);
@@ -388,7 +431,8 @@ serve_sig_check(struct serve *sv, struct ecert_store *s, struct request *r,
 		    "of at least 8 characters are required");
 		return -1;
 	}
-	if (si.alg[0] != '\0' && strcmp(si.alg, "ed25519") != 0) {
+	if (si.alg[0] != '\0' && strcmp(si.alg, "ed25519") != 0 &&
+	    strcmp(si.alg, SERVE_ALG_SM2) != 0) {
 		snprintf(why, n, "Signature-Input: alg %s is not served",
 		    si.alg);
 		return -1;
@@ -399,8 +443,17 @@ serve_sig_check(struct serve *sv, struct ecert_store *s, struct request *r,
 		    "required (RFC 9530)"), -1) : -1;
 	if (signature_bytes(sigh, si.label, sig, why, n) != 0)
 		return -1;
-	if (serve_client_lookup(s, si.keyid, pk, unit, why, n) != 0)
+	memset(&pk, 0, sizeof(pk));
+	if (serve_client_lookup(s, si.keyid, &pk, unit, why, n) != 0)
 		return -1;
+	if (si.alg[0] != '\0' && strcmp(si.alg, pk.alg == ECERT_ALG_SM2 ?
+	    SERVE_ALG_SM2 : "ed25519") != 0) {
+		snprintf(why, n, "Signature-Input: alg %s, but client %s's key "
+		    "is %s", si.alg, si.keyid, pk.alg == ECERT_ALG_SM2 ?
+		    SERVE_ALG_SM2 : "ed25519");
+		ecert_pub_free(&pk);
+		return -1;
+	}
 
 	/* the signature base, RFC 9421 section 2.5 */
 	query = ecert_xasprintf("?%s", r->query ? r->query : "");
@@ -414,20 +467,29 @@ serve_sig_check(struct serve *sv, struct ecert_store *s, struct request *r,
 	base = signature_base(&si, values, &baselen);
 	free(query);
 	if (base == NULL) {
+		ecert_pub_free(&pk);
 		snprintf(why, n, "out of memory");
 		return -1;
 	}
-	ok = crypto_sign_verify_detached(sig, (unsigned char *)base, baselen,
-	    pk) == 0;
+	if (pk.alg == ECERT_ALG_SM2)
+		ok = sm2_base_ok(&pk, base, baselen, sig);
+	else
+		ok = crypto_sign_verify_detached(sig, (unsigned char *)base,
+		    baselen, pk.pk) == 0;
 	free(base);
+	ecert_pub_free(&pk);
 	if (!ok) {
 		snprintf(why, n, "bad signature by client %s", si.keyid);
 		return -1;
 	}
-	if (si.created > (long long)now + SERVE_WINDOW ||
-	    si.created < (long long)now - SERVE_WINDOW) {
+	if (si.created < (long long)now - SERVE_WINDOW) {
 		snprintf(why, n, "replay: created %lld is outside %d s of now",
 		    si.created, SERVE_WINDOW);
+		return -1;
+	}
+	if (si.created > (long long)now + SERVE_SKEW) {
+		snprintf(why, n, "replay: created %lld is more than %d s in "
+		    "the future", si.created, SERVE_SKEW);
 		return -1;
 	}
 	if (si.created < (long long)sv->started) {
@@ -440,7 +502,7 @@ serve_sig_check(struct serve *sv, struct ecert_store *s, struct request *r,
 		return -1;
 	}
 	if (!nonce_fresh(sv, si.keyid, si.nonce, (time_t)si.created +
-	    SERVE_WINDOW + 1, now)) {
+	    SERVE_WINDOW + SERVE_SKEW + 1, now)) {
 		snprintf(why, n, "replay: nonce already used by client %s",
 		    si.keyid);
 		return -1;

@@ -11,7 +11,8 @@ share=${3:?sharedir}
 n=${ECERT_BENCH_SERVE_N:-20000}
 client=$(cd "$share/.." && pwd)/tests/cli/rfc9421_client.py
 PATH=$bin:$PATH
-export PATH
+ECERT_SHARE=$(cd "$share" && pwd)
+export PATH ECERT_SHARE
 command -v wrk > /dev/null || { echo "# no wrk: serve benches skipped" >&2; exit 0; }
 work=$(mktemp -d "${TMPDIR:-/tmp}/ecert-bench-serve.XXXXXX")
 server=
@@ -56,8 +57,10 @@ stop() {
 }
 
 # ---- serve-verify: GET /v1/verify/ID by wrk against ecert-verify ----
-"$tbin/ecert-gen" -n "$n" -b 0 -d 0 -s 7 |
-	sed 's/"issue_date":"[^"]*",//' > records.jsonl
+# ecert-import takes historical records, with their own issue date; a
+# push issues today, so its records have none
+"$tbin/ecert-gen" -n "$n" -b 0 -d 0 -s 7 > records.jsonl
+sed 's/"issue_date":"[^"]*",//' records.jsonl > fresh.jsonl
 mkstore "$work/v.db"
 ecert-import -k v.db.samr -t $type records.jsonl > /dev/null 2>&1
 sqlite3 v.db "SELECT id FROM licenses WHERE status = 'valid'" > ids.txt
@@ -96,7 +99,7 @@ mkstore "$work/p.db"
 /usr/bin/python3 "$client" keygen push.pem > push.pub
 ecert-serve client add -d p.db -k p.db.platform --id bench-push \
 	--unit 11420600MB1234567T --public-key "$(cat push.pub)" > /dev/null
-sed "s/^{/{\"type\":\"$type\",/" records.jsonl | split -l 1000 - batch.
+sed "s/^{/{\"type\":\"$type\",/" fresh.jsonl | split -l 1000 - batch.
 start p.db --seal "$work/p.db.samr:$work/pass" --max-body 67108864
 t0=$(now)
 /usr/bin/python3 "$client" push push.pem bench-push "$url/v1/licenses" \
@@ -114,7 +117,7 @@ line serve-push "$(ratio "$push" "$imp")" "$push" "$imp" licenses/s
 # the same push against ecert-issue, which does what the push does: one
 # audit entry per license (ecert-import writes one per batch)
 mkstore "$work/c.db"
-sed "s/^{/{\"type\":\"$type\",/" records.jsonl > typed.jsonl
+sed "s/^{/{\"type\":\"$type\",/" fresh.jsonl > typed.jsonl
 t0=$(now)
 ecert-issue -k c.db.samr < typed.jsonl > /dev/null 2>&1
 t1=$(now)

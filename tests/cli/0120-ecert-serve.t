@@ -6,7 +6,7 @@
 # (articles 9, 12, 13, 16, 4(三)).
 . "$(dirname "$0")/lib.sh"
 
-plan 192
+plan 198
 
 CLIENT=$TESTDIR/rfc9421_client.py
 ICBC=91420600717800001A	# 中国工商银行股份有限公司襄阳分行 (user)
@@ -191,6 +191,31 @@ same "... the bad line audited with its line" \
 	"license.issue|samr-sys:2|rejected|$SAMR" \
 	"$(sql "SELECT action || '|' || object || '|' || outcome || '|' ||
 	    unit FROM audit WHERE object = 'samr-sys:2'")"
+same "... one audit entry for the batch's transaction, counting its lines" \
+	"license.issue|samr-sys:1-4|partial|2|0|1" \
+	"$(sql "SELECT action || '|' || object || '|' || outcome || '|' ||
+	    json_extract(detail, '\$.issued') || '|' ||
+	    json_extract(detail, '\$.present') || '|' ||
+	    json_extract(detail, '\$.rejected') FROM audit
+	    WHERE object = 'samr-sys:1-4'")"
+same "... with the BLAKE2b digest of its identifiers, as ecert-import's" \
+	"$(/usr/bin/python3 -c 'import hashlib, sys
+print(hashlib.blake2b("".join(i + "\0" for i in sys.argv[1:]).encode(),
+    digest_size=32).hexdigest())' "$ID_BIZ_LONGZHONG" "$ID_BIZ_FANCHENG")" \
+	"$(sql "SELECT json_extract(detail, '\$.ids_digest') FROM audit
+	    WHERE object = 'samr-sys:1-4'")"
+same "... and no entry per license" 0 \
+	"$(sql "SELECT count(*) FROM audit WHERE object IN
+	    ('$ID_BIZ_LONGZHONG', '$ID_BIZ_FANCHENG')")"
+before=$(store_digest)
+must_fail 65 "the same batch pushed again" call samr-sys POST /v1/licenses \
+	batch.jsonl --content-type application/jsonl
+same "... the licenses already in answered present, as ecert-import" \
+	"1	$ID_BIZ_LONGZHONG	present	null
+2	null	null	65
+4	$ID_BIZ_FANCHENG	present	null" \
+	"$(json_field line id status exit < "$OUT")"
+same "... the store unchanged" "$before" "$(store_digest)"
 
 # ---- GET /v1/licenses/ID (ecert-show; the issuer or the platform) ----
 ok "GET a license: its issuer's system" call samr-sys GET \

@@ -5,7 +5,7 @@
 # store (article 16).
 . "$(dirname "$0")/lib.sh"
 
-plan 24
+plan 30
 
 CLIENT=$TESTDIR/rfc9421_client.py
 command -v chromium > /dev/null || bail "no chromium (Debian package chromium)"
@@ -69,8 +69,30 @@ same "... valid" valid "$(verdict)"
 check "... shows the holder" out_has 襄阳汉江食品有限公司
 check "... and the issuer by name" out_has 襄阳市市场监督管理局
 check "... and the legal representative" out_has 张汉江
+check "... under the catalog's label 法定代表人, not its key (labels.js)" \
+	sh -c 'grep -q "<th title=\"legal_representative\">法定代表人</th>" "$1" &&
+	    ! grep -q "<th>legal_representative</th>" "$1"' sh "$OUT"
 before=$(sqlite3 "$ECERT_DB" "SELECT count(*) FROM audit
 	WHERE action LIKE 'license.%'")
+
+# the labels the page fetches: the catalog's, public, cacheable
+ok "GET /v1/catalog/labels" /usr/bin/python3 "$CLIENT" GET \
+	"$URL/v1/catalog/labels"
+check "... the 营业执照's items by key" sh -c '/usr/bin/python3 -c "
+import json, sys
+t = json.load(open(sys.argv[1]))[sys.argv[2]]
+assert t[\"name\"] == \"营业执照\", t
+assert t[\"items\"][\"legal_representative\"] == \"法定代表人\", t
+assert t[\"items\"][\"registered_capital\"] == \"注册资本\", t" "$1" "$2"' \
+	sh "$OUT" "$T_BIZ"
+etag=$(sed -n 's/^ETag: //p' "$ERR" | tr -d '\r')
+check "... with an ETag and Cache-Control public" sh -c \
+	'test -n "$1" && grep -q "^Cache-Control: public, max-age=1" "$2"' \
+	sh "$etag" "$ERR"
+must_fail 0 "... and 304 for that ETag" /usr/bin/python3 "$CLIENT" \
+	--if-none-match "$etag" GET "$URL/v1/catalog/labels"
+check "... 304, no body" sh -c 'head -n 1 "$1" | grep -q "^HTTP 304 " &&
+	test ! -s "$2"' sh "$ERR" "$OUT"
 
 # one character of the holder's data changed: the issuer's seal breaks
 BAD=$(/usr/bin/python3 -c '

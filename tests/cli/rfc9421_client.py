@@ -2,7 +2,11 @@
 """rfc9421_client.py: a calling system of ecert-serve, written apart from
 it: RFC 9421 HTTP Message Signatures (Ed25519) over "@method", "@path",
 "@query" and "content-digest" (RFC 9530, sha-256), with created, keyid and
-nonce, using only the standard library and python3-cryptography.
+nonce, using only the standard library and python3-cryptography.  With
+--sm2-key, the signature is SM2 with SM3 (alg "sm2-sm3", ecert-serve(1)),
+made by the openssl command, as python3-cryptography has no SM2:
+`openssl pkeyutl -sign -rawin -digest sm3 -pkeyopt distid:1234567812345678`
+over the signature base, its DER signature sent as r||s (64 bytes).
 
   rfc9421_client.py selftest                the RFC's own test vector
   rfc9421_client.py keygen KEYFILE          private key (PEM) to KEYFILE,
@@ -23,6 +27,7 @@ import hashlib
 import http.client
 import os
 import ssl
+import subprocess
 import sys
 import time
 import urllib.parse
@@ -57,6 +62,24 @@ def signature_base(components, values, params):
     return "\n".join(lines).encode()
 
 
+class Sm2OpensslKey:
+    """An SM2 private key in a PEM file, signing with the openssl command."""
+    alg = "sm2-sm3"
+
+    def __init__(self, path):
+        self.path = path
+
+    def sign(self, base):
+        from cryptography.hazmat.primitives.asymmetric.utils import (
+            decode_dss_signature)
+        der = subprocess.run(
+            ["openssl", "pkeyutl", "-sign", "-inkey", self.path, "-rawin",
+             "-digest", "sm3", "-pkeyopt", "distid:1234567812345678"],
+            input=base, stdout=subprocess.PIPE, check=True).stdout
+        r, s = decode_dss_signature(der)
+        return r.to_bytes(32, "big") + s.to_bytes(32, "big")
+
+
 def sign(key, keyid, method, path, query, digest, created, nonce):
     """The signature base of RFC 9421 section 2.5, and its signature."""
     components = ["@method", "@path", "@query", "content-digest"]
@@ -68,7 +91,8 @@ def sign(key, keyid, method, path, query, digest, created, nonce):
     }
     params = "(" + " ".join(sf_string(c) for c in components) + ")"
     params += ";created=%d;keyid=%s;nonce=%s;alg=%s" % (
-        created, sf_string(keyid), sf_string(nonce), sf_string("ed25519"))
+        created, sf_string(keyid), sf_string(nonce),
+        sf_string(getattr(key, "alg", "ed25519")))
     base = signature_base(components, values, params)
     return params, base64.b64encode(key.sign(base)).decode()
 
@@ -138,6 +162,10 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--key", help="private key file (PEM)")
     ap.add_argument("--keyid", help="the client id")
+    ap.add_argument("--sm2-key", help="SM2 private key file (PEM), signed "
+                    "with by the openssl command, alg sm2-sm3")
+    ap.add_argument("--tamper-sig", action="store_true",
+                    help="flip a bit of the signature")
     ap.add_argument("--content-type", default="application/json")
     ap.add_argument("--created", type=int, help="instead of now")
     ap.add_argument("--nonce", help="instead of a random one")
@@ -170,9 +198,12 @@ def main():
     headers = {"Content-Type": a.content_type}
     if a.if_none_match:
         headers["If-None-Match"] = a.if_none_match
-    if a.key:
-        with open(a.key, "rb") as f:
-            key = serialization.load_pem_private_key(f.read(), None)
+    if a.key or a.sm2_key:
+        if a.sm2_key:
+            key = Sm2OpensslKey(a.sm2_key)
+        else:
+            with open(a.key, "rb") as f:
+                key = serialization.load_pem_private_key(f.read(), None)
         digest = "sha-256=:%s:" % base64.b64encode(
             hashlib.sha256(body).digest()).decode()
         created = a.created if a.created is not None else int(time.time())
@@ -181,6 +212,10 @@ def main():
                            created, nonce)
         headers["Content-Digest"] = digest
         headers["Signature-Input"] = "sig1=" + params
+        if a.tamper_sig:
+            raw = bytearray(base64.b64decode(sig))
+            raw[10] ^= 1
+            sig = base64.b64encode(bytes(raw)).decode()
         headers["Signature"] = "sig1=:%s:" % sig
     if a.tamper_body:
         body = body + b" "

@@ -21,7 +21,7 @@ serve_header(struct request *r, const char *name)
 
 int
 serve_client_lookup(struct ecert_store *s, const char *id,
-    unsigned char pk[32], char unit[19], char *why, size_t n)
+    struct ecert_pub *pk, char unit[19], char *why, size_t n)
 {
 	(void)s;
 	(void)id;
