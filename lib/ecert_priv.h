@@ -60,4 +60,31 @@ void ecert_yaml_release(json_t **val, size_t n);
 int ecert_yaml_read(struct ecert_yaml *y, const char *what,
     int (*want_one)(struct ecert_yaml *, json_t *), json_t *list);
 
+/* facts.c: the signed chain of a license's status events (article 23) */
+#define ECERT_DOMAIN_EVENT_CHAIN "ecert-event-v2"
+void ecert_doc_hash(const char *canon, char out[65]);
+char *ecert_event_message(const char *license, const char *prev,
+    const char *time_s, const char *unit, const char *action,
+    const char *status, const char *reason);
+int ecert_event_head(struct ecert_store *s, const char *id, char head[65],
+    struct ecert_error *e);
+const char *ecert_event_next(const char *state, const char *action,
+    int first);
+int ecert_event_append(struct ecert_store *s, const struct ecert_actor *a,
+    const char *id, const char *action, const char *status,
+    const char *reason, struct ecert_error *e);
+int ecert_event_append_at(struct ecert_store *s, const struct ecert_actor *a,
+    const char *id, const char *action, const char *status,
+    const char *reason, const char *at, struct ecert_error *e);
+const char *ecert_facts_check(struct ecert_store *s, const char *id,
+    const char *canon, const char *valid_until, const char *column,
+    char *derived, size_t derivedn, char *why, size_t n);
+void ecert_facts_tampered(struct ecert_store *s, const char *object,
+    const char *why);
+int ecert_license_facts(struct ecert_store *s, const char *id,
+    char *derived, size_t derivedn, char *why, size_t whyn,
+    struct ecert_error *e);
+long ecert_facts_audited(struct ecert_store *s, const char *object,
+    const char *actions_sql);
+
 #endif
