@@ -84,6 +84,24 @@ void ecert_facts_tampered(struct ecert_store *s, const char *object,
 int ecert_license_facts(struct ecert_store *s, const char *id,
     char *derived, size_t derivedn, char *why, size_t whyn,
     struct ecert_error *e);
+/* anchor.c: the platform's key outside the store; signed units, keys and
+ * catalog entries */
+#define ECERT_DOMAIN_FACT "ecert-fact-v1"
+char *ecert_anchor_path(const struct ecert_store *s);
+void ecert_facts_signer(const struct ecert_actor *a);
+int ecert_anchor_write(const struct ecert_store *s, const struct ecert_key *k,
+    struct ecert_error *e);
+int ecert_anchor_load(struct ecert_store *s, struct ecert_pub *p,
+    char unit[19]);
+int ecert_fact_key_ok(struct ecert_store *s, const char *key_id);
+int ecert_fact_unit_ok(struct ecert_store *s, const char *code);
+int ecert_fact_type_ok(struct ecert_store *s, const char *code);
+int ecert_fact_sign_unit(struct ecert_store *s, const char *code,
+    const char *name, int roles, struct ecert_error *e);
+int ecert_fact_sign_key(struct ecert_store *s, const char *key_id,
+    struct ecert_error *e);
+int ecert_fact_sign_type(struct ecert_store *s, const char *code,
+    struct ecert_error *e);
 long ecert_facts_audited(struct ecert_store *s, const char *object,
     const char *actions_sql);
 

@@ -944,6 +944,17 @@ row_tampered(struct ecert_store *s, const struct license_row *r,
 		    r->key_id, unit, r->issuer);
 		return why;
 	}
+	{
+		/* the issuer's role as the platform signed it */
+		int roles = 0;
+
+		if (!ecert_unit_name(s, r->issuer, NULL, 0, &roles) ||
+		    !(roles & ECERT_ROLE_ISSUER)) {
+			snprintf(why, whyn, "the issuer %s has no issuer role "
+			    "signed by the platform", r->issuer);
+			return why;
+		}
+	}
 	if (!ecert_verify(&pk, ECERT_DOMAIN_LICENSE, r->canon,
 	    strlen(r->canon), r->signature)) {
 		snprintf(why, whyn, "signature does not match the document");

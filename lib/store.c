@@ -186,6 +186,12 @@ static const char *schema_v9[] = {
 	"ALTER TABLE license_events ADD COLUMN prev TEXT",
 	"CREATE INDEX audit_object ON audit(object, action)",
 	"ALTER TABLE grants ADD COLUMN state_seq INTEGER NOT NULL DEFAULT 0",
+	"ALTER TABLE units ADD COLUMN sig_key TEXT",
+	"ALTER TABLE units ADD COLUMN sig TEXT",
+	"ALTER TABLE keys ADD COLUMN sig_key TEXT",
+	"ALTER TABLE keys ADD COLUMN sig TEXT",
+	"ALTER TABLE license_types ADD COLUMN sig_key TEXT",
+	"ALTER TABLE license_types ADD COLUMN sig TEXT",
 	NULL
 };
 
