@@ -6,7 +6,7 @@
 # ever printed as valid (有效).
 . "$(dirname "$0")/lib.sh"
 
-plan 57
+plan 74
 
 setup_store
 issue_biz "$SAMR_KEY" "$USCC_FOOD" 襄阳汉江食品有限公司 > /dev/null &&
@@ -220,3 +220,70 @@ must_fail 77 "... and with its counter raised by hand: refused" \
 	ecert-use -k icbc.key --matter 对公账户开立 --holder "$USCC_OTHER"
 same "... its signature no longer matching" false \
 	"$(ecert-grant show "$G2" --json | sed -n 's/.*"signature_ok":\([a-z]*\).*/\1/p')"
+
+# 7. The trust anchor: the platform's key pinned beside the store.
+check "ecert-init pinned the platform's key beside the store" \
+	grep -q '"type":"ecert-anchor","unit":"'"$PLATFORM"'"' "$ECERT_DB.anchor"
+same "... readable by all, not writable by others" 644 \
+	"$(file_mode "$ECERT_DB.anchor")"
+
+# 8. With the store key file too: a rogue key put into `keys` for an
+# issuing unit.  Its key file is made in a scratch store, its row copied.
+mkdir rogue &&
+ecert-init -d rogue/ecert.db --code "$PLATFORM" --name 襄阳市行政审批局 \
+	-o rogue/admin.key > /dev/null 2>&1 &&
+ecert-unit add -d rogue/ecert.db -k rogue/admin.key --code "$SAMR" \
+	--name 襄阳市市场监督管理局 --role issuer,user > /dev/null 2>&1 &&
+ecert-unit key -d rogue/ecert.db -k rogue/admin.key --unit "$SAMR" \
+	-o rogue/samr.key > /dev/null 2>&1 || bail "cannot make the rogue key"
+ROGUE=$(sqlite3 rogue/ecert.db "SELECT key_id FROM keys WHERE unit = '$SAMR'")
+sql "ATTACH '$SCRATCH/rogue/ecert.db' AS r; INSERT INTO keys SELECT * FROM
+    r.keys WHERE key_id = '$ROGUE'"
+before=$(store_digest)
+must_fail 77 "a rogue key in keys: it cannot issue" ecert-issue -k rogue/samr.key \
+	-t "$T_BIZ" -f number=91420600MA4ROGUE01 -f holder=襄阳假冒有限公司
+check "... it is not registered (not signed by the platform)" \
+	err_has "not registered in store"
+same "... the store unchanged but for the audit" "$before" "$(store_digest)"
+same "... the refusal audited" "key.open|$ROGUE|denied" "$(audit_last)"
+ok "the trust list exported" sh -c 'ecert-unit export --trust -k "$1" > trust2.json' \
+	sh "$ADMIN_KEY"
+check "... does not hold the rogue key" sh -c '! grep -q "$1" trust2.json' sh "$ROGUE"
+# a license sealed with the rogue key and the store key file: issued in a
+# copy of the store moved away from its anchor, its row copied back
+sql "PRAGMA wal_checkpoint(TRUNCATE)" > /dev/null
+cp "$ECERT_DB" copy.db && cp "$ECERT_DB.key" copy.db.key || bail "cannot copy"
+ecert-issue -d copy.db -k rogue/samr.key -t "$T_BIZ" \
+	-f number=91420600MA4K000153 -f holder=襄阳假冒商贸有限公司 \
+	-f holder_id=91420600MA4K000153 \
+	-f 类型='有限责任公司（自然人投资或控股）' -f 法定代表人=王襄州 \
+	-f 注册资本=伍佰万元整 -f 成立日期=2019-03-18 \
+	-f 住所='湖北省襄阳市樊城区长虹北路18号' \
+	-f 经营范围='食品销售' > rogue.out 2>&1 || bail "rogue issue: $(cat rogue.out)"
+ROGUE_ID=$(sqlite3 copy.db "SELECT id FROM licenses WHERE key_id = '$ROGUE'")
+sql "ATTACH '$SCRATCH/copy.db' AS r; INSERT INTO licenses SELECT * FROM
+    r.licenses WHERE id = '$ROGUE_ID'"
+must_fail 1 "a license sealed with the rogue key: ecert-verify refuses" \
+	ecert-verify "$ROGUE_ID"
+check "... as invalid" out_has '"status":"invalid","valid":false'
+check "... the key is unknown: not signed by the platform" \
+	out_has "signed with unknown key $ROGUE"
+tampered_audit "$ROGUE_ID" "signed with unknown key $ROGUE"
+
+# 9. A user-only unit given the issuer role, and the type, in the store.
+sql "UPDATE units SET roles = 6 WHERE code = '$HRSS';
+    UPDATE license_types SET issuer = '$HRSS', definition =
+    json_set(definition, '$.issuer', '$HRSS') WHERE code = '$T_FOOD'"
+before=$(store_digest)
+must_fail 65 "a user-only unit made issuer in units and license_types: no issuing" \
+	ecert-issue -k "$HRSS_KEY" -t "$T_FOOD" -f number=JY14206069999999 \
+	-f holder=襄阳汉江食品有限公司 -f holder_id="$USCC_FOOD"
+check "... the type's entry is not the one the platform signed" \
+	err_has "field type: $T_FOOD: not in the catalog"
+same "... the store unchanged but for the audit" "$before" "$(store_digest)"
+sql "UPDATE license_types SET issuer = '$SAMR', definition =
+    json_set(definition, '$.issuer', '$SAMR') WHERE code = '$T_FOOD'"
+must_fail 77 "... and with the type put back, the forged role alone" \
+	ecert-issue -k "$HRSS_KEY" -t "$T_FOOD" -f number=JY14206069999999 \
+	-f holder=襄阳汉江食品有限公司 -f holder_id="$USCC_FOOD"
+check "... is not believed" err_has "unit $HRSS may not issue type $T_FOOD"
