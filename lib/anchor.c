@@ -11,6 +11,7 @@
  * rotation).  Without an anchor file the rows are believed as before.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -20,6 +21,9 @@
 #include "ecert_priv.h"
 
 static const struct ecert_actor *signer;	/* the acting platform */
+
+/* the caches below are shared by ecert-serve's threads */
+static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 
 /* the anchor of the store last asked about */
 static char anchor_path[4096];
@@ -88,7 +92,9 @@ ecert_anchor_load(struct ecert_store *s, struct ecert_pub *p, char unit[19])
 	char *path = ecert_anchor_path(s), buf[1024];
 	json_t *o;
 	FILE *fp;
+	int state;
 
+	pthread_mutex_lock(&lock);
 	if (anchor_state != 0 && strcmp(path, anchor_path) == 0)
 		goto done;
 	snprintf(anchor_path, sizeof(anchor_path), "%s", path);
@@ -115,18 +121,18 @@ ecert_anchor_load(struct ecert_store *s, struct ecert_pub *p, char unit[19])
 	fclose(fp);
 done:
 	free(path);
+	state = anchor_state;
+	if (state == 1 && p != NULL)
+		*p = anchor_pub;
+	if (state == 1 && unit != NULL)
+		snprintf(unit, 19, "%s", anchor_unit);
+	pthread_mutex_unlock(&lock);
 	/* no anchor (a store made before schema 9, a copy moved without
 	 * it): its rows are believed as the store says, as before */
 	(void)s;
-	if (anchor_state == 2)
+	if (state == 2)
 		return 0;
-	if (anchor_state != 1)
-		return -1;
-	if (p != NULL)
-		*p = anchor_pub;
-	if (unit != NULL)
-		snprintf(unit, 19, "%s", anchor_unit);
-	return 1;
+	return state == 1 ? 1 : -1;
 }
 
 static char *
@@ -217,6 +223,7 @@ signed_by_platform(struct ecert_store *s, const char *m, const char *sig_key,
 	unsigned char d[16];
 	crypto_generichash_state g;
 	unsigned h;
+	int hit;
 
 	if (sig_key == NULL || sig == NULL || strlen(sig) > 88 || depth > 8)
 		return 0;
@@ -231,17 +238,25 @@ signed_by_platform(struct ecert_store *s, const char *m, const char *sig_key,
 	h = ((unsigned)d[0] << 8 | d[1]) % CHECKED;
 	if (ecert_anchor_load(s, &a, aunit) != 1)
 		return 0;
-	if (strcmp(sig_key, anchor_kid) == 0)
+	pthread_mutex_lock(&lock);
+	hit = strcmp(sig_key, anchor_kid) == 0;
+	pthread_mutex_unlock(&lock);
+	if (hit)
 		p = a;
 	else if (!key_row_ok(s, sig_key, &p, unit, depth + 1) ||
 	    (strcmp(unit, aunit) != 0 && (own == NULL || strcmp(unit,
 	    own) != 0)))
 		return 0;
-	if (strcmp(checked[h], digest) == 0)
+	pthread_mutex_lock(&lock);
+	hit = strcmp(checked[h], digest) == 0;
+	pthread_mutex_unlock(&lock);
+	if (hit)
 		return 1;
 	if (!ecert_verify(&p, ECERT_DOMAIN_FACT, m, strlen(m), sig))
 		return 0;
+	pthread_mutex_lock(&lock);
 	snprintf(checked[h], sizeof(checked[h]), "%s", digest);
+	pthread_mutex_unlock(&lock);
 	return 1;
 }
 
@@ -433,6 +448,8 @@ ecert_store_anchor(struct ecert_store *s, const struct ecert_key *platform,
 	signer = NULL;
 	if (rc == 0)
 		rc = ecert_anchor_write(s, platform, e);
+	pthread_mutex_lock(&lock);
 	anchor_state = 0;
+	pthread_mutex_unlock(&lock);
 	return rc;
 }
