@@ -565,9 +565,14 @@ ecert_license_token(struct ecert_store *s, const char *id,
 
 		rc = ecert_license_verify(s, id, vstatus, sizeof(vstatus), why,
 		    sizeof(why), e);
+		if (rc == ECERT_NO && strcmp(vstatus, "invalid") == 0) {
+			ecert_fail(e, ECERT_NO, "%s: is invalid (%s); only a "
+			    "valid license can be shown", id, why);
+			return NULL;
+		}
 		if (rc == ECERT_NO && strcmp(vstatus, "not-found") != 0) {
-			ecert_fail(e, ECERT_NO, "%s: is %s (%s); only a valid "
-			    "license can be shown", id, vstatus, why);
+			ecert_fail(e, ECERT_NO, "%s: is %s; only a valid "
+			    "license can be shown", id, vstatus);
 			return NULL;
 		}
 		if (rc != 0 && rc != ECERT_NO)
