@@ -28,17 +28,20 @@ cmd_load(struct ecert_store *s, struct ecert_opts *o, char **files, int n)
 	if (n == 0)
 		usage();
 	ecert_opts_actor(s, o, &a);
-	ecert_key_wipe(&a.key);
 	if (!(a.roles & ECERT_ROLE_ADMIN)) {
+		ecert_key_wipe(&a.key);
 		ecert_fail(&e, ECERT_NOPERM, "load: unit %s is not an admin "
 		    "unit", a.unit);
 		ecert_audit_refusal(s, a.unit, "catalog.load", files[0], &e);
 		ecert_die_error(&e);
 	}
+	/* the platform's key signs each entry it loads (article 23) */
 	if (ecert_catalog_load(s, a.unit, files, n, &loaded, &e) != 0) {
+		ecert_key_wipe(&a.key);
 		ecert_audit_refusal(s, a.unit, "catalog.load", files[0], &e);
 		ecert_die_error(&e);
 	}
+	ecert_key_wipe(&a.key);
 	fprintf(stderr, "%s: %d type%s loaded or changed\n", ecert_progname,
 	    loaded, loaded == 1 ? "" : "s");
 	return 0;

@@ -116,6 +116,7 @@ main(int argc, char *argv[])
 	if (ecert_begin(s, &e) != 0 ||
 	    ecert_unit_add(s, code, name, ECERT_ROLE_ADMIN, &e) != 0 ||
 	    ecert_key_register(s, &k, &e) != 0 ||
+	    ecert_store_anchor(s, &k, &e) != 0 ||
 	    ecert_key_write(out, &k, pass, &e) != 0 ||
 	    ecert_audit(s, code, "store.init", db, "ok", detail) != 0 ||
 	    load_holidays(s, code, &e) != 0 ||

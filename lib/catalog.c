@@ -105,7 +105,8 @@ store_type(struct ecert_store *s, const char *actor_unit, const json_t *type,
 		goto fail;
 	}
 	if (ecert_definition_history(s, "license_type_history", code,
-	    version + 1, def, now, actor_unit, e) != 0)
+	    version + 1, def, now, actor_unit, e) != 0 ||
+	    ecert_fact_sign_type(s, code, e) != 0)
 		goto fail;
 	free(def);
 	*changed = 1;
@@ -200,5 +201,10 @@ ecert_catalog_get(struct ecert_store *s, const char *code)
 		type = json_loads((const char *)sqlite3_column_text(st, 0), 0,
 		    NULL);
 	sqlite3_finalize(st);
+	/* believed only as the platform signed it (anchor.c) */
+	if (type != NULL && !ecert_fact_type_ok(s, code)) {
+		json_decref(type);
+		type = NULL;
+	}
 	return type;
 }

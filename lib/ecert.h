@@ -93,7 +93,7 @@ struct ecert_store {
 	int busy_poll_us;		/* between two tries */
 	double busy_since;
 };
-#define ECERT_SCHEMA_VERSION 8
+#define ECERT_SCHEMA_VERSION 9
 const char *ecert_store_default_path(const char *opt);
 char *ecert_store_default_keypath(const char *dbpath, const char *opt);
 int ecert_store_create(const char *path, const char *keypath,
@@ -103,6 +103,10 @@ int ecert_store_open(const char *path, const char *keypath,
 struct ecert_store *ecert_store_open_or_die(const char *db,
     const char *keypath);
 void ecert_store_close(struct ecert_store *s);
+struct ecert_key;
+/* signs the platform's unit and key and pins its key beside the store */
+int ecert_store_anchor(struct ecert_store *s, const struct ecert_key *platform,
+    struct ecert_error *e);
 int ecert_begin(struct ecert_store *s, struct ecert_error *e);
 int ecert_commit(struct ecert_store *s, struct ecert_error *e);
 void ecert_rollback(struct ecert_store *s);

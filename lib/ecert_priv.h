@@ -60,4 +60,49 @@ void ecert_yaml_release(json_t **val, size_t n);
 int ecert_yaml_read(struct ecert_yaml *y, const char *what,
     int (*want_one)(struct ecert_yaml *, json_t *), json_t *list);
 
+/* facts.c: the signed chain of a license's status events (article 23) */
+#define ECERT_DOMAIN_EVENT_CHAIN "ecert-event-v2"
+void ecert_doc_hash(const char *canon, char out[65]);
+char *ecert_event_message(const char *license, const char *prev,
+    const char *time_s, const char *unit, const char *action,
+    const char *status, const char *reason);
+int ecert_event_head(struct ecert_store *s, const char *id, char head[65],
+    struct ecert_error *e);
+const char *ecert_event_next(const char *state, const char *action,
+    int first);
+int ecert_event_append(struct ecert_store *s, const struct ecert_actor *a,
+    const char *id, const char *action, const char *status,
+    const char *reason, struct ecert_error *e);
+int ecert_event_append_at(struct ecert_store *s, const struct ecert_actor *a,
+    const char *id, const char *action, const char *status,
+    const char *reason, const char *at, struct ecert_error *e);
+const char *ecert_facts_check(struct ecert_store *s, const char *id,
+    const char *canon, const char *valid_until, const char *column,
+    char *derived, size_t derivedn, char *why, size_t n);
+void ecert_facts_tampered(struct ecert_store *s, const char *object,
+    const char *why);
+int ecert_license_facts(struct ecert_store *s, const char *id,
+    char *derived, size_t derivedn, char *why, size_t whyn,
+    struct ecert_error *e);
+/* anchor.c: the platform's key outside the store; signed units, keys and
+ * catalog entries */
+#define ECERT_DOMAIN_FACT "ecert-fact-v1"
+char *ecert_anchor_path(const struct ecert_store *s);
+void ecert_facts_signer(const struct ecert_actor *a);
+int ecert_anchor_write(const struct ecert_store *s, const struct ecert_key *k,
+    struct ecert_error *e);
+int ecert_anchor_load(struct ecert_store *s, struct ecert_pub *p,
+    char unit[19]);
+int ecert_fact_key_ok(struct ecert_store *s, const char *key_id);
+int ecert_fact_unit_ok(struct ecert_store *s, const char *code);
+int ecert_fact_type_ok(struct ecert_store *s, const char *code);
+int ecert_fact_sign_unit(struct ecert_store *s, const char *code,
+    const char *name, int roles, struct ecert_error *e);
+int ecert_fact_sign_key(struct ecert_store *s, const char *key_id,
+    struct ecert_error *e);
+int ecert_fact_sign_type(struct ecert_store *s, const char *code,
+    struct ecert_error *e);
+long ecert_facts_audited(struct ecert_store *s, const char *object,
+    const char *actions_sql);
+
 #endif

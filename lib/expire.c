@@ -24,7 +24,7 @@ ecert_expire(struct ecert_store *s, const char *as_of, int dry_run,
 	sqlite3_stmt *sel = NULL, *upd = NULL, *ev = NULL;
 	crypto_generichash_state ids;
 	unsigned char h[32];
-	char hex[65], now[21], *detail;
+	char hex[65], now[21], at[21], *detail;
 	json_t *o, *rows = json_array(), *row;
 	size_t i;
 	int rc;
@@ -36,11 +36,15 @@ ecert_expire(struct ecert_store *s, const char *as_of, int dry_run,
 	}
 	crypto_generichash_init(&ids, NULL, 0, sizeof(h));
 	ecert_now_iso(now);
+	/* an expiry is dated by the sweep's day: valid_until is before it */
+	if (strncmp(as_of, now, 10) > 0)
+		snprintf(at, sizeof(at), "%.10sT00:00:00Z", as_of);
+	else
+		snprintf(at, sizeof(at), "%s", now);
 	sel = ecert_prepare(s, ecert_expire_sql, e);
 	upd = ecert_prepare(s, "UPDATE licenses SET status = 'expired'"
 	    " WHERE id = ?", e);
-	ev = ecert_prepare(s, "INSERT INTO license_events(license, time, unit,"
-	    " os_user, status, reason) VALUES (?, ?, '', ?, 'expired', ?)", e);
+	ev = ecert_prepare(s, "SELECT 1", e);	/* events: facts.c */
 	if (sel == NULL || upd == NULL || ev == NULL)
 		goto fail;
 	ecert_bind_text(sel, 1, as_of);
@@ -59,19 +63,20 @@ ecert_expire(struct ecert_store *s, const char *as_of, int dry_run,
 			snprintf(reason, sizeof(reason), "validity ended %s",
 			    (const char *)sqlite3_column_text(sel, 5));
 			ecert_bind_text(upd, 1, id);
-			ecert_bind_text(ev, 1, id);
-			ecert_bind_text(ev, 2, now);
-			ecert_bind_text(ev, 3, s->os_user);
-			ecert_bind_text(ev, 4, reason);
-			if (sqlite3_step(upd) != SQLITE_DONE ||
-			    sqlite3_step(ev) != SQLITE_DONE) {
+			if (sqlite3_step(upd) != SQLITE_DONE) {
 				ecert_sql_fail(s, e, sqlite3_errcode(s->db),
 				    "expire");
 				json_decref(row);
 				goto fail;
 			}
 			sqlite3_reset(upd);
-			sqlite3_reset(ev);
+			/* unsigned, chained, and checked against the signed
+			 * validity date (facts.c) */
+			if (ecert_event_append_at(s, NULL, id, "expire",
+			    "expired", reason, at, e) != 0) {
+				json_decref(row);
+				goto fail;
+			}
 		}
 		crypto_generichash_update(&ids, (const unsigned char *)id,
 		    strlen(id) + 1);

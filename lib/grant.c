@@ -69,18 +69,30 @@ grant_message(const json_t *g)
 	return canon;
 }
 
+/*
+ * The state's counter (schema 9) only grows: it is the number of the
+ * grant's changes the audit log records, this one included, so an old
+ * (uses, state) pair put back has a lower one than the log (article 23).
+ * States signed before it (counter 0) carry none.
+ */
 static char *
 state_message(long long id, json_int_t uses, const char *withdrawn_at,
-    const char *withdrawn_by, const char *reason)
+    const char *withdrawn_by, const char *reason, json_int_t seq)
 {
 	json_t *m = json_pack("{s:I, s:I, s:s?, s:s?, s:s?}", "grant",
 	    (json_int_t)id, "uses", uses, "withdrawn_at", withdrawn_at,
 	    "withdrawn_by", withdrawn_by, "withdrawn_reason", reason);
-	char *canon = ecert_json_canonical(m);
+	char *canon;
+
+	if (seq > 0)
+		json_object_set_new(m, "seq", json_integer(seq));
+	canon = ecert_json_canonical(m);
 
 	json_decref(m);
 	return canon;
 }
+
+#define GRANT_CHANGES "'grant.add','grant.use','grant.withdraw'"
 
 /* Signs and writes the grant's state as it now stands in the row. */
 static int
@@ -88,9 +100,16 @@ sign_state(struct ecert_store *s, const struct ecert_actor *a, long long id,
     struct ecert_error *e)
 {
 	sqlite3_stmt *st;
-	char sig[89], *m = NULL;
+	char sig[89], obj[32], *m = NULL;
+	long seq;
 	int rc;
 
+	/* this change's audit entry follows it in the same transaction */
+	snprintf(obj, sizeof(obj), "grant %lld", id);
+	if ((seq = ecert_facts_audited(s, obj, GRANT_CHANGES)) < 0)
+		return ecert_fail(e, ECERT_IOERR, "grant %lld: the audit log "
+		    "cannot be read", id);
+	seq++;
 	st = ecert_prepare(s, "SELECT uses, withdrawn_at, withdrawn_by,"
 	    " withdrawn_reason FROM grants WHERE id = ?", e);
 	if (st == NULL)
@@ -100,19 +119,20 @@ sign_state(struct ecert_store *s, const struct ecert_actor *a, long long id,
 		m = state_message(id, sqlite3_column_int64(st, 0),
 		    (const char *)sqlite3_column_text(st, 1),
 		    (const char *)sqlite3_column_text(st, 2),
-		    (const char *)sqlite3_column_text(st, 3));
+		    (const char *)sqlite3_column_text(st, 3), seq);
 	sqlite3_finalize(st);
 	if (m == NULL)
 		return ecert_fail(e, ECERT_IOERR, "grant %lld: vanished", id);
 	ecert_sign(&a->key, ECERT_DOMAIN_GRANT_STATE, m, strlen(m), sig);
 	free(m);
-	st = ecert_prepare(s, "UPDATE grants SET state_key = ?, state_sig = ?"
-	    " WHERE id = ?", e);
+	st = ecert_prepare(s, "UPDATE grants SET state_key = ?, state_sig = ?,"
+	    " state_seq = ? WHERE id = ?", e);
 	if (st == NULL)
 		return e->status;
 	ecert_bind_text(st, 1, a->key.key_id);
 	ecert_bind_text(st, 2, sig);
-	sqlite3_bind_int64(st, 3, id);
+	sqlite3_bind_int64(st, 3, seq);
+	sqlite3_bind_int64(st, 4, id);
 	rc = sqlite3_step(st);
 	sqlite3_finalize(st);
 	if (rc != SQLITE_DONE)
@@ -384,11 +404,13 @@ grant_row(struct ecert_store *s, sqlite3_stmt *st, int *signed_ok)
 		const char *ssig = (const char *)sqlite3_column_text(st, 22);
 		int roles = 0;
 
+		json_int_t seq = sqlite3_column_int64(st, 23);
+
 		msg = state_message(json_integer_value(json_object_get(g, "id")),
 		    json_integer_value(json_object_get(g, "uses")),
 		    ecert_json_str(g, "withdrawn_at"),
 		    (const char *)sqlite3_column_text(st, 20),
-		    ecert_json_str(g, "withdrawn_reason"));
+		    ecert_json_str(g, "withdrawn_reason"), seq);
 		*signed_ok = skey != NULL && ssig != NULL && msg != NULL &&
 		    ecert_key_lookup_pub(s, skey, &pk, unit, NULL, NULL) &&
 		    ecert_unit_name(s, unit, NULL, 0, &roles) &&
@@ -400,6 +422,25 @@ grant_row(struct ecert_store *s, sqlite3_stmt *st, int *signed_ok)
 		    ECERT_ROLE_USER))) && ecert_verify(&pk,
 		    ECERT_DOMAIN_GRANT_STATE, msg, strlen(msg), ssig);
 		free(msg);
+		if (*signed_ok && seq > 0) {
+			/* a state put back: older than the log says */
+			char obj[32], why[200];
+			long audited;
+
+			snprintf(obj, sizeof(obj), "grant %" JSON_INTEGER_FORMAT,
+			    json_integer_value(json_object_get(g, "id")));
+			audited = ecert_facts_audited(s, obj, GRANT_CHANGES);
+			if (audited != seq) {
+				snprintf(why, sizeof(why), "its signed state is "
+				    "change %" JSON_INTEGER_FORMAT ", the audit "
+				    "log records %ld: an old state put back",
+				    seq, audited);
+				json_object_set_new(g, "tampered",
+				    json_string(why));
+				ecert_facts_tampered(s, obj, why);
+				*signed_ok = 0;
+			}
+		}
 	}
 	json_object_del(g, "signature");
 	return g;
@@ -409,7 +450,7 @@ grant_row(struct ecert_store *s, sqlite3_stmt *st, int *signed_ok)
     " agent_name, agent_hash, types, licenses, matter, not_before," \
     " not_after, max_uses, uses, created_at, withdrawn_at," \
     " withdrawn_reason, key_id, signature, withdrawn_by, state_key," \
-    " state_sig"
+    " state_sig, state_seq"
 
 int
 ecert_grant_list(struct ecert_store *s, long long id, const char *holder_id,
@@ -576,7 +617,10 @@ find_grant(struct ecert_store *s, const struct ecert_use *u, json_t **out,
 		/* the reason given is that of the grant that came closest */
 		reason = NULL;
 		r = 0;
-		if (!ok)
+		if (!ok && json_object_get(g, "tampered") != NULL)
+			reason = "the grant's state was put back: it is older "
+			    "than the audit log", r = 5;
+		else if (!ok)
 			reason = "the grant's signature does not match it", r = 4;
 		else if (strcmp(ecert_json_str(g, "matter"), u->matter) != 0)
 			reason = "the grant is for another matter", r = 1;

@@ -814,6 +814,9 @@ row_load(struct ecert_store *s, const char *id, struct license_row *r,
 	return 0;
 }
 
+static const char *row_tampered(struct ecert_store *s,
+    const struct license_row *r, const json_t *doc, char *why, size_t whyn);
+
 int
 ecert_license_load(struct ecert_store *s, const char *id, json_t **signed_doc,
     char *status, size_t statusn, struct ecert_error *e)
@@ -827,8 +830,21 @@ ecert_license_load(struct ecert_store *s, const char *id, json_t **signed_doc,
 		return rc;
 	if (r.canon == NULL || (doc = json_loads(r.canon, 0, NULL)) == NULL) {
 		free(r.canon);
+		ecert_facts_tampered(s, id, "stored document altered");
 		return ecert_fail(e, ECERT_NO, "%s: stored document altered or"
 		    " sealed with another key", id);
+	}
+	if (strcmp(r.status, "draft") != 0) {
+		/* nothing is shown on the store's word (article 23) */
+		char why[512];
+
+		if (row_tampered(s, &r, doc, why, sizeof(why)) != NULL) {
+			free(r.canon);
+			json_decref(doc);
+			ecert_facts_tampered(s, id, why);
+			return ecert_fail(e, ECERT_NO, "%s: tampering: %s", id,
+			    why);
+		}
 	}
 	free(r.canon);
 	{
@@ -892,76 +908,106 @@ row_matches(struct ecert_store *s, const struct license_row *r,
 	return NULL;
 }
 
-static char *
-event_message(const char *license, const char *time_s, const char *unit,
-    const char *status, const char *reason)
-{
-	json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:s}", "license", license,
-	    "time", time_s, "unit", unit, "status", status, "reason", reason);
-	char *m = ecert_json_canonical(o);
-
-	json_decref(o);
-	return m;
-}
-
 /*
- * The status column must be what the last signed event says; returns
- * NULL when it is, else why not.
+ * The status column must be what the license's signed chain of events
+ * says (facts.c); returns NULL when it is, else why not.
  */
 static const char *
 events_check(struct ecert_store *s, const struct license_row *r,
     char *why, size_t n)
 {
-	sqlite3_stmt *st;
-	char last[16] = "valid";
+	char derived[16];
+
+	return ecert_facts_check(s, r->id, r->canon, r->valid_until,
+	    r->status, derived, sizeof(derived), why, n);
+}
+
+/*
+ * The row against its signatures: the document's seal by a key of the
+ * issuer valid when it signed, the clear columns, the chain of events.
+ * NULL when all hold, else why not (tampering).
+ */
+static const char *
+row_tampered(struct ecert_store *s, const struct license_row *r,
+    const json_t *doc, char *why, size_t whyn)
+{
 	struct ecert_pub pk;
-	char unit[19];
-	int bad = 0;
+	char unit[19], nb[21], na[21];
+	const char *bad, *signed_at;
 
-	st = ecert_prepare(s, "SELECT time, unit, status, reason, key_id,"
-	    " signature FROM license_events WHERE license = ? ORDER BY seq",
-	    NULL);
-	if (st == NULL)
-		return "cannot read its events";
-	ecert_bind_text(st, 1, r->id);
-	while (!bad && sqlite3_step(st) == SQLITE_ROW) {
-		const char *t = (const char *)sqlite3_column_text(st, 0);
-		const char *u = (const char *)sqlite3_column_text(st, 1);
-		const char *stt = (const char *)sqlite3_column_text(st, 2);
-		const char *reason = (const char *)sqlite3_column_text(st, 3);
-		const char *kid = (const char *)sqlite3_column_text(st, 4);
-		const char *sig = (const char *)sqlite3_column_text(st, 5);
-
-		if (strcmp(stt, "expired") == 0 && kid == NULL) {
-			snprintf(last, sizeof(last), "%s", stt);
-			continue;
-		}
-		if (kid == NULL || !ecert_key_lookup_pub(s, kid, &pk, unit,
-		    NULL, NULL) || strcmp(unit, u) != 0) {
-			snprintf(why, n, "status event of %s by an unknown key",
-			    t);
-			bad = 1;
-			break;
-		}
-		char *m = event_message(r->id, t, u, stt, reason);
-		if (m == NULL || !ecert_verify(&pk, ECERT_DOMAIN_EVENT, m,
-		    strlen(m), sig)) {
-			snprintf(why, n, "status event of %s: bad signature", t);
-			bad = 1;
-		}
-		free(m);
-		snprintf(last, sizeof(last), "%s", stt);
-	}
-	sqlite3_finalize(st);
-	if (bad)
-		return why;
-	if (strcmp(last, r->status) != 0 && !(strcmp(r->status, "expired") ==
-	    0 && strcmp(last, "valid") == 0)) {
-		snprintf(why, n, "store says %s, its signed events say %s",
-		    r->status, last);
+	if (!ecert_key_lookup_pub(s, r->key_id, &pk, unit, nb, na)) {
+		snprintf(why, whyn, "signed with unknown key %s", r->key_id);
 		return why;
 	}
-	return NULL;
+	if (strcmp(unit, r->issuer) != 0) {
+		snprintf(why, whyn, "key %s belongs to %s, not to the issuer %s",
+		    r->key_id, unit, r->issuer);
+		return why;
+	}
+	{
+		/* the issuer's role as the platform signed it */
+		int roles = 0;
+
+		if (!ecert_unit_name(s, r->issuer, NULL, 0, &roles) ||
+		    !(roles & ECERT_ROLE_ISSUER)) {
+			snprintf(why, whyn, "the issuer %s has no issuer role "
+			    "signed by the platform", r->issuer);
+			return why;
+		}
+	}
+	if (!ecert_verify(&pk, ECERT_DOMAIN_LICENSE, r->canon,
+	    strlen(r->canon), r->signature)) {
+		snprintf(why, whyn, "signature does not match the document");
+		return why;
+	}
+	signed_at = ecert_json_str(doc, "signed_at");
+	if (signed_at == NULL || strcmp(signed_at, nb) < 0 ||
+	    (na[0] != '\0' && strcmp(signed_at, na) > 0)) {
+		snprintf(why, whyn, "signed at %s, outside the validity"
+		    " of key %s", signed_at ? signed_at : "?", r->key_id);
+		return why;
+	}
+	if ((bad = row_matches(s, r, doc)) != NULL) {
+		snprintf(why, whyn, "store row altered: %s differs from the "
+		    "signed document", bad);
+		return why;
+	}
+	return events_check(s, r, why, whyn);
+}
+
+int
+ecert_license_facts(struct ecert_store *s, const char *id, char *derived,
+    size_t derivedn, char *why, size_t whyn, struct ecert_error *e)
+{
+	struct license_row r;
+	json_t *doc = NULL;
+	int rc;
+
+	snprintf(derived, derivedn, "invalid");
+	why[0] = '\0';
+	if ((rc = row_load(s, id, &r, e)) != 0)
+		return rc;
+	rc = 0;
+	if (strcmp(r.status, "draft") == 0) {
+		snprintf(derived, derivedn, "draft");
+		goto out;
+	}
+	if (r.canon == NULL || (doc = json_loads(r.canon, 0, NULL)) == NULL) {
+		snprintf(why, whyn, "stored document altered");
+		rc = ECERT_NO;
+	} else if (row_tampered(s, &r, doc, why, whyn) != NULL)
+		rc = ECERT_NO;
+	else
+		ecert_facts_check(s, r.id, r.canon, r.valid_until, r.status,
+		    derived, derivedn, why, whyn);
+	if (rc != 0) {
+		ecert_facts_tampered(s, id, why);
+		snprintf(derived, derivedn, "invalid");
+	}
+out:
+	json_decref(doc);
+	free(r.canon);
+	return rc;
 }
 
 /* Validity dates against today; NULL when in force. */
@@ -992,9 +1038,6 @@ ecert_license_verify(struct ecert_store *s, const char *id, char *status,
     size_t statusn, char *why, size_t whyn, struct ecert_error *e)
 {
 	struct license_row r;
-	struct ecert_pub pk;
-	char unit[19], nb[21], na[21];
-	const char *bad;
 	json_t *doc = NULL;
 	int rc;
 
@@ -1018,40 +1061,13 @@ ecert_license_verify(struct ecert_store *s, const char *id, char *status,
 			    "signed");
 		goto out;
 	}
-	if (r.canon == NULL || (doc = json_loads(r.canon, 0, NULL)) == NULL) {
+	if (r.canon == NULL || (doc = json_loads(r.canon, 0, NULL)) == NULL)
 		snprintf(why, whyn, "stored document altered");
+	if (doc == NULL || row_tampered(s, &r, doc, why, whyn) != NULL) {
+		/* tampering (article 23): never valid, and on the record */
+		ecert_facts_tampered(s, id, why);
 		goto out;
 	}
-	if (!ecert_key_lookup_pub(s, r.key_id, &pk, unit, nb, na)) {
-		snprintf(why, whyn, "signed with unknown key %s", r.key_id);
-		goto out;
-	}
-	if (strcmp(unit, r.issuer) != 0) {
-		snprintf(why, whyn, "key %s belongs to %s, not to the issuer %s",
-		    r.key_id, unit, r.issuer);
-		goto out;
-	}
-	if (!ecert_verify(&pk, ECERT_DOMAIN_LICENSE, r.canon, strlen(r.canon),
-	    r.signature)) {
-		snprintf(why, whyn, "signature does not match the document");
-		goto out;
-	}
-	{
-		const char *signed_at = ecert_json_str(doc, "signed_at");
-		if (signed_at == NULL || strcmp(signed_at, nb) < 0 ||
-		    (na[0] != '\0' && strcmp(signed_at, na) > 0)) {
-			snprintf(why, whyn, "signed at %s, outside the validity"
-			    " of key %s", signed_at ? signed_at : "?", r.key_id);
-			goto out;
-		}
-	}
-	if ((bad = row_matches(s, &r, doc)) != NULL) {
-		snprintf(why, whyn, "store row altered: %s differs from the "
-		    "signed document", bad);
-		goto out;
-	}
-	if (events_check(s, &r, why, whyn) != NULL)
-		goto out;
 	if (strcmp(r.status, "valid") != 0 && strcmp(r.status, "expired") != 0) {
 		snprintf(status, statusn, "%s", r.status);
 		snprintf(why, whyn, "%s", r.status);
@@ -1146,35 +1162,10 @@ ecert_license_verify_doc(const json_t *signed_doc, const json_t *trust,
 
 static int
 insert_event(struct ecert_store *s, const struct ecert_actor *a,
-    const char *id, const char *status, const char *reason,
-    struct ecert_error *e)
+    const char *id, const char *action, const char *status,
+    const char *reason, struct ecert_error *e)
 {
-	sqlite3_stmt *st;
-	char now[21], sig[89], *m;
-	int rc;
-
-	ecert_now_iso(now);
-	m = event_message(id, now, a->unit, status, reason);
-	ecert_sign(&a->key, ECERT_DOMAIN_EVENT, m, strlen(m), sig);
-	free(m);
-	st = ecert_prepare(s, "INSERT INTO license_events(license, time, unit,"
-	    " os_user, status, reason, key_id, signature)"
-	    " VALUES (?,?,?,?,?,?,?,?)", e);
-	if (st == NULL)
-		return e->status;
-	ecert_bind_text(st, 1, id);
-	ecert_bind_text(st, 2, now);
-	ecert_bind_text(st, 3, a->unit);
-	ecert_bind_text(st, 4, s->os_user);
-	ecert_bind_text(st, 5, status);
-	ecert_bind_text(st, 6, reason);
-	ecert_bind_text(st, 7, a->key.key_id);
-	ecert_bind_text(st, 8, sig);
-	rc = sqlite3_step(st);
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE)
-		return ecert_sql_fail(s, e, rc, "license event");
-	return 0;
+	return ecert_event_append(s, a, id, action, status, reason, e);
 }
 
 static int
@@ -1235,6 +1226,21 @@ ecert_license_set_status(struct ecert_store *s, const struct ecert_actor *a,
 		return e->status;
 	if ((rc = row_load(s, id, &r, e)) != 0)
 		return rc;
+	{
+		/* a change is made only on facts that hold */
+		json_t *doc = r.canon ? json_loads(r.canon, 0, NULL) : NULL;
+		char why[512] = "stored document altered";
+
+		if (doc == NULL || row_tampered(s, &r, doc, why,
+		    sizeof(why)) != NULL) {
+			json_decref(doc);
+			free(r.canon);
+			ecert_facts_tampered(s, id, why);
+			return ecert_fail(e, ECERT_NO, "%s: tampering: %s", id,
+			    why);
+		}
+		json_decref(doc);
+	}
 	free(r.canon);
 	if (strcmp(r.issuer, a->unit) != 0 || !(a->roles & ECERT_ROLE_ISSUER))
 		return ecert_fail(e, ECERT_NOPERM, "%s: issued by %s; only the "
@@ -1242,7 +1248,7 @@ ecert_license_set_status(struct ecert_store *s, const struct ecert_actor *a,
 	if (!transition(r.status, action, &to))
 		return ecert_fail(e, ECERT_NO, "%s: is %s; cannot %s it", id,
 		    r.status, action);
-	if ((rc = insert_event(s, a, id, to, reason, e)) != 0 ||
+	if ((rc = insert_event(s, a, id, action, to, reason, e)) != 0 ||
 	    (rc = set_row_status(s, id, to, e)) != 0)
 		return rc;
 	if ((rc = ecert_audit(s, a->unit, audit_action, id, "ok", reason)) != 0)
@@ -1329,7 +1335,7 @@ ecert_license_approve(struct ecert_store *s, const struct ecert_actor *a,
 	}
 	snprintf(detail, sizeof(detail), "drafted by %s, approved by %s",
 	    r.drafted_by, s->os_user);
-	if ((rc = insert_event(s, a, id, p.status, detail, e)) == 0)
+	if ((rc = insert_event(s, a, id, "approve", p.status, detail, e)) == 0)
 		rc = ecert_audit(s, a->unit, "license.approve", id, "ok",
 		    detail);
 out:
@@ -1490,7 +1496,7 @@ ecert_license_amend(struct ecert_store *s, const struct ecert_actor *a,
 	}
 	snprintf(detail, sizeof(detail), "superseded by version %d: %s",
 	    r.version + 1, reason);
-	if ((rc = insert_event(s, a, id, "superseded", detail, e)) != 0)
+	if ((rc = insert_event(s, a, id, "amend", "superseded", detail, e)) != 0)
 		goto out;
 	if ((rc = set_row_status(s, id, "superseded", e)) != 0)
 		goto out;

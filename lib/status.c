@@ -158,6 +158,67 @@ check_object(const json_t *obj, const json_t *keys, const char *domain)
 	return ok ? NULL : "platform signature does not match";
 }
 
+/*
+ * The clear status column is not believed alone (article 23): every
+ * license with a status event, or with a change in the audit log, has its
+ * signed chain walked; one it says is not valid, or whose facts do not
+ * hold, is listed as revoked.
+ */
+static int
+status_from_facts(struct ecert_store *s, unsigned char *bits,
+    struct ecert_error *e)
+{
+	sqlite3_stmt *st, *row;
+	int rc;
+
+	st = ecert_prepare(s, "SELECT license FROM license_events UNION"
+	    " SELECT object FROM audit WHERE action IN ('license.revoke',"
+	    "'license.suspend','license.reinstate','license.approve')", e);
+	row = ecert_prepare(s, "SELECT status_index FROM licenses WHERE id = ?"
+	    " AND status_index IS NOT NULL", e);
+	if (st == NULL || row == NULL) {
+		sqlite3_finalize(st);
+		sqlite3_finalize(row);
+		return e->status;
+	}
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *id = (const char *)sqlite3_column_text(st, 0);
+		char derived[16], why[512];
+		struct ecert_error le;
+		uint32_t i;
+		int frc;
+
+		ecert_bind_text(row, 1, id);
+		if (sqlite3_step(row) != SQLITE_ROW) {
+			sqlite3_reset(row);
+			continue;
+		}
+		i = (uint32_t)sqlite3_column_int64(row, 0);
+		sqlite3_reset(row);
+		frc = ecert_license_facts(s, id, derived, sizeof(derived), why,
+		    sizeof(why), &le);
+		if (frc == ECERT_IOERR || frc == ECERT_BUSY) {
+			sqlite3_finalize(st);
+			sqlite3_finalize(row);
+			*e = le;
+			return frc;
+		}
+		if (frc != 0)
+			ecert_warn("status list: %s: tampering: %s; listed as "
+			    "revoked", id, why);
+		if ((frc != 0 || strcmp(derived, "revoked") == 0 ||
+		    strcmp(derived, "suspended") == 0 ||
+		    strcmp(derived, "superseded") == 0) &&
+		    i < ECERT_STATUS_BITS)
+			bits[i / 8] |= (unsigned char)(0x80 >> (i % 8));
+	}
+	sqlite3_finalize(st);
+	sqlite3_finalize(row);
+	if (rc != SQLITE_DONE)
+		return ecert_sql_fail(s, e, rc, "status");
+	return 0;
+}
+
 int
 ecert_status_export(struct ecert_store *s, const struct ecert_actor *a,
     long ttl_hours, FILE *out, struct ecert_error *e)
@@ -192,6 +253,10 @@ ecert_status_export(struct ecert_store *s, const struct ecert_actor *a,
 	if (rc != SQLITE_DONE) {
 		free(bits);
 		return ecert_sql_fail(s, e, rc, "status");
+	}
+	if ((rc = status_from_facts(s, bits, e)) != 0) {
+		free(bits);
+		return rc;
 	}
 	ecert_now_iso(now);
 	gmtime_r(&t, &tm);
@@ -495,6 +560,25 @@ ecert_license_token(struct ecert_store *s, const char *id,
 	uint32_t index = 0;
 	int rc;
 
+	{
+		/* shown only as what its signed facts say (article 23) */
+		char vstatus[32], why[512];
+
+		rc = ecert_license_verify(s, id, vstatus, sizeof(vstatus), why,
+		    sizeof(why), e);
+		if (rc == ECERT_NO && strcmp(vstatus, "invalid") == 0) {
+			ecert_fail(e, ECERT_NO, "%s: is invalid (%s); only a "
+			    "valid license can be shown", id, why);
+			return NULL;
+		}
+		if (rc == ECERT_NO && strcmp(vstatus, "not-found") != 0) {
+			ecert_fail(e, ECERT_NO, "%s: is %s; only a valid "
+			    "license can be shown", id, vstatus);
+			return NULL;
+		}
+		if (rc != 0 && rc != ECERT_NO)
+			return NULL;
+	}
 	st = ecert_prepare(s, "SELECT status, compact, status_index"
 	    " FROM licenses WHERE id = ?", e);
 	if (st == NULL)

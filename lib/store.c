@@ -186,9 +186,30 @@ static const char *schema_v8[] = {
 	NULL
 };
 
+/*
+ * Signed and chained facts (article 23): each status event names its
+ * action and the hash of the event before it (events written before
+ * have neither and are read as a legacy head of the chain); the audit
+ * entries of one object are found by an index; a grant's signed state
+ * carries a counter that only grows.
+ */
+static const char *schema_v9[] = {
+	"ALTER TABLE license_events ADD COLUMN action TEXT",
+	"ALTER TABLE license_events ADD COLUMN prev TEXT",
+	"CREATE INDEX audit_object ON audit(object, action)",
+	"ALTER TABLE grants ADD COLUMN state_seq INTEGER NOT NULL DEFAULT 0",
+	"ALTER TABLE units ADD COLUMN sig_key TEXT",
+	"ALTER TABLE units ADD COLUMN sig TEXT",
+	"ALTER TABLE keys ADD COLUMN sig_key TEXT",
+	"ALTER TABLE keys ADD COLUMN sig TEXT",
+	"ALTER TABLE license_types ADD COLUMN sig_key TEXT",
+	"ALTER TABLE license_types ADD COLUMN sig TEXT",
+	NULL
+};
+
 /* Each entry takes the store from version i to i + 1. */
 static const char **migrations[] = { schema_v1, schema_v2, schema_v3,
-    schema_v4, schema_v5, schema_v6, schema_v7, schema_v8 };
+    schema_v4, schema_v5, schema_v6, schema_v7, schema_v8, schema_v9 };
 
 const char *
 ecert_store_default_path(const char *opt)

@@ -84,7 +84,8 @@ ecert_unit_add(struct ecert_store *s, const char *code, const char *name,
 		    "registered", code);
 	if (rc != SQLITE_DONE)
 		return ecert_sql_fail(s, e, rc, "unit");
-	return 0;
+	/* signed by the acting platform (anchor.c) */
+	return ecert_fact_sign_unit(s, code, name, roles, e);
 }
 
 /* Returns 1 when the unit exists. */
@@ -109,6 +110,9 @@ ecert_unit_name(struct ecert_store *s, const char *code, char *name,
 		found = 1;
 	}
 	sqlite3_finalize(st);
+	/* roles are believed only as the platform signed them */
+	if (found && roles != NULL && !ecert_fact_unit_ok(s, code))
+		*roles = 0;
 	return found;
 }
 
@@ -143,7 +147,8 @@ ecert_key_register(struct ecert_store *s, const struct ecert_key *k,
 		    "registered", k->key_id);
 	if (rc != SQLITE_DONE)
 		return ecert_sql_fail(s, e, rc, "key");
-	return 0;
+	/* signed by the platform, or by the unit's own current key */
+	return ecert_fact_sign_key(s, k->key_id, e);
 }
 
 /* Retires every current key of a unit (a rotation). */
@@ -221,6 +226,9 @@ ecert_key_lookup_pub(struct ecert_store *s, const char *key_id,
 		found = 1;
 	}
 	sqlite3_finalize(st);
+	/* a key is believed only as the platform signed it (anchor.c) */
+	if (found && !ecert_fact_key_ok(s, key_id))
+		found = 0;
 	return found;
 }
 
@@ -271,6 +279,7 @@ ecert_actor_load(struct ecert_store *s, const char *keyfile,
 	}
 	snprintf(a->unit, sizeof(a->unit), "%s", unit);
 	ecert_unit_name(s, unit, a->name, sizeof(a->name), &a->roles);
+	ecert_facts_signer(a);
 	return 0;
 }
 
@@ -289,7 +298,13 @@ ecert_key_export(struct ecert_store *s, const char *unit)
 		return list;
 	ecert_bind_text(st, 1, unit);
 	while (sqlite3_step(st) == SQLITE_ROW) {
-		json_t *k = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}",
+		json_t *k;
+
+		/* only keys the platform signed are trusted outside */
+		if (!ecert_fact_key_ok(s, (const char *)sqlite3_column_text(st,
+		    0)))
+			continue;
+		k = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}",
 		    "key_id", sqlite3_column_text(st, 0),
 		    "unit", sqlite3_column_text(st, 1),
 		    "unit_name", sqlite3_column_text(st, 2),

@@ -138,7 +138,8 @@ bench_insert(long n, const char *db)
 	ecert_key_generate(&k, "11420600MB1234567T");
 	if (ecert_unit_add(s, "11420600MB1234567T", "襄阳市市场监督管理局", 2,
 	    &e) != 0 || ecert_key_register(s, &k, &e) != 0 ||
-	    ecert_exec(s, "INSERT INTO license_types VALUES ("
+	    ecert_exec(s, "INSERT INTO license_types(code, name, issuer,"
+	    " public, definition, version, loaded_at) VALUES ("
 	    "'11100000000013338W011', '营业执照', '11420600MB1234567T', 1,"
 	    " '{}', 1, '2026-01-01T00:00:00Z')", &e) != 0)
 		ecert_die_error(&e);

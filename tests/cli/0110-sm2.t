@@ -218,7 +218,8 @@ check "... the signature does not match" \
 	err_has "signature does not match the document"
 same "... audited as invalid" "license.verify|$ID_BIZ_LONGZHONG|invalid" \
 	"$(audit_last)"
-same "... one audit entry more" $((n + 1)) "$(audit_count)"
+same "... and as tampering (fact.tampered): two audit entries more" \
+	$((n + 2)) "$(audit_count)"
 same "... and nothing else changed" "$before" "$(store_digest)"
 other=$(sqlite3 "$ECERT_DB" "SELECT signature FROM licenses WHERE id = '$ID_FOOD_1'")
 sqlite3 "$ECERT_DB" "UPDATE licenses SET signature = '$other' WHERE id = '$ID_BIZ_LONGZHONG'"

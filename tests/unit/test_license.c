@@ -1233,7 +1233,7 @@ static const struct alteration alterations[] = {
 	/* a forged event, by no key or with no valid signature */
 	{ "INSERT INTO license_events(license, time, unit, os_user, status,"
 	    " reason) VALUES (%Q, '2026-06-15T00:00:00Z', '" MARKET "', 'x',"
-	    " 'valid', '恢复')", "invalid", "by an unknown key" },
+	    " 'valid', '恢复')", "invalid", "is not signed by a key of its unit" },
 	{ "INSERT INTO license_events(license, time, unit, os_user, status,"
 	    " reason, key_id, signature) SELECT %Q, '2026-06-15T00:00:00Z', '"
 	    MARKET "', 'x', 'valid', '恢复', key_id, signature FROM licenses"

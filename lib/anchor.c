@@ -1,0 +1,455 @@
+/*
+ * anchor.c: the one trust anchor outside the store (article 23).
+ *
+ * ecert-init writes the platform's public key to FILE.anchor beside the
+ * store (or $ECERT_ANCHOR names it).  Units (with their roles), keys and
+ * catalog entries are signed by the platform, with the prefix
+ * "ecert-fact-v1" over the canonical form of the row's content; a row is
+ * believed only if its signature is the anchor key's, or that of a later
+ * key of the platform unit whose own row the anchor key (or such a key)
+ * signed; a key row may also be signed by a valid key of its own unit (a
+ * rotation).  Without an anchor file the rows are believed as before.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <sodium.h>
+
+#include "ecert_priv.h"
+
+static const struct ecert_actor *signer;	/* the acting platform */
+
+/* the caches below are shared by ecert-serve's threads */
+static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* the anchor of the store last asked about */
+static char anchor_path[4096];
+static int anchor_state;	/* 0 unread, 1 loaded, 2 none, 3 bad */
+static struct ecert_pub anchor_pub;
+static char anchor_unit[19], anchor_kid[17];
+
+/* rows already checked, by their signature */
+#define CHECKED 256
+static char checked[CHECKED][33];
+
+char *
+ecert_anchor_path(const struct ecert_store *s)
+{
+	const char *env = getenv("ECERT_ANCHOR");
+
+	if (env != NULL && *env != '\0')
+		return ecert_xstrdup(env);
+	return ecert_xasprintf("%s.anchor", s->path);
+}
+
+void
+ecert_facts_signer(const struct ecert_actor *a)
+{
+	signer = a;
+}
+
+int
+ecert_anchor_write(const struct ecert_store *s, const struct ecert_key *k,
+    struct ecert_error *e)
+{
+	struct ecert_pub p;
+	char pub[96], *path = ecert_anchor_path(s), *line;
+	json_t *o;
+	FILE *fp;
+	int rc = 0;
+
+	ecert_key_pub(k, &p);
+	ecert_b64_encode(p.pk, p.n, pub, sizeof(pub));
+	o = json_pack("{s:s, s:s, s:s, s:s, s:s}", "type", "ecert-anchor",
+	    "unit", k->unit, "key_id", k->key_id, "alg", k->alg,
+	    "public_key", pub);
+	line = ecert_json_canonical(o);
+	json_decref(o);
+	if ((fp = fopen(path, "w")) == NULL)
+		rc = ecert_fail(e, ECERT_IOERR, "anchor %s: %s", path,
+		    strerror(errno));
+	else {
+		if (fprintf(fp, "%s\n", line) < 0)
+			rc = ecert_fail(e, ECERT_IOERR, "anchor %s: write "
+			    "failed", path);
+		if (fclose(fp) != 0 && rc == 0)
+			rc = ecert_fail(e, ECERT_IOERR, "anchor %s: %s", path,
+			    strerror(errno));
+		chmod(path, 0644);
+	}
+	free(line);
+	free(path);
+	return rc;
+}
+
+/* 1 loaded, 0 no anchor (a legacy store), -1 an anchor that is not one. */
+int
+ecert_anchor_load(struct ecert_store *s, struct ecert_pub *p, char unit[19])
+{
+	char *path = ecert_anchor_path(s), buf[1024];
+	json_t *o;
+	FILE *fp;
+	int state;
+
+	pthread_mutex_lock(&lock);
+	if (anchor_state != 0 && strcmp(path, anchor_path) == 0)
+		goto done;
+	snprintf(anchor_path, sizeof(anchor_path), "%s", path);
+	memset(checked, 0, sizeof(checked));
+	anchor_state = 3;
+	if ((fp = fopen(path, "r")) == NULL) {
+		anchor_state = errno == ENOENT ? 2 : 3;
+		goto done;
+	}
+	if (fgets(buf, sizeof(buf), fp) != NULL &&
+	    (o = json_loads(buf, 0, NULL)) != NULL) {
+		const char *u = ecert_json_str(o, "unit");
+		const char *kid = ecert_json_str(o, "key_id");
+
+		if (u != NULL && kid != NULL && ecert_pub_parse(
+		    ecert_json_str(o, "alg"), ecert_json_str(o, "public_key"),
+		    &anchor_pub)) {
+			snprintf(anchor_unit, sizeof(anchor_unit), "%s", u);
+			snprintf(anchor_kid, sizeof(anchor_kid), "%s", kid);
+			anchor_state = 1;
+		}
+		json_decref(o);
+	}
+	fclose(fp);
+done:
+	free(path);
+	state = anchor_state;
+	if (state == 1 && p != NULL)
+		*p = anchor_pub;
+	if (state == 1 && unit != NULL)
+		snprintf(unit, 19, "%s", anchor_unit);
+	pthread_mutex_unlock(&lock);
+	/* no anchor (a store made before schema 9, a copy moved without
+	 * it): its rows are believed as the store says, as before */
+	(void)s;
+	if (state == 2)
+		return 0;
+	return state == 1 ? 1 : -1;
+}
+
+static char *
+unit_message(const char *code, const char *name, int roles)
+{
+	json_t *o = json_pack("{s:s, s:s, s:s, s:i}", "table", "units",
+	    "code", code, "name", name, "roles", roles);
+	char *m = ecert_json_canonical(o);
+
+	json_decref(o);
+	return m;
+}
+
+/* A key's retirement (not_after) is not in it: a unit retires its own
+ * keys, and a retired key is refused for acting by its not_after. */
+static char *
+key_message(const char *key_id, const char *unit, const char *alg,
+    const char *pub, const char *nb, const char *na)
+{
+	json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "table",
+	    "keys", "key_id", key_id, "unit", unit, "alg", alg, "public_key",
+	    pub, "not_before", nb);
+	char *m;
+
+	(void)na;
+	m = ecert_json_canonical(o);
+	json_decref(o);
+	return m;
+}
+
+static char *
+type_message(const char *code, const char *issuer, int pub,
+    const char *definition, int version)
+{
+	json_t *o = json_pack("{s:s, s:s, s:s, s:b, s:s, s:i}", "table",
+	    "license_types", "code", code, "issuer", issuer, "public", pub,
+	    "definition", definition, "version", version);
+	char *m = ecert_json_canonical(o);
+
+	json_decref(o);
+	return m;
+}
+
+static int signed_by_platform(struct ecert_store *s, const char *m,
+    const char *sig_key, const char *sig, const char *own, int depth);
+
+/* A key row as it is, checked against its signature. */
+static int
+key_row_ok(struct ecert_store *s, const char *key_id, struct ecert_pub *p,
+    char unit[19], int depth)
+{
+	sqlite3_stmt *st;
+	int ok = 0;
+
+	st = ecert_prepare(s, "SELECT unit, alg, public_key, not_before,"
+	    " not_after, sig_key, sig FROM keys WHERE key_id = ?", NULL);
+	if (st == NULL)
+		return 0;
+	ecert_bind_text(st, 1, key_id);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		const char *u = (const char *)sqlite3_column_text(st, 0);
+		char *m = key_message(key_id, u,
+		    (const char *)sqlite3_column_text(st, 1),
+		    (const char *)sqlite3_column_text(st, 2),
+		    (const char *)sqlite3_column_text(st, 3),
+		    (const char *)sqlite3_column_text(st, 4));
+
+		ok = m != NULL && ecert_pub_parse((const char *)
+		    sqlite3_column_text(st, 1), (const char *)
+		    sqlite3_column_text(st, 2), p) && signed_by_platform(s, m,
+		    (const char *)sqlite3_column_text(st, 5),
+		    (const char *)sqlite3_column_text(st, 6), u, depth);
+		if (unit != NULL)
+			snprintf(unit, 19, "%s", u);
+		free(m);
+	}
+	sqlite3_finalize(st);
+	return ok;
+}
+
+/* Signed by the anchor key, or by a platform key signed so in turn. */
+static int
+signed_by_platform(struct ecert_store *s, const char *m, const char *sig_key,
+    const char *sig, const char *own, int depth)
+{
+	struct ecert_pub p, a;
+	char unit[19], aunit[19], digest[33];
+	unsigned char d[16];
+	crypto_generichash_state g;
+	unsigned h;
+	int hit;
+
+	if (sig_key == NULL || sig == NULL || strlen(sig) > 88 || depth > 8)
+		return 0;
+	/* the cache is of (signer, message, signature) together */
+	crypto_generichash_init(&g, NULL, 0, sizeof(d));
+	crypto_generichash_update(&g, (const unsigned char *)sig_key,
+	    strlen(sig_key) + 1);
+	crypto_generichash_update(&g, (const unsigned char *)m, strlen(m) + 1);
+	crypto_generichash_update(&g, (const unsigned char *)sig, strlen(sig));
+	crypto_generichash_final(&g, d, sizeof(d));
+	sodium_bin2hex(digest, sizeof(digest), d, sizeof(d));
+	h = ((unsigned)d[0] << 8 | d[1]) % CHECKED;
+	if (ecert_anchor_load(s, &a, aunit) != 1)
+		return 0;
+	pthread_mutex_lock(&lock);
+	hit = strcmp(sig_key, anchor_kid) == 0;
+	pthread_mutex_unlock(&lock);
+	if (hit)
+		p = a;
+	else if (!key_row_ok(s, sig_key, &p, unit, depth + 1) ||
+	    (strcmp(unit, aunit) != 0 && (own == NULL || strcmp(unit,
+	    own) != 0)))
+		return 0;
+	pthread_mutex_lock(&lock);
+	hit = strcmp(checked[h], digest) == 0;
+	pthread_mutex_unlock(&lock);
+	if (hit)
+		return 1;
+	if (!ecert_verify(&p, ECERT_DOMAIN_FACT, m, strlen(m), sig))
+		return 0;
+	pthread_mutex_lock(&lock);
+	snprintf(checked[h], sizeof(checked[h]), "%s", digest);
+	pthread_mutex_unlock(&lock);
+	return 1;
+}
+
+int
+ecert_fact_key_ok(struct ecert_store *s, const char *key_id)
+{
+	struct ecert_pub p;
+	int a = ecert_anchor_load(s, NULL, NULL);
+
+	if (a == 0)
+		return 1;
+	return a == 1 && key_row_ok(s, key_id, &p, NULL, 0);
+}
+
+int
+ecert_fact_unit_ok(struct ecert_store *s, const char *code)
+{
+	sqlite3_stmt *st;
+	int ok = 0, a = ecert_anchor_load(s, NULL, NULL);
+
+	if (a == 0)
+		return 1;
+	if (a != 1)
+		return 0;
+	st = ecert_prepare(s, "SELECT name, roles, sig_key, sig FROM units"
+	    " WHERE code = ?", NULL);
+	if (st == NULL)
+		return 0;
+	ecert_bind_text(st, 1, code);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		char *m = unit_message(code, (const char *)
+		    sqlite3_column_text(st, 0), sqlite3_column_int(st, 1));
+
+		ok = m != NULL && signed_by_platform(s, m, (const char *)
+		    sqlite3_column_text(st, 2), (const char *)
+		    sqlite3_column_text(st, 3), NULL, 0);
+		free(m);
+	}
+	sqlite3_finalize(st);
+	return ok;
+}
+
+int
+ecert_fact_type_ok(struct ecert_store *s, const char *code)
+{
+	sqlite3_stmt *st;
+	int ok = 0, a = ecert_anchor_load(s, NULL, NULL);
+
+	if (a == 0)
+		return 1;
+	if (a != 1)
+		return 0;
+	st = ecert_prepare(s, "SELECT issuer, public, definition, version,"
+	    " sig_key, sig FROM license_types WHERE code = ?", NULL);
+	if (st == NULL)
+		return 0;
+	ecert_bind_text(st, 1, code);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		char *m = type_message(code, (const char *)
+		    sqlite3_column_text(st, 0), sqlite3_column_int(st, 1),
+		    (const char *)sqlite3_column_text(st, 2),
+		    sqlite3_column_int(st, 3));
+
+		ok = m != NULL && signed_by_platform(s, m, (const char *)
+		    sqlite3_column_text(st, 4), (const char *)
+		    sqlite3_column_text(st, 5), NULL, 0);
+		free(m);
+	}
+	sqlite3_finalize(st);
+	return ok;
+}
+
+/* Signs one row with the acting platform's key; without one (a unit that
+ * is not the platform) the row stays unsigned, and is not believed. */
+static int
+sign_row(struct ecert_store *s, const char *update, const char *m,
+    const char *id, struct ecert_error *e)
+{
+	sqlite3_stmt *st;
+	char sig[89];
+	int rc;
+
+	if (signer == NULL || signer->key.key_id[0] == '\0' || m == NULL)
+		return 0;
+	ecert_sign(&signer->key, ECERT_DOMAIN_FACT, m, strlen(m), sig);
+	st = ecert_prepare(s, update, e);
+	if (st == NULL)
+		return e->status;
+	ecert_bind_text(st, 1, signer->key.key_id);
+	ecert_bind_text(st, 2, sig);
+	ecert_bind_text(st, 3, id);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return ecert_sql_fail(s, e, rc, "signed row");
+	return 0;
+}
+
+int
+ecert_fact_sign_unit(struct ecert_store *s, const char *code, const char *name,
+    int roles, struct ecert_error *e)
+{
+	char *m = unit_message(code, name, roles);
+	int rc = sign_row(s, "UPDATE units SET sig_key = ?, sig = ?"
+	    " WHERE code = ?", m, code, e);
+
+	free(m);
+	return rc;
+}
+
+int
+ecert_fact_sign_key(struct ecert_store *s, const char *key_id,
+    struct ecert_error *e)
+{
+	sqlite3_stmt *st;
+	char *m = NULL;
+	int rc;
+
+	st = ecert_prepare(s, "SELECT unit, alg, public_key, not_before,"
+	    " not_after FROM keys WHERE key_id = ?", e);
+	if (st == NULL)
+		return e->status;
+	ecert_bind_text(st, 1, key_id);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		m = key_message(key_id, (const char *)sqlite3_column_text(st,
+		    0), (const char *)sqlite3_column_text(st, 1),
+		    (const char *)sqlite3_column_text(st, 2),
+		    (const char *)sqlite3_column_text(st, 3),
+		    (const char *)sqlite3_column_text(st, 4));
+	sqlite3_finalize(st);
+	rc = sign_row(s, "UPDATE keys SET sig_key = ?, sig = ?"
+	    " WHERE key_id = ?", m, key_id, e);
+	free(m);
+	return rc;
+}
+
+int
+ecert_fact_sign_type(struct ecert_store *s, const char *code,
+    struct ecert_error *e)
+{
+	sqlite3_stmt *st;
+	char *m = NULL;
+	int rc;
+
+	st = ecert_prepare(s, "SELECT issuer, public, definition, version"
+	    " FROM license_types WHERE code = ?", e);
+	if (st == NULL)
+		return e->status;
+	ecert_bind_text(st, 1, code);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		m = type_message(code, (const char *)sqlite3_column_text(st,
+		    0), sqlite3_column_int(st, 1),
+		    (const char *)sqlite3_column_text(st, 2),
+		    sqlite3_column_int(st, 3));
+	sqlite3_finalize(st);
+	rc = sign_row(s, "UPDATE license_types SET sig_key = ?, sig = ?"
+	    " WHERE code = ?", m, code, e);
+	free(m);
+	return rc;
+}
+
+int
+ecert_store_anchor(struct ecert_store *s, const struct ecert_key *platform,
+    struct ecert_error *e)
+{
+	struct ecert_actor a;
+	sqlite3_stmt *st;
+	char name[400] = "";
+	int roles = 0, rc;
+
+	memset(&a, 0, sizeof(a));
+	a.key = *platform;
+	snprintf(a.unit, sizeof(a.unit), "%s", platform->unit);
+	st = ecert_prepare(s, "SELECT name, roles FROM units WHERE code = ?",
+	    e);
+	if (st == NULL)
+		return e->status;
+	ecert_bind_text(st, 1, platform->unit);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		snprintf(name, sizeof(name), "%s",
+		    (const char *)sqlite3_column_text(st, 0));
+		roles = sqlite3_column_int(st, 1);
+	}
+	sqlite3_finalize(st);
+	signer = &a;
+	rc = ecert_fact_sign_unit(s, platform->unit, name, roles, e);
+	if (rc == 0)
+		rc = ecert_fact_sign_key(s, platform->key_id, e);
+	signer = NULL;
+	if (rc == 0)
+		rc = ecert_anchor_write(s, platform, e);
+	pthread_mutex_lock(&lock);
+	anchor_state = 0;
+	pthread_mutex_unlock(&lock);
+	return rc;
+}
