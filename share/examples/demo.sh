@@ -63,5 +63,11 @@ say "ecert-verify --offline --trust trust.json --status status.json < token.txt 
 if ecert-verify --offline --trust trust.json --status status.json < token.txt; then
 	echo "demo: a revoked license verified offline" >&2; exit 1
 fi
+# a signed checkpoint of the audit log (article 23), which the check below
+# holds the log to; checkpoints are signed with Ed25519 platform keys only
+if [ "$alg" = ed25519 ]; then
+	run ecert-audit checkpoint -k platform.key -o checkpoint.txt
+	cat checkpoint.txt
+fi
 run ecert-audit log --table
 run ecert-audit verify
