@@ -149,10 +149,11 @@ sql() {
 	sqlite3 "${2:-$ECERT_DB}" "$1"
 }
 
-# copy_store NAME: a consistent copy of the store and its key file.
+# copy_store NAME: a consistent copy of the store, its key and anchor files.
 copy_store() {
 	sqlite3 "$ECERT_DB" ".backup $SCRATCH/$1.db" &&
-	cp "$ECERT_DB.key" "$SCRATCH/$1.db.key"
+	cp "$ECERT_DB.key" "$SCRATCH/$1.db.key" &&
+	cp "$ECERT_DB.anchor" "$SCRATCH/$1.db.anchor"
 }
 
 setup_store
