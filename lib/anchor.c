@@ -94,6 +94,10 @@ ecert_anchor_write_file(const char *path, const struct ecert_key *k,
 		chmod(path, 0644);
 	}
 	free(line);
+	/* read anew when next asked */
+	pthread_mutex_lock(&lock);
+	anchor_state = 0;
+	pthread_mutex_unlock(&lock);
 	return rc;
 }
 
