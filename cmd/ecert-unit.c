@@ -22,6 +22,7 @@ usage(void)
 	    "                  [--new-passphrase-file file]\n"
 	    "       ecert-unit export [--unit uscc]\n"
 	    "       ecert-unit export --trust -k platformkey\n"
+	    "       ecert-unit anchor -k platformkey\n"
 	    "common: [-d file] [--store-key file] [--passphrase-file file]\n");
 	ecert_usage_exit();
 }
@@ -204,6 +205,32 @@ cmd_export(struct ecert_store *s, struct ecert_opts *o, const char *unit,
 	return 0;
 }
 
+/*
+ * anchor: a store made before schema 9 (or whose anchor file was lost) has
+ * its units, keys and catalog signed by the platform, and the platform's
+ * public key pinned beside it; until then every other program refuses it.
+ */
+static int
+cmd_anchor(struct ecert_store *s, struct ecert_opts *o)
+{
+	struct ecert_actor a;
+	struct ecert_error e;
+
+	ecert_opts_actor(s, o, &a);
+	require_admin(s, &a, "store.anchor", "anchor");
+	if (ecert_begin(s, &e) != 0 ||
+	    ecert_store_anchor_all(s, &a, &e) != 0 ||
+	    ecert_audit(s, a.unit, "store.anchor", a.key.key_id, "ok",
+	    "units, keys and catalog signed; anchor written") != 0 ||
+	    ecert_commit(s, &e) != 0) {
+		ecert_rollback(s);
+		ecert_audit_refusal(s, a.unit, "store.anchor", "anchor", &e);
+		ecert_die_error(&e);
+	}
+	ecert_key_wipe(&a.key);
+	return 0;
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -275,7 +302,11 @@ main(int argc, char *argv[])
 	    strcmp(verb, "key") == 0 || strcmp(verb, "rotate") == 0 ||
 	    strcmp(verb, "export") == 0)
 		s = ecert_opts_store(&o);
-	else
+	else if (strcmp(verb, "anchor") == 0) {
+		ecert_anchor_optional(1);
+		s = ecert_opts_store(&o);
+		ecert_anchor_optional(0);
+	} else
 		usage();
 	if (strcmp(verb, "add") == 0)
 		rc = cmd_add(s, &o, code, name, role);
@@ -285,6 +316,8 @@ main(int argc, char *argv[])
 		rc = cmd_key(s, &o, unit, out, newpass, alg, 0);
 	else if (strcmp(verb, "rotate") == 0)
 		rc = cmd_key(s, &o, unit, out, newpass, alg, 1);
+	else if (strcmp(verb, "anchor") == 0)
+		rc = cmd_anchor(s, &o);
 	else
 		rc = cmd_export(s, &o, unit, trust);
 	ecert_store_close(s);

@@ -8,7 +8,8 @@
  * believed only if its signature is the anchor key's, or that of a later
  * key of the platform unit whose own row the anchor key (or such a key)
  * signed; a key row may also be signed by a valid key of its own unit (a
- * rotation).  Without an anchor file the rows are believed as before.
+ * rotation).  A store opened without its anchor file is refused (74):
+ * only ecert-init, `ecert-unit anchor` and a restore open one without it.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -21,6 +22,7 @@
 #include "ecert_priv.h"
 
 static const struct ecert_actor *signer;	/* the acting platform */
+static int optional;	/* an open that may find no anchor */
 
 /* the caches below are shared by ecert-serve's threads */
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
@@ -55,8 +57,19 @@ int
 ecert_anchor_write(const struct ecert_store *s, const struct ecert_key *k,
     struct ecert_error *e)
 {
+	char *path = ecert_anchor_path(s);
+	int rc = ecert_anchor_write_file(path, k, e);
+
+	free(path);
+	return rc;
+}
+
+int
+ecert_anchor_write_file(const char *path, const struct ecert_key *k,
+    struct ecert_error *e)
+{
 	struct ecert_pub p;
-	char pub[96], *path = ecert_anchor_path(s), *line;
+	char pub[96], *line;
 	json_t *o;
 	FILE *fp;
 	int rc = 0;
@@ -81,7 +94,10 @@ ecert_anchor_write(const struct ecert_store *s, const struct ecert_key *k,
 		chmod(path, 0644);
 	}
 	free(line);
-	free(path);
+	/* read anew when next asked */
+	pthread_mutex_lock(&lock);
+	anchor_state = 0;
+	pthread_mutex_unlock(&lock);
 	return rc;
 }
 
@@ -448,6 +464,162 @@ ecert_store_anchor(struct ecert_store *s, const struct ecert_key *platform,
 	signer = NULL;
 	if (rc == 0)
 		rc = ecert_anchor_write(s, platform, e);
+	pthread_mutex_lock(&lock);
+	anchor_state = 0;
+	pthread_mutex_unlock(&lock);
+	return rc;
+}
+
+void
+ecert_anchor_optional(int on)
+{
+	optional = on;
+}
+
+/* Fail closed: a store whose anchor is missing is not believed. */
+int
+ecert_anchor_require(struct ecert_store *s, struct ecert_error *e)
+{
+	sqlite3_stmt *st;
+	char *path;
+	int a, anchored = 0, rc;
+
+	if (optional)
+		return 0;
+	if ((a = ecert_anchor_load(s, NULL, NULL)) == 1)
+		return 0;
+	path = ecert_anchor_path(s);
+	if (a < 0) {
+		rc = ecert_fail(e, ECERT_DATAERR, "anchor %s: not the "
+		    "platform's public key anchor", path);
+		free(path);
+		return rc;
+	}
+	st = ecert_prepare(s, "SELECT EXISTS(SELECT 1 FROM units WHERE sig"
+	    " IS NOT NULL) OR EXISTS(SELECT 1 FROM keys WHERE sig IS NOT"
+	    " NULL)", NULL);
+	if (st != NULL && sqlite3_step(st) == SQLITE_ROW)
+		anchored = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	if (anchored)
+		rc = ecert_fail(e, ECERT_IOERR, "anchor %s: missing; the "
+		    "store's units, keys and catalog are not believed without "
+		    "it (put the platform's anchor file there, or name it with "
+		    "ECERT_ANCHOR)", path);
+	else
+		rc = ecert_fail(e, ECERT_IOERR, "anchor %s: missing; the store"
+		    " was never anchored (run ecert-unit anchor -k "
+		    "platformkey)", path);
+	free(path);
+	return rc;
+}
+
+/* Signs every unit, key and catalog entry with the platform's key and pins
+ * that key beside the store: a store made before schema 9, or one whose
+ * anchor was lost.  In the caller's transaction. */
+int
+ecert_store_anchor_all(struct ecert_store *s, const struct ecert_actor *a,
+    struct ecert_error *e)
+{
+	static const char *q[] = {
+		"SELECT code, name, roles FROM units ORDER BY code",
+		"SELECT key_id FROM keys ORDER BY key_id",
+		"SELECT code FROM license_types ORDER BY code"
+	};
+	sqlite3_stmt *st;
+	char *path;
+	size_t i;
+	int rc = 0;
+
+	if (!(a->roles & ECERT_ROLE_ADMIN))
+		return ecert_fail(e, ECERT_NOPERM, "anchor: unit %s is not "
+		    "the platform", a->unit);
+	path = ecert_anchor_path(s);
+	if (ecert_anchor_load(s, NULL, NULL) != 0) {
+		rc = ecert_fail(e, ECERT_IOERR, "anchor %s: already there; "
+		    "the store is anchored", path);
+		free(path);
+		return rc;
+	}
+	/* a row the platform signed before must be its, as it is now: a
+	 * lost anchor is given back, an edited row is not laundered */
+	pthread_mutex_lock(&lock);
+	snprintf(anchor_path, sizeof(anchor_path), "%s", path);
+	memset(checked, 0, sizeof(checked));
+	ecert_key_pub(&a->key, &anchor_pub);
+	snprintf(anchor_unit, sizeof(anchor_unit), "%s", a->key.unit);
+	snprintf(anchor_kid, sizeof(anchor_kid), "%s", a->key.key_id);
+	anchor_state = 1;
+	pthread_mutex_unlock(&lock);
+	free(path);
+	for (i = 0; rc == 0 && i < sizeof(q) / sizeof(q[0]); i++) {
+		char *sql = ecert_xasprintf("SELECT %s FROM %s WHERE sig IS NOT"
+		    " NULL ORDER BY 1", i == 1 ? "key_id" : "code",
+		    i == 0 ? "units" : i == 1 ? "keys" : "license_types");
+
+		st = ecert_prepare(s, sql, e);
+		free(sql);
+		if (st == NULL) {
+			rc = e->status;
+			break;
+		}
+		while (rc == 0 && sqlite3_step(st) == SQLITE_ROW) {
+			const char *id = (const char *)sqlite3_column_text(st,
+			    0);
+
+			if (i == 0 ? ecert_fact_unit_ok(s, id) : i == 1 ?
+			    ecert_fact_key_ok(s, id) : ecert_fact_type_ok(s,
+			    id))
+				continue;
+			rc = ecert_fail(e, ECERT_NO, "anchor: %s %s: tampered:"
+			    " not as the platform key %s signed it; nothing "
+			    "anchored", i == 0 ? "unit" : i == 1 ? "key" :
+			    "type", id, a->key.key_id);
+		}
+		sqlite3_finalize(st);
+	}
+	signer = a;
+	for (i = 0; rc == 0 && i < sizeof(q) / sizeof(q[0]); i++) {
+		char **ids = NULL, **names = NULL;
+		int *roles = NULL;
+		size_t n = 0, j;
+
+		if ((st = ecert_prepare(s, q[i], e)) == NULL) {
+			rc = e->status;
+			break;
+		}
+		while (sqlite3_step(st) == SQLITE_ROW) {
+			ids = realloc(ids, (n + 1) * sizeof(*ids));
+			names = realloc(names, (n + 1) * sizeof(*names));
+			roles = realloc(roles, (n + 1) * sizeof(*roles));
+			if (ids == NULL || names == NULL || roles == NULL)
+				abort();
+			ids[n] = ecert_xstrdup((const char *)
+			    sqlite3_column_text(st, 0));
+			names[n] = i == 0 ? ecert_xstrdup((const char *)
+			    sqlite3_column_text(st, 1)) : NULL;
+			roles[n] = i == 0 ? sqlite3_column_int(st, 2) : 0;
+			n++;
+		}
+		sqlite3_finalize(st);
+		for (j = 0; j < n; j++) {
+			if (rc == 0 && i == 0)
+				rc = ecert_fact_sign_unit(s, ids[j], names[j],
+				    roles[j], e);
+			else if (rc == 0 && i == 1)
+				rc = ecert_fact_sign_key(s, ids[j], e);
+			else if (rc == 0)
+				rc = ecert_fact_sign_type(s, ids[j], e);
+			free(ids[j]);
+			free(names[j]);
+		}
+		free(ids);
+		free(names);
+		free(roles);
+	}
+	signer = NULL;
+	if (rc == 0)
+		rc = ecert_anchor_write(s, &a->key, e);
 	pthread_mutex_lock(&lock);
 	anchor_state = 0;
 	pthread_mutex_unlock(&lock);

@@ -807,6 +807,7 @@ ecert_backup_restore(const struct ecert_restore_opts *o, json_t **done,
 {
 	char *newkey = ecert_store_default_keypath(o->to, o->keyout);
 	char *tmp = ecert_xasprintf("%s.tmp.%ld", o->to, (long)getpid());
+	char *tmpanchor = NULL, *oldanchor = NULL, *newanchor = NULL;
 	char *tmpkey = NULL, *wal = ecert_xasprintf("%s-wal", o->to);
 	char *journal = ecert_xasprintf("%s-journal", o->to);
 	char detail[512], *mpath = ecert_backup_manifest_path(o->from);
@@ -860,7 +861,15 @@ ecert_backup_restore(const struct ecert_restore_opts *o, json_t **done,
 	sodium_memzero(&k, sizeof(k));
 	if (rc != 0)
 		goto out;
-	if ((rc = ecert_store_open(tmp, tmpkey, &dst, e)) != 0)
+	/* a backup holds no anchor: the restoring platform's key pins it */
+	if (getenv("ECERT_ANCHOR") != NULL)
+		oldanchor = ecert_xstrdup(getenv("ECERT_ANCHOR"));
+	tmpanchor = ecert_xasprintf("%s.anchor", tmp);
+	setenv("ECERT_ANCHOR", tmpanchor, 1);
+	ecert_anchor_optional(1);
+	rc = ecert_store_open(tmp, tmpkey, &dst, e);
+	ecert_anchor_optional(0);
+	if (rc != 0)
 		goto out;
 	/* the platform of the backup's own store restores it */
 	if ((rc = ecert_actor_load(dst, o->key, o->passfile, &a, e)) != 0)
@@ -870,6 +879,19 @@ ecert_backup_restore(const struct ecert_restore_opts *o, json_t **done,
 		    " restores are the platform's (article 20)", a.unit);
 		goto out;
 	}
+	if ((rc = ecert_anchor_write(dst, &a.key, e)) != 0)
+		goto out;
+	if (ecert_anchor_require(dst, e) != 0 ||
+	    !ecert_fact_unit_ok(dst, a.unit) ||
+	    !ecert_fact_key_ok(dst, a.key.key_id)) {
+		rc = ecert_fail(e, ECERT_NO, "restore: the backup's units and "
+		    "keys are not signed by the platform key %s; nothing "
+		    "restored", a.key.key_id);
+		goto out;
+	}
+	newanchor = ecert_xasprintf("%s.anchor", o->to);
+	if ((rc = ecert_anchor_write_file(newanchor, &a.key, e)) != 0)
+		goto out;
 	snprintf(detail, sizeof(detail), "backup taken %s of %s, audit head %"
 	    JSON_INTEGER_FORMAT ", %" JSON_INTEGER_FORMAT " licenses",
 	    ecert_json_str(m, "taken_at") ? ecert_json_str(m, "taken_at") : "?",
@@ -895,6 +917,7 @@ ecert_backup_restore(const struct ecert_restore_opts *o, json_t **done,
 		rc = ecert_fail(e, ECERT_IOERR, "restore %s: %s", o->to,
 		    strerror(errno));
 		unlink(newkey);
+		unlink(newanchor);
 		goto out;
 	}
 	*done = json_pack("{s:s, s:s, s:s, s:s?, s:O, s:O}", "restored",
@@ -921,6 +944,18 @@ out:
 	}
 	if (tmpkey != NULL)
 		unlink(tmpkey);
+	if (tmpanchor != NULL) {
+		unlink(tmpanchor);
+		if (oldanchor != NULL)
+			setenv("ECERT_ANCHOR", oldanchor, 1);
+		else
+			unsetenv("ECERT_ANCHOR");
+	}
+	if (rc != 0 && newanchor != NULL)
+		unlink(newanchor);
+	free(tmpanchor);
+	free(oldanchor);
+	free(newanchor);
 	ecert_store_close(src);
 	json_decref(m);
 	free(tmpkey);

@@ -207,7 +207,38 @@ ecert_checkpoint_verify_keys(const struct ecert_checkpoint *c,
 	    unit);
 }
 
-/* The trust the store gives, or the one key of an --anchor file. */
+/*
+ * The store's platform keys as its anchor says: the anchor's unit alone is
+ * the platform, whatever roles the store gives the others, and of its keys
+ * only those the anchor's key signed (or a key so signed, a rotation).
+ */
+static json_t *
+platform_keys(struct ecert_store *s, struct ecert_error *e)
+{
+	json_t *all, *k, *list;
+	char unit[19];
+	size_t i;
+
+	if (ecert_anchor_load(s, NULL, unit) != 1) {
+		char *path = ecert_anchor_path(s);
+
+		ecert_fail(e, ECERT_IOERR, "anchor %s: missing or not an "
+		    "anchor; the platform's keys are not known", path);
+		free(path);
+		return NULL;
+	}
+	all = ecert_key_export(s, unit);
+	list = json_array();
+	json_array_foreach(all, i, k) {
+		json_object_set_new(k, "admin", json_true());
+		json_array_append(list, k);
+	}
+	json_decref(all);
+	return list;
+}
+
+/* The platform's keys by the store's anchor, or the one key of an --anchor
+ * file. */
 static json_t *
 keys_for(struct ecert_store *s, const char *anchor, struct ecert_error *e)
 {
@@ -217,7 +248,7 @@ keys_for(struct ecert_store *s, const char *anchor, struct ecert_error *e)
 	const char *b64, *unit;
 
 	if (anchor == NULL)
-		return ecert_key_export(s, NULL);
+		return platform_keys(s, e);
 	pin = json_load_file(anchor, JSON_DISABLE_EOF_CHECK, &jerr);
 	if (pin == NULL) {
 		ecert_fail(e, jerr.line < 1 ? ECERT_IOERR : ECERT_DATAERR,

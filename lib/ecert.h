@@ -107,6 +107,12 @@ struct ecert_key;
 /* signs the platform's unit and key and pins its key beside the store */
 int ecert_store_anchor(struct ecert_store *s, const struct ecert_key *platform,
     struct ecert_error *e);
+/* opens that may find no anchor (ecert-unit anchor, a restore) */
+void ecert_anchor_optional(int on);
+struct ecert_actor;
+/* signs every unit, key and catalog entry and pins the platform's key */
+int ecert_store_anchor_all(struct ecert_store *s, const struct ecert_actor *a,
+    struct ecert_error *e);
 int ecert_begin(struct ecert_store *s, struct ecert_error *e);
 int ecert_commit(struct ecert_store *s, struct ecert_error *e);
 void ecert_rollback(struct ecert_store *s);

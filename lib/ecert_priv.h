@@ -93,6 +93,9 @@ int ecert_anchor_write(const struct ecert_store *s, const struct ecert_key *k,
     struct ecert_error *e);
 int ecert_anchor_load(struct ecert_store *s, struct ecert_pub *p,
     char unit[19]);
+int ecert_anchor_write_file(const char *path, const struct ecert_key *k,
+    struct ecert_error *e);
+int ecert_anchor_require(struct ecert_store *s, struct ecert_error *e);
 int ecert_fact_key_ok(struct ecert_store *s, const char *key_id);
 int ecert_fact_unit_ok(struct ecert_store *s, const char *code);
 int ecert_fact_type_ok(struct ecert_store *s, const char *code);

@@ -635,6 +635,9 @@ store_connect(const char *path, const char *keypath, int create,
 		    "store %s", s->keypath, path);
 		goto fail;
 	}
+	/* fail closed: no anchor, no belief in units, keys or catalog */
+	if (!create && ecert_anchor_require(s, e) != 0)
+		goto fail;
 	*out = s;
 	return 0;
 fail:

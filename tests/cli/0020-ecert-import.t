@@ -17,6 +17,7 @@ GEN=$ECERT_TESTBIN/ecert-gen
 MAIN_DB=$ECERT_DB
 sqlite3 "$ECERT_DB" ".backup '$SCRATCH/base.db'" || bail "cannot copy the store"
 cp "$ECERT_DB.key" "$SCRATCH/base.db.key"
+cp "$ECERT_DB.anchor" "$SCRATCH/base.db.anchor"
 
 # use_store NAME: switch to the store NAME, a copy of the fresh one.
 use_store() {
@@ -24,6 +25,7 @@ use_store() {
 	if [ ! -f "$ECERT_DB" ]; then
 		cp "$SCRATCH/base.db" "$ECERT_DB"
 		cp "$SCRATCH/base.db.key" "$ECERT_DB.key"
+		cp "$SCRATCH/base.db.anchor" "$ECERT_DB.anchor"
 	fi
 }
 

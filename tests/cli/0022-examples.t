@@ -204,6 +204,7 @@ mkdir -p "$ROOT/srv/ecert/exports/samr" "$ROOT/srv/ecert/exports/nrb" \
 	"$ROOT/etc/ecert"
 sqlite3 "$ECERT_DB" ".backup '$ROOT/srv/ecert/ecert.db'"
 cp "$ECERT_DB.key" "$ROOT/etc/ecert/ecert.db.key"
+cp "$ECERT_DB.anchor" "$ROOT/srv/ecert/ecert.db.anchor"
 for unit in samr nrb; do
 	cp "$SCRATCH/$unit.key" "$ROOT/etc/ecert/$unit.key"
 	cp "$ECERT_PASSPHRASE_FILE" "$ROOT/etc/ecert/$unit.pass"

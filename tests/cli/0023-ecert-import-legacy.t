@@ -17,10 +17,12 @@ ecert-catalog load -k "$ADMIN_KEY" "$IMPORT/legacy-catalog.yaml" \
 	> /dev/null 2>&1 || bail "cannot load legacy-catalog.yaml"
 sqlite3 "$ECERT_DB" ".backup '$SCRATCH/base.db'" || bail "cannot copy"
 cp "$ECERT_DB.key" "$SCRATCH/base.db.key"
+cp "$ECERT_DB.anchor" "$SCRATCH/base.db.anchor"
 use_store() {
 	ECERT_DB=$SCRATCH/$1.db
 	cp "$SCRATCH/base.db" "$ECERT_DB"
 	cp "$SCRATCH/base.db.key" "$ECERT_DB.key"
+	cp "$SCRATCH/base.db.anchor" "$ECERT_DB.anchor"
 }
 counts() {
 	json_field records imported present rejected < "$OUT" | tr '\t' ' '
@@ -263,6 +265,7 @@ if [ "$(id -u)" -eq 0 ] && mkdir -p "$SCRATCH/small" &&
     mount -t tmpfs -o size=3m tmpfs "$SCRATCH/small" 2> /dev/null; then
 	cp "$SCRATCH/base.db" "$SCRATCH/small/full.db"
 	cp "$SCRATCH/base.db.key" "$SCRATCH/small/full.db.key"
+	cp "$SCRATCH/base.db.anchor" "$SCRATCH/small/full.db.anchor"
 	ECERT_DB=$SCRATCH/small/full.db
 	must_fail 74 "a disk that fills up in the middle of an import: 74" \
 		ecert-import -k "$SAMR_KEY" -t "$T_BIZ" --batch 200 many.jsonl

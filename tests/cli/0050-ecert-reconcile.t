@@ -22,6 +22,7 @@ BIG_DB=$SCRATCH/big.db
 BIG_TODAY=2026-06-30
 sqlite3 "$ECERT_DB" ".backup '$BIG_DB'" || bail "cannot copy the store"
 cp "$ECERT_DB.key" "$BIG_DB.key"
+cp "$ECERT_DB.anchor" "$BIG_DB.anchor"
 "$GEN" -n 200000 -b 0 > big.jsonl || bail "ecert-gen failed"
 (
 	ECERT_DB=$BIG_DB ECERT_TODAY=$BIG_TODAY ecert-import -k "$SAMR_KEY" \
@@ -258,6 +259,7 @@ same "... misses only the suspended one" \
 #
 sqlite3 "$ECERT_DB" ".backup '$SCRATCH/versions.db'" || bail "cannot copy"
 cp "$ECERT_DB.key" "$SCRATCH/versions.db.key"
+cp "$ECERT_DB.anchor" "$SCRATCH/versions.db.anchor"
 ECERT_DB=$SCRATCH/versions.db
 ID_LONGZHONG_2=$P.91420600MA49XY0129.002.N
 ID_LONGZHONG_3=$P.91420600MA49XY0129.003.L

@@ -309,6 +309,7 @@ ROOT=$SCRATCH/root
 mkdir -p "$ROOT/srv/ecert" "$ROOT/srv/backup/ecert" "$ROOT/etc/ecert/backup"
 sqlite3 "$ECERT_DB" ".backup '$ROOT/srv/ecert/ecert.db'" &&
 cp "$ECERT_DB.key" "$ROOT/etc/ecert/ecert.db.key" &&
+cp "$ECERT_DB.anchor" "$ROOT/srv/ecert/ecert.db.anchor" &&
 cp "$ADMIN_KEY" "$ROOT/etc/ecert/platform.key" &&
 cp "$ECERT_PASSPHRASE_FILE" "$ROOT/etc/ecert/platform.pass" &&
 cp seal.pass "$ROOT/etc/ecert/backup.pass" || bail "cannot make the cron root"

@@ -6,7 +6,7 @@
 # tree and the proofs are checked by an independent Python implementation.
 . "$(dirname "$0")/lib.sh"
 
-plan 85
+plan 90
 
 # tlog_py CMD ARG...: RFC 9162 and signed-note in Python, no ecert code:
 #   sig CHECKPOINT PUBFILE     the Ed25519 signature of the note text
@@ -149,10 +149,11 @@ sql() {
 	sqlite3 "${2:-$ECERT_DB}" "$1"
 }
 
-# copy_store NAME: a consistent copy of the store and its key file.
+# copy_store NAME: a consistent copy of the store, its key and anchor files.
 copy_store() {
 	sqlite3 "$ECERT_DB" ".backup $SCRATCH/$1.db" &&
-	cp "$ECERT_DB.key" "$SCRATCH/$1.db.key"
+	cp "$ECERT_DB.key" "$SCRATCH/$1.db.key" &&
+	cp "$ECERT_DB.anchor" "$SCRATCH/$1.db.anchor"
 }
 
 setup_store
@@ -361,3 +362,39 @@ must_fail 1 "a later checkpoint of a smaller tree goes backwards" \
 check "... said so" err_has "ecert-audit: checkpoint $T/cp-late goes backwards: $n1 entries at 2099-01-01T00:00:00Z, after the stored checkpoint of $n2 entries at"
 must_fail 1 "... and no consistency proof joins it to the published one" \
 	ecert-audit -d "$T/resign.db" prove --from "$n2" --checkpoint "$T/cp-late"
+
+# A rogue platform key put into `keys` (no key file of the platform's: made
+# outside ecert) signs a checkpoint of the true tree: not the anchor's.
+ecert-audit checkpoint -k "$ADMIN_KEY" -o "$T/cp-real" > /dev/null 2>&1 ||
+	bail "checkpoint"
+/usr/bin/python3 - "$T/cp-real" "$T/cp-rogue" "$T/rogue.pub" <<'PY' ||
+import base64, hashlib, sys
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives import serialization
+text = open(sys.argv[1]).read()
+body, sigs = text.split("\n\n", 1)
+body += "\n"
+name = sigs.split(" ")[1]
+k = Ed25519PrivateKey.generate()
+pk = k.public_key().public_bytes(serialization.Encoding.Raw,
+    serialization.PublicFormat.Raw)
+kid = hashlib.sha256(name.encode() + b"\n\x01" + pk).digest()[:4]
+sig = base64.b64encode(kid + k.sign(body.encode())).decode()
+open(sys.argv[2], "w").write(body + "\n\u2014 " + name + " " + sig + "\n")
+open(sys.argv[3], "w").write(base64.b64encode(pk).decode())
+PY
+	bail "cannot forge the checkpoint"
+sql "INSERT INTO keys(key_id, unit, alg, public_key, not_before) VALUES
+    ('0123456789abcdef', '$PLATFORM', 'ed25519', '$(cat "$T/rogue.pub")',
+    '2020-01-01T00:00:00Z')"
+must_fail 1 "a checkpoint signed by a rogue platform key put into keys: refused" \
+	ecert-audit verify --checkpoint "$T/cp-rogue"
+check "... not a platform key the anchor knows" \
+	err_has "checkpoint $T/cp-rogue: not signed by a platform key of $PLATFORM"
+ok "... the true checkpoint of the same tree verifies" \
+	ecert-audit verify --checkpoint "$T/cp-real"
+mv "$ECERT_DB.anchor" "$T/anchor.saved" || bail "cannot move the anchor"
+must_fail 74 "... and without the anchor nothing is believed" \
+	ecert-audit verify --checkpoint "$T/cp-rogue"
+check "... naming the anchor" err_has "anchor $ECERT_DB.anchor: missing"
+mv "$T/anchor.saved" "$ECERT_DB.anchor"

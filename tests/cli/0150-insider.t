@@ -6,7 +6,7 @@
 # ever printed as valid (有效).
 . "$(dirname "$0")/lib.sh"
 
-plan 74
+plan 97
 
 setup_store
 issue_biz "$SAMR_KEY" "$USCC_FOOD" 襄阳汉江食品有限公司 > /dev/null &&
@@ -19,6 +19,10 @@ issue_food "$SAMR_KEY" JY14206060012347 "$USCC_LONGZHONG" 襄阳隆中餐饮管�
 	> /dev/null &&
 ecert-unit export --trust -k "$ADMIN_KEY" > trust.json ||
 	bail "cannot issue the licenses"
+# a copy kept untouched, for the anchor's own attacks (10.)
+sqlite3 "$ECERT_DB" "PRAGMA wal_checkpoint(TRUNCATE)" > /dev/null &&
+cp "$ECERT_DB" pristine.db && cp "$ECERT_DB.key" pristine.db.key &&
+cp "$ECERT_DB.anchor" pristine.db.anchor || bail "cannot copy the store"
 
 sql() {
 	sqlite3 "$ECERT_DB" "$1"
@@ -250,9 +254,17 @@ ok "the trust list exported" sh -c 'ecert-unit export --trust -k "$1" > trust2.j
 	sh "$ADMIN_KEY"
 check "... does not hold the rogue key" sh -c '! grep -q "$1" trust2.json' sh "$ROGUE"
 # a license sealed with the rogue key and the store key file: issued in a
-# copy of the store moved away from its anchor, its row copied back
+# copy of the store moved away from its anchor, made a legacy store there
+# (its signatures wiped) and anchored on the rogue key, its row copied back
 sql "PRAGMA wal_checkpoint(TRUNCATE)" > /dev/null
 cp "$ECERT_DB" copy.db && cp "$ECERT_DB.key" copy.db.key || bail "cannot copy"
+sqlite3 copy.db "UPDATE units SET sig = NULL, sig_key = NULL;
+    UPDATE keys SET sig = NULL, sig_key = NULL;
+    UPDATE license_types SET sig = NULL, sig_key = NULL;
+    UPDATE units SET roles = roles | 1 WHERE code = '$SAMR'" ||
+	bail "cannot forge the copy"
+ecert-unit anchor -d copy.db -k rogue/samr.key > rogue.out 2>&1 ||
+	bail "rogue anchor: $(cat rogue.out)"
 ecert-issue -d copy.db -k rogue/samr.key -t "$T_BIZ" \
 	-f number=91420600MA4K000153 -f holder=襄阳假冒商贸有限公司 \
 	-f holder_id=91420600MA4K000153 \
@@ -287,3 +299,50 @@ must_fail 77 "... and with the type put back, the forged role alone" \
 	ecert-issue -k "$HRSS_KEY" -t "$T_FOOD" -f number=JY14206069999999 \
 	-f holder=襄阳汉江食品有限公司 -f holder_id="$USCC_FOOD"
 check "... is not believed" err_has "unit $HRSS may not issue type $T_FOOD"
+
+# 10. The anchor is not on the store's word: without it, nothing is believed.
+sql "UPDATE units SET roles = 4 WHERE code = '$HRSS'"
+mv "$ECERT_DB.anchor" main.anchor || bail "cannot move the anchor"
+must_fail 1 "ecert-unit anchor on a store holding the rogue key: refused" \
+	ecert-unit anchor -k "$ADMIN_KEY"
+check "... naming the rogue key" err_has "anchor: key $ROGUE: tampered"
+check "... no anchor written" test ! -e "$ECERT_DB.anchor"
+mv main.anchor "$ECERT_DB.anchor" || bail "cannot put the anchor back"
+ECERT_DB=$SCRATCH/pristine.db
+export ECERT_DB
+ok "with its anchor, a license verifies" ecert-verify "$ID_FOOD_1"
+mv "$ECERT_DB.anchor" anchor.saved || bail "cannot move the anchor"
+before=$(store_digest)
+must_fail 74 "the anchor file deleted: ecert-verify refuses" \
+	ecert-verify "$ID_FOOD_1"
+check "... naming the missing anchor and how to give it" \
+	err_has "anchor $ECERT_DB.anchor: missing; the store's units, keys and catalog are not believed without it (put the platform's anchor file there, or name it with ECERT_ANCHOR)"
+check "... and printing nothing as valid" sh -c '! grep -q "valid" "$1"' sh "$OUT"
+same "... the store unchanged" "$before" "$(store_digest)"
+must_fail 74 "... and so does ecert-issue" ecert-issue -k "$SAMR_KEY" -t "$T_FOOD" \
+	-f number=JY14206069999998 -f holder=襄阳汉江食品有限公司 -f holder_id="$USCC_FOOD"
+ok "... ECERT_ANCHOR naming the anchor elsewhere: it verifies" \
+	env ECERT_ANCHOR="$SCRATCH/anchor.saved" ecert-verify "$ID_FOOD_1"
+must_fail 1 "ECERT_ANCHOR naming another platform's anchor: refused" \
+	env ECERT_ANCHOR="$SCRATCH/rogue/ecert.db.anchor" ecert-verify "$ID_FOOD_1"
+check "... as not valid" sh -c '! grep -q "\"valid\":true" "$1"' sh "$OUT"
+sql "UPDATE units SET roles = 6 WHERE code = '$HRSS'"
+before=$(store_digest)
+must_fail 1 "ecert-unit anchor on a store with an edited unit: refused" \
+	ecert-unit anchor -k "$ADMIN_KEY"
+check "... naming the edited row" \
+	err_has "anchor: unit $HRSS: tampered: not as the platform key"
+same "... nothing signed, no anchor written" "$before" "$(store_digest)"
+check "... no anchor file" test ! -e "$ECERT_DB.anchor"
+sql "UPDATE units SET roles = 4 WHERE code = '$HRSS'"
+must_fail 77 "ecert-unit anchor with a key that is not the platform's: refused" \
+	ecert-unit anchor -k "$SAMR_KEY"
+ok "ecert-unit anchor with the platform's key gives the anchor back" \
+	ecert-unit anchor -k "$ADMIN_KEY"
+same "... the anchor as it was" "$(cat anchor.saved)" "$(cat "$ECERT_DB.anchor")"
+same "... audited" "store.anchor|$(sed 's/.*"key_id":"\([^"]*\)".*/\1/' anchor.saved)|ok" \
+	"$(audit_last)"
+ok "... and the license verifies again" ecert-verify "$ID_FOOD_1"
+must_fail 74 "ecert-unit anchor once more: the store is anchored already" \
+	ecert-unit anchor -k "$ADMIN_KEY"
+check "... says so" err_has "already there; the store is anchored"

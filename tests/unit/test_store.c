@@ -496,10 +496,27 @@ test_pii_seal(void **state)
 	ecert_store_close(b);
 }
 
+/* A store without its anchor is refused (fail closed), but for the
+ * openings that may find none (ecert-unit anchor, a restore). */
+static void
+test_open_no_anchor(void **state)
+{
+	const char *db = at("noanchor.db");
+
+	(void)state;
+	ecert_store_close(create(db));
+	ecert_anchor_optional(0);
+	expect_open_fails(db, NULL, ECERT_IOERR, "noanchor.db.anchor: "
+	    "missing; the store was never anchored (run ecert-unit anchor");
+	ecert_anchor_optional(1);
+	ecert_store_close(open_ok(db, NULL));
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_open_no_anchor),
 		cmocka_unit_test(test_create),
 		cmocka_unit_test(test_create_key_exists),
 		cmocka_unit_test(test_open_missing),
@@ -513,5 +530,7 @@ main(void)
 		cmocka_unit_test(test_pii_seal),
 	};
 
+	/* the store layer alone: these stores have no platform, no anchor */
+	ecert_anchor_optional(1);
 	return cmocka_run_group_tests(tests, make_scratch, remove_scratch);
 }
