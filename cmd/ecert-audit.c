@@ -43,7 +43,7 @@ static const char *actions[] = {
 	"report.run", "store.backup", "store.restore",
 	"status.export", "trust.export", "audit.checkpoint", "audit.verify",
 	"checkpoint.export", "client.add", "client.revoke", "serve.auth",
-	"serve.request", "serve.seal", "fact.tampered", NULL
+	"serve.request", "serve.seal", "fact.tampered", "store.anchor", NULL
 };
 
 /*
