@@ -148,18 +148,6 @@ keycopy_write(const char *path, const struct store_keys *k, const char *pass,
 	return rc;
 }
 
-static int
-field(char *line, const char *name, char **val)
-{
-	size_t n = strlen(name);
-
-	if (strncmp(line, name, n) != 0 || line[n] != ' ')
-		return 0;
-	*val = line + n + 1;
-	(*val)[strcspn(*val, "\n")] = '\0';
-	return 1;
-}
-
 /* Reads a key copy, plain or sealed; *sealed says which it was. */
 static int
 keycopy_read(const char *path, const char *passfile, struct store_keys *k,
@@ -186,7 +174,7 @@ keycopy_read(const char *path, const char *passfile, struct store_keys *k,
 	if (n == 4 && strcmp(lines[0], PLAIN_MAGIC "\n") == 0) {
 		static const char *names[] = { "index", "data", "audit" };
 		for (i = 0; i < 3; i++)
-			if (!field(lines[i + 1], names[i], &v) ||
+			if (!ecert_key_field(lines[i + 1], names[i], &v) ||
 			    sodium_hex2bin(k->k + 32 * i, 32, v, strlen(v),
 			    NULL, &len, NULL) != 0 || len != 32) {
 				sodium_memzero(lines, sizeof(lines));
@@ -207,25 +195,25 @@ keycopy_read(const char *path, const char *passfile, struct store_keys *k,
 			    "too long", path, i + 1);
 		strcat(head, lines[i]);
 	}
-	if (!field(lines[3], "opslimit", &v) ||
+	if (!ecert_key_field(lines[3], "opslimit", &v) ||
 	    (ops = strtoull(v, NULL, 10)) < crypto_pwhash_OPSLIMIT_MIN ||
 	    ops > crypto_pwhash_OPSLIMIT_SENSITIVE)
 		return ecert_fail(e, ECERT_DATAERR, "key %s:4: opslimit: out "
 		    "of range", path);
-	if (!field(lines[4], "memlimit", &v) ||
+	if (!ecert_key_field(lines[4], "memlimit", &v) ||
 	    (mem = strtoull(v, NULL, 10)) < crypto_pwhash_MEMLIMIT_MIN ||
 	    mem > crypto_pwhash_MEMLIMIT_SENSITIVE)
 		return ecert_fail(e, ECERT_DATAERR, "key %s:5: memlimit: out "
 		    "of range", path);
-	if (!field(lines[5], "salt", &v) || sodium_hex2bin(salt, sizeof(salt),
+	if (!ecert_key_field(lines[5], "salt", &v) || sodium_hex2bin(salt, sizeof(salt),
 	    v, strlen(v), NULL, &len, NULL) != 0 || len != sizeof(salt))
 		return ecert_fail(e, ECERT_DATAERR, "key %s:6: salt: bad", path);
-	if (!field(lines[6], "nonce", &v) || sodium_hex2bin(nonce,
+	if (!ecert_key_field(lines[6], "nonce", &v) || sodium_hex2bin(nonce,
 	    sizeof(nonce), v, strlen(v), NULL, &len, NULL) != 0 ||
 	    len != sizeof(nonce))
 		return ecert_fail(e, ECERT_DATAERR, "key %s:7: nonce: bad",
 		    path);
-	if (!field(lines[7], "sealed", &v) || ecert_b64_decode(v, box,
+	if (!ecert_key_field(lines[7], "sealed", &v) || ecert_b64_decode(v, box,
 	    sizeof(box), &len) != 0 || len != sizeof(box) - 1)
 		return ecert_fail(e, ECERT_DATAERR, "key %s:8: sealed: bad",
 		    path);

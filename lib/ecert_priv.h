@@ -10,6 +10,7 @@
 
 int ecert_bind_text(sqlite3_stmt *st, int i, const char *s);
 int ecert_key_parse_pub(const char *b64, unsigned char pk[32]);
+int ecert_key_field(char *line, const char *name, char **val);
 
 /* catalog.c: definitions that change by versions */
 int ecert_definition_current(struct ecert_store *s, const char *table,

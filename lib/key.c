@@ -176,8 +176,10 @@ ecert_key_write(const char *path, const struct ecert_key *k,
 	return 0;
 }
 
-static int
-field(char *line, const char *name, char **val)
+/* A key file's line "NAME VALUE": 1 and *val the value (its newline
+ * cut) when the line is that field.  Also read by backup.c's key copies. */
+int
+ecert_key_field(char *line, const char *name, char **val)
 {
 	size_t n = strlen(name);
 
@@ -223,44 +225,44 @@ ecert_key_read(const char *path, const char *pass, struct ecert_key *k,
 	head[0] = '\0';
 	for (i = 0; i < 8; i++)
 		strcat(head, lines[i]);
-	if (!field(lines[1], "alg", &v) || (strcmp(v, "ed25519") != 0 &&
+	if (!ecert_key_field(lines[1], "alg", &v) || (strcmp(v, "ed25519") != 0 &&
 	    strcmp(v, "sm2") != 0))
 		return ecert_fail(e, ECERT_DATAERR, "key %s:2: alg: must be "
 		    "ed25519 or sm2", path);
 	snprintf(k->alg, sizeof(k->alg), "%s", v);
-	if (!field(lines[2], "unit", &v) || !ecert_uscc_valid(v))
+	if (!ecert_key_field(lines[2], "unit", &v) || !ecert_uscc_valid(v))
 		return ecert_fail(e, ECERT_DATAERR, "key %s:3: unit: not a "
 		    "unified social credit code", path);
 	snprintf(k->unit, sizeof(k->unit), "%s", v);
-	if (!field(lines[3], "key-id", &v) || strlen(v) != 16)
+	if (!ecert_key_field(lines[3], "key-id", &v) || strlen(v) != 16)
 		return ecert_fail(e, ECERT_DATAERR, "key %s:4: key-id: bad",
 		    path);
 	snprintf(k->key_id, sizeof(k->key_id), "%s", v);
 	k->pklen = public_len(k);
-	if (!field(lines[4], "public", &v) || ecert_b64_decode(v, k->pk,
+	if (!ecert_key_field(lines[4], "public", &v) || ecert_b64_decode(v, k->pk,
 	    sizeof(k->pk), &len) != 0 || len != k->pklen)
 		return ecert_fail(e, ECERT_DATAERR, "key %s:5: public: bad",
 		    path);
-	if (!field(lines[6], "opslimit", &v) ||
+	if (!ecert_key_field(lines[6], "opslimit", &v) ||
 	    (ops = strtoull(v, NULL, 10)) < crypto_pwhash_OPSLIMIT_MIN ||
 	    ops > crypto_pwhash_OPSLIMIT_SENSITIVE)
 		return ecert_fail(e, ECERT_DATAERR, "key %s:7: opslimit: out "
 		    "of range", path);
-	if (!field(lines[7], "memlimit", &v) ||
+	if (!ecert_key_field(lines[7], "memlimit", &v) ||
 	    (memlimit = strtoull(v, NULL, 10)) < crypto_pwhash_MEMLIMIT_MIN ||
 	    memlimit > crypto_pwhash_MEMLIMIT_SENSITIVE)
 		return ecert_fail(e, ECERT_DATAERR, "key %s:8: memlimit: out "
 		    "of range", path);
-	if (!field(lines[8], "salt", &v) || sodium_hex2bin(salt,
+	if (!ecert_key_field(lines[8], "salt", &v) || sodium_hex2bin(salt,
 	    sizeof(salt), v, strlen(v), NULL, &len, NULL) != 0 ||
 	    len != sizeof(salt))
 		return ecert_fail(e, ECERT_DATAERR, "key %s:9: salt: bad", path);
-	if (!field(lines[9], "nonce", &v) || sodium_hex2bin(nonce,
+	if (!ecert_key_field(lines[9], "nonce", &v) || sodium_hex2bin(nonce,
 	    sizeof(nonce), v, strlen(v), NULL, &len, NULL) != 0 ||
 	    len != sizeof(nonce))
 		return ecert_fail(e, ECERT_DATAERR, "key %s:10: nonce: bad",
 		    path);
-	if (!field(lines[10], "sealed", &v) || ecert_b64_decode(v, box,
+	if (!ecert_key_field(lines[10], "sealed", &v) || ecert_b64_decode(v, box,
 	    sizeof(box), &len) != 0 || len != secret_len(k) +
 	    crypto_aead_xchacha20poly1305_ietf_ABYTES)
 		return ecert_fail(e, ECERT_DATAERR, "key %s:11: sealed: bad",
