@@ -528,11 +528,22 @@ for i in $(seq 1 100); do
 	[ -e half.sent ] && break
 	sleep 0.05
 done
-# half the body is out; the client sends the rest a second later.  Give
-# the server half of that second to accept the connection: one still in
-# the kernel's backlog when the signal comes is not in flight, and is
-# dropped with the listening socket.
-sleep 0.5
+# half the body is out; the client sends the rest a second later.  A
+# connection still in the kernel's accept queue when the signal comes is
+# not in flight (it is dropped with the listening socket): wait until the
+# server has taken it, which the listening socket's receive queue in
+# /proc/net/tcp says (for a socket in state 0A it is the accept queue).
+listen_queue() {
+	awk -v p=":$(printf '%04X' "${ADDR##*:}")" '$4 == "0A" &&
+	    substr($2, length($2) - 4) == p { split($5, q, ":"); print q[2] }' \
+	    /proc/net/tcp
+}
+for i in $(seq 1 100); do
+	q=$(listen_queue)
+	[ -n "$q" ] && [ "$((0x$q))" -eq 0 ] && break
+	sleep 0.05
+done
+sleep 0.2
 kill -TERM $SERVER
 wait $CALL
 same "... the request in flight was answered" "HTTP 201 exit 0" \
