@@ -28,13 +28,13 @@ override CFLAGS += -O1 -fsanitize=address,undefined -fno-omit-frame-pointer \
 override LDFLAGS += -fsanitize=address,undefined
 endif
 
-LIBS = -lsodium -lyaml -lsqlite3 -ljansson -lqrencode -lcrypto -lpthread -lm
+LIBS = -lsodium -lyaml -lsqlite3 -ljansson -lqrencode -lcrypto -lz -lpthread -lm
 
 # Debian packages `make deps` installs when missing.
 DEPS = libsqlite3-dev libsodium-dev libyaml-dev libcmocka-dev libjansson-dev \
 	libqrencode-dev mandoc sqlite3 pkg-config perl zbar-tools librsvg2-bin \
 	fonts-noto-cjk libxml2-utils chromium python3 \
-	libmicrohttpd-dev python3-cryptography wrk nginx-light curl openssl libssl-dev
+	libmicrohttpd-dev python3-cryptography wrk nginx-light curl openssl libssl-dev zlib1g-dev
 # make deb and its test (tests/cli/0131-deb.t)
 DEPS += debhelper dpkg-dev lintian man-db
 

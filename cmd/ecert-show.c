@@ -15,13 +15,19 @@ usage(void)
 	fprintf(ecert_usage_stream(),
 	    "usage: ecert-show [-d file] [--store-key file] [--json | --text] "
 	    "[id ...]\n"
-	    "       ecert-show -k platformkey [--ttl seconds] "
-	    "(--qr | --qr-light | --qr-svg file | --token) id\n"
-	    "       ecert-show -k platformkey [--ttl seconds] --token < ids\n"
-	    "       ecert-show [-k platformkey] --svg file id\n"
+	    "       ecert-show -k platformkey [--ttl seconds] [--disclose "
+	    "item,...] (--qr | --qr-light | --qr-svg file | --token) id\n"
+	    "       ecert-show -k platformkey [--ttl seconds] [--disclose "
+	    "item,...] --token < ids\n"
+	    "       ecert-show [-k platformkey] [--disclose item,...] --svg "
+	    "file id\n"
 	    "       ecert-show --history [--json | --table] id\n");
 	ecert_usage_exit();
 }
+
+/* --disclose: the items a token shows (labels or keys); NULL: the
+ * catalog's public ones (format 2, ecert(5)) */
+static const char *disclose;
 
 /*
  * 扫码亮证 (article 16): the platform signs a presentation of a valid
@@ -46,7 +52,7 @@ present(struct ecert_store *s, const struct ecert_opts *o, const char *id,
 		ecert_audit_refusal(s, a.unit, "license.present", id, &e);
 		ecert_die_error(&e);
 	}
-	token = ecert_license_token(s, id, &a, ttl, &e);
+	token = ecert_license_token_disclose(s, id, &a, ttl, disclose, &e);
 	ecert_key_wipe(&a.key);
 	if (token == NULL) {
 		ecert_audit_refusal(s, a.unit, "license.present", id, &e);
@@ -242,7 +248,7 @@ present_many(struct ecert_store *s, const struct ecert_opts *o, long ttl)
 			if (ecert_commit(s, &e) != 0 || ecert_begin(s, &e) != 0)
 				ecert_die_error(&e);
 		}
-		if ((token = ecert_license_token(s, id, &a, ttl, &e)) == NULL) {
+		if ((token = ecert_license_token_disclose(s, id, &a, ttl, disclose, &e)) == NULL) {
 			ecert_warn("%s", e.msg);
 			ecert_audit_refusal(s, a.unit, "license.present", id,
 			    &e);
@@ -285,7 +291,7 @@ face(struct ecert_store *s, const struct ecert_opts *o, const char *id,
 	if (o->key != NULL || getenv("ECERT_KEY") != NULL) {
 		ecert_opts_actor(s, o, &a);
 		if ((a.roles & ECERT_ROLE_ADMIN) && strcmp(status, "valid") == 0)
-			token = ecert_license_token(s, id, &a, ttl, &e);
+			token = ecert_license_token_disclose(s, id, &a, ttl, disclose, &e);
 		ecert_key_wipe(&a.key);
 		if (token != NULL)
 			qr = ecert_qr_svg(token, 0, &e);
@@ -317,7 +323,7 @@ int
 main(int argc, char *argv[])
 {
 	enum { OPT_TEXT = ECERT_OPT_FIRST_OWN, OPT_QR, OPT_QR_SVG, OPT_TOKEN,
-	    OPT_TTL, OPT_SVG, OPT_HISTORY, OPT_QR_LIGHT };
+	    OPT_TTL, OPT_SVG, OPT_HISTORY, OPT_QR_LIGHT, OPT_DISCLOSE };
 	static const struct option longopts[] = {
 		ECERT_COMMON_LONGOPTS,
 		{ "text", no_argument, NULL, OPT_TEXT },
@@ -328,6 +334,7 @@ main(int argc, char *argv[])
 		{ "ttl", required_argument, NULL, OPT_TTL },
 		{ "svg", required_argument, NULL, OPT_SVG },
 		{ "history", no_argument, NULL, OPT_HISTORY },
+		{ "disclose", required_argument, NULL, OPT_DISCLOSE },
 		{ NULL, 0, NULL, 0 }
 	};
 	const char *file = NULL;
@@ -348,6 +355,9 @@ main(int argc, char *argv[])
 		switch (c) {
 		case OPT_TEXT:
 			text = 1;
+			break;
+		case OPT_DISCLOSE:
+			disclose = optarg;
 			break;
 		case OPT_HISTORY:
 		case OPT_QR:

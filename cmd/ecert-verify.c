@@ -93,6 +93,42 @@ nothing_verified(int worst, int from_stdin)
 static const unsigned char *status_bits;
 static size_t status_nbits;
 
+/* A valid format-2 token's disclosed items, and how many were withheld:
+ * JSON members, or indented lines after the verdict. */
+static void
+report_disclosed(const struct ecert_token *t)
+{
+	json_t *d = json_object(), *v;
+	const char *k;
+
+	if (t->holder[0] != '\0')
+		json_object_set_new(d, "holder", json_string(t->holder));
+	if (t->holder_id[0] != '\0')
+		json_object_set_new(d, "holder_id", json_string(t->holder_id));
+	if (t->number[0] != '\0')
+		json_object_set_new(d, "number", json_string(t->number));
+	json_object_foreach(t->items, k, v)
+		json_object_set(d, k, v);
+	if (json_out) {
+		json_t *o = json_pack("{s:s, s:o, s:i}", "id", t->id,
+		    "disclosed", d, "withheld", t->withheld);
+		ecert_print_json(o);
+		json_decref(o);
+	} else {
+		json_object_foreach(d, k, v) {
+			char *text = json_is_string(v) ?
+			    strdup(json_string_value(v)) :
+			    json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
+			printf("  %s: %s\n", k, text ? text : "?");
+			free(text);
+		}
+		printf("  withheld: %d item%s\n", t->withheld,
+		    t->withheld == 1 ? "" : "s");
+		json_decref(d);
+	}
+	fflush(stdout);
+}
+
 static int
 verify_token(const char *text, const json_t *trust)
 {
@@ -104,12 +140,18 @@ verify_token(const char *text, const json_t *trust)
 	 * seen: every such answer says so */
 	rc = ecert_token_verify(text, trust, status_bits, status_nbits,
 	    ecert_now_time(), &t, why, sizeof(why));
-	if (rc == 0)
+	if (rc == 0) {
 		report_token(t.id, "valid", NULL, status_bits == NULL);
-	else if (strncmp(why, "expired", 7) == 0)
+		if (t.format == 2)
+			report_disclosed(&t);
+	} else if (strncmp(why, "expired", 7) == 0)
 		report(t.id[0] ? t.id : "token", "expired", why);
 	else if (strncmp(why, "revoked", 7) == 0)
 		report(t.id[0] ? t.id : "token", "revoked", why);
+	else if (strncmp(why, "suspended", 9) == 0)
+		report(t.id[0] ? t.id : "token", "suspended", why);
+	else if (strncmp(why, "superseded", 10) == 0)
+		report(t.id[0] ? t.id : "token", "superseded", why);
 	else
 		report(t.id[0] ? t.id : "token", "invalid", why);
 	ecert_token_free(&t);

@@ -394,6 +394,7 @@ struct ecert_token {
 	uint32_t status_index;
 	time_t signed_at, presented_at, expires_at;
 	int version, historical;
+	int format, disclosed, withheld;	/* format 2: item counts */
 };
 char *ecert_base45_encode(const unsigned char *in, size_t n);
 long ecert_base45_decode(const char *in, unsigned char *out, size_t outn);
@@ -408,6 +409,14 @@ int ecert_token_verify(const char *text, const json_t *keys,
     const unsigned char *bits, size_t nbits, time_t now,
     struct ecert_token *t, char *why, size_t whyn);
 void ecert_token_free(struct ecert_token *t);
+/* disclose.c: format-2 tokens showing the items named (NULL: public) */
+char *ecert_license_token_disclose(struct ecert_store *s, const char *id,
+    const struct ecert_actor *platform, long ttl, const char *names,
+    struct ecert_error *e);
+/* status values, two bits per place (IETF Token Status List) */
+enum { ECERT_STATUS_VALID = 0, ECERT_STATUS_REVOKED = 1,
+    ECERT_STATUS_SUSPENDED = 2, ECERT_STATUS_SUPERSEDED = 3 };
+int ecert_status_value(const unsigned char *bits, uint32_t index);
 time_t ecert_now_time(void);
 
 /* status.c: the status list and the trust list for offline verifiers */

@@ -109,4 +109,44 @@ int ecert_fact_sign_type(struct ecert_store *s, const char *code,
 long ecert_facts_audited(struct ecert_store *s, const char *object,
     const char *actions_sql);
 
+/* serial.c: serials and number columns that carry no citizen ID */
+int ecert_number_has_cid(const char *number);
+void ecert_serial_make(const struct ecert_store *s, const char *type,
+    int natural, const char *number, char out[33]);
+void ecert_number_column(const struct ecert_store *s, const char *type,
+    int natural, const char *number, char *out, size_t n);
+
+/* core.c: format 2, the signed core and its disclosures */
+#define ECERT_DOMAIN_CORE "ecert-core-v2"
+#define ECERT_SALT_BYTES 16
+#define ECERT_DIGEST_BYTES 16
+enum { ECERT_DIGEST_SHA256 = 1, ECERT_DIGEST_SM3 = 2 };
+int ecert_core_place(const char *path, char *section, size_t sn, char *key,
+    size_t kn);
+json_t *ecert_core_items(const json_t *doc);
+int ecert_core_digest(int dalg, const unsigned char salt[ECERT_SALT_BYTES],
+    const char *path, const unsigned char *v, size_t vn,
+    unsigned char out[ECERT_DIGEST_BYTES]);
+int ecert_core_dalg(const char *key_alg);
+void ecert_core_salt(json_t *doc);
+int ecert_core_build(const json_t *doc, const char *key_alg,
+    const char *key_id, unsigned char **out, size_t *outn, char *why,
+    size_t whyn);
+int ecert_core_sign(const json_t *doc, const struct ecert_key *k,
+    char sig[89], char *why, size_t whyn);
+int ecert_doc_sig_ok(const struct ecert_pub *pk, const char *key_id,
+    const json_t *doc, const char *canon, const char *sig_b64);
+size_t ecert_core_length(const unsigned char *b, size_t n);
+unsigned char *ecert_core_disclose(const json_t *doc, const json_t *paths,
+    size_t room, size_t *outn, int *withheld, char *why, size_t whyn);
+json_t *ecert_core_public_paths(const json_t *type, const json_t *doc);
+int ecert_core_path_for(const json_t *type, const char *name, char *out,
+    size_t n);
+uint32_t ecert_core_get32(const unsigned char *p);
+char *ecert_license_token1(struct ecert_store *s, const char *id,
+    const struct ecert_actor *platform, long ttl, struct ecert_error *e);
+int ecert_token2_read(const unsigned char *buf, size_t n, const json_t *ik,
+    const struct ecert_pub *pk, struct ecert_token *t, size_t *body,
+    char *why, size_t whyn);
+
 #endif

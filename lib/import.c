@@ -652,7 +652,7 @@ compare_stored(struct import *im, const struct ecert_prepared *p, char *why,
 	json_t *old = NULL, *new;
 	const char *key;
 	json_t *v;
-	char *plain = NULL;
+	char *plain = NULL, numcol[260];
 	int same = 0;
 	size_t used = 0;
 
@@ -664,7 +664,9 @@ compare_stored(struct import *im, const struct ecert_prepared *p, char *why,
 	}
 	ecert_bind_text(st, 1, p->id);
 	ecert_bind_text(st, 2, ecert_json_str(p->doc, "type"));
-	ecert_bind_text(st, 3, ecert_json_str(p->doc, "number"));
+	ecert_number_column(im->s, ecert_json_str(p->doc, "type"), !p->legal,
+	    ecert_json_str(p->doc, "number"), numcol, sizeof(numcol));
+	ecert_bind_text(st, 3, numcol);
 	if (sqlite3_step(st) == SQLITE_ROW)
 		plain = ecert_pii_open(im->s, sqlite3_column_blob(st, 0),
 		    (size_t)sqlite3_column_bytes(st, 0), NULL);
@@ -679,6 +681,11 @@ compare_stored(struct import *im, const struct ecert_prepared *p, char *why,
 	new = json_deep_copy(p->doc);
 	json_object_del(old, "signed_at");
 	json_object_del(new, "signed_at");
+	/* salts are new at every signing; a format-1 document has none */
+	json_object_del(old, "salts");
+	json_object_del(new, "salts");
+	json_object_del(old, "format");
+	json_object_del(new, "format");
 	json_object_del(json_object_get(old, "issuer"), "name");
 	json_object_del(json_object_get(new, "issuer"), "name");
 	if (json_equal(old, new))

@@ -451,31 +451,6 @@ ecert_license_validate_flags(const json_t *type, const json_t *record,
 	return 0;
 }
 
-/* The identifier's serial: the paper number where it fits, else a digest
- * of it, so that the same number always gives the same identifier. */
-static void
-make_serial(const char *type, const char *number, char out[33])
-{
-	unsigned char h[8];
-	char hx[17];
-
-	if (ecert_serial_valid(number)) {
-		snprintf(out, 33, "%s", number);
-		return;
-	}
-	crypto_generichash_state st;
-	crypto_generichash_init(&st, NULL, 0, sizeof(h));
-	crypto_generichash_update(&st, (const unsigned char *)type,
-	    strlen(type) + 1);
-	crypto_generichash_update(&st, (const unsigned char *)number,
-	    strlen(number));
-	crypto_generichash_final(&st, h, sizeof(h));
-	sodium_bin2hex(hx, sizeof(hx), h, sizeof(h));
-	for (int i = 0; hx[i]; i++)
-		hx[i] = (char)toupper((unsigned char)hx[i]);
-	snprintf(out, 33, "H%.15s", hx);
-}
-
 json_t *
 ecert_signed_form(const json_t *doc, const char *key_id, const char *signer,
     const char *sig)
@@ -527,17 +502,14 @@ ecert_prepared_free(struct ecert_prepared *p)
 	memset(p, 0, sizeof(*p));
 }
 
-/* Signs a built document now: its time, canonical form, seal, and the
- * compact body a QR token carries. */
+/* Signs a built document now (format 2): its time, a salt per item, the
+ * one seal over its core (core.c), its canonical form sealed. */
 static int
 sign_prepared(const struct ecert_store *s, const struct ecert_actor *a,
     const json_t *type, struct ecert_prepared *p, struct ecert_error *e)
 {
-	unsigned char *body;
-	size_t bodyn;
-	char today[11];
+	char today[11], why[160];
 	const char *until;
-	struct ecert_error te;
 
 	ecert_now_iso(p->signed_at);
 	json_object_set_new(p->doc, "signed_at", json_string(p->signed_at));
@@ -545,19 +517,15 @@ sign_prepared(const struct ecert_store *s, const struct ecert_actor *a,
 	free(p->sealed);
 	free(p->compact);
 	p->sealed = p->compact = NULL;
+	/* format 2: a fresh salt per item, one signature over the core;
+	 * a token is made from the document when shown (core.c) */
+	ecert_core_salt(p->doc);
+	if (ecert_core_sign(p->doc, &a->key, p->sig, why, sizeof(why)) != 0)
+		return ecert_fail(e, ECERT_DATAERR, "license: %s", why);
 	if ((p->canon = ecert_json_canonical(p->doc)) == NULL)
 		return ecert_fail(e, ECERT_DATAERR, "license: cannot encode");
-	ecert_sign(&a->key, ECERT_DOMAIN_LICENSE, p->canon, strlen(p->canon),
-	    p->sig);
 	p->sealed = ecert_pii_seal(s, p->canon, strlen(p->canon), &p->sealedn);
-	/* a license too long for a QR code is still a license: it just
-	 * cannot be shown as one */
-	if (ecert_compact_build(type, p->doc, &a->key, &body, &bodyn,
-	    &te) == 0) {
-		p->compact = ecert_pii_seal(s, (char *)body, bodyn,
-		    &p->compactn);
-		free(body);
-	}
+	(void)type;
 	p->draft = 0;
 	/* a historical license whose term has ended comes in as expired */
 	ecert_today(today);
@@ -586,7 +554,9 @@ ecert_license_prepare(const struct ecert_store *s, const struct ecert_actor *a,
 	if ((rc = ecert_license_validate_flags(type, record, flags, &p->doc,
 	    e)) != 0)
 		return rc;
-	make_serial(type_code, ecert_json_str(p->doc, "number"), serial);
+	p->legal = strcmp(ecert_json_str(type, "holder"), "legal") == 0;
+	ecert_serial_make(s, type_code, !p->legal, ecert_json_str(p->doc,
+	    "number"), serial);
 	if (ecert_identifier_make(p->id, sizeof(p->id), type_code, a->unit,
 	    serial, version) != 0) {
 		ecert_prepared_free(p);
@@ -603,7 +573,6 @@ ecert_license_prepare(const struct ecert_store *s, const struct ecert_actor *a,
 		json_object_set_new(p->doc, "historical", json_true());
 	holder = json_object_get(p->doc, "holder");
 	ecert_pii_hash(s, ecert_json_str(holder, "id"), p->holder_hash);
-	p->legal = strcmp(ecert_json_str(type, "holder"), "legal") == 0;
 	p->historical = (flags & ECERT_PREP_HISTORICAL) != 0;
 	if ((flags & ECERT_PREP_DRAFT) || json_is_true(json_object_get(type,
 	    "review"))) {
@@ -630,6 +599,7 @@ ecert_license_store(struct ecert_store *s, const struct ecert_actor *a,
 {
 	const json_t *doc = p->doc, *holder = json_object_get(doc, "holder");
 	sqlite3_stmt *st;
+	char numcol[260];
 	uint32_t index;
 	int rc;
 
@@ -647,7 +617,9 @@ ecert_license_store(struct ecert_store *s, const struct ecert_actor *a,
 		return e->status;
 	ecert_bind_text(st, 1, p->id);
 	ecert_bind_text(st, 2, ecert_json_str(doc, "type"));
-	ecert_bind_text(st, 3, ecert_json_str(doc, "number"));
+	ecert_number_column(s, ecert_json_str(doc, "type"), !p->legal,
+	    ecert_json_str(doc, "number"), numcol, sizeof(numcol));
+	ecert_bind_text(st, 3, numcol);
 	ecert_bind_text(st, 4, a->unit);
 	ecert_bind_text(st, 5, ecert_json_str(holder, "name"));
 	ecert_bind_text(st, 6, p->legal ? ecert_json_str(holder, "id") : NULL);
@@ -698,9 +670,11 @@ ecert_license_store(struct ecert_store *s, const struct ecert_actor *a,
 /* A number whose draft was rejected is drafted again as the next
  * version: nothing is deleted, and the number is not lost. */
 static int
-redraft_version(struct ecert_store *s, const json_t *record)
+redraft_version(struct ecert_store *s, const json_t *type,
+    const json_t *record)
 {
 	sqlite3_stmt *st;
+	char numcol[260];
 	int version = 1;
 
 	st = ecert_prepare(s, "SELECT version, status, coalesce(review, '')"
@@ -709,7 +683,10 @@ redraft_version(struct ecert_store *s, const json_t *record)
 	if (st == NULL)
 		return 1;
 	ecert_bind_text(st, 1, ecert_json_str(record, "type"));
-	ecert_bind_text(st, 2, ecert_json_str(record, "number"));
+	ecert_number_column(s, ecert_json_str(record, "type"),
+	    strcmp(ecert_json_str(type, "holder"), "legal") != 0,
+	    ecert_json_str(record, "number"), numcol, sizeof(numcol));
+	ecert_bind_text(st, 2, numcol);
 	if (sqlite3_step(st) == SQLITE_ROW &&
 	    strcmp((const char *)sqlite3_column_text(st, 1), "draft") == 0 &&
 	    strncmp((const char *)sqlite3_column_text(st, 2), "rejected",
@@ -732,7 +709,7 @@ ecert_license_issue(struct ecert_store *s, const struct ecert_actor *a,
 	    e)) != 0)
 		return rc;
 	rc = ecert_license_prepare(s, a, type, record, draft ? ECERT_PREP_DRAFT :
-	    0, redraft_version(s, record), &p, e);
+	    0, redraft_version(s, type, record), &p, e);
 	json_decref(type);
 	if (rc != 0)
 		return rc;
@@ -850,10 +827,27 @@ ecert_license_load(struct ecert_store *s, const char *id, json_t **signed_doc,
 	{
 		struct ecert_pub p;
 
-		*signed_doc = ecert_signed_form_alg(doc, ecert_alg_name(
-		    ecert_key_lookup_pub(s, r.key_id, &p, NULL, NULL, NULL) ?
-		    p.alg : ECERT_ALG_ED25519), r.key_id, r.issuer,
-		    r.signature);
+		const char *alg = ecert_alg_name(ecert_key_lookup_pub(s,
+		    r.key_id, &p, NULL, NULL, NULL) ? p.alg :
+		    ECERT_ALG_ED25519);
+		unsigned char *core;
+		size_t coren;
+		char why[160];
+
+		*signed_doc = ecert_signed_form_alg(doc, alg, r.key_id,
+		    r.issuer, r.signature);
+		/* format 2: the signed core itself, for tools that check the
+		 * seal without ecert (verifiers make it again) */
+		if (json_object_get(doc, "format") != NULL &&
+		    ecert_core_build(doc, alg, r.key_id, &core, &coren, why,
+		    sizeof(why)) == 0) {
+			char *b64 = ecert_xmalloc(coren * 4 / 3 + 8);
+			ecert_b64_encode(core, coren, b64, coren * 4 / 3 + 8);
+			json_object_set_new(json_object_get(*signed_doc,
+			    "signature"), "core", json_string(b64));
+			free(b64);
+			free(core);
+		}
 	}
 	json_decref(doc);
 	snprintf(status, statusn, "%s", r.status);
@@ -877,14 +871,16 @@ row_matches(struct ecert_store *s, const struct license_row *r,
 {
 	const json_t *holder = json_object_get(doc, "holder");
 	const json_t *issuer = json_object_get(doc, "issuer");
-	char hash[65];
+	char hash[65], numcol[260];
 	const char *hid = ecert_json_str(holder, "id");
 
 	if (!str_is(doc, "id", r->id))
 		return "identifier";
 	if (!str_is(doc, "type", r->type))
 		return "type";
-	if (!str_is(doc, "number", r->number))
+	ecert_number_column(s, r->type, r->holder_code[0] == '\0',
+	    ecert_json_str(doc, "number"), numcol, sizeof(numcol));
+	if (strcmp(numcol, r->number) != 0)
 		return "number";
 	if (json_integer_value(json_object_get(doc, "version")) != r->version)
 		return "version";
@@ -955,8 +951,7 @@ row_tampered(struct ecert_store *s, const struct license_row *r,
 			return why;
 		}
 	}
-	if (!ecert_verify(&pk, ECERT_DOMAIN_LICENSE, r->canon,
-	    strlen(r->canon), r->signature)) {
+	if (!ecert_doc_sig_ok(&pk, r->key_id, doc, r->canon, r->signature)) {
 		snprintf(why, whyn, "signature does not match the document");
 		return why;
 	}
@@ -1140,8 +1135,8 @@ ecert_license_verify_doc(const json_t *signed_doc, const json_t *trust,
 		snprintf(why, n, "document cannot be put in canonical form");
 		return ECERT_NO;
 	}
-	ok = ecert_verify(&pk, ECERT_DOMAIN_LICENSE, canon, strlen(canon),
-	    ecert_json_str(sig, "value"));
+	ok = ecert_doc_sig_ok(&pk, key_id, doc, canon, ecert_json_str(sig,
+	    "value"));
 	free(canon);
 	if (!ok) {
 		snprintf(why, n, "signature does not match the document");
@@ -1468,7 +1463,7 @@ ecert_license_amend(struct ecert_store *s, const struct ecert_actor *a,
 		/* a new version must say something new */
 		json_t *was = json_deep_copy(doc), *now = json_deep_copy(p.doc);
 		static const char *meta[] = { "id", "version", "signed_at",
-		    "issuer", "historical", NULL };
+		    "issuer", "historical", "format", "salts", NULL };
 		int i, same;
 
 		for (i = 0; meta[i] != NULL; i++) {

@@ -164,17 +164,21 @@ compare(struct reconcile *r, long line, const json_t *record,
 	struct ecert_error ve;
 	json_t *doc, *stored, *fields, *f;
 	const char *number, *id;
-	char *plain;
+	char *plain, numcol[260];
 	int rc;
 
 	if (ecert_license_validate(r->type, record, &doc, &ve) != 0)
 		return invalid(r, line, ecert_json_str(record, "number"),
 		    ve.msg, e);
 	number = ecert_json_str(doc, "number");
-	if ((rc = remember(r, number, e)) != 0)
+	/* the clear column's form: no citizen ID in it (serial.c) */
+	ecert_number_column(r->s, ecert_json_str(r->type, "code"),
+	    strcmp(ecert_json_str(r->type, "holder"), "legal") != 0, number,
+	    numcol, sizeof(numcol));
+	if ((rc = remember(r, numcol, e)) != 0)
 		goto out;
 	ecert_bind_text(r->latest, 1, ecert_json_str(r->type, "code"));
-	ecert_bind_text(r->latest, 2, number);
+	ecert_bind_text(r->latest, 2, numcol);
 	rc = sqlite3_step(r->latest);
 	if (rc == SQLITE_DONE) {
 		sqlite3_reset(r->latest);

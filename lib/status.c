@@ -1,9 +1,11 @@
 /*
  * status.c: what an offline verifier needs (articles 16, 19): the trust
- * list (every unit's public keys with their validity) and the status list
- * (one bit per license, W3C Bitstring Status List style, set when the
- * license is revoked, suspended or superseded), both signed by the
- * platform.
+ * list (every unit's public keys with their validity) and the status list,
+ * both signed by the platform.  The status list (version 2) has two bits
+ * per place, every license version its own place, with the IETF Token
+ * Status List's values (0 valid, 1 revoked, 2 suspended, 3 superseded),
+ * zlib-compressed as the IETF and W3C lists are; version 1 (one bit,
+ * revoked or suspended or superseded) is still read.
  */
 #include <errno.h>
 #include <string.h>
@@ -11,6 +13,7 @@
 #include <unistd.h>
 
 #include <sodium.h>
+#include <zlib.h>
 
 #include "ecert_priv.h"
 
@@ -37,13 +40,32 @@ iso_ok(const char *t)
 	return rest != NULL && *rest == '\0';
 }
 
-/* The list's version: only 1 is understood, anything else is refused. */
+/* The trust list's version: only 1 is understood, anything else is
+ * refused. */
 static int
 version_ok(const json_t *obj)
 {
 	const json_t *v = json_object_get(obj, "version");
 
 	return json_is_integer(v) && json_integer_value(v) == 1;
+}
+
+/* The status list's: 1 (one bit) or 2 (two bits, compressed). */
+static int
+status_version_ok(const json_t *obj)
+{
+	const json_t *v = json_object_get(obj, "version");
+
+	return version_ok(obj) || (json_is_integer(v) &&
+	    json_integer_value(v) == 2);
+}
+
+/* A place's two bits: place i is bits 2(i mod 4) and up of byte i/4, the
+ * IETF list's order. */
+int
+ecert_status_value(const unsigned char *bits, uint32_t index)
+{
+	return bits[index / 4] >> (index % 4 * 2) & 3;
 }
 
 /*
@@ -186,6 +208,7 @@ status_from_facts(struct ecert_store *s, unsigned char *bits,
 		char derived[16], why[512];
 		struct ecert_error le;
 		uint32_t i;
+		unsigned v;
 		int frc;
 
 		ecert_bind_text(row, 1, id);
@@ -206,11 +229,15 @@ status_from_facts(struct ecert_store *s, unsigned char *bits,
 		if (frc != 0)
 			ecert_warn("status list: %s: tampering: %s; listed as "
 			    "revoked", id, why);
-		if ((frc != 0 || strcmp(derived, "revoked") == 0 ||
-		    strcmp(derived, "suspended") == 0 ||
-		    strcmp(derived, "superseded") == 0) &&
-		    i < ECERT_STATUS_BITS)
-			bits[i / 8] |= (unsigned char)(0x80 >> (i % 8));
+		v = frc != 0 || strcmp(derived, "revoked") == 0 ?
+		    ECERT_STATUS_REVOKED : strcmp(derived, "suspended") == 0 ?
+		    ECERT_STATUS_SUSPENDED : strcmp(derived, "superseded") == 0 ?
+		    ECERT_STATUS_SUPERSEDED : 0;
+		/* two bits a place: what the signed facts say replaces what
+		 * the status column said */
+		if (i < ECERT_STATUS_BITS)
+			bits[i / 4] = (unsigned char)((bits[i / 4] &
+			    ~(3u << (i % 4 * 2))) | (v << (i % 4 * 2)));
 	}
 	sqlite3_finalize(st);
 	sqlite3_finalize(row);
@@ -223,20 +250,20 @@ int
 ecert_status_export(struct ecert_store *s, const struct ecert_actor *a,
     long ttl_hours, FILE *out, struct ecert_error *e)
 {
-	size_t nbytes = ECERT_STATUS_BITS / 8;
-	unsigned char *bits = calloc(nbytes, 1);
+	size_t nbytes = ECERT_STATUS_BITS / 4, b64n;
+	unsigned char *bits = calloc(nbytes, 1), *z;
+	uLongf zn;
 	sqlite3_stmt *st;
 	char now[21], until[21], *b64, *line;
 	time_t t = ecert_now_time() + ttl_hours * 3600;
 	struct tm tm;
 	json_t *obj;
-	long set = 0;
 	int rc;
 
 	if (bits == NULL)
 		return ecert_fail(e, ECERT_IOERR, "calloc: out of memory");
-	st = ecert_prepare(s, "SELECT status_index FROM licenses WHERE status"
-	    " IN ('revoked','suspended','superseded')"
+	st = ecert_prepare(s, "SELECT status_index, status FROM licenses"
+	    " WHERE status IN ('revoked','suspended','superseded')"
 	    " AND status_index IS NOT NULL", e);
 	if (st == NULL) {
 		free(bits);
@@ -244,10 +271,12 @@ ecert_status_export(struct ecert_store *s, const struct ecert_actor *a,
 	}
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		uint32_t i = (uint32_t)sqlite3_column_int64(st, 0);
-		if (i < ECERT_STATUS_BITS) {
-			bits[i / 8] |= (unsigned char)(0x80 >> (i % 8));
-			set++;
-		}
+		const char *w = (const char *)sqlite3_column_text(st, 1);
+		unsigned v = strcmp(w, "revoked") == 0 ? ECERT_STATUS_REVOKED :
+		    strcmp(w, "suspended") == 0 ? ECERT_STATUS_SUSPENDED :
+		    ECERT_STATUS_SUPERSEDED;
+		if (i < ECERT_STATUS_BITS)
+			bits[i / 4] |= (unsigned char)(v << (i % 4 * 2));
 	}
 	sqlite3_finalize(st);
 	if (rc != SQLITE_DONE) {
@@ -258,18 +287,28 @@ ecert_status_export(struct ecert_store *s, const struct ecert_actor *a,
 		free(bits);
 		return rc;
 	}
+	zn = compressBound(nbytes);
+	z = ecert_xmalloc(zn);
+	if (compress2(z, &zn, bits, nbytes, 9) != Z_OK) {
+		free(bits);
+		free(z);
+		return ecert_fail(e, ECERT_IOERR, "status list: zlib cannot "
+		    "compress");
+	}
+	free(bits);
 	ecert_now_iso(now);
 	gmtime_r(&t, &tm);
 	strftime(until, sizeof(until), "%Y-%m-%dT%H:%M:%SZ", &tm);
-	b64 = ecert_xmalloc(sodium_base64_ENCODED_LEN(nbytes,
-	    sodium_base64_VARIANT_ORIGINAL));
-	sodium_bin2base64(b64, sodium_base64_ENCODED_LEN(nbytes,
-	    sodium_base64_VARIANT_ORIGINAL), bits, nbytes,
-	    sodium_base64_VARIANT_ORIGINAL);
-	free(bits);
-	obj = json_pack("{s:s, s:i, s:s, s:s, s:I, s:s}", "type",
-	    "ecert-status-list", "version", 1, "issued", now, "valid_until",
-	    until, "size", (json_int_t)ECERT_STATUS_BITS, "bits", b64);
+	b64n = sodium_base64_ENCODED_LEN(zn,
+	    sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+	b64 = ecert_xmalloc(b64n);
+	sodium_bin2base64(b64, b64n, z, zn,
+	    sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+	free(z);
+	obj = json_pack("{s:s, s:i, s:s, s:s, s:I, s:i, s:s}", "type",
+	    "ecert-status-list", "version", 2, "issued", now, "valid_until",
+	    until, "size", (json_int_t)ECERT_STATUS_BITS, "bits", 2, "lst",
+	    b64);
 	free(b64);
 	sign_object(obj, a, ECERT_DOMAIN_STATUS);
 	line = ecert_json_canonical(obj);
@@ -280,8 +319,62 @@ ecert_status_export(struct ecert_store *s, const struct ecert_actor *a,
 		return ecert_fail(e, ECERT_IOERR, "status list: write failed");
 	ecert_audit(s, a->unit, "status.export", "status-list", "ok",
 	    until);
-	(void)set;
 	return 0;
+}
+
+/* A version-2 list's places: base64url of zlib of size/4 bytes. */
+static unsigned char *
+places_v2(const json_t *obj)
+{
+	const char *b64 = ecert_json_str(obj, "lst");
+	size_t want = ECERT_STATUS_BITS / 4, len, b64n;
+	unsigned char *z, *bits;
+	uLongf outn = want;
+
+	if (b64 == NULL || json_integer_value(json_object_get(obj, "bits")) !=
+	    2 || json_integer_value(json_object_get(obj, "size")) !=
+	    (json_int_t)ECERT_STATUS_BITS)
+		return NULL;
+	b64n = strlen(b64);
+	z = ecert_xmalloc(b64n);
+	if (sodium_base642bin(z, b64n, b64, b64n, NULL, &len, NULL,
+	    sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0) {
+		free(z);
+		return NULL;
+	}
+	bits = ecert_xmalloc(want);
+	if (uncompress(bits, &outn, z, len) != Z_OK || outn != want) {
+		free(z);
+		free(bits);
+		return NULL;
+	}
+	free(z);
+	return bits;
+}
+
+/* A version-1 list: one bit per place, set when not valid; read as
+ * revoked (it does not say which). */
+static unsigned char *
+places_v1(const json_t *obj)
+{
+	const char *b64 = ecert_json_str(obj, "bits");
+	size_t want = ECERT_STATUS_BITS / 8, len;
+	unsigned char *one = ecert_xmalloc(want), *bits;
+
+	if (b64 == NULL || sodium_base642bin(one, want, b64, strlen(b64),
+	    NULL, &len, NULL, sodium_base64_VARIANT_ORIGINAL) != 0 ||
+	    len != want) {
+		free(one);
+		return NULL;
+	}
+	bits = calloc(ECERT_STATUS_BITS / 4, 1);
+	if (bits != NULL)
+		for (size_t i = 0; i < ECERT_STATUS_BITS; i++)
+			if (one[i / 8] & (0x80 >> (i % 8)))
+				bits[i / 4] |= (unsigned char)
+				    (ECERT_STATUS_REVOKED << (i % 4 * 2));
+	free(one);
+	return bits;
 }
 
 int
@@ -290,9 +383,8 @@ ecert_status_load(const char *path, const json_t *keys, unsigned char **bits,
 {
 	json_error_t jerr;
 	json_t *obj = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
-	const char *bad, *b64, *until;
+	const char *bad, *until;
 	char now[21];
-	size_t len, want = ECERT_STATUS_BITS / 8;
 
 	*bits = NULL;
 	if (obj == NULL && access(path, R_OK) != 0) {
@@ -306,10 +398,12 @@ ecert_status_load(const char *path, const json_t *keys, unsigned char **bits,
 		return ECERT_DATAERR;
 	}
 	until = ecert_json_str(obj, "valid_until");
-	if (!version_ok(obj) || !iso_ok(until)) {
-		snprintf(why, n, "status list %s: %s", path, !version_ok(obj) ?
-		    "version not understood (this program reads version 1)" :
-		    "valid_until is not a time (YYYY-MM-DDTHH:MM:SSZ)");
+	if (!status_version_ok(obj) || !iso_ok(until)) {
+		snprintf(why, n, "status list %s: %s", path,
+		    !status_version_ok(obj) ?
+		    "version not understood (this program reads versions 1 "
+		    "and 2)" : "valid_until is not a time "
+		    "(YYYY-MM-DDTHH:MM:SSZ)");
 		json_decref(obj);
 		return ECERT_DATAERR;
 	}
@@ -325,19 +419,14 @@ ecert_status_load(const char *path, const json_t *keys, unsigned char **bits,
 		json_decref(obj);
 		return ECERT_NO;
 	}
-	b64 = ecert_json_str(obj, "bits");
-	*bits = ecert_xmalloc(want);
-	if (b64 == NULL || sodium_base642bin(*bits, want, b64, strlen(b64),
-	    NULL, &len, NULL, sodium_base64_VARIANT_ORIGINAL) != 0 ||
-	    len != want) {
+	*bits = json_integer_value(json_object_get(obj, "version")) == 2 ?
+	    places_v2(obj) : places_v1(obj);
+	json_decref(obj);
+	if (*bits == NULL) {
 		snprintf(why, n, "status list %s: bad bitstring", path);
-		free(*bits);
-		*bits = NULL;
-		json_decref(obj);
 		return ECERT_DATAERR;
 	}
 	*nbits = ECERT_STATUS_BITS;
-	json_decref(obj);
 	return 0;
 }
 
@@ -552,6 +641,14 @@ ecert_trust_load(const char *path, const char *anchor, struct ecert_error *e)
 
 char *
 ecert_license_token(struct ecert_store *s, const char *id,
+    const struct ecert_actor *platform, long ttl, struct ecert_error *e)
+{
+	return ecert_license_token_disclose(s, id, platform, ttl, NULL, e);
+}
+
+/* A format-1 license's token: its stored compact body, presented. */
+char *
+ecert_license_token1(struct ecert_store *s, const char *id,
     const struct ecert_actor *platform, long ttl, struct ecert_error *e)
 {
 	sqlite3_stmt *st;

@@ -392,7 +392,7 @@ date_of(const unsigned char *p, char out[11])
 {
 	unsigned d = (unsigned)p[0] << 8 | p[1];
 
-	if (d == 0xffff)
+	if (d >= 0xfffe)	/* no end, or none given */
 		out[0] = '\0';
 	else
 		ecert_date_from_days((long)d, out);
@@ -410,6 +410,166 @@ key_in_force(const json_t *key, time_t at)
 }
 
 /*
+ * The presentation part at pres (status place, times, platform key and
+ * signature over everything before it), then expiry, status and dates.
+ */
+static int
+present_check(const unsigned char *buf, size_t pres, const json_t *keys,
+    const unsigned char *bits, size_t nbits, time_t now,
+    struct ecert_token *t, char *why, size_t whyn)
+{
+	const json_t *pk;
+
+	(void)bits;
+	(void)nbits;
+	(void)now;
+	t->status_index = get32(buf + pres);
+	t->presented_at = (time_t)get32(buf + pres + 4);
+	t->expires_at = (time_t)get32(buf + pres + 8);
+	sodium_bin2hex(t->platform_key, sizeof(t->platform_key),
+	    buf + pres + 12, 8);
+
+	if ((pk = trust_find(keys, buf + pres + 12)) == NULL) {
+		snprintf(why, whyn, "presented with key %s, not in the trust "
+		    "list", t->platform_key);
+		return ECERT_NO;
+	}
+	if (!sig_ok(pk, ECERT_DOMAIN_PRESENT, buf, pres + 20,
+	    buf + pres + 20)) {
+		snprintf(why, whyn, "presentation signature does not match");
+		return ECERT_NO;
+	}
+	if (!json_is_true(json_object_get(pk, "admin"))) {
+		snprintf(why, whyn, "presented by %s, not the platform",
+		    ecert_json_str(pk, "unit"));
+		return ECERT_NO;
+	}
+	if (!key_in_force(pk, t->presented_at)) {
+		snprintf(why, whyn, "presented with platform key %s outside its"
+		    " validity", t->platform_key);
+		return ECERT_NO;
+	}
+	return 0;
+}
+
+static int
+after_check(const unsigned char *bits, size_t nbits, time_t now,
+    struct ecert_token *t, char *why, size_t whyn)
+{
+	char today[11];
+
+	if (now > t->expires_at) {
+		snprintf(why, whyn, "presentation expired %ld s ago",
+		    (long)(now - t->expires_at));
+		return ECERT_NO;
+	}
+	if (t->presented_at > now + 300) {
+		snprintf(why, whyn, "presented in the future");
+		return ECERT_NO;
+	}
+	if (bits != NULL) {
+		if (t->status_index >= nbits) {
+			snprintf(why, whyn, "status index %u beyond the status "
+			    "list", t->status_index);
+			return ECERT_NO;
+		}
+		switch (ecert_status_value(bits, t->status_index)) {
+		case ECERT_STATUS_VALID:
+			break;
+		case ECERT_STATUS_REVOKED:
+			snprintf(why, whyn, "revoked (status list)");
+			return ECERT_NO;
+		case ECERT_STATUS_SUSPENDED:
+			snprintf(why, whyn, "suspended (status list)");
+			return ECERT_NO;
+		default:
+			snprintf(why, whyn, "superseded by a newer version "
+			    "(status list)");
+			return ECERT_NO;
+		}
+	}
+	ecert_today(today);
+	if (t->valid_from[0] != '\0' && strcmp(today, t->valid_from) < 0) {
+		snprintf(why, whyn, "not valid before %s", t->valid_from);
+		return ECERT_NO;
+	}
+	if (t->valid_until[0] != '\0' && strcmp(today, t->valid_until) > 0) {
+		snprintf(why, whyn, "expired on %s", t->valid_until);
+		return ECERT_NO;
+	}
+	return 0;
+}
+
+
+/* Format 2: the core, its one issuer signature, the disclosures. */
+static int
+verify2(const unsigned char *buf, size_t n, const json_t *keys,
+    const unsigned char *bits, size_t nbits, time_t now,
+    struct ecert_token *t, char *why, size_t whyn)
+{
+	const json_t *ik;
+	struct ecert_pub ipk;
+	time_t nb, na;
+	size_t at = 20, body;
+	int rc;
+
+	if (n < 21 + 64 + PRESENT || get_str(buf, n, &at, t->type,
+	    sizeof(t->type)) || get_str(buf, n, &at, t->issuer,
+	    sizeof(t->issuer)) || get_str(buf, n, &at, t->serial,
+	    sizeof(t->serial))) {
+		snprintf(why, whyn, "token damaged: bad field");
+		return ECERT_NO;
+	}
+	t->historical = buf[1] & 1;
+	t->signed_at = (time_t)get32(buf + 3);
+	sodium_bin2hex(t->issuer_key, sizeof(t->issuer_key), buf + 7, 8);
+	date_of(buf + 15, t->valid_from);
+	date_of(buf + 17, t->valid_until);
+	t->version = buf[19];
+	if (ecert_identifier_make(t->id, sizeof(t->id), t->type, t->issuer,
+	    t->serial, t->version) != 0) {
+		snprintf(why, whyn, "token damaged: bad identifier parts");
+		return ECERT_NO;
+	}
+	if ((ik = trust_find(keys, buf + 7)) == NULL) {
+		snprintf(why, whyn, "signed with key %s, not in the trust list",
+		    t->issuer_key);
+		return ECERT_NO;
+	}
+	if (!trusted_pk(ik, &ipk, &nb, &na)) {
+		snprintf(why, whyn, "trust list: key %s: bad public key",
+		    t->issuer_key);
+		return ECERT_NO;
+	}
+	if ((buf[2] == ECERT_DIGEST_SM3) != (ipk.alg == ECERT_ALG_SM2)) {
+		snprintf(why, whyn, "digest algorithm %d does not go with key "
+		    "%s", buf[2], t->issuer_key);
+		return ECERT_NO;
+	}
+	if (ecert_token2_read(buf, n, ik, &ipk, t, &body, why, whyn) != 0)
+		return ECERT_NO;
+	if (body + PRESENT != n) {
+		snprintf(why, whyn, "token damaged: wrong length");
+		return ECERT_NO;
+	}
+	if (strcmp(ecert_json_str(ik, "unit") ? ecert_json_str(ik, "unit") :
+	    "", t->issuer) != 0) {
+		snprintf(why, whyn, "key %s does not belong to the issuer %s",
+		    t->issuer_key, t->issuer);
+		return ECERT_NO;
+	}
+	if (!key_in_force(ik, t->signed_at)) {
+		snprintf(why, whyn, "signed outside the validity of key %s",
+		    t->issuer_key);
+		return ECERT_NO;
+	}
+	if ((rc = present_check(buf, body, keys, bits, nbits, now, t, why,
+	    whyn)) != 0)
+		return rc;
+	return after_check(bits, nbits, now, t, why, whyn);
+}
+
+/*
  * Checks a scanned token with no store: the issuer's signature and key,
  * the platform's presentation signature and expiry, the status list and
  * the validity dates.  Returns 0 valid, ECERT_NO not valid, ECERT_DATAERR
@@ -421,11 +581,10 @@ ecert_token_verify(const char *text, const json_t *keys,
     struct ecert_token *t, char *why, size_t whyn)
 {
 	unsigned char buf[1024];
-	const json_t *ik, *pk;
+	const json_t *ik;
 	size_t n, at = HEAD, body;
 	long len;
-	int i, count;
-	char today[11];
+	int i, count, rc;
 
 	memset(t, 0, sizeof(*t));
 	t->items = json_object();
@@ -441,6 +600,8 @@ ecert_token_verify(const char *text, const json_t *keys,
 		return ECERT_NO;
 	}
 	n = (size_t)len;
+	if (buf[0] == 2)
+		return verify2(buf, n, keys, bits, nbits, now, t, why, whyn);
 	if (buf[0] != 1) {
 		snprintf(why, whyn, "token version %d unknown", buf[0]);
 		return ECERT_NO;
@@ -481,32 +642,9 @@ ecert_token_verify(const char *text, const json_t *keys,
 		snprintf(why, whyn, "token damaged: bad identifier parts");
 		return ECERT_NO;
 	}
-	t->status_index = get32(buf + body + 64);
-	t->presented_at = (time_t)get32(buf + body + 68);
-	t->expires_at = (time_t)get32(buf + body + 72);
-	sodium_bin2hex(t->platform_key, sizeof(t->platform_key),
-	    buf + body + 76, 8);
-
-	if ((pk = trust_find(keys, buf + body + 76)) == NULL) {
-		snprintf(why, whyn, "presented with key %s, not in the trust "
-		    "list", t->platform_key);
-		return ECERT_NO;
-	}
-	if (!sig_ok(pk, ECERT_DOMAIN_PRESENT, buf, body + 64 + 20,
-	    buf + body + 64 + 20)) {
-		snprintf(why, whyn, "presentation signature does not match");
-		return ECERT_NO;
-	}
-	if (!json_is_true(json_object_get(pk, "admin"))) {
-		snprintf(why, whyn, "presented by %s, not the platform",
-		    ecert_json_str(pk, "unit"));
-		return ECERT_NO;
-	}
-	if (!key_in_force(pk, t->presented_at)) {
-		snprintf(why, whyn, "presented with platform key %s outside its"
-		    " validity", t->platform_key);
-		return ECERT_NO;
-	}
+	if ((rc = present_check(buf, body + 64, keys, bits, nbits, now, t, why,
+	    whyn)) != 0)
+		return rc;
 	if ((ik = trust_find(keys, buf + 6)) == NULL) {
 		snprintf(why, whyn, "signed with key %s, not in the trust list",
 		    t->issuer_key);
@@ -527,38 +665,7 @@ ecert_token_verify(const char *text, const json_t *keys,
 		    t->issuer_key);
 		return ECERT_NO;
 	}
-	if (now > t->expires_at) {
-		snprintf(why, whyn, "presentation expired %ld s ago",
-		    (long)(now - t->expires_at));
-		return ECERT_NO;
-	}
-	if (t->presented_at > now + 300) {
-		snprintf(why, whyn, "presented in the future");
-		return ECERT_NO;
-	}
-	if (bits != NULL) {
-		if (t->status_index >= nbits) {
-			snprintf(why, whyn, "status index %u beyond the status "
-			    "list", t->status_index);
-			return ECERT_NO;
-		}
-		if (bits[t->status_index / 8] & (0x80 >> (t->status_index %
-		    8))) {
-			snprintf(why, whyn, "revoked or suspended (status "
-			    "list)");
-			return ECERT_NO;
-		}
-	}
-	ecert_today(today);
-	if (t->valid_from[0] != '\0' && strcmp(today, t->valid_from) < 0) {
-		snprintf(why, whyn, "not valid before %s", t->valid_from);
-		return ECERT_NO;
-	}
-	if (t->valid_until[0] != '\0' && strcmp(today, t->valid_until) > 0) {
-		snprintf(why, whyn, "expired on %s", t->valid_until);
-		return ECERT_NO;
-	}
-	return 0;
+	return after_check(bits, nbits, now, t, why, whyn);
 }
 
 void

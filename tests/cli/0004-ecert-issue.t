@@ -94,7 +94,7 @@ check "... reported as line 1" grep -q '^ecert-issue: <stdin>:1: .*NUL' "$ERR"
 check "... and the next line, ending in CR LF as Excel writes, landed" \
 	out_has "{\"id\":\"$ID_BIZ_MIGONG\",\"line\":2,\"status\":\"valid\"}"
 same "... its last item free of the CR" "文化艺术交流活动；书画装裱" \
-	"$(ecert-show --json "$ID_BIZ_MIGONG" | sed -n 's/.*"business_scope":"\([^"]*\)".*/\1/p')"
+	"$(ecert-show --json "$ID_BIZ_MIGONG" | json_field document.items.business_scope)"
 
 # A 100 MB line is skipped without being kept, and the next one lands.
 gulong='{"type":"11100000000013338W011","number":"91420600MA4KLMN204","holder":"襄阳古隆中文化旅游有限公司","holder_id":"91420600MA4KLMN204","类型":"其他有限责任公司","法定代表人":"孔明","成立日期":"2020-08-08","住所":"湖北省襄阳市襄城区古隆中景区","经营范围":"旅游服务；文化场馆管理服务"}'

@@ -89,8 +89,8 @@ same "... its document has the new 法定代表人 and version 2" "李樊城	2" 
 same "... the old document is kept as it was signed" "张汉江	1" \
 	"$(ecert-show --json "$V1" | json_field document.items.legal_representative document.version)"
 same "... every other item, the holder, the number and the dates carried over" \
-	"$(ecert-show --json "$V1" | doc_but id version signed_at items.legal_representative)" \
-	"$(ecert-show --json "$V2" | doc_but id version signed_at items.legal_representative)"
+	"$(ecert-show --json "$V1" | doc_but id version signed_at salts items.legal_representative)" \
+	"$(ecert-show --json "$V2" | doc_but id version signed_at salts items.legal_representative)"
 same "... signed by the market regulator" "$SAMR" \
 	"$(ecert-show --json "$V2" | json_field signature.signer)"
 same "ecert-query shows the old version superseded, the new one valid" \

@@ -68,10 +68,10 @@ ok "verify.html with the scanned token" browse \
 same "... valid" valid "$(verdict)"
 check "... shows the holder" out_has 襄阳汉江食品有限公司
 check "... and the issuer by name" out_has 襄阳市市场监督管理局
-check "... and the legal representative" out_has 张汉江
-check "... under the catalog's label 法定代表人, not its key (labels.js)" \
-	sh -c 'grep -q "<th title=\"legal_representative\">法定代表人</th>" "$1" &&
-	    ! grep -q "<th>legal_representative</th>" "$1"' sh "$OUT"
+check "... and the date of establishment, a public item disclosed" out_has 2019-03-18
+check "... under the catalog's label 成立日期, not its key (labels.js)" \
+	sh -c 'grep -q "<th title=\"established\">成立日期</th>" "$1" &&
+	    ! grep -q "<th>established</th>" "$1"' sh "$OUT"
 before=$(sqlite3 "$ECERT_DB" "SELECT count(*) FROM audit
 	WHERE action LIKE 'license.%'")
 
@@ -95,13 +95,28 @@ check "... 304, no body" sh -c 'head -n 1 "$1" | grep -q "^HTTP 304 " &&
 	test ! -s "$2"' sh "$ERR" "$OUT"
 
 # one character of the holder's data changed: the issuer's seal breaks
+# (format 2: the name is a disclosure; decoded, changed, encoded again)
 BAD=$(/usr/bin/python3 -c '
 import sys
 B45 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:"
-t = sys.argv[1]
-i = 4 + 90
-c = B45[(B45.index(t[i]) + 1) % 45]
-print(t[:i] + c + t[i + 1:], end="")' "$TOKEN")
+def dec(s):
+    out = bytearray()
+    for i in range(0, len(s), 3):
+        c = s[i:i+3]
+        v = sum(B45.index(ch) * 45 ** k for k, ch in enumerate(c))
+        out += v.to_bytes(2 if len(c) == 3 else 1, "big")
+    return bytes(out)
+def enc(b):
+    out = ""
+    for i in range(0, len(b), 2):
+        v = int.from_bytes(b[i:i+2], "big")
+        for _ in range(3 if len(b[i:i+2]) == 2 else 2):
+            out += B45[v % 45]; v //= 45
+    return out
+b = dec(sys.argv[1][4:])
+old = "汉江食品".encode()
+assert old in b
+print("EC1:" + enc(b.replace(old, "汉水食品".encode())), end="")' "$TOKEN")
 ok "verify.html with a forged token" browse "$URL/verify.html#$(uri "$BAD")"
 same "... invalid" invalid "$(verdict)"
 check "... because a signature does not match" sh -c \

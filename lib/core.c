@@ -1,0 +1,591 @@
+/*
+ * core.c: format 2, one issuer signature per license version.
+ *
+ * The issuer signs a compact binary core: the identifier's parts, the key
+ * id, the validity, the time of signing, and one salted digest per data
+ * item (the holder's name and code, the number and every catalog item are
+ * items), in the manner of SD-JWT (RFC 9901) and ISO 18013-5's Mobile
+ * Security Object.  An item's disclosure is its salt (16 random bytes),
+ * its path (a short name) and its value (canonical JSON); its digest is
+ *
+ *	H(salt || len(path) || path || value) cut to 16 bytes
+ *
+ * with H SHA-256 for an Ed25519 issuer and SM3 for an SM2 issuer (the core
+ * names which).  The stored document is the JSON license with a "salts"
+ * member (every item's salt): the core is rebuilt from it and checked
+ * against the one signature.  A token carries the core, its signature and
+ * only the disclosures chosen; a withheld item's digest is salted, so its
+ * value cannot be tried from the token.  ecert(5) gives the layout.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <sodium.h>
+
+#include "ecert_priv.h"
+
+/* Members the fixed part of the core carries; everything else of the
+ * document is an item with a digest. */
+static const char *const in_core[] = {
+	"format", "id", "version", "type", "valid_from", "valid_until",
+	"signed_at", "historical", "partial", "salts", NULL
+};
+
+static int
+is_core(const char *key)
+{
+	for (int i = 0; in_core[i] != NULL; i++)
+		if (strcmp(key, in_core[i]) == 0)
+			return 1;
+	return 0;
+}
+
+static int
+item_key_plain(const char *k)
+{
+	return k[0] != '\0' && strchr("#@^%!~", k[0]) == NULL;
+}
+
+/* The short path of a document member (section NULL: top level). */
+static void
+path_of(const char *section, const char *key, char *out, size_t n)
+{
+	if (section == NULL) {
+		if (strcmp(key, "number") == 0)
+			snprintf(out, n, "#");
+		else if (strcmp(key, "issue_date") == 0)
+			snprintf(out, n, "%%d");
+		else
+			snprintf(out, n, "!%s", key);
+	} else if (strcmp(section, "holder") == 0) {
+		if (strcmp(key, "name") == 0)
+			snprintf(out, n, "@n");
+		else if (strcmp(key, "id") == 0)
+			snprintf(out, n, "@i");
+		else if (strcmp(key, "id_type") == 0)
+			snprintf(out, n, "@t");
+		else
+			snprintf(out, n, "@.%s", key);
+	} else if (strcmp(section, "issuer") == 0) {
+		if (strcmp(key, "name") == 0)
+			snprintf(out, n, "^n");
+		else
+			snprintf(out, n, "^.%s", key);
+	} else
+		snprintf(out, n, item_key_plain(key) ? "%s" : "~%s", key);
+}
+
+int
+ecert_core_place(const char *path, char *section, size_t sn, char *key,
+    size_t kn)
+{
+	static const struct { const char *path, *section, *key; } fixed[] = {
+		{ "#", "", "number" }, { "%d", "", "issue_date" },
+		{ "@n", "holder", "name" }, { "@i", "holder", "id" },
+		{ "@t", "holder", "id_type" }, { "^n", "issuer", "name" },
+	};
+
+	for (size_t i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++)
+		if (strcmp(path, fixed[i].path) == 0) {
+			snprintf(section, sn, "%s", fixed[i].section);
+			snprintf(key, kn, "%s", fixed[i].key);
+			return 0;
+		}
+	if (path[0] == '!' && path[1] != '\0') {
+		snprintf(section, sn, "%s", "");
+		snprintf(key, kn, "%s", path + 1);
+	} else if (strncmp(path, "@.", 2) == 0 && path[2] != '\0') {
+		snprintf(section, sn, "holder");
+		snprintf(key, kn, "%s", path + 2);
+	} else if (strncmp(path, "^.", 2) == 0 && path[2] != '\0') {
+		snprintf(section, sn, "issuer");
+		snprintf(key, kn, "%s", path + 2);
+	} else if (path[0] == '~' && path[1] != '\0') {
+		snprintf(section, sn, "items");
+		snprintf(key, kn, "%s", path + 1);
+	} else if (item_key_plain(path)) {
+		snprintf(section, sn, "items");
+		snprintf(key, kn, "%s", path);
+	} else
+		return -1;
+	if (is_core(key) && section[0] == '\0')
+		return -1;
+	return 0;
+}
+
+/* Every item of the document: path -> value. */
+json_t *
+ecert_core_items(const json_t *doc)
+{
+	json_t *out = json_object(), *v, *w;
+	const char *k, *k2;
+	char path[300];
+
+	json_object_foreach((json_t *)doc, k, v) {
+		if (is_core(k))
+			continue;
+		if (json_is_object(v) && (strcmp(k, "holder") == 0 ||
+		    strcmp(k, "issuer") == 0 || strcmp(k, "items") == 0)) {
+			json_object_foreach(v, k2, w) {
+				if (strcmp(k, "issuer") == 0 &&
+				    strcmp(k2, "code") == 0)
+					continue;
+				path_of(k, k2, path, sizeof(path));
+				json_object_set(out, path, w);
+			}
+		} else {
+			path_of(NULL, k, path, sizeof(path));
+			json_object_set(out, path, v);
+		}
+	}
+	return out;
+}
+
+int
+ecert_core_digest(int dalg, const unsigned char salt[ECERT_SALT_BYTES],
+    const char *path, const unsigned char *v, size_t vn,
+    unsigned char out[ECERT_DIGEST_BYTES])
+{
+	size_t pn = strlen(path), n = ECERT_SALT_BYTES + 1 + pn + vn;
+	unsigned char *m, h[32];
+	int rc = 0;
+
+	if (pn > 255)
+		return -1;
+	m = ecert_xmalloc(n);
+	memcpy(m, salt, ECERT_SALT_BYTES);
+	m[ECERT_SALT_BYTES] = (unsigned char)pn;
+	memcpy(m + ECERT_SALT_BYTES + 1, path, pn);
+	memcpy(m + ECERT_SALT_BYTES + 1 + pn, v, vn);
+	if (dalg == ECERT_DIGEST_SM3)
+		rc = ecert_sm3(m, n, h);
+	else if (dalg == ECERT_DIGEST_SHA256)
+		crypto_hash_sha256(h, m, n);
+	else
+		rc = -1;
+	free(m);
+	memcpy(out, h, ECERT_DIGEST_BYTES);
+	return rc;
+}
+
+int
+ecert_core_dalg(const char *key_alg)
+{
+	return key_alg != NULL && strcmp(key_alg, "sm2") == 0 ?
+	    ECERT_DIGEST_SM3 : ECERT_DIGEST_SHA256;
+}
+
+/* A fresh salt for every item: 128 bits from the system's generator,
+ * never one salt for two items. */
+void
+ecert_core_salt(json_t *doc)
+{
+	json_t *items = ecert_core_items(doc), *salts = json_object(), *v;
+	unsigned char salt[ECERT_SALT_BYTES];
+	char b64[32];
+	const char *path;
+
+	json_object_foreach(items, path, v) {
+		randombytes_buf(salt, sizeof(salt));
+		ecert_b64_encode(salt, sizeof(salt), b64, sizeof(b64));
+		json_object_set_new(salts, path, json_string(b64));
+	}
+	json_decref(items);
+	json_object_set_new(doc, "format", json_integer(2));
+	json_object_set_new(doc, "salts", salts);
+}
+
+static void
+put32(unsigned char *p, uint32_t v)
+{
+	p[0] = (unsigned char)(v >> 24);
+	p[1] = (unsigned char)(v >> 16);
+	p[2] = (unsigned char)(v >> 8);
+	p[3] = (unsigned char)v;
+}
+
+static uint32_t
+get32(const unsigned char *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
+	    (uint32_t)p[2] << 8 | p[3];
+}
+
+static int
+date_in(const json_t *doc, const char *key, unsigned char *p)
+{
+	const json_t *v = json_object_get(doc, key);
+	long d;
+
+	/* 0xffff: null (no end), 0xfffe: absent */
+	if (v == NULL || json_is_null(v)) {
+		p[0] = 0xff;
+		p[1] = v == NULL ? 0xfe : 0xff;
+		return 0;
+	}
+	if (!json_is_string(v) || strlen(json_string_value(v)) != 10 ||
+	    (d = ecert_date_days(json_string_value(v))) < 0 || d >= 0xfffe)
+		return -1;
+	p[0] = (unsigned char)(d >> 8);
+	p[1] = (unsigned char)d;
+	return 0;
+}
+
+static int
+cmp_digest(const void *a, const void *b)
+{
+	return memcmp(a, b, ECERT_DIGEST_BYTES);
+}
+
+static int
+put_str(unsigned char *b, size_t *n, size_t max, const char *v)
+{
+	size_t len = v != NULL ? strlen(v) : 0;
+
+	if (v == NULL || len > 255 || *n + 1 + len > max)
+		return -1;
+	b[(*n)++] = (unsigned char)len;
+	memcpy(b + *n, v, len);
+	*n += len;
+	return 0;
+}
+
+/*
+ * The core of a salted document, for a key of algorithm key_alg and id
+ * key_id.  Fails (why) when the document is not one the core can carry
+ * exactly: a member it would lose, a missing salt, a date or time that
+ * would not come back the same.
+ */
+int
+ecert_core_build(const json_t *doc, const char *key_alg, const char *key_id,
+    unsigned char **out, size_t *outn, char *why, size_t whyn)
+{
+	const json_t *salts = json_object_get(doc, "salts"), *v, *jv;
+	json_t *items;
+	unsigned char *b, *digests, salt[ECERT_SALT_BYTES + 4];
+	const char *path, *id = ecert_json_str(doc, "id");
+	const char *signed_at = ecert_json_str(doc, "signed_at");
+	const char *issuer = ecert_json_str(json_object_get(doc, "issuer"),
+	    "code");
+	char serial[40], remade[160], iso[21], *canon;
+	size_t n = 20, max, count, k = 0, len;
+	int dalg = ecert_core_dalg(key_alg), version;
+	time_t t;
+	struct tm tm;
+
+	*out = NULL;
+	jv = json_object_get(doc, "version");
+	version = json_is_integer(jv) ? (int)json_integer_value(jv) : 0;
+	if (json_integer_value(json_object_get(doc, "format")) != 2 ||
+	    !json_is_object(salts) || id == NULL || signed_at == NULL ||
+	    issuer == NULL || version < 1 || version > 255) {
+		snprintf(why, whyn, "not a format-2 document");
+		return -1;
+	}
+	{
+		/* the identifier is made again from the core's parts */
+		char buf[160], *parts[9], *save = NULL, *tok;
+		int np = 0;
+		snprintf(buf, sizeof(buf), "%s", id);
+		for (tok = strtok_r(buf, ".", &save); tok != NULL && np < 9;
+		    tok = strtok_r(NULL, ".", &save))
+			parts[np++] = tok;
+		if (np != 9) {
+			snprintf(why, whyn, "identifier malformed");
+			return -1;
+		}
+		snprintf(serial, sizeof(serial), "%s", parts[7]);
+	}
+	if (ecert_identifier_make(remade, sizeof(remade), ecert_json_str(doc,
+	    "type") ? ecert_json_str(doc, "type") : "", issuer, serial,
+	    version) != 0 || strcmp(remade, id) != 0) {
+		snprintf(why, whyn, "identifier does not match its type, "
+		    "issuer and version");
+		return -1;
+	}
+	memset(&tm, 0, sizeof(tm));
+	if (strptime(signed_at, "%Y-%m-%dT%H:%M:%SZ", &tm) == NULL ||
+	    (t = timegm(&tm)) < 0 || t > 0xffffffffL) {
+		snprintf(why, whyn, "signed_at is not a time");
+		return -1;
+	}
+	gmtime_r(&t, &tm);
+	strftime(iso, sizeof(iso), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	if (strcmp(iso, signed_at) != 0 || strlen(key_id) != 16) {
+		snprintf(why, whyn, "signed_at is not a time");
+		return -1;
+	}
+	for (const char *const *f = (const char *const[]){ "historical",
+	    "partial", NULL }; *f != NULL; f++)
+		if ((v = json_object_get(doc, *f)) != NULL && !json_is_true(v)) {
+			snprintf(why, whyn, "%s: only true or absent", *f);
+			return -1;
+		}
+	items = ecert_core_items(doc);
+	count = json_object_size(items);
+	if (count > 255 || json_object_size(salts) != count) {
+		json_decref(items);
+		snprintf(why, whyn, "%s", count > 255 ? "more than 255 items" :
+		    "not one salt per item");
+		return -1;
+	}
+	max = 20 + 3 * 256 + 1 + count * ECERT_DIGEST_BYTES;
+	b = ecert_xmalloc(max);
+	b[0] = 2;
+	b[1] = (json_is_true(json_object_get(doc, "historical")) ? 1 : 0) |
+	    (json_is_true(json_object_get(doc, "partial")) ? 2 : 0);
+	b[2] = (unsigned char)dalg;
+	put32(b + 3, (uint32_t)t);
+	sodium_hex2bin(b + 7, 8, key_id, 16, NULL, &len, NULL);
+	if (len != 8) {
+		snprintf(why, whyn, "key id %s malformed", key_id);
+		goto fail;
+	}
+	if (date_in(doc, "valid_from", b + 15) != 0 ||
+	    date_in(doc, "valid_until", b + 17) != 0) {
+		snprintf(why, whyn, "validity dates malformed");
+		goto fail;
+	}
+	b[19] = (unsigned char)version;
+	if (put_str(b, &n, max, ecert_json_str(doc, "type")) != 0 ||
+	    put_str(b, &n, max, issuer) != 0 ||
+	    put_str(b, &n, max, serial) != 0) {
+		snprintf(why, whyn, "type, issuer or serial too long");
+		goto fail;
+	}
+	b[n++] = (unsigned char)count;
+	digests = b + n;
+	json_object_foreach(items, path, v) {
+		const char *sb = ecert_json_str(salts, path);
+		if (sb == NULL || ecert_b64_decode(sb, salt, sizeof(salt),
+		    &len) != 0 || len != ECERT_SALT_BYTES) {
+			snprintf(why, whyn, "item %s: no salt", path);
+			goto fail;
+		}
+		if ((canon = ecert_json_canonical(v)) == NULL ||
+		    ecert_core_digest(dalg, salt, path, (unsigned char *)canon,
+		    strlen(canon), digests + k * ECERT_DIGEST_BYTES) != 0) {
+			free(canon);
+			snprintf(why, whyn, "item %s: cannot digest", path);
+			goto fail;
+		}
+		free(canon);
+		k++;
+	}
+	/* in digest order: the order of items says nothing */
+	qsort(digests, count, ECERT_DIGEST_BYTES, cmp_digest);
+	n += count * ECERT_DIGEST_BYTES;
+	json_decref(items);
+	*out = b;
+	*outn = n;
+	return 0;
+fail:
+	json_decref(items);
+	free(b);
+	return -1;
+}
+
+/* Signs a salted document's core; sig gets base64. */
+int
+ecert_core_sign(const json_t *doc, const struct ecert_key *k, char sig[89],
+    char *why, size_t whyn)
+{
+	unsigned char *core, raw[64];
+	size_t n;
+
+	if (ecert_core_build(doc, k->alg, k->key_id, &core, &n, why,
+	    whyn) != 0)
+		return -1;
+	if (ecert_sign_raw(k, ECERT_DOMAIN_CORE, core, n, raw) != 0) {
+		free(core);
+		snprintf(why, whyn, "OpenSSL cannot sign");
+		return -1;
+	}
+	free(core);
+	ecert_b64_encode(raw, sizeof(raw), sig, 89);
+	return 0;
+}
+
+/*
+ * A stored document's one signature, of either format: format 1 signed
+ * the canonical JSON, format 2 the core made again from the document and
+ * its salts.  Returns 1 when it holds.
+ */
+int
+ecert_doc_sig_ok(const struct ecert_pub *pk, const char *key_id,
+    const json_t *doc, const char *canon, const char *sig_b64)
+{
+	unsigned char *core, raw[65];
+	size_t n, len;
+	char why[128];
+	int ok;
+
+	if (json_object_get(doc, "format") == NULL &&
+	    json_object_get(doc, "salts") == NULL)
+		return ecert_verify(pk, ECERT_DOMAIN_LICENSE, canon,
+		    strlen(canon), sig_b64);
+	if (ecert_core_build(doc, ecert_alg_name(pk->alg), key_id, &core, &n,
+	    why, sizeof(why)) != 0)
+		return 0;
+	ok = sig_b64 != NULL && ecert_b64_decode(sig_b64, raw, sizeof(raw),
+	    &len) == 0 && len == 64 &&
+	    ecert_verify_raw(pk, ECERT_DOMAIN_CORE, core, n, raw);
+	free(core);
+	return ok;
+}
+
+/* The core's length from its bytes, or 0 when they are not a core. */
+size_t
+ecert_core_length(const unsigned char *b, size_t n)
+{
+	size_t at = 20;
+
+	if (n < 21 || b[0] != 2)
+		return 0;
+	for (int i = 0; i < 3; i++) {
+		if (at >= n)
+			return 0;
+		at += 1 + b[at];
+	}
+	if (at >= n)
+		return 0;
+	at += 1 + (size_t)b[at] * ECERT_DIGEST_BYTES;
+	return at <= n ? at : 0;
+}
+
+/*
+ * A token's disclosures for a document: the paths asked for (NULL: the
+ * catalog's public items of type, as many as fit in room bytes), each as
+ * salt, path and value.  Returns the bytes (count first), or NULL with
+ * why when a path asked for is not an item or does not fit.
+ */
+unsigned char *
+ecert_core_disclose(const json_t *doc, const json_t *paths, size_t room,
+    size_t *outn, int *withheld, char *why, size_t whyn)
+{
+	const json_t *salts = json_object_get(doc, "salts"), *v, *p;
+	json_t *items = ecert_core_items(doc);
+	unsigned char *b = ecert_xmalloc(room + 1), salt[ECERT_SALT_BYTES + 4];
+	size_t n = 1, i, len, vn, pn;
+	int count = 0;
+	char *canon;
+
+	json_array_foreach(paths, i, p) {
+		const char *path = json_string_value(p);
+		if (path == NULL || (v = json_object_get(items, path)) ==
+		    NULL) {
+			snprintf(why, whyn, "%s: not an item of this license",
+			    path ? path : "?");
+			goto fail;
+		}
+		if (ecert_b64_decode(ecert_json_str(salts, path) ?
+		    ecert_json_str(salts, path) : "", salt, sizeof(salt),
+		    &len) != 0 || len != ECERT_SALT_BYTES) {
+			snprintf(why, whyn, "%s: no salt", path);
+			goto fail;
+		}
+		canon = ecert_json_canonical(v);
+		vn = canon ? strlen(canon) : 0;
+		pn = strlen(path);
+		if (canon == NULL || pn > 255 || vn > 0xffff ||
+		    n + ECERT_SALT_BYTES + 1 + pn + 2 + vn > room) {
+			free(canon);
+			snprintf(why, whyn, "%s: does not fit in a QR code "
+			    "with the items before it", path);
+			goto fail;
+		}
+		memcpy(b + n, salt, ECERT_SALT_BYTES);
+		n += ECERT_SALT_BYTES;
+		b[n++] = (unsigned char)pn;
+		memcpy(b + n, path, pn);
+		n += pn;
+		b[n++] = (unsigned char)(vn >> 8);
+		b[n++] = (unsigned char)vn;
+		memcpy(b + n, canon, vn);
+		n += vn;
+		free(canon);
+		count++;
+	}
+	b[0] = (unsigned char)count;
+	*withheld = (int)json_object_size(items) - count;
+	json_decref(items);
+	*outn = n;
+	return b;
+fail:
+	json_decref(items);
+	free(b);
+	return NULL;
+}
+
+/*
+ * The paths a token discloses when none are named: the catalog's public
+ * items (the holder's name and code for a legal person, the number, the
+ * issue date), never a natural person's ID number, in catalog order.
+ */
+json_t *
+ecert_core_public_paths(const json_t *type, const json_t *doc)
+{
+	json_t *out = json_array(), *items = ecert_core_items(doc);
+	const json_t *item;
+	char path[300];
+	size_t i;
+	int legal = strcmp(ecert_json_str(type, "holder") ?
+	    ecert_json_str(type, "holder") : "", "legal") == 0;
+
+	json_array_append_new(out, json_string("@n"));
+	if (legal)
+		json_array_append_new(out, json_string("@i"));
+	json_array_append_new(out, json_string("#"));
+	json_array_foreach(json_object_get(type, "items"), i, item) {
+		const char *key = ecert_json_str(item, "key");
+		if (key == NULL || !json_is_true(json_object_get(item,
+		    "public")))
+			continue;
+		path_of("items", key, path, sizeof(path));
+		if (json_object_get(items, path) != NULL)
+			json_array_append_new(out, json_string(path));
+	}
+	json_decref(items);
+	return out;
+}
+
+/* A disclosure's path for a name a user gives: a catalog key or label,
+ * or number, holder, holder_id, issue_date. */
+int
+ecert_core_path_for(const json_t *type, const char *name, char *out,
+    size_t n)
+{
+	const json_t *item;
+	size_t i;
+
+	if (strcmp(name, "number") == 0 || strcmp(name, "证照编号") == 0)
+		snprintf(out, n, "#");
+	else if (strcmp(name, "holder") == 0 || strcmp(name, "持证主体") == 0)
+		snprintf(out, n, "@n");
+	else if (strcmp(name, "holder_id") == 0 ||
+	    strcmp(name, "持证主体代码") == 0)
+		snprintf(out, n, "@i");
+	else if (strcmp(name, "issue_date") == 0 ||
+	    strcmp(name, "发证日期") == 0)
+		snprintf(out, n, "%%d");
+	else {
+		json_array_foreach(json_object_get(type, "items"), i, item) {
+			const char *key = ecert_json_str(item, "key");
+			const char *label = ecert_json_str(item, "label");
+			if (key != NULL && (strcmp(key, name) == 0 ||
+			    (label != NULL && strcmp(label, name) == 0))) {
+				path_of("items", key, out, n);
+				return 0;
+			}
+		}
+		return -1;
+	}
+	return 0;
+}
+
+uint32_t
+ecert_core_get32(const unsigned char *p)
+{
+	return get32(p);
+}
