@@ -257,9 +257,9 @@ put_str(unsigned char *b, size_t *n, size_t max, const char *v)
  * exactly: a member it would lose, a missing salt, a date or time that
  * would not come back the same.
  */
-int
-ecert_core_build(const json_t *doc, const char *key_alg, const char *key_id,
-    unsigned char **out, size_t *outn, char *why, size_t whyn)
+static int
+core_build(const json_t *doc, const char *key_alg, const char *key_id,
+    int partial, unsigned char **out, size_t *outn, char *why, size_t whyn)
 {
 	const json_t *salts = json_object_get(doc, "salts"), *v, *jv;
 	json_t *items;
@@ -324,7 +324,7 @@ ecert_core_build(const json_t *doc, const char *key_alg, const char *key_id,
 		}
 	items = ecert_core_items(doc);
 	count = json_object_size(items);
-	if (count > 255 || json_object_size(salts) != count) {
+	if (count > 255 || (!partial && json_object_size(salts) != count)) {
 		json_decref(items);
 		snprintf(why, whyn, "%s", count > 255 ? "more than 255 items" :
 		    "not one salt per item");
@@ -384,6 +384,137 @@ fail:
 	json_decref(items);
 	free(b);
 	return -1;
+}
+
+int
+ecert_core_build(const json_t *doc, const char *key_alg, const char *key_id,
+    unsigned char **out, size_t *outn, char *why, size_t whyn)
+{
+	return core_build(doc, key_alg, key_id, 0, out, outn, why, whyn);
+}
+
+/* Where a core's digests start (the count byte), or 0. */
+static size_t
+digests_at(const unsigned char *b, size_t n)
+{
+	size_t at = 20;
+
+	if (ecert_core_length(b, n) == 0)
+		return 0;
+	for (int i = 0; i < 3; i++)
+		at += 1 + b[at];
+	return at;
+}
+
+/*
+ * A presented document (some items withheld): the core it came with is
+ * signed (sig_b64) by pk, says what the document's fixed members say, and
+ * holds the digest of every item the document discloses.  Returns 1 when
+ * all holds, else 0 with why.
+ */
+int
+ecert_core_check_partial(const struct ecert_pub *pk, const char *key_id,
+    const json_t *doc, const char *core_b64, const char *sig_b64, char *why,
+    size_t whyn)
+{
+	unsigned char *core = NULL, *mine = NULL, raw[65];
+	size_t coren, minen, len, at, mat, k, j;
+	int ok = 0;
+
+	len = core_b64 != NULL ? strlen(core_b64) : 0;
+	core = ecert_xmalloc(len + 1);
+	if (len == 0 || ecert_b64_decode(core_b64, core, len, &coren) != 0 ||
+	    ecert_core_length(core, coren) != coren) {
+		snprintf(why, whyn, "signature.core is not a core");
+		goto out;
+	}
+	if (sig_b64 == NULL || ecert_b64_decode(sig_b64, raw, sizeof(raw),
+	    &len) != 0 || len != 64 || !ecert_verify_raw(pk,
+	    ECERT_DOMAIN_CORE, core, coren, raw)) {
+		snprintf(why, whyn, "signature does not match the core");
+		goto out;
+	}
+	if (core_build(doc, ecert_alg_name(pk->alg), key_id, 1, &mine, &minen,
+	    why, whyn) != 0)
+		goto out;
+	at = digests_at(core, coren);
+	mat = digests_at(mine, minen);
+	if (at != mat || memcmp(core, mine, at) != 0) {
+		snprintf(why, whyn, "the document's identifier, dates or "
+		    "signing time are not the core's");
+		goto out;
+	}
+	for (j = 0; j < mine[mat]; j++) {
+		const unsigned char *d = mine + mat + 1 +
+		    j * ECERT_DIGEST_BYTES;
+		for (k = 0; k < core[at]; k++)
+			if (memcmp(core + at + 1 + k * ECERT_DIGEST_BYTES, d,
+			    ECERT_DIGEST_BYTES) == 0)
+				break;
+		if (k == core[at]) {
+			snprintf(why, whyn, "a disclosed item's digest is not "
+			    "in the signed core (wrong salt or value)");
+			goto out;
+		}
+	}
+	ok = 1;
+out:
+	free(core);
+	free(mine);
+	return ok;
+}
+
+/*
+ * A signed document with only some items disclosed (article 12: the
+ * using unit gets only what its matter needs): the number and the
+ * holder's name, and the paths asked for; every other item and its salt
+ * removed, their labels listed in "withheld".  The core stays in the
+ * signature, so the result verifies with ecert_core_check_partial.
+ */
+json_t *
+ecert_core_present(const json_t *signed_doc, const json_t *type,
+    const json_t *names)
+{
+	const json_t *doc = json_object_get(signed_doc, "document"), *n;
+	json_t *out = json_deep_copy(signed_doc), *keep = json_object();
+	json_t *items = ecert_core_items(doc), *d, *salts, *withheld, *v;
+	const char *path;
+	char p[300], section[64], key[256];
+	size_t i;
+	void *tmp;
+
+	json_object_set_new(keep, "#", json_true());
+	json_object_set_new(keep, "@n", json_true());
+	json_object_set_new(keep, "^n", json_true());
+	json_object_set_new(keep, "@t", json_true());
+	json_object_set_new(keep, "!type_name", json_true());
+	json_array_foreach(names, i, n)
+		if (ecert_core_path_for(type, json_string_value(n), p,
+		    sizeof(p)) == 0)
+			json_object_set_new(keep, p, json_true());
+	d = json_object_get(out, "document");
+	salts = json_object_get(d, "salts");
+	withheld = json_array();
+	json_object_foreach_safe(items, tmp, path, v) {
+		if (json_object_get(keep, path) != NULL ||
+		    ecert_core_place(path, section, sizeof(section), key,
+		    sizeof(key)) != 0)
+			continue;
+		if (section[0] == '\0')
+			json_object_del(d, key);
+		else
+			json_object_del(json_object_get(d, section), key);
+		json_object_del(salts, path);
+		n = strcmp(section, "items") == 0 ? ecert_catalog_item(type,
+		    key) : NULL;
+		json_array_append_new(withheld, json_string(n != NULL &&
+		    ecert_json_str(n, "label") != NULL ? ecert_json_str(n,
+		    "label") : strcmp(path, "@i") == 0 ? "holder_id" : key));
+	}
+	json_object_set_new(out, "withheld", withheld);
+	json_decref(keep);
+	json_decref(items);
+	return out;
 }
 
 /* Signs a salted document's core; sig gets base64. */

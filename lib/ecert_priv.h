@@ -140,6 +140,11 @@ size_t ecert_core_length(const unsigned char *b, size_t n);
 unsigned char *ecert_core_disclose(const json_t *doc, const json_t *paths,
     size_t room, size_t *outn, int *withheld, char *why, size_t whyn);
 json_t *ecert_core_public_paths(const json_t *type, const json_t *doc);
+int ecert_core_check_partial(const struct ecert_pub *pk, const char *key_id,
+    const json_t *doc, const char *core_b64, const char *sig_b64, char *why,
+    size_t whyn);
+json_t *ecert_core_present(const json_t *signed_doc, const json_t *type,
+    const json_t *names);
 int ecert_core_path_for(const json_t *type, const char *name, char *out,
     size_t n);
 uint32_t ecert_core_get32(const unsigned char *p);

@@ -730,6 +730,54 @@ normalize_checks(struct ecert_store *s, const struct ecert_use *u,
 	return 0;
 }
 
+/*
+ * What a using unit is given of a license (article 12: only what the
+ * matter needs).  When the grant's matter is a loaded matter whose every
+ * material taking this type names its items, the signed document with
+ * only those items (and the number and the holder's name); otherwise the
+ * whole signed document.  Format-1 documents are always whole.
+ */
+static json_t *
+needed_items(struct ecert_store *s, const char *matter_code,
+    const char *type_code, json_t *signed_doc)
+{
+	json_t *matter = ecert_matter_get(s, matter_code), *names, *type, *out;
+	const json_t *material, *code, *name;
+	size_t i, k, j;
+	int takes, whole = 0;
+
+	if (matter == NULL || json_object_get(json_object_get(signed_doc,
+	    "document"), "salts") == NULL) {
+		json_decref(matter);
+		return json_incref(signed_doc);
+	}
+	names = json_array();
+	json_array_foreach(json_object_get(matter, "materials"), i,
+	    material) {
+		takes = 0;
+		json_array_foreach(json_object_get(material, "licenses"), k,
+		    code)
+			if (strcmp(json_string_value(code), type_code) == 0)
+				takes = 1;
+		if (!takes)
+			continue;
+		if (json_object_get(material, "items") == NULL)
+			whole = 1;
+		json_array_foreach(json_object_get(material, "items"), j, name)
+			json_array_append(names, (json_t *)name);
+	}
+	json_decref(matter);
+	if (whole || json_array_size(names) == 0 ||
+	    (type = ecert_catalog_get(s, type_code)) == NULL) {
+		json_decref(names);
+		return json_incref(signed_doc);
+	}
+	out = ecert_core_present(signed_doc, type, names);
+	json_decref(type);
+	json_decref(names);
+	return out;
+}
+
 int
 ecert_use(struct ecert_store *s, const struct ecert_actor *a,
     const struct ecert_use *u, int (*fn)(const json_t *out, void *arg),
@@ -786,7 +834,7 @@ ecert_use(struct ecert_store *s, const struct ecert_actor *a,
 			out = json_pack("{s:s, s:s, s:b, s:o}", "id", id,
 			    "type", type, "match", all, "items", answer);
 		} else
-			out = json_incref(doc);
+			out = needed_items(s, u->matter, type, doc);
 		fn(out, arg);
 		json_decref(out);
 		json_decref(doc);

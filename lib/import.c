@@ -1097,8 +1097,11 @@ ecert_import(struct ecert_store *s, const struct ecert_actor *a,
 	pthread_cond_init(&im->can_work, NULL);
 	pthread_cond_init(&im->can_write, NULL);
 	pthread_create(&rt, NULL, reader, im);
-	for (i = 0; i < nw; i++)
+	pthread_setname_np(rt, "import-read");
+	for (i = 0; i < nw; i++) {
 		pthread_create(&wt[i], NULL, worker, im);
+		pthread_setname_np(wt[i], "import-work");
+	}
 	rc = write_all(im, n, e);
 	pthread_mutex_lock(&im->mu);
 	if (rc != 0)

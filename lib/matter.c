@@ -19,6 +19,7 @@
 
 #define MATTER_MAX_MATERIALS 64
 #define MATTER_MAX_LICENSES 16
+#define MATTER_MAX_ITEMS 64
 
 /* A license type named by a material, kept to check its holder kind. */
 struct type_ref {
@@ -188,8 +189,98 @@ fail:
 	return -1;
 }
 
+/* The items of a license a material needs (article 12: only what the
+ * matter needs): a sequence of names, each a key or label of the
+ * material's license types, or number, holder, holder_id, issue_date. */
+static int
+want_items(struct ecert_yaml *y, const struct ecert_yaml_field *f,
+    json_t **out)
+{
+	static const struct ecert_yaml_field name = {
+		"items", ECERT_YAML_LINE, 1, 1, 64, NULL, NULL
+	};
+	json_t *list, *v;
+	size_t i;
+
+	if (y->ev.type != YAML_SEQUENCE_START_EVENT)
+		return ecert_yaml_fail(y, &y->ev.start_mark,
+		    "%s: expected a sequence of item keys or labels, found %s",
+		    f->name, ecert_yaml_shape(&y->ev));
+	list = json_array();
+	for (;;) {
+		if (ecert_yaml_next(y) == -1)
+			goto fail;
+		if (y->ev.type == YAML_SEQUENCE_END_EVENT)
+			break;
+		if (json_array_size(list) == MATTER_MAX_ITEMS) {
+			ecert_yaml_fail(y, &y->ev.start_mark, "items: more "
+			    "than %d items", MATTER_MAX_ITEMS);
+			goto fail;
+		}
+		if (ecert_yaml_want_string(y, &name, &v) == -1)
+			goto fail;
+		for (i = 0; i < json_array_size(list); i++)
+			if (json_equal(json_array_get(list, i), v)) {
+				ecert_yaml_fail(y, &y->ev.start_mark,
+				    "items: duplicate item %s",
+				    json_string_value(v));
+				json_decref(v);
+				goto fail;
+			}
+		json_array_append_new(list, v);
+	}
+	if (json_array_size(list) == 0) {
+		ecert_yaml_fail(y, &y->ev.start_mark, "items: name at least "
+		    "one item, or leave items out for the whole license");
+		goto fail;
+	}
+	*out = list;
+	return 0;
+fail:
+	json_decref(list);
+	return -1;
+}
+
+/* Each item a material names is an item of one of its license types. */
+static int
+check_items(struct ecert_yaml *y, const json_t *items, const json_t *types,
+    const yaml_mark_t *mark)
+{
+	struct parse *p = (struct parse *)y;
+	const json_t *name, *code;
+	json_t *type;
+	char path[300];
+	size_t i, k;
+	int found;
+
+	if (items == NULL)
+		return 0;
+	if (json_array_size(types) == 0)
+		return ecert_yaml_fail(y, mark, "items: the material names no "
+		    "license to take them from");
+	if (p->store == NULL)
+		return 0;
+	json_array_foreach(items, i, name) {
+		found = 0;
+		json_array_foreach(types, k, code) {
+			type = ecert_catalog_get(p->store,
+			    json_string_value(code));
+			if (type != NULL && ecert_core_path_for(type,
+			    json_string_value(name), path, sizeof(path)) == 0)
+				found = 1;
+			json_decref(type);
+		}
+		if (!found)
+			return ecert_yaml_fail(y, mark, "items: \"%s\" is not "
+			    "an item of the material's license types (a key or "
+			    "label of the catalog, or number, holder, "
+			    "holder_id, issue_date)", json_string_value(name));
+	}
+	return 0;
+}
+
 enum {
-	M_KEY, M_NAME, M_REQUIRED, M_LICENSES, M_EXEMPT, M_N
+	M_KEY, M_NAME, M_REQUIRED, M_LICENSES, M_EXEMPT, M_ITEMS, M_N
 };
 
 static const struct ecert_yaml_field material_fields[M_N] = {
@@ -197,7 +288,8 @@ static const struct ecert_yaml_field material_fields[M_N] = {
 	{ "name", ECERT_YAML_LINE, 1, 1, 100, NULL, NULL },
 	{ "required", ECERT_YAML_BOOL, 1, 0, 0, NULL, NULL },
 	{ "licenses", ECERT_YAML_OWN, 0, 0, 0, NULL, want_licenses },
-	{ "exempt", ECERT_YAML_BOOL, 0, 0, 0, NULL, NULL }
+	{ "exempt", ECERT_YAML_BOOL, 0, 0, 0, NULL, NULL },
+	{ "items", ECERT_YAML_OWN, 0, 0, 0, NULL, want_items }
 };
 
 static json_t *
@@ -228,6 +320,8 @@ material_build(struct ecert_yaml *y, const json_t *materials, json_t **val,
 		    "names no license that could stand for it", key);
 		return NULL;
 	}
+	if (check_items(y, val[M_ITEMS], val[M_LICENSES], &mark[M_ITEMS]) != 0)
+		return NULL;
 	material = json_object();
 	json_object_set(material, "key", val[M_KEY]);
 	json_object_set(material, "name", val[M_NAME]);
@@ -236,6 +330,8 @@ material_build(struct ecert_yaml *y, const json_t *materials, json_t **val,
 	    json_incref(val[M_LICENSES]) : json_array());
 	json_object_set_new(material, "exempt", val[M_EXEMPT] ?
 	    json_incref(val[M_EXEMPT]) : json_false());
+	if (val[M_ITEMS] != NULL)
+		json_object_set(material, "items", val[M_ITEMS]);
 	return material;
 }
 
