@@ -66,7 +66,7 @@ all: $(PROGS) $(BUILD)/libecert.so
 
 # One set of position-independent objects serves the archive the
 # programs link and the shared library.
-$(BUILD)/pic/%.o: lib/%.c lib/ecert.h lib/ecert_priv.h
+$(BUILD)/pic/%.o: lib/%.c lib/ecert.h lib/ecert_priv.h lib/license_priv.h
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -fPIC -c -o $@ $<
 
