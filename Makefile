@@ -111,7 +111,7 @@ $(BUILD)/tests/ecert-bench-raw: tests/bench/ecert-bench-raw.c $(BUILD)/libecert.
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -o $@ $< $(BUILD)/libecert.a $(LDFLAGS) $(LIBS)
 
-units: $(UNITS) $(BUILD)/tests/ecert-gen
+units: $(UNITS) $(BUILD)/tests/ecert-gen $(BUILD)/tests/ecert-bench-raw
 
 deps:
 	@missing=; for p in $(DEPS); do \

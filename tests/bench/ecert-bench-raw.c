@@ -303,6 +303,27 @@ bench_leafhash(const char *db, long long after)
 	return 0;
 }
 
+/* The expiry sweep's query plan (ecert_expire_sql) as of DATE, one
+ * detail a line: for tests, which ask the library, not its source. */
+static int
+expire_plan(const char *db, const char *date)
+{
+	sqlite3 *h;
+	sqlite3_stmt *st;
+	char sql[2048];
+
+	snprintf(sql, sizeof(sql), "EXPLAIN QUERY PLAN %s", ecert_expire_sql);
+	if (sqlite3_open_v2(db, &h, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(h, sql, -1, &st, NULL) != SQLITE_OK)
+		ecert_die(74, "%s: %s", db, sqlite3_errmsg(h));
+	sqlite3_bind_text(st, 1, date, -1, SQLITE_STATIC);
+	while (sqlite3_step(st) == SQLITE_ROW)
+		printf("%s\n", (const char *)sqlite3_column_text(st, 3));
+	sqlite3_finalize(st);
+	sqlite3_close(h);
+	return 0;
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -320,11 +341,13 @@ main(int argc, char *argv[])
 		return bench_insert(atol(argv[2]), argv[3]);
 	if (argc >= 4 && strcmp(argv[1], "update") == 0)
 		return bench_update(argv[2], argv[3]);
+	if (argc >= 4 && strcmp(argv[1], "plan") == 0)
+		return expire_plan(argv[2], argv[3]);
 	if (argc >= 3 && strcmp(argv[1], "rss") == 0)
 		return bench_rss(argv + 2);
 	if (argc >= 3 && strcmp(argv[1], "leafhash") == 0)
 		return bench_leafhash(argv[2], argc > 3 ? atoll(argv[3]) : 0);
 	fprintf(stderr, "usage: ecert-bench-raw sign|verify|sign-sm2|verify-sm2"
-	    " N | insert N DB | update DB DATE | rss CMD ... | leafhash DB [AFTER]\n");
+	    " N | insert N DB | update DB DATE | plan DB DATE | rss CMD ... | leafhash DB [AFTER]\n");
 	return 64;
 }

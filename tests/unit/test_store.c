@@ -512,6 +512,41 @@ test_open_no_anchor(void **state)
 	ecert_store_close(open_ok(db, NULL));
 }
 
+/* The expiry sweep's query reads the licenses due through the partial
+ * index licenses_due and scans no table (asked through the API, not by
+ * reading expire.c). */
+static void
+test_expire_plan(void **state)
+{
+	const char *db = at("plan.db");
+	struct ecert_store *s;
+	sqlite3 *h;
+	sqlite3_stmt *st;
+	char sql[2048];
+	int indexed = 0, scans = 0;
+
+	(void)state;
+	s = create(db);
+	ecert_store_close(s);
+	assert_int_equal(strncmp(ecert_expire_sql, "SELECT", 6), 0);
+	snprintf(sql, sizeof(sql), "EXPLAIN QUERY PLAN %s", ecert_expire_sql);
+	assert_int_equal(sqlite3_open_v2(db, &h, SQLITE_OPEN_READONLY, NULL),
+	    SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(h, sql, -1, &st, NULL), SQLITE_OK);
+	sqlite3_bind_text(st, 1, "2026-03-01", -1, SQLITE_STATIC);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		const char *detail = (const char *)sqlite3_column_text(st, 3);
+		if (strstr(detail, "USING INDEX licenses_due") != NULL)
+			indexed = 1;
+		if (strstr(detail, "SCAN licenses") != NULL)
+			scans = 1;
+	}
+	sqlite3_finalize(st);
+	sqlite3_close(h);
+	assert_true(indexed);
+	assert_false(scans);
+}
+
 int
 main(void)
 {
@@ -528,6 +563,7 @@ main(void)
 		cmocka_unit_test(test_sql_fail_status),
 		cmocka_unit_test(test_pii_hash),
 		cmocka_unit_test(test_pii_seal),
+		cmocka_unit_test(test_expire_plan),
 	};
 
 	/* the store layer alone: these stores have no platform, no anchor */
