@@ -2,6 +2,7 @@
 #ifndef ECERT_PRIV_H
 #define ECERT_PRIV_H
 
+#include <iconv.h>
 #include <yaml.h>
 
 #include "ecert.h"
@@ -139,6 +140,8 @@ int ecert_doc_sig_ok(const struct ecert_pub *pk, const char *key_id,
 size_t ecert_core_length(const unsigned char *b, size_t n);
 unsigned char *ecert_core_disclose(const json_t *doc, const json_t *paths,
     size_t room, size_t *outn, int *withheld, char *why, size_t whyn);
+char *ecert_to_utf8(iconv_t cd, const char *encoding, const char *in,
+    size_t n, struct ecert_error *e);
 json_t *ecert_core_public_paths(const json_t *type, const json_t *doc);
 int ecert_core_check_partial(const struct ecert_pub *pk, const char *key_id,
     const json_t *doc, const char *core_b64, const char *sig_b64, char *why,

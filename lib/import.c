@@ -77,78 +77,6 @@ struct import {
 	struct ecert_error read_error;	/* status 0 unless reading failed */
 };
 
-/* Where UTF-8 goes wrong first (RFC 3629: no overlong forms, no
- * surrogates, nothing past U+10FFFF). */
-static size_t
-utf8_bad_at(const unsigned char *s, size_t n)
-{
-	size_t i = 0, k, len;
-	unsigned long cp;
-
-	while (i < n) {
-		if (s[i] < 0x80) {
-			i++;
-			continue;
-		}
-		if (s[i] >= 0xc2 && s[i] <= 0xdf)
-			len = 2, cp = s[i] & 0x1f;
-		else if (s[i] >= 0xe0 && s[i] <= 0xef)
-			len = 3, cp = s[i] & 0x0f;
-		else if (s[i] >= 0xf0 && s[i] <= 0xf4)
-			len = 4, cp = s[i] & 0x07;
-		else
-			return i;
-		if (i + len > n)
-			return i;
-		for (k = 1; k < len; k++) {
-			if ((s[i + k] & 0xc0) != 0x80)
-				return i;
-			cp = cp << 6 | (s[i + k] & 0x3f);
-		}
-		if ((len == 3 && (cp < 0x800 || (cp >= 0xd800 &&
-		    cp <= 0xdfff))) || (len == 4 && (cp < 0x10000 ||
-		    cp > 0x10ffff)))
-			return i;
-		i += len;
-	}
-	return n ? n - 1 : 0;
-}
-
-/* Converts to UTF-8 (or checks UTF-8); NULL with e on a bad byte. */
-static char *
-to_utf8(struct import *im, const char *in, size_t n, struct ecert_error *e)
-{
-	char *out, *op, *ip = (char *)in;
-	size_t cap, il = n, ol;
-
-	if (im->cd == (iconv_t)-1) {
-		if (!ecert_utf8_valid(in, n)) {
-			size_t at = utf8_bad_at((const unsigned char *)in, n);
-			ecert_fail(e, ECERT_DATAERR, "invalid UTF-8 (byte 0x%02X "
-			    "at offset %zu); an export saved by a spreadsheet "
-			    "in China is often GB18030: try --encoding GB18030",
-			    (unsigned char)in[at], at);
-			return NULL;
-		}
-		out = ecert_xmalloc(n + 1);
-		memcpy(out, in, n);
-		out[n] = '\0';
-		return out;
-	}
-	cap = n * 2 + 1;
-	out = op = ecert_xmalloc(cap);
-	ol = cap - 1;
-	iconv(im->cd, NULL, NULL, NULL, NULL);
-	if (iconv(im->cd, &ip, &il, &op, &ol) == (size_t)-1) {
-		ecert_fail(e, ECERT_DATAERR, "invalid %s byte at offset %zu",
-		    im->o->encoding, (size_t)(ip - in));
-		free(out);
-		return NULL;
-	}
-	*op = '\0';
-	return out;
-}
-
 /* The GB/T 36903 element names, and the words of paper registers. */
 static const char *aliases[][2] = {
 	{ "证照编号", "number" }, { "持证主体", "holder" },
@@ -261,7 +189,7 @@ map_header(struct import *im, struct ecert_csv *c, struct ecert_error *e)
 		/* Excel's "CSV UTF-8" starts with a byte-order mark */
 		if (i == 0 && strncmp(raw, "\xef\xbb\xbf", 3) == 0)
 			raw += 3;
-		if ((name = to_utf8(im, raw, strlen(raw), &ce)) == NULL) {
+		if ((name = ecert_to_utf8(im->cd, im->o->encoding, raw, strlen(raw), &ce)) == NULL) {
 			rc = ecert_fail(e, ECERT_DATAERR, "%s:1: column %zu: "
 			    "%s", im->o->name, i + 1, ce.msg);
 			goto out;
@@ -378,7 +306,7 @@ csv_record(struct import *im, struct ecert_csv *c, struct ecert_error *e)
 
 		if (*raw == '\0')
 			continue;	/* an empty cell is an absent item */
-		if ((v = to_utf8(im, raw, strlen(raw), &ce)) == NULL) {
+		if ((v = ecert_to_utf8(im->cd, im->o->encoding, raw, strlen(raw), &ce)) == NULL) {
 			ecert_fail(e, ECERT_DATAERR, "column %zu (%s): %s",
 			    i + 1, im->heads[i], ce.msg);
 			json_decref(record);
@@ -522,7 +450,7 @@ reader(void *arg)
 				if (len == 0)
 					rc = ecert_fail(&e, ECERT_DATAERR,
 					    "empty line");
-				else if ((j->text = to_utf8(im, line, len,
+				else if ((j->text = ecert_to_utf8(im->cd, im->o->encoding, line, len,
 				    &e)) == NULL)
 					rc = e.status;
 			} else if (r.buf != NULL)

@@ -3,9 +3,88 @@
  * longer than ECERT_MAX_LINE is skipped and reported, never buffered
  * whole, so memory stays flat whatever comes in.
  */
+#include <iconv.h>
 #include <string.h>
 
 #include "ecert_priv.h"
+
+/* Where UTF-8 goes wrong first (RFC 3629: no overlong forms, no
+ * surrogates, nothing past U+10FFFF). */
+static size_t
+utf8_bad_at(const unsigned char *s, size_t n)
+{
+	size_t i = 0, k, len;
+	unsigned long cp;
+
+	while (i < n) {
+		if (s[i] < 0x80) {
+			i++;
+			continue;
+		}
+		if (s[i] >= 0xc2 && s[i] <= 0xdf)
+			len = 2, cp = s[i] & 0x1f;
+		else if (s[i] >= 0xe0 && s[i] <= 0xef)
+			len = 3, cp = s[i] & 0x0f;
+		else if (s[i] >= 0xf0 && s[i] <= 0xf4)
+			len = 4, cp = s[i] & 0x07;
+		else
+			return i;
+		if (i + len > n)
+			return i;
+		for (k = 1; k < len; k++) {
+			if ((s[i + k] & 0xc0) != 0x80)
+				return i;
+			cp = cp << 6 | (s[i + k] & 0x3f);
+		}
+		if ((len == 3 && (cp < 0x800 || (cp >= 0xd800 &&
+		    cp <= 0xdfff))) || (len == 4 && (cp < 0x10000 ||
+		    cp > 0x10ffff)))
+			return i;
+		i += len;
+	}
+	return n ? n - 1 : 0;
+}
+
+/*
+ * Converts a field or line of an input file to UTF-8 with cd (opened for
+ * encoding), or checks that it is UTF-8 when cd is (iconv_t)-1; NULL with
+ * e on a bad byte, naming it and where.  Import and reconcile read the
+ * same exports through it.
+ */
+char *
+ecert_to_utf8(iconv_t cd, const char *encoding, const char *in, size_t n,
+    struct ecert_error *e)
+{
+	char *out, *op, *ip = (char *)in;
+	size_t cap, il = n, ol;
+
+	if (cd == (iconv_t)-1) {
+		if (!ecert_utf8_valid(in, n)) {
+			size_t at = utf8_bad_at((const unsigned char *)in, n);
+			ecert_fail(e, ECERT_DATAERR, "invalid UTF-8 (byte 0x%02X "
+			    "at offset %zu); an export saved by a spreadsheet "
+			    "in China is often GB18030: try --encoding GB18030",
+			    (unsigned char)in[at], at);
+			return NULL;
+		}
+		out = ecert_xmalloc(n + 1);
+		memcpy(out, in, n);
+		out[n] = '\0';
+		return out;
+	}
+	cap = n * 2 + 1;
+	out = op = ecert_xmalloc(cap);
+	ol = cap - 1;
+	iconv(cd, NULL, NULL, NULL, NULL);
+	if (iconv(cd, &ip, &il, &op, &ol) == (size_t)-1) {
+		ecert_fail(e, ECERT_DATAERR, "invalid %s byte at offset %zu",
+		    encoding, (size_t)(ip - in));
+		free(out);
+		return NULL;
+	}
+	*op = '\0';
+	return out;
+}
 
 /* Returns 0 with a line, -1 at the end, or an exit status for a bad line
  * (the reader is then positioned at the next line). */
@@ -55,6 +134,11 @@ ecert_read_line(struct ecert_reader *r, char **line, size_t *len,
 	if (r->crlf)
 		n--;
 	r->buf[n] = '\0';
+	/* a file saved by Windows tools may start with a byte-order mark */
+	if (r->line == 1 && n >= 3 && memcmp(r->buf, "\xef\xbb\xbf", 3) == 0) {
+		memmove(r->buf, r->buf + 3, n - 3 + 1);
+		n -= 3;
+	}
 	*line = r->buf;
 	*len = n;
 	if (memchr(r->buf, '\0', n) != NULL)

@@ -32,36 +32,6 @@ struct reconcile {
 	struct ecert_reconcile_counts *n;
 };
 
-/* Converts to UTF-8 (or checks UTF-8), as an import does; NULL with e. */
-static char *
-to_utf8(struct reconcile *r, const char *in, size_t n, struct ecert_error *e)
-{
-	char *out, *op, *ip = (char *)in;
-	size_t il = n, ol;
-
-	if (r->cd == (iconv_t)-1) {
-		if (!ecert_utf8_valid(in, n)) {
-			ecert_fail(e, ECERT_DATAERR, "invalid UTF-8");
-			return NULL;
-		}
-		out = ecert_xmalloc(n + 1);
-		memcpy(out, in, n);
-		out[n] = '\0';
-		return out;
-	}
-	out = op = ecert_xmalloc(n * 2 + 1);
-	ol = n * 2;
-	iconv(r->cd, NULL, NULL, NULL, NULL);
-	if (iconv(r->cd, &ip, &il, &op, &ol) == (size_t)-1) {
-		ecert_fail(e, ECERT_DATAERR, "invalid %s byte at offset %zu",
-		    r->o->encoding, (size_t)(ip - in));
-		free(out);
-		return NULL;
-	}
-	*op = '\0';
-	return out;
-}
-
 /* Hands a finding to the caller, which may stop the pass. */
 static int
 report(struct reconcile *r, json_t *finding, struct ecert_error *e)
@@ -234,7 +204,7 @@ jsonl_record(struct reconcile *r, long line, const char *text, size_t len,
 
 	if (len == 0)
 		return invalid(r, line, NULL, "empty line", e);
-	if ((utf8 = to_utf8(r, text, len, &ve)) == NULL)
+	if ((utf8 = ecert_to_utf8(r->cd, r->o->encoding, text, len, &ve)) == NULL)
 		return invalid(r, line, NULL, ve.msg, e);
 	record = ecert_json_parse(utf8, strlen(utf8), &ve);
 	free(utf8);
@@ -268,7 +238,7 @@ csv_record(struct reconcile *r, const struct ecert_csv *c,
 
 		if (*raw == '\0')
 			continue;	/* an empty cell is an absent item */
-		if ((v = to_utf8(r, raw, strlen(raw), &ve)) == NULL) {
+		if ((v = ecert_to_utf8(r->cd, r->o->encoding, raw, strlen(raw), &ve)) == NULL) {
 			if (why[0] == '\0')
 				snprintf(why, sizeof(why), "column %s: %s",
 				    r->columns[i], ve.msg);

@@ -6,7 +6,7 @@
 # else, and 200,000 records pass in flat memory.
 . "$(dirname "$0")/lib.sh"
 
-plan 92
+plan 98
 
 setup_store
 R=$DATA/reconcile
@@ -205,6 +205,19 @@ same "... that record, named by its column" \
 	"$(sed -n 1p "$OUT")"
 same "... the others compared as before, its license not missing" \
 	"$csv_findings" "$(sed 1d "$OUT")"
+
+# the same reading as ecert-import's (one converter, lib/input.c)
+{ printf '\357\273\277'; cat "$R/identical.jsonl"; } > identical-bom.jsonl
+ok "JSON Lines saved with a byte-order mark (Notepad)" \
+	reconcile identical-bom.jsonl
+check "... silent: the mark is no part of the first record" test ! -s "$OUT"
+must_fail 65 "a GB18030 export read as UTF-8: its header is refused" \
+	reconcile export-gb.csv
+check "... the byte named and GB18030 suggested, as ecert-import says it" \
+	err_has 'export-gb.csv:1: column 1: invalid UTF-8 (byte 0xD5 at offset 2); an export saved by a spreadsheet in China is often GB18030: try --encoding GB18030'
+must_fail 1 "GB18030 JSON Lines read as UTF-8: each record invalid" \
+	reconcile identical-gb.jsonl
+check "... with the same words" out_has 'try --encoding GB18030'
 
 before=$(store_digest)
 must_fail 65 "a column that is no item of the type: 65" \
