@@ -661,6 +661,10 @@ int ecert_checkpoint_sig_ok(const struct ecert_checkpoint *c,
     const unsigned char pk[32]);
 void ecert_note_key_id(const char *name, const unsigned char pk[32],
     unsigned char id[4]);
+int ecert_checkpoint_sig_ok_pub(const struct ecert_checkpoint *c,
+    const struct ecert_pub *p);
+void ecert_note_key_id_pub(const char *name, const struct ecert_pub *p,
+    unsigned char id[4]);
 int ecert_checkpoint_verify_keys(const struct ecert_checkpoint *c,
     const json_t *trust, const char *name, struct ecert_error *e);
 int ecert_checkpoint_make(struct ecert_store *s, const struct ecert_actor *a,
