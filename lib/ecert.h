@@ -93,7 +93,7 @@ struct ecert_store {
 	int busy_poll_us;		/* between two tries */
 	double busy_since;
 };
-#define ECERT_SCHEMA_VERSION 9
+#define ECERT_SCHEMA_VERSION 10
 const char *ecert_store_default_path(const char *opt);
 char *ecert_store_default_keypath(const char *dbpath, const char *opt);
 int ecert_store_create(const char *path, const char *keypath,
@@ -241,6 +241,8 @@ enum ecert_item_kind {
 json_t *ecert_catalog_parse(const char *path, struct ecert_error *e);
 int ecert_catalog_load(struct ecert_store *s, const char *actor_unit,
     char **paths, int npaths, int *nloaded, struct ecert_error *e);
+json_t *ecert_catalog_history(struct ecert_store *s, const char *code,
+    char *why, size_t n);
 json_t *ecert_catalog_get(struct ecert_store *s, const char *code);
 const json_t *ecert_catalog_item(const json_t *type, const char *key_or_label);
 

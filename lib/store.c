@@ -207,9 +207,23 @@ static const char *schema_v9[] = {
 	NULL
 };
 
+/*
+ * A key's retirement is signed (by the key itself, another key of its unit
+ * or the platform) and audited as key.retire; a catalog entry's past
+ * versions are signed by the platform like the entry.
+ */
+static const char *schema_v10[] = {
+	"ALTER TABLE keys ADD COLUMN retire_key TEXT",
+	"ALTER TABLE keys ADD COLUMN retire_sig TEXT",
+	"ALTER TABLE license_type_history ADD COLUMN sig_key TEXT",
+	"ALTER TABLE license_type_history ADD COLUMN sig TEXT",
+	NULL
+};
+
 /* Each entry takes the store from version i to i + 1. */
 static const char **migrations[] = { schema_v1, schema_v2, schema_v3,
-    schema_v4, schema_v5, schema_v6, schema_v7, schema_v8, schema_v9 };
+    schema_v4, schema_v5, schema_v6, schema_v7, schema_v8, schema_v9,
+    schema_v10 };
 
 const char *
 ecert_store_default_path(const char *opt)

@@ -151,29 +151,6 @@ ecert_key_register(struct ecert_store *s, const struct ecert_key *k,
 	return ecert_fact_sign_key(s, k->key_id, e);
 }
 
-/* Retires every current key of a unit (a rotation). */
-int
-ecert_keys_retire(struct ecert_store *s, const char *unit,
-    struct ecert_error *e)
-{
-	sqlite3_stmt *st;
-	char now[21];
-	int rc;
-
-	ecert_now_iso(now);
-	st = ecert_prepare(s, "UPDATE keys SET not_after = ? WHERE unit = ?"
-	    " AND not_after IS NULL", e);
-	if (st == NULL)
-		return e->status;
-	ecert_bind_text(st, 1, now);
-	ecert_bind_text(st, 2, unit);
-	rc = sqlite3_step(st);
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE)
-		return ecert_sql_fail(s, e, rc, "key");
-	return 0;
-}
-
 int
 ecert_key_parse_pub(const char *b64, unsigned char pk[32])
 {
@@ -241,8 +218,8 @@ ecert_actor_load(struct ecert_store *s, const char *keyfile,
     const char *passfile, struct ecert_actor *a, struct ecert_error *e)
 {
 	struct ecert_pub pk, mine;
-	char pass[256], unit[19], nb[21], na[21];
-	int rc;
+	char pass[256], unit[19], nb[21], na[21], why[256];
+	int rc, found;
 
 	memset(a, 0, sizeof(*a));
 	if (keyfile == NULL || *keyfile == '\0')
@@ -260,8 +237,17 @@ ecert_actor_load(struct ecert_store *s, const char *keyfile,
 		return rc;
 	}
 	ecert_key_pub(&a->key, &mine);
-	if (!ecert_key_lookup_pub(s, a->key.key_id, &pk, unit, nb, na) ||
-	    pk.alg != mine.alg || pk.n != mine.n ||
+	found = ecert_key_lookup_pub(s, a->key.key_id, &pk, unit, nb, na);
+	if (!found && ecert_fact_key_tampered(a->key.key_id, why,
+	    sizeof(why))) {
+		/* its row or retirement is not as signed (anchor.c) */
+		ecert_audit(s, a->key.unit, "key.open", a->key.key_id, "denied",
+		    why);
+		ecert_key_wipe(&a->key);
+		return ecert_fail(e, ECERT_NO, "key %s: tampered: %s", keyfile,
+		    why);
+	}
+	if (!found || pk.alg != mine.alg || pk.n != mine.n ||
 	    memcmp(pk.pk, mine.pk, pk.n) != 0 ||
 	    strcmp(unit, a->key.unit) != 0) {
 		ecert_audit(s, a->key.unit, "key.open", a->key.key_id, "denied",
