@@ -256,15 +256,15 @@ retirement_bad(struct ecert_store *s, const char *key_id, const char *unit,
     const struct ecert_pub *p, const char *na, const char *rk,
     const char *rs, int depth, char *why, size_t n)
 {
+	static const char sql[] = "SELECT detail FROM audit WHERE object = ?"
+	    " AND action = 'key.retire' AND outcome = 'ok' ORDER BY seq DESC"
+	    " LIMIT 1";
 	sqlite3_stmt *st;
 	char audited[64] = "";
 	char *m;
 	int have = 0, ok;
 
-	st = ecert_prepare(s, "SELECT detail FROM audit WHERE object = ? AND"
-	    " action = 'key.retire' AND outcome = 'ok' ORDER BY seq DESC"
-	    " LIMIT 1", NULL);
-	if (st == NULL) {
+	if ((st = ecert_prepare_cached(s, sql)) == NULL) {
 		snprintf(why, n, "key %s: the audit log cannot be read", key_id);
 		return why;
 	}
@@ -274,7 +274,7 @@ retirement_bad(struct ecert_store *s, const char *key_id, const char *unit,
 		    (const char *)sqlite3_column_text(st, 0));
 		have = 1;
 	}
-	sqlite3_finalize(st);
+	ecert_cached_done(st);
 	if (!have) {
 		if (na == NULL || (rk == NULL && rs == NULL))
 			return NULL;
@@ -305,45 +305,64 @@ retirement_bad(struct ecert_store *s, const char *key_id, const char *unit,
 	return NULL;
 }
 
+/* A column's text copied, or NULL as NULL (too long: cut, and so fails). */
+static const char *
+col(sqlite3_stmt *st, int i, char *buf, size_t n)
+{
+	const char *v = (const char *)sqlite3_column_text(st, i);
+
+	if (v == NULL)
+		return NULL;
+	snprintf(buf, n, "%s", v);
+	return buf;
+}
+
 /* A key row as it is, checked against its signature and its retirement. */
 static int
 key_row_ok(struct ecert_store *s, const char *key_id, struct ecert_pub *p,
     char unit[19], int depth)
 {
-	sqlite3_stmt *st;
-	char why[256];
-	int ok = 0;
-
-	st = ecert_prepare(s, "SELECT unit, alg, public_key, not_before,"
+	static const char sql[] = "SELECT unit, alg, public_key, not_before,"
 	    " not_after, sig_key, sig, retire_key, retire_sig FROM keys"
-	    " WHERE key_id = ?", NULL);
-	if (st == NULL)
+	    " WHERE key_id = ?";
+	sqlite3_stmt *st;
+	char why[256], u[19], alg[16], pub[96], nb[32], na[32], sk[32],
+	    sig[100], rk[32], rs[100];
+	const char *cu = NULL, *calg = NULL, *cpub = NULL, *cnb = NULL,
+	    *cna = NULL, *csk = NULL, *csig = NULL, *crk = NULL, *crs = NULL;
+	char *m;
+	int found = 0, ok;
+
+	/* copied out: the checks below look up other keys by it again */
+	if ((st = ecert_prepare_cached(s, sql)) == NULL)
 		return 0;
 	ecert_bind_text(st, 1, key_id);
 	if (sqlite3_step(st) == SQLITE_ROW) {
-		const char *u = (const char *)sqlite3_column_text(st, 0);
-		char *m = key_message(key_id, u,
-		    (const char *)sqlite3_column_text(st, 1),
-		    (const char *)sqlite3_column_text(st, 2),
-		    (const char *)sqlite3_column_text(st, 3));
-
-		ok = m != NULL && ecert_pub_parse((const char *)
-		    sqlite3_column_text(st, 1), (const char *)
-		    sqlite3_column_text(st, 2), p) && signed_by_platform(s, m,
-		    (const char *)sqlite3_column_text(st, 5),
-		    (const char *)sqlite3_column_text(st, 6), u, depth);
-		if (ok && retirement_bad(s, key_id, u, p, (const char *)
-		    sqlite3_column_text(st, 4), (const char *)
-		    sqlite3_column_text(st, 7), (const char *)
-		    sqlite3_column_text(st, 8), depth, why, sizeof(why))) {
-			ok = 0;
-			key_tampered(s, key_id, why);
-		}
-		if (unit != NULL)
-			snprintf(unit, 19, "%s", u);
-		free(m);
+		found = 1;
+		cu = col(st, 0, u, sizeof(u));
+		calg = col(st, 1, alg, sizeof(alg));
+		cpub = col(st, 2, pub, sizeof(pub));
+		cnb = col(st, 3, nb, sizeof(nb));
+		cna = col(st, 4, na, sizeof(na));
+		csk = col(st, 5, sk, sizeof(sk));
+		csig = col(st, 6, sig, sizeof(sig));
+		crk = col(st, 7, rk, sizeof(rk));
+		crs = col(st, 8, rs, sizeof(rs));
 	}
-	sqlite3_finalize(st);
+	ecert_cached_done(st);
+	if (!found || cu == NULL || cpub == NULL || cnb == NULL)
+		return 0;
+	if (unit != NULL)
+		snprintf(unit, 19, "%s", cu);
+	m = key_message(key_id, cu, calg, cpub, cnb);
+	ok = m != NULL && ecert_pub_parse(calg, cpub, p) &&
+	    signed_by_platform(s, m, csk, csig, cu, depth);
+	free(m);
+	if (ok && retirement_bad(s, key_id, cu, p, cna, crk, crs, depth, why,
+	    sizeof(why))) {
+		ok = 0;
+		key_tampered(s, key_id, why);
+	}
 	return ok;
 }
 
@@ -422,58 +441,58 @@ ecert_fact_key_ok(struct ecert_store *s, const char *key_id)
 int
 ecert_fact_unit_ok(struct ecert_store *s, const char *code)
 {
+	static const char sql[] = "SELECT name, roles, sig_key, sig FROM units"
+	    " WHERE code = ?";
 	sqlite3_stmt *st;
-	int ok = 0, a = ecert_anchor_load(s, NULL, NULL);
+	char sk[32], sig[100];
+	const char *csk = NULL, *csig = NULL;
+	char *m = NULL;
+	int ok, a = ecert_anchor_load(s, NULL, NULL);
 
 	if (a == 0)
 		return 1;
-	if (a != 1)
-		return 0;
-	st = ecert_prepare(s, "SELECT name, roles, sig_key, sig FROM units"
-	    " WHERE code = ?", NULL);
-	if (st == NULL)
+	if (a != 1 || (st = ecert_prepare_cached(s, sql)) == NULL)
 		return 0;
 	ecert_bind_text(st, 1, code);
 	if (sqlite3_step(st) == SQLITE_ROW) {
-		char *m = unit_message(code, (const char *)
+		m = unit_message(code, (const char *)
 		    sqlite3_column_text(st, 0), sqlite3_column_int(st, 1));
-
-		ok = m != NULL && signed_by_platform(s, m, (const char *)
-		    sqlite3_column_text(st, 2), (const char *)
-		    sqlite3_column_text(st, 3), NULL, 0);
-		free(m);
+		csk = col(st, 2, sk, sizeof(sk));
+		csig = col(st, 3, sig, sizeof(sig));
 	}
-	sqlite3_finalize(st);
+	ecert_cached_done(st);
+	ok = m != NULL && signed_by_platform(s, m, csk, csig, NULL, 0);
+	free(m);
 	return ok;
 }
 
 int
 ecert_fact_type_ok(struct ecert_store *s, const char *code)
 {
+	static const char sql[] = "SELECT issuer, public, definition, version,"
+	    " sig_key, sig FROM license_types WHERE code = ?";
 	sqlite3_stmt *st;
-	int ok = 0, a = ecert_anchor_load(s, NULL, NULL);
+	char sk[32], sig[100];
+	const char *csk = NULL, *csig = NULL;
+	char *m = NULL;
+	int ok, a = ecert_anchor_load(s, NULL, NULL);
 
 	if (a == 0)
 		return 1;
-	if (a != 1)
-		return 0;
-	st = ecert_prepare(s, "SELECT issuer, public, definition, version,"
-	    " sig_key, sig FROM license_types WHERE code = ?", NULL);
-	if (st == NULL)
+	if (a != 1 || (st = ecert_prepare_cached(s, sql)) == NULL)
 		return 0;
 	ecert_bind_text(st, 1, code);
 	if (sqlite3_step(st) == SQLITE_ROW) {
-		char *m = type_message(code, (const char *)
+		m = type_message(code, (const char *)
 		    sqlite3_column_text(st, 0), sqlite3_column_int(st, 1),
 		    (const char *)sqlite3_column_text(st, 2),
 		    sqlite3_column_int(st, 3));
-
-		ok = m != NULL && signed_by_platform(s, m, (const char *)
-		    sqlite3_column_text(st, 4), (const char *)
-		    sqlite3_column_text(st, 5), NULL, 0);
-		free(m);
+		csk = col(st, 4, sk, sizeof(sk));
+		csig = col(st, 5, sig, sizeof(sig));
 	}
-	sqlite3_finalize(st);
+	ecert_cached_done(st);
+	ok = m != NULL && signed_by_platform(s, m, csk, csig, NULL, 0);
+	free(m);
 	return ok;
 }
 

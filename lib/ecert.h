@@ -92,6 +92,9 @@ struct ecert_store {
 	int busy_timeout_ms;		/* waiting for the write lock */
 	int busy_poll_us;		/* between two tries */
 	double busy_since;
+	/* statements kept for the checks run on every license */
+	sqlite3_stmt *cached[16];
+	const char *cached_sql[16];
 };
 #define ECERT_SCHEMA_VERSION 10
 const char *ecert_store_default_path(const char *opt);

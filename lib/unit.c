@@ -93,11 +93,11 @@ int
 ecert_unit_name(struct ecert_store *s, const char *code, char *name,
     size_t n, int *roles)
 {
+	static const char sql[] = "SELECT name, roles FROM units WHERE code = ?";
 	sqlite3_stmt *st;
 	int found = 0;
 
-	st = ecert_prepare(s, "SELECT name, roles FROM units WHERE code = ?",
-	    NULL);
+	st = ecert_prepare_cached(s, sql);
 	if (st == NULL)
 		return 0;
 	ecert_bind_text(st, 1, code);
@@ -109,7 +109,7 @@ ecert_unit_name(struct ecert_store *s, const char *code, char *name,
 			*roles = sqlite3_column_int(st, 1);
 		found = 1;
 	}
-	sqlite3_finalize(st);
+	ecert_cached_done(st);
 	/* roles are believed only as the platform signed them */
 	if (found && roles != NULL && !ecert_fact_unit_ok(s, code))
 		*roles = 0;
@@ -182,9 +182,11 @@ ecert_key_lookup_pub(struct ecert_store *s, const char *key_id,
 	sqlite3_stmt *st;
 	int found = 0;
 
+	static const char sql[] = "SELECT unit, public_key, not_before,"
+	    " coalesce(not_after, ''), alg FROM keys WHERE key_id = ?";
+
 	memset(p, 0, sizeof(*p));
-	st = ecert_prepare(s, "SELECT unit, public_key, not_before,"
-	    " coalesce(not_after, ''), alg FROM keys WHERE key_id = ?", NULL);
+	st = ecert_prepare_cached(s, sql);
 	if (st == NULL)
 		return 0;
 	ecert_bind_text(st, 1, key_id);
@@ -202,7 +204,7 @@ ecert_key_lookup_pub(struct ecert_store *s, const char *key_id,
 			    (const char *)sqlite3_column_text(st, 3));
 		found = 1;
 	}
-	sqlite3_finalize(st);
+	ecert_cached_done(st);
 	/* a key is believed only as the platform signed it (anchor.c) */
 	if (found && !ecert_fact_key_ok(s, key_id))
 		found = 0;
