@@ -63,6 +63,55 @@ ecert_facts_signer(const struct ecert_actor *a)
 	signer = a;
 }
 
+/*
+ * The anchor protects the store only where the store's writers cannot
+ * write it (ecert(7)): a warning, once a process, when the file or its
+ * folder is writable by group or others, or when it sits beside a store
+ * that is.  Not an error: a test or a demo may keep both in one place.
+ */
+static void
+placement_warn(const char *path, const char *store)
+{
+	static char warned[4096];
+	char *dir = ecert_xstrdup(path), *sdir = NULL, *slash;
+	struct stat a, d, st, sd;
+	const char *why = NULL;
+
+	if (strcmp(warned, path) == 0) {
+		free(dir);
+		return;
+	}
+	snprintf(warned, sizeof(warned), "%s", path);
+	slash = strrchr(dir, '/');
+	if (slash == NULL)
+		snprintf(dir, strlen(dir) + 1, ".");
+	else
+		slash[slash == dir ? 1 : 0] = '\0';
+	if (store != NULL) {
+		sdir = ecert_xstrdup(store);
+		slash = strrchr(sdir, '/');
+		if (slash == NULL)
+			snprintf(sdir, strlen(sdir) + 1, ".");
+		else
+			slash[slash == sdir ? 1 : 0] = '\0';
+	}
+	if (stat(path, &a) == 0 && (a.st_mode & 022))
+		why = "the file is writable by group or others";
+	else if (stat(dir, &d) == 0 && (d.st_mode & 022) &&
+	    !(d.st_mode & S_ISVTX))
+		why = "its folder is writable by group or others";
+	else if (sdir != NULL && stat(sdir, &sd) == 0 && stat(dir, &d) == 0 &&
+	    sd.st_dev == d.st_dev && sd.st_ino == d.st_ino &&
+	    stat(store, &st) == 0 && (st.st_mode & 022))
+		why = "it sits beside a store that group or others may write";
+	if (why != NULL)
+		ecert_warn("warning: anchor %s: %s; whoever writes it can "
+		    "replace the platform's key: keep it where the store's "
+		    "writers cannot write (ECERT_ANCHOR, ecert(7))", path, why);
+	free(dir);
+	free(sdir);
+}
+
 int
 ecert_anchor_write(const struct ecert_store *s, const struct ecert_key *k,
     struct ecert_error *e)
@@ -70,6 +119,8 @@ ecert_anchor_write(const struct ecert_store *s, const struct ecert_key *k,
 	char *path = ecert_anchor_path(s);
 	int rc = ecert_anchor_write_file(path, k, e);
 
+	if (rc == 0)
+		placement_warn(path, s->path);
 	free(path);
 	return rc;
 }
@@ -145,6 +196,8 @@ ecert_anchor_load(struct ecert_store *s, struct ecert_pub *p, char unit[19])
 		json_decref(o);
 	}
 	fclose(fp);
+	if (anchor_state == 1)
+		placement_warn(path, s->path);
 done:
 	free(path);
 	state = anchor_state;
@@ -155,7 +208,6 @@ done:
 	pthread_mutex_unlock(&lock);
 	/* no anchor (a store made before schema 9, a copy moved without
 	 * it): its rows are believed as the store says, as before */
-	(void)s;
 	if (state == 2)
 		return 0;
 	return state == 1 ? 1 : -1;
