@@ -43,7 +43,8 @@ static const char *actions[] = {
 	"report.run", "store.backup", "store.restore",
 	"status.export", "trust.export", "audit.checkpoint", "audit.verify",
 	"checkpoint.export", "client.add", "client.revoke", "serve.auth",
-	"serve.request", "serve.seal", "fact.tampered", "store.anchor", NULL
+	"serve.request", "serve.seal", "fact.tampered", "store.anchor",
+	"key.retire", NULL
 };
 
 /*

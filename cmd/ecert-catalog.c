@@ -14,6 +14,7 @@ usage(void)
 	    "usage: ecert-catalog load -k adminkey file ...\n"
 	    "       ecert-catalog list [--json | --table]\n"
 	    "       ecert-catalog show [--json] code\n"
+	    "       ecert-catalog history code\n"
 	    "common: [-d file] [--store-key file] [--passphrase-file file]\n");
 	ecert_usage_exit();
 }
@@ -140,6 +141,23 @@ cmd_show(struct ecert_store *s, struct ecert_opts *o, const char *code)
 	return 0;
 }
 
+/* history: the type's versions as JSON Lines, each checked (catalog.c). */
+static int
+cmd_history(struct ecert_store *s, const char *code)
+{
+	char why[256];
+	json_t *list = ecert_catalog_history(s, code, why, sizeof(why)), *v;
+	size_t i;
+
+	if (list == NULL)
+		ecert_die(ECERT_NO, "%s: %s%s", code, strncmp(why, "history", 7)
+		    == 0 ? "tampering: " : "", why);
+	json_array_foreach(list, i, v)
+		ecert_print_json(v);
+	json_decref(list);
+	return 0;
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -169,6 +187,9 @@ main(int argc, char *argv[])
 	} else if (strcmp(verb, "show") == 0 && argc == 1) {
 		s = ecert_opts_store(&o);
 		rc = cmd_show(s, &o, argv[0]);
+	} else if (strcmp(verb, "history") == 0 && argc == 1) {
+		s = ecert_opts_store(&o);
+		rc = cmd_history(s, argv[0]);
 	} else
 		usage();
 	ecert_store_close(s);

@@ -55,6 +55,11 @@ int
 ecert_audit(struct ecert_store *s, const char *unit, const char *action,
     const char *object, const char *outcome, const char *detail)
 {
+	static const char last_sql[] = "SELECT seq, hash FROM audit ORDER BY"
+	    " seq DESC LIMIT 1";
+	static const char insert_sql[] = "INSERT INTO audit(seq, time, unit,"
+	    " os_user, action, object, outcome, detail, prev, hash)"
+	    " VALUES (?,?,?,?,?,?,?,?,?,?)";
 	struct ecert_error e;
 	sqlite3_stmt *st = NULL;
 	char prev[65], hash[65], now[21];
@@ -66,24 +71,27 @@ ecert_audit(struct ecert_store *s, const char *unit, const char *action,
 		return e.status;
 	}
 	snprintf(prev, sizeof(prev), "%s", zero_hash);
-	st = ecert_prepare(s, "SELECT seq, hash FROM audit ORDER BY seq DESC"
-	    " LIMIT 1", &e);
-	if (st == NULL)
+	/* both statements kept: an audit entry is written for every
+	 * license a batch verifies */
+	st = ecert_prepare_cached(s, last_sql);
+	if (st == NULL) {
+		ecert_sql_fail(s, &e, sqlite3_errcode(s->db), "audit");
 		goto fail;
+	}
 	if (sqlite3_step(st) == SQLITE_ROW) {
 		seq = sqlite3_column_int64(st, 0) + 1;
 		snprintf(prev, sizeof(prev), "%s",
 		    (const char *)sqlite3_column_text(st, 1));
 	}
-	sqlite3_finalize(st);
+	ecert_cached_done(st);
 	ecert_clock_iso(now);
 	entry_hash(s, seq, now, nz(unit), s->os_user, action, nz(object),
 	    outcome, nz(detail), prev, hash);
-	st = ecert_prepare(s, "INSERT INTO audit(seq, time, unit, os_user,"
-	    " action, object, outcome, detail, prev, hash)"
-	    " VALUES (?,?,?,?,?,?,?,?,?,?)", &e);
-	if (st == NULL)
+	st = ecert_prepare_cached(s, insert_sql);
+	if (st == NULL) {
+		ecert_sql_fail(s, &e, sqlite3_errcode(s->db), "audit");
 		goto fail;
+	}
 	sqlite3_bind_int64(st, 1, seq);
 	ecert_bind_text(st, 2, now);
 	ecert_bind_text(st, 3, nz(unit));
@@ -95,7 +103,7 @@ ecert_audit(struct ecert_store *s, const char *unit, const char *action,
 	ecert_bind_text(st, 9, prev);
 	ecert_bind_text(st, 10, hash);
 	rc = sqlite3_step(st);
-	sqlite3_finalize(st);
+	ecert_cached_done(st);
 	if (rc != SQLITE_DONE) {
 		ecert_sql_fail(s, &e, rc, "audit");
 		goto fail;

@@ -2,7 +2,9 @@
  * catalog.c: the catalog (目录) in the store.  Types come from YAML
  * (catalog_yaml.c); each names the unit responsible for issuing it, which
  * together make the responsibility list of article 5.  A changed type gets
- * a new version; the old definitions stay in license_type_history.
+ * a new version; the old definitions stay in license_type_history, each
+ * signed by the platform (schema 10) and named by its catalog.load audit
+ * entry, so that a past version edited, removed or replayed shows.
  */
 #include <string.h>
 
@@ -65,7 +67,7 @@ ecert_definition_history(struct ecert_store *s, const char *table,
 
 static int
 store_type(struct ecert_store *s, const char *actor_unit, const json_t *type,
-    int *changed, struct ecert_error *e)
+    int *changed, int *stored, struct ecert_error *e)
 {
 	sqlite3_stmt *st;
 	const char *code = ecert_json_str(type, "code");
@@ -106,10 +108,12 @@ store_type(struct ecert_store *s, const char *actor_unit, const json_t *type,
 	}
 	if (ecert_definition_history(s, "license_type_history", code,
 	    version + 1, def, now, actor_unit, e) != 0 ||
+	    ecert_fact_sign_history(s, code, version + 1, e) != 0 ||
 	    ecert_fact_sign_type(s, code, e) != 0)
 		goto fail;
 	free(def);
 	*changed = 1;
+	*stored = version + 1;
 	return 0;
 fail:
 	free(def);
@@ -123,7 +127,7 @@ ecert_catalog_load(struct ecert_store *s, const char *actor_unit,
 {
 	json_t *all = json_array(), *seen = json_object(), *types, *type;
 	size_t i;
-	int f, roles, changed, rc = 0;
+	int f, roles, changed, stored = 0, rc = 0;
 	char detail[256];
 
 	*nloaded = 0;
@@ -161,13 +165,14 @@ ecert_catalog_load(struct ecert_store *s, const char *actor_unit,
 	if ((rc = ecert_begin(s, e)) != 0)
 		goto out;
 	json_array_foreach(all, i, type) {
-		if ((rc = store_type(s, actor_unit, type, &changed, e)) != 0) {
+		if ((rc = store_type(s, actor_unit, type, &changed, &stored,
+		    e)) != 0) {
 			ecert_rollback(s);
 			goto out;
 		}
 		if (changed) {
-			snprintf(detail, sizeof(detail), "issuer %s",
-			    ecert_json_str(type, "issuer"));
+			snprintf(detail, sizeof(detail), "issuer %s version %d",
+			    ecert_json_str(type, "issuer"), stored);
 			if ((rc = ecert_audit(s, actor_unit, "catalog.load",
 			    ecert_json_str(type, "code"), "ok", detail)) != 0) {
 				ecert_rollback(s);
@@ -207,4 +212,116 @@ ecert_catalog_get(struct ecert_store *s, const char *code)
 		type = NULL;
 	}
 	return type;
+}
+
+/*
+ * The versions of a type, oldest first, each checked: signed by the
+ * platform (a version whose catalog.load entry names it was written from
+ * schema 10 on, and must be), numbered 1 to the current version without a
+ * gap, as many as the audit log's loads, the newest the current entry.
+ * NULL and why (audited as fact.tampered) when they are not.
+ */
+json_t *
+ecert_catalog_history(struct ecert_store *s, const char *code, char *why,
+    size_t n)
+{
+	sqlite3_stmt *st;
+	json_t *list, *named;
+	const char *current = NULL;
+	char *cur = NULL, key[16];
+	int version = 0, want = 0, loads = 0;
+
+	*why = '\0';
+	st = ecert_prepare(s, "SELECT version, definition FROM license_types"
+	    " WHERE code = ?", NULL);
+	if (st == NULL) {
+		snprintf(why, n, "the catalog cannot be read");
+		return NULL;
+	}
+	ecert_bind_text(st, 1, code);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		want = sqlite3_column_int(st, 0);
+		cur = ecert_xstrdup((const char *)sqlite3_column_text(st, 1));
+	}
+	sqlite3_finalize(st);
+	if (cur == NULL || !ecert_fact_type_ok(s, code)) {
+		free(cur);
+		snprintf(why, n, "not in the catalog");
+		return NULL;
+	}
+	current = cur;
+	/* the versions the audit log says were loaded from schema 10 on */
+	named = json_object();
+	st = ecert_prepare(s, "SELECT detail FROM audit WHERE object = ? AND"
+	    " action = 'catalog.load' AND outcome = 'ok'", NULL);
+	if (st != NULL) {
+		ecert_bind_text(st, 1, code);
+		while (sqlite3_step(st) == SQLITE_ROW) {
+			const char *d = (const char *)sqlite3_column_text(st, 0);
+			const char *v = d ? strstr(d, " version ") : NULL;
+
+			loads++;
+			if (v != NULL)
+				json_object_set_new(named, v + 9, json_true());
+		}
+		sqlite3_finalize(st);
+	}
+	list = json_array();
+	st = ecert_prepare(s, "SELECT version, definition, loaded_at,"
+	    " loaded_by, sig_key, sig FROM license_type_history"
+	    " WHERE code = ? ORDER BY version", NULL);
+	if (st == NULL)
+		snprintf(why, n, "its history cannot be read");
+	else
+		ecert_bind_text(st, 1, code);
+	while (st != NULL && *why == '\0' && sqlite3_step(st) == SQLITE_ROW) {
+		int v = sqlite3_column_int(st, 0);
+		const char *def = (const char *)sqlite3_column_text(st, 1);
+		const char *at = (const char *)sqlite3_column_text(st, 2);
+		const char *by = (const char *)sqlite3_column_text(st, 3);
+		const char *sk = (const char *)sqlite3_column_text(st, 4);
+		const char *sig = (const char *)sqlite3_column_text(st, 5);
+		json_t *d;
+
+		snprintf(key, sizeof(key), "%d", v);
+		if (v != version + 1) {
+			snprintf(why, n, "history: version %d follows version "
+			    "%d: one removed or renumbered", v, version);
+			break;
+		}
+		version = v;
+		if ((sig != NULL || json_object_get(named, key) != NULL) &&
+		    !ecert_fact_history_ok(s, code, v, def, at, by, sk, sig)) {
+			snprintf(why, n, "history: version %d is not as the "
+			    "platform signed it", v);
+			break;
+		}
+		d = def ? json_loads(def, 0, NULL) : NULL;
+		json_array_append_new(list, json_pack("{s:s, s:i, s:s, s:s,"
+		    " s:b, s:o}", "code", code, "version", v, "loaded_at",
+		    at ? at : "", "loaded_by", by ? by : "", "signed",
+		    sig != NULL, "definition", d ? d : json_null()));
+		if (v == want && (def == NULL || strcmp(def, current) != 0)) {
+			snprintf(why, n, "history: version %d is not the "
+			    "current entry", v);
+			break;
+		}
+	}
+	sqlite3_finalize(st);
+	if (*why == '\0' && version != want)
+		snprintf(why, n, "history: %d version%s, the current entry is "
+		    "version %d: one removed or added", version, version == 1 ?
+		    "" : "s", want);
+	else if (*why == '\0' && loads > version)
+		snprintf(why, n, "history: the audit log records %d load%s, "
+		    "the history holds %d version%s: one removed", loads,
+		    loads == 1 ? "" : "s", version, version == 1 ? "" : "s");
+	json_decref(named);
+	free(cur);
+	if (*why != '\0') {
+		json_decref(list);
+		ecert_facts_tampered(s, code, why);
+		return NULL;
+	}
+	return list;
 }

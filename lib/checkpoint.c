@@ -2,8 +2,10 @@
  * checkpoint.c: the transparency log over the audit entries (article 23).
  * A checkpoint is a C2SP tlog-checkpoint: a signed note (c2sp.org/signed-
  * note) whose text names the log (its origin), the number of entries and
- * the RFC 9162 root of their Merkle tree, signed with the platform's
- * Ed25519 key.  Published, it makes a log that was cut, emptied or
+ * the RFC 9162 root of their Merkle tree, signed with the platform's key:
+ * Ed25519 (signature type 0x01), or SM2 with SM3 (ecert's own type: 0xff
+ * and the identifier "ecert.sm2-sm3", the spec's way for a type it has not
+ * assigned).  Published, it makes a log that was cut, emptied or
  * rewritten afterwards show, whoever holds the store and its key file.
  */
 #include <errno.h>
@@ -27,21 +29,41 @@ ecert_checkpoint_free(struct ecert_checkpoint *c)
 	c->note = NULL;
 }
 
-/* signed-note: SHA-256(name || 0x0A || 0x01 || public key)[:4] */
+/* The identifier an SM2 key's ID is hashed with after 0xff: signed-note
+ * assigns no byte to SM2, and reserves 0xff for a type so named. */
+#define SM2_NOTE_TYPE "ecert.sm2-sm3"
+
+/* signed-note: SHA-256(name || 0x0A || type || public key)[:4], where the
+ * type is 0x01 for Ed25519, 0xff || "ecert.sm2-sm3" for SM2 (04||x||y) */
 void
-ecert_note_key_id(const char *name, const unsigned char pk[32],
+ecert_note_key_id_pub(const char *name, const struct ecert_pub *p,
     unsigned char id[4])
 {
 	crypto_hash_sha256_state st;
 	unsigned char h[32], sep[2] = { 0x0a, 0x01 };
 
+	if (p->alg == ECERT_ALG_SM2)
+		sep[1] = 0xff;
 	crypto_hash_sha256_init(&st);
 	crypto_hash_sha256_update(&st, (const unsigned char *)name,
 	    strlen(name));
 	crypto_hash_sha256_update(&st, sep, 2);
-	crypto_hash_sha256_update(&st, pk, 32);
+	if (p->alg == ECERT_ALG_SM2)
+		crypto_hash_sha256_update(&st, (const unsigned char *)
+		    SM2_NOTE_TYPE, strlen(SM2_NOTE_TYPE));
+	crypto_hash_sha256_update(&st, p->pk, p->n);
 	crypto_hash_sha256_final(&st, h);
 	memcpy(id, h, 4);
+}
+
+void
+ecert_note_key_id(const char *name, const unsigned char pk[32],
+    unsigned char id[4])
+{
+	struct ecert_pub p = { ECERT_ALG_ED25519, 32, { 0 }, NULL };
+
+	memcpy(p.pk, pk, 32);
+	ecert_note_key_id_pub(name, &p, id);
 }
 
 static int
@@ -131,18 +153,19 @@ ecert_checkpoint_parse(const char *text, size_t n, const char *name,
 }
 
 /* 1 when a signature line of the origin's name and this key's ID
- * verifies over the note text; signatures of other keys are ignored. */
+ * verifies over the note text; signatures of other keys are ignored.
+ * Both types sign 64 bytes: Ed25519's R||S, SM2's r||s (ecert(5)). */
 int
-ecert_checkpoint_sig_ok(const struct ecert_checkpoint *c,
-    const unsigned char pk[32])
+ecert_checkpoint_sig_ok_pub(const struct ecert_checkpoint *c,
+    const struct ecert_pub *pk)
 {
-	unsigned char id[4], sig[4 + crypto_sign_BYTES + 1];
+	unsigned char id[4], sig[4 + 64 + 1];
 	const char *p = c->note + c->textlen + 1, *end;
 	char prefix[160];
 	size_t plen, len;
 	char b64[256];
 
-	ecert_note_key_id(c->origin, pk, id);
+	ecert_note_key_id_pub(c->origin, pk, id);
 	snprintf(prefix, sizeof(prefix), EM_DASH " %s ", c->origin);
 	plen = strlen(prefix);
 	for (; *p != '\0'; p = end + 1) {
@@ -155,12 +178,22 @@ ecert_checkpoint_sig_ok(const struct ecert_checkpoint *c,
 		memcpy(b64, p + plen, (size_t)(end - p) - plen);
 		b64[(size_t)(end - p) - plen] = '\0';
 		if (ecert_b64_decode(b64, sig, sizeof(sig), &len) != 0 ||
-		    len != 4 + crypto_sign_BYTES || memcmp(sig, id, 4) != 0)
+		    len != 4 + 64 || memcmp(sig, id, 4) != 0)
 			continue;
-		return crypto_sign_verify_detached(sig + 4,
-		    (const unsigned char *)c->note, c->textlen, pk) == 0;
+		return ecert_verify_raw(pk, NULL, (const unsigned char *)
+		    c->note, c->textlen, sig + 4);
 	}
 	return 0;
+}
+
+int
+ecert_checkpoint_sig_ok(const struct ecert_checkpoint *c,
+    const unsigned char pk[32])
+{
+	struct ecert_pub p = { ECERT_ALG_ED25519, 32, { 0 }, NULL };
+
+	memcpy(p.pk, pk, 32);
+	return ecert_checkpoint_sig_ok_pub(c, &p);
 }
 
 /* The origin names the platform unit: ecert.<USCC>/audit. */
@@ -185,7 +218,7 @@ ecert_checkpoint_verify_keys(const struct ecert_checkpoint *c,
     const json_t *trust, const char *name, struct ecert_error *e)
 {
 	const json_t *k;
-	unsigned char pk[32];
+	struct ecert_pub pk;
 	char unit[19];
 	size_t i;
 
@@ -197,9 +230,10 @@ ecert_checkpoint_verify_keys(const struct ecert_checkpoint *c,
 
 		if (u == NULL || strcmp(u, unit) != 0 ||
 		    !json_is_true(json_object_get(k, "admin")) ||
-		    !ecert_key_parse_pub(ecert_json_str(k, "public_key"), pk))
+		    !ecert_pub_parse(ecert_json_str(k, "alg"),
+		    ecert_json_str(k, "public_key"), &pk))
 			continue;
-		if (ecert_checkpoint_sig_ok(c, pk))
+		if (ecert_checkpoint_sig_ok_pub(c, &pk))
 			return 0;
 	}
 	return ecert_fail(e, ECERT_NO, "checkpoint %s: not signed by a "
@@ -244,8 +278,8 @@ keys_for(struct ecert_store *s, const char *anchor, struct ecert_error *e)
 {
 	json_error_t jerr;
 	json_t *pin, *k, *list;
-	unsigned char pk[32];
-	const char *b64, *unit;
+	struct ecert_pub pk;
+	const char *b64, *unit, *alg;
 
 	if (anchor == NULL)
 		return platform_keys(s, e);
@@ -257,14 +291,15 @@ keys_for(struct ecert_store *s, const char *anchor, struct ecert_error *e)
 	}
 	b64 = ecert_json_str(pin, "public_key");
 	unit = ecert_json_str(pin, "unit");
-	if (b64 == NULL || unit == NULL || !ecert_key_parse_pub(b64, pk)) {
+	alg = ecert_json_str(pin, "alg");
+	if (b64 == NULL || unit == NULL || !ecert_pub_parse(alg, b64, &pk)) {
 		ecert_fail(e, ECERT_DATAERR, "anchor %s: not a public key file "
 		    "(give platform.key.pub)", anchor);
 		json_decref(pin);
 		return NULL;
 	}
-	k = json_pack("{s:s, s:s, s:b}", "unit", unit, "public_key", b64,
-	    "admin", 1);
+	k = json_pack("{s:s, s:s, s:s, s:b}", "unit", unit, "alg",
+	    ecert_alg_name(pk.alg), "public_key", b64, "admin", 1);
 	json_decref(pin);
 	list = json_array();
 	json_array_append_new(list, k);
@@ -427,18 +462,22 @@ extend_one(long long seq, const char *const col[10], void *arg)
 	return 0;
 }
 
-static void
+static int
 note_sign(const struct ecert_key *k, const char *origin, const char *text,
     char **note)
 {
-	unsigned char sig[4 + crypto_sign_BYTES];
+	unsigned char sig[4 + 64];
+	struct ecert_pub p;
 	char b64[128];
 
-	ecert_note_key_id(origin, k->pk, sig);
-	crypto_sign_detached(sig + 4, NULL, (const unsigned char *)text,
-	    strlen(text), k->sk);
+	ecert_key_pub(k, &p);
+	ecert_note_key_id_pub(origin, &p, sig);
+	if (ecert_sign_raw(k, NULL, (const unsigned char *)text, strlen(text),
+	    sig + 4) != 0)
+		return -1;
 	ecert_b64_encode(sig, sizeof(sig), b64, sizeof(b64));
 	*note = ecert_xasprintf("%s\n" EM_DASH " %s %s\n", text, origin, b64);
+	return 0;
 }
 
 /*
@@ -533,7 +572,12 @@ ecert_checkpoint_make(struct ecert_store *s, const struct ecert_actor *a,
 	snprintf(origin, sizeof(origin), "ecert.%s/audit", a->unit);
 	text = ecert_xasprintf("%s\n%llu\n%s\ntime %s\n", origin,
 	    (unsigned long long)f.size, b64, now);
-	note_sign(&a->key, origin, text, &note);
+	if (note_sign(&a->key, origin, text, &note) != 0) {
+		free(text);
+		rc = ecert_fail(e, ECERT_IOERR, "checkpoint: OpenSSL cannot "
+		    "make an SM2 signature");
+		goto fail;
+	}
 	free(text);
 	rc = ecert_checkpoint_parse(note, strlen(note), "new", c, e);
 	free(note);

@@ -92,8 +92,11 @@ struct ecert_store {
 	int busy_timeout_ms;		/* waiting for the write lock */
 	int busy_poll_us;		/* between two tries */
 	double busy_since;
+	/* statements kept for the checks run on every license */
+	sqlite3_stmt *cached[16];
+	const char *cached_sql[16];
 };
-#define ECERT_SCHEMA_VERSION 9
+#define ECERT_SCHEMA_VERSION 10
 const char *ecert_store_default_path(const char *opt);
 char *ecert_store_default_keypath(const char *dbpath, const char *opt);
 int ecert_store_create(const char *path, const char *keypath,
@@ -241,6 +244,8 @@ enum ecert_item_kind {
 json_t *ecert_catalog_parse(const char *path, struct ecert_error *e);
 int ecert_catalog_load(struct ecert_store *s, const char *actor_unit,
     char **paths, int npaths, int *nloaded, struct ecert_error *e);
+json_t *ecert_catalog_history(struct ecert_store *s, const char *code,
+    char *why, size_t n);
 json_t *ecert_catalog_get(struct ecert_store *s, const char *code);
 const json_t *ecert_catalog_item(const json_t *type, const char *key_or_label);
 
@@ -669,6 +674,10 @@ int ecert_checkpoint_parse(const char *text, size_t n, const char *name,
 int ecert_checkpoint_sig_ok(const struct ecert_checkpoint *c,
     const unsigned char pk[32]);
 void ecert_note_key_id(const char *name, const unsigned char pk[32],
+    unsigned char id[4]);
+int ecert_checkpoint_sig_ok_pub(const struct ecert_checkpoint *c,
+    const struct ecert_pub *p);
+void ecert_note_key_id_pub(const char *name, const struct ecert_pub *p,
     unsigned char id[4]);
 int ecert_checkpoint_verify_keys(const struct ecert_checkpoint *c,
     const json_t *trust, const char *name, struct ecert_error *e);

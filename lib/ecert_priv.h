@@ -98,7 +98,15 @@ int ecert_anchor_load(struct ecert_store *s, struct ecert_pub *p,
 int ecert_anchor_write_file(const char *path, const struct ecert_key *k,
     struct ecert_error *e);
 int ecert_anchor_require(struct ecert_store *s, struct ecert_error *e);
+sqlite3_stmt *ecert_prepare_cached(struct ecert_store *s, const char *sql);
+void ecert_cached_done(sqlite3_stmt *st);
 int ecert_fact_key_ok(struct ecert_store *s, const char *key_id);
+int ecert_fact_key_tampered(const char *key_id, char *why, size_t n);
+int ecert_fact_history_ok(struct ecert_store *s, const char *code,
+    int version, const char *definition, const char *loaded_at,
+    const char *loaded_by, const char *sig_key, const char *sig);
+int ecert_fact_sign_history(struct ecert_store *s, const char *code,
+    int version, struct ecert_error *e);
 int ecert_fact_unit_ok(struct ecert_store *s, const char *code);
 int ecert_fact_type_ok(struct ecert_store *s, const char *code);
 int ecert_fact_sign_unit(struct ecert_store *s, const char *code,

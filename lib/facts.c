@@ -234,8 +234,19 @@ ecert_facts_audited(struct ecert_store *s, const char *object,
 static long
 audited_changes(struct ecert_store *s, const char *id)
 {
-	return ecert_facts_audited(s, id, "'license.revoke','license.suspend',"
-	    "'license.reinstate','license.approve'");
+	static const char sql[] = "SELECT count(*) FROM audit WHERE object = ?"
+	    " AND action IN ('license.revoke','license.suspend',"
+	    "'license.reinstate','license.approve') AND outcome = 'ok'";
+	sqlite3_stmt *st = ecert_prepare_cached(s, sql);
+	long n = -1;
+
+	if (st == NULL)
+		return -1;
+	ecert_bind_text(st, 1, id);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		n = (long)sqlite3_column_int64(st, 0);
+	ecert_cached_done(st);
+	return n;
 }
 
 const char *
@@ -249,11 +260,13 @@ ecert_facts_check(struct ecert_store *s, const char *id, const char *canon,
 	long changes = 0, audited;
 	int first = 1, chained = 0, bad = 0, rc;
 
+	static const char sql[] = "SELECT time, unit, status, reason, key_id,"
+	    " signature, action, prev FROM license_events WHERE license = ?"
+	    " ORDER BY seq";
+
 	ecert_doc_hash(canon, head);
 	ecert_today(today);
-	st = ecert_prepare(s, "SELECT time, unit, status, reason, key_id,"
-	    " signature, action, prev FROM license_events WHERE license = ?"
-	    " ORDER BY seq", NULL);
+	st = ecert_prepare_cached(s, sql);
 	if (st == NULL) {
 		snprintf(why, n, "its status events cannot be read");
 		return why;
@@ -335,7 +348,7 @@ ecert_facts_check(struct ecert_store *s, const char *id, const char *canon,
 		free(m);
 		first = 0;
 	}
-	sqlite3_finalize(st);
+	ecert_cached_done(st);
 	snprintf(derived, derivedn, "%s", state);
 	if (bad)
 		return why;

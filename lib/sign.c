@@ -230,17 +230,20 @@ out:
 static unsigned char *
 prefixed(const char *domain, const unsigned char *m, size_t n, size_t *len)
 {
-	size_t dl = strlen(domain) + 1;
-	unsigned char *buf = ecert_xmalloc(dl + n);
+	/* no domain: the message alone (a signed note's text) */
+	size_t dl = domain != NULL ? strlen(domain) + 1 : 0;
+	unsigned char *buf = ecert_xmalloc(dl + n + 1);
 
-	memcpy(buf, domain, dl);
+	if (dl > 0)
+		memcpy(buf, domain, dl);
 	memcpy(buf + dl, m, n);
 	*len = dl + n;
 	return buf;
 }
 
 /*
- * The 64 raw bytes of a signature by k over domain || NUL || m: plain
+ * The 64 raw bytes of a signature by k over domain || NUL || m (m alone
+ * when domain is NULL): plain
  * Ed25519 (not Ed25519ph), or SM2 over the same bytes, so that any
  * Ed25519 verifier, or `openssl pkeyutl -verify -rawin -digest sm3`, can
  * check it.  Returns -1 only when OpenSSL fails.

@@ -207,9 +207,23 @@ static const char *schema_v9[] = {
 	NULL
 };
 
+/*
+ * A key's retirement is signed (by the key itself, another key of its unit
+ * or the platform) and audited as key.retire; a catalog entry's past
+ * versions are signed by the platform like the entry.
+ */
+static const char *schema_v10[] = {
+	"ALTER TABLE keys ADD COLUMN retire_key TEXT",
+	"ALTER TABLE keys ADD COLUMN retire_sig TEXT",
+	"ALTER TABLE license_type_history ADD COLUMN sig_key TEXT",
+	"ALTER TABLE license_type_history ADD COLUMN sig TEXT",
+	NULL
+};
+
 /* Each entry takes the store from version i to i + 1. */
 static const char **migrations[] = { schema_v1, schema_v2, schema_v3,
-    schema_v4, schema_v5, schema_v6, schema_v7, schema_v8, schema_v9 };
+    schema_v4, schema_v5, schema_v6, schema_v7, schema_v8, schema_v9,
+    schema_v10 };
 
 const char *
 ecert_store_default_path(const char *opt)
@@ -275,12 +289,62 @@ ecert_prepare(struct ecert_store *s, const char *sql, struct ecert_error *e)
 	return st;
 }
 
+/*
+ * A statement prepared once for the store's life, for the checks that run
+ * on every license (parsing was a third of a re-verify): SQL a constant
+ * string, known by its address.  The caller ends with ecert_cached_done,
+ * never sqlite3_finalize, and must not use it again while it is stepping.
+ */
+sqlite3_stmt *
+ecert_prepare_cached(struct ecert_store *s, const char *sql)
+{
+	size_t i, n = sizeof(s->cached) / sizeof(s->cached[0]);
+
+	for (i = 0; i < n && s->cached_sql[i] != NULL; i++)
+		if (s->cached_sql[i] == sql) {
+			sqlite3_clear_bindings(s->cached[i]);
+			return s->cached[i];
+		}
+	if (i == n)
+		ecert_die(ECERT_IOERR, "store: more than %zu kept "
+		    "statements", n);
+	if ((s->cached[i] = ecert_prepare(s, sql, NULL)) == NULL)
+		return NULL;
+	s->cached_sql[i] = sql;
+	return s->cached[i];
+}
+
+void
+ecert_cached_done(sqlite3_stmt *st)
+{
+	if (st != NULL)
+		sqlite3_reset(st);
+}
+
 int
 ecert_bind_text(sqlite3_stmt *st, int i, const char *v)
 {
 	if (v == NULL)
 		return sqlite3_bind_null(st, i);
 	return sqlite3_bind_text(st, i, v, -1, SQLITE_TRANSIENT);
+}
+
+/* BEGIN and COMMIT kept too: a batch that audits every license runs
+ * them once a license.  SQLITE_OK when done, else SQLite's code. */
+static const char begin_sql[] = "BEGIN IMMEDIATE";
+static const char commit_sql[] = "COMMIT";
+
+static int
+step_kept(struct ecert_store *s, const char *sql)
+{
+	sqlite3_stmt *st = ecert_prepare_cached(s, sql);
+	int rc;
+
+	if (st == NULL)
+		return sqlite3_errcode(s->db);
+	rc = sqlite3_step(st);
+	ecert_cached_done(st);
+	return rc == SQLITE_DONE ? SQLITE_OK : rc;
 }
 
 int
@@ -290,7 +354,7 @@ ecert_begin(struct ecert_store *s, struct ecert_error *e)
 
 	if (s->in_tx)
 		return 0;
-	rc = sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+	rc = step_kept(s, begin_sql);
 	if (rc != SQLITE_OK)
 		return ecert_sql_fail(s, e, rc, "store: begin");
 	s->in_tx = 1;
@@ -304,7 +368,7 @@ ecert_commit(struct ecert_store *s, struct ecert_error *e)
 
 	if (!s->in_tx)
 		return 0;
-	rc = sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL);
+	rc = step_kept(s, commit_sql);
 	if (rc != SQLITE_OK) {
 		ecert_sql_fail(s, e, rc, "store: commit");
 		ecert_rollback(s);
@@ -666,6 +730,8 @@ ecert_store_close(struct ecert_store *s)
 		return;
 	ecert_rollback(s);
 	sqlite3_finalize(s->insert_license);
+	for (size_t i = 0; i < sizeof(s->cached) / sizeof(s->cached[0]); i++)
+		sqlite3_finalize(s->cached[i]);
 	if (s->db != NULL)
 		sqlite3_close_v2(s->db);
 	sodium_memzero(s->index_key, sizeof(s->index_key));

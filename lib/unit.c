@@ -93,11 +93,11 @@ int
 ecert_unit_name(struct ecert_store *s, const char *code, char *name,
     size_t n, int *roles)
 {
+	static const char sql[] = "SELECT name, roles FROM units WHERE code = ?";
 	sqlite3_stmt *st;
 	int found = 0;
 
-	st = ecert_prepare(s, "SELECT name, roles FROM units WHERE code = ?",
-	    NULL);
+	st = ecert_prepare_cached(s, sql);
 	if (st == NULL)
 		return 0;
 	ecert_bind_text(st, 1, code);
@@ -109,7 +109,7 @@ ecert_unit_name(struct ecert_store *s, const char *code, char *name,
 			*roles = sqlite3_column_int(st, 1);
 		found = 1;
 	}
-	sqlite3_finalize(st);
+	ecert_cached_done(st);
 	/* roles are believed only as the platform signed them */
 	if (found && roles != NULL && !ecert_fact_unit_ok(s, code))
 		*roles = 0;
@@ -151,29 +151,6 @@ ecert_key_register(struct ecert_store *s, const struct ecert_key *k,
 	return ecert_fact_sign_key(s, k->key_id, e);
 }
 
-/* Retires every current key of a unit (a rotation). */
-int
-ecert_keys_retire(struct ecert_store *s, const char *unit,
-    struct ecert_error *e)
-{
-	sqlite3_stmt *st;
-	char now[21];
-	int rc;
-
-	ecert_now_iso(now);
-	st = ecert_prepare(s, "UPDATE keys SET not_after = ? WHERE unit = ?"
-	    " AND not_after IS NULL", e);
-	if (st == NULL)
-		return e->status;
-	ecert_bind_text(st, 1, now);
-	ecert_bind_text(st, 2, unit);
-	rc = sqlite3_step(st);
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE)
-		return ecert_sql_fail(s, e, rc, "key");
-	return 0;
-}
-
 int
 ecert_key_parse_pub(const char *b64, unsigned char pk[32])
 {
@@ -205,9 +182,11 @@ ecert_key_lookup_pub(struct ecert_store *s, const char *key_id,
 	sqlite3_stmt *st;
 	int found = 0;
 
+	static const char sql[] = "SELECT unit, public_key, not_before,"
+	    " coalesce(not_after, ''), alg FROM keys WHERE key_id = ?";
+
 	memset(p, 0, sizeof(*p));
-	st = ecert_prepare(s, "SELECT unit, public_key, not_before,"
-	    " coalesce(not_after, ''), alg FROM keys WHERE key_id = ?", NULL);
+	st = ecert_prepare_cached(s, sql);
 	if (st == NULL)
 		return 0;
 	ecert_bind_text(st, 1, key_id);
@@ -225,7 +204,7 @@ ecert_key_lookup_pub(struct ecert_store *s, const char *key_id,
 			    (const char *)sqlite3_column_text(st, 3));
 		found = 1;
 	}
-	sqlite3_finalize(st);
+	ecert_cached_done(st);
 	/* a key is believed only as the platform signed it (anchor.c) */
 	if (found && !ecert_fact_key_ok(s, key_id))
 		found = 0;
@@ -241,8 +220,8 @@ ecert_actor_load(struct ecert_store *s, const char *keyfile,
     const char *passfile, struct ecert_actor *a, struct ecert_error *e)
 {
 	struct ecert_pub pk, mine;
-	char pass[256], unit[19], nb[21], na[21];
-	int rc;
+	char pass[256], unit[19], nb[21], na[21], why[256];
+	int rc, found;
 
 	memset(a, 0, sizeof(*a));
 	if (keyfile == NULL || *keyfile == '\0')
@@ -260,8 +239,17 @@ ecert_actor_load(struct ecert_store *s, const char *keyfile,
 		return rc;
 	}
 	ecert_key_pub(&a->key, &mine);
-	if (!ecert_key_lookup_pub(s, a->key.key_id, &pk, unit, nb, na) ||
-	    pk.alg != mine.alg || pk.n != mine.n ||
+	found = ecert_key_lookup_pub(s, a->key.key_id, &pk, unit, nb, na);
+	if (!found && ecert_fact_key_tampered(a->key.key_id, why,
+	    sizeof(why))) {
+		/* its row or retirement is not as signed (anchor.c) */
+		ecert_audit(s, a->key.unit, "key.open", a->key.key_id, "denied",
+		    why);
+		ecert_key_wipe(&a->key);
+		return ecert_fail(e, ECERT_NO, "key %s: tampered: %s", keyfile,
+		    why);
+	}
+	if (!found || pk.alg != mine.alg || pk.n != mine.n ||
 	    memcmp(pk.pk, mine.pk, pk.n) != 0 ||
 	    strcmp(unit, a->key.unit) != 0) {
 		ecert_audit(s, a->key.unit, "key.open", a->key.key_id, "denied",
