@@ -707,13 +707,14 @@ ecert_backup_verify(const char *path, const char *keypath,
 
 	/* the manifest is the platform's */
 	{
-		unsigned char pk[32];
+		struct ecert_pub pk;
 		char unit[19], nb[21], na[21], *msg = manifest_message(m);
 		int roles = 0;
 
-		ok = ecert_key_lookup(s, ecert_json_str(m, "key_id"), pk, unit,
-		    nb, na) && ecert_unit_name(s, unit, NULL, 0, &roles) &&
-		    (roles & ECERT_ROLE_ADMIN) && ecert_sig_ok(pk,
+		/* an Ed25519 or an SM2 platform (article 20) */
+		ok = ecert_key_lookup_pub(s, ecert_json_str(m, "key_id"), &pk,
+		    unit, nb, na) && ecert_unit_name(s, unit, NULL, 0, &roles) &&
+		    (roles & ECERT_ROLE_ADMIN) && ecert_verify(&pk,
 		    ECERT_DOMAIN_BACKUP, msg, strlen(msg),
 		    ecert_json_str(m, "signature"));
 		free(msg);

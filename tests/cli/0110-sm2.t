@@ -6,7 +6,7 @@
 # over the bytes ecert(5) says are signed.
 . "$(dirname "$0")/lib.sh"
 
-plan 97
+plan 102
 
 setup_store
 HCB_KEY=$SCRATCH/hcb.key
@@ -320,6 +320,17 @@ must_fail 1 "the SM2 platform's lists against another platform's anchor" \
 ok "openssl accepts the SM2 status list's signature too" \
 	openssl_check smsg "$(jq -r .signature p2-status.json)" \
 	"$(jq -r '.key_id as $k | .keys[] | select(.key_id == $k) | .public_key' p2-trust.json)"
+ok "the SM2 platform backs up its store" \
+	ecert-backup create -d "$P2" -k p2-platform.key -o p2-backup.db
+ok "... and the backup verifies: its manifest's SM2 signature holds" \
+	ecert-backup verify --json -d "$P2" p2-backup.db
+same "... the manifest check passed" true \
+	"$(jq -r 'select(.check == "manifest") | .ok' "$OUT")"
+jq -c '.counts.licenses += 1' p2-backup.db.manifest > m && mv m p2-backup.db.manifest
+must_fail 1 "... a changed manifest: refused" \
+	ecert-backup verify --json -d "$P2" p2-backup.db
+same "... the manifest check failed" false \
+	"$(jq -r 'select(.check == "manifest") | .ok' "$OUT")"
 ok "make demo ALG=sm2 runs the demo with SM2 seals" \
 	sh "$ECERT_SHARE/examples/demo.sh" "$ECERT_BIN" "$ECERT_SHARE" sm2
 check "... its issuer's key is SM2" out_has '"alg":"sm2"'
