@@ -8,6 +8,7 @@ SHAREDIR ?= $(PREFIX)/share/ecert
 LIBDIR ?= $(PREFIX)/lib
 INCLUDEDIR ?= $(PREFIX)/include
 PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
+LOCALEDIR ?= $(PREFIX)/share/locale
 DESTDIR ?=
 
 CC ?= cc
@@ -18,7 +19,8 @@ BUILD ?= build
 override CFLAGS += -std=c11 -D_GNU_SOURCE -Ilib \
 	-Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
 	-Wformat=2 -Wno-format-nonliteral -Wno-format-truncation -fno-common
-override CFLAGS += -DECERT_SHAREDIR=\"$(SHAREDIR)\" -DECERT_VERSION=\"$(VERSION)\"
+override CFLAGS += -DECERT_SHAREDIR=\"$(SHAREDIR)\" -DECERT_VERSION=\"$(VERSION)\" \
+	-DECERT_LOCALEDIR=\"$(LOCALEDIR)\"
 ifeq ($(CI),true)
 override CFLAGS += -Werror
 endif
@@ -49,6 +51,24 @@ MAN3 = $(sort $(wildcard man/man3/*.3))
 MAN5 = $(sort $(wildcard man/man5/*.5))
 MAN7 = $(sort $(wildcard man/man7/*.7))
 
+# Messages (GNU gettext, domain "ecert"): po/ecert.pot is made from the
+# sources by `make pot`; each po/LANG.po becomes $(BUILD)/locale/LANG/
+# LC_MESSAGES/ecert.mo, where the programs in $(BUILD)/bin find it.
+LINGUAS = $(sort $(basename $(notdir $(wildcard po/*.po))))
+MOS = $(LINGUAS:%=$(BUILD)/locale/%/LC_MESSAGES/ecert.mo)
+POTSRC = $(sort $(wildcard lib/*.c cmd/*.c cmd/serve/*.c))
+XGETTEXT_FLAGS = --language=C --from-code=UTF-8 --add-comments=TRANSLATORS: \
+	--package-name=ecert --package-version=$(VERSION) \
+	--msgid-bugs-address= --sort-by-file \
+	--keyword=_ --keyword=N_ --keyword=ecert_gettext \
+	--keyword=ecert_warn:1 --keyword=ecert_die:2 --keyword=ecert_fail:3 \
+	--keyword=ecert_whyf:3 \
+	--flag=ecert_warn:1:c-format --flag=ecert_die:2:c-format \
+	--flag=ecert_fail:3:c-format --flag=ecert_whyf:3:c-format
+# a msgid of conversions and punctuation alone ("%s: %s") has nothing
+# to translate
+POT_WORDLESS = ^([^[:alpha:]%]|%[-+ \#0-9.*]*[hljzt]*[a-zA-Z]|%%|%$$)*$$
+
 # libecert.so: the soname's number changes when the ABI breaks; the
 # version script exports what lib/ecert.h declares and nothing else.
 ECERT_VERSION = $(VERSION)
@@ -62,7 +82,7 @@ ifneq ($(SAN),1)
 SO_LDFLAGS += -Wl,-z,defs
 endif
 
-all: $(PROGS) $(BUILD)/libecert.so
+all: $(PROGS) $(BUILD)/libecert.so $(MOS)
 
 # One set of position-independent objects serves the archive the
 # programs link and the shared library.
@@ -113,6 +133,26 @@ $(BUILD)/tests/ecert-bench-raw: tests/bench/ecert-bench-raw.c $(BUILD)/libecert.
 
 units: $(UNITS) $(BUILD)/tests/ecert-gen
 
+$(BUILD)/locale/%/LC_MESSAGES/ecert.mo: po/%.po
+	@mkdir -p $(@D)
+	msgfmt -c -o $@.tmp $< && mv $@.tmp $@
+
+# POT=file writes elsewhere (tests/cli/0134-locale.t compares)
+POT ?= po/ecert.pot
+pot:
+	xgettext $(XGETTEXT_FLAGS) -o $(POT).tmp $(POTSRC)
+	msggrep --invert-match --msgid -E -e '$(POT_WORDLESS)' \
+		-o $(POT) $(POT).tmp
+	rm -f $(POT).tmp
+
+# After `make pot`: new msgids enter each po/LANG.po untranslated, old
+# ones leave; `msgfmt --statistics -c po/LANG.po` counts what is left.
+po: pot
+	for l in $(LINGUAS); do \
+		msgmerge --quiet --update --backup=none --no-fuzzy-matching \
+			po/$$l.po po/ecert.pot || exit 1; \
+	done
+
 deps:
 	@missing=; for p in $(DEPS); do \
 		dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || missing="$$missing $$p"; \
@@ -159,6 +199,11 @@ install: all install-lib
 	install -m 644 $(MAN5) $(DESTDIR)$(MANDIR)/man5
 	install -m 644 $(MAN7) $(DESTDIR)$(MANDIR)/man7
 	cp -R share/. $(DESTDIR)$(SHAREDIR)
+	for l in $(LINGUAS); do \
+		install -d $(DESTDIR)$(LOCALEDIR)/$$l/LC_MESSAGES && \
+		install -m 644 $(BUILD)/locale/$$l/LC_MESSAGES/ecert.mo \
+			$(DESTDIR)$(LOCALEDIR)/$$l/LC_MESSAGES || exit 1; \
+	done
 
 # The library, its header, its page and its pkg-config file (ecert.pc.in).
 install-lib: $(BUILD)/libecert.so
@@ -211,4 +256,4 @@ clean:
 	rm -rf build build-san
 
 .PHONY: all units deps test lint-man check demo bench stress install installcheck \
-	clean install-lib deb
+	clean install-lib deb pot po

@@ -2,6 +2,7 @@
 #ifndef ECERT_PRIV_H
 #define ECERT_PRIV_H
 
+#include <stdarg.h>
 #include <yaml.h>
 
 #include "ecert.h"
@@ -108,5 +109,13 @@ int ecert_fact_sign_type(struct ecert_store *s, const char *code,
     struct ecert_error *e);
 long ecert_facts_audited(struct ecert_store *s, const char *object,
     const char *actions_sql);
+
+/* i18n.c: what people read, in their language (the "ecert" catalog) */
+#define _(msgid) ecert_gettext(msgid)
+#define N_(msgid) (msgid)
+void ecert_locale_init(void);
+const char *ecert_locale_dir(void);
+void ecert_vsay(char *buf, size_t n, const char *fmt, va_list ap);
+char *ecert_shown(const char *text);
 
 #endif

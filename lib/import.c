@@ -671,7 +671,7 @@ compare_stored(struct import *im, const struct ecert_prepared *p, char *why,
 	sqlite3_finalize(st);
 	if (plain == NULL || (old = json_loads(plain, 0, NULL)) == NULL) {
 		free(plain);
-		snprintf(why, n, "license number already in the store, and "
+		ecert_whyf(why, n, "license number already in the store, and "
 		    "its stored document cannot be read");
 		return 0;
 	}
@@ -684,7 +684,7 @@ compare_stored(struct import *im, const struct ecert_prepared *p, char *why,
 	if (json_equal(old, new))
 		same = 1;
 	else {
-		used = (size_t)snprintf(why, n, "license number %s is already "
+		used = (size_t)ecert_whyf(why, n, "license number %s is already "
 		    "in the store with different content:",
 		    ecert_json_str(p->doc, "number"));
 		json_object_foreach(new, key, v) {
@@ -1184,7 +1184,7 @@ ecert_import_present(struct ecert_store *s, const json_t *type,
 	int same;
 
 	if (im == NULL) {
-		snprintf(why, n, "out of memory");
+		ecert_whyf(why, n, "out of memory");
 		return 0;
 	}
 	im->s = s;
