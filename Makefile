@@ -39,6 +39,9 @@ DEPS = libsqlite3-dev libsodium-dev libyaml-dev libcmocka-dev libjansson-dev \
 	libmicrohttpd-dev python3-cryptography wrk nginx-light curl openssl libssl-dev
 # make deb and its test (tests/cli/0131-deb.t)
 DEPS += debhelper dpkg-dev lintian man-db
+# the messages: make pot, the catalogs, and the zh_CN.UTF-8 locale that
+# tests/cli/0134-locale.t runs the programs in
+DEPS += gettext locales
 
 LIBSRC = $(sort $(wildcard lib/*.c))
 LIBOBJ = $(LIBSRC:lib/%.c=$(BUILD)/pic/%.o)
@@ -161,6 +164,9 @@ deps:
 		echo "make deps: installing$$missing"; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
 	fi
+	@locale -a 2>/dev/null | grep -qix 'zh_CN\.utf-\{0,1\}8' || \
+		{ echo "make deps: making the zh_CN.UTF-8 locale"; \
+		localedef -i zh_CN -f UTF-8 zh_CN.UTF-8; }
 
 # One pass of every test against the binaries in $(BUILD); the CLI tests
 # run JOBS at a time (each has its own scratch folder and store).
