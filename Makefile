@@ -66,6 +66,10 @@ XGETTEXT_FLAGS = --language=C --from-code=UTF-8 --add-comments=TRANSLATORS: \
 	--keyword=_ --keyword=N_ --keyword=ecert_gettext \
 	--keyword=ecert_warn:1 --keyword=ecert_die:2 --keyword=ecert_fail:3 \
 	--keyword=ecert_whyf:3 \
+	--keyword=ECERT_OPT_STR:5 --keyword=ECERT_OPT_NEED:5 \
+	--keyword=ECERT_OPT_VAL:6 --keyword=ECERT_OPT_SET:5 \
+	--keyword=ECERT_OPT_ONE:5 --keyword=ECERT_OPT_CALL:6 \
+	--keyword=ECERT_OPT_NUM:7 --keyword=COMMON:5 \
 	--flag=ecert_warn:1:c-format --flag=ecert_die:2:c-format \
 	--flag=ecert_fail:3:c-format --flag=ecert_whyf:3:c-format
 # a msgid of conversions and punctuation alone ("%s: %s") has nothing
