@@ -839,12 +839,13 @@ progress(struct import *im, const struct ecert_import_counts *n,
 	double el = now_s() - start, rate = el > 0 ? (double)n->records / el : 0;
 	long long pos;
 
-	fprintf(stderr, "\r%s: %ld records (%ld imported, %ld present, %ld "
-	    "rejected), %.0f/s", ecert_progname, n->records, n->imported,
+	fputc('\r', stderr);
+	fprintf(stderr, _("%s: %ld records (%ld imported, %ld present, %ld "
+	    "rejected), %.0f/s"), ecert_progname, n->records, n->imported,
 	    n->present, n->rejected, rate);
 	if (im->o->input_size > 0 && rate > 0 && !last &&
 	    (pos = ftello(im->o->in)) > 0)
-		fprintf(stderr, ", ETA %.0f s", el * (double)(im->o->input_size -
+		fprintf(stderr, _(", ETA %.0f s"), el * (double)(im->o->input_size -
 		    pos) / (double)pos);
 	fprintf(stderr, "\033[K%s", last ? "\n" : "");
 }

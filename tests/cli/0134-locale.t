@@ -12,7 +12,7 @@
 
 SRC=$TESTDIR/../..
 
-plan 79
+plan 83
 
 ZH=zh_CN.UTF-8
 if locale -a 2>/dev/null | grep -qix 'zh_CN\.utf-\{0,1\}8'; then
@@ -124,6 +124,18 @@ cp "$OUT" show.en
 if [ "$have_zh" -eq 1 ]; then
 	ok "... and under $ZH" lang_run "$ZH" ecert-show --json "$ID_BIZ_FOOD"
 	same "... the same JSON, keys and values" "$(cat show.en)" "$(cat "$OUT")"
+else
+	skip 2 "no $ZH locale"
+fi
+
+# --help: the pointer to the manual (the usage lines are English still)
+ok "ecert-verify --help under C.UTF-8" lang_run C.UTF-8 ecert-verify --help
+same "... points to the manual in English" \
+	"See ecert-verify(1): man ecert-verify" "$(tail -n 1 "$OUT")"
+if [ "$have_zh" -eq 1 ]; then
+	ok "... under $ZH" lang_run "$ZH" ecert-verify --help
+	same "... in Chinese" "参见 ecert-verify(1): man ecert-verify" \
+	    "$(tail -n 1 "$OUT")"
 else
 	skip 2 "no $ZH locale"
 fi
