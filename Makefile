@@ -125,6 +125,8 @@ $(BUILD)/bin/ecert-serve: cmd/ecert-serve.c $(SERVESRC) cmd/serve/serve.h \
 		$(BUILD)/libecert.a $(LDFLAGS) $(LIBS) -lmicrohttpd
 # its signature reading is unit-tested by including it
 $(BUILD)/tests/test_serve_sig: cmd/serve/sig.c cmd/serve/serve.h
+# reads the catalog built beside it (build/locale)
+$(BUILD)/tests/test_i18n: $(MOS)
 
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libecert.a lib/ecert.h
 	@mkdir -p $(@D)

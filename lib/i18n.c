@@ -88,9 +88,26 @@ ecert_locale_dir(void)
 static locale_t reader;	/* the reader's messages, or 0: English */
 static locale_t plain;	/* "C", whose strerror the buffers hold */
 
+/* The messages' locale is C or POSIX: gettext(3) then reads no catalog
+ * (and no LANGUAGE), so nothing need be looked up. */
+static int
+reads_english(void)
+{
+	static const char *order[] = { "LC_ALL", "LC_MESSAGES", "LANG" };
+	const char *v;
+	size_t i;
+
+	for (i = 0; i < sizeof(order) / sizeof(order[0]); i++)
+		if ((v = getenv(order[i])) != NULL && v[0] != '\0')
+			return strcmp(v, "C") == 0 || strcmp(v, "POSIX") == 0;
+	return 1;
+}
+
 static void
 bind_catalog(void)
 {
+	if (reads_english())
+		return;
 	bindtextdomain("ecert", ecert_locale_dir());
 	bind_textdomain_codeset("ecert", "UTF-8");
 	reader = newlocale(LC_MESSAGES_MASK | LC_CTYPE_MASK, "", (locale_t)0);
