@@ -133,7 +133,7 @@ ecert_gettext(const char *msgid)
 	locale_t was;
 
 	pthread_once(&bound, bind_catalog);
-	if (reader == (locale_t)0)
+	if (reader == (locale_t)0 || msgid[0] == '\0')	/* "": the header */
 		return msgid;
 	was = uselocale(reader);
 	text = dgettext("ecert", msgid);
