@@ -320,7 +320,7 @@ ecert_status_load(const char *path, const json_t *keys, unsigned char **bits,
 	}
 	ecert_now_iso(now);
 	if (strcmp(now, until) > 0) {
-		snprintf(why, n, "status list %s: out of date (valid until %s);"
+		ecert_whyf(why, n, "status list %s: out of date (valid until %s);"
 		    " fetch a new one", path, until ? until : "?");
 		json_decref(obj);
 		return ECERT_NO;
@@ -330,7 +330,7 @@ ecert_status_load(const char *path, const json_t *keys, unsigned char **bits,
 	if (b64 == NULL || sodium_base642bin(*bits, want, b64, strlen(b64),
 	    NULL, &len, NULL, sodium_base64_VARIANT_ORIGINAL) != 0 ||
 	    len != want) {
-		snprintf(why, n, "status list %s: bad bitstring", path);
+		ecert_whyf(why, n, "status list %s: bad bitstring", path);
 		free(*bits);
 		*bits = NULL;
 		json_decref(obj);

@@ -12,7 +12,7 @@
 
 SRC=$TESTDIR/../..
 
-plan 83
+plan 94
 
 ZH=zh_CN.UTF-8
 if locale -a 2>/dev/null | grep -qix 'zh_CN\.utf-\{0,1\}8'; then
@@ -60,6 +60,15 @@ refusal() {
 setup_store
 ok "a 营业执照 for 襄阳汉江食品有限公司" \
 	issue_biz "$SAMR_KEY" "$USCC_FOOD" 襄阳汉江食品有限公司
+# a presentation token, the trust and status lists to check it offline
+ok "a presentation token of it" \
+	sh -c 'ecert-show -k "$1" --token "$2" > token.txt' sh "$ADMIN_KEY" "$ID_BIZ_FOOD"
+ok "the trust list" sh -c 'ecert-unit export --trust -k "$1" > trust.json' \
+	sh "$ADMIN_KEY"
+ok "the status list" ecert-export -k "$ADMIN_KEY" --status -o status.json
+# one character changed
+BAD=$(awk '{ c = substr($0, 40, 1); r = (c == "A") ? "B" : "A";
+	print substr($0, 1, 39) r substr($0, 41) }' token.txt)
 DIGEST=$(store_digest)
 AUDITED=$(audit_count)
 
@@ -95,6 +104,15 @@ refusal 77 "another bureau revoking the license" \
 	"ecert-revoke: $ID_BIZ_FOOD: issued by $SAMR; only the issuing unit may revoke it" \
 	"ecert-revoke: $ID_BIZ_FOOD: 由 $SAMR 签发；只有制证单位可以对其执行 revoke" \
 	ecert-revoke -k "$NRB_KEY" --reason 企业注销 "$ID_BIZ_FOOD"
+# 扫码亮证 offline: a scanned token with one character changed
+refusal 1 "a scanned token with one character changed, offline" \
+	"ecert-verify: token: token damaged: bad field" \
+	"ecert-verify: token: 凭证已损坏: 字段有误" \
+	ecert-verify --offline --trust trust.json --status status.json "$BAD"
+same "... the JSON keeps its English reason" \
+	'{"id":"token","reason":"token damaged: bad field","status":"invalid","valid":false}' \
+	"$(cat "$OUT")"
+
 # errno's words follow the locale too (when libc has them in Chinese)
 NOSTORE="$SCRATCH/no-such.db"
 refusal 74 "a store that does not exist" \
