@@ -8,6 +8,7 @@ SHAREDIR ?= $(PREFIX)/share/ecert
 LIBDIR ?= $(PREFIX)/lib
 INCLUDEDIR ?= $(PREFIX)/include
 PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
+LOCALEDIR ?= $(PREFIX)/share/locale
 DESTDIR ?=
 
 CC ?= cc
@@ -18,7 +19,8 @@ BUILD ?= build
 override CFLAGS += -std=c11 -D_GNU_SOURCE -Ilib \
 	-Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
 	-Wformat=2 -Wno-format-nonliteral -Wno-format-truncation -fno-common
-override CFLAGS += -DECERT_SHAREDIR=\"$(SHAREDIR)\" -DECERT_VERSION=\"$(VERSION)\"
+override CFLAGS += -DECERT_SHAREDIR=\"$(SHAREDIR)\" -DECERT_VERSION=\"$(VERSION)\" \
+	-DECERT_LOCALEDIR=\"$(LOCALEDIR)\"
 ifeq ($(CI),true)
 override CFLAGS += -Werror
 endif
@@ -37,6 +39,9 @@ DEPS = libsqlite3-dev libsodium-dev libyaml-dev libcmocka-dev libjansson-dev \
 	libmicrohttpd-dev python3-cryptography wrk nginx-light curl openssl libssl-dev zlib1g-dev
 # make deb and its test (tests/cli/0131-deb.t)
 DEPS += debhelper dpkg-dev lintian man-db
+# the messages: make pot, the catalogs, and the zh_CN.UTF-8 locale that
+# tests/cli/0134-locale.t runs the programs in
+DEPS += gettext locales
 
 LIBSRC = $(sort $(wildcard lib/*.c))
 LIBOBJ = $(LIBSRC:lib/%.c=$(BUILD)/pic/%.o)
@@ -48,6 +53,28 @@ MAN1 = $(sort $(wildcard man/man1/*.1))
 MAN3 = $(sort $(wildcard man/man3/*.3))
 MAN5 = $(sort $(wildcard man/man5/*.5))
 MAN7 = $(sort $(wildcard man/man7/*.7))
+
+# Messages (GNU gettext, domain "ecert"): po/ecert.pot is made from the
+# sources by `make pot`; each po/LANG.po becomes $(BUILD)/locale/LANG/
+# LC_MESSAGES/ecert.mo, where the programs in $(BUILD)/bin find it.
+LINGUAS = $(sort $(basename $(notdir $(wildcard po/*.po))))
+MOS = $(LINGUAS:%=$(BUILD)/locale/%/LC_MESSAGES/ecert.mo)
+POTSRC = $(sort $(wildcard lib/*.c cmd/*.c cmd/serve/*.c))
+XGETTEXT_FLAGS = --language=C --from-code=UTF-8 --add-comments=TRANSLATORS: \
+	--package-name=ecert --package-version=$(VERSION) \
+	--msgid-bugs-address= --sort-by-file \
+	--keyword=_ --keyword=N_ --keyword=ecert_gettext \
+	--keyword=ecert_warn:1 --keyword=ecert_die:2 --keyword=ecert_fail:3 \
+	--keyword=ecert_whyf:3 \
+	--keyword=ECERT_OPT_STR:5 --keyword=ECERT_OPT_NEED:5 \
+	--keyword=ECERT_OPT_VAL:6 --keyword=ECERT_OPT_SET:5 \
+	--keyword=ECERT_OPT_ONE:5 --keyword=ECERT_OPT_CALL:6 \
+	--keyword=ECERT_OPT_NUM:7 --keyword=COMMON:5 \
+	--flag=ecert_warn:1:c-format --flag=ecert_die:2:c-format \
+	--flag=ecert_fail:3:c-format --flag=ecert_whyf:3:c-format
+# a msgid of conversions and punctuation alone ("%s: %s") has nothing
+# to translate
+POT_WORDLESS = ^([^[:alpha:]%]|%[-+ \#0-9.*]*[hljzt]*[a-zA-Z]|%%|%$$)*$$
 
 # libecert.so: the soname's number changes when the ABI breaks; the
 # version script exports what lib/ecert.h declares and nothing else.
@@ -62,7 +89,7 @@ ifneq ($(SAN),1)
 SO_LDFLAGS += -Wl,-z,defs
 endif
 
-all: $(PROGS) $(BUILD)/libecert.so
+all: $(PROGS) $(BUILD)/libecert.so $(MOS)
 
 # One set of position-independent objects serves the archive the
 # programs link and the shared library.
@@ -98,6 +125,8 @@ $(BUILD)/bin/ecert-serve: cmd/ecert-serve.c $(SERVESRC) cmd/serve/serve.h \
 		$(BUILD)/libecert.a $(LDFLAGS) $(LIBS) -lmicrohttpd
 # its signature reading is unit-tested by including it
 $(BUILD)/tests/test_serve_sig: cmd/serve/sig.c cmd/serve/serve.h
+# reads the catalog built beside it (build/locale)
+$(BUILD)/tests/test_i18n: $(MOS)
 
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libecert.a lib/ecert.h
 	@mkdir -p $(@D)
@@ -113,6 +142,26 @@ $(BUILD)/tests/ecert-bench-raw: tests/bench/ecert-bench-raw.c $(BUILD)/libecert.
 
 units: $(UNITS) $(BUILD)/tests/ecert-gen $(BUILD)/tests/ecert-bench-raw
 
+$(BUILD)/locale/%/LC_MESSAGES/ecert.mo: po/%.po
+	@mkdir -p $(@D)
+	msgfmt -c -o $@.tmp $< && mv $@.tmp $@
+
+# POT=file writes elsewhere (tests/cli/0134-locale.t compares)
+POT ?= po/ecert.pot
+pot:
+	xgettext $(XGETTEXT_FLAGS) -o $(POT).tmp $(POTSRC)
+	msggrep --invert-match --msgid -E -e '$(POT_WORDLESS)' \
+		-o $(POT) $(POT).tmp
+	rm -f $(POT).tmp
+
+# After `make pot`: new msgids enter each po/LANG.po untranslated, old
+# ones leave; `msgfmt --statistics -c po/LANG.po` counts what is left.
+po: pot
+	for l in $(LINGUAS); do \
+		msgmerge --quiet --update --backup=none --no-fuzzy-matching \
+			po/$$l.po po/ecert.pot || exit 1; \
+	done
+
 deps:
 	@missing=; for p in $(DEPS); do \
 		dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || missing="$$missing $$p"; \
@@ -121,6 +170,9 @@ deps:
 		echo "make deps: installing$$missing"; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
 	fi
+	@locale -a 2>/dev/null | grep -qix 'zh_CN\.utf-\{0,1\}8' || \
+		{ echo "make deps: making the zh_CN.UTF-8 locale"; \
+		localedef -i zh_CN -f UTF-8 zh_CN.UTF-8; }
 
 # One pass of every test against the binaries in $(BUILD); the CLI tests
 # run JOBS at a time (each has its own scratch folder and store).
@@ -159,6 +211,11 @@ install: all install-lib
 	install -m 644 $(MAN5) $(DESTDIR)$(MANDIR)/man5
 	install -m 644 $(MAN7) $(DESTDIR)$(MANDIR)/man7
 	cp -R share/. $(DESTDIR)$(SHAREDIR)
+	for l in $(LINGUAS); do \
+		install -d $(DESTDIR)$(LOCALEDIR)/$$l/LC_MESSAGES && \
+		install -m 644 $(BUILD)/locale/$$l/LC_MESSAGES/ecert.mo \
+			$(DESTDIR)$(LOCALEDIR)/$$l/LC_MESSAGES || exit 1; \
+	done
 
 # The library, its header, its page and its pkg-config file (ecert.pc.in).
 install-lib: $(BUILD)/libecert.so
@@ -211,4 +268,4 @@ clean:
 	rm -rf build build-san
 
 .PHONY: all units deps test lint-man check demo bench stress install installcheck \
-	clean install-lib deb
+	clean install-lib deb pot po

@@ -89,19 +89,19 @@ ecert_uscc_why(const char *code, char *buf, size_t n)
 	int c;
 
 	if (len != 18) {
-		snprintf(buf, n, "18 characters expected, %zu given", len);
+		ecert_whyf(buf, n, "18 characters expected, %zu given", len);
 		return buf;
 	}
 	for (i = 0; i < 17; i++)
 		if (strchr(USCC_CHARSET, code[i]) == NULL) {
-			snprintf(buf, n, "character %zu is not one of 0-9 and "
+			ecert_whyf(buf, n, "character %zu is not one of 0-9 and "
 			    "A-Z without I, O, S, V, Z", i + 1);
 			return buf;
 		}
 	c = ecert_uscc_check(code);
 	if (c == code[17])
 		return NULL;
-	snprintf(buf, n, "check character (the 18th) is '%c', but the first "
+	ecert_whyf(buf, n, "check character (the 18th) is '%c', but the first "
 	    "17 give '%c'", code[17], c);
 	return buf;
 }
@@ -452,23 +452,23 @@ ecert_citizen_id_why(const char *id, char *buf, size_t n)
 	int c;
 
 	if (len != 18) {
-		snprintf(buf, n, "18 characters expected, %zu given", len);
+		ecert_whyf(buf, n, "18 characters expected, %zu given", len);
 		return buf;
 	}
 	for (i = 0; i < 17; i++)
 		if (!is_digit((unsigned char)id[i])) {
-			snprintf(buf, n, "character %zu is not a digit", i + 1);
+			ecert_whyf(buf, n, "character %zu is not a digit", i + 1);
 			return buf;
 		}
 	c = ecert_citizen_id_check(id);
 	if (c != id[17]) {
-		snprintf(buf, n, "check character (the 18th) is '%c', but the "
+		ecert_whyf(buf, n, "check character (the 18th) is '%c', but the "
 		    "first 17 give '%c'", id[17], c);
 		return buf;
 	}
 	if (ecert_citizen_id_valid(id))
 		return NULL;
-	snprintf(buf, n, "characters 7-14 are not a birth date between "
+	ecert_whyf(buf, n, "characters 7-14 are not a birth date between "
 	    "1900-01-01 and today");
 	return buf;
 }
@@ -495,10 +495,10 @@ ecert_identifier_why(const char *id, char *buf, size_t n)
 	if (i == 5 && p == NULL && strlen(part[4]) == 1)
 		c = identifier_check(part[0], part[1], part[2], part[3]);
 	if (c != 0)
-		snprintf(buf, n, "check character (the last) is '%c', but the "
+		ecert_whyf(buf, n, "check character (the last) is '%c', but the "
 		    "rest gives '%c'", part[4][0], c);
 	else
-		snprintf(buf, n, "not type.issuer.serial.version.check, each "
+		ecert_whyf(buf, n, "not type.issuer.serial.version.check, each "
 		    "part well formed");
 	return buf;
 }

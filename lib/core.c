@@ -286,7 +286,7 @@ core_build(const json_t *doc, const char *key_alg, const char *key_id,
 	if (json_integer_value(json_object_get(doc, "format")) != 2 ||
 	    !json_is_object(salts) || id == NULL || signed_at == NULL ||
 	    issuer == NULL || version < 1 || version > 255) {
-		snprintf(why, whyn, "not a format-2 document");
+		ecert_whyf(why, whyn, "not a format-2 document");
 		return -1;
 	}
 	{
@@ -298,7 +298,7 @@ core_build(const json_t *doc, const char *key_alg, const char *key_id,
 		    tok = strtok_r(NULL, ".", &save))
 			parts[np++] = tok;
 		if (np != 9) {
-			snprintf(why, whyn, "identifier malformed");
+			ecert_whyf(why, whyn, "identifier malformed");
 			return -1;
 		}
 		snprintf(serial, sizeof(serial), "%s", parts[7]);
@@ -306,33 +306,33 @@ core_build(const json_t *doc, const char *key_alg, const char *key_id,
 	if (ecert_identifier_make(remade, sizeof(remade), ecert_json_str(doc,
 	    "type") ? ecert_json_str(doc, "type") : "", issuer, serial,
 	    version) != 0 || strcmp(remade, id) != 0) {
-		snprintf(why, whyn, "identifier does not match its type, "
+		ecert_whyf(why, whyn, "identifier does not match its type, "
 		    "issuer and version");
 		return -1;
 	}
 	memset(&tm, 0, sizeof(tm));
 	if (strptime(signed_at, "%Y-%m-%dT%H:%M:%SZ", &tm) == NULL ||
 	    (t = timegm(&tm)) < 0 || t > 0xffffffffL) {
-		snprintf(why, whyn, "signed_at is not a time");
+		ecert_whyf(why, whyn, "signed_at is not a time");
 		return -1;
 	}
 	gmtime_r(&t, &tm);
 	strftime(iso, sizeof(iso), "%Y-%m-%dT%H:%M:%SZ", &tm);
 	if (strcmp(iso, signed_at) != 0 || strlen(key_id) != 16) {
-		snprintf(why, whyn, "signed_at is not a time");
+		ecert_whyf(why, whyn, "signed_at is not a time");
 		return -1;
 	}
 	for (const char *const *f = (const char *const[]){ "historical",
 	    "partial", NULL }; *f != NULL; f++)
 		if ((v = json_object_get(doc, *f)) != NULL && !json_is_true(v)) {
-			snprintf(why, whyn, "%s: only true or absent", *f);
+			ecert_whyf(why, whyn, "%s: only true or absent", *f);
 			return -1;
 		}
 	items = ecert_core_items(doc);
 	count = json_object_size(items);
 	if (count > 255 || (!partial && json_object_size(salts) != count)) {
 		json_decref(items);
-		snprintf(why, whyn, "%s", count > 255 ? "more than 255 items" :
+		ecert_whyf(why, whyn, "%s", count > 255 ? "more than 255 items" :
 		    "not one salt per item");
 		return -1;
 	}
@@ -345,19 +345,19 @@ core_build(const json_t *doc, const char *key_alg, const char *key_id,
 	put32(b + 3, (uint32_t)t);
 	sodium_hex2bin(b + 7, 8, key_id, 16, NULL, &len, NULL);
 	if (len != 8) {
-		snprintf(why, whyn, "key id %s malformed", key_id);
+		ecert_whyf(why, whyn, "key id %s malformed", key_id);
 		goto fail;
 	}
 	if (date_in(doc, "valid_from", b + 15) != 0 ||
 	    date_in(doc, "valid_until", b + 17) != 0) {
-		snprintf(why, whyn, "validity dates malformed");
+		ecert_whyf(why, whyn, "validity dates malformed");
 		goto fail;
 	}
 	b[19] = (unsigned char)version;
 	if (put_str(b, &n, max, ecert_json_str(doc, "type")) != 0 ||
 	    put_str(b, &n, max, issuer) != 0 ||
 	    put_str(b, &n, max, serial) != 0) {
-		snprintf(why, whyn, "type, issuer or serial too long");
+		ecert_whyf(why, whyn, "type, issuer or serial too long");
 		goto fail;
 	}
 	b[n++] = (unsigned char)count;
@@ -366,14 +366,14 @@ core_build(const json_t *doc, const char *key_alg, const char *key_id,
 		const char *sb = ecert_json_str(salts, path);
 		if (sb == NULL || ecert_b64_decode(sb, salt, sizeof(salt),
 		    &len) != 0 || len != ECERT_SALT_BYTES) {
-			snprintf(why, whyn, "item %s: no salt", path);
+			ecert_whyf(why, whyn, "item %s: no salt", path);
 			goto fail;
 		}
 		if ((canon = ecert_json_canonical(v)) == NULL ||
 		    ecert_core_digest(dalg, salt, path, (unsigned char *)canon,
 		    strlen(canon), digests + k * ECERT_DIGEST_BYTES) != 0) {
 			free(canon);
-			snprintf(why, whyn, "item %s: cannot digest", path);
+			ecert_whyf(why, whyn, "item %s: cannot digest", path);
 			goto fail;
 		}
 		free(canon);
@@ -431,13 +431,13 @@ ecert_core_check_partial(const struct ecert_pub *pk, const char *key_id,
 	core = ecert_xmalloc(len + 1);
 	if (len == 0 || ecert_b64_decode(core_b64, core, len, &coren) != 0 ||
 	    ecert_core_length(core, coren) != coren) {
-		snprintf(why, whyn, "signature.core is not a core");
+		ecert_whyf(why, whyn, "signature.core is not a core");
 		goto out;
 	}
 	if (sig_b64 == NULL || ecert_b64_decode(sig_b64, raw, sizeof(raw),
 	    &len) != 0 || len != 64 || !ecert_verify_raw(pk,
 	    ECERT_DOMAIN_CORE, core, coren, raw)) {
-		snprintf(why, whyn, "signature does not match the core");
+		ecert_whyf(why, whyn, "signature does not match the core");
 		goto out;
 	}
 	if (core_build(doc, ecert_alg_name(pk->alg), key_id, 1, &mine, &minen,
@@ -446,7 +446,7 @@ ecert_core_check_partial(const struct ecert_pub *pk, const char *key_id,
 	at = digests_at(core, coren);
 	mat = digests_at(mine, minen);
 	if (at != mat || memcmp(core, mine, at) != 0) {
-		snprintf(why, whyn, "the document's identifier, dates or "
+		ecert_whyf(why, whyn, "the document's identifier, dates or "
 		    "signing time are not the core's");
 		goto out;
 	}
@@ -458,7 +458,7 @@ ecert_core_check_partial(const struct ecert_pub *pk, const char *key_id,
 			    ECERT_DIGEST_BYTES) == 0)
 				break;
 		if (k == core[at]) {
-			snprintf(why, whyn, "a disclosed item's digest is not "
+			ecert_whyf(why, whyn, "a disclosed item's digest is not "
 			    "in the signed core (wrong salt or value)");
 			goto out;
 		}
@@ -536,7 +536,7 @@ ecert_core_sign(const json_t *doc, const struct ecert_key *k, char sig[89],
 		return -1;
 	if (ecert_sign_raw(k, ECERT_DOMAIN_CORE, core, n, raw) != 0) {
 		free(core);
-		snprintf(why, whyn, "OpenSSL cannot sign");
+		ecert_whyf(why, whyn, "OpenSSL cannot sign");
 		return -1;
 	}
 	free(core);
@@ -612,14 +612,14 @@ ecert_core_disclose(const json_t *doc, const json_t *paths, size_t room,
 		const char *path = json_string_value(p);
 		if (path == NULL || (v = json_object_get(items, path)) ==
 		    NULL) {
-			snprintf(why, whyn, "%s: not an item of this license",
+			ecert_whyf(why, whyn, "%s: not an item of this license",
 			    path ? path : "?");
 			goto fail;
 		}
 		if (ecert_b64_decode(ecert_json_str(salts, path) ?
 		    ecert_json_str(salts, path) : "", salt, sizeof(salt),
 		    &len) != 0 || len != ECERT_SALT_BYTES) {
-			snprintf(why, whyn, "%s: no salt", path);
+			ecert_whyf(why, whyn, "%s: no salt", path);
 			goto fail;
 		}
 		canon = ecert_json_canonical(v);
@@ -628,7 +628,7 @@ ecert_core_disclose(const json_t *doc, const json_t *paths, size_t room,
 		if (canon == NULL || pn > 255 || vn > 0xffff ||
 		    n + ECERT_SALT_BYTES + 1 + pn + 2 + vn > room) {
 			free(canon);
-			snprintf(why, whyn, "%s: does not fit in a QR code "
+			ecert_whyf(why, whyn, "%s: does not fit in a QR code "
 			    "with the items before it", path);
 			goto fail;
 		}

@@ -211,12 +211,12 @@ ecert_token2_read(const unsigned char *buf, size_t n, const json_t *ik,
 
 	(void)ik;
 	if (coren == 0 || coren + 64 + 1 > n) {
-		snprintf(why, whyn, "token damaged: bad core");
+		ecert_whyf(why, whyn, "token damaged: bad core");
 		goto fail;
 	}
 	if (pk != NULL && !ecert_verify_raw(pk, ECERT_DOMAIN_CORE, buf, coren,
 	    buf + coren)) {
-		snprintf(why, whyn, "issuer signature does not match");
+		ecert_whyf(why, whyn, "issuer signature does not match");
 		goto fail;
 	}
 	dalg = buf[2];
@@ -245,7 +245,7 @@ ecert_token2_read(const unsigned char *buf, size_t n, const json_t *ik,
 		if (at + vn > n)
 			goto damaged;
 		if (ecert_core_digest(dalg, salt, path, buf + at, vn, d) != 0) {
-			snprintf(why, whyn, "digest algorithm %d unknown", dalg);
+			ecert_whyf(why, whyn, "digest algorithm %d unknown", dalg);
 			goto fail;
 		}
 		for (k = 0; k < ndig; k++)
@@ -253,14 +253,14 @@ ecert_token2_read(const unsigned char *buf, size_t n, const json_t *ik,
 			    ECERT_DIGEST_BYTES) == 0)
 				break;
 		if (k == ndig) {
-			snprintf(why, whyn, "disclosure %s: its digest is not "
+			ecert_whyf(why, whyn, "disclosure %s: its digest is not "
 			    "in the signed core (wrong salt or value)", path);
 			goto fail;
 		}
 		if (json_object_get(seen, path) != NULL ||
 		    ecert_core_place(path, section, sizeof(section), key,
 		    sizeof(key)) != 0) {
-			snprintf(why, whyn, "disclosure %s: repeated or "
+			ecert_whyf(why, whyn, "disclosure %s: repeated or "
 			    "unknown", path);
 			goto fail;
 		}
@@ -271,7 +271,7 @@ ecert_token2_read(const unsigned char *buf, size_t n, const json_t *ik,
 		v = json_loads(val, JSON_DECODE_ANY, NULL);
 		free(val);
 		if (v == NULL) {
-			snprintf(why, whyn, "disclosure %s: not JSON", path);
+			ecert_whyf(why, whyn, "disclosure %s: not JSON", path);
 			goto fail;
 		}
 		json_object_set_new(seen, path, json_true());
@@ -295,7 +295,7 @@ ecert_token2_read(const unsigned char *buf, size_t n, const json_t *ik,
 	json_decref(seen);
 	return 0;
 damaged:
-	snprintf(why, whyn, "token damaged: bad disclosure");
+	ecert_whyf(why, whyn, "token damaged: bad disclosure");
 fail:
 	json_decref(seen);
 	return -1;

@@ -3,6 +3,7 @@
 #define ECERT_PRIV_H
 
 #include <iconv.h>
+#include <stdarg.h>
 #include <yaml.h>
 
 #include "ecert.h"
@@ -164,5 +165,12 @@ char *ecert_license_token1(struct ecert_store *s, const char *id,
 int ecert_token2_read(const unsigned char *buf, size_t n, const json_t *ik,
     const struct ecert_pub *pk, struct ecert_token *t, size_t *body,
     char *why, size_t whyn);
+/* i18n.c: what people read, in their language (the "ecert" catalog) */
+#define _(msgid) ecert_gettext(msgid)
+#define N_(msgid) (msgid)
+void ecert_locale_init(void);
+const char *ecert_locale_dir(void);
+void ecert_vsay(char *buf, size_t n, const char *fmt, va_list ap);
+char *ecert_shown(const char *text);
 
 #endif

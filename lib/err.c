@@ -1,4 +1,7 @@
-/* err.c: one way to report errors, `ecert-X: what failed: why`. */
+/*
+ * err.c: one way to report errors, `ecert-X: what failed: why`, on stderr
+ * in the reader's language (i18n.c); ecert_fail's message stays English.
+ */
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -18,6 +21,24 @@ ecert_setprogname(const char *argv0)
 		return;
 	slash = strrchr(argv0, '/');
 	ecert_progname = slash ? slash + 1 : argv0;
+	ecert_locale_init();
+}
+
+/* fmt translated, the English messages in its arguments too */
+static void
+say(const char *fmt, va_list ap)
+{
+	char *text, *shown;
+
+	fflush(stdout);
+	if (vasprintf(&text, ecert_gettext(fmt), ap) < 0) {
+		fprintf(stderr, "%s: %s\n", ecert_progname, fmt);
+		return;
+	}
+	shown = ecert_shown(text);
+	fprintf(stderr, "%s: %s\n", ecert_progname, shown);
+	free(shown);
+	free(text);
 }
 
 void
@@ -25,12 +46,9 @@ ecert_warn(const char *fmt, ...)
 {
 	va_list ap;
 
-	fflush(stdout);
-	fprintf(stderr, "%s: ", ecert_progname);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	say(fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
 }
 
 void
@@ -38,12 +56,9 @@ ecert_die(int status, const char *fmt, ...)
 {
 	va_list ap;
 
-	fflush(stdout);
-	fprintf(stderr, "%s: ", ecert_progname);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	say(fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
 	exit(status);
 }
 
@@ -62,7 +77,7 @@ ecert_fail(struct ecert_error *e, int status, const char *fmt, ...)
 		return status;
 	e->status = status;
 	va_start(ap, fmt);
-	vsnprintf(e->msg, sizeof(e->msg), fmt, ap);
+	ecert_vsay(e->msg, sizeof(e->msg), fmt, ap);
 	va_end(ap);
 	return status;
 }

@@ -601,7 +601,7 @@ compare_stored(struct import *im, const struct ecert_prepared *p, char *why,
 	sqlite3_finalize(st);
 	if (plain == NULL || (old = json_loads(plain, 0, NULL)) == NULL) {
 		free(plain);
-		snprintf(why, n, "license number already in the store, and "
+		ecert_whyf(why, n, "license number already in the store, and "
 		    "its stored document cannot be read");
 		return 0;
 	}
@@ -619,7 +619,7 @@ compare_stored(struct import *im, const struct ecert_prepared *p, char *why,
 	if (json_equal(old, new))
 		same = 1;
 	else {
-		used = (size_t)snprintf(why, n, "license number %s is already "
+		used = (size_t)ecert_whyf(why, n, "license number %s is already "
 		    "in the store with different content:",
 		    ecert_json_str(p->doc, "number"));
 		json_object_foreach(new, key, v) {
@@ -774,12 +774,13 @@ progress(struct import *im, const struct ecert_import_counts *n,
 	double el = now_s() - start, rate = el > 0 ? (double)n->records / el : 0;
 	long long pos;
 
-	fprintf(stderr, "\r%s: %ld records (%ld imported, %ld present, %ld "
-	    "rejected), %.0f/s", ecert_progname, n->records, n->imported,
+	fputc('\r', stderr);
+	fprintf(stderr, _("%s: %ld records (%ld imported, %ld present, %ld "
+	    "rejected), %.0f/s"), ecert_progname, n->records, n->imported,
 	    n->present, n->rejected, rate);
 	if (im->o->input_size > 0 && rate > 0 && !last &&
 	    (pos = ftello(im->o->in)) > 0)
-		fprintf(stderr, ", ETA %.0f s", el * (double)(im->o->input_size -
+		fprintf(stderr, _(", ETA %.0f s"), el * (double)(im->o->input_size -
 		    pos) / (double)pos);
 	fprintf(stderr, "\033[K%s", last ? "\n" : "");
 }
@@ -1122,7 +1123,7 @@ ecert_import_present(struct ecert_store *s, const json_t *type,
 	int same;
 
 	if (im == NULL) {
-		snprintf(why, n, "out of memory");
+		ecert_whyf(why, n, "out of memory");
 		return 0;
 	}
 	im->s = s;

@@ -24,7 +24,7 @@ void
 ecert_usage_exit(void)
 {
 	if (ecert_help_wanted) {
-		printf("See %s(1): man %s\n", ecert_progname, ecert_progname);
+		printf(_("See %s(1): man %s\n"), ecert_progname, ecert_progname);
 		exit(fflush(stdout) == 0 ? 0 : ECERT_IOERR);
 	}
 	exit(ECERT_USAGE);

@@ -414,7 +414,7 @@ ecert_status_load(const char *path, const json_t *keys, unsigned char **bits,
 	}
 	ecert_now_iso(now);
 	if (strcmp(now, until) > 0) {
-		snprintf(why, n, "status list %s: out of date (valid until %s);"
+		ecert_whyf(why, n, "status list %s: out of date (valid until %s);"
 		    " fetch a new one", path, until ? until : "?");
 		json_decref(obj);
 		return ECERT_NO;
@@ -423,7 +423,7 @@ ecert_status_load(const char *path, const json_t *keys, unsigned char **bits,
 	    places_v2(obj) : places_v1(obj);
 	json_decref(obj);
 	if (*bits == NULL) {
-		snprintf(why, n, "status list %s: bad bitstring", path);
+		ecert_whyf(why, n, "status list %s: bad bitstring", path);
 		return ECERT_DATAERR;
 	}
 	*nbits = ECERT_STATUS_BITS;

@@ -430,22 +430,22 @@ present_check(const unsigned char *buf, size_t pres, const json_t *keys,
 	    buf + pres + 12, 8);
 
 	if ((pk = trust_find(keys, buf + pres + 12)) == NULL) {
-		snprintf(why, whyn, "presented with key %s, not in the trust "
+		ecert_whyf(why, whyn, "presented with key %s, not in the trust "
 		    "list", t->platform_key);
 		return ECERT_NO;
 	}
 	if (!sig_ok(pk, ECERT_DOMAIN_PRESENT, buf, pres + 20,
 	    buf + pres + 20)) {
-		snprintf(why, whyn, "presentation signature does not match");
+		ecert_whyf(why, whyn, "presentation signature does not match");
 		return ECERT_NO;
 	}
 	if (!json_is_true(json_object_get(pk, "admin"))) {
-		snprintf(why, whyn, "presented by %s, not the platform",
+		ecert_whyf(why, whyn, "presented by %s, not the platform",
 		    ecert_json_str(pk, "unit"));
 		return ECERT_NO;
 	}
 	if (!key_in_force(pk, t->presented_at)) {
-		snprintf(why, whyn, "presented with platform key %s outside its"
+		ecert_whyf(why, whyn, "presented with platform key %s outside its"
 		    " validity", t->platform_key);
 		return ECERT_NO;
 	}
@@ -459,17 +459,17 @@ after_check(const unsigned char *bits, size_t nbits, time_t now,
 	char today[11];
 
 	if (now > t->expires_at) {
-		snprintf(why, whyn, "presentation expired %ld s ago",
+		ecert_whyf(why, whyn, "presentation expired %ld s ago",
 		    (long)(now - t->expires_at));
 		return ECERT_NO;
 	}
 	if (t->presented_at > now + 300) {
-		snprintf(why, whyn, "presented in the future");
+		ecert_whyf(why, whyn, "presented in the future");
 		return ECERT_NO;
 	}
 	if (bits != NULL) {
 		if (t->status_index >= nbits) {
-			snprintf(why, whyn, "status index %u beyond the status "
+			ecert_whyf(why, whyn, "status index %u beyond the status "
 			    "list", t->status_index);
 			return ECERT_NO;
 		}
@@ -477,24 +477,24 @@ after_check(const unsigned char *bits, size_t nbits, time_t now,
 		case ECERT_STATUS_VALID:
 			break;
 		case ECERT_STATUS_REVOKED:
-			snprintf(why, whyn, "revoked (status list)");
+			ecert_whyf(why, whyn, "revoked (status list)");
 			return ECERT_NO;
 		case ECERT_STATUS_SUSPENDED:
-			snprintf(why, whyn, "suspended (status list)");
+			ecert_whyf(why, whyn, "suspended (status list)");
 			return ECERT_NO;
 		default:
-			snprintf(why, whyn, "superseded by a newer version "
+			ecert_whyf(why, whyn, "superseded by a newer version "
 			    "(status list)");
 			return ECERT_NO;
 		}
 	}
 	ecert_today(today);
 	if (t->valid_from[0] != '\0' && strcmp(today, t->valid_from) < 0) {
-		snprintf(why, whyn, "not valid before %s", t->valid_from);
+		ecert_whyf(why, whyn, "not valid before %s", t->valid_from);
 		return ECERT_NO;
 	}
 	if (t->valid_until[0] != '\0' && strcmp(today, t->valid_until) > 0) {
-		snprintf(why, whyn, "expired on %s", t->valid_until);
+		ecert_whyf(why, whyn, "expired on %s", t->valid_until);
 		return ECERT_NO;
 	}
 	return 0;
@@ -517,7 +517,7 @@ verify2(const unsigned char *buf, size_t n, const json_t *keys,
 	    sizeof(t->type)) || get_str(buf, n, &at, t->issuer,
 	    sizeof(t->issuer)) || get_str(buf, n, &at, t->serial,
 	    sizeof(t->serial))) {
-		snprintf(why, whyn, "token damaged: bad field");
+		ecert_whyf(why, whyn, "token damaged: bad field");
 		return ECERT_NO;
 	}
 	t->historical = buf[1] & 1;
@@ -528,11 +528,11 @@ verify2(const unsigned char *buf, size_t n, const json_t *keys,
 	t->version = buf[19];
 	if (ecert_identifier_make(t->id, sizeof(t->id), t->type, t->issuer,
 	    t->serial, t->version) != 0) {
-		snprintf(why, whyn, "token damaged: bad identifier parts");
+		ecert_whyf(why, whyn, "token damaged: bad identifier parts");
 		return ECERT_NO;
 	}
 	if ((ik = trust_find(keys, buf + 7)) == NULL) {
-		snprintf(why, whyn, "signed with key %s, not in the trust list",
+		ecert_whyf(why, whyn, "signed with key %s, not in the trust list",
 		    t->issuer_key);
 		return ECERT_NO;
 	}
@@ -549,17 +549,17 @@ verify2(const unsigned char *buf, size_t n, const json_t *keys,
 	if (ecert_token2_read(buf, n, ik, &ipk, t, &body, why, whyn) != 0)
 		return ECERT_NO;
 	if (body + PRESENT != n) {
-		snprintf(why, whyn, "token damaged: wrong length");
+		ecert_whyf(why, whyn, "token damaged: wrong length");
 		return ECERT_NO;
 	}
 	if (strcmp(ecert_json_str(ik, "unit") ? ecert_json_str(ik, "unit") :
 	    "", t->issuer) != 0) {
-		snprintf(why, whyn, "key %s does not belong to the issuer %s",
+		ecert_whyf(why, whyn, "key %s does not belong to the issuer %s",
 		    t->issuer_key, t->issuer);
 		return ECERT_NO;
 	}
 	if (!key_in_force(ik, t->signed_at)) {
-		snprintf(why, whyn, "signed outside the validity of key %s",
+		ecert_whyf(why, whyn, "signed outside the validity of key %s",
 		    t->issuer_key);
 		return ECERT_NO;
 	}
@@ -589,21 +589,21 @@ ecert_token_verify(const char *text, const json_t *keys,
 	memset(t, 0, sizeof(*t));
 	t->items = json_object();
 	if (strncmp(text, ECERT_TOKEN_PREFIX, strlen(ECERT_TOKEN_PREFIX)) != 0) {
-		snprintf(why, whyn, "not an ecert token (no %s prefix)",
+		ecert_whyf(why, whyn, "not an ecert token (no %s prefix)",
 		    ECERT_TOKEN_PREFIX);
 		return ECERT_DATAERR;
 	}
 	len = ecert_base45_decode(text + strlen(ECERT_TOKEN_PREFIX), buf,
 	    sizeof(buf));
 	if (len < HEAD + 64 + PRESENT) {
-		snprintf(why, whyn, "token damaged: not base45 or too short");
+		ecert_whyf(why, whyn, "token damaged: not base45 or too short");
 		return ECERT_NO;
 	}
 	n = (size_t)len;
 	if (buf[0] == 2)
 		return verify2(buf, n, keys, bits, nbits, now, t, why, whyn);
 	if (buf[0] != 1) {
-		snprintf(why, whyn, "token version %d unknown", buf[0]);
+		ecert_whyf(why, whyn, "token version %d unknown", buf[0]);
 		return ECERT_NO;
 	}
 	if (get_str(buf, n, &at, t->type, sizeof(t->type)) ||
@@ -621,7 +621,7 @@ ecert_token_verify(const char *text, const json_t *keys,
 		char key[256], val[256];
 		if (get_str(buf, n, &at, key, sizeof(key)) ||
 		    get_str(buf, n, &at, val, sizeof(val))) {
-			snprintf(why, whyn, "token damaged: bad item");
+			ecert_whyf(why, whyn, "token damaged: bad item");
 			return ECERT_NO;
 		}
 		json_object_set_new(t->items, key, json_string(val));
@@ -651,7 +651,7 @@ ecert_token_verify(const char *text, const json_t *keys,
 		return ECERT_NO;
 	}
 	if (!sig_ok(ik, ECERT_DOMAIN_TOKEN, buf, body, buf + body)) {
-		snprintf(why, whyn, "issuer signature does not match");
+		ecert_whyf(why, whyn, "issuer signature does not match");
 		return ECERT_NO;
 	}
 	if (strcmp(ecert_json_str(ik, "unit") ? ecert_json_str(ik, "unit") :

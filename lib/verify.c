@@ -207,11 +207,11 @@ lic_row_tampered(struct ecert_store *s, const struct license_row *r,
 	const char *bad, *signed_at;
 
 	if (!ecert_key_lookup_pub(s, r->key_id, &pk, unit, nb, na)) {
-		snprintf(why, whyn, "signed with unknown key %s", r->key_id);
+		ecert_whyf(why, whyn, "signed with unknown key %s", r->key_id);
 		return why;
 	}
 	if (strcmp(unit, r->issuer) != 0) {
-		snprintf(why, whyn, "key %s belongs to %s, not to the issuer %s",
+		ecert_whyf(why, whyn, "key %s belongs to %s, not to the issuer %s",
 		    r->key_id, unit, r->issuer);
 		return why;
 	}
@@ -221,24 +221,24 @@ lic_row_tampered(struct ecert_store *s, const struct license_row *r,
 
 		if (!ecert_unit_name(s, r->issuer, NULL, 0, &roles) ||
 		    !(roles & ECERT_ROLE_ISSUER)) {
-			snprintf(why, whyn, "the issuer %s has no issuer role "
+			ecert_whyf(why, whyn, "the issuer %s has no issuer role "
 			    "signed by the platform", r->issuer);
 			return why;
 		}
 	}
 	if (!ecert_doc_sig_ok(&pk, r->key_id, doc, r->canon, r->signature)) {
-		snprintf(why, whyn, "signature does not match the document");
+		ecert_whyf(why, whyn, "signature does not match the document");
 		return why;
 	}
 	signed_at = ecert_json_str(doc, "signed_at");
 	if (signed_at == NULL || strcmp(signed_at, nb) < 0 ||
 	    (na[0] != '\0' && strcmp(signed_at, na) > 0)) {
-		snprintf(why, whyn, "signed at %s, outside the validity"
+		ecert_whyf(why, whyn, "signed at %s, outside the validity"
 		    " of key %s", signed_at ? signed_at : "?", r->key_id);
 		return why;
 	}
 	if ((bad = row_matches(s, r, doc)) != NULL) {
-		snprintf(why, whyn, "store row altered: %s differs from the "
+		ecert_whyf(why, whyn, "store row altered: %s differs from the "
 		    "signed document", bad);
 		return why;
 	}
@@ -263,7 +263,7 @@ ecert_license_facts(struct ecert_store *s, const char *id, char *derived,
 		goto out;
 	}
 	if (r.canon == NULL || (doc = json_loads(r.canon, 0, NULL)) == NULL) {
-		snprintf(why, whyn, "stored document altered");
+		ecert_whyf(why, whyn, "stored document altered");
 		rc = ECERT_NO;
 	} else if (lic_row_tampered(s, &r, doc, why, whyn) != NULL)
 		rc = ECERT_NO;
@@ -292,12 +292,12 @@ dates_check(const json_t *doc, char *status, size_t statusn, char *why,
 	ecert_today(today);
 	if (from != NULL && strcmp(today, from) < 0) {
 		snprintf(status, statusn, "not-yet-valid");
-		snprintf(why, n, "not valid before %s", from);
+		ecert_whyf(why, n, "not valid before %s", from);
 		return why;
 	}
 	if (until != NULL && strcmp(today, until) > 0) {
 		snprintf(status, statusn, "expired");
-		snprintf(why, n, "expired on %s", until);
+		ecert_whyf(why, n, "expired on %s", until);
 		return why;
 	}
 	return NULL;
@@ -316,7 +316,7 @@ ecert_license_verify(struct ecert_store *s, const char *id, char *status,
 	if ((rc = lic_row_load(s, id, &r, e)) != 0) {
 		if (rc == ECERT_NO) {
 			snprintf(status, statusn, "not-found");
-			snprintf(why, whyn, "not in the store");
+			ecert_whyf(why, whyn, "not in the store");
 		}
 		return rc;
 	}
@@ -325,14 +325,14 @@ ecert_license_verify(struct ecert_store *s, const char *id, char *status,
 		/* drafts are never shown to verification as licenses */
 		snprintf(status, statusn, "draft");
 		if (r.review[0] != '\0')
-			snprintf(why, whyn, "a draft, not signed: %s", r.review);
+			ecert_whyf(why, whyn, "a draft, not signed: %s", r.review);
 		else
-			snprintf(why, whyn, "a draft awaiting review, not "
+			ecert_whyf(why, whyn, "a draft awaiting review, not "
 			    "signed");
 		goto out;
 	}
 	if (r.canon == NULL || (doc = json_loads(r.canon, 0, NULL)) == NULL)
-		snprintf(why, whyn, "stored document altered");
+		ecert_whyf(why, whyn, "stored document altered");
 	if (doc == NULL || lic_row_tampered(s, &r, doc, why, whyn) != NULL) {
 		/* tampering (article 23): never valid, and on the record */
 		ecert_facts_tampered(s, id, why);
@@ -383,26 +383,26 @@ ecert_license_verify_doc(const json_t *signed_doc, const json_t *trust,
 	if (!json_is_object(doc) || !json_is_object(sig) || key_id == NULL ||
 	    signed_at == NULL || ecert_json_str(sig, "alg") == NULL ||
 	    ecert_alg_parse(ecert_json_str(sig, "alg")) < 0) {
-		snprintf(why, n, "not a signed ecert license document");
+		ecert_whyf(why, n, "not a signed ecert license document");
 		return ECERT_DATAERR;
 	}
 	if ((k = trusted_key(trust, key_id)) == NULL) {
-		snprintf(why, n, "key %s is not in the trust list", key_id);
+		ecert_whyf(why, n, "key %s is not in the trust list", key_id);
 		return ECERT_NO;
 	}
 	if (!str_is(json_object_get(doc, "issuer"), "code",
 	    ecert_json_str(k, "unit") ? ecert_json_str(k, "unit") : "-")) {
-		snprintf(why, n, "key %s does not belong to the issuer", key_id);
+		ecert_whyf(why, n, "key %s does not belong to the issuer", key_id);
 		return ECERT_NO;
 	}
 	if (!ecert_pub_parse(ecert_json_str(k, "alg"), ecert_json_str(k,
 	    "public_key"), &pk)) {
-		snprintf(why, n, "trust list: key %s: bad public key", key_id);
+		ecert_whyf(why, n, "trust list: key %s: bad public key", key_id);
 		return ECERT_NO;
 	}
 	/* the document says which algorithm; the key must agree */
 	if (pk.alg != ecert_alg_parse(ecert_json_str(sig, "alg"))) {
-		snprintf(why, n, "signature says %s, key %s is %s",
+		ecert_whyf(why, n, "signature says %s, key %s is %s",
 		    ecert_json_str(sig, "alg"), key_id, ecert_alg_name(pk.alg));
 		return ECERT_NO;
 	}
@@ -417,7 +417,7 @@ ecert_license_verify_doc(const json_t *signed_doc, const json_t *trust,
 		}
 		ok = 1;
 	} else if ((canon = ecert_json_canonical(doc)) == NULL) {
-		snprintf(why, n, "document cannot be put in canonical form");
+		ecert_whyf(why, n, "document cannot be put in canonical form");
 		return ECERT_NO;
 	} else {
 		ok = ecert_doc_sig_ok(&pk, key_id, doc, canon,
@@ -425,14 +425,14 @@ ecert_license_verify_doc(const json_t *signed_doc, const json_t *trust,
 		free(canon);
 	}
 	if (!ok) {
-		snprintf(why, n, "signature does not match the document");
+		ecert_whyf(why, n, "signature does not match the document");
 		return ECERT_NO;
 	}
 	nb = ecert_json_str(k, "not_before");
 	na = ecert_json_str(k, "not_after");
 	if ((nb != NULL && strcmp(signed_at, nb) < 0) ||
 	    (na != NULL && strcmp(signed_at, na) > 0)) {
-		snprintf(why, n, "signed at %s, outside the validity of key %s",
+		ecert_whyf(why, n, "signed at %s, outside the validity of key %s",
 		    signed_at, key_id);
 		return ECERT_NO;
 	}
