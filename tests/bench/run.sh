@@ -77,8 +77,8 @@ line reverify "$(ratio "$rrate" "$rawv1")" "$rrate" "$rawv1" licenses/s
 rm -f part.* all-ids.txt
 
 # (d): the sweep against updating the due rows alone, on two copies
-cp city.db sweep.db; cp city.db.key sweep.db.key
-cp city.db upd.db; cp city.db.key upd.db.key
+cp city.db sweep.db; cp city.db.key sweep.db.key; cp city.db.anchor sweep.db.anchor
+cp city.db upd.db; cp city.db.key upd.db.key; cp city.db.anchor upd.db.anchor
 raw=$("$tbin/ecert-bench-raw" update upd.db 2027-07-01 2>/dev/null)
 t0=$(now)
 ECERT_TODAY=2027-07-01 ecert-expire -d sweep.db --as-of 2027-07-01 > due.jsonl 2>/dev/null
