@@ -118,6 +118,8 @@ _sanitizer_report() {
 	    -e UndefinedBehaviorSanitizer "$ERR" 2>/dev/null
 }
 
+# A failure's diagnostics go to standard error, as Test::More's diag
+# does, so that prove shows them without -v (in CI logs too).
 _tap_diag_run() {	# status
 	echo "#   exit status: $1"
 	if [ -s "$ERR" ]; then
@@ -137,8 +139,8 @@ ok() {
 		_tap_result 0 "$_tap_d"
 	else
 		_tap_result 1 "$_tap_d"
-		echo "#   command: $*" | cut -c 1-300
-		_tap_diag_run "$_tap_st"
+		echo "#   command: $*" | cut -c 1-300 >&2
+		_tap_diag_run "$_tap_st" >&2
 	fi
 	return $_tap_st
 }
@@ -158,9 +160,9 @@ must_fail() {
 		return 0
 	fi
 	_tap_result 1 "$_tap_d"
-	echo "#   command: $*" | cut -c 1-300
-	echo "#   expected exit status $_tap_code"
-	_tap_diag_run "$_tap_st"
+	echo "#   command: $*" | cut -c 1-300 >&2
+	echo "#   expected exit status $_tap_code" >&2
+	_tap_diag_run "$_tap_st" >&2
 	return 1
 }
 
@@ -171,8 +173,8 @@ same() {
 		return 0
 	fi
 	_tap_result 1 "$1"
-	printf '%s\n' "expected:" "$2" | cut -c 1-300 | sed 's/^/#   /'
-	printf '%s\n' "got:" "$3" | cut -c 1-300 | sed 's/^/#   /'
+	printf '%s\n' "expected:" "$2" | cut -c 1-300 | sed 's/^/#   /' >&2
+	printf '%s\n' "got:" "$3" | cut -c 1-300 | sed 's/^/#   /' >&2
 	return 1
 }
 
@@ -185,7 +187,7 @@ check() {
 		return 0
 	fi
 	_tap_result 1 "$_tap_d"
-	echo "#   condition: $*" | cut -c 1-300
+	echo "#   condition: $*" | cut -c 1-300 >&2
 	return 1
 }
 
