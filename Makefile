@@ -66,7 +66,7 @@ all: $(PROGS) $(BUILD)/libecert.so
 
 # One set of position-independent objects serves the archive the
 # programs link and the shared library.
-$(BUILD)/pic/%.o: lib/%.c lib/ecert.h lib/ecert_priv.h
+$(BUILD)/pic/%.o: lib/%.c lib/ecert.h lib/ecert_priv.h lib/cmd.h
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -fPIC -c -o $@ $<
 
@@ -85,14 +85,14 @@ $(BUILD)/libecert.so: $(LIBECERT_SO)
 	ln -sf $(notdir $(LIBECERT_SO)) $(BUILD)/$(LIBECERT_SONAME)
 	ln -sf $(LIBECERT_SONAME) $@
 
-$(BUILD)/bin/%: cmd/%.c $(BUILD)/libecert.a lib/ecert.h
+$(BUILD)/bin/%: cmd/%.c $(BUILD)/libecert.a lib/ecert.h lib/cmd.h
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -o $@ $< $(BUILD)/libecert.a $(LDFLAGS) $(LIBS)
 
 # ecert-serve alone links GNU libmicrohttpd; its parts live in cmd/serve/.
 SERVESRC = $(sort $(wildcard cmd/serve/*.c))
 $(BUILD)/bin/ecert-serve: cmd/ecert-serve.c $(SERVESRC) cmd/serve/serve.h \
-		$(BUILD)/libecert.a lib/ecert.h
+		$(BUILD)/libecert.a lib/ecert.h lib/cmd.h
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -Icmd/serve -o $@ cmd/ecert-serve.c $(SERVESRC) \
 		$(BUILD)/libecert.a $(LDFLAGS) $(LIBS) -lmicrohttpd
