@@ -341,6 +341,11 @@ apply(const struct ecert_cmd_opt *opt, const char *arg)
 	case ECERT_CMD_CALL:
 		opt->call(arg, opt->var);
 		break;
+	case ECERT_CMD_ONE:
+		if (*(int *)opt->var != 0)
+			ecert_usage();
+		*(int *)opt->var = opt->value;
+		break;
 	}
 }
 
@@ -447,4 +452,16 @@ ecert_worse(int a, int b)
 			rb = i;
 	}
 	return rb > ra ? b : a;
+}
+
+void
+ecert_cmd_field(const char *arg, void *var)
+{
+	json_t **record = var;
+	struct ecert_error e;
+
+	if (*record == NULL)
+		*record = json_object();
+	if (ecert_record_from_args(*record, arg, &e) != 0)
+		ecert_die_error(&e);
 }

@@ -16,7 +16,9 @@
 enum ecert_cmd_kind {
 	ECERT_CMD_STRING = 1,	/* *(const char **)var = arg, the last wins */
 	ECERT_CMD_SET,		/* *(int *)var = value */
-	ECERT_CMD_CALL		/* call(arg, var) */
+	ECERT_CMD_CALL,		/* call(arg, var) */
+	ECERT_CMD_ONE		/* *(int *)var = value, a usage error when
+				 * one of its group was given before */
 };
 
 /* What completes an option's argument (0: made from the argument's name:
@@ -49,6 +51,8 @@ struct ecert_cmd_opt {
 	{ (n), (l), (a), (h), ECERT_CMD_STRING, (v), 0, NULL, (vals), 0 }
 #define ECERT_OPT_SET(n, l, v, val, h) \
 	{ (n), (l), NULL, (h), ECERT_CMD_SET, (v), (val), NULL, 0, 0 }
+#define ECERT_OPT_ONE(n, l, v, val, h) \
+	{ (n), (l), NULL, (h), ECERT_CMD_ONE, (v), (val), NULL, 0, 0 }
 #define ECERT_OPT_CALL(n, l, a, fn, v, h) \
 	{ (n), (l), (a), (h), ECERT_CMD_CALL, (v), 0, (fn), 0, 0 }
 #define ECERT_OPT_END { NULL, 0, NULL, NULL, 0, NULL, 0, NULL, 0, 0 }
@@ -96,6 +100,8 @@ int ecert_cmd_parse(const struct ecert_cmd *cmd, struct ecert_opts *o,
 /* The usage of the command last parsed: stdout and 0 after -h/--help,
  * else stderr and 64. */
 void ecert_usage(void) __attribute__((noreturn));
+/* ECERT_OPT_CALL for -f item=value: var is a json_t ** (made on first use). */
+void ecert_cmd_field(const char *arg, void *var);
 /* The worse of two exit statuses, one ranking for every program:
  * ok < no < bad input < usage < no permission < busy < I/O failure. */
 int ecert_worse(int a, int b);
