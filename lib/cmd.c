@@ -4,6 +4,7 @@
  * made from it, and the options every program shares are declared here
  * once.
  */
+#include <errno.h>
 #include <getopt.h>
 #include <stdint.h>
 #include <string.h>
@@ -20,28 +21,24 @@ enum { COMMON_HELP = 1 << 14, COMMON_VERSION = 1 << 15 };
 static void set_common(const char *arg, void *var);
 
 /* The shared options; var holds the ECERT_COMMON_ bit. */
+#define COMMON(n, l, a, bit, h) \
+	{ (n), (l), (a), (h), ECERT_CMD_CALL, (void *)(bit), 0, set_common, \
+	    0, 0, 0, 0 }
 static const struct ecert_cmd_opt common_opts[] = {
-	{ "db", 'd', "file", "the store (else $ECERT_DB, ./ecert.db)",
-	    ECERT_CMD_CALL, (void *)ECERT_COMMON_DB, 0, set_common, 0, 0 },
-	{ "store-key", 0, "file", "the store's key file (else "
-	    "$ECERT_STORE_KEY)",
-	    ECERT_CMD_CALL, (void *)ECERT_COMMON_STORE_KEY, 0, set_common, 0,
-	    0 },
-	{ "key", 'k', "keyfile", "the acting unit's key file (else "
-	    "$ECERT_KEY)", ECERT_CMD_CALL, (void *)ECERT_COMMON_KEY, 0,
-	    set_common, 0, 0 },
-	{ "passphrase-file", 0, "file", "the key's passphrase (else "
-	    "$ECERT_PASSPHRASE_FILE)",
-	    ECERT_CMD_CALL, (void *)ECERT_COMMON_PASSFILE, 0, set_common, 0,
-	    0 },
-	{ "json", 0, NULL, "JSON Lines (the default when not a terminal)",
-	    ECERT_CMD_CALL, (void *)ECERT_COMMON_JSON, 0, set_common, 0, 0 },
-	{ "table", 0, NULL, "an aligned table (the default on a terminal)",
-	    ECERT_CMD_CALL, (void *)ECERT_COMMON_TABLE, 0, set_common, 0, 0 },
-	{ "help", 'h', NULL, "this help, on standard output",
-	    ECERT_CMD_CALL, (void *)COMMON_HELP, 0, set_common, 0, 0 },
-	{ "version", 0, NULL, "the version", ECERT_CMD_CALL,
-	    (void *)COMMON_VERSION, 0, set_common, 0, 0 },
+	COMMON("db", 'd', "file", ECERT_COMMON_DB,
+	    "the store (else $ECERT_DB, ./ecert.db)"),
+	COMMON("store-key", 0, "file", ECERT_COMMON_STORE_KEY,
+	    "the store's key file (else $ECERT_STORE_KEY)"),
+	COMMON("key", 'k', "keyfile", ECERT_COMMON_KEY,
+	    "the acting unit's key file (else $ECERT_KEY)"),
+	COMMON("passphrase-file", 0, "file", ECERT_COMMON_PASSFILE,
+	    "the key's passphrase (else $ECERT_PASSPHRASE_FILE)"),
+	COMMON("json", 0, NULL, ECERT_COMMON_JSON,
+	    "JSON Lines (the default when not a terminal)"),
+	COMMON("table", 0, NULL, ECERT_COMMON_TABLE,
+	    "an aligned table (the default on a terminal)"),
+	COMMON("help", 'h', NULL, COMMON_HELP, "this help, on standard output"),
+	COMMON("version", 0, NULL, COMMON_VERSION, "the version"),
 	ECERT_OPT_END
 };
 
@@ -328,6 +325,21 @@ longopts_of(const struct ecert_cmd_opt **all, size_t n, char *optstring,
 	return lo;
 }
 
+static int
+number(const struct ecert_cmd_opt *opt, const char *arg)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(arg, &end, 10);
+	if (*arg == '\0' || *end != '\0' || errno != 0 || v < opt->lo ||
+	    v > opt->hi)
+		ecert_die(ECERT_USAGE, "--%s %s: a whole number from %d to %d",
+		    opt->name, arg, opt->lo, opt->hi);
+	return (int)v;
+}
+
 static void
 apply(const struct ecert_cmd_opt *opt, const char *arg)
 {
@@ -340,6 +352,9 @@ apply(const struct ecert_cmd_opt *opt, const char *arg)
 		break;
 	case ECERT_CMD_CALL:
 		opt->call(arg, opt->var);
+		break;
+	case ECERT_CMD_NUMBER:
+		*(int *)opt->var = number(opt, arg);
 		break;
 	case ECERT_CMD_ONE:
 		if (*(int *)opt->var != 0)

@@ -17,8 +17,9 @@ enum ecert_cmd_kind {
 	ECERT_CMD_STRING = 1,	/* *(const char **)var = arg, the last wins */
 	ECERT_CMD_SET,		/* *(int *)var = value */
 	ECERT_CMD_CALL,		/* call(arg, var) */
-	ECERT_CMD_ONE		/* *(int *)var = value, a usage error when
+	ECERT_CMD_ONE,		/* *(int *)var = value, a usage error when
 				 * one of its group was given before */
+	ECERT_CMD_NUMBER	/* *(int *)var = a whole number, lo to hi */
 };
 
 /* What completes an option's argument (0: made from the argument's name:
@@ -41,21 +42,25 @@ struct ecert_cmd_opt {
 	void (*call)(const char *arg, void *var);
 	int values;		/* enum ecert_cmd_values */
 	int required;		/* in the usage line made from the table */
+	int lo, hi;		/* ECERT_CMD_NUMBER */
 };
 
 #define ECERT_OPT_STR(n, l, a, v, h) \
-	{ (n), (l), (a), (h), ECERT_CMD_STRING, (v), 0, NULL, 0, 0 }
+	{ (n), (l), (a), (h), ECERT_CMD_STRING, (v), 0, NULL, 0, 0, 0, 0 }
 #define ECERT_OPT_NEED(n, l, a, v, h) \
-	{ (n), (l), (a), (h), ECERT_CMD_STRING, (v), 0, NULL, 0, 1 }
+	{ (n), (l), (a), (h), ECERT_CMD_STRING, (v), 0, NULL, 0, 1, 0, 0 }
 #define ECERT_OPT_VAL(n, l, a, v, vals, h) \
-	{ (n), (l), (a), (h), ECERT_CMD_STRING, (v), 0, NULL, (vals), 0 }
+	{ (n), (l), (a), (h), ECERT_CMD_STRING, (v), 0, NULL, (vals), 0, 0, 0 }
 #define ECERT_OPT_SET(n, l, v, val, h) \
-	{ (n), (l), NULL, (h), ECERT_CMD_SET, (v), (val), NULL, 0, 0 }
+	{ (n), (l), NULL, (h), ECERT_CMD_SET, (v), (val), NULL, 0, 0, 0, 0 }
 #define ECERT_OPT_ONE(n, l, v, val, h) \
-	{ (n), (l), NULL, (h), ECERT_CMD_ONE, (v), (val), NULL, 0, 0 }
+	{ (n), (l), NULL, (h), ECERT_CMD_ONE, (v), (val), NULL, 0, 0, 0, 0 }
 #define ECERT_OPT_CALL(n, l, a, fn, v, h) \
-	{ (n), (l), (a), (h), ECERT_CMD_CALL, (v), 0, (fn), 0, 0 }
-#define ECERT_OPT_END { NULL, 0, NULL, NULL, 0, NULL, 0, NULL, 0, 0 }
+	{ (n), (l), (a), (h), ECERT_CMD_CALL, (v), 0, (fn), 0, 0, 0, 0 }
+#define ECERT_OPT_NUM(n, l, a, v, low, high, h) \
+	{ (n), (l), (a), (h), ECERT_CMD_NUMBER, (v), 0, NULL, 0, 0, (low), \
+	    (high) }
+#define ECERT_OPT_END { NULL, 0, NULL, NULL, 0, NULL, 0, NULL, 0, 0, 0, 0 }
 
 /* The options every program shares; a program names those it takes. */
 enum {
