@@ -8,7 +8,6 @@
 #include <errno.h>
 #include <signal.h>
 #include <string.h>
-#include <strings.h>
 #include <unistd.h>
 
 #include "cmd.h"
@@ -64,26 +63,6 @@ static const struct ecert_cmd command = {
 	.opts = options
 };
 
-/* the export: a file (CSV when named *.csv) or standard input */
-static void
-open_input(const char *file)
-{
-	const char *dot;
-
-	io.name = "<stdin>";
-	io.in = stdin;
-	if (file != NULL && strcmp(file, "-") != 0) {
-		io.name = file;
-		if ((io.in = fopen(io.name, "r")) == NULL)
-			ecert_die(ECERT_IOERR, "%s: %s", io.name,
-			    strerror(errno));
-		dot = strrchr(io.name, '.');
-		if (csv == -1 && dot != NULL && strcasecmp(dot, ".csv") == 0)
-			csv = 1;
-	}
-	io.csv = csv == 1;
-}
-
 int
 main(int argc, char *argv[])
 {
@@ -102,7 +81,7 @@ main(int argc, char *argv[])
 	if (o.table)
 		ecert_die(ECERT_USAGE, "--table: the differences are JSON Lines "
 		    "only, written as they are found");
-	open_input(argc == 1 ? argv[0] : NULL);
+	ecert_cmd_input(&io, argc == 1 ? argv[0] : NULL, csv);
 
 	signal(SIGPIPE, SIG_IGN);
 	s = ecert_opts_store(&o);

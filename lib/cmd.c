@@ -8,6 +8,7 @@
 #include <getopt.h>
 #include <stdint.h>
 #include <string.h>
+#include <strings.h>
 
 #include "cmd.h"
 #include "ecert_priv.h"
@@ -479,4 +480,22 @@ ecert_cmd_field(const char *arg, void *var)
 		*record = json_object();
 	if (ecert_record_from_args(*record, arg, &e) != 0)
 		ecert_die_error(&e);
+}
+
+void
+ecert_cmd_input(struct ecert_import_opts *io, const char *file, int csv)
+{
+	const char *dot;
+
+	io->name = "<stdin>";
+	io->in = stdin;
+	if (file != NULL && strcmp(file, "-") != 0) {
+		io->name = file;
+		if ((io->in = fopen(file, "r")) == NULL)
+			ecert_die(ECERT_IOERR, "%s: %s", file, strerror(errno));
+		dot = strrchr(file, '.');
+		if (csv == -1 && dot != NULL && strcasecmp(dot, ".csv") == 0)
+			csv = 1;
+	}
+	io->csv = csv == 1;
 }

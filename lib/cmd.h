@@ -107,6 +107,10 @@ int ecert_cmd_parse(const struct ecert_cmd *cmd, struct ecert_opts *o,
 void ecert_usage(void) __attribute__((noreturn));
 /* ECERT_OPT_CALL for -f item=value: var is a json_t ** (made on first use). */
 void ecert_cmd_field(const char *arg, void *var);
+/* The input of an importer: file ("-" or NULL: standard input), CSV when
+ * csv is 1 or, at -1, when the file is named *.csv. */
+void ecert_cmd_input(struct ecert_import_opts *io, const char *file,
+    int csv);
 /* The worse of two exit statuses, one ranking for every program:
  * ok < no < bad input < usage < no permission < busy < I/O failure. */
 int ecert_worse(int a, int b);
