@@ -326,7 +326,7 @@ longopts_of(const struct ecert_cmd_opt **all, size_t n, char *optstring,
 	return lo;
 }
 
-static int
+static long
 number(const struct ecert_cmd_opt *opt, const char *arg)
 {
 	char *end;
@@ -338,12 +338,15 @@ number(const struct ecert_cmd_opt *opt, const char *arg)
 	    v > opt->hi)
 		ecert_die(ECERT_USAGE, "--%s %s: a whole number from %d to %d",
 		    opt->name, arg, opt->lo, opt->hi);
-	return (int)v;
+	return v;
 }
 
 static void
 apply(const struct ecert_cmd_opt *opt, const char *arg)
 {
+	long v;
+	int i;
+
 	switch (opt->kind) {
 	case ECERT_CMD_STRING:
 		*(const char **)opt->var = arg;
@@ -355,7 +358,12 @@ apply(const struct ecert_cmd_opt *opt, const char *arg)
 		opt->call(arg, opt->var);
 		break;
 	case ECERT_CMD_NUMBER:
-		*(int *)opt->var = number(opt, arg);
+		v = number(opt, arg);
+		if (opt->value == (int)sizeof(int)) {
+			i = (int)v;	/* lo >= 0: unsigned alike */
+			memcpy(opt->var, &i, sizeof(i));
+		} else
+			memcpy(opt->var, &v, sizeof(v));
 		break;
 	case ECERT_CMD_ONE:
 		if (*(int *)opt->var != 0)

@@ -19,7 +19,8 @@ enum ecert_cmd_kind {
 	ECERT_CMD_CALL,		/* call(arg, var) */
 	ECERT_CMD_ONE,		/* *(int *)var = value, a usage error when
 				 * one of its group was given before */
-	ECERT_CMD_NUMBER	/* *(int *)var = a whole number, lo to hi */
+	ECERT_CMD_NUMBER	/* *var = a whole number, lo to hi; var an
+				 * int, unsigned, long or size_t */
 };
 
 /* What completes an option's argument (0: made from the argument's name:
@@ -38,7 +39,7 @@ struct ecert_cmd_opt {
 	const char *help;	/* one line for --help */
 	int kind;
 	void *var;
-	int value;		/* ECERT_CMD_SET */
+	int value;		/* ECERT_CMD_SET; NUMBER: the size of *var */
 	void (*call)(const char *arg, void *var);
 	int values;		/* enum ecert_cmd_values */
 	int required;		/* in the usage line made from the table */
@@ -58,8 +59,8 @@ struct ecert_cmd_opt {
 #define ECERT_OPT_CALL(n, l, a, fn, v, h) \
 	{ (n), (l), (a), (h), ECERT_CMD_CALL, (v), 0, (fn), 0, 0, 0, 0 }
 #define ECERT_OPT_NUM(n, l, a, v, low, high, h) \
-	{ (n), (l), (a), (h), ECERT_CMD_NUMBER, (v), 0, NULL, 0, 0, (low), \
-	    (high) }
+	{ (n), (l), (a), (h), ECERT_CMD_NUMBER, (v), (int)sizeof(*(v)), NULL, \
+	    0, 0, (low), (high) }
 #define ECERT_OPT_END { NULL, 0, NULL, NULL, 0, NULL, 0, NULL, 0, 0, 0, 0 }
 
 /* The options every program shares; a program names those it takes. */
