@@ -44,6 +44,7 @@ static const struct ecert_cmd_opt common_opts[] = {
 };
 
 static const struct ecert_cmd *current;
+static int help_wanted;
 static struct ecert_opts *current_opts;
 
 static void
@@ -73,7 +74,7 @@ set_common(const char *arg, void *var)
 		o->json = 0;
 		break;
 	case COMMON_HELP:
-		ecert_help_wanted = 1;
+		help_wanted = 1;
 		break;
 	case COMMON_VERSION:
 		printf("%s %s\n", ecert_progname, ECERT_VERSION);
@@ -232,7 +233,7 @@ void
 ecert_usage(void)
 {
 	const struct ecert_cmd *cmd = current;
-	FILE *fp = ecert_help_wanted ? stdout : stderr;
+	FILE *fp = help_wanted ? stdout : stderr;
 	const char *const *line;
 
 	if (cmd == NULL)
@@ -245,7 +246,7 @@ ecert_usage(void)
 	if (cmd->more != NULL)
 		cmd->more(fp);
 	common_line(fp, cmd);
-	if (!ecert_help_wanted)
+	if (!help_wanted)
 		exit(ECERT_USAGE);
 	option_list(fp, cmd);
 	printf("See %s(1): man %s\n", ecert_progname, ecert_progname);
@@ -394,7 +395,7 @@ take_verb(int *argc, char ***argv, const char *optstring,
 		    COMMON_VERSION)))
 			apply(all[c - 0x10000], optarg);
 		else if (c == 'h')
-			ecert_help_wanted = 1;
+			help_wanted = 1;
 	}
 	opterr = 1;
 	if (optind >= *argc)
@@ -455,7 +456,7 @@ ecert_cmd_parse(const struct ecert_cmd *cmd, struct ecert_opts *o,
 		apply(all[i], optarg);
 	}
 	free(lo);
-	if (ecert_help_wanted)
+	if (help_wanted)
 		ecert_usage();
 	*argc -= optind;
 	*argv += optind;
