@@ -8,6 +8,8 @@ SHAREDIR ?= $(PREFIX)/share/ecert
 LIBDIR ?= $(PREFIX)/lib
 INCLUDEDIR ?= $(PREFIX)/include
 PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
+ZSHCOMPDIR ?= $(PREFIX)/share/zsh/vendor-completions
 DESTDIR ?=
 
 CC ?= cc
@@ -37,6 +39,8 @@ DEPS = libsqlite3-dev libsodium-dev libyaml-dev libcmocka-dev libjansson-dev \
 	libmicrohttpd-dev python3-cryptography wrk nginx-light curl openssl libssl-dev
 # make deb and its test (tests/cli/0131-deb.t)
 DEPS += debhelper dpkg-dev lintian man-db
+# the zsh completion's check (tests/cli/0133-completion.t)
+DEPS += zsh
 
 LIBSRC = $(sort $(wildcard lib/*.c))
 LIBOBJ = $(LIBSRC:lib/%.c=$(BUILD)/pic/%.o)
@@ -62,7 +66,10 @@ ifneq ($(SAN),1)
 SO_LDFLAGS += -Wl,-z,defs
 endif
 
-all: $(PROGS) $(BUILD)/libecert.so
+# Shell completions, made from the programs' option tables (--options).
+COMPLETIONS = $(BUILD)/completions/bash/ecert $(BUILD)/completions/zsh/_ecert
+
+all: $(PROGS) $(BUILD)/libecert.so $(COMPLETIONS)
 
 # One set of position-independent objects serves the archive the
 # programs link and the shared library.
@@ -110,6 +117,14 @@ $(BUILD)/tests/ecert-gen: tests/bench/ecert-gen.c $(BUILD)/libecert.a lib/ecert.
 $(BUILD)/tests/ecert-bench-raw: tests/bench/ecert-bench-raw.c $(BUILD)/libecert.a lib/ecert.h
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -o $@ $< $(BUILD)/libecert.a $(LDFLAGS) $(LIBS)
+
+$(BUILD)/completions/bash/ecert: $(PROGS) lib/ecert-completions.sh
+	@mkdir -p $(@D)
+	sh lib/ecert-completions.sh bash $(BUILD)/bin > $@.tmp && mv $@.tmp $@
+
+$(BUILD)/completions/zsh/_ecert: $(PROGS) lib/ecert-completions.sh
+	@mkdir -p $(@D)
+	sh lib/ecert-completions.sh zsh $(BUILD)/bin > $@.tmp && mv $@.tmp $@
 
 units: $(UNITS) $(BUILD)/tests/ecert-gen
 
@@ -159,6 +174,11 @@ install: all install-lib
 	install -m 644 $(MAN5) $(DESTDIR)$(MANDIR)/man5
 	install -m 644 $(MAN7) $(DESTDIR)$(MANDIR)/man7
 	cp -R share/. $(DESTDIR)$(SHAREDIR)
+	install -d $(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(ZSHCOMPDIR)
+	install -m 644 $(BUILD)/completions/bash/ecert $(DESTDIR)$(BASHCOMPDIR)
+	for p in $(filter-out ecert,$(notdir $(PROGS))); do \
+		ln -sf ecert $(DESTDIR)$(BASHCOMPDIR)/$$p; done
+	install -m 644 $(BUILD)/completions/zsh/_ecert $(DESTDIR)$(ZSHCOMPDIR)
 
 # The library, its header, its page and its pkg-config file (ecert.pc.in).
 install-lib: $(BUILD)/libecert.so

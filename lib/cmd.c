@@ -279,7 +279,7 @@ values(const struct ecert_cmd_opt *opt, char *buf, size_t n)
  * --options: the table, for the completion generator
  * (lib/ecert-completions.sh), tab-separated, one a line:
  *   verb NAME
- *   option --LONG -L|- ARG|- none|text|file|dir|type|unit|matter|words:a|b
+ *   option --LONG -L|- ARG|- none|text|file|dir|type|unit|matter|words:a|b HELP
  */
 static void __attribute__((noreturn))
 dump(const struct ecert_cmd *cmd)
@@ -293,10 +293,11 @@ dump(const struct ecert_cmd *cmd)
 		printf("verb\t%s\n", *verb);
 	for (i = 0; i < n; i++) {
 		snprintf(letter, sizeof(letter), "-%c", all[i]->letter);
-		printf("option\t--%s\t%s\t%s\t%s\n", all[i]->name,
+		printf("option\t--%s\t%s\t%s\t%s\t%s\n", all[i]->name,
 		    all[i]->letter ? letter : "-",
 		    all[i]->arg ? all[i]->arg : "-",
-		    values(all[i], buf, sizeof(buf)));
+		    values(all[i], buf, sizeof(buf)),
+		    all[i]->help ? all[i]->help : "");
 	}
 	exit(fflush(stdout) == 0 ? 0 : ECERT_IOERR);
 }
