@@ -56,10 +56,9 @@ static const struct ecert_cmd_opt options[] = {
 };
 
 static const char *const synopsis[] = {
-	"ecert-import -k key -t type [--csv] [--map column=item,...] "
-	"[--set item=value]",
-	"             [--encoding enc] [--rejects file] [--batch n] [--jobs n]"
-	" [file | -]",
+	"ecert-import -k key -t type [--csv] [--map column=item,...]",
+	"             [--set item=value] [--encoding enc] [--rejects file]",
+	"             [--batch n] [--jobs n] [file | -]",
 	NULL
 };
 

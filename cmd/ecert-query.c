@@ -162,9 +162,8 @@ static const struct ecert_cmd_opt options[] = {
 };
 
 static const char *const synopsis[] = {
-	"ecert-query [--holder name] [--holder-id id] [--type code] "
-	"[--issuer uscc]",
-	"            [--status status] [--from date] [--to date]",
+	"ecert-query [--holder name] [--holder-id id] [--type code]",
+	"            [--issuer uscc] [--status status] [--from date] [--to date]",
 	"            [--json | --table | -o field,...]",
 	"ecert-query --public --name name --uscc code [--json | --table]",
 	NULL

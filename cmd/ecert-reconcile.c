@@ -51,9 +51,8 @@ static const struct ecert_cmd_opt options[] = {
 };
 
 static const char *const synopsis[] = {
-	"ecert-reconcile -k key -t type [--csv] [--map column=item,...] "
-	"[--encoding enc]",
-	"                [file | -]",
+	"ecert-reconcile -k key -t type [--csv] [--map column=item,...]",
+	"                [--encoding enc] [file | -]",
 	NULL
 };
 

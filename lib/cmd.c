@@ -240,9 +240,15 @@ ecert_usage(void)
 		exit(ECERT_USAGE);
 	if (cmd->usage == NULL)
 		made_line(fp, cmd);
+	/* a line that starts with a blank goes on with the one before */
 	for (line = cmd->usage; line != NULL && *line != NULL; line++)
-		fprintf(fp, "%s %s\n", line == cmd->usage ? "usage:" : "      ",
-		    *line);
+		if (**line == ' ')
+			fprintf(fp, "%*s%s\n", (int)(strlen("usage: ") +
+			    strlen(ecert_progname) + 1), "",
+			    *line + strspn(*line, " "));
+		else
+			fprintf(fp, "%s %s\n", line == cmd->usage ? "usage:" :
+			    "      ", *line);
 	if (cmd->more != NULL)
 		cmd->more(fp);
 	common_line(fp, cmd);
