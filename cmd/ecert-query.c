@@ -12,7 +12,8 @@ static const char *fields_all[] = { "id", "type", "type_name", "number",
 
 struct out {
 	struct ecert_table *table;
-	char **fields;
+	char **fields;		/* -o: in fieldlist, a copy of its argument */
+	char *fieldlist;
 	int nfields;
 	long count;
 };
@@ -181,6 +182,7 @@ split_fields(struct out *out)
 {
 	char *list = ecert_xstrdup(fieldlist), *tok, *save = NULL;
 
+	out->fieldlist = list;
 	out->fields = ecert_xmalloc(sizeof(char *) * 16);
 	for (tok = strtok_r(list, ",", &save); tok != NULL;
 	    tok = strtok_r(NULL, ",", &save)) {
@@ -242,6 +244,7 @@ main(int argc, char *argv[])
 		ecert_table_free(out.table);
 	}
 	free(out.fields);
+	free(out.fieldlist);
 	ecert_store_close(s);
 	return 0;
 }
