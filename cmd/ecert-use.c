@@ -67,7 +67,7 @@ main(int argc, char *argv[])
 	struct ecert_actor a;
 	struct ecert_error e;
 	char detail[1024];
-	json_t *results = json_array(), *one;
+	json_t *results, *one;
 	size_t i;
 	char object[80];
 	int rc, checking, mismatch = 0;
@@ -103,6 +103,7 @@ main(int argc, char *argv[])
 		ecert_audit_refusal(s, a.unit, "license.use", object, &e);
 		ecert_die_error(&e);
 	}
+	results = json_array();
 	if ((rc = ecert_begin(s, &e)) == 0 &&
 	    (rc = ecert_use(s, &a, &u, emit, results, &e)) == 0) {
 		if (reason != NULL) {
@@ -119,6 +120,7 @@ main(int argc, char *argv[])
 	ecert_key_wipe(&a.key);
 	json_decref(u.checks);
 	if (rc != 0) {
+		json_decref(results);
 		ecert_rollback(s);
 		if (reason != NULL)
 			snprintf(e.msg + strlen(e.msg), sizeof(e.msg) -
