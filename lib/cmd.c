@@ -109,8 +109,7 @@ collect(const struct ecert_cmd *cmd, const struct ecert_cmd_opt **all,
 static int
 is_common(const struct ecert_cmd_opt *opt)
 {
-	return opt >= common_opts &&
-	    opt < common_opts + sizeof(common_opts) / sizeof(common_opts[0]);
+	return opt->call == set_common;
 }
 
 /* "-c uscc" or "--alg ed25519|sm2" */
@@ -180,15 +179,14 @@ common_line(FILE *fp, const struct ecert_cmd *cmd)
 	struct wrap w = { fp, 7, 8 };
 	char buf[160];
 
-	if ((cmd->common & ~(unsigned)(ECERT_COMMON_JSON |
-	    ECERT_COMMON_TABLE)) == 0 && (cmd->common &
-	    (ECERT_COMMON_JSON | ECERT_COMMON_TABLE)) == 0)
+	if (cmd->common == 0)
 		return;
 	fputs("common:", fp);
 	for (opt = common_opts; opt->name != NULL; opt++) {
 		unsigned bit = common_bit(opt);
 
-		if ((bit & cmd->common) == 0 || bit == ECERT_COMMON_TABLE)
+		if ((bit & cmd->common) == 0 || (bit == ECERT_COMMON_TABLE &&
+		    (cmd->common & ECERT_COMMON_JSON)))
 			continue;
 		if (bit == ECERT_COMMON_JSON &&
 		    (cmd->common & ECERT_COMMON_TABLE))
@@ -200,8 +198,6 @@ common_line(FILE *fp, const struct ecert_cmd *cmd)
 		}
 		wrap_word(&w, buf);
 	}
-	if (cmd->common == ECERT_COMMON_TABLE)
-		wrap_word(&w, "[--table]");
 	fputc('\n', fp);
 }
 
