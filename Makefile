@@ -9,6 +9,8 @@ LIBDIR ?= $(PREFIX)/lib
 INCLUDEDIR ?= $(PREFIX)/include
 PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
 LOCALEDIR ?= $(PREFIX)/share/locale
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
+ZSHCOMPDIR ?= $(PREFIX)/share/zsh/vendor-completions
 DESTDIR ?=
 
 CC ?= cc
@@ -42,6 +44,8 @@ DEPS += debhelper dpkg-dev lintian man-db
 # the messages: make pot, the catalogs, and the zh_CN.UTF-8 locale that
 # tests/cli/0134-locale.t runs the programs in
 DEPS += gettext locales
+# the zsh completion's check (tests/cli/0133-completion.t)
+DEPS += zsh
 
 LIBSRC = $(sort $(wildcard lib/*.c))
 LIBOBJ = $(LIBSRC:lib/%.c=$(BUILD)/pic/%.o)
@@ -89,11 +93,14 @@ ifneq ($(SAN),1)
 SO_LDFLAGS += -Wl,-z,defs
 endif
 
-all: $(PROGS) $(BUILD)/libecert.so $(MOS)
+# Shell completions, made from the programs' option tables (--options).
+COMPLETIONS = $(BUILD)/completions/bash/ecert $(BUILD)/completions/zsh/_ecert
+
+all: $(PROGS) $(BUILD)/libecert.so $(MOS) $(COMPLETIONS)
 
 # One set of position-independent objects serves the archive the
 # programs link and the shared library.
-$(BUILD)/pic/%.o: lib/%.c lib/ecert.h lib/ecert_priv.h lib/license_priv.h
+$(BUILD)/pic/%.o: lib/%.c lib/ecert.h lib/ecert_priv.h lib/license_priv.h lib/cmd.h
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -fPIC -c -o $@ $<
 
@@ -112,14 +119,14 @@ $(BUILD)/libecert.so: $(LIBECERT_SO)
 	ln -sf $(notdir $(LIBECERT_SO)) $(BUILD)/$(LIBECERT_SONAME)
 	ln -sf $(LIBECERT_SONAME) $@
 
-$(BUILD)/bin/%: cmd/%.c $(BUILD)/libecert.a lib/ecert.h
+$(BUILD)/bin/%: cmd/%.c $(BUILD)/libecert.a lib/ecert.h lib/cmd.h
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -o $@ $< $(BUILD)/libecert.a $(LDFLAGS) $(LIBS)
 
 # ecert-serve alone links GNU libmicrohttpd; its parts live in cmd/serve/.
 SERVESRC = $(sort $(wildcard cmd/serve/*.c))
 $(BUILD)/bin/ecert-serve: cmd/ecert-serve.c $(SERVESRC) cmd/serve/serve.h \
-		$(BUILD)/libecert.a lib/ecert.h
+		$(BUILD)/libecert.a lib/ecert.h lib/cmd.h
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -Icmd/serve -o $@ cmd/ecert-serve.c $(SERVESRC) \
 		$(BUILD)/libecert.a $(LDFLAGS) $(LIBS) -lmicrohttpd
@@ -161,6 +168,15 @@ po: pot
 		msgmerge --quiet --update --backup=none --no-fuzzy-matching \
 			po/$$l.po po/ecert.pot || exit 1; \
 	done
+$(BUILD)/completions/bash/ecert: $(PROGS) lib/ecert-completions.sh
+	@mkdir -p $(@D)
+	sh lib/ecert-completions.sh bash $(BUILD)/bin > $@.tmp && mv $@.tmp $@
+
+$(BUILD)/completions/zsh/_ecert: $(PROGS) lib/ecert-completions.sh
+	@mkdir -p $(@D)
+	sh lib/ecert-completions.sh zsh $(BUILD)/bin > $@.tmp && mv $@.tmp $@
+
+units: $(UNITS) $(BUILD)/tests/ecert-gen
 
 deps:
 	@missing=; for p in $(DEPS); do \
@@ -216,6 +232,11 @@ install: all install-lib
 		install -m 644 $(BUILD)/locale/$$l/LC_MESSAGES/ecert.mo \
 			$(DESTDIR)$(LOCALEDIR)/$$l/LC_MESSAGES || exit 1; \
 	done
+	install -d $(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(ZSHCOMPDIR)
+	install -m 644 $(BUILD)/completions/bash/ecert $(DESTDIR)$(BASHCOMPDIR)
+	for p in $(filter-out ecert,$(notdir $(PROGS))); do \
+		ln -sf ecert $(DESTDIR)$(BASHCOMPDIR)/$$p; done
+	install -m 644 $(BUILD)/completions/zsh/_ecert $(DESTDIR)$(ZSHCOMPDIR)
 
 # The library, its header, its page and its pkg-config file (ecert.pc.in).
 install-lib: $(BUILD)/libecert.so

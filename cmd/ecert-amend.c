@@ -3,21 +3,9 @@
  * signed with the same identifier but its version number; the old one is
  * kept, marked superseded, and still verifies as superseded.
  */
-#include <getopt.h>
 #include <string.h>
 
-#include "ecert.h"
-
-static void
-usage(void)
-{
-	fprintf(ecert_usage_stream(), "usage: ecert-amend -k key --reason text id "
-	    "-f item=value ...\n"
-	    "       ecert-amend -k key --reason text < changes.jsonl\n"
-	    "common: [-d file] [--store-key file] [--passphrase-file file] "
-	    "[--json]\n");
-	ecert_usage_exit();
-}
+#include "cmd.h"
 
 static int
 amend(struct ecert_store *s, const struct ecert_actor *a, const char *id,
@@ -54,87 +42,95 @@ amend(struct ecert_store *s, const struct ecert_actor *a, const char *id,
 	return 0;
 }
 
+/* One change a line: {"id": ..., item: value, ...}. */
+static int
+amend_lines(struct ecert_store *s, const struct ecert_actor *a,
+    const char *reason, int json)
+{
+	struct ecert_reader r = { .fp = stdin, .name = "<stdin>" };
+	struct ecert_error e;
+	json_t *line_changes;
+	char id[160], *line, where[64];
+	size_t len;
+	int rc, worst = 0;
+	long taken = 0, amended = 0;
+
+	while ((rc = ecert_read_line(&r, &line, &len, &e)) != -1) {
+		if (rc == 0 && len == 0)
+			continue;
+		taken++;
+		line_changes = NULL;
+		if (rc == 0 && (line_changes = ecert_json_parse(line, len,
+		    &e)) == NULL)
+			rc = e.status;
+		if (rc == 0 && ecert_id_from_line(line, len, id, sizeof(id),
+		    &e) != 0)
+			rc = e.status;
+		if (rc != 0) {
+			ecert_warn("%s:%ld: %s", r.name, r.line, e.msg);
+			worst = ecert_worse(worst, rc);
+			json_decref(line_changes);
+			continue;
+		}
+		json_object_del(line_changes, "id");
+		snprintf(where, sizeof(where), "%s:%ld", r.name, r.line);
+		rc = amend(s, a, id, line_changes, reason, json, where);
+		worst = ecert_worse(worst, rc);
+		amended += rc == 0;
+		json_decref(line_changes);
+	}
+	ecert_reader_free(&r);
+	ecert_batch_summary(taken, amended, "amended", taken - amended);
+	return worst;
+}
+
+static const char *reason;
+static json_t *changes;
+
+static const struct ecert_cmd_opt options[] = {
+	ECERT_OPT_NEED("reason", 0, "text", &reason,
+	    "why the license is changed (recorded with the new version)"),
+	ECERT_OPT_CALL("field", 'f', "item=value", ecert_cmd_field, &changes,
+	    "the new value of a data item; again for more"),
+	ECERT_OPT_END
+};
+
+static const char *const synopsis[] = {
+	"ecert-amend -k key --reason text id -f item=value ...",
+	"ecert-amend -k key --reason text < changes.jsonl",
+	NULL
+};
+
+static const struct ecert_cmd command = {
+	.usage = synopsis,
+	.common = ECERT_COMMON_ALL,
+	.opts = options
+};
+
 int
 main(int argc, char *argv[])
 {
-	enum { OPT_REASON = ECERT_OPT_FIRST_OWN };
-	static const struct option longopts[] = {
-		ECERT_COMMON_LONGOPTS,
-		{ "reason", required_argument, NULL, OPT_REASON },
-		{ "field", required_argument, NULL, 'f' },
-		{ NULL, 0, NULL, 0 }
-	};
 	struct ecert_opts o = { 0 };
 	struct ecert_store *s;
 	struct ecert_actor a;
 	struct ecert_error e;
-	struct ecert_reader r = { 0 };
-	json_t *changes = json_object(), *line_changes;
-	const char *reason = NULL;
-	char id[160], *line, where[64];
-	size_t len;
-	int c, rc, worst = 0, json;
-	long taken = 0, amended = 0;
+	char id[160];
+	int worst, json;
 
 	ecert_setprogname(argv[0]);
-	while ((c = getopt_long(argc, argv, "d:k:f:h", longopts, NULL)) != -1) {
-		if (ecert_common_opt(&o, c, optarg))
-			continue;
-		switch (c) {
-		case OPT_REASON:
-			reason = optarg;
-			break;
-		case 'f':
-			if (ecert_record_from_args(changes, optarg, &e) != 0)
-				ecert_die_error(&e);
-			break;
-		default:
-			usage();
-		}
-	}
-	if (reason == NULL || (argc - optind == 1) !=
-	    (json_object_size(changes) > 0) || argc - optind > 1)
-		usage();
+	ecert_cmd_parse(&command, &o, &argc, &argv);
+	if (reason == NULL || (argc == 1) != (changes != NULL) || argc > 1)
+		ecert_usage();
 	json = !ecert_want_table(o.json, o.table);
 	s = ecert_opts_store(&o);
 	ecert_opts_actor(s, &o, &a);
-	if (argc - optind == 1) {
-		if (ecert_id_from_line(argv[optind], strlen(argv[optind]), id,
+	if (argc == 1) {
+		if (ecert_id_from_line(argv[0], strlen(argv[0]), id,
 		    sizeof(id), &e) != 0)
 			ecert_die_error(&e);
 		worst = amend(s, &a, id, changes, reason, json, NULL);
-	} else {
-		r.fp = stdin;
-		r.name = "<stdin>";
-		while ((rc = ecert_read_line(&r, &line, &len, &e)) != -1) {
-			if (rc == 0 && len == 0)
-				continue;
-			taken++;
-			line_changes = NULL;
-			if (rc == 0 && (line_changes = ecert_json_parse(line,
-			    len, &e)) == NULL)
-				rc = e.status;
-			if (rc == 0 && ecert_id_from_line(line, len, id,
-			    sizeof(id), &e) != 0)
-				rc = e.status;
-			if (rc != 0) {
-				ecert_warn("%s:%ld: %s", r.name, r.line, e.msg);
-				worst = worst ? worst : rc;
-				json_decref(line_changes);
-				continue;
-			}
-			json_object_del(line_changes, "id");
-			snprintf(where, sizeof(where), "%s:%ld", r.name, r.line);
-			rc = amend(s, &a, id, line_changes, reason, json, where);
-			if (rc != 0 && (worst == 0 || rc == ECERT_NOPERM))
-				worst = rc;
-			amended += rc == 0;
-			json_decref(line_changes);
-		}
-		ecert_reader_free(&r);
-		ecert_batch_summary(taken, amended, "amended",
-		    taken - amended);
-	}
+	} else
+		worst = amend_lines(s, &a, reason, json);
 	json_decref(changes);
 	ecert_key_wipe(&a.key);
 	ecert_store_close(s);

@@ -3,30 +3,10 @@
  * checkpoints, make checkpoints and prove entries against them.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "ecert.h"
-
-static void
-usage(void)
-{
-	fprintf(ecert_usage_stream(),
-	    "usage: ecert-audit log [--unit uscc] [--action action] "
-	    "[--object object]\n"
-	    "                       [--since time] [--until time] "
-	    "[--json | --table]\n"
-	    "       ecert-audit verify [--checkpoint file] [--anchor pubfile]\n"
-	    "       ecert-audit checkpoint -k platformkey [-o file]\n"
-	    "       ecert-audit prove (--seq n | --from size) "
-	    "[--checkpoint file]\n"
-	    "       ecert-audit verify-proof --trust file [--anchor pubfile]\n"
-	    "                       [--entry file | --old checkpoint] "
-	    "proof\n"
-	    "common: [-d file] [--store-key file] [--passphrase-file file]\n");
-	ecert_usage_exit();
-}
+#include "cmd.h"
 
 /* The actions the programs record, for --action. */
 static const char *actions[] = {
@@ -280,108 +260,120 @@ cmd_verify_proof(const char *proof, const char *trustfile,
 	return 0;
 }
 
+enum { LOG, VERIFY, CHECKPOINT, PROVE, VERIFY_PROOF };
+static const char *const verbs[] = { "log", "verify", "checkpoint", "prove",
+    "verify-proof", NULL };
+static const char *unit, *action, *object, *since, *until;
+static const char *checkpoint, *anchor, *trust, *entry, *old, *out;
+static long long seq = -1, from = -1;
+
+/* --seq n (an entry, from 1) or --from size (a tree size, from 0) */
+static void
+set_position(const char *arg, void *var)
+{
+	long long *v = var;
+	char *end;
+
+	errno = 0;
+	*v = strtoll(arg, &end, 10);
+	if (*end != '\0' || arg[0] == '\0' || errno != 0 ||
+	    (v == &seq ? *v < 1 : *v < 0))
+		ecert_die(ECERT_USAGE, "--%s %s: %s", v == &seq ? "seq" :
+		    "from", arg, v == &seq ? "an entry's number, from 1" :
+		    "a tree size, from 0");
+}
+
+static const struct ecert_cmd_opt options[] = {
+	ECERT_OPT_VAL("unit", 0, "uscc", &unit, ECERT_VAL_UNIT,
+	    "log: entries of this unit"),
+	ECERT_OPT_STR("action", 0, "action", &action,
+	    "log: entries of this action (e.g. license.issue)"),
+	ECERT_OPT_STR("object", 0, "object", &object,
+	    "log: entries about this object"),
+	ECERT_OPT_STR("since", 0, "time", &since, "log: from this time"),
+	ECERT_OPT_STR("until", 0, "time", &until, "log: up to this time"),
+	ECERT_OPT_STR("checkpoint", 0, "file", &checkpoint,
+	    "verify, prove: against this published checkpoint"),
+	ECERT_OPT_STR("anchor", 0, "pubfile", &anchor,
+	    "the platform's public key, kept outside the store"),
+	ECERT_OPT_STR("output", 'o', "file", &out,
+	    "checkpoint, prove: write to file"),
+	ECERT_OPT_CALL("seq", 0, "n", set_position, &seq,
+	    "prove: that entry n is in the log"),
+	ECERT_OPT_CALL("from", 0, "size", set_position, &from,
+	    "prove: that the log grew from this size"),
+	ECERT_OPT_STR("trust", 0, "file", &trust,
+	    "verify-proof: the trust list"),
+	ECERT_OPT_STR("entry", 0, "file", &entry,
+	    "verify-proof: the entry proved"),
+	ECERT_OPT_STR("old", 0, "checkpoint", &old,
+	    "verify-proof: the older checkpoint"),
+	ECERT_OPT_END
+};
+
+static const char *const synopsis[] = {
+	"ecert-audit log [--unit uscc] [--action action] [--object object]",
+	"                [--since time] [--until time] [--json | --table]",
+	"ecert-audit verify [--checkpoint file] [--anchor pubfile]",
+	"ecert-audit checkpoint -k platformkey [-o file]",
+	"ecert-audit prove (--seq n | --from size) [--checkpoint file]",
+	"ecert-audit verify-proof --trust file [--anchor pubfile]",
+	"                [--entry file | --old checkpoint] proof",
+	NULL
+};
+
+static const struct ecert_cmd command = {
+	.usage = synopsis,
+	.verbs = verbs,
+	.common = ECERT_COMMON_ALL,
+	.opts = options
+};
+
+static int
+cmd_prove(struct ecert_store *s)
+{
+	struct ecert_error e;
+	char *proof;
+	int rc;
+
+	proof = ecert_tlog_prove(s, checkpoint, seq > 0 ? seq : 0, from, &e);
+	if (proof == NULL) {
+		ecert_store_close(s);
+		ecert_die_error(&e);
+	}
+	rc = write_out(out, proof);
+	free(proof);
+	return rc;
+}
+
 int
 main(int argc, char *argv[])
 {
-	enum { OPT_UNIT = ECERT_OPT_FIRST_OWN, OPT_ACTION, OPT_OBJECT,
-	    OPT_SINCE, OPT_UNTIL, OPT_CHECKPOINT, OPT_ANCHOR, OPT_SEQ,
-	    OPT_FROM, OPT_TRUST, OPT_ENTRY, OPT_OLD };
-	static const struct option longopts[] = {
-		ECERT_COMMON_LONGOPTS,
-		{ "unit", required_argument, NULL, OPT_UNIT },
-		{ "action", required_argument, NULL, OPT_ACTION },
-		{ "object", required_argument, NULL, OPT_OBJECT },
-		{ "since", required_argument, NULL, OPT_SINCE },
-		{ "until", required_argument, NULL, OPT_UNTIL },
-		{ "checkpoint", required_argument, NULL, OPT_CHECKPOINT },
-		{ "anchor", required_argument, NULL, OPT_ANCHOR },
-		{ "seq", required_argument, NULL, OPT_SEQ },
-		{ "from", required_argument, NULL, OPT_FROM },
-		{ "trust", required_argument, NULL, OPT_TRUST },
-		{ "entry", required_argument, NULL, OPT_ENTRY },
-		{ "old", required_argument, NULL, OPT_OLD },
-		{ "output", required_argument, NULL, 'o' },
-		{ NULL, 0, NULL, 0 }
-	};
 	struct ecert_opts o = { 0 };
 	struct ecert_store *s;
-	const char *unit = NULL, *action = NULL, *object = NULL;
-	const char *since = NULL, *until = NULL, *verb;
-	const char *checkpoint = NULL, *anchor = NULL, *trust = NULL;
-	const char *entry = NULL, *old = NULL, *out = NULL;
-	long long seq = -1, from = -1;
-	char *end;
-	int c, rc;
+	int verb, rc;
 
 	ecert_setprogname(argv[0]);
-	if ((verb = ecert_take_verb(&argc, &argv, "d:k:o:h", longopts)) == NULL)
-		usage();
-	while ((c = getopt_long(argc, argv, "d:k:o:h", longopts, NULL)) != -1) {
-		if (ecert_common_opt(&o, c, optarg))
-			continue;
-		switch (c) {
-		case OPT_UNIT: unit = optarg; break;
-		case OPT_ACTION: action = optarg; break;
-		case OPT_OBJECT: object = optarg; break;
-		case OPT_SINCE: since = optarg; break;
-		case OPT_UNTIL: until = optarg; break;
-		case OPT_CHECKPOINT: checkpoint = optarg; break;
-		case OPT_ANCHOR: anchor = optarg; break;
-		case OPT_TRUST: trust = optarg; break;
-		case OPT_ENTRY: entry = optarg; break;
-		case OPT_OLD: old = optarg; break;
-		case 'o': out = optarg; break;
-		case OPT_SEQ:
-		case OPT_FROM:
-			errno = 0;
-			*(c == OPT_SEQ ? &seq : &from) = strtoll(optarg, &end, 10);
-			if (*end != '\0' || optarg[0] == '\0' || errno != 0 ||
-			    (c == OPT_SEQ ? seq < 1 : from < 0))
-				ecert_die(ECERT_USAGE, "--%s %s: %s",
-				    c == OPT_SEQ ? "seq" : "from", optarg,
-				    c == OPT_SEQ ? "an entry's number, from 1" :
-				    "a tree size, from 0");
-			break;
-		default: usage();
-		}
+	verb = ecert_cmd_parse(&command, &o, &argc, &argv);
+	if (verb == VERIFY_PROOF) {
+		if (argc != 1 || trust == NULL || (entry && old))
+			ecert_usage();
+		return cmd_verify_proof(argv[0], trust, anchor, entry, old);
 	}
-	if (strcmp(verb, "verify-proof") == 0) {
-		if (optind != argc - 1 || trust == NULL || (entry && old))
-			usage();
-		return cmd_verify_proof(argv[optind], trust, anchor, entry, old);
-	}
-	if (optind != argc)
-		usage();
-	if (strcmp(verb, "log") == 0) {
-		s = ecert_opts_store(&o);
+	if (argc != 0 || (verb == CHECKPOINT && o.key == NULL) ||
+	    (verb == PROVE && (seq > 0) == (from >= 0)))
+		ecert_usage();
+	s = ecert_opts_store(&o);
+	if (verb == LOG) {
 		if (action != NULL)
 			check_action(s, action);
 		rc = cmd_log(s, &o, unit, action, object, since, until);
-	} else if (strcmp(verb, "verify") == 0) {
-		s = ecert_opts_store(&o);
+	} else if (verb == VERIFY)
 		rc = cmd_verify(s, checkpoint, anchor);
-	} else if (strcmp(verb, "checkpoint") == 0) {
-		if (o.key == NULL)
-			usage();
-		s = ecert_opts_store(&o);
+	else if (verb == CHECKPOINT)
 		rc = cmd_checkpoint(s, &o, out);
-	} else if (strcmp(verb, "prove") == 0) {
-		struct ecert_error e;
-		char *proof;
-
-		if ((seq > 0) == (from >= 0))
-			usage();
-		s = ecert_opts_store(&o);
-		proof = ecert_tlog_prove(s, checkpoint, seq > 0 ? seq : 0,
-		    from, &e);
-		if (proof == NULL) {
-			ecert_store_close(s);
-			ecert_die_error(&e);
-		}
-		rc = write_out(out, proof);
-		free(proof);
-	} else
-		usage();
+	else
+		rc = cmd_prove(s);
 	ecert_store_close(s);
 	return rc;
 }

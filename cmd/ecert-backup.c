@@ -2,30 +2,11 @@
  * ecert-backup: back up a live store while others write to it, check a
  * backup, and restore one into a new path (article 20).
  */
-#include <getopt.h>
 #include <string.h>
 
 #include <sodium.h>
 
-#include "ecert.h"
-
-static void
-usage(FILE *fp, int status)
-{
-	fprintf(fp,
-	    "usage: ecert-backup create -k platformkey -o file [--key-out file]"
-	    " [--seal]\n"
-	    "                           [--seal-passphrase-file file]\n"
-	    "       ecert-backup verify [--backup-key file] [--sample n]"
-	    " [--seal-passphrase-file file]\n"
-	    "                           [--json | --table] file\n"
-	    "       ecert-backup restore -k platformkey -o newstore "
-	    "[--key-out file]\n"
-	    "                           [--backup-key file] [--sample n]"
-	    " [--seal-passphrase-file file] file\n"
-	    "common: [-d file] [--store-key file] [--passphrase-file file]\n");
-	exit(status);
-}
+#include "cmd.h"
 
 struct out {
 	struct ecert_table *table;
@@ -192,88 +173,90 @@ cmd_restore(const struct ecert_opts *o, struct ecert_restore_opts *ro)
 	return 0;
 }
 
+enum { CREATE, VERIFY, RESTORE };
+static const char *const verbs[] = { "create", "verify", "restore", NULL };
+static const char *out, *keyout, *sealfile, *bkey;
+static long sample;
+static int seal;
+
+static void
+set_sample(const char *arg, void *var)
+{
+	char *end;
+
+	(void)var;
+	sample = strtol(arg, &end, 10);
+	if (*end != '\0' || sample < 1)
+		ecert_die(ECERT_USAGE, "--sample %s: a number of licenses, at "
+		    "least 1", arg);
+}
+
+static const struct ecert_cmd_opt options[] = {
+	ECERT_OPT_STR("output", 'o', "file", &out,
+	    "create: the backup; restore: the new store"),
+	ECERT_OPT_STR("key-out", 0, "file", &keyout,
+	    "where the store key's copy goes (default file.key)"),
+	ECERT_OPT_SET("seal", 0, &seal, 1,
+	    "create: seal the key's copy with a passphrase"),
+	ECERT_OPT_STR("seal-passphrase-file", 0, "file", &sealfile,
+	    "that passphrase, from a file"),
+	ECERT_OPT_STR("backup-key", 0, "file", &bkey,
+	    "verify, restore: the backup's key copy"),
+	ECERT_OPT_CALL("sample", 0, "n", set_sample, NULL,
+	    "verify, restore: check n licenses' signatures (default all)"),
+	ECERT_OPT_END
+};
+
+static const char *const synopsis[] = {
+	"ecert-backup create -k platformkey -o file [--key-out file] [--seal]",
+	"                    [--seal-passphrase-file file]",
+	"ecert-backup verify [--backup-key file] [--sample n] "
+	"[--seal-passphrase-file file]",
+	"                    [--json | --table] file",
+	"ecert-backup restore -k platformkey -o newstore [--key-out file]",
+	"                    [--backup-key file] [--sample n] "
+	"[--seal-passphrase-file file] file",
+	NULL
+};
+
+static const struct ecert_cmd command = {
+	.usage = synopsis,
+	.verbs = verbs,
+	.common = ECERT_COMMON_ALL,
+	.opts = options
+};
+
 int
 main(int argc, char *argv[])
 {
-	enum { OPT_KEYOUT = ECERT_OPT_FIRST_OWN, OPT_SEAL, OPT_SEALFILE,
-	    OPT_BKEY, OPT_SAMPLE };
-	static const struct option longopts[] = {
-		ECERT_COMMON_LONGOPTS,
-		{ "output", required_argument, NULL, 'o' },
-		{ "key-out", required_argument, NULL, OPT_KEYOUT },
-		{ "seal", no_argument, NULL, OPT_SEAL },
-		{ "seal-passphrase-file", required_argument, NULL,
-		    OPT_SEALFILE },
-		{ "backup-key", required_argument, NULL, OPT_BKEY },
-		{ "sample", required_argument, NULL, OPT_SAMPLE },
-		{ NULL, 0, NULL, 0 }
-	};
 	struct ecert_opts o = { 0 };
 	struct ecert_backup_opts bo = { 0 };
 	struct ecert_restore_opts ro = { 0 };
-	const char *verb, *out = NULL, *keyout = NULL, *sealfile = NULL;
-	const char *bkey = NULL;
-	char *end;
-	long sample = 0;
-	int c, seal = 0, rc;
+	int verb;
 
 	ecert_setprogname(argv[0]);
-	if ((verb = ecert_take_verb(&argc, &argv, "d:k:o:h", longopts)) ==
-	    NULL) {
-		for (c = 1; c < argc; c++)
-			if (strcmp(argv[c], "-h") == 0 ||
-			    strcmp(argv[c], "--help") == 0)
-				usage(stdout, 0);
-		usage(stderr, ECERT_USAGE);
-	}
-	if (strcmp(verb, "-h") == 0 || strcmp(verb, "--help") == 0)
-		usage(stdout, 0);
-	while ((c = getopt_long(argc, argv, "d:k:o:h", longopts, NULL)) != -1) {
-		if (c == 'h')
-			usage(stdout, 0);
-		if (ecert_common_opt(&o, c, optarg))
-			continue;
-		switch (c) {
-		case 'o': out = optarg; break;
-		case OPT_KEYOUT: keyout = optarg; break;
-		case OPT_SEAL: seal = 1; break;
-		case OPT_SEALFILE: sealfile = optarg; break;
-		case OPT_BKEY: bkey = optarg; break;
-		case OPT_SAMPLE:
-			sample = strtol(optarg, &end, 10);
-			if (*end != '\0' || sample < 1)
-				ecert_die(ECERT_USAGE, "--sample %s: a number "
-				    "of licenses, at least 1", optarg);
-			break;
-		default:
-			usage(stderr, ECERT_USAGE);
-		}
-	}
-	if (strcmp(verb, "create") == 0) {
-		if (optind != argc || out == NULL || bkey != NULL || sample)
-			usage(stderr, ECERT_USAGE);
+	verb = ecert_cmd_parse(&command, &o, &argc, &argv);
+	if (verb == CREATE) {
+		if (argc != 0 || out == NULL || bkey != NULL || sample)
+			ecert_usage();
 		if (sealfile != NULL && !seal)
 			ecert_die(ECERT_USAGE, "--seal-passphrase-file needs "
 			    "--seal");
 		bo.out = out;
 		bo.keyout = keyout;
-		rc = cmd_create(&o, &bo, seal, sealfile);
-	} else if (strcmp(verb, "verify") == 0) {
-		if (optind != argc - 1 || out != NULL || keyout != NULL ||
-		    seal || o.key != NULL)
-			usage(stderr, ECERT_USAGE);
-		rc = cmd_verify(&o, argv[optind], bkey, sealfile, sample);
-	} else if (strcmp(verb, "restore") == 0) {
-		if (optind != argc - 1 || out == NULL || seal)
-			usage(stderr, ECERT_USAGE);
-		ro.from = argv[optind];
-		ro.keypath = bkey;
-		ro.passfile_seal = sealfile;
-		ro.to = out;
-		ro.keyout = keyout;
-		ro.sample = sample;
-		rc = cmd_restore(&o, &ro);
-	} else
-		usage(stderr, ECERT_USAGE);
-	return rc;
+		return cmd_create(&o, &bo, seal, sealfile);
+	}
+	if (argc != 1 || seal || (verb == VERIFY && (out != NULL ||
+	    keyout != NULL || o.key != NULL)) || (verb == RESTORE &&
+	    out == NULL))
+		ecert_usage();
+	if (verb == VERIFY)
+		return cmd_verify(&o, argv[0], bkey, sealfile, sample);
+	ro.from = argv[0];
+	ro.keypath = bkey;
+	ro.passfile_seal = sealfile;
+	ro.to = out;
+	ro.keyout = keyout;
+	ro.sample = sample;
+	return cmd_restore(&o, &ro);
 }

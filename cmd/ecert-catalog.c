@@ -2,22 +2,9 @@
  * ecert-catalog: load, list and show license types (目录).  Loading is
  * the admin's (the responsibility list of article 5) and all or nothing.
  */
-#include <getopt.h>
 #include <string.h>
 
-#include "ecert.h"
-
-static void
-usage(void)
-{
-	fprintf(ecert_usage_stream(),
-	    "usage: ecert-catalog load -k adminkey file ...\n"
-	    "       ecert-catalog list [--json | --table]\n"
-	    "       ecert-catalog show [--json] code\n"
-	    "       ecert-catalog history code\n"
-	    "common: [-d file] [--store-key file] [--passphrase-file file]\n");
-	ecert_usage_exit();
-}
+#include "cmd.h"
 
 static int
 cmd_load(struct ecert_store *s, struct ecert_opts *o, char **files, int n)
@@ -27,7 +14,7 @@ cmd_load(struct ecert_store *s, struct ecert_opts *o, char **files, int n)
 	int loaded;
 
 	if (n == 0)
-		usage();
+		ecert_usage();
 	ecert_opts_actor(s, o, &a);
 	if (!(a.roles & ECERT_ROLE_ADMIN)) {
 		ecert_key_wipe(&a.key);
@@ -158,40 +145,42 @@ cmd_history(struct ecert_store *s, const char *code)
 	return 0;
 }
 
+static const char *const verbs[] = { "load", "list", "show", "history", NULL };
+
+static const char *const synopsis[] = {
+	"ecert-catalog load -k adminkey file ...",
+	"ecert-catalog list [--json | --table]",
+	"ecert-catalog show [--json] code",
+	"ecert-catalog history code",
+	NULL
+};
+
+static const struct ecert_cmd command = {
+	.usage = synopsis,
+	.verbs = verbs,
+	.common = ECERT_COMMON_ALL
+};
+
 int
 main(int argc, char *argv[])
 {
-	static const struct option longopts[] = {
-		ECERT_COMMON_LONGOPTS,
-		{ NULL, 0, NULL, 0 }
-	};
 	struct ecert_opts o = { 0 };
 	struct ecert_store *s;
-	const char *verb;
-	int c, rc;
+	int verb, rc;
 
 	ecert_setprogname(argv[0]);
-	if ((verb = ecert_take_verb(&argc, &argv, "d:k:h", longopts)) == NULL)
-		usage();
-	while ((c = getopt_long(argc, argv, "d:k:h", longopts, NULL)) != -1)
-		if (!ecert_common_opt(&o, c, optarg))
-			usage();
-	argc -= optind;
-	argv += optind;
-	if (strcmp(verb, "load") == 0) {
-		s = ecert_opts_store(&o);
+	verb = ecert_cmd_parse(&command, &o, &argc, &argv);
+	if ((verb == 1 && argc != 0) || (verb >= 2 && argc != 1))
+		ecert_usage();
+	s = ecert_opts_store(&o);
+	if (verb == 0)
 		rc = cmd_load(s, &o, argv, argc);
-	} else if (strcmp(verb, "list") == 0 && argc == 0) {
-		s = ecert_opts_store(&o);
+	else if (verb == 1)
 		rc = cmd_list(s, &o);
-	} else if (strcmp(verb, "show") == 0 && argc == 1) {
-		s = ecert_opts_store(&o);
+	else if (verb == 2)
 		rc = cmd_show(s, &o, argv[0]);
-	} else if (strcmp(verb, "history") == 0 && argc == 1) {
-		s = ecert_opts_store(&o);
+	else
 		rc = cmd_history(s, argv[0]);
-	} else
-		usage();
 	ecert_store_close(s);
 	return rc;
 }

@@ -6,28 +6,9 @@
  * The working days are counted in the store's holiday calendar, which the
  * platform unit loads a year at a time.
  */
-#include <getopt.h>
 #include <string.h>
 
-#include "ecert.h"
-
-static void
-usage(void)
-{
-	fprintf(ecert_usage_stream(),
-	    "usage: ecert-dispute file -k key --by holder|unit --item item "
-	    "--reason text id\n"
-	    "       ecert-dispute list [--open | --overdue | --all] "
-	    "[--issuer uscc] [--json | --table]\n"
-	    "       ecert-dispute resolve -k key --corrected --amended id "
-	    "[--reason text] dispute\n"
-	    "       ecert-dispute resolve -k key --rejected --reason text "
-	    "dispute\n"
-	    "       ecert-dispute holidays load -k adminkey file ...\n"
-	    "       ecert-dispute holidays list [--year year]\n"
-	    "common: [-d file] [--store-key file] [--passphrase-file file]\n");
-	ecert_usage_exit();
-}
+#include "cmd.h"
 
 struct out {
 	struct ecert_table *table;
@@ -101,7 +82,7 @@ cmd_holidays(struct ecert_opts *o, int year, int argc, char **argv)
 			ecert_die_error(&e);
 		}
 	} else
-		usage();
+		ecert_usage();
 	ecert_store_close(s);
 }
 
@@ -112,178 +93,219 @@ dispute_number(const char *arg)
 	long long id = strtoll(arg, &end, 10);
 
 	if (*arg == '\0' || *end != '\0' || id < 1)
-		usage();
+		ecert_usage();
 	return id;
+}
+
+enum { FILE_, LIST, RESOLVE, HOLIDAYS };
+static const char *const verbs[] = { "file", "list", "resolve", "holidays",
+    NULL };
+static struct ecert_dispute_filing f;
+static struct ecert_resolution res;
+static const char *issuer, *reason;
+static int which = -1, nwhich, outcome, year;
+
+static void
+set_which(const char *arg, void *var)
+{
+	(void)arg;
+	which = *(const int *)var;
+	nwhich++;
+}
+
+static const int open_ = ECERT_DISPUTES_OPEN,
+    overdue = ECERT_DISPUTES_OVERDUE, all = ECERT_DISPUTES_ALL;
+
+static const struct ecert_cmd_opt options[] = {
+	ECERT_OPT_STR("by", 0, "holder|unit", &f.by, "file: who objects"),
+	ECERT_OPT_STR("item", 0, "item", &f.item,
+	    "file: the data item objected to"),
+	ECERT_OPT_STR("reason", 0, "text", &reason,
+	    "file, resolve: why"),
+	ECERT_OPT_CALL("open", 0, NULL, set_which, (void *)&open_,
+	    "list: the open disputes (the default)"),
+	ECERT_OPT_CALL("overdue", 0, NULL, set_which, (void *)&overdue,
+	    "list: the open ones past their deadline"),
+	ECERT_OPT_CALL("all", 0, NULL, set_which, (void *)&all,
+	    "list: all, resolved too"),
+	ECERT_OPT_VAL("issuer", 0, "uscc", &issuer, ECERT_VAL_UNIT,
+	    "list: of this issuing unit's licenses"),
+	ECERT_OPT_ONE("corrected", 0, &outcome, 1,
+	    "resolve: the license was corrected"),
+	ECERT_OPT_ONE("rejected", 0, &outcome, 2,
+	    "resolve: the objection is rejected"),
+	ECERT_OPT_STR("amended", 0, "id", &res.amended,
+	    "resolve: the corrected license's new version"),
+	ECERT_OPT_NUM("year", 0, "year", &year, 1900, 9999,
+	    "holidays list: of this year"),
+	ECERT_OPT_END
+};
+
+static const char *const synopsis[] = {
+	"ecert-dispute file -k key --by holder|unit --item item --reason text"
+	" id",
+	"ecert-dispute list [--open | --overdue | --all] [--issuer uscc] "
+	"[--json | --table]",
+	"ecert-dispute resolve -k key --corrected --amended id "
+	"[--reason text] dispute",
+	"ecert-dispute resolve -k key --rejected --reason text dispute",
+	"ecert-dispute holidays load -k adminkey file ...",
+	"ecert-dispute holidays list [--year year]",
+	NULL
+};
+
+static const struct ecert_cmd command = {
+	.usage = synopsis,
+	.verbs = verbs,
+	.common = ECERT_COMMON_ALL,
+	.opts = options
+};
+
+/* An objection to a license's data (article 17). */
+static void
+cmd_file(struct ecert_opts *o, const char *arg)
+{
+	struct ecert_store *s;
+	struct ecert_actor a;
+	struct ecert_error e;
+	char license[160], due[11];
+	long long id;
+	int rc;
+
+	if (ecert_id_from_line(arg, strlen(arg), license, sizeof(license),
+	    &e) != 0)
+		ecert_die_error(&e);
+	f.license = license;
+	s = ecert_opts_store(o);
+	ecert_opts_actor(s, o, &a);
+	if ((rc = ecert_begin(s, &e)) == 0 &&
+	    (rc = ecert_dispute_file(s, &a, &f, &id, due, &e)) == 0)
+		rc = ecert_commit(s, &e);
+	ecert_key_wipe(&a.key);
+	if (rc != 0) {
+		ecert_rollback(s);
+		ecert_audit_refusal(s, a.unit, "dispute.file", license, &e);
+		ecert_store_close(s);
+		ecert_die_error(&e);
+	}
+	if (ecert_want_table(o->json, o->table))
+		printf("%lld %s\n", id, due);
+	else
+		printf("{\"dispute\":%lld,\"due\":\"%s\"}\n", id, due);
+	ecert_store_close(s);
+}
+
+static void
+cmd_list(struct ecert_opts *o)
+{
+	static const char *headers[] = { "DISPUTE", "FILED", "DUE", "STATE",
+	    "TYPE", "NUMBER", "ITEM", "FILED BY" };
+	struct out out = { 0 };
+	struct ecert_store *s;
+	struct ecert_error e;
+
+	if (issuer != NULL && !ecert_uscc_valid(issuer))
+		ecert_die(ECERT_DATAERR, "--issuer %s: not a valid unified "
+		    "social credit code", issuer);
+	s = ecert_opts_store(o);
+	if (ecert_want_table(o->json, o->table))
+		out.table = ecert_table_new(8, headers);
+	if (ecert_dispute_list(s, which < 0 ? ECERT_DISPUTES_OPEN : which,
+	    issuer, emit, &out, &e) != 0) {
+		ecert_store_close(s);
+		ecert_die_error(&e);
+	}
+	if (out.table != NULL) {
+		ecert_table_print(out.table, stdout);
+		ecert_table_free(out.table);
+	}
+	ecert_audit(s, NULL, "dispute.list", issuer ? issuer : "disputes",
+	    "ok", which == ECERT_DISPUTES_OVERDUE ? "overdue" :
+	    which == ECERT_DISPUTES_ALL ? "all" : "open");
+	ecert_store_close(s);
+}
+
+static void
+cmd_resolve(struct ecert_opts *o, long long id)
+{
+	struct ecert_store *s;
+	struct ecert_actor a;
+	struct ecert_error e;
+	char license[160], obj[32];
+	json_t *notice = NULL;
+	int rc;
+
+	/* the identifier, or the line ecert-amend printed */
+	if (res.amended != NULL) {
+		if (ecert_id_from_line(res.amended, strlen(res.amended),
+		    license, sizeof(license), &e) != 0)
+			ecert_die(e.status, "--amended: %s", e.msg);
+		res.amended = license;
+	}
+	s = ecert_opts_store(o);
+	ecert_opts_actor(s, o, &a);
+	if ((rc = ecert_begin(s, &e)) == 0 &&
+	    (rc = ecert_dispute_resolve(s, &a, id, &res, &notice, &e)) == 0)
+		rc = ecert_commit(s, &e);
+	ecert_key_wipe(&a.key);
+	if (rc != 0) {
+		json_decref(notice);
+		ecert_rollback(s);
+		snprintf(obj, sizeof(obj), "dispute %lld", id);
+		ecert_audit_refusal(s, a.unit, "dispute.resolve", obj, &e);
+		ecert_store_close(s);
+		ecert_die_error(&e);
+	}
+	ecert_print_json(notice);
+	json_decref(notice);
+	ecert_store_close(s);
+}
+
+/* Each verb takes its own options only. */
+static int
+misused(int verb, int argc)
+{
+	int filing = f.by != NULL || f.item != NULL,
+	    resolving = outcome != 0 || res.amended != NULL;
+
+	switch (verb) {
+	case HOLIDAYS:
+		return filing || reason || nwhich || issuer || resolving;
+	case FILE_:
+		return argc != 1 || year || f.by == NULL || f.item == NULL ||
+		    reason == NULL || (strcmp(f.by, "holder") != 0 &&
+		    strcmp(f.by, "unit") != 0) || nwhich || issuer ||
+		    resolving;
+	case LIST:
+		return argc != 0 || year || nwhich > 1 || filing || reason ||
+		    resolving;
+	default:
+		return argc != 1 || year || outcome == 0 || filing ||
+		    nwhich || issuer || (outcome == 2 && (reason == NULL ||
+		    res.amended != NULL));
+	}
 }
 
 int
 main(int argc, char *argv[])
 {
-	enum { OPT_BY = ECERT_OPT_FIRST_OWN, OPT_ITEM, OPT_REASON, OPT_OPEN,
-	    OPT_OVERDUE, OPT_ALL, OPT_ISSUER, OPT_CORRECTED, OPT_REJECTED,
-	    OPT_AMENDED, OPT_YEAR };
-	static const struct option longopts[] = {
-		ECERT_COMMON_LONGOPTS,
-		{ "by", required_argument, NULL, OPT_BY },
-		{ "item", required_argument, NULL, OPT_ITEM },
-		{ "reason", required_argument, NULL, OPT_REASON },
-		{ "open", no_argument, NULL, OPT_OPEN },
-		{ "overdue", no_argument, NULL, OPT_OVERDUE },
-		{ "all", no_argument, NULL, OPT_ALL },
-		{ "issuer", required_argument, NULL, OPT_ISSUER },
-		{ "corrected", no_argument, NULL, OPT_CORRECTED },
-		{ "rejected", no_argument, NULL, OPT_REJECTED },
-		{ "amended", required_argument, NULL, OPT_AMENDED },
-		{ "year", required_argument, NULL, OPT_YEAR },
-		{ NULL, 0, NULL, 0 }
-	};
-	static const char *headers[] = { "DISPUTE", "FILED", "DUE", "STATE",
-	    "TYPE", "NUMBER", "ITEM", "FILED BY" };
 	struct ecert_opts o = { 0 };
-	struct ecert_dispute_filing f = { 0 };
-	struct ecert_resolution res = { 0 };
-	struct out out = { 0 };
-	struct ecert_store *s;
-	struct ecert_actor a;
-	struct ecert_error e;
-	const char *verb, *issuer = NULL;
-	char license[160], due[11], obj[32];
-	json_t *notice = NULL;
-	long long id;
-	int c, rc = 0, which = -1, nwhich = 0, year = 0;
-	char *end;
+	int verb;
 
 	ecert_setprogname(argv[0]);
-	if ((verb = ecert_take_verb(&argc, &argv, "d:k:h", longopts)) == NULL)
-		usage();
-	while ((c = getopt_long(argc, argv, "d:k:h", longopts, NULL)) != -1) {
-		if (ecert_common_opt(&o, c, optarg))
-			continue;
-		switch (c) {
-		case OPT_BY: f.by = optarg; break;
-		case OPT_ITEM: f.item = optarg; break;
-		case OPT_REASON: f.reason = res.reason = optarg; break;
-		case OPT_OPEN: which = ECERT_DISPUTES_OPEN; nwhich++; break;
-		case OPT_OVERDUE: which = ECERT_DISPUTES_OVERDUE; nwhich++; break;
-		case OPT_ALL: which = ECERT_DISPUTES_ALL; nwhich++; break;
-		case OPT_ISSUER: issuer = optarg; break;
-		case OPT_AMENDED: res.amended = optarg; break;
-		case OPT_YEAR:
-			year = (int)strtol(optarg, &end, 10);
-			if (*end != '\0' || year < 1900 || year > 9999)
-				usage();
-			break;
-		case OPT_CORRECTED:
-			if (res.outcome != NULL)
-				usage();
-			res.outcome = "corrected";
-			break;
-		case OPT_REJECTED:
-			if (res.outcome != NULL)
-				usage();
-			res.outcome = "rejected";
-			break;
-		default:
-			usage();
-		}
-	}
-	argc -= optind;
-	argv += optind;
-	if (strcmp(verb, "holidays") == 0) {
-		if (f.by != NULL || f.item != NULL || f.reason != NULL ||
-		    nwhich > 0 || issuer != NULL || res.outcome != NULL ||
-		    res.amended != NULL)
-			usage();
+	verb = ecert_cmd_parse(&command, &o, &argc, &argv);
+	if (misused(verb, argc))
+		ecert_usage();
+	f.reason = res.reason = reason;
+	res.outcome = outcome == 1 ? "corrected" : outcome == 2 ?
+	    "rejected" : NULL;
+	if (verb == HOLIDAYS)
 		cmd_holidays(&o, year, argc, argv);
-		return 0;
-	}
-	if (year != 0)
-		usage();
-	if (strcmp(verb, "file") == 0 && argc == 1) {
-		if (f.by == NULL || f.item == NULL || f.reason == NULL ||
-		    (strcmp(f.by, "holder") != 0 && strcmp(f.by, "unit") != 0) ||
-		    nwhich > 0 || issuer != NULL || res.outcome != NULL ||
-		    res.amended != NULL)
-			usage();
-		if (ecert_id_from_line(argv[0], strlen(argv[0]), license,
-		    sizeof(license), &e) != 0)
-			ecert_die_error(&e);
-		f.license = license;
-		s = ecert_opts_store(&o);
-		ecert_opts_actor(s, &o, &a);
-		if ((rc = ecert_begin(s, &e)) == 0 &&
-		    (rc = ecert_dispute_file(s, &a, &f, &id, due, &e)) == 0)
-			rc = ecert_commit(s, &e);
-		ecert_key_wipe(&a.key);
-		if (rc != 0) {
-			ecert_rollback(s);
-			ecert_audit_refusal(s, a.unit, "dispute.file", license,
-			    &e);
-			ecert_store_close(s);
-			ecert_die_error(&e);
-		}
-		if (ecert_want_table(o.json, o.table))
-			printf("%lld %s\n", id, due);
-		else
-			printf("{\"dispute\":%lld,\"due\":\"%s\"}\n", id, due);
-	} else if (strcmp(verb, "list") == 0 && argc == 0) {
-		if (nwhich > 1 || f.by != NULL || f.item != NULL ||
-		    f.reason != NULL || res.outcome != NULL ||
-		    res.amended != NULL)
-			usage();
-		if (issuer != NULL && !ecert_uscc_valid(issuer))
-			ecert_die(ECERT_DATAERR, "--issuer %s: not a valid "
-			    "unified social credit code", issuer);
-		s = ecert_opts_store(&o);
-		if (ecert_want_table(o.json, o.table))
-			out.table = ecert_table_new(8, headers);
-		if (ecert_dispute_list(s, which < 0 ? ECERT_DISPUTES_OPEN :
-		    which, issuer, emit, &out, &e) != 0) {
-			ecert_store_close(s);
-			ecert_die_error(&e);
-		}
-		if (out.table != NULL) {
-			ecert_table_print(out.table, stdout);
-			ecert_table_free(out.table);
-		}
-		ecert_audit(s, NULL, "dispute.list", issuer ? issuer :
-		    "disputes", "ok", which == ECERT_DISPUTES_OVERDUE ?
-		    "overdue" : which == ECERT_DISPUTES_ALL ? "all" : "open");
-	} else if (strcmp(verb, "resolve") == 0 && argc == 1) {
-		id = dispute_number(argv[0]);
-		if (res.outcome == NULL || f.by != NULL || f.item != NULL ||
-		    nwhich > 0 || issuer != NULL ||
-		    (res.outcome[0] == 'r' && (res.reason == NULL ||
-		    res.amended != NULL)))
-			usage();
-		/* the identifier, or the line ecert-amend printed */
-		if (res.amended != NULL) {
-			if (ecert_id_from_line(res.amended,
-			    strlen(res.amended), license, sizeof(license),
-			    &e) != 0)
-				ecert_die(e.status, "--amended: %s", e.msg);
-			res.amended = license;
-		}
-		s = ecert_opts_store(&o);
-		ecert_opts_actor(s, &o, &a);
-		if ((rc = ecert_begin(s, &e)) == 0 &&
-		    (rc = ecert_dispute_resolve(s, &a, id, &res, &notice,
-		    &e)) == 0)
-			rc = ecert_commit(s, &e);
-		ecert_key_wipe(&a.key);
-		if (rc != 0) {
-			json_decref(notice);
-			ecert_rollback(s);
-			snprintf(obj, sizeof(obj), "dispute %lld", id);
-			ecert_audit_refusal(s, a.unit, "dispute.resolve", obj,
-			    &e);
-			ecert_store_close(s);
-			ecert_die_error(&e);
-		}
-		ecert_print_json(notice);
-		json_decref(notice);
-	} else
-		usage();
-	ecert_store_close(s);
+	else if (verb == FILE_)
+		cmd_file(&o, argv[0]);
+	else if (verb == LIST)
+		cmd_list(&o);
+	else
+		cmd_resolve(&o, dispute_number(argv[0]));
 	return 0;
 }

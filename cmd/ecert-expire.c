@@ -3,19 +3,10 @@
  * licenses whose validity has ended as expired and writes them as JSON
  * Lines for a notification script.  Running it twice changes nothing more.
  */
-#include <getopt.h>
 #include <string.h>
 #include <unistd.h>
 
-#include "ecert.h"
-
-static void
-usage(void)
-{
-	fprintf(ecert_usage_stream(), "usage: ecert-expire [-d file] [--store-key file] "
-	    "[--as-of date] [--dry-run]\n");
-	ecert_usage_exit();
-}
+#include "cmd.h"
 
 static int
 print_row(const json_t *row, void *arg)
@@ -25,41 +16,35 @@ print_row(const json_t *row, void *arg)
 	return 0;
 }
 
+static const char *as_of;
+static int dry_run;
+
+static const struct ecert_cmd_opt options[] = {
+	ECERT_OPT_STR("as-of", 0, "date", &as_of,
+	    "sweep as on this day (YYYY-MM-DD; default today)"),
+	ECERT_OPT_SET("dry-run", 0, &dry_run, 1,
+	    "show what is due, change nothing"),
+	ECERT_OPT_END
+};
+
+static const struct ecert_cmd command = {
+	.common = ECERT_COMMON_ALL & ~ECERT_COMMON_KEY,
+	.opts = options
+};
+
 int
 main(int argc, char *argv[])
 {
-	enum { OPT_AS_OF = ECERT_OPT_FIRST_OWN, OPT_DRY_RUN };
-	static const struct option longopts[] = {
-		ECERT_COMMON_LONGOPTS,
-		{ "as-of", required_argument, NULL, OPT_AS_OF },
-		{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
-		{ NULL, 0, NULL, 0 }
-	};
 	struct ecert_opts o = { 0 };
 	struct ecert_store *s;
 	struct ecert_error e;
 	char today[11];
-	const char *as_of = NULL;
 	long count;
-	int c, dry_run = 0;
 
 	ecert_setprogname(argv[0]);
-	while ((c = getopt_long(argc, argv, "d:h", longopts, NULL)) != -1) {
-		if (c != 'k' && ecert_common_opt(&o, c, optarg))
-			continue;
-		switch (c) {
-		case OPT_AS_OF:
-			as_of = optarg;
-			break;
-		case OPT_DRY_RUN:
-			dry_run = 1;
-			break;
-		default:
-			usage();
-		}
-	}
-	if (optind != argc)
-		usage();
+	ecert_cmd_parse(&command, &o, &argc, &argv);
+	if (argc != 0)
+		ecert_usage();
 	if (as_of == NULL) {
 		ecert_today(today);
 		as_of = today;

@@ -5,21 +5,10 @@
  * newest signed checkpoint of the audit log, as it was signed.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <string.h>
 #include <unistd.h>
 
-#include "ecert.h"
-
-static void
-usage(void)
-{
-	fprintf(ecert_usage_stream(), "usage: ecert-export -k platformkey (--status "
-	    "[--ttl hours] | --trust) [-o file]\n"
-	    "       ecert-export --checkpoint [-o file]\n"
-	    "common: [-d file] [--store-key file] [--passphrase-file file]\n");
-	ecert_usage_exit();
-}
+#include "cmd.h"
 
 /* The checkpoint is signed already: no key is needed to publish it. */
 static int
@@ -58,65 +47,71 @@ export_checkpoint(struct ecert_store *s, const char *out)
 	return rc;
 }
 
+enum { STATUS = 1, TRUST, CHECKPOINT };
+static const char *out;
+static long ttl = 48;
+static int what;
+
+static void
+set_ttl(const char *arg, void *var)
+{
+	char *end;
+
+	*(long *)var = strtol(arg, &end, 10);
+	if (*end != '\0' || ttl < 1 || ttl > 24 * 31)
+		ecert_die(ECERT_USAGE, "--ttl %s: hours, 1 to 744", arg);
+}
+
+static const struct ecert_cmd_opt options[] = {
+	ECERT_OPT_ONE("status", 0, &what, STATUS,
+	    "the signed revocation status list"),
+	ECERT_OPT_CALL("ttl", 0, "hours", set_ttl, &ttl,
+	    "the status list is good for this long (default 48)"),
+	ECERT_OPT_ONE("trust", 0, &what, TRUST,
+	    "the signed trust list of the units' public keys"),
+	ECERT_OPT_ONE("checkpoint", 0, &what, CHECKPOINT,
+	    "the latest signed checkpoint of the audit log"),
+	ECERT_OPT_STR("output", 'o', "file", &out,
+	    "write to file, replaced whole (default standard output)"),
+	ECERT_OPT_END
+};
+
+static const char *const synopsis[] = {
+	"ecert-export -k platformkey (--status [--ttl hours] | --trust) "
+	"[-o file]",
+	"ecert-export --checkpoint [-o file]",
+	NULL
+};
+
+static const struct ecert_cmd command = {
+	.usage = synopsis,
+	.common = ECERT_COMMON_ALL,
+	.opts = options
+};
+
 int
 main(int argc, char *argv[])
 {
-	enum { OPT_STATUS = ECERT_OPT_FIRST_OWN, OPT_TRUST, OPT_TTL,
-	    OPT_CHECKPOINT };
-	static const struct option longopts[] = {
-		ECERT_COMMON_LONGOPTS,
-		{ "status", no_argument, NULL, OPT_STATUS },
-		{ "trust", no_argument, NULL, OPT_TRUST },
-		{ "ttl", required_argument, NULL, OPT_TTL },
-		{ "checkpoint", no_argument, NULL, OPT_CHECKPOINT },
-		{ "output", required_argument, NULL, 'o' },
-		{ NULL, 0, NULL, 0 }
-	};
 	struct ecert_opts o = { 0 };
 	struct ecert_store *s;
 	struct ecert_actor a;
 	struct ecert_error e;
-	const char *out = NULL;
-	char *tmp = NULL, *end;
-	long ttl = 48;
-	int c, what = 0, rc;
+	char *tmp = NULL;
+	int rc;
 	FILE *fp = stdout;
 
 	ecert_setprogname(argv[0]);
-	while ((c = getopt_long(argc, argv, "d:k:o:h", longopts, NULL)) != -1) {
-		if (ecert_common_opt(&o, c, optarg))
-			continue;
-		switch (c) {
-		case OPT_STATUS:
-		case OPT_TRUST:
-		case OPT_CHECKPOINT:
-			if (what != 0)
-				usage();
-			what = c;
-			break;
-		case OPT_TTL:
-			ttl = strtol(optarg, &end, 10);
-			if (*end != '\0' || ttl < 1 || ttl > 24 * 31)
-				ecert_die(ECERT_USAGE, "--ttl %s: hours, 1 to "
-				    "744", optarg);
-			break;
-		case 'o':
-			out = optarg;
-			break;
-		default:
-			usage();
-		}
-	}
-	if (what == 0 || optind != argc)
-		usage();
+	ecert_cmd_parse(&command, &o, &argc, &argv);
+	if (what == 0 || argc != 0)
+		ecert_usage();
 	s = ecert_opts_store(&o);
-	if (what == OPT_CHECKPOINT)
+	if (what == CHECKPOINT)
 		return export_checkpoint(s, out);
 	ecert_opts_actor(s, &o, &a);
 	if (!(a.roles & ECERT_ROLE_ADMIN)) {
 		ecert_fail(&e, ECERT_NOPERM, "unit %s is not the platform",
 		    a.unit);
-		ecert_audit_refusal(s, a.unit, what == OPT_STATUS ?
+		ecert_audit_refusal(s, a.unit, what == STATUS ?
 		    "status.export" : "trust.export", "", &e);
 		ecert_die_error(&e);
 	}
@@ -126,7 +121,7 @@ main(int argc, char *argv[])
 		if ((fp = fopen(tmp, "w")) == NULL)
 			ecert_die(ECERT_IOERR, "%s: %s", tmp, strerror(errno));
 	}
-	rc = what == OPT_STATUS ? ecert_status_export(s, &a, ttl, fp, &e) :
+	rc = what == STATUS ? ecert_status_export(s, &a, ttl, fp, &e) :
 	    ecert_trust_export(s, &a, fp, &e);
 	ecert_key_wipe(&a.key);
 	if (tmp != NULL) {

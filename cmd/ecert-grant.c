@@ -3,28 +3,9 @@
  * article 12.  Each grant is signed by its grantor's key and audited;
  * nothing is deleted: a withdrawn grant stays, with who and why.
  */
-#include <getopt.h>
 #include <string.h>
 
-#include "ecert.h"
-
-static void
-usage(void)
-{
-	fprintf(ecert_usage_stream(),
-	    "usage: ecert-grant add -k key --holder name --holder-id id "
-	    "--matter code\n"
-	    "                       (--grantee uscc | --agent name --agent-id id)\n"
-	    "                       (--type code,... | --license id,...) "
-	    "[--from time] --until time\n"
-	    "                       [--uses n]\n"
-	    "       ecert-grant list [--holder-id id] [--grantee uscc] [--all] "
-	    "[--json | --table]\n"
-	    "       ecert-grant show grant\n"
-	    "       ecert-grant withdraw -k key --reason text grant\n"
-	    "common: [-d file] [--store-key file] [--passphrase-file file]\n");
-	ecert_usage_exit();
-}
+#include "cmd.h"
 
 struct out {
 	struct ecert_table *table;
@@ -70,132 +51,146 @@ emit(const json_t *g, void *arg)
 	return 0;
 }
 
+enum { ADD, LIST, SHOW, WITHDRAW };
+static const char *const verbs[] = { "add", "list", "show", "withdraw",
+    NULL };
+static struct ecert_grant_spec g;
+static const char *reason;
+static int all;
+
+static void
+set_uses(const char *arg, void *var)
+{
+	char *end;
+
+	(void)var;
+	g.max_uses = strtol(arg, &end, 10);
+	if (*end != '\0' || g.max_uses < 1)
+		ecert_die(ECERT_USAGE, "--uses %s: a count", arg);
+}
+
+static const struct ecert_cmd_opt options[] = {
+	ECERT_OPT_STR("holder", 0, "name", &g.holder, "add: the holder"),
+	ECERT_OPT_STR("holder-id", 0, "id", &g.holder_id,
+	    "add, list: the holder's ID number or code"),
+	ECERT_OPT_VAL("matter", 0, "code", &g.matter, ECERT_VAL_MATTER,
+	    "add: for this matter"),
+	ECERT_OPT_VAL("grantee", 0, "uscc", &g.grantee, ECERT_VAL_UNIT,
+	    "add, list: the using unit"),
+	ECERT_OPT_STR("agent", 0, "name", &g.agent,
+	    "add: or a person delegated (委托用证)"),
+	ECERT_OPT_STR("agent-id", 0, "id", &g.agent_id,
+	    "add: that person's ID number"),
+	ECERT_OPT_VAL("type", 0, "code,...", &g.types, ECERT_VAL_TYPE,
+	    "add: these license types"),
+	ECERT_OPT_STR("license", 0, "id,...", &g.licenses,
+	    "add: or these licenses"),
+	ECERT_OPT_STR("from", 0, "time", &g.from, "add: from (default now)"),
+	ECERT_OPT_STR("until", 0, "time", &g.until, "add: until"),
+	ECERT_OPT_CALL("uses", 0, "n", set_uses, NULL,
+	    "add: at most n uses"),
+	ECERT_OPT_SET("all", 0, &all, 1, "list: withdrawn and past ones too"),
+	ECERT_OPT_STR("reason", 0, "text", &reason, "withdraw: why"),
+	ECERT_OPT_END
+};
+
+static const char *const synopsis[] = {
+	"ecert-grant add -k key --holder name --holder-id id --matter code",
+	"                (--grantee uscc | --agent name --agent-id id)",
+	"                (--type code,... | --license id,...) [--from time] "
+	"--until time",
+	"                [--uses n]",
+	"ecert-grant list [--holder-id id] [--grantee uscc] [--all] "
+	"[--json | --table]",
+	"ecert-grant show grant",
+	"ecert-grant withdraw -k key --reason text grant",
+	NULL
+};
+
+static const struct ecert_cmd command = {
+	.usage = synopsis,
+	.verbs = verbs,
+	.common = ECERT_COMMON_ALL,
+	.opts = options
+};
+
+/* add and withdraw: one change, audited either way */
+static void
+change(struct ecert_store *s, const struct ecert_opts *o, int verb,
+    long long *id, const char *object)
+{
+	struct ecert_actor a;
+	struct ecert_error e;
+	int rc;
+
+	ecert_opts_actor(s, o, &a);
+	if ((rc = ecert_begin(s, &e)) == 0 && (rc = verb == ADD ?
+	    ecert_grant_add(s, &a, &g, id, &e) :
+	    ecert_grant_withdraw(s, &a, *id, reason, &e)) == 0)
+		rc = ecert_commit(s, &e);
+	ecert_key_wipe(&a.key);
+	if (rc != 0) {
+		ecert_rollback(s);
+		ecert_audit_refusal(s, a.unit, verb == ADD ? "grant.add" :
+		    "grant.withdraw", object, &e);
+		ecert_die_error(&e);
+	}
+}
+
+static void
+cmd_list(struct ecert_store *s, const struct ecert_opts *o, long long id,
+    const char *object)
+{
+	static const char *headers[] = { "GRANT", "HOLDER", "GRANTEE",
+	    "MATTER", "TYPES", "UNTIL", "USES", "STATE" };
+	struct out out = { 0 };
+	struct ecert_error e;
+
+	ecert_audit_access(s, NULL, id ? "grant.show" : "grant.list", object,
+	    "ok", NULL);
+	if (id == 0 && ecert_want_table(o->json, o->table))
+		out.table = ecert_table_new(8, headers);
+	if (ecert_grant_list(s, id, id ? NULL : g.holder_id, id ? NULL :
+	    g.grantee, id ? 0 : !all, emit, &out, &e) != 0)
+		ecert_die_error(&e);
+	if (out.table != NULL) {
+		ecert_table_print(out.table, stdout);
+		ecert_table_free(out.table);
+	}
+	if (id != 0 && out.count == 0) {
+		ecert_store_close(s);
+		ecert_die(ECERT_NO, "grant %s: not found", object);
+	}
+}
+
 int
 main(int argc, char *argv[])
 {
-	enum { OPT_HOLDER = ECERT_OPT_FIRST_OWN, OPT_HOLDER_ID, OPT_MATTER,
-	    OPT_GRANTEE, OPT_AGENT, OPT_AGENT_ID, OPT_TYPE, OPT_LICENSE,
-	    OPT_FROM, OPT_UNTIL, OPT_USES, OPT_ALL, OPT_REASON };
-	static const struct option longopts[] = {
-		ECERT_COMMON_LONGOPTS,
-		{ "holder", required_argument, NULL, OPT_HOLDER },
-		{ "holder-id", required_argument, NULL, OPT_HOLDER_ID },
-		{ "matter", required_argument, NULL, OPT_MATTER },
-		{ "grantee", required_argument, NULL, OPT_GRANTEE },
-		{ "agent", required_argument, NULL, OPT_AGENT },
-		{ "agent-id", required_argument, NULL, OPT_AGENT_ID },
-		{ "type", required_argument, NULL, OPT_TYPE },
-		{ "license", required_argument, NULL, OPT_LICENSE },
-		{ "from", required_argument, NULL, OPT_FROM },
-		{ "until", required_argument, NULL, OPT_UNTIL },
-		{ "uses", required_argument, NULL, OPT_USES },
-		{ "all", no_argument, NULL, OPT_ALL },
-		{ "reason", required_argument, NULL, OPT_REASON },
-		{ NULL, 0, NULL, 0 }
-	};
-	static const char *headers[] = { "GRANT", "HOLDER", "GRANTEE",
-	    "MATTER", "TYPES", "UNTIL", "USES", "STATE" };
 	struct ecert_opts o = { 0 };
-	struct ecert_grant_spec g = { 0 };
-	struct out out = { 0 };
 	struct ecert_store *s;
-	struct ecert_actor a;
-	struct ecert_error e;
-	const char *verb, *reason = NULL;
-	long long id;
+	long long id = 0;
 	char *end;
-	int c, rc = 0, all = 0;
+	int verb;
 
 	ecert_setprogname(argv[0]);
-	if ((verb = ecert_take_verb(&argc, &argv, "d:k:h", longopts)) == NULL)
-		usage();
-	while ((c = getopt_long(argc, argv, "d:k:h", longopts, NULL)) != -1) {
-		if (ecert_common_opt(&o, c, optarg))
-			continue;
-		switch (c) {
-		case OPT_HOLDER: g.holder = optarg; break;
-		case OPT_HOLDER_ID: g.holder_id = optarg; break;
-		case OPT_MATTER: g.matter = optarg; break;
-		case OPT_GRANTEE: g.grantee = optarg; break;
-		case OPT_AGENT: g.agent = optarg; break;
-		case OPT_AGENT_ID: g.agent_id = optarg; break;
-		case OPT_TYPE: g.types = optarg; break;
-		case OPT_LICENSE: g.licenses = optarg; break;
-		case OPT_FROM: g.from = optarg; break;
-		case OPT_UNTIL: g.until = optarg; break;
-		case OPT_ALL: all = 1; break;
-		case OPT_REASON: reason = optarg; break;
-		case OPT_USES:
-			g.max_uses = strtol(optarg, &end, 10);
-			if (*end != '\0' || g.max_uses < 1)
-				ecert_die(ECERT_USAGE, "--uses %s: a count",
-				    optarg);
-			break;
-		default:
-			usage();
-		}
-	}
-	argc -= optind;
-	argv += optind;
-	if (strcmp(verb, "add") == 0 && argc == 0) {
-		s = ecert_opts_store(&o);
-		ecert_opts_actor(s, &o, &a);
-		if ((rc = ecert_begin(s, &e)) == 0 &&
-		    (rc = ecert_grant_add(s, &a, &g, &id, &e)) == 0)
-			rc = ecert_commit(s, &e);
-		ecert_key_wipe(&a.key);
-		if (rc != 0) {
-			ecert_rollback(s);
-			ecert_audit_refusal(s, a.unit, "grant.add", g.matter, &e);
-			ecert_die_error(&e);
-		}
+	verb = ecert_cmd_parse(&command, &o, &argc, &argv);
+	if (argc != (verb == SHOW || verb == WITHDRAW))
+		ecert_usage();
+	if (argc == 1 && ((id = strtoll(argv[0], &end, 10)) < 1 ||
+	    *end != '\0' || (verb == WITHDRAW && reason == NULL)))
+		ecert_usage();
+	s = ecert_opts_store(&o);
+	if (verb == ADD) {
+		change(s, &o, ADD, &id, g.matter);
 		if (ecert_want_table(o.json, o.table))
 			printf("%lld\n", id);
 		else
 			printf("{\"grant\":%lld}\n", id);
-	} else if (strcmp(verb, "list") == 0 && argc == 0) {
-		s = ecert_opts_store(&o);
-		ecert_audit_access(s, NULL, "grant.list", g.grantee ?
-		    g.grantee : "grants", "ok", NULL);
-		if (ecert_want_table(o.json, o.table))
-			out.table = ecert_table_new(8, headers);
-		if (ecert_grant_list(s, 0, g.holder_id, g.grantee, !all, emit,
-		    &out, &e) != 0)
-			ecert_die_error(&e);
-		if (out.table != NULL) {
-			ecert_table_print(out.table, stdout);
-			ecert_table_free(out.table);
-		}
-	} else if (strcmp(verb, "show") == 0 && argc == 1) {
-		id = strtoll(argv[0], &end, 10);
-		if (*end != '\0' || id < 1)
-			usage();
-		s = ecert_opts_store(&o);
-		ecert_audit_access(s, NULL, "grant.show", argv[0], "ok", NULL);
-		if (ecert_grant_list(s, id, NULL, NULL, 0, emit, &out, &e) != 0)
-			ecert_die_error(&e);
-		ecert_store_close(s);
-		if (out.count == 0)
-			ecert_die(ECERT_NO, "grant %s: not found", argv[0]);
-		return 0;
-	} else if (strcmp(verb, "withdraw") == 0 && argc == 1) {
-		id = strtoll(argv[0], &end, 10);
-		if (*end != '\0' || id < 1 || reason == NULL)
-			usage();
-		s = ecert_opts_store(&o);
-		ecert_opts_actor(s, &o, &a);
-		if ((rc = ecert_begin(s, &e)) == 0 &&
-		    (rc = ecert_grant_withdraw(s, &a, id, reason, &e)) == 0)
-			rc = ecert_commit(s, &e);
-		ecert_key_wipe(&a.key);
-		if (rc != 0) {
-			ecert_rollback(s);
-			ecert_audit_refusal(s, a.unit, "grant.withdraw", argv[0],
-			    &e);
-			ecert_die_error(&e);
-		}
-	} else
-		usage();
+	} else if (verb == WITHDRAW)
+		change(s, &o, WITHDRAW, &id, argv[0]);
+	else
+		cmd_list(s, &o, id, verb == SHOW ? argv[0] : g.grantee ?
+		    g.grantee : "grants");
 	ecert_store_close(s);
 	return 0;
 }

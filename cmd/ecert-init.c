@@ -1,20 +1,9 @@
 /* ecert-init: create a store, its key file, the platform unit and its key. */
-#include <getopt.h>
 #include <glob.h>
 #include <string.h>
 #include <unistd.h>
 
-#include "ecert.h"
-
-static void
-usage(void)
-{
-	fprintf(ecert_usage_stream(), "usage: ecert-init [-d file] [--store-key file] "
-	    "--code uscc --name name\n"
-	    "                  -o keyfile [--alg ed25519|sm2] "
-	    "[--passphrase-file file]\n");
-	ecert_usage_exit();
-}
+#include "cmd.h"
 
 /*
  * The State Council's calendars shipped in share/holidays, loaded by the
@@ -44,50 +33,39 @@ load_holidays(struct ecert_store *s, const char *code, struct ecert_error *e)
 	return rc;
 }
 
+static const char *code, *name, *out, *algname;
+
+static const struct ecert_cmd_opt options[] = {
+	ECERT_OPT_NEED("code", 'c', "uscc", &code,
+	    "the platform unit's unified social credit code"),
+	ECERT_OPT_NEED("name", 'n', "name", &name, "the platform unit's name"),
+	ECERT_OPT_NEED("output", 'o', "keyfile", &out,
+	    "write the platform unit's new key file here"),
+	ECERT_OPT_STR("alg", 0, "ed25519|sm2", &algname,
+	    "the key's algorithm (default ed25519)"),
+	ECERT_OPT_END
+};
+
+static const struct ecert_cmd command = {
+	.common = ECERT_COMMON_STORE | ECERT_COMMON_PASSFILE,
+	.opts = options
+};
+
 int
 main(int argc, char *argv[])
 {
-	static const struct option longopts[] = {
-		ECERT_COMMON_LONGOPTS,
-		{ "code", required_argument, NULL, 'c' },
-		{ "name", required_argument, NULL, 'n' },
-		{ "output", required_argument, NULL, 'o' },
-		{ "alg", required_argument, NULL, ECERT_OPT_FIRST_OWN },
-		{ NULL, 0, NULL, 0 }
-	};
 	struct ecert_opts o = { 0 };
 	struct ecert_store *s;
 	struct ecert_error e;
 	struct ecert_key k;
-	const char *code = NULL, *name = NULL, *out = NULL, *db;
-	const char *algname = NULL;
+	const char *db;
 	char pass[256], detail[300];
-	int c, alg;
+	int alg;
 
 	ecert_setprogname(argv[0]);
-	while ((c = getopt_long(argc, argv, "d:k:c:n:o:h", longopts,
-	    NULL)) != -1) {
-		if (ecert_common_opt(&o, c, optarg))
-			continue;
-		switch (c) {
-		case 'c':
-			code = optarg;
-			break;
-		case 'n':
-			name = optarg;
-			break;
-		case 'o':
-			out = optarg;
-			break;
-		case ECERT_OPT_FIRST_OWN:
-			algname = optarg;
-			break;
-		default:
-			usage();
-		}
-	}
-	if (optind != argc || code == NULL || name == NULL || out == NULL)
-		usage();
+	ecert_cmd_parse(&command, &o, &argc, &argv);
+	if (argc != 0 || code == NULL || name == NULL || out == NULL)
+		ecert_usage();
 	if ((alg = ecert_alg_parse(algname)) < 0)
 		ecert_die(ECERT_USAGE, "--alg %s: algorithms are ed25519 and "
 		    "sm2", algname);

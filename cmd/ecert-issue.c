@@ -4,25 +4,11 @@
  * standard input in one transaction, where good lines land and every bad
  * one is reported with its line number.
  */
-#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
-#include "ecert.h"
-
-static void
-usage(void)
-{
-	fprintf(ecert_usage_stream(),
-	    "usage: ecert-issue -k key [--draft] -t type -f item=value ...\n"
-	    "       ecert-issue -k key [--draft] [-t type] < records.jsonl\n"
-	    "       ecert-issue -k key --approve [id ...]\n"
-	    "       ecert-issue -k key --reject id --reason text\n"
-	    "common: [-d file] [--store-key file] [--passphrase-file file] "
-	    "[--json]\n");
-	ecert_usage_exit();
-}
+#include "cmd.h"
 
 static void
 print_issued(struct ecert_store *s, const char *id, long line, int json)
@@ -50,23 +36,6 @@ print_issued(struct ecert_store *s, const char *id, long line, int json)
 	    "status", status);
 	ecert_print_json(o);
 	json_decref(o);
-}
-
-/* The worst outcome decides the exit status; a store failure ends it. */
-static int
-worse(int a, int b)
-{
-	static const int rank[] = { ECERT_OK, ECERT_NO, ECERT_DATAERR,
-	    ECERT_USAGE, ECERT_NOPERM, ECERT_BUSY, ECERT_IOERR };
-	int i, ra = 0, rb = 0;
-
-	for (i = 0; i < 7; i++) {
-		if (rank[i] == a)
-			ra = i;
-		if (rank[i] == b)
-			rb = i;
-	}
-	return rb > ra ? b : a;
 }
 
 static int draft;
@@ -122,8 +91,7 @@ review(struct ecert_store *s, const struct ecert_actor *a, int argc,
 			ecert_die_error(&e);
 		if (rc != 0) {
 			ecert_warn("%s", e.msg);
-			if (worst == 0 || rc == ECERT_NOPERM)
-				worst = rc;
+			worst = ecert_worse(worst, rc);
 			continue;
 		}
 		if (json)
@@ -142,99 +110,70 @@ review(struct ecert_store *s, const struct ecert_actor *a, int argc,
 	return worst;
 }
 
-int
-main(int argc, char *argv[])
+static const char *type, *reason;
+static json_t *fields;
+static int approve, reject;
+
+static const struct ecert_cmd_opt options[] = {
+	ECERT_OPT_VAL("type", 't', "type", &type, ECERT_VAL_TYPE,
+	    "the license type (for JSON Lines: where a record names none)"),
+	ECERT_OPT_CALL("field", 'f', "item=value", ecert_cmd_field, &fields,
+	    "a data item of the one license; again for more"),
+	ECERT_OPT_SET("draft", 0, &draft, 1,
+	    "a draft, for another person to review (article 9)"),
+	ECERT_OPT_SET("approve", 0, &approve, 1,
+	    "sign the drafts named (审核、签发)"),
+	ECERT_OPT_SET("reject", 0, &reject, 1, "reject the draft named"),
+	ECERT_OPT_STR("reason", 0, "text", &reason, "why it is rejected"),
+	ECERT_OPT_END
+};
+
+static const char *const synopsis[] = {
+	"ecert-issue -k key [--draft] -t type -f item=value ...",
+	"ecert-issue -k key [--draft] [-t type] < records.jsonl",
+	"ecert-issue -k key --approve [id ...]",
+	"ecert-issue -k key --reject id --reason text",
+	NULL
+};
+
+static const struct ecert_cmd command = {
+	.usage = synopsis,
+	.common = ECERT_COMMON_ALL,
+	.opts = options
+};
+
+/* One license from -t and -f. */
+static void
+issue_fields(struct ecert_store *s, const struct ecert_actor *a, int json)
 {
-	enum { OPT_DRAFT = ECERT_OPT_FIRST_OWN, OPT_APPROVE, OPT_REJECT,
-	    OPT_REASON };
-	static const struct option longopts[] = {
-		ECERT_COMMON_LONGOPTS,
-		{ "draft", no_argument, NULL, OPT_DRAFT },
-		{ "approve", no_argument, NULL, OPT_APPROVE },
-		{ "reject", no_argument, NULL, OPT_REJECT },
-		{ "reason", required_argument, NULL, OPT_REASON },
-		{ "type", required_argument, NULL, 't' },
-		{ "field", required_argument, NULL, 'f' },
-		{ NULL, 0, NULL, 0 }
-	};
-	struct ecert_opts o = { 0 };
-	struct ecert_store *s;
-	struct ecert_actor a;
 	struct ecert_error e;
+	char id[160];
+
+	json_object_set_new(fields, "type", json_string(type));
+	if (ecert_begin(s, &e) != 0 ||
+	    ecert_license_issue(s, a, fields, draft, id, sizeof(id),
+	    &e) != 0 ||
+	    ecert_commit(s, &e) != 0) {
+		ecert_rollback(s);
+		ecert_audit_refusal(s, a->unit, "license.issue", type, &e);
+		ecert_store_close(s);
+		ecert_die_error(&e);
+	}
+	print_issued(s, id, 0, json);
+}
+
+/* JSON Lines from stdin, in one transaction: a rejected record is
+ * reported and skipped, a store failure issues nothing. */
+static int
+issue_lines(struct ecert_store *s, const struct ecert_actor *a, int json)
+{
 	struct ecert_reader r = { 0 };
-	json_t *fields = json_object(), *record;
-	const char *type = NULL, *reason = NULL;
-	int approve = 0, reject = 0;
+	struct ecert_error e;
+	json_t *record;
 	char id[160], *line, where[64];
 	size_t len;
 	long issued = 0, rejected = 0, taken = 0;
-	int c, rc, status = 0, json;
-
-	ecert_setprogname(argv[0]);
-	while ((c = getopt_long(argc, argv, "d:k:t:f:h", longopts,
-	    NULL)) != -1) {
-		if (ecert_common_opt(&o, c, optarg))
-			continue;
-		switch (c) {
-		case 't':
-			type = optarg;
-			break;
-		case 'f':
-			if (ecert_record_from_args(fields, optarg, &e) != 0)
-				ecert_die_error(&e);
-			break;
-		case OPT_DRAFT:
-			draft = 1;
-			break;
-		case OPT_APPROVE:
-			approve = 1;
-			break;
-		case OPT_REJECT:
-			reject = 1;
-			break;
-		case OPT_REASON:
-			reason = optarg;
-			break;
-		default:
-			usage();
-		}
-	}
-	if (approve || reject) {
-		if ((approve && reject) || draft || type != NULL ||
-		    json_object_size(fields) > 0 || (reject && (reason == NULL ||
-		    argc - optind != 1)) || (approve && reason != NULL))
-			usage();
-		s = ecert_opts_store(&o);
-		ecert_opts_actor(s, &o, &a);
-		rc = review(s, &a, argc - optind, argv + optind,
-		    reject ? reason : NULL, !ecert_want_table(o.json, o.table));
-		ecert_key_wipe(&a.key);
-		ecert_store_close(s);
-		json_decref(fields);
-		return rc;
-	}
-	if (optind != argc || reason != NULL)
-		usage();
-	json = !ecert_want_table(o.json, o.table);
-	if (json_object_size(fields) > 0 && type == NULL)
-		usage();
-	s = ecert_opts_store(&o);
-	ecert_opts_actor(s, &o, &a);
-
-	if (json_object_size(fields) > 0) {
-		json_object_set_new(fields, "type", json_string(type));
-		if (ecert_begin(s, &e) != 0 ||
-		    ecert_license_issue(s, &a, fields, draft, id, sizeof(id),
-		    &e) != 0 ||
-		    ecert_commit(s, &e) != 0) {
-			ecert_rollback(s);
-			ecert_audit_refusal(s, a.unit, "license.issue", type, &e);
-			ecert_store_close(s);
-			ecert_die_error(&e);
-		}
-		print_issued(s, id, 0, json);
-		goto out;
-	}
+	int rc, status = 0;
 
 	if (isatty(STDIN_FILENO))
 		ecert_warn("reading JSON Lines records from the terminal");
@@ -264,7 +203,7 @@ main(int argc, char *argv[])
 		    "type") == NULL)
 			json_object_set_new(record, "type", json_string(type));
 		if (rc == 0)
-			rc = issue_one(s, &a, record, id, sizeof(id), &e);
+			rc = issue_one(s, a, record, id, sizeof(id), &e);
 		json_decref(record);
 		if (rc == ECERT_IOERR || rc == ECERT_BUSY) {
 			ecert_rollback(s);
@@ -276,9 +215,9 @@ main(int argc, char *argv[])
 				ecert_warn("%s", e.msg);
 			else
 				ecert_warn("%s: %s", where, e.msg);
-			ecert_audit_refusal(s, a.unit, "license.issue", where,
+			ecert_audit_refusal(s, a->unit, "license.issue", where,
 			    &e);
-			status = worse(status, rc);
+			status = ecert_worse(status, rc);
 			rejected++;
 			continue;
 		}
@@ -289,9 +228,38 @@ main(int argc, char *argv[])
 		ecert_die_error(&e);
 	ecert_reader_free(&r);
 	ecert_batch_summary(taken, issued, "issued", rejected);
-out:
+	return status;
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct ecert_opts o = { 0 };
+	struct ecert_store *s;
+	struct ecert_actor a;
+	int rc = 0, json;
+
+	ecert_setprogname(argv[0]);
+	ecert_cmd_parse(&command, &o, &argc, &argv);
+	if (approve || reject) {
+		if ((approve && reject) || draft || type != NULL ||
+		    fields != NULL || (reject && (reason == NULL ||
+		    argc != 1)) || (approve && reason != NULL))
+			ecert_usage();
+	} else if (argc != 0 || reason != NULL || (fields != NULL &&
+	    type == NULL))
+		ecert_usage();
+	json = !ecert_want_table(o.json, o.table);
+	s = ecert_opts_store(&o);
+	ecert_opts_actor(s, &o, &a);
+	if (approve || reject)
+		rc = review(s, &a, argc, argv, reject ? reason : NULL, json);
+	else if (fields != NULL)
+		issue_fields(s, &a, json);
+	else
+		rc = issue_lines(s, &a, json);
 	json_decref(fields);
 	ecert_key_wipe(&a.key);
 	ecert_store_close(s);
-	return status;
+	return rc;
 }

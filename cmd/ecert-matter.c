@@ -4,25 +4,10 @@
  * check tells, for one holder, which materials need not be submitted
  * because the license library holds a license in force for them.
  */
-#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "ecert.h"
-
-static void
-usage(void)
-{
-	fprintf(ecert_usage_stream(),
-	    "usage: ecert-matter load -k adminkey file ...\n"
-	    "       ecert-matter list [--json | --table]\n"
-	    "       ecert-matter show [--json] code\n"
-	    "       ecert-matter check [-k key] --matter code --holder-id id "
-	    "[--holder name]\n"
-	    "                          [--json | --table]\n"
-	    "common: [-d file] [--store-key file] [--passphrase-file file]\n");
-	ecert_usage_exit();
-}
+#include "cmd.h"
 
 static int
 cmd_load(struct ecert_store *s, struct ecert_opts *o, char **files, int n)
@@ -32,7 +17,7 @@ cmd_load(struct ecert_store *s, struct ecert_opts *o, char **files, int n)
 	int loaded;
 
 	if (n == 0)
-		usage();
+		ecert_usage();
 	ecert_opts_actor(s, o, &a);
 	ecert_key_wipe(&a.key);
 	if (!(a.roles & ECERT_ROLE_ADMIN)) {
@@ -330,61 +315,61 @@ cmd_check(struct ecert_store *s, struct ecert_opts *o, const char *code,
 	return rc;
 }
 
+enum { LOAD, LIST, SHOW, CHECK };
+static const char *const verbs[] = { "load", "list", "show", "check",
+    NULL };
+static const char *matter, *holder_id, *holder;
+
+static const struct ecert_cmd_opt options[] = {
+	ECERT_OPT_VAL("matter", 0, "code", &matter, ECERT_VAL_MATTER,
+	    "check: the matter"),
+	ECERT_OPT_STR("holder-id", 0, "id", &holder_id,
+	    "check: the holder's ID number or unified social credit code"),
+	ECERT_OPT_STR("holder", 0, "name", &holder, "check: the holder's name"),
+	ECERT_OPT_END
+};
+
+static const char *const synopsis[] = {
+	"ecert-matter load -k adminkey file ...",
+	"ecert-matter list [--json | --table]",
+	"ecert-matter show [--json] code",
+	"ecert-matter check [-k key] --matter code --holder-id id "
+	"[--holder name]",
+	"                   [--json | --table]",
+	NULL
+};
+
+static const struct ecert_cmd command = {
+	.usage = synopsis,
+	.verbs = verbs,
+	.common = ECERT_COMMON_ALL,
+	.opts = options
+};
+
 int
 main(int argc, char *argv[])
 {
-	enum { OPT_MATTER = ECERT_OPT_FIRST_OWN, OPT_HOLDER_ID, OPT_HOLDER };
-	static const struct option longopts[] = {
-		ECERT_COMMON_LONGOPTS,
-		{ "matter", required_argument, NULL, OPT_MATTER },
-		{ "holder-id", required_argument, NULL, OPT_HOLDER_ID },
-		{ "holder", required_argument, NULL, OPT_HOLDER },
-		{ NULL, 0, NULL, 0 }
-	};
 	struct ecert_opts o = { 0 };
-	struct ecert_store *s = NULL;
-	const char *verb, *matter = NULL, *holder_id = NULL, *holder = NULL;
-	int c, rc, checking;
+	struct ecert_store *s;
+	int verb, rc;
 
 	ecert_setprogname(argv[0]);
-	if ((verb = ecert_take_verb(&argc, &argv, "d:k:h", longopts)) == NULL)
-		usage();
-	checking = strcmp(verb, "check") == 0;
-	while ((c = getopt_long(argc, argv, "d:k:h", longopts, NULL)) != -1) {
-		switch (c) {
-		case OPT_MATTER:
-			matter = optarg;
-			break;
-		case OPT_HOLDER_ID:
-			holder_id = optarg;
-			break;
-		case OPT_HOLDER:
-			holder = optarg;
-			break;
-		default:
-			if (!ecert_common_opt(&o, c, optarg))
-				usage();
-		}
-	}
-	argc -= optind;
-	argv += optind;
-	if (!checking && (matter || holder_id || holder))
-		usage();
-	if (strcmp(verb, "load") == 0) {
-		s = ecert_opts_store(&o);
+	verb = ecert_cmd_parse(&command, &o, &argc, &argv);
+	if (verb != CHECK && (matter || holder_id || holder))
+		ecert_usage();
+	if ((verb == LIST && argc != 0) || (verb == SHOW && argc != 1) ||
+	    (verb == CHECK && (argc != 0 || matter == NULL ||
+	    holder_id == NULL)))
+		ecert_usage();
+	s = ecert_opts_store(&o);
+	if (verb == LOAD)
 		rc = cmd_load(s, &o, argv, argc);
-	} else if (strcmp(verb, "list") == 0 && argc == 0) {
-		s = ecert_opts_store(&o);
+	else if (verb == LIST)
 		rc = cmd_list(s, &o);
-	} else if (strcmp(verb, "show") == 0 && argc == 1) {
-		s = ecert_opts_store(&o);
+	else if (verb == SHOW)
 		rc = cmd_show(s, &o, argv[0]);
-	} else if (checking && argc == 0 && matter != NULL &&
-	    holder_id != NULL) {
-		s = ecert_opts_store(&o);
+	else
 		rc = cmd_check(s, &o, matter, holder_id, holder);
-	} else
-		usage();
 	ecert_store_close(s);
 	return rc;
 }

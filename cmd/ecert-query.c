@@ -2,23 +2,9 @@
  * ecert-query: search licenses by holder, type, issuer, status and issue
  * date.  JSON Lines through a pipe, a table on a terminal, TSV with -o.
  */
-#include <getopt.h>
 #include <string.h>
 
-#include "ecert.h"
-
-static void
-usage(void)
-{
-	fprintf(ecert_usage_stream(), "usage: ecert-query [-d file] [--store-key file] "
-	    "[--holder name] [--holder-id id]\n"
-	    "                   [--type code] [--issuer uscc] [--status status]"
-	    " [--from date] [--to date]\n"
-	    "                   [--json | --table | -o field,...]\n"
-	    "       ecert-query --public --name name --uscc code "
-	    "[--json | --table]\n");
-	ecert_usage_exit();
-}
+#include "cmd.h"
 
 static const char *fields_all[] = { "id", "type", "type_name", "number",
     "holder", "issuer", "issue_date", "valid_from", "valid_until", "status",
@@ -26,7 +12,8 @@ static const char *fields_all[] = { "id", "type", "type_name", "number",
 
 struct out {
 	struct ecert_table *table;
-	char **fields;
+	char **fields;		/* -o: in fieldlist, a copy of its argument */
+	char *fieldlist;
 	int nfields;
 	long count;
 };
@@ -149,63 +136,84 @@ public_query(const struct ecert_opts *o, const char *name, const char *uscc)
 	return 0;
 }
 
+static struct ecert_query q;
+static const char *fieldlist, *name, *uscc;
+static int public;
+
+static const struct ecert_cmd_opt options[] = {
+	ECERT_OPT_STR("holder", 0, "name", &q.holder, "the holder's name"),
+	ECERT_OPT_STR("holder-id", 0, "id", &q.holder_id,
+	    "the holder's ID number or unified social credit code"),
+	ECERT_OPT_VAL("type", 0, "code", &q.type, ECERT_VAL_TYPE,
+	    "the license type"),
+	ECERT_OPT_VAL("issuer", 0, "uscc", &q.issuer, ECERT_VAL_UNIT,
+	    "the issuing unit"),
+	ECERT_OPT_STR("status", 0, "valid|suspended|revoked|expired|"
+	    "superseded|draft|rejected", &q.status, "the status"),
+	ECERT_OPT_STR("from", 0, "date", &q.from, "issued on or after"),
+	ECERT_OPT_STR("to", 0, "date", &q.to, "issued on or before"),
+	ECERT_OPT_STR("output", 'o', "field,...", &fieldlist,
+	    "tab-separated fields instead of JSON or a table"),
+	ECERT_OPT_SET("public", 0, &public, 1,
+	    "the public query of a company's disclosable licenses"),
+	ECERT_OPT_STR("name", 0, "name", &name, "with --public: the name"),
+	ECERT_OPT_STR("uscc", 0, "code", &uscc,
+	    "with --public: the unified social credit code"),
+	ECERT_OPT_END
+};
+
+static const char *const synopsis[] = {
+	"ecert-query [--holder name] [--holder-id id] [--type code]",
+	"            [--issuer uscc] [--status status] [--from date] [--to date]",
+	"            [--json | --table | -o field,...]",
+	"ecert-query --public --name name --uscc code [--json | --table]",
+	NULL
+};
+
+static const struct ecert_cmd command = {
+	.usage = synopsis,
+	.common = ECERT_COMMON_ALL & ~(ECERT_COMMON_KEY | ECERT_COMMON_PASSFILE),
+	.opts = options
+};
+
+/* -o id,holder,...: the fields, checked */
+static void
+split_fields(struct out *out)
+{
+	char *list = ecert_xstrdup(fieldlist), *tok, *save = NULL;
+
+	out->fieldlist = list;
+	out->fields = ecert_xmalloc(sizeof(char *) * 16);
+	for (tok = strtok_r(list, ",", &save); tok != NULL;
+	    tok = strtok_r(NULL, ",", &save)) {
+		if (!known_field(tok) || out->nfields == 16)
+			ecert_die(ECERT_USAGE, "-o %s: fields are id, type, "
+			    "type_name, number, holder, issuer, issue_date, "
+			    "valid_from, valid_until, status", tok);
+		out->fields[out->nfields++] = tok;
+	}
+}
+
 int
 main(int argc, char *argv[])
 {
-	enum { OPT_HOLDER = ECERT_OPT_FIRST_OWN, OPT_HOLDER_ID, OPT_TYPE,
-	    OPT_ISSUER, OPT_STATUS, OPT_FROM, OPT_TO, OPT_PUBLIC, OPT_NAME,
-	    OPT_USCC };
-	static const struct option longopts[] = {
-		ECERT_COMMON_LONGOPTS,
-		{ "holder", required_argument, NULL, OPT_HOLDER },
-		{ "holder-id", required_argument, NULL, OPT_HOLDER_ID },
-		{ "type", required_argument, NULL, OPT_TYPE },
-		{ "issuer", required_argument, NULL, OPT_ISSUER },
-		{ "status", required_argument, NULL, OPT_STATUS },
-		{ "from", required_argument, NULL, OPT_FROM },
-		{ "to", required_argument, NULL, OPT_TO },
-		{ "public", no_argument, NULL, OPT_PUBLIC },
-		{ "name", required_argument, NULL, OPT_NAME },
-		{ "uscc", required_argument, NULL, OPT_USCC },
-		{ NULL, 0, NULL, 0 }
-	};
 	static const char *headers[] = { "ID", "TYPE", "NUMBER", "HOLDER",
 	    "ISSUED", "UNTIL", "STATUS" };
 	struct ecert_opts o = { 0 };
-	struct ecert_query q = { 0 };
 	struct out out = { 0 };
 	struct ecert_store *s;
 	struct ecert_error e;
 	json_t *filters;
-	char *detail, *fieldlist = NULL, *tok, *save = NULL;
-	const char *name = NULL, *uscc = NULL;
-	int c, rc, public = 0;
+	char *detail;
 
 	ecert_setprogname(argv[0]);
-	while ((c = getopt_long(argc, argv, "d:o:h", longopts, NULL)) != -1) {
-		if (c != 'k' && ecert_common_opt(&o, c, optarg))
-			continue;
-		switch (c) {
-		case OPT_HOLDER: q.holder = optarg; break;
-		case OPT_HOLDER_ID: q.holder_id = optarg; break;
-		case OPT_TYPE: q.type = optarg; break;
-		case OPT_ISSUER: q.issuer = optarg; break;
-		case OPT_STATUS: q.status = optarg; break;
-		case OPT_FROM: q.from = optarg; break;
-		case OPT_TO: q.to = optarg; break;
-		case 'o': fieldlist = optarg; break;
-		case OPT_PUBLIC: public = 1; break;
-		case OPT_NAME: name = optarg; break;
-		case OPT_USCC: uscc = optarg; break;
-		default: usage();
-		}
-	}
-	if (optind != argc)
-		usage();
+	ecert_cmd_parse(&command, &o, &argc, &argv);
+	if (argc != 0)
+		ecert_usage();
 	if (public || name != NULL || uscc != NULL) {
 		if (!public || q.holder || q.holder_id || q.type || q.issuer ||
 		    q.status || q.from || q.to || fieldlist)
-			usage();
+			ecert_usage();
 		return public_query(&o, name, uscc);
 	}
 	if (q.status != NULL && !ecert_status_valid(q.status))
@@ -214,18 +222,9 @@ main(int argc, char *argv[])
 	if ((q.from && !ecert_date_valid(q.from)) ||
 	    (q.to && !ecert_date_valid(q.to)))
 		ecert_die(ECERT_USAGE, "--from, --to: dates are YYYY-MM-DD");
-	if (fieldlist != NULL) {
-		out.fields = ecert_xmalloc(sizeof(char *) * 16);
-		for (tok = strtok_r(fieldlist, ",", &save); tok != NULL;
-		    tok = strtok_r(NULL, ",", &save)) {
-			if (!known_field(tok) || out.nfields == 16)
-				ecert_die(ECERT_USAGE, "-o %s: fields are id, "
-				    "type, type_name, number, holder, issuer, "
-				    "issue_date, valid_from, valid_until, "
-				    "status", tok);
-			out.fields[out.nfields++] = tok;
-		}
-	} else if (ecert_want_table(o.json, o.table))
+	if (fieldlist != NULL)
+		split_fields(&out);
+	else if (ecert_want_table(o.json, o.table))
 		out.table = ecert_table_new(7, headers);
 	s = ecert_opts_store(&o);
 	filters = json_pack("{s:s?, s:b, s:s?, s:s?, s:s?, s:s?, s:s?}",
@@ -236,8 +235,7 @@ main(int argc, char *argv[])
 	ecert_audit_access(s, NULL, "license.query", "licenses", "ok", detail);
 	free(detail);
 	json_decref(filters);
-	rc = ecert_query(s, &q, emit, &out, &e);
-	if (rc != 0) {
+	if (ecert_query(s, &q, emit, &out, &e) != 0) {
 		ecert_store_close(s);
 		ecert_die_error(&e);
 	}
@@ -246,6 +244,7 @@ main(int argc, char *argv[])
 		ecert_table_free(out.table);
 	}
 	free(out.fields);
+	free(out.fieldlist);
 	ecert_store_close(s);
 	return 0;
 }

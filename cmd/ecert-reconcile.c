@@ -6,24 +6,11 @@
  * when they do not.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <signal.h>
 #include <string.h>
-#include <strings.h>
 #include <unistd.h>
 
-#include "ecert.h"
-
-static void
-usage(void)
-{
-	fprintf(ecert_usage_stream(), "usage: ecert-reconcile -k key -t type [--csv] "
-	    "[--map column=item,...] [--encoding enc]\n"
-	    "                       [file | -]\n"
-	    "common: [-d file] [--store-key file] [--passphrase-file file] "
-	    "[--json]\n");
-	ecert_usage_exit();
-}
+#include "cmd.h"
 
 static int write_errno;
 
@@ -47,66 +34,53 @@ print_finding(const json_t *finding, void *arg)
 	return 0;
 }
 
+static const char *type_code;
+static struct ecert_import_opts io;
+static int csv = -1;
+
+static const struct ecert_cmd_opt options[] = {
+	ECERT_OPT_VAL("type", 't', "type", &type_code, ECERT_VAL_TYPE,
+	    "the license type of the export"),
+	ECERT_OPT_SET("csv", 0, &csv, 1,
+	    "the export is CSV (so is a file named *.csv)"),
+	ECERT_OPT_STR("map", 0, "column=item,...", &io.map,
+	    "which column holds which data item"),
+	ECERT_OPT_STR("encoding", 0, "enc", &io.encoding,
+	    "the export's encoding (e.g. GB18030; default UTF-8)"),
+	ECERT_OPT_END
+};
+
+static const char *const synopsis[] = {
+	"ecert-reconcile -k key -t type [--csv] [--map column=item,...]",
+	"                [--encoding enc] [file | -]",
+	NULL
+};
+
+static const struct ecert_cmd command = {
+	.usage = synopsis,
+	.common = ECERT_COMMON_ALL,
+	.opts = options
+};
+
 int
 main(int argc, char *argv[])
 {
-	enum { OPT_CSV = ECERT_OPT_FIRST_OWN, OPT_MAP, OPT_ENCODING };
-	static const struct option longopts[] = {
-		ECERT_COMMON_LONGOPTS,
-		{ "type", required_argument, NULL, 't' },
-		{ "csv", no_argument, NULL, OPT_CSV },
-		{ "map", required_argument, NULL, OPT_MAP },
-		{ "encoding", required_argument, NULL, OPT_ENCODING },
-		{ NULL, 0, NULL, 0 }
-	};
 	struct ecert_opts o = { 0 };
-	struct ecert_import_opts io = { 0 };
 	struct ecert_reconcile_counts n;
 	struct ecert_store *s;
 	struct ecert_actor a;
 	struct ecert_error e;
-	const char *type_code = NULL, *dot;
 	json_t *type;
-	int c, rc, csv = -1;
+	int rc;
 
 	ecert_setprogname(argv[0]);
-	while ((c = getopt_long(argc, argv, "d:k:t:h", longopts, NULL)) != -1) {
-		if (ecert_common_opt(&o, c, optarg))
-			continue;
-		switch (c) {
-		case 't':
-			type_code = optarg;
-			break;
-		case OPT_CSV:
-			csv = 1;
-			break;
-		case OPT_MAP:
-			io.map = optarg;
-			break;
-		case OPT_ENCODING:
-			io.encoding = optarg;
-			break;
-		default:
-			usage();
-		}
-	}
-	if (type_code == NULL || argc - optind > 1)
-		usage();
+	ecert_cmd_parse(&command, &o, &argc, &argv);
+	if (type_code == NULL || argc > 1)
+		ecert_usage();
 	if (o.table)
 		ecert_die(ECERT_USAGE, "--table: the differences are JSON Lines "
 		    "only, written as they are found");
-	io.name = "<stdin>";
-	io.in = stdin;
-	if (optind < argc && strcmp(argv[optind], "-") != 0) {
-		io.name = argv[optind];
-		if ((io.in = fopen(io.name, "r")) == NULL)
-			ecert_die(ECERT_IOERR, "%s: %s", io.name,
-			    strerror(errno));
-		dot = strrchr(io.name, '.');
-		if (csv == -1 && dot != NULL && strcasecmp(dot, ".csv") == 0)
-			csv = 1;
-	}
-	io.csv = csv == 1;
+	ecert_cmd_input(&io, argc == 1 ? argv[0] : NULL, csv);
 
 	signal(SIGPIPE, SIG_IGN);
 	s = ecert_opts_store(&o);

@@ -4,39 +4,10 @@
  * a printable HTML page with its charts drawn in SVG.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <string.h>
 #include <unistd.h>
 
-#include "ecert.h"
-
-static void
-usage(FILE *fp, int status)
-{
-	fprintf(fp,
-	    "usage: ecert-report -k key [--unit uscc] [--from date] [--to date]"
-	    "\n"
-	    "                    [--declared file] [--late-days n] "
-	    "[--stale-days n]\n"
-	    "                    [--unusual k] [--items n] [--html file] "
-	    "[--json | --table]\n"
-	    "common: [-d file] [--store-key file] [--passphrase-file file]\n");
-	exit(status);
-}
-
-static long
-number(const char *opt, const char *arg, long lo, long hi)
-{
-	char *end;
-	long v;
-
-	errno = 0;
-	v = strtol(arg, &end, 10);
-	if (*arg == '\0' || *end != '\0' || errno != 0 || v < lo || v > hi)
-		ecert_die(ECERT_USAGE, "%s %s: a whole number from %ld to %ld",
-		    opt, arg, lo, hi);
-	return v;
-}
+#include "cmd.h"
 
 static void
 print_table(const json_t *rows)
@@ -100,85 +71,71 @@ write_html(const char *path, const struct ecert_report_opts *ro,
 	return rc;
 }
 
-int
-main(int argc, char *argv[])
+static struct ecert_report_opts ro = { NULL, NULL, NULL, NULL, 1, 365, 3,
+    10 };
+static const char *html;
+
+static const struct ecert_cmd_opt options[] = {
+	ECERT_OPT_VAL("unit", 0, "uscc", &ro.unit, ECERT_VAL_UNIT,
+	    "one department (the platform sees all)"),
+	ECERT_OPT_STR("from", 0, "date", &ro.from, "the period's first day"),
+	ECERT_OPT_STR("to", 0, "date", &ro.to, "its last day (default today)"),
+	ECERT_OPT_STR("declared", 0, "file", &ro.declared,
+	    "the departments' declared figures, to compare"),
+	ECERT_OPT_NUM("late-days", 0, "n", &ro.late_days, 0, 3650,
+	    "a license issued this many days after its date is late"),
+	ECERT_OPT_NUM("stale-days", 0, "n", &ro.stale_days, 1, 36500,
+	    "a catalog entry unchanged this long is stale"),
+	ECERT_OPT_NUM("unusual", 0, "k", &ro.unusual, 1, 1000,
+	    "uses over k times the usual count are unusual"),
+	ECERT_OPT_NUM("items", 0, "n", &ro.items, 0, 100000,
+	    "list at most n items per measure"),
+	ECERT_OPT_STR("html", 0, "file", &html,
+	    "write a printable HTML page with charts"),
+	ECERT_OPT_END
+};
+
+static const char *const synopsis[] = {
+	"ecert-report -k key [--unit uscc] [--from date] [--to date]",
+	"             [--declared file] [--late-days n] [--stale-days n]",
+	"             [--unusual k] [--items n] [--html file] "
+	"[--json | --table]",
+	NULL
+};
+
+static const struct ecert_cmd command = {
+	.usage = synopsis,
+	.common = ECERT_COMMON_ALL,
+	.opts = options
+};
+
+static void
+check_options(void)
 {
-	enum { OPT_UNIT = ECERT_OPT_FIRST_OWN, OPT_FROM, OPT_TO, OPT_DECLARED,
-	    OPT_LATE, OPT_STALE, OPT_UNUSUAL, OPT_ITEMS, OPT_HTML };
-	static const struct option longopts[] = {
-		ECERT_COMMON_LONGOPTS,
-		{ "unit", required_argument, NULL, OPT_UNIT },
-		{ "from", required_argument, NULL, OPT_FROM },
-		{ "to", required_argument, NULL, OPT_TO },
-		{ "declared", required_argument, NULL, OPT_DECLARED },
-		{ "late-days", required_argument, NULL, OPT_LATE },
-		{ "stale-days", required_argument, NULL, OPT_STALE },
-		{ "unusual", required_argument, NULL, OPT_UNUSUAL },
-		{ "items", required_argument, NULL, OPT_ITEMS },
-		{ "html", required_argument, NULL, OPT_HTML },
-		{ NULL, 0, NULL, 0 }
-	};
-	struct ecert_report_opts ro = { NULL, NULL, NULL, NULL, 1, 365, 3,
-	    10 };
-	struct ecert_opts o = { 0 };
-	struct ecert_store *s;
+	if (ro.unit != NULL && !ecert_uscc_valid(ro.unit))
+		ecert_die(ECERT_USAGE, "--unit %s: not a unified social credit "
+		    "code", ro.unit);
+	if (ro.from != NULL && !ecert_date_valid(ro.from))
+		ecert_die(ECERT_USAGE, "--from %s: not a date (YYYY-MM-DD)",
+		    ro.from);
+	if (ro.to != NULL && !ecert_date_valid(ro.to))
+		ecert_die(ECERT_USAGE, "--to %s: not a date (YYYY-MM-DD)",
+		    ro.to);
+}
+
+/* The figures the acting unit may see: the platform the city's, a
+ * department its own. */
+static json_t *
+figures(struct ecert_store *s, const struct ecert_opts *o, char *unit,
+    size_t n)
+{
 	struct ecert_actor a;
 	struct ecert_error e;
-	const char *html = NULL;
-	char detail[200];
-	json_t *rows, *row;
-	size_t i;
-	int c;
+	json_t *rows;
 
-	ecert_setprogname(argv[0]);
-	while ((c = getopt_long(argc, argv, "d:k:h", longopts, NULL)) != -1) {
-		if (c == 'h')
-			usage(stdout, 0);
-		if (ecert_common_opt(&o, c, optarg))
-			continue;
-		switch (c) {
-		case OPT_UNIT:
-			if (!ecert_uscc_valid(optarg))
-				ecert_die(ECERT_USAGE, "--unit %s: not a unified"
-				    " social credit code", optarg);
-			ro.unit = optarg;
-			break;
-		case OPT_FROM:
-		case OPT_TO:
-			if (!ecert_date_valid(optarg))
-				ecert_die(ECERT_USAGE, "--%s %s: not a date "
-				    "(YYYY-MM-DD)", c == OPT_FROM ? "from" :
-				    "to", optarg);
-			if (c == OPT_FROM)
-				ro.from = optarg;
-			else
-				ro.to = optarg;
-			break;
-		case OPT_DECLARED: ro.declared = optarg; break;
-		case OPT_LATE:
-			ro.late_days = (int)number("--late-days", optarg, 0,
-			    3650);
-			break;
-		case OPT_STALE:
-			ro.stale_days = (int)number("--stale-days", optarg, 1,
-			    36500);
-			break;
-		case OPT_UNUSUAL:
-			ro.unusual = (int)number("--unusual", optarg, 1, 1000);
-			break;
-		case OPT_ITEMS:
-			ro.items = (int)number("--items", optarg, 0, 100000);
-			break;
-		case OPT_HTML: html = optarg; break;
-		default:
-			usage(stderr, ECERT_USAGE);
-		}
-	}
-	if (optind != argc)
-		usage(stderr, ECERT_USAGE);
-	s = ecert_opts_store(&o);
-	ecert_opts_actor(s, &o, &a);
+	ecert_opts_actor(s, o, &a);
 	ecert_key_wipe(&a.key);
+	snprintf(unit, n, "%s", a.unit);
 	/* the platform sees the city; a department, its own figures */
 	if (!(a.roles & ECERT_ROLE_ADMIN)) {
 		if (ro.unit != NULL && strcmp(ro.unit, a.unit) != 0) {
@@ -190,7 +147,7 @@ main(int argc, char *argv[])
 			ecert_store_close(s);
 			ecert_die_error(&e);
 		}
-		ro.unit = a.unit;
+		ro.unit = unit;
 	}
 	if (ecert_report(s, &ro, &rows, &e) != 0) {
 		ecert_audit_refusal(s, a.unit, "report.run", ro.unit ? ro.unit :
@@ -198,12 +155,32 @@ main(int argc, char *argv[])
 		ecert_store_close(s);
 		ecert_die_error(&e);
 	}
+	return rows;
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct ecert_opts o = { 0 };
+	struct ecert_store *s;
+	struct ecert_error e;
+	char detail[200], unit[64];
+	json_t *rows, *row;
+	size_t i;
+
+	ecert_setprogname(argv[0]);
+	ecert_cmd_parse(&command, &o, &argc, &argv);
+	if (argc != 0)
+		ecert_usage();
+	check_options();
+	s = ecert_opts_store(&o);
+	rows = figures(s, &o, unit, sizeof(unit));
 	row = json_array_get(rows, 0);
 	snprintf(detail, sizeof(detail), "%s to %s, %zu rows%s",
 	    ro.from ? ro.from : "start", row ? ecert_json_str(row, "to") :
 	    (ro.to ? ro.to : "today"), json_array_size(rows),
 	    html ? ", html" : "");
-	ecert_audit_access(s, a.unit, "report.run", ro.unit ? ro.unit : "city",
+	ecert_audit_access(s, unit, "report.run", ro.unit ? ro.unit : "city",
 	    "ok", detail);
 	ecert_store_close(s);
 	if (html != NULL) {

@@ -3,27 +3,10 @@
  * as its signed JSON document.  Every look is audited.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <string.h>
 #include <unistd.h>
 
-#include "ecert.h"
-
-static void
-usage(void)
-{
-	fprintf(ecert_usage_stream(),
-	    "usage: ecert-show [-d file] [--store-key file] [--json | --text] "
-	    "[id ...]\n"
-	    "       ecert-show -k platformkey [--ttl seconds] [--disclose "
-	    "item,...] (--qr | --qr-light | --qr-svg file | --token) id\n"
-	    "       ecert-show -k platformkey [--ttl seconds] [--disclose "
-	    "item,...] --token < ids\n"
-	    "       ecert-show [-k platformkey] [--disclose item,...] --svg "
-	    "file id\n"
-	    "       ecert-show --history [--json | --table] id\n");
-	ecert_usage_exit();
-}
+#include "cmd.h"
 
 /* --disclose: the items a token shows (labels or keys); NULL: the
  * catalog's public ones (format 2, ecert(5)) */
@@ -319,83 +302,85 @@ face(struct ecert_store *s, const struct ecert_opts *o, const char *id,
 	return 0;
 }
 
+static const char *file;
+static int mode, text, ttl;
+
+/* one of --qr, --qr-light, --qr-svg file, --token, --svg file, --history */
+static void
+set_mode(const char *arg, void *var)
+{
+	if (mode != 0)
+		ecert_usage();
+	mode = *(const char *)var;
+	file = arg;
+}
+
+static const struct ecert_cmd_opt options[] = {
+	ECERT_OPT_SET("text", 0, &text, 1, "as text (the default on a "
+	    "terminal or for one license)"),
+	ECERT_OPT_CALL("qr", 0, NULL, set_mode, "q",
+	    "a QR code to scan, on the terminal (扫码亮证)"),
+	ECERT_OPT_CALL("qr-light", 0, NULL, set_mode, "l",
+	    "the same, for a light-on-dark terminal"),
+	ECERT_OPT_CALL("qr-svg", 0, "file", set_mode, "s",
+	    "the QR code as an SVG file"),
+	ECERT_OPT_CALL("token", 0, NULL, set_mode, "t",
+	    "the QR code's text (a presentation token)"),
+	ECERT_OPT_NUM("ttl", 0, "seconds", &ttl, 10, 366 * 86400,
+	    "a presentation is good for this long"),
+	ECERT_OPT_CALL("svg", 0, "file", set_mode, "f",
+	    "the license's face as an SVG file"),
+	ECERT_OPT_CALL("history", 0, NULL, set_mode, "h",
+	    "its versions and events"),
+	ECERT_OPT_STR("disclose", 0, "item,...", &disclose,
+	    "the items a token shows (labels or keys; default: the public ones)"),
+	ECERT_OPT_END
+};
+
+static const char *const synopsis[] = {
+	"ecert-show [-d file] [--store-key file] [--json | --text] [id ...]",
+	"ecert-show -k platformkey [--ttl seconds] [--disclose item,...] "
+	"(--qr | --qr-light | --qr-svg file | --token) id",
+	"ecert-show -k platformkey [--ttl seconds] [--disclose item,...] "
+	"--token < ids",
+	"ecert-show [-k platformkey] [--disclose item,...] --svg file id",
+	"ecert-show --history [--json | --table] id",
+	NULL
+};
+
+static const struct ecert_cmd command = {
+	.usage = synopsis,
+	.common = ECERT_COMMON_ALL,
+	.opts = options
+};
+
 int
 main(int argc, char *argv[])
 {
-	enum { OPT_TEXT = ECERT_OPT_FIRST_OWN, OPT_QR, OPT_QR_SVG, OPT_TOKEN,
-	    OPT_TTL, OPT_SVG, OPT_HISTORY, OPT_QR_LIGHT, OPT_DISCLOSE };
-	static const struct option longopts[] = {
-		ECERT_COMMON_LONGOPTS,
-		{ "text", no_argument, NULL, OPT_TEXT },
-		{ "qr", no_argument, NULL, OPT_QR },
-		{ "qr-light", no_argument, NULL, OPT_QR_LIGHT },
-		{ "qr-svg", required_argument, NULL, OPT_QR_SVG },
-		{ "token", no_argument, NULL, OPT_TOKEN },
-		{ "ttl", required_argument, NULL, OPT_TTL },
-		{ "svg", required_argument, NULL, OPT_SVG },
-		{ "history", no_argument, NULL, OPT_HISTORY },
-		{ "disclose", required_argument, NULL, OPT_DISCLOSE },
-		{ NULL, 0, NULL, 0 }
-	};
-	const char *file = NULL;
-	long ttl = 0;
-	char *end;
-	int mode = 0;
 	struct ecert_opts o = { 0 };
 	struct ecert_store *s;
 	struct ecert_error e;
 	struct ecert_ids ids;
 	json_t *doc;
 	char id[160], status[16];
-	int c, rc, text = 0, worst = 0, shown = 0;
+	int rc, worst = 0, shown = 0;
 	long taken = 0, found = 0;
 
 	ecert_setprogname(argv[0]);
-	while ((c = getopt_long(argc, argv, "d:k:h", longopts, NULL)) != -1) {
-		switch (c) {
-		case OPT_TEXT:
-			text = 1;
-			break;
-		case OPT_DISCLOSE:
-			disclose = optarg;
-			break;
-		case OPT_HISTORY:
-		case OPT_QR:
-		case OPT_QR_LIGHT:
-		case OPT_TOKEN:
-		case OPT_QR_SVG:
-		case OPT_SVG:
-			if (mode != 0)
-				usage();
-			mode = c == OPT_QR ? 'q' : c == OPT_QR_LIGHT ? 'l' :
-			    c == OPT_TOKEN ? 't' :
-			    c == OPT_QR_SVG ? 's' : c == OPT_HISTORY ? 'h' : 'f';
-			file = optarg;
-			break;
-		case OPT_TTL:
-			ttl = strtol(optarg, &end, 10);
-			if (*end != '\0' || ttl < 10 || ttl > 366L * 86400)
-				ecert_die(ECERT_USAGE, "--ttl %s: seconds, "
-				    "10 to a year", optarg);
-			break;
-		default:
-			if (!ecert_common_opt(&o, c, optarg))
-				usage();
-		}
-	}
+	ecert_cmd_parse(&command, &o, &argc, &argv);
 	/* a screen shows a code for minutes; paper is kept for a month */
 	if (ttl == 0)
 		ttl = mode == 'f' ? 30L * 86400 : 300;
-	if (mode == 't' && optind == argc) {
+	if (mode == 't' && argc == 0) {
 		s = ecert_opts_store(&o);
 		rc = present_many(s, &o, ttl);
 		ecert_store_close(s);
 		return rc;
 	}
 	if (mode != 0) {
-		if (argc - optind != 1)
-			usage();
-		if (ecert_id_from_line(argv[optind], strlen(argv[optind]), id,
+		if (argc != 1)
+			ecert_usage();
+		if (ecert_id_from_line(argv[0], strlen(argv[0]), id,
 		    sizeof(id), &e) != 0)
 			ecert_die_error(&e);
 		s = ecert_opts_store(&o);
@@ -409,11 +394,11 @@ main(int argc, char *argv[])
 		return rc;
 	}
 	if (!text && !o.json)
-		text = isatty(STDOUT_FILENO) || argc - optind == 1;
+		text = isatty(STDOUT_FILENO) || argc == 1;
 	if (o.json)
 		text = 0;
 	s = ecert_opts_store(&o);
-	ecert_ids_init(&ids, argc - optind, argv + optind);
+	ecert_ids_init(&ids, argc, argv);
 	while ((rc = ecert_ids_next(&ids, id, sizeof(id), &e)) != -1) {
 		taken++;
 		if (rc == 0)
@@ -440,7 +425,7 @@ main(int argc, char *argv[])
 		found++;
 	}
 	ecert_ids_free(&ids);
-	if (optind == argc)
+	if (argc == 0)
 		ecert_batch_summary(taken, found, "shown", taken - found);
 	ecert_store_close(s);
 	return worst;

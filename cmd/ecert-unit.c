@@ -2,30 +2,10 @@
  * ecert-unit: register units (单位) and their roles, make and rotate their
  * sealed keys, and export the public keys as a trust file.
  */
-#include <getopt.h>
 #include <string.h>
 #include <unistd.h>
 
-#include "ecert.h"
-
-static void
-usage(void)
-{
-	fprintf(ecert_usage_stream(),
-	    "usage: ecert-unit add -k adminkey --code uscc --name name --role roles\n"
-	    "       ecert-unit list [--json | --table]\n"
-	    "       ecert-unit key -k adminkey --unit uscc -o file "
-	    "[--alg ed25519|sm2]\n"
-	    "                  [--new-passphrase-file file]\n"
-	    "       ecert-unit rotate -k key -o file [--unit uscc] "
-	    "[--alg ed25519|sm2]\n"
-	    "                  [--new-passphrase-file file]\n"
-	    "       ecert-unit export [--unit uscc]\n"
-	    "       ecert-unit export --trust -k platformkey\n"
-	    "       ecert-unit anchor -k platformkey\n"
-	    "common: [-d file] [--store-key file] [--passphrase-file file]\n");
-	ecert_usage_exit();
-}
+#include "cmd.h"
 
 static void
 require_admin(struct ecert_store *s, const struct ecert_actor *a,
@@ -51,7 +31,7 @@ cmd_add(struct ecert_store *s, struct ecert_opts *o, const char *code,
 	int bits;
 
 	if (code == NULL || name == NULL || roles == NULL)
-		usage();
+		ecert_usage();
 	if (ecert_roles_parse(roles, &bits) != 0)
 		ecert_die(ECERT_USAGE, "--role %s: roles are admin, issuer, "
 		    "user", roles);
@@ -138,11 +118,11 @@ cmd_key(struct ecert_store *s, struct ecert_opts *o, const char *unit,
 	const char *action = rotate ? "key.rotate" : "key.add";
 
 	if (out == NULL)
-		usage();
+		ecert_usage();
 	ecert_opts_actor(s, o, &a);
 	if (unit == NULL) {
 		if (!rotate)
-			usage();
+			ecert_usage();
 		unit = a.unit;
 	}
 	if (strcmp(unit, a.unit) != 0 || !rotate)
@@ -188,7 +168,7 @@ cmd_export(struct ecert_store *s, struct ecert_opts *o, const char *unit,
 		struct ecert_error e;
 
 		if (unit != NULL)
-			usage();
+			ecert_usage();
 		ecert_opts_actor(s, o, &a);
 		require_admin(s, &a, "trust.export", "trust-list");
 		if (ecert_trust_export(s, &a, stdout, &e) != 0)
@@ -231,92 +211,78 @@ cmd_anchor(struct ecert_store *s, struct ecert_opts *o)
 	return 0;
 }
 
+enum { ADD, LIST, KEY, ROTATE, EXPORT, ANCHOR };
+static const char *const verbs[] = { "add", "list", "key", "rotate",
+    "export", "anchor", NULL };
+static const char *code, *name, *role, *unit, *out, *newpass, *algname;
+static int trust;
+
+static const struct ecert_cmd_opt options[] = {
+	ECERT_OPT_STR("code", 0, "uscc", &code,
+	    "add: the unit's unified social credit code"),
+	ECERT_OPT_STR("name", 0, "name", &name, "add: the unit's name"),
+	ECERT_OPT_STR("role", 0, "roles", &role,
+	    "add: admin, issuer, user, comma-separated"),
+	ECERT_OPT_VAL("unit", 0, "uscc", &unit, ECERT_VAL_UNIT,
+	    "key, rotate, export: the unit"),
+	ECERT_OPT_STR("output", 'o', "file", &out,
+	    "key, rotate: write the new key file here"),
+	ECERT_OPT_STR("alg", 0, "ed25519|sm2", &algname,
+	    "key, rotate: the key's algorithm"),
+	ECERT_OPT_STR("new-passphrase-file", 0, "file", &newpass,
+	    "key, rotate: the new key's passphrase"),
+	ECERT_OPT_SET("trust", 0, &trust, 1,
+	    "export: the signed trust list"),
+	ECERT_OPT_END
+};
+
+static const char *const synopsis[] = {
+	"ecert-unit add -k adminkey --code uscc --name name --role roles",
+	"ecert-unit list [--json | --table]",
+	"ecert-unit key -k adminkey --unit uscc -o file [--alg ed25519|sm2]",
+	"               [--new-passphrase-file file]",
+	"ecert-unit rotate -k key -o file [--unit uscc] [--alg ed25519|sm2]",
+	"               [--new-passphrase-file file]",
+	"ecert-unit export [--unit uscc]",
+	"ecert-unit export --trust -k platformkey",
+	"ecert-unit anchor -k platformkey",
+	NULL
+};
+
+static const struct ecert_cmd command = {
+	.usage = synopsis,
+	.verbs = verbs,
+	.common = ECERT_COMMON_ALL,
+	.opts = options
+};
+
 int
 main(int argc, char *argv[])
 {
-	enum { OPT_CODE = ECERT_OPT_FIRST_OWN, OPT_NAME, OPT_ROLE, OPT_UNIT,
-	    OPT_NEWPASS, OPT_TRUST, OPT_ALG };
-	static const struct option longopts[] = {
-		ECERT_COMMON_LONGOPTS,
-		{ "code", required_argument, NULL, OPT_CODE },
-		{ "name", required_argument, NULL, OPT_NAME },
-		{ "role", required_argument, NULL, OPT_ROLE },
-		{ "unit", required_argument, NULL, OPT_UNIT },
-		{ "new-passphrase-file", required_argument, NULL, OPT_NEWPASS },
-		{ "trust", no_argument, NULL, OPT_TRUST },
-		{ "alg", required_argument, NULL, OPT_ALG },
-		{ "output", required_argument, NULL, 'o' },
-		{ NULL, 0, NULL, 0 }
-	};
 	struct ecert_opts o = { 0 };
 	struct ecert_store *s;
-	const char *code = NULL, *name = NULL, *role = NULL, *unit = NULL;
-	const char *out = NULL, *newpass = NULL, *verb;
-	const char *algname = NULL;
-	int c, rc, trust = 0, alg;
+	int verb, rc, alg;
 
 	ecert_setprogname(argv[0]);
-	if ((verb = ecert_take_verb(&argc, &argv, "d:k:o:h", longopts)) == NULL)
-		usage();
-	while ((c = getopt_long(argc, argv, "d:k:o:h", longopts, NULL)) != -1) {
-		if (ecert_common_opt(&o, c, optarg))
-			continue;
-		switch (c) {
-		case OPT_CODE:
-			code = optarg;
-			break;
-		case OPT_NAME:
-			name = optarg;
-			break;
-		case OPT_ROLE:
-			role = optarg;
-			break;
-		case OPT_UNIT:
-			unit = optarg;
-			break;
-		case OPT_NEWPASS:
-			newpass = optarg;
-			break;
-		case OPT_TRUST:
-			trust = 1;
-			break;
-		case OPT_ALG:
-			algname = optarg;
-			break;
-		case 'o':
-			out = optarg;
-			break;
-		default:
-			usage();
-		}
-	}
-	if (optind != argc)
-		usage();
+	verb = ecert_cmd_parse(&command, &o, &argc, &argv);
+	if (argc != 0)
+		ecert_usage();
 	if ((alg = ecert_alg_parse(algname)) < 0)
 		ecert_die(ECERT_USAGE, "--alg %s: algorithms are ed25519 "
 		    "and sm2", algname);
-	if (algname != NULL && strcmp(verb, "key") != 0 &&
-	    strcmp(verb, "rotate") != 0)
-		usage();
-	if (strcmp(verb, "add") == 0 || strcmp(verb, "list") == 0 ||
-	    strcmp(verb, "key") == 0 || strcmp(verb, "rotate") == 0 ||
-	    strcmp(verb, "export") == 0)
-		s = ecert_opts_store(&o);
-	else if (strcmp(verb, "anchor") == 0) {
-		ecert_anchor_optional(1);
-		s = ecert_opts_store(&o);
-		ecert_anchor_optional(0);
-	} else
-		usage();
-	if (strcmp(verb, "add") == 0)
+	if (algname != NULL && verb != KEY && verb != ROTATE)
+		ecert_usage();
+	/* a store without its anchor is opened to be anchored only */
+	ecert_anchor_optional(verb == ANCHOR);
+	s = ecert_opts_store(&o);
+	ecert_anchor_optional(0);
+	if (verb == ADD)
 		rc = cmd_add(s, &o, code, name, role);
-	else if (strcmp(verb, "list") == 0)
+	else if (verb == LIST)
 		rc = cmd_list(s, &o);
-	else if (strcmp(verb, "key") == 0)
-		rc = cmd_key(s, &o, unit, out, newpass, alg, 0);
-	else if (strcmp(verb, "rotate") == 0)
-		rc = cmd_key(s, &o, unit, out, newpass, alg, 1);
-	else if (strcmp(verb, "anchor") == 0)
+	else if (verb == KEY || verb == ROTATE)
+		rc = cmd_key(s, &o, unit, out, newpass, alg, verb == ROTATE);
+	else if (verb == ANCHOR)
 		rc = cmd_anchor(s, &o);
 	else
 		rc = cmd_export(s, &o, unit, trust);

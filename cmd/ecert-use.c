@@ -5,22 +5,9 @@
  * answers printed all the same).  Everything a grant does not cover is
  * refused with 77; uses and refusals are audited.
  */
-#include <getopt.h>
 #include <string.h>
 
-#include "ecert.h"
-
-static void
-usage(void)
-{
-	fprintf(ecert_usage_stream(),
-	    "usage: ecert-use -k key [--unit uscc] --matter code --holder id "
-	    "[--type code]\n"
-	    "                 [--agent id] [--check item=value ...] "
-	    "[--reason text]\n"
-	    "common: [-d file] [--store-key file] [--passphrase-file file]\n");
-	ecert_usage_exit();
-}
+#include "cmd.h"
 
 /* Held back until the audit of the use has been committed. */
 static int
@@ -30,60 +17,65 @@ emit(const json_t *out, void *arg)
 	return 0;
 }
 
+static struct ecert_use u;
+static const char *unit, *reason;
+
+static void
+add_check(const char *arg, void *var)
+{
+	if (strchr(arg, '=') == NULL || *arg == '=')
+		ecert_die(ECERT_USAGE, "--check %s: expected item=value", arg);
+	ecert_cmd_field(arg, var);
+}
+
+static const struct ecert_cmd_opt options[] = {
+	ECERT_OPT_VAL("unit", 0, "uscc", &unit, ECERT_VAL_UNIT,
+	    "the using unit (the key's own)"),
+	ECERT_OPT_VAL("matter", 0, "code", &u.matter, ECERT_VAL_MATTER,
+	    "for this matter"),
+	ECERT_OPT_STR("holder", 0, "id", &u.holder_id,
+	    "the holder's ID number or unified social credit code"),
+	ECERT_OPT_VAL("type", 0, "code", &u.type, ECERT_VAL_TYPE,
+	    "only this license type"),
+	ECERT_OPT_STR("agent", 0, "id", &u.agent_id,
+	    "the delegated person's ID number (委托用证)"),
+	ECERT_OPT_CALL("check", 0, "item=value", add_check, &u.checks,
+	    "check a value instead of fetching it; again for more"),
+	ECERT_OPT_STR("reason", 0, "text", &reason,
+	    "the use reason (用证事由), audited"),
+	ECERT_OPT_END
+};
+
+static const char *const synopsis[] = {
+	"ecert-use -k key [--unit uscc] --matter code --holder id "
+	"[--type code]",
+	"          [--agent id] [--check item=value ...] [--reason text]",
+	NULL
+};
+
+static const struct ecert_cmd command = {
+	.usage = synopsis,
+	.common = ECERT_COMMON_ALL,
+	.opts = options
+};
+
 int
 main(int argc, char *argv[])
 {
-	enum { OPT_UNIT = ECERT_OPT_FIRST_OWN, OPT_MATTER, OPT_HOLDER,
-	    OPT_TYPE, OPT_AGENT, OPT_CHECK, OPT_REASON };
-	static const struct option longopts[] = {
-		ECERT_COMMON_LONGOPTS,
-		{ "unit", required_argument, NULL, OPT_UNIT },
-		{ "matter", required_argument, NULL, OPT_MATTER },
-		{ "holder", required_argument, NULL, OPT_HOLDER },
-		{ "type", required_argument, NULL, OPT_TYPE },
-		{ "agent", required_argument, NULL, OPT_AGENT },
-		{ "check", required_argument, NULL, OPT_CHECK },
-		{ "reason", required_argument, NULL, OPT_REASON },
-		{ NULL, 0, NULL, 0 }
-	};
 	struct ecert_opts o = { 0 };
-	struct ecert_use u = { 0 };
 	struct ecert_store *s;
 	struct ecert_actor a;
 	struct ecert_error e;
-	const char *unit = NULL, *reason = NULL;
 	char detail[1024];
-	json_t *results = json_array(), *one;
+	json_t *results, *one;
 	size_t i;
 	char object[80];
-	int c, rc, checking, mismatch = 0;
+	int rc, checking, mismatch = 0;
 
 	ecert_setprogname(argv[0]);
-	while ((c = getopt_long(argc, argv, "d:k:h", longopts, NULL)) != -1) {
-		if (ecert_common_opt(&o, c, optarg))
-			continue;
-		switch (c) {
-		case OPT_UNIT: unit = optarg; break;
-		case OPT_MATTER: u.matter = optarg; break;
-		case OPT_HOLDER: u.holder_id = optarg; break;
-		case OPT_TYPE: u.type = optarg; break;
-		case OPT_AGENT: u.agent_id = optarg; break;
-		case OPT_REASON: reason = optarg; break;
-		case OPT_CHECK:
-			if (strchr(optarg, '=') == NULL || *optarg == '=')
-				ecert_die(ECERT_USAGE, "--check %s: expected "
-				    "item=value", optarg);
-			if (u.checks == NULL)
-				u.checks = json_object();
-			if (ecert_record_from_args(u.checks, optarg, &e) != 0)
-				ecert_die_error(&e);
-			break;
-		default:
-			usage();
-		}
-	}
-	if (optind != argc || u.matter == NULL || u.holder_id == NULL)
-		usage();
+	ecert_cmd_parse(&command, &o, &argc, &argv);
+	if (argc != 0 || u.matter == NULL || u.holder_id == NULL)
+		ecert_usage();
 	if (u.checks != NULL && u.type == NULL)
 		ecert_die(ECERT_USAGE, "--check needs --type: the items are "
 		    "the type's");
@@ -111,6 +103,7 @@ main(int argc, char *argv[])
 		ecert_audit_refusal(s, a.unit, "license.use", object, &e);
 		ecert_die_error(&e);
 	}
+	results = json_array();
 	if ((rc = ecert_begin(s, &e)) == 0 &&
 	    (rc = ecert_use(s, &a, &u, emit, results, &e)) == 0) {
 		if (reason != NULL) {
@@ -127,6 +120,7 @@ main(int argc, char *argv[])
 	ecert_key_wipe(&a.key);
 	json_decref(u.checks);
 	if (rc != 0) {
+		json_decref(results);
 		ecert_rollback(s);
 		if (reason != NULL)
 			snprintf(e.msg + strlen(e.msg), sizeof(e.msg) -

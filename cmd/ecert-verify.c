@@ -6,25 +6,10 @@
  * empty scan); a busy store is 75, never "invalid".
  */
 #include <errno.h>
-#include <getopt.h>
 #include <string.h>
 #include <time.h>
 
-#include "ecert.h"
-
-static void
-usage(void)
-{
-	fprintf(ecert_usage_stream(),
-	    "usage: ecert-verify [-d file] [--store-key file] [--json] [id ...]\n"
-	    "       ecert-verify --trust file [--json] [document ...]\n"
-	    "       ecert-verify --offline --trust file --status file "
-	    "[--anchor pubfile]\n"
-	    "                    [--json] [token | document ...]\n"
-	    "       ecert-verify --offline --trust file [--anchor pubfile] "
-	    "--checkpoint file\n");
-	ecert_usage_exit();
-}
+#include "cmd.h"
 
 static int json_out;
 static long answered;	/* answers given: none is a definite no */
@@ -63,18 +48,6 @@ static void
 report(const char *id, const char *status, const char *why)
 {
 	report_token(id, status, why, 0);
-}
-
-static int
-worse(int a, int b)
-{
-	if (a == ECERT_IOERR || b == ECERT_IOERR)
-		return ECERT_IOERR;
-	if (a == ECERT_BUSY || b == ECERT_BUSY)
-		return ECERT_BUSY;
-	if (a == ECERT_DATAERR || b == ECERT_DATAERR)
-		return ECERT_DATAERR;
-	return a ? a : b;
 }
 
 /* An empty scan or an empty list is a no, never a pass. */
@@ -178,12 +151,12 @@ verify_documents(FILE *fp, const char *name, const json_t *trust)
 			continue;
 		if (rc == 0 && strncmp(line, ECERT_TOKEN_PREFIX,
 		    strlen(ECERT_TOKEN_PREFIX)) == 0) {
-			worst = worse(worst, verify_token(line, trust));
+			worst = ecert_worse(worst, verify_token(line, trust));
 			continue;
 		}
 		if (rc != 0 || (doc = ecert_json_parse(line, len, &e)) == NULL) {
 			report(where, "invalid", e.msg);
-			worst = worse(worst, ECERT_DATAERR);
+			worst = ecert_worse(worst, ECERT_DATAERR);
 			continue;
 		}
 		id = ecert_json_str(json_object_get(doc, "document"), "id");
@@ -196,7 +169,7 @@ verify_documents(FILE *fp, const char *name, const json_t *trust)
 			report(id ? id : where, "not-yet-valid", why);
 		else
 			report(id ? id : where, "invalid", why);
-		worst = worse(worst, rc);
+		worst = ecert_worse(worst, rc);
 		json_decref(doc);
 	}
 	ecert_reader_free(&r);
@@ -238,52 +211,58 @@ verify_checkpoint(const char *path, const json_t *trust)
 	return 0;
 }
 
+static const char *trustfile, *statusfile, *anchor, *checkpoint;
+static int offline;
+
+static const struct ecert_cmd_opt options[] = {
+	ECERT_OPT_STR("trust", 0, "file", &trustfile,
+	    "the trust list: verify signed documents with no store"),
+	ECERT_OPT_SET("offline", 0, &offline, 1,
+	    "with --trust and --status: no store at all"),
+	ECERT_OPT_STR("status", 0, "file", &statusfile,
+	    "the signed status list (revocations, suspensions)"),
+	ECERT_OPT_STR("anchor", 0, "pubfile", &anchor,
+	    "the platform's public key, to check the trust list"),
+	ECERT_OPT_STR("checkpoint", 0, "file", &checkpoint,
+	    "verify a published checkpoint of the audit log"),
+	ECERT_OPT_END
+};
+
+static const char *const synopsis[] = {
+	"ecert-verify [-d file] [--store-key file] [--json] [id ...]",
+	"ecert-verify --trust file [--json] [document ...]",
+	"ecert-verify --offline --trust file --status file [--anchor pubfile]",
+	"             [--json] [token | document ...]",
+	"ecert-verify --offline --trust file [--anchor pubfile] "
+	"--checkpoint file",
+	NULL
+};
+
+static const struct ecert_cmd command = {
+	.usage = synopsis,
+	.common = ECERT_COMMON_ALL & ~ECERT_COMMON_KEY,
+	.opts = options
+};
+
 int
 main(int argc, char *argv[])
 {
-	enum { OPT_TRUST = ECERT_OPT_FIRST_OWN, OPT_OFFLINE, OPT_STATUS,
-	    OPT_ANCHOR, OPT_CHECKPOINT };
-	static const struct option longopts[] = {
-		ECERT_COMMON_LONGOPTS,
-		{ "trust", required_argument, NULL, OPT_TRUST },
-		{ "offline", no_argument, NULL, OPT_OFFLINE },
-		{ "status", required_argument, NULL, OPT_STATUS },
-		{ "anchor", required_argument, NULL, OPT_ANCHOR },
-		{ "checkpoint", required_argument, NULL, OPT_CHECKPOINT },
-		{ NULL, 0, NULL, 0 }
-	};
 	struct ecert_opts o = { 0 };
 	struct ecert_store *s;
 	struct ecert_error e;
 	struct ecert_ids ids;
-	const char *trustfile = NULL, *statusfile = NULL, *anchor = NULL;
-	const char *checkpoint = NULL;
-	int offline = 0;
 	char id[160], status[32], why[512];
-	int c, rc, i, worst = 0;
+	int rc, i, worst = 0;
 
 	ecert_setprogname(argv[0]);
-	while ((c = getopt_long(argc, argv, "d:h", longopts, NULL)) != -1) {
-		if (c == OPT_TRUST)
-			trustfile = optarg;
-		else if (c == OPT_OFFLINE)
-			offline = 1;
-		else if (c == OPT_STATUS)
-			statusfile = optarg;
-		else if (c == OPT_ANCHOR)
-			anchor = optarg;
-		else if (c == OPT_CHECKPOINT)
-			checkpoint = optarg;
-		else if (c == 'k' || !ecert_common_opt(&o, c, optarg))
-			usage();
-	}
+	ecert_cmd_parse(&command, &o, &argc, &argv);
 	json_out = !ecert_want_table(o.json, o.table);
 
 	if ((offline || statusfile != NULL) && (trustfile == NULL ||
 	    (statusfile == NULL && checkpoint == NULL)))
-		usage();
+		ecert_usage();
 	if (checkpoint != NULL && trustfile == NULL)
-		usage();
+		ecert_usage();
 	if (trustfile != NULL) {
 		json_t *trust = ecert_trust_load(trustfile, anchor, &e);
 		unsigned char *bits = NULL;
@@ -292,7 +271,7 @@ main(int argc, char *argv[])
 			ecert_die_error(&e);
 		if (checkpoint != NULL) {
 			rc = verify_checkpoint(checkpoint, trust);
-			if (rc != 0 || (statusfile == NULL && optind == argc)) {
+			if (rc != 0 || (statusfile == NULL && argc == 0)) {
 				json_decref(trust);
 				return rc;
 			}
@@ -304,14 +283,14 @@ main(int argc, char *argv[])
 				ecert_die(rc, "%s", why);
 			status_bits = bits;
 		}
-		if (optind == argc)
+		if (argc == 0)
 			worst = verify_documents(stdin, "<stdin>", trust);
-		for (i = optind; i < argc; i++) {
+		for (i = 0; i < argc; i++) {
 			FILE *fp;
 
 			if (strncmp(argv[i], ECERT_TOKEN_PREFIX,
 			    strlen(ECERT_TOKEN_PREFIX)) == 0) {
-				worst = worse(worst, verify_token(argv[i],
+				worst = ecert_worse(worst, verify_token(argv[i],
 				    trust));
 				continue;
 			}
@@ -319,25 +298,25 @@ main(int argc, char *argv[])
 			    fopen(argv[i], "r");
 			if (fp == NULL) {
 				ecert_warn("%s: %s", argv[i], strerror(errno));
-				worst = worse(worst, ECERT_IOERR);
+				worst = ecert_worse(worst, ECERT_IOERR);
 				continue;
 			}
-			worst = worse(worst, verify_documents(fp, argv[i],
+			worst = ecert_worse(worst, verify_documents(fp, argv[i],
 			    trust));
 			if (fp != stdin)
 				fclose(fp);
 		}
 		json_decref(trust);
 		free(bits);
-		return nothing_verified(worst, optind == argc);
+		return nothing_verified(worst, argc == 0);
 	}
 
 	s = ecert_opts_store(&o);
-	ecert_ids_init(&ids, argc - optind, argv + optind);
+	ecert_ids_init(&ids, argc, argv);
 	while ((rc = ecert_ids_next(&ids, id, sizeof(id), &e)) != -1) {
 		if (rc != 0) {
 			ecert_warn("%s", e.msg);
-			worst = worse(worst, rc);
+			worst = ecert_worse(worst, rc);
 			continue;
 		}
 		rc = ecert_license_verify(s, id, status, sizeof(status), why,
@@ -349,9 +328,9 @@ main(int argc, char *argv[])
 		ecert_audit_access(s, NULL, "license.verify", id, status,
 		    rc ? why : NULL);
 		report(id, status, why);
-		worst = worse(worst, rc);
+		worst = ecert_worse(worst, rc);
 	}
 	ecert_ids_free(&ids);
 	ecert_store_close(s);
-	return nothing_verified(worst, optind == argc);
+	return nothing_verified(worst, argc == 0);
 }

@@ -9,7 +9,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "ecert.h"
+#include "cmd.h"
 
 static const struct {
 	const char *name, *what;
@@ -38,22 +38,31 @@ static const struct {
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 
+/* after the usage lines: the commands, nine a line */
 static void
-usage(void)
+more(FILE *fp)
 {
-	FILE *fp = ecert_usage_stream();
 	size_t i;
 
-	fprintf(fp, "usage: ecert command [argument ...]\n"
-	    "       ecert help [command]\n"
-	    "       ecert --version\n"
-	    "commands:");
+	fprintf(fp, "commands:");
 	for (i = 0; i < NCOMMANDS; i++)
 		fprintf(fp, "%s%s", i % 9 == 0 && i > 0 ? "\n         " : " ",
 		    commands[i].name);
 	fprintf(fp, "\n");
-	ecert_usage_exit();
 }
+
+static const char *const synopsis[] = {
+	"ecert command [argument ...]",
+	"ecert help [command]",
+	"ecert --version",
+	NULL
+};
+
+static const struct ecert_cmd command = {
+	.usage = synopsis,
+	.more = more,
+	.flags = ECERT_CMD_STOP
+};
 
 static int
 known(const char *name)
@@ -175,7 +184,7 @@ help(const char *name)
 	size_t i;
 
 	if (strchr(name, '/') != NULL || name[0] == '-')
-		usage();
+		ecert_usage();
 	snprintf(page, sizeof(page), "ecert-%s", name);
 	fflush(stdout);
 	if (run(man, 1) == 0)
@@ -196,36 +205,32 @@ help(const char *name)
 int
 main(int argc, char *argv[])
 {
+	struct ecert_opts o = { 0 };
 	char self[PATH_MAX], path[PATH_MAX + 64];
 	char *prog;
 
 	ecert_setprogname(argv[0]);
-	if (argc < 2)
-		usage();
-	if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0) {
-		ecert_help_wanted = 1;
-		usage();
-	}
-	if (strcmp(argv[1], "--version") == 0)
-		ecert_print_version();
-	if (strcmp(argv[1], "help") == 0) {
-		if (argc == 2)
+	ecert_cmd_parse(&command, &o, &argc, &argv);
+	if (argc < 1)
+		ecert_usage();
+	if (strcmp(argv[0], "help") == 0) {
+		if (argc == 1)
 			list();
-		if (argc != 3)
-			usage();
-		help(argv[2]);
+		if (argc != 2)
+			ecert_usage();
+		help(argv[1]);
 	}
-	if (strchr(argv[1], '/') != NULL || argv[1][0] == '-')
-		usage();
-	prog = ecert_xasprintf("ecert-%s", argv[1]);
-	argv[1] = prog;
+	if (strchr(argv[0], '/') != NULL)
+		ecert_usage();
+	prog = ecert_xasprintf("ecert-%s", argv[0]);
+	argv[0] = prog;
 	/* the tools beside this binary come first, then $PATH */
 	selfdir(self, sizeof(self));
 	if (*self != '\0') {
 		snprintf(path, sizeof(path), "%s/%s", self, prog);
-		execv(path, argv + 1);
+		execv(path, argv);
 	}
-	execvp(prog, argv + 1);
+	execvp(prog, argv);
 	if (errno == ENOENT)
 		unknown(prog + strlen("ecert-"));
 	ecert_die(ECERT_IOERR, "%s: %s", prog, strerror(errno));

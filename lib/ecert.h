@@ -10,7 +10,6 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <time.h>
-#include <getopt.h>
 
 #include <jansson.h>
 #include <sqlite3.h>
@@ -549,33 +548,13 @@ int ecert_holidays_list(struct ecert_store *s, int year,
     int (*fn)(const char *day, const char *kind, const char *note,
     void *arg), void *arg, struct ecert_error *e);
 
-/* opts.c: the options every program shares */
+/* opts.c: the options every program shares (their table: cmd.h) */
 struct ecert_opts {
 	const char *db, *store_key, *key, *passfile;
 	int json, table;
 };
-enum {
-	ECERT_OPT_STORE_KEY = 0x1001, ECERT_OPT_PASSFILE, ECERT_OPT_JSON,
-	ECERT_OPT_TABLE, ECERT_OPT_VERSION, ECERT_OPT_FIRST_OWN
-};
-#define ECERT_COMMON_LONGOPTS \
-	{ "db", required_argument, NULL, 'd' }, \
-	{ "store-key", required_argument, NULL, ECERT_OPT_STORE_KEY }, \
-	{ "key", required_argument, NULL, 'k' }, \
-	{ "passphrase-file", required_argument, NULL, ECERT_OPT_PASSFILE }, \
-	{ "json", no_argument, NULL, ECERT_OPT_JSON }, \
-	{ "table", no_argument, NULL, ECERT_OPT_TABLE }, \
-	{ "help", no_argument, NULL, 'h' }, \
-	{ "version", no_argument, NULL, ECERT_OPT_VERSION }
-extern int ecert_help_wanted;
-FILE *ecert_usage_stream(void);
-void ecert_usage_exit(void) __attribute__((noreturn));
-void ecert_print_version(void) __attribute__((noreturn));
 void ecert_batch_summary(long taken, long done, const char *what,
     long refused);
-int ecert_common_opt(struct ecert_opts *o, int c, const char *arg);
-const char *ecert_take_verb(int *argc, char ***argv, const char *optstring,
-    const struct option *longopts);
 struct ecert_store *ecert_opts_store(const struct ecert_opts *o);
 void ecert_opts_actor(struct ecert_store *s, const struct ecert_opts *o,
     struct ecert_actor *a);

@@ -10,11 +10,11 @@ PROGS="ecert ecert-amend ecert-audit ecert-catalog ecert-dispute ecert-expire
 ecert-export ecert-grant ecert-import ecert-init ecert-issue ecert-matter
 ecert-query ecert-reconcile ecert-revoke ecert-show ecert-unit ecert-use
 ecert-verify ecert-report ecert-backup ecert-serve"
-plan 29
+plan 36
 
 scratch
 VERSION=$(sed -n 's/^VERSION *= *//p' "$TESTDIR/../../Makefile")
-n=0 bad_help= bad_h= bad_version= bad_usage=
+n=0 bad_help= bad_h= bad_version= bad_usage= bad_table=
 for p in $PROGS; do
 	n=$((n + 1))
 	# --help: usage on stdout, nothing on stderr, 0
@@ -30,6 +30,15 @@ for p in $PROGS; do
 	"$p" --no-such-option > "$OUT" 2> "$ERR" || _st=$?
 	if [ "$_st" -ne 64 ] || [ -s "$OUT" ] || ! grep -q "usage: $p" "$ERR"
 	then bad_usage="$bad_usage $p"; fi
+	# the option table, for the completions: --help among its options,
+	# and every long option of it listed by --help
+	if "$p" --options > "$OUT" 2> "$ERR" &&
+	    grep -q "^option	--help	-h	-	none" "$OUT"; then
+		for o in $(cut -f 2 "$OUT"); do
+			"$p" --help | grep -q -- " $o\( \|$\)" ||
+			    bad_table="$bad_table $p:$o"
+		done
+	else bad_table="$bad_table $p"; fi
 done
 same "every program of cmd/ is in the list" "$(ls "$TESTDIR"/../../cmd/*.c | wc -l | tr -d ' ')" "$(set -- $PROGS; echo $#)"
 same "all $(set -- $PROGS; echo $#) programs were tried" "$(set -- $PROGS; echo $#)" "$n"
@@ -39,8 +48,21 @@ same "--version: the Makefile's VERSION ($VERSION), for every program" \
 	"" "$bad_version"
 same "an unknown option: usage on stderr, exit 64, for every program" \
 	"" "$bad_usage"
+same "--options: each program's table, every option of it in --help" \
+	"" "$bad_table"
 check "the version is a real one" sh -c 'printf "%s\n" "$1" |
 	grep -Eq "^[0-9]+\.[0-9]+\.[0-9]+$"' sh "$VERSION"
+
+# --help lists the options with what they do; a usage error stays short
+ok "ecert-issue --help" ecert-issue --help
+check "... lists -t, --type with its argument and what it is" \
+	grep -q -e "^  -t, --type type  *the license type" "$OUT"
+check "... and the options every program shares" \
+	grep -q -e "^  -d, --db file  *the store" "$OUT"
+must_fail 64 "ecert-issue --no-such-option" ecert-issue --no-such-option
+check "... the usage and the common options on stderr" err_has "common: "
+check "... without the list of options" sh -c '! grep -q "^options:" "$1"' \
+	sh "$ERR"
 
 # a verb's --help too
 ok "ecert-unit add --help" ecert-unit add --help
