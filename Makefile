@@ -135,7 +135,7 @@ $(BUILD)/tests/test_serve_sig: cmd/serve/sig.c cmd/serve/serve.h
 # reads the catalog built beside it (build/locale)
 $(BUILD)/tests/test_i18n: $(MOS)
 
-$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libecert.a lib/ecert.h
+$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libecert.a lib/ecert.h lib/ecert_priv.h
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -o $@ $< $(BUILD)/libecert.a $(LDFLAGS) $(LIBS) -lcmocka
 

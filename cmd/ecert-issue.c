@@ -46,14 +46,10 @@ issue_one(struct ecert_store *s, const struct ecert_actor *a, json_t *record,
 {
 	int rc;
 
-	if ((rc = ecert_exec(s, "SAVEPOINT record", e)) != 0)
+	if ((rc = ecert_record_begin(s, e)) != 0)
 		return rc;
 	rc = ecert_license_issue(s, a, record, draft, id, n, e);
-	if (rc != 0) {
-		ecert_exec(s, "ROLLBACK TO record", NULL);
-		s->seq_next = s->seq_end = 0;	/* rolled back with it */
-	}
-	ecert_exec(s, "RELEASE record", NULL);
+	ecert_record_end(s, rc == 0);
 	return rc;
 }
 

@@ -47,8 +47,6 @@ char *ecert_xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2))
 /* i18n.c: stderr in the reader's language; buffers, JSON and the audit
  * stay English (ecert_whyf: snprintf whose translation ecert_warn shows) */
 const char *ecert_gettext(const char *msgid) __attribute__((format_arg(1)));
-int ecert_whyf(char *buf, size_t n, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
 
 /* codes.c: check characters and dates (GB 32100, GB 11643, GB/T 36904) */
 int ecert_uscc_check(const char *first17);	/* check char, or 0 */
@@ -59,18 +57,12 @@ int ecert_citizen_id_valid(const char *id);	/* checksum and birth date */
 const char *ecert_uscc_why(const char *code, char *buf, size_t n);
 const char *ecert_citizen_id_why(const char *id, char *buf, size_t n);
 const char *ecert_identifier_why(const char *id, char *buf, size_t n);
-int ecert_date_parse(const char *s, int *y, int *m, int *d);	/* 1 real date */
 int ecert_date_valid(const char *s);
-long ecert_date_days(const char *s);	/* days since 1970-01-01, or -1 */
-void ecert_date_from_days(long days, char out[11]);
 void ecert_today(char out[11]);		/* local date, or $ECERT_TODAY */
-void ecert_now_iso(char out[21]);	/* UTC, 2026-11-27T20:48:58Z */
 void ecert_clock_iso(char out[21]);	/* the same, never $ECERT_NOW */
 int ecert_mod3736_check(const char *s);	/* ISO/IEC 7064 MOD 37,36 */
 int ecert_type_code_valid(const char *code);	/* USCC + 3 digits */
 int ecert_serial_valid(const char *serial);	/* [0-9A-Z]{7,32} */
-int ecert_identifier_make(char *out, size_t n, const char *type_code,
-    const char *issuer, const char *serial, int version);
 int ecert_identifier_valid(const char *id);
 int ecert_utf8_valid(const char *s, size_t n);
 size_t ecert_utf8_chars(const char *s);
@@ -81,28 +73,10 @@ json_t *ecert_json_parse(const char *text, size_t n, struct ecert_error *e);
 const char *ecert_json_str(const json_t *obj, const char *key);
 
 /* store.c */
-struct ecert_store {
-	sqlite3 *db;
-	char *path;
-	char *keypath;
-	unsigned char index_key[32];	/* keyed hash of ID numbers */
-	unsigned char data_key[32];	/* secretbox of personal data */
-	unsigned char audit_key[32];	/* MAC of the audit chain */
-	char os_user[64];
-	int in_tx;
-	sqlite3_stmt *insert_license;	/* kept for bulk work */
-	uint64_t seq_next, seq_end;	/* status sequence numbers reserved */
-	int seq_written;		/* ... and recorded in meta */
-	int busy_timeout_ms;		/* waiting for the write lock */
-	int busy_poll_us;		/* between two tries */
-	double busy_since;
-	/* statements kept for the checks run on every license */
-	sqlite3_stmt *cached[16];
-	const char *cached_sql[16];
-};
+/* the store is opaque: programs go through the functions below */
+struct ecert_store;
 #define ECERT_SCHEMA_VERSION 10
 const char *ecert_store_default_path(const char *opt);
-char *ecert_store_default_keypath(const char *dbpath, const char *opt);
 int ecert_store_create(const char *path, const char *keypath,
     struct ecert_store **out, struct ecert_error *e);
 int ecert_store_open(const char *path, const char *keypath,
@@ -123,20 +97,20 @@ int ecert_store_anchor_all(struct ecert_store *s, const struct ecert_actor *a,
 int ecert_begin(struct ecert_store *s, struct ecert_error *e);
 int ecert_commit(struct ecert_store *s, struct ecert_error *e);
 void ecert_rollback(struct ecert_store *s);
+/* one record of a batch in its own savepoint: a failed one is undone
+ * (with the status places it reserved) and the batch goes on */
+int ecert_record_begin(struct ecert_store *s, struct ecert_error *e);
+void ecert_record_end(struct ecert_store *s, int ok);
+const char *ecert_store_errmsg(struct ecert_store *s);
 int ecert_sql_fail(struct ecert_store *s, struct ecert_error *e, int rc,
     const char *what);
 int ecert_exec(struct ecert_store *s, const char *sql, struct ecert_error *e);
 sqlite3_stmt *ecert_prepare(struct ecert_store *s, const char *sql,
     struct ecert_error *e);
-int ecert_meta_get(struct ecert_store *s, const char *name, char *out, size_t n);
 
 /* pii.c: personal data at rest */
 void ecert_pii_hash(const struct ecert_store *s, const char *value,
     char out[65]);
-char *ecert_pii_seal(const struct ecert_store *s, const char *plain,
-    size_t n, size_t *outn);
-char *ecert_pii_open(const struct ecert_store *s, const void *sealed,
-    size_t n, size_t *outn);
 
 /* key.c: sealed key files, Ed25519 or SM2 */
 enum { ECERT_ALG_ED25519, ECERT_ALG_SM2 };
@@ -156,14 +130,9 @@ struct ecert_key {
 	size_t pklen;
 	void *evp;		/* OpenSSL's SM2 key, freed by ecert_key_wipe */
 };
-int ecert_key_generate(struct ecert_key *k, const char *unit);
 int ecert_key_generate_alg(struct ecert_key *k, const char *unit, int alg);
-void ecert_key_pub(const struct ecert_key *k, struct ecert_pub *p);
 int ecert_key_write(const char *path, const struct ecert_key *k,
     const char *passphrase, struct ecert_error *e);
-int ecert_key_read(const char *path, const char *passphrase,
-    struct ecert_key *k, struct ecert_error *e);
-void ecert_key_id(const unsigned char pk[32], char out[17]);
 int ecert_passphrase(const char *file, const char *prompt, int confirm,
     char *buf, size_t n, struct ecert_error *e);
 void ecert_key_wipe(struct ecert_key *k);
@@ -180,8 +149,6 @@ void ecert_key_wipe(struct ecert_key *k);
 #define ECERT_DOMAIN_GRANT_STATE "ecert-grant-state-v1"
 void ecert_sign(const struct ecert_key *k, const char *domain,
     const char *msg, size_t n, char out[89]);
-int ecert_sign_raw(const struct ecert_key *k, const char *domain,
-    const unsigned char *m, size_t n, unsigned char sig[64]);
 int ecert_sig_ok(const unsigned char pk[32], const char *domain,
     const char *msg, size_t n, const char *sig_b64);	/* Ed25519 */
 int ecert_alg_parse(const char *name);	/* NULL: ed25519; -1 unknown */
@@ -189,17 +156,6 @@ const char *ecert_alg_name(int alg);
 int ecert_pub_parse(const char *alg, const char *b64, struct ecert_pub *p);
 int ecert_pub_prepare(struct ecert_pub *p);
 void ecert_pub_free(struct ecert_pub *p);
-void ecert_pub_id(const struct ecert_pub *p, char out[17]);
-int ecert_verify(const struct ecert_pub *p, const char *domain,
-    const char *msg, size_t n, const char *sig_b64);
-int ecert_verify_raw(const struct ecert_pub *p, const char *domain,
-    const unsigned char *m, size_t n, const unsigned char sig[64]);
-int ecert_sm3(const void *m, size_t n, unsigned char out[32]);
-void *ecert_sm2_evp(const unsigned char pk[65], const unsigned char *d);
-int ecert_sm2_public(const unsigned char d[32], unsigned char pk[65]);
-int ecert_sm2_generate(unsigned char pk[65], unsigned char d[32], void **evp);
-void ecert_sm2_free(void *evp);
-int ecert_b64_encode(const unsigned char *in, size_t n, char *out, size_t outn);
 int ecert_b64_decode(const char *in, unsigned char *out, size_t outn,
     size_t *len);
 
@@ -234,8 +190,6 @@ int ecert_keys_retire(struct ecert_store *s, const char *unit,
     struct ecert_error *e);
 int ecert_key_lookup(struct ecert_store *s, const char *key_id,
     unsigned char pk[32], char *unit, char *not_before, char *not_after);
-int ecert_key_lookup_pub(struct ecert_store *s, const char *key_id,
-    struct ecert_pub *p, char *unit, char *not_before, char *not_after);
 int ecert_actor_load(struct ecert_store *s, const char *keyfile,
     const char *passfile, struct ecert_actor *a, struct ecert_error *e);
 json_t *ecert_key_export(struct ecert_store *s, const char *unit);
@@ -245,22 +199,14 @@ enum ecert_item_kind {
 	ECERT_ITEM_STRING, ECERT_ITEM_TEXT, ECERT_ITEM_DATE, ECERT_ITEM_INTEGER,
 	ECERT_ITEM_ENUM, ECERT_ITEM_USCC, ECERT_ITEM_CITIZEN_ID
 };
-json_t *ecert_catalog_parse(const char *path, struct ecert_error *e);
 int ecert_catalog_load(struct ecert_store *s, const char *actor_unit,
     char **paths, int npaths, int *nloaded, struct ecert_error *e);
 json_t *ecert_catalog_history(struct ecert_store *s, const char *code,
     char *why, size_t n);
 json_t *ecert_catalog_get(struct ecert_store *s, const char *code);
-const json_t *ecert_catalog_item(const json_t *type, const char *key_or_label);
 
 /* license.c: build, validate, sign, store, verify */
 #define ECERT_MAX_LINE (1 << 20)
-int ecert_record_from_args(json_t *record, const char *assignment,
-    struct ecert_error *e);
-int ecert_license_validate(const json_t *type, const json_t *record,
-    json_t **doc, struct ecert_error *e);
-int ecert_license_validate_flags(const json_t *type, const json_t *record,
-    int flags, json_t **doc, struct ecert_error *e);
 struct ecert_prepared {
 	char id[160];
 	char signed_at[21];
@@ -294,10 +240,6 @@ int ecert_license_history(struct ecert_store *s, const char *id,
 int ecert_license_store(struct ecert_store *s, const struct ecert_actor *a,
     const struct ecert_prepared *p, struct ecert_error *e);
 void ecert_prepared_free(struct ecert_prepared *p);
-json_t *ecert_signed_form(const json_t *doc, const char *key_id,
-    const char *signer, const char *sig);
-json_t *ecert_signed_form_alg(const json_t *doc, const char *alg,
-    const char *key_id, const char *signer, const char *sig);
 int ecert_license_issue(struct ecert_store *s, const struct ecert_actor *a,
     const json_t *record, int draft, char *id, size_t idn,
     struct ecert_error *e);
@@ -357,9 +299,6 @@ struct ecert_csv {
 	size_t nul_field;	/* 1 + the field holding a NUL byte, or 0 */
 	int crlf;		/* the record ended in CR LF */
 };
-int ecert_csv_read(struct ecert_csv *c, struct ecert_error *e);
-const char *ecert_csv_field(const struct ecert_csv *c, size_t i);
-void ecert_csv_free(struct ecert_csv *c);
 
 /* import.c: bulk historical import, in parallel, resumable */
 struct ecert_import_opts {
@@ -408,12 +347,6 @@ struct ecert_token {
 char *ecert_base45_encode(const unsigned char *in, size_t n);
 long ecert_base45_decode(const char *in, unsigned char *out, size_t outn);
 uint32_t ecert_status_index(const struct ecert_store *s, uint64_t seq);
-int ecert_compact_build(const json_t *type, const json_t *doc,
-    const struct ecert_key *k, unsigned char **out, size_t *outn,
-    struct ecert_error *e);
-char *ecert_token_present(const unsigned char *compact, size_t n,
-    uint32_t status_index, const struct ecert_key *platform, long ttl,
-    time_t now);
 int ecert_token_verify(const char *text, const json_t *keys,
     const unsigned char *bits, size_t nbits, time_t now,
     struct ecert_token *t, char *why, size_t whyn);
@@ -425,13 +358,9 @@ char *ecert_license_token_disclose(struct ecert_store *s, const char *id,
 /* status values, two bits per place (IETF Token Status List) */
 enum { ECERT_STATUS_VALID = 0, ECERT_STATUS_REVOKED = 1,
     ECERT_STATUS_SUSPENDED = 2, ECERT_STATUS_SUPERSEDED = 3 };
-int ecert_status_value(const unsigned char *bits, uint32_t index);
 time_t ecert_now_time(void);
 
 /* status.c: the status list and the trust list for offline verifiers */
-int ecert_status_next(struct ecert_store *s, uint32_t *index,
-    struct ecert_error *e);
-int ecert_status_taken(struct ecert_store *s, struct ecert_error *e);
 int ecert_status_export(struct ecert_store *s, const struct ecert_actor *a,
     long ttl_hours, FILE *out, struct ecert_error *e);
 int ecert_status_load(const char *path, const json_t *keys,
@@ -473,7 +402,6 @@ struct ecert_use {
 	const char *unit, *matter, *holder_id, *type, *agent_id;
 	json_t *checks;		/* item=value pairs to match, or NULL */
 };
-int ecert_time_arg(const char *arg, int end, char out[21]);
 int ecert_grant_add(struct ecert_store *s, const struct ecert_actor *a,
     const struct ecert_grant_spec *g, long long *id, struct ecert_error *e);
 int ecert_grant_list(struct ecert_store *s, long long id,
@@ -489,8 +417,6 @@ int ecert_use(struct ecert_store *s, const struct ecert_actor *a,
 
 /* matter.c: service matters (articles 14, 15) */
 int ecert_matter_code_valid(const char *code);
-json_t *ecert_matter_parse(struct ecert_store *s, const char *path,
-    struct ecert_error *e);
 int ecert_matter_load(struct ecert_store *s, const char *actor_unit,
     char **paths, int npaths, int *nloaded, struct ecert_error *e);
 json_t *ecert_matter_get(struct ecert_store *s, const char *code);
@@ -508,9 +434,6 @@ int ecert_reconcile(struct ecert_store *s, const struct ecert_actor *a,
     int (*fn)(const json_t *finding, void *arg), void *arg,
     struct ecert_reconcile_counts *n, struct ecert_error *e);
 /* defined in import.c until its map_header is shared */
-int ecert_import_map_header(const json_t *type,
-    const struct ecert_import_opts *o, struct ecert_csv *h, char ***columns,
-    size_t *ncolumns, struct ecert_error *e);
 
 /* dispute.c: objections (article 17) */
 struct ecert_dispute_filing {
@@ -540,8 +463,6 @@ int ecert_dispute_resolve(struct ecert_store *s, const struct ecert_actor *a,
 const char *ecert_share_dir(void);
 
 /* holiday.c: the working-day calendar of objection deadlines */
-int ecert_working_days_add(struct ecert_store *s, const char *from, int n,
-    char out[11], struct ecert_error *e);
 int ecert_holidays_load(struct ecert_store *s, const struct ecert_actor *a,
     char **paths, int npaths, int *nyears, struct ecert_error *e);
 int ecert_holidays_list(struct ecert_store *s, int year,
@@ -617,19 +538,6 @@ struct ecert_merkle_frontier {
 	int n;				/* complete subtrees, = popcount(size) */
 	unsigned char hash[64][32];	/* their roots, largest first */
 };
-void ecert_merkle_leaf(const void *data, size_t n, unsigned char out[32]);
-void ecert_merkle_node(const unsigned char left[32],
-    const unsigned char right[32], unsigned char out[32]);
-void ecert_merkle_append(struct ecert_merkle_frontier *f,
-    const unsigned char leaf[32]);
-void ecert_merkle_frontier_root(const struct ecert_merkle_frontier *f,
-    unsigned char root[32]);
-void ecert_merkle_root(const unsigned char (*leaves)[32], uint64_t n,
-    unsigned char root[32]);
-int ecert_merkle_inclusion(const unsigned char (*leaves)[32], uint64_t n,
-    uint64_t index, unsigned char (*proof)[32], int *np);
-int ecert_merkle_consistency(const unsigned char (*leaves)[32], uint64_t m,
-    uint64_t n, unsigned char (*proof)[32], int *np);
 int ecert_merkle_verify_inclusion(const unsigned char leaf[32],
     uint64_t index, uint64_t size, const unsigned char (*proof)[32], int np,
     const unsigned char root[32]);
@@ -638,10 +546,6 @@ int ecert_merkle_verify_consistency(uint64_t first, uint64_t second,
     const unsigned char (*proof)[32], int np);
 
 /* audit.c: an entry's leaf bytes (ecert(5)), entries in order */
-char *ecert_audit_leaf(long long seq, const char *const col[10], size_t *n);
-int ecert_audit_each(struct ecert_store *s, long long after,
-    int (*fn)(long long seq, const char *const col[10], void *arg),
-    void *arg, struct ecert_error *e);
 
 /* checkpoint.c: signed checkpoints (C2SP tlog-checkpoint, signed-note) */
 struct ecert_checkpoint {
@@ -655,14 +559,6 @@ struct ecert_checkpoint {
 void ecert_checkpoint_free(struct ecert_checkpoint *c);
 int ecert_checkpoint_parse(const char *text, size_t n, const char *name,
     struct ecert_checkpoint *c, struct ecert_error *e);
-int ecert_checkpoint_sig_ok(const struct ecert_checkpoint *c,
-    const unsigned char pk[32]);
-void ecert_note_key_id(const char *name, const unsigned char pk[32],
-    unsigned char id[4]);
-int ecert_checkpoint_sig_ok_pub(const struct ecert_checkpoint *c,
-    const struct ecert_pub *p);
-void ecert_note_key_id_pub(const char *name, const struct ecert_pub *p,
-    unsigned char id[4]);
 int ecert_checkpoint_verify_keys(const struct ecert_checkpoint *c,
     const json_t *trust, const char *name, struct ecert_error *e);
 int ecert_checkpoint_make(struct ecert_store *s, const struct ecert_actor *a,

@@ -10,6 +10,26 @@
 
 #define ECERT_BUSY_TIMEOUT_MS 30000
 
+struct ecert_store {
+	sqlite3 *db;
+	char *path;
+	char *keypath;
+	unsigned char index_key[32];	/* keyed hash of ID numbers */
+	unsigned char data_key[32];	/* secretbox of personal data */
+	unsigned char audit_key[32];	/* MAC of the audit chain */
+	char os_user[64];
+	int in_tx;
+	sqlite3_stmt *insert_license;	/* kept for bulk work */
+	uint64_t seq_next, seq_end;	/* status sequence numbers reserved */
+	int seq_written;		/* ... and recorded in meta */
+	int busy_timeout_ms;		/* waiting for the write lock */
+	int busy_poll_us;		/* between two tries */
+	double busy_since;
+	/* statements kept for the checks run on every license */
+	sqlite3_stmt *cached[16];
+	const char *cached_sql[16];
+};
+
 int ecert_bind_text(sqlite3_stmt *st, int i, const char *s);
 int ecert_key_parse_pub(const char *b64, unsigned char pk[32]);
 int ecert_key_field(char *line, const char *name, char **val);
@@ -172,5 +192,100 @@ void ecert_locale_init(void);
 const char *ecert_locale_dir(void);
 void ecert_vsay(char *buf, size_t n, const char *fmt, va_list ap);
 char *ecert_shown(const char *text);
+
+/* Library functions no program calls (issue 10: ecert.h holds what the
+ * programs use); the library and the unit tests use them. */
+int ecert_whyf(char *buf, size_t n, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+int ecert_date_parse(const char *s, int *y, int *m, int *d);	/* 1 real date */
+long ecert_date_days(const char *s);	/* days since 1970-01-01, or -1 */
+void ecert_date_from_days(long days, char out[11]);
+void ecert_now_iso(char out[21]);	/* UTC, 2026-11-27T20:48:58Z */
+int ecert_identifier_make(char *out, size_t n, const char *type_code,
+    const char *issuer, const char *serial, int version);
+char *ecert_store_default_keypath(const char *dbpath, const char *opt);
+int ecert_meta_get(struct ecert_store *s, const char *name, char *out, size_t n);
+char *ecert_pii_seal(const struct ecert_store *s, const char *plain,
+    size_t n, size_t *outn);
+char *ecert_pii_open(const struct ecert_store *s, const void *sealed,
+    size_t n, size_t *outn);
+int ecert_key_generate(struct ecert_key *k, const char *unit);
+void ecert_key_pub(const struct ecert_key *k, struct ecert_pub *p);
+int ecert_key_read(const char *path, const char *passphrase,
+    struct ecert_key *k, struct ecert_error *e);
+void ecert_key_id(const unsigned char pk[32], char out[17]);
+int ecert_sign_raw(const struct ecert_key *k, const char *domain,
+    const unsigned char *m, size_t n, unsigned char sig[64]);
+void ecert_pub_id(const struct ecert_pub *p, char out[17]);
+int ecert_verify(const struct ecert_pub *p, const char *domain,
+    const char *msg, size_t n, const char *sig_b64);
+int ecert_verify_raw(const struct ecert_pub *p, const char *domain,
+    const unsigned char *m, size_t n, const unsigned char sig[64]);
+int ecert_sm3(const void *m, size_t n, unsigned char out[32]);
+void *ecert_sm2_evp(const unsigned char pk[65], const unsigned char *d);
+int ecert_sm2_public(const unsigned char d[32], unsigned char pk[65]);
+int ecert_sm2_generate(unsigned char pk[65], unsigned char d[32], void **evp);
+void ecert_sm2_free(void *evp);
+int ecert_b64_encode(const unsigned char *in, size_t n, char *out, size_t outn);
+int ecert_key_lookup_pub(struct ecert_store *s, const char *key_id,
+    struct ecert_pub *p, char *unit, char *not_before, char *not_after);
+json_t *ecert_catalog_parse(const char *path, struct ecert_error *e);
+const json_t *ecert_catalog_item(const json_t *type, const char *key_or_label);
+int ecert_record_from_args(json_t *record, const char *assignment,
+    struct ecert_error *e);
+int ecert_license_validate(const json_t *type, const json_t *record,
+    json_t **doc, struct ecert_error *e);
+int ecert_license_validate_flags(const json_t *type, const json_t *record,
+    int flags, json_t **doc, struct ecert_error *e);
+json_t *ecert_signed_form(const json_t *doc, const char *key_id,
+    const char *signer, const char *sig);
+json_t *ecert_signed_form_alg(const json_t *doc, const char *alg,
+    const char *key_id, const char *signer, const char *sig);
+int ecert_csv_read(struct ecert_csv *c, struct ecert_error *e);
+const char *ecert_csv_field(const struct ecert_csv *c, size_t i);
+void ecert_csv_free(struct ecert_csv *c);
+int ecert_compact_build(const json_t *type, const json_t *doc,
+    const struct ecert_key *k, unsigned char **out, size_t *outn,
+    struct ecert_error *e);
+char *ecert_token_present(const unsigned char *compact, size_t n,
+    uint32_t status_index, const struct ecert_key *platform, long ttl,
+    time_t now);
+int ecert_status_value(const unsigned char *bits, uint32_t index);
+int ecert_status_next(struct ecert_store *s, uint32_t *index,
+    struct ecert_error *e);
+int ecert_status_taken(struct ecert_store *s, struct ecert_error *e);
+int ecert_time_arg(const char *arg, int end, char out[21]);
+json_t *ecert_matter_parse(struct ecert_store *s, const char *path,
+    struct ecert_error *e);
+int ecert_import_map_header(const json_t *type,
+    const struct ecert_import_opts *o, struct ecert_csv *h, char ***columns,
+    size_t *ncolumns, struct ecert_error *e);
+int ecert_working_days_add(struct ecert_store *s, const char *from, int n,
+    char out[11], struct ecert_error *e);
+void ecert_merkle_leaf(const void *data, size_t n, unsigned char out[32]);
+void ecert_merkle_node(const unsigned char left[32],
+    const unsigned char right[32], unsigned char out[32]);
+void ecert_merkle_append(struct ecert_merkle_frontier *f,
+    const unsigned char leaf[32]);
+void ecert_merkle_frontier_root(const struct ecert_merkle_frontier *f,
+    unsigned char root[32]);
+void ecert_merkle_root(const unsigned char (*leaves)[32], uint64_t n,
+    unsigned char root[32]);
+int ecert_merkle_inclusion(const unsigned char (*leaves)[32], uint64_t n,
+    uint64_t index, unsigned char (*proof)[32], int *np);
+int ecert_merkle_consistency(const unsigned char (*leaves)[32], uint64_t m,
+    uint64_t n, unsigned char (*proof)[32], int *np);
+char *ecert_audit_leaf(long long seq, const char *const col[10], size_t *n);
+int ecert_audit_each(struct ecert_store *s, long long after,
+    int (*fn)(long long seq, const char *const col[10], void *arg),
+    void *arg, struct ecert_error *e);
+int ecert_checkpoint_sig_ok(const struct ecert_checkpoint *c,
+    const unsigned char pk[32]);
+void ecert_note_key_id(const char *name, const unsigned char pk[32],
+    unsigned char id[4]);
+int ecert_checkpoint_sig_ok_pub(const struct ecert_checkpoint *c,
+    const struct ecert_pub *p);
+void ecert_note_key_id_pub(const char *name, const struct ecert_pub *p,
+    unsigned char id[4]);
 
 #endif

@@ -389,6 +389,28 @@ ecert_rollback(struct ecert_store *s)
 }
 
 int
+ecert_record_begin(struct ecert_store *s, struct ecert_error *e)
+{
+	return ecert_exec(s, "SAVEPOINT record", e);
+}
+
+void
+ecert_record_end(struct ecert_store *s, int ok)
+{
+	if (!ok) {
+		ecert_exec(s, "ROLLBACK TO record", NULL);
+		s->seq_next = s->seq_end = 0;	/* rolled back with it */
+	}
+	ecert_exec(s, "RELEASE record", NULL);
+}
+
+const char *
+ecert_store_errmsg(struct ecert_store *s)
+{
+	return sqlite3_errmsg(s->db);
+}
+
+int
 ecert_meta_get(struct ecert_store *s, const char *name, char *out, size_t n)
 {
 	sqlite3_stmt *st;

@@ -235,7 +235,7 @@ serve_client_lookup(struct ecert_store *s, const char *id,
 	st = ecert_prepare(s, "SELECT id, unit, alg, public_key, added_at,"
 	    " revoked_at, sig_key, sig FROM serve_clients WHERE id = ?", NULL);
 	if (st == NULL) {
-		snprintf(why, n, "store: %s", sqlite3_errmsg(s->db));
+		snprintf(why, n, "store: %s", ecert_store_errmsg(s));
 		return 1;
 	}
 	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);

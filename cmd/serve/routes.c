@@ -448,8 +448,7 @@ issue_batch(struct serve *sv, struct ecert_store *s,
 		}
 		tx.last_line = l->line;
 		snprintf(where, sizeof(where), "%s:%ld", r->client, l->line);
-		if (l->rc == 0 && (rc = ecert_exec(s, "SAVEPOINT record",
-		    &e)) != 0)
+		if (l->rc == 0 && (rc = ecert_record_begin(s, &e)) != 0)
 			goto failed;
 		if (l->rc == 0) {
 			l->rc = ecert_license_store(s, a, &l->p, &l->e);
@@ -461,11 +460,7 @@ issue_batch(struct serve *sv, struct ecert_store *s,
 					l->rc = ecert_fail(&l->e,
 					    ECERT_DATAERR, "%s", why);
 			}
-			if (l->rc != 0) {
-				ecert_exec(s, "ROLLBACK TO record", NULL);
-				s->seq_next = s->seq_end = 0;
-			}
-			ecert_exec(s, "RELEASE record", NULL);
+			ecert_record_end(s, l->rc == 0);
 		}
 		if (l->rc == ECERT_IOERR || l->rc == ECERT_BUSY) {
 			e = l->e;

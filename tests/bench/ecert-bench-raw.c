@@ -31,6 +31,7 @@
 #include <sodium.h>
 
 #include "ecert.h"
+#include "ecert_priv.h"
 
 static double
 now_s(void)

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "ecert.h"
+#include "ecert_priv.h"
 
 static unsigned long long rng = 88172645463325252ULL;
 

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "ecert.h"
+#include "ecert_priv.h"
 
 #define ISSUER "11420600MB1234567T"
 #define PLATFORM "11420600MB00000016"

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "ecert.h"
+#include "ecert_priv.h"
 
 #ifndef SRCDIR
 #define SRCDIR "."

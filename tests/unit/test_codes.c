@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "ecert.h"
+#include "ecert_priv.h"
 
 #define VECTOR1 \
 	"1.2.156.3005.2.11100000000013338W011.11430000006122244L.20230000403.001.U"

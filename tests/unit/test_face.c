@@ -19,6 +19,7 @@
 #include <sys/wait.h>
 
 #include "ecert.h"
+#include "ecert_priv.h"
 
 /* face.c: the printable license face (article 19) */
 int ecert_face_svg(FILE *out, const json_t *type, const json_t *signed_doc,

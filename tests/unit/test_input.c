@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "ecert.h"
+#include "ecert_priv.h"
 
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
 

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "ecert.h"
+#include "ecert_priv.h"
 
 static json_t *
 parse(const char *text)

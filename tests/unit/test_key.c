@@ -16,6 +16,7 @@
 #include <sodium.h>
 
 #include "ecert.h"
+#include "ecert_priv.h"
 
 #define ISSUER "11420600MB1234567T"
 #define COMPANY "91420600MA49ABCD1A"

@@ -19,6 +19,7 @@
 #include <sodium.h>
 
 #include "ecert.h"
+#include "ecert_priv.h"
 
 static const char *ct_leaves[] = { "", "00", "10", "2021", "3031",
     "40414243", "5051525354555657", "606162636465666768696a6b6c6d6e6f" };

@@ -24,6 +24,7 @@
 #include <sodium.h>
 
 #include "ecert.h"
+#include "ecert_priv.h"
 
 #define ISSUER "11420600MB1234567T"
 #define PASS "汉江长流 passphrase"

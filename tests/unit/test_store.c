@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "ecert.h"
+#include "ecert_priv.h"
 
 #define CITIZEN_ID "420602198503120048"
 #define COMPANY "91420600MA49ABCD1A"

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "ecert.h"
+#include "ecert_priv.h"
 
 static void
 test_width(void **state)

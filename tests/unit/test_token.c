@@ -15,6 +15,7 @@
 #include <sodium.h>
 
 #include "ecert.h"
+#include "ecert_priv.h"
 
 static char scratch[64];
 static struct ecert_store *store;

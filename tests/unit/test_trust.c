@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "ecert.h"
+#include "ecert_priv.h"
 
 #define PLATFORM "11420600MB00000016"
 
