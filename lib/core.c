@@ -176,32 +176,6 @@ ecert_core_dalg(const char *key_alg)
 	    ECERT_DIGEST_SM3 : ECERT_DIGEST_SHA256;
 }
 
-/* A fresh salt for every item: 128 bits from the system's generator,
- * never one salt for two items. */
-void
-ecert_core_salt(json_t *doc)
-{
-	json_t *items = ecert_core_items(doc), *salts = json_object(), *v;
-	size_t n = json_object_size(items), i = 0;
-	unsigned char *salt = ecert_xmalloc(n * ECERT_SALT_BYTES + 1);
-	char b64[32];
-	const char *path;
-
-	/* one call to the generator for all of them (a system call each
-	 * was a tenth of an import's work) */
-	randombytes_buf(salt, n * ECERT_SALT_BYTES);
-	json_object_foreach(items, path, v) {
-		ecert_b64_encode(salt + i++ * ECERT_SALT_BYTES,
-		    ECERT_SALT_BYTES, b64, sizeof(b64));
-		json_object_set_new(salts, path, json_string(b64));
-	}
-	sodium_memzero(salt, n * ECERT_SALT_BYTES);
-	free(salt);
-	json_decref(items);
-	json_object_set_new(doc, "format", json_integer(2));
-	json_object_set_new(doc, "salts", salts);
-}
-
 static void
 put32(unsigned char *p, uint32_t v)
 {
@@ -265,7 +239,8 @@ put_str(unsigned char *b, size_t *n, size_t max, const char *v)
  */
 static int
 core_build(const json_t *doc, const char *key_alg, const char *key_id,
-    int partial, unsigned char **out, size_t *outn, char *why, size_t whyn)
+    int partial, const unsigned char *pre, size_t precount,
+    unsigned char **out, size_t *outn, char *why, size_t whyn)
 {
 	const json_t *salts = json_object_get(doc, "salts"), *v, *jv;
 	json_t *items;
@@ -328,8 +303,9 @@ core_build(const json_t *doc, const char *key_alg, const char *key_id,
 			ecert_whyf(why, whyn, "%s: only true or absent", *f);
 			return -1;
 		}
-	items = ecert_core_items(doc);
-	count = json_object_size(items);
+	/* pre: the digests, made as the salts were (ecert_core_seal) */
+	items = pre != NULL ? json_object() : ecert_core_items(doc);
+	count = pre != NULL ? precount : json_object_size(items);
 	if (count > 255 || (!partial && json_object_size(salts) != count)) {
 		json_decref(items);
 		ecert_whyf(why, whyn, "%s", count > 255 ? "more than 255 items" :
@@ -362,6 +338,8 @@ core_build(const json_t *doc, const char *key_alg, const char *key_id,
 	}
 	b[n++] = (unsigned char)count;
 	digests = b + n;
+	if (pre != NULL)
+		memcpy(digests, pre, count * ECERT_DIGEST_BYTES);
 	json_object_foreach(items, path, v) {
 		const char *sb = ecert_json_str(salts, path);
 		if (sb == NULL || ecert_b64_decode(sb, salt, sizeof(salt),
@@ -396,7 +374,8 @@ int
 ecert_core_build(const json_t *doc, const char *key_alg, const char *key_id,
     unsigned char **out, size_t *outn, char *why, size_t whyn)
 {
-	return core_build(doc, key_alg, key_id, 0, out, outn, why, whyn);
+	return core_build(doc, key_alg, key_id, 0, NULL, 0, out, outn, why,
+	    whyn);
 }
 
 /* Where a core's digests start (the count byte), or 0. */
@@ -440,8 +419,8 @@ ecert_core_check_partial(const struct ecert_pub *pk, const char *key_id,
 		ecert_whyf(why, whyn, "signature does not match the core");
 		goto out;
 	}
-	if (core_build(doc, ecert_alg_name(pk->alg), key_id, 1, &mine, &minen,
-	    why, whyn) != 0)
+	if (core_build(doc, ecert_alg_name(pk->alg), key_id, 1, NULL, 0, &mine,
+	    &minen, why, whyn) != 0)
 		goto out;
 	at = digests_at(core, coren);
 	mat = digests_at(mine, minen);
@@ -523,25 +502,60 @@ ecert_core_present(const json_t *signed_doc, const json_t *type,
 	return out;
 }
 
-/* Signs a salted document's core; sig gets base64. */
+/*
+ * Salts a document and signs its core in one pass (an import's hot path):
+ * each item's salt drawn, its digest made from the value canonicalized
+ * once, then the core built from those digests and signed.  The result
+ * is a salted document whose core verifies (ecert_doc_sig_ok).
+ */
 int
-ecert_core_sign(const json_t *doc, const struct ecert_key *k, char sig[89],
+ecert_core_seal(json_t *doc, const struct ecert_key *k, char sig[89],
     char *why, size_t whyn)
 {
-	unsigned char *core, raw[64];
-	size_t n;
+	json_t *items = ecert_core_items(doc), *salts = json_object(), *v;
+	size_t n = json_object_size(items), i = 0, coren;
+	unsigned char *salt = ecert_xmalloc(n * ECERT_SALT_BYTES + 1);
+	unsigned char *dig = ecert_xmalloc(n * ECERT_DIGEST_BYTES + 1);
+	unsigned char *core = NULL, raw[64];
+	int dalg = ecert_core_dalg(k->alg), rc = -1;
+	const char *path;
+	char b64[32], *canon;
 
-	if (ecert_core_build(doc, k->alg, k->key_id, &core, &n, why,
-	    whyn) != 0)
-		return -1;
-	if (ecert_sign_raw(k, ECERT_DOMAIN_CORE, core, n, raw) != 0) {
-		free(core);
-		ecert_whyf(why, whyn, "OpenSSL cannot sign");
-		return -1;
+	randombytes_buf(salt, n * ECERT_SALT_BYTES);
+	json_object_foreach(items, path, v) {
+		ecert_b64_encode(salt + i * ECERT_SALT_BYTES,
+		    ECERT_SALT_BYTES, b64, sizeof(b64));
+		json_object_set_new(salts, path, json_string(b64));
+		if ((canon = ecert_json_canonical(v)) == NULL ||
+		    ecert_core_digest(dalg, salt + i * ECERT_SALT_BYTES, path,
+		    (unsigned char *)canon, strlen(canon),
+		    dig + i * ECERT_DIGEST_BYTES) != 0) {
+			free(canon);
+			json_decref(salts);
+			ecert_whyf(why, whyn, "item %s: cannot digest", path);
+			goto out;
+		}
+		free(canon);
+		i++;
 	}
-	free(core);
+	json_object_set_new(doc, "format", json_integer(2));
+	json_object_set_new(doc, "salts", salts);
+	if (core_build(doc, k->alg, k->key_id, 0, dig, n, &core, &coren, why,
+	    whyn) != 0)
+		goto out;
+	if (ecert_sign_raw(k, ECERT_DOMAIN_CORE, core, coren, raw) != 0) {
+		ecert_whyf(why, whyn, "OpenSSL cannot sign");
+		goto out;
+	}
 	ecert_b64_encode(raw, sizeof(raw), sig, 89);
-	return 0;
+	rc = 0;
+out:
+	sodium_memzero(salt, n * ECERT_SALT_BYTES);
+	free(salt);
+	free(dig);
+	free(core);
+	json_decref(items);
+	return rc;
 }
 
 /*

@@ -158,12 +158,11 @@ int ecert_core_digest(int dalg, const unsigned char salt[ECERT_SALT_BYTES],
     const char *path, const unsigned char *v, size_t vn,
     unsigned char out[ECERT_DIGEST_BYTES]);
 int ecert_core_dalg(const char *key_alg);
-void ecert_core_salt(json_t *doc);
 int ecert_core_build(const json_t *doc, const char *key_alg,
     const char *key_id, unsigned char **out, size_t *outn, char *why,
     size_t whyn);
-int ecert_core_sign(const json_t *doc, const struct ecert_key *k,
-    char sig[89], char *why, size_t whyn);
+int ecert_core_seal(json_t *doc, const struct ecert_key *k, char sig[89],
+    char *why, size_t whyn);
 int ecert_doc_sig_ok(const struct ecert_pub *pk, const char *key_id,
     const json_t *doc, const char *canon, const char *sig_b64);
 size_t ecert_core_length(const unsigned char *b, size_t n);

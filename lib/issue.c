@@ -81,8 +81,7 @@ lic_sign_prepared(const struct ecert_store *s, const struct ecert_actor *a,
 	p->sealed = p->compact = NULL;
 	/* format 2: a fresh salt per item, one signature over the core;
 	 * a token is made from the document when shown (core.c) */
-	ecert_core_salt(p->doc);
-	if (ecert_core_sign(p->doc, &a->key, p->sig, why, sizeof(why)) != 0)
+	if (ecert_core_seal(p->doc, &a->key, p->sig, why, sizeof(why)) != 0)
 		return ecert_fail(e, ECERT_DATAERR, "license: %s", why);
 	if ((p->canon = ecert_json_canonical(p->doc)) == NULL)
 		return ecert_fail(e, ECERT_DATAERR, "license: cannot encode");
