@@ -354,11 +354,11 @@ static const struct ecert_cmd command = {
 	.opts = options
 };
 
-int
-main(int argc, char *argv[])
+/* The first form: each license shown, as text or JSON.  The first
+ * failure decides the exit status (a store failure ends the run). */
+static int
+show_each(struct ecert_store *s, int argc, char *argv[])
 {
-	struct ecert_opts o = { 0 };
-	struct ecert_store *s;
 	struct ecert_error e;
 	struct ecert_ids ids;
 	json_t *doc;
@@ -366,38 +366,6 @@ main(int argc, char *argv[])
 	int rc, worst = 0, shown = 0;
 	long taken = 0, found = 0;
 
-	ecert_setprogname(argv[0]);
-	ecert_cmd_parse(&command, &o, &argc, &argv);
-	/* a screen shows a code for minutes; paper is kept for a month */
-	if (ttl == 0)
-		ttl = mode == 'f' ? 30L * 86400 : 300;
-	if (mode == 't' && argc == 0) {
-		s = ecert_opts_store(&o);
-		rc = present_many(s, &o, ttl);
-		ecert_store_close(s);
-		return rc;
-	}
-	if (mode != 0) {
-		if (argc != 1)
-			ecert_usage();
-		if (ecert_id_from_line(argv[0], strlen(argv[0]), id,
-		    sizeof(id), &e) != 0)
-			ecert_die_error(&e);
-		s = ecert_opts_store(&o);
-		if (mode == 'h')
-			rc = history(s, &o, id);
-		else if (mode == 'f')
-			rc = face(s, &o, id, file, ttl);
-		else
-			rc = present(s, &o, id, mode, file, ttl);
-		ecert_store_close(s);
-		return rc;
-	}
-	if (!text && !o.json)
-		text = isatty(STDOUT_FILENO) || argc == 1;
-	if (o.json)
-		text = 0;
-	s = ecert_opts_store(&o);
 	ecert_ids_init(&ids, argc, argv);
 	while ((rc = ecert_ids_next(&ids, id, sizeof(id), &e)) != -1) {
 		taken++;
@@ -427,6 +395,45 @@ main(int argc, char *argv[])
 	ecert_ids_free(&ids);
 	if (argc == 0)
 		ecert_batch_summary(taken, found, "shown", taken - found);
-	ecert_store_close(s);
 	return worst;
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct ecert_opts o = { 0 };
+	struct ecert_store *s;
+	struct ecert_error e;
+	char id[160];
+	int rc;
+
+	ecert_setprogname(argv[0]);
+	ecert_cmd_parse(&command, &o, &argc, &argv);
+	/* a screen shows a code for minutes; paper is kept for a month */
+	if (ttl == 0)
+		ttl = mode == 'f' ? 30L * 86400 : 300;
+	if (mode != 0 && !(mode == 't' && argc == 0)) {
+		if (argc != 1)
+			ecert_usage();
+		if (ecert_id_from_line(argv[0], strlen(argv[0]), id,
+		    sizeof(id), &e) != 0)
+			ecert_die_error(&e);
+	}
+	if (mode == 0 && !text && !o.json)
+		text = isatty(STDOUT_FILENO) || argc == 1;
+	if (o.json)
+		text = 0;
+	s = ecert_opts_store(&o);
+	if (mode == 't' && argc == 0)
+		rc = present_many(s, &o, ttl);
+	else if (mode == 'h')
+		rc = history(s, &o, id);
+	else if (mode == 'f')
+		rc = face(s, &o, id, file, ttl);
+	else if (mode != 0)
+		rc = present(s, &o, id, mode, file, ttl);
+	else
+		rc = show_each(s, argc, argv);
+	ecert_store_close(s);
+	return rc;
 }

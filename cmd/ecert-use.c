@@ -59,6 +59,56 @@ static const struct ecert_cmd command = {
 	.opts = options
 };
 
+/* A refusal: audited, then the process ends with its status. */
+static void
+refuse(struct ecert_store *s, const char *actor, const char *object,
+    struct ecert_error *e)
+{
+	ecert_audit_refusal(s, actor, "license.use", object, e);
+	ecert_store_close(s);
+	ecert_die_error(e);
+}
+
+/* The use and its reason's audit entry, in one transaction. */
+static int
+use(struct ecert_store *s, struct ecert_actor *a, const char *object,
+    json_t *results, struct ecert_error *e)
+{
+	char detail[1024];
+	int rc;
+
+	if ((rc = ecert_begin(s, e)) != 0 ||
+	    (rc = ecert_use(s, a, &u, emit, results, e)) != 0)
+		return rc;
+	if (reason != NULL) {
+		snprintf(detail, sizeof(detail), "用证事由: %s", reason);
+		if ((rc = ecert_audit(s, a->unit, u.checks != NULL ?
+		    "license.check" : "license.use", object, "reason",
+		    detail)) != 0)
+			return ecert_fail(e, rc, "audit: cannot record the "
+			    "use reason");
+	}
+	return ecert_commit(s, e);
+}
+
+/* The answers, written once committed; 1 when a check did not match. */
+static int
+print_results(json_t *results)
+{
+	json_t *one;
+	size_t i;
+	int mismatch = 0;
+
+	json_array_foreach(results, i, one) {
+		ecert_print_json(one);
+		if (u.checks != NULL && !json_is_true(json_object_get(one,
+		    "match")))
+			mismatch = 1;
+	}
+	json_decref(results);
+	return mismatch ? ECERT_NO : 0;
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -66,11 +116,9 @@ main(int argc, char *argv[])
 	struct ecert_store *s;
 	struct ecert_actor a;
 	struct ecert_error e;
-	char detail[1024];
-	json_t *results, *one;
-	size_t i;
+	json_t *results;
 	char object[80];
-	int rc, checking, mismatch = 0;
+	int rc;
 
 	ecert_setprogname(argv[0]);
 	ecert_cmd_parse(&command, &o, &argc, &argv);
@@ -79,7 +127,6 @@ main(int argc, char *argv[])
 	if (u.checks != NULL && u.type == NULL)
 		ecert_die(ECERT_USAGE, "--check needs --type: the items are "
 		    "the type's");
-	checking = u.checks != NULL;
 	/* the use reason (用证事由), as ecert-serve records it */
 	if (reason != NULL && (*reason == '\0' ||
 	    !ecert_utf8_valid(reason, strlen(reason)) ||
@@ -93,48 +140,28 @@ main(int argc, char *argv[])
 	if (unit != NULL && strcmp(unit, a.unit) != 0) {
 		ecert_fail(&e, ECERT_NOPERM, "--unit %s: the key is %s's",
 		    unit, a.unit);
-		ecert_audit_refusal(s, a.unit, "license.use", object, &e);
-		ecert_die_error(&e);
+		refuse(s, a.unit, object, &e);
 	}
 	/* an agent, too, is served only by a using unit */
 	if (!(a.roles & ECERT_ROLE_USER)) {
 		ecert_fail(&e, ECERT_NOPERM, "unit %s is not a using unit",
 		    a.unit);
-		ecert_audit_refusal(s, a.unit, "license.use", object, &e);
-		ecert_die_error(&e);
+		refuse(s, a.unit, object, &e);
 	}
 	results = json_array();
-	if ((rc = ecert_begin(s, &e)) == 0 &&
-	    (rc = ecert_use(s, &a, &u, emit, results, &e)) == 0) {
-		if (reason != NULL) {
-			snprintf(detail, sizeof(detail), "用证事由: %s", reason);
-			if ((rc = ecert_audit(s, a.unit, checking ?
-			    "license.check" : "license.use", object, "reason",
-			    detail)) != 0)
-				ecert_fail(&e, rc, "audit: cannot record the "
-				    "use reason");
-		}
-		if (rc == 0)
-			rc = ecert_commit(s, &e);
-	}
+	rc = use(s, &a, object, results, &e);
 	ecert_key_wipe(&a.key);
-	json_decref(u.checks);
 	if (rc != 0) {
 		json_decref(results);
+		json_decref(u.checks);
 		ecert_rollback(s);
 		if (reason != NULL)
 			snprintf(e.msg + strlen(e.msg), sizeof(e.msg) -
 			    strlen(e.msg), " (用证事由: %s)", reason);
-		ecert_audit_refusal(s, a.unit, "license.use", object, &e);
-		ecert_store_close(s);
-		ecert_die_error(&e);
+		refuse(s, a.unit, object, &e);
 	}
 	ecert_store_close(s);
-	json_array_foreach(results, i, one) {
-		ecert_print_json(one);
-		if (checking && !json_is_true(json_object_get(one, "match")))
-			mismatch = 1;
-	}
-	json_decref(results);
-	return mismatch ? ECERT_NO : 0;
+	rc = print_results(results);
+	json_decref(u.checks);
+	return rc;
 }

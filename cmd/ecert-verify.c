@@ -244,6 +244,59 @@ static const struct ecert_cmd command = {
 	.opts = options
 };
 
+/* The second and third forms: files, tokens and standard input against
+ * a trust list (and a status list, a checkpoint), without the store. */
+static int
+verify_with_trust(int argc, char *argv[])
+{
+	struct ecert_error e;
+	json_t *trust = ecert_trust_load(trustfile, anchor, &e);
+	unsigned char *bits = NULL;
+	char why[512];
+	int rc, i, worst = 0;
+	FILE *fp;
+
+	if (trust == NULL)
+		ecert_die_error(&e);
+	if (checkpoint != NULL) {
+		rc = verify_checkpoint(checkpoint, trust);
+		if (rc != 0 || (statusfile == NULL && argc == 0)) {
+			json_decref(trust);
+			return rc;
+		}
+	}
+	if (statusfile != NULL) {
+		rc = ecert_status_load(statusfile, trust, &bits,
+		    &status_nbits, why, sizeof(why));
+		if (rc != 0)
+			ecert_die(rc, "%s", why);
+		status_bits = bits;
+	}
+	if (argc == 0)
+		worst = verify_documents(stdin, "<stdin>", trust);
+	for (i = 0; i < argc; i++) {
+		if (strncmp(argv[i], ECERT_TOKEN_PREFIX,
+		    strlen(ECERT_TOKEN_PREFIX)) == 0) {
+			worst = ecert_worse(worst, verify_token(argv[i],
+			    trust));
+			continue;
+		}
+		fp = strcmp(argv[i], "-") == 0 ? stdin : fopen(argv[i], "r");
+		if (fp == NULL) {
+			ecert_warn("%s: %s", argv[i], strerror(errno));
+			worst = ecert_worse(worst, ECERT_IOERR);
+			continue;
+		}
+		worst = ecert_worse(worst, verify_documents(fp, argv[i],
+		    trust));
+		if (fp != stdin)
+			fclose(fp);
+	}
+	json_decref(trust);
+	free(bits);
+	return nothing_verified(worst, argc == 0);
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -252,64 +305,18 @@ main(int argc, char *argv[])
 	struct ecert_error e;
 	struct ecert_ids ids;
 	char id[160], status[32], why[512];
-	int rc, i, worst = 0;
+	int rc, worst = 0;
 
 	ecert_setprogname(argv[0]);
 	ecert_cmd_parse(&command, &o, &argc, &argv);
 	json_out = !ecert_want_table(o.json, o.table);
-
 	if ((offline || statusfile != NULL) && (trustfile == NULL ||
 	    (statusfile == NULL && checkpoint == NULL)))
 		ecert_usage();
 	if (checkpoint != NULL && trustfile == NULL)
 		ecert_usage();
-	if (trustfile != NULL) {
-		json_t *trust = ecert_trust_load(trustfile, anchor, &e);
-		unsigned char *bits = NULL;
-
-		if (trust == NULL)
-			ecert_die_error(&e);
-		if (checkpoint != NULL) {
-			rc = verify_checkpoint(checkpoint, trust);
-			if (rc != 0 || (statusfile == NULL && argc == 0)) {
-				json_decref(trust);
-				return rc;
-			}
-		}
-		if (statusfile != NULL) {
-			rc = ecert_status_load(statusfile, trust, &bits,
-			    &status_nbits, why, sizeof(why));
-			if (rc != 0)
-				ecert_die(rc, "%s", why);
-			status_bits = bits;
-		}
-		if (argc == 0)
-			worst = verify_documents(stdin, "<stdin>", trust);
-		for (i = 0; i < argc; i++) {
-			FILE *fp;
-
-			if (strncmp(argv[i], ECERT_TOKEN_PREFIX,
-			    strlen(ECERT_TOKEN_PREFIX)) == 0) {
-				worst = ecert_worse(worst, verify_token(argv[i],
-				    trust));
-				continue;
-			}
-			fp = strcmp(argv[i], "-") == 0 ? stdin :
-			    fopen(argv[i], "r");
-			if (fp == NULL) {
-				ecert_warn("%s: %s", argv[i], strerror(errno));
-				worst = ecert_worse(worst, ECERT_IOERR);
-				continue;
-			}
-			worst = ecert_worse(worst, verify_documents(fp, argv[i],
-			    trust));
-			if (fp != stdin)
-				fclose(fp);
-		}
-		json_decref(trust);
-		free(bits);
-		return nothing_verified(worst, argc == 0);
-	}
+	if (trustfile != NULL)
+		return verify_with_trust(argc, argv);
 
 	s = ecert_opts_store(&o);
 	ecert_ids_init(&ids, argc, argv);
