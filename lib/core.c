@@ -176,22 +176,6 @@ ecert_core_dalg(const char *key_alg)
 	    ECERT_DIGEST_SM3 : ECERT_DIGEST_SHA256;
 }
 
-static void
-put32(unsigned char *p, uint32_t v)
-{
-	p[0] = (unsigned char)(v >> 24);
-	p[1] = (unsigned char)(v >> 16);
-	p[2] = (unsigned char)(v >> 8);
-	p[3] = (unsigned char)v;
-}
-
-static uint32_t
-get32(const unsigned char *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
-	    (uint32_t)p[2] << 8 | p[3];
-}
-
 static int
 date_in(const json_t *doc, const char *key, unsigned char *p)
 {
@@ -218,8 +202,10 @@ cmp_digest(const void *a, const void *b)
 	return memcmp(a, b, ECERT_DIGEST_BYTES);
 }
 
-static int
-put_str(unsigned char *b, size_t *n, size_t max, const char *v)
+/* A string with its length before it, at most 255 bytes (cores and
+ * format-1 token bodies). */
+int
+ecert_put_str(unsigned char *b, size_t *n, size_t max, const char *v)
 {
 	size_t len = v != NULL ? strlen(v) : 0;
 
@@ -318,7 +304,7 @@ core_build(const json_t *doc, const char *key_alg, const char *key_id,
 	b[1] = (json_is_true(json_object_get(doc, "historical")) ? 1 : 0) |
 	    (json_is_true(json_object_get(doc, "partial")) ? 2 : 0);
 	b[2] = (unsigned char)dalg;
-	put32(b + 3, (uint32_t)t);
+	ecert_put32(b + 3, (uint32_t)t);
 	sodium_hex2bin(b + 7, 8, key_id, 16, NULL, &len, NULL);
 	if (len != 8) {
 		ecert_whyf(why, whyn, "key id %s malformed", key_id);
@@ -330,9 +316,9 @@ core_build(const json_t *doc, const char *key_alg, const char *key_id,
 		goto fail;
 	}
 	b[19] = (unsigned char)version;
-	if (put_str(b, &n, max, ecert_json_str(doc, "type")) != 0 ||
-	    put_str(b, &n, max, issuer) != 0 ||
-	    put_str(b, &n, max, serial) != 0) {
+	if (ecert_put_str(b, &n, max, ecert_json_str(doc, "type")) != 0 ||
+	    ecert_put_str(b, &n, max, issuer) != 0 ||
+	    ecert_put_str(b, &n, max, serial) != 0) {
 		ecert_whyf(why, whyn, "type, issuer or serial too long");
 		goto fail;
 	}
@@ -735,8 +721,3 @@ ecert_core_path_for(const json_t *type, const char *name, char *out,
 	return 0;
 }
 
-uint32_t
-ecert_core_get32(const unsigned char *p)
-{
-	return get32(p);
-}

@@ -178,7 +178,24 @@ json_t *ecert_core_present(const json_t *signed_doc, const json_t *type,
     const json_t *names);
 int ecert_core_path_for(const json_t *type, const char *name, char *out,
     size_t n);
-uint32_t ecert_core_get32(const unsigned char *p);
+int ecert_put_str(unsigned char *b, size_t *n, size_t max, const char *v);
+
+/* Big-endian 32-bit fields of cores and tokens. */
+static inline void
+ecert_put32(unsigned char *p, uint32_t v)
+{
+	p[0] = (unsigned char)(v >> 24);
+	p[1] = (unsigned char)(v >> 16);
+	p[2] = (unsigned char)(v >> 8);
+	p[3] = (unsigned char)v;
+}
+
+static inline uint32_t
+ecert_get32(const unsigned char *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
+	    (uint32_t)p[2] << 8 | p[3];
+}
 char *ecert_license_token1(struct ecert_store *s, const char *id,
     const struct ecert_actor *platform, long ttl, struct ecert_error *e);
 int ecert_token2_read(const unsigned char *buf, size_t n, const json_t *ik,

@@ -145,37 +145,40 @@ check_license_type(struct ecert_yaml *y, const char *s,
 	return 0;
 }
 
+/*
+ * A YAML sequence of distinct strings, each read as elem says, at most
+ * max of them: the license types of a material (licenses:) and the items
+ * it needs (items:).  what names the elements in messages ("type").
+ */
 static int
-want_licenses(struct ecert_yaml *y, const struct ecert_yaml_field *f,
+want_list(struct ecert_yaml *y, const struct ecert_yaml_field *f,
+    const struct ecert_yaml_field *elem, const char *what, size_t max,
     json_t **out)
 {
-	static const struct ecert_yaml_field code = {
-		"licenses", ECERT_YAML_LINE, 1, 1, 64, check_license_type, NULL
-	};
 	json_t *list, *v;
 	size_t i;
 
 	if (y->ev.type != YAML_SEQUENCE_START_EVENT)
 		return ecert_yaml_fail(y, &y->ev.start_mark,
-		    "%s: expected a sequence of type codes, found %s",
-		    f->name, ecert_yaml_shape(&y->ev));
+		    "%s: expected a sequence of %ss, found %s", f->name, what,
+		    ecert_yaml_shape(&y->ev));
 	list = json_array();
 	for (;;) {
 		if (ecert_yaml_next(y) == -1)
 			goto fail;
 		if (y->ev.type == YAML_SEQUENCE_END_EVENT)
 			break;
-		if (json_array_size(list) == MATTER_MAX_LICENSES) {
-			ecert_yaml_fail(y, &y->ev.start_mark, "licenses: more "
-			    "than %d types", MATTER_MAX_LICENSES);
+		if (json_array_size(list) == max) {
+			ecert_yaml_fail(y, &y->ev.start_mark, "%s: more than "
+			    "%zu %ss", f->name, max, what);
 			goto fail;
 		}
-		if (ecert_yaml_want_string(y, &code, &v) == -1)
+		if (ecert_yaml_want_string(y, elem, &v) == -1)
 			goto fail;
 		for (i = 0; i < json_array_size(list); i++)
 			if (json_equal(json_array_get(list, i), v)) {
 				ecert_yaml_fail(y, &y->ev.start_mark,
-				    "licenses: duplicate type %s",
+				    "%s: duplicate %s %s", f->name, what,
 				    json_string_value(v));
 				json_decref(v);
 				goto fail;
@@ -189,6 +192,18 @@ fail:
 	return -1;
 }
 
+static int
+want_licenses(struct ecert_yaml *y, const struct ecert_yaml_field *f,
+    json_t **out)
+{
+	static const struct ecert_yaml_field code = {
+		"licenses", ECERT_YAML_LINE, 1, 1, 64, check_license_type, NULL
+	};
+
+	return want_list(y, f, &code, "type code", MATTER_MAX_LICENSES,
+	    out);
+}
+
 /* The items of a license a material needs (article 12: only what the
  * matter needs): a sequence of names, each a key or label of the
  * material's license types, or number, holder, holder_id, issue_date. */
@@ -199,46 +214,16 @@ want_items(struct ecert_yaml *y, const struct ecert_yaml_field *f,
 	static const struct ecert_yaml_field name = {
 		"items", ECERT_YAML_LINE, 1, 1, 64, NULL, NULL
 	};
-	json_t *list, *v;
-	size_t i;
 
-	if (y->ev.type != YAML_SEQUENCE_START_EVENT)
-		return ecert_yaml_fail(y, &y->ev.start_mark,
-		    "%s: expected a sequence of item keys or labels, found %s",
-		    f->name, ecert_yaml_shape(&y->ev));
-	list = json_array();
-	for (;;) {
-		if (ecert_yaml_next(y) == -1)
-			goto fail;
-		if (y->ev.type == YAML_SEQUENCE_END_EVENT)
-			break;
-		if (json_array_size(list) == MATTER_MAX_ITEMS) {
-			ecert_yaml_fail(y, &y->ev.start_mark, "items: more "
-			    "than %d items", MATTER_MAX_ITEMS);
-			goto fail;
-		}
-		if (ecert_yaml_want_string(y, &name, &v) == -1)
-			goto fail;
-		for (i = 0; i < json_array_size(list); i++)
-			if (json_equal(json_array_get(list, i), v)) {
-				ecert_yaml_fail(y, &y->ev.start_mark,
-				    "items: duplicate item %s",
-				    json_string_value(v));
-				json_decref(v);
-				goto fail;
-			}
-		json_array_append_new(list, v);
+	if (want_list(y, f, &name, "item", MATTER_MAX_ITEMS, out) != 0)
+		return -1;
+	if (json_array_size(*out) == 0) {
+		json_decref(*out);
+		*out = NULL;
+		return ecert_yaml_fail(y, &y->ev.start_mark, "items: name at "
+		    "least one item, or leave items out for the whole license");
 	}
-	if (json_array_size(list) == 0) {
-		ecert_yaml_fail(y, &y->ev.start_mark, "items: name at least "
-		    "one item, or leave items out for the whole license");
-		goto fail;
-	}
-	*out = list;
 	return 0;
-fail:
-	json_decref(list);
-	return -1;
 }
 
 /* Each item a material names is an item of one of its license types. */

@@ -115,35 +115,6 @@ ecert_status_index(const struct ecert_store *s, uint64_t seq)
 	return l << 12 | r;
 }
 
-static void
-put32(unsigned char *p, uint32_t v)
-{
-	p[0] = (unsigned char)(v >> 24);
-	p[1] = (unsigned char)(v >> 16);
-	p[2] = (unsigned char)(v >> 8);
-	p[3] = (unsigned char)v;
-}
-
-static uint32_t
-get32(const unsigned char *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
-	    (uint32_t)p[2] << 8 | p[3];
-}
-
-static int
-put_str(unsigned char *buf, size_t *n, size_t max, const char *v)
-{
-	size_t len = strlen(v);
-
-	if (len > 255 || *n + 1 + len > max)
-		return -1;
-	buf[(*n)++] = (unsigned char)len;
-	memcpy(buf + *n, v, len);
-	*n += len;
-	return 0;
-}
-
 static uint16_t
 days16(const char *date)
 {
@@ -201,7 +172,7 @@ ecert_compact_build(const json_t *type, const json_t *doc,
 	memset(body, 0, sizeof(body));
 	body[0] = 1;
 	body[1] = json_is_true(json_object_get(doc, "historical")) ? 1 : 0;
-	put32(body + 2, (uint32_t)iso_time(ecert_json_str(doc, "signed_at")));
+	ecert_put32(body + 2, (uint32_t)iso_time(ecert_json_str(doc, "signed_at")));
 	sodium_hex2bin(kid, sizeof(kid), k->key_id, 16, NULL, &len, NULL);
 	memcpy(body + 6, kid, 8);
 	body[14] = (unsigned char)(days16(ecert_json_str(doc, "valid_from")) >> 8);
@@ -209,13 +180,13 @@ ecert_compact_build(const json_t *type, const json_t *doc,
 	body[16] = (unsigned char)(days16(ecert_json_str(doc, "valid_until")) >> 8);
 	body[17] = (unsigned char)days16(ecert_json_str(doc, "valid_until"));
 	body[18] = (unsigned char)version;
-	if (put_str(body, &n, MAX_BODY, ecert_json_str(doc, "type")) ||
-	    put_str(body, &n, MAX_BODY, ecert_json_str(json_object_get(doc,
+	if (ecert_put_str(body, &n, MAX_BODY, ecert_json_str(doc, "type")) ||
+	    ecert_put_str(body, &n, MAX_BODY, ecert_json_str(json_object_get(doc,
 	    "issuer"), "code")) ||
-	    put_str(body, &n, MAX_BODY, serial) ||
-	    put_str(body, &n, MAX_BODY, ecert_json_str(doc, "number")) ||
-	    put_str(body, &n, MAX_BODY, ecert_json_str(holder, "name")) ||
-	    put_str(body, &n, MAX_BODY, ecert_json_str(holder, "id")) ||
+	    ecert_put_str(body, &n, MAX_BODY, serial) ||
+	    ecert_put_str(body, &n, MAX_BODY, ecert_json_str(doc, "number")) ||
+	    ecert_put_str(body, &n, MAX_BODY, ecert_json_str(holder, "name")) ||
+	    ecert_put_str(body, &n, MAX_BODY, ecert_json_str(holder, "id")) ||
 	    n + 1 > MAX_BODY)
 		return ecert_fail(e, ECERT_DATAERR, "token: the license's "
 		    "names and numbers are too long for a QR code");
@@ -236,8 +207,8 @@ ecert_compact_build(const json_t *type, const json_t *doc,
 			v = num;
 		} else
 			v = json_string_value(val);
-		if (put_str(body, &n, MAX_BODY, key) != 0 ||
-		    put_str(body, &n, MAX_BODY, v) != 0) {
+		if (ecert_put_str(body, &n, MAX_BODY, key) != 0 ||
+		    ecert_put_str(body, &n, MAX_BODY, v) != 0) {
 			n = save;
 			body[1] |= 2;	/* items omitted */
 			continue;
@@ -266,9 +237,9 @@ ecert_token_present(const unsigned char *compact, size_t n,
 
 	buf = ecert_xmalloc(n + PRESENT);
 	memcpy(buf, compact, n);
-	put32(buf + n, status_index);
-	put32(buf + n + 4, (uint32_t)now);
-	put32(buf + n + 8, (uint32_t)(now + ttl));
+	ecert_put32(buf + n, status_index);
+	ecert_put32(buf + n + 4, (uint32_t)now);
+	ecert_put32(buf + n + 8, (uint32_t)(now + ttl));
 	sodium_hex2bin(kid, sizeof(kid), platform->key_id, 16, NULL, &len,
 	    NULL);
 	memcpy(buf + n + 12, kid, 8);
@@ -423,9 +394,9 @@ present_check(const unsigned char *buf, size_t pres, const json_t *keys,
 	(void)bits;
 	(void)nbits;
 	(void)now;
-	t->status_index = get32(buf + pres);
-	t->presented_at = (time_t)get32(buf + pres + 4);
-	t->expires_at = (time_t)get32(buf + pres + 8);
+	t->status_index = ecert_get32(buf + pres);
+	t->presented_at = (time_t)ecert_get32(buf + pres + 4);
+	t->expires_at = (time_t)ecert_get32(buf + pres + 8);
 	sodium_bin2hex(t->platform_key, sizeof(t->platform_key),
 	    buf + pres + 12, 8);
 
@@ -521,7 +492,7 @@ verify2(const unsigned char *buf, size_t n, const json_t *keys,
 		return ECERT_NO;
 	}
 	t->historical = buf[1] & 1;
-	t->signed_at = (time_t)get32(buf + 3);
+	t->signed_at = (time_t)ecert_get32(buf + 3);
 	sodium_bin2hex(t->issuer_key, sizeof(t->issuer_key), buf + 7, 8);
 	date_of(buf + 15, t->valid_from);
 	date_of(buf + 17, t->valid_until);
@@ -632,7 +603,7 @@ ecert_token_verify(const char *text, const json_t *keys,
 		return ECERT_NO;
 	}
 	t->historical = buf[1] & 1;
-	t->signed_at = (time_t)get32(buf + 2);
+	t->signed_at = (time_t)ecert_get32(buf + 2);
 	sodium_bin2hex(t->issuer_key, sizeof(t->issuer_key), buf + 6, 8);
 	date_of(buf + 14, t->valid_from);
 	date_of(buf + 16, t->valid_until);
