@@ -8,24 +8,6 @@
 
 #include "cmd.h"
 
-/* The actions the programs record, for --action. */
-static const char *actions[] = {
-	"store.init", "unit.add", "key.add", "key.rotate", "key.open",
-	"catalog.load", "matter.load", "matter.check",
-	"license.issue", "license.draft", "license.approve", "license.reject",
-	"license.import", "license.amend", "license.expire",
-	"license.revoke", "license.suspend", "license.reinstate",
-	"license.show", "license.history", "license.face", "license.present",
-	"license.query", "license.verify", "license.use", "license.check",
-	"license.reconcile", "grant.add", "grant.withdraw", "grant.list",
-	"grant.show", "grant.use", "dispute.file", "dispute.list",
-	"dispute.resolve", "holidays.load", "license.public-query",
-	"report.run", "store.backup", "store.restore",
-	"status.export", "trust.export", "audit.checkpoint", "audit.verify",
-	"checkpoint.export", "client.add", "client.revoke", "serve.auth",
-	"serve.request", "serve.seal", "fact.tampered", "store.anchor",
-	"key.retire", NULL
-};
 
 /*
  * An --action that no program records is a typing slip, not an empty
@@ -35,26 +17,14 @@ static const char *actions[] = {
 static void
 check_action(struct ecert_store *s, const char *action)
 {
+	const char *const *actions = ecert_audit_actions();
 	struct ecert_error e;
-	sqlite3_stmt *st;
 	int i, rc;
 
-	for (i = 0; actions[i] != NULL; i++)
-		if (strcmp(actions[i], action) == 0)
-			return;
-	st = ecert_prepare(s, "SELECT 1 FROM audit WHERE action = ? LIMIT 1",
-	    &e);
-	if (st == NULL)
-		ecert_die_error(&e);
-	sqlite3_bind_text(st, 1, action, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	sqlite3_finalize(st);
-	if (rc == SQLITE_ROW)
+	if ((rc = ecert_audit_action_known(s, action, &e)) == 1)
 		return;
-	if (rc != SQLITE_DONE) {
-		ecert_sql_fail(s, &e, rc, "audit");
+	if (rc != 0)
 		ecert_die_error(&e);
-	}
 	fprintf(stderr, "%s: --action %s: not an action; the actions are:\n",
 	    ecert_progname, action);
 	for (i = 0; actions[i] != NULL; i++)
@@ -65,60 +35,49 @@ check_action(struct ecert_store *s, const char *action)
 	exit(ECERT_USAGE);
 }
 
+struct log_out {
+	struct ecert_table *t;
+};
+
 static int
-cmd_log(struct ecert_store *s, const struct ecert_opts *o, const char *unit,
-    const char *action, const char *object, const char *since,
-    const char *until)
+log_row(const char *const cells[10], void *arg)
+{
+	static const char *names[] = { "seq", "time", "unit", "os_user",
+	    "action", "object", "outcome", "detail", "prev", "hash" };
+	struct log_out *lo = arg;
+	json_t *row;
+	int i;
+
+	if (lo->t != NULL) {
+		ecert_table_add(lo->t, cells);
+		return 0;
+	}
+	row = json_object();
+	json_object_set_new(row, "seq", json_integer(atoll(cells[0])));
+	for (i = 1; i < 10; i++)
+		json_object_set_new(row, names[i],
+		    json_string(cells[i] ? cells[i] : ""));
+	ecert_print_json(row);
+	json_decref(row);
+	return 0;
+}
+
+static int
+cmd_log(struct ecert_store *s, const struct ecert_opts *o,
+    const struct ecert_audit_filter *f)
 {
 	static const char *headers[] = { "SEQ", "TIME", "UNIT", "USER",
 	    "ACTION", "OBJECT", "OUTCOME", "DETAIL" };
-	static const char *names[] = { "seq", "time", "unit", "os_user",
-	    "action", "object", "outcome", "detail", "prev", "hash" };
-	struct ecert_table *t = NULL;
+	struct log_out lo = { NULL };
 	struct ecert_error e;
-	sqlite3_stmt *st;
-	int i, rc;
 
 	if (ecert_want_table(o->json, o->table))
-		t = ecert_table_new(8, headers);
-	st = ecert_prepare(s, "SELECT seq, time, unit, os_user, action, object,"
-	    " outcome, detail, prev, hash FROM audit"
-	    " WHERE (?1 IS NULL OR unit = ?1) AND (?2 IS NULL OR action = ?2)"
-	    " AND (?3 IS NULL OR object = ?3) AND (?4 IS NULL OR time >= ?4)"
-	    " AND (?5 IS NULL OR time <= ?5) ORDER BY seq", &e);
-	if (st == NULL)
+		lo.t = ecert_table_new(8, headers);
+	if (ecert_audit_select(s, f, log_row, &lo, &e) != 0)
 		ecert_die_error(&e);
-	sqlite3_bind_text(st, 1, unit, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, action, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, object, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 4, since, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 5, until, -1, SQLITE_STATIC);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		const char *cells[10];
-
-		for (i = 0; i < 10; i++)
-			cells[i] = (const char *)sqlite3_column_text(st, i);
-		if (t != NULL) {
-			ecert_table_add(t, cells);
-			continue;
-		}
-		json_t *row = json_object();
-		json_object_set_new(row, "seq",
-		    json_integer(sqlite3_column_int64(st, 0)));
-		for (i = 1; i < 10; i++)
-			json_object_set_new(row, names[i],
-			    json_string(cells[i] ? cells[i] : ""));
-		ecert_print_json(row);
-		json_decref(row);
-	}
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE) {
-		ecert_sql_fail(s, &e, rc, "audit");
-		ecert_die_error(&e);
-	}
-	if (t != NULL) {
-		ecert_table_print(t, stdout);
-		ecert_table_free(t);
+	if (lo.t != NULL) {
+		ecert_table_print(lo.t, stdout);
+		ecert_table_free(lo.t);
 	}
 	return 0;
 }
@@ -367,7 +326,10 @@ main(int argc, char *argv[])
 	if (verb == LOG) {
 		if (action != NULL)
 			check_action(s, action);
-		rc = cmd_log(s, &o, unit, action, object, since, until);
+		struct ecert_audit_filter f = { unit, action, object, since,
+		    until };
+
+		rc = cmd_log(s, &o, &f);
 	} else if (verb == VERIFY)
 		rc = cmd_verify(s, checkpoint, anchor);
 	else if (verb == CHECKPOINT)

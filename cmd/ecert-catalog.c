@@ -35,50 +35,52 @@ cmd_load(struct ecert_store *s, struct ecert_opts *o, char **files, int n)
 	return 0;
 }
 
+struct list_out {
+	struct ecert_table *t;
+};
+
+static int
+list_row(const struct ecert_type_row *r, void *arg)
+{
+	struct list_out *lo = arg;
+	const char *cells[6];
+	char version[16];
+	json_t *row;
+
+	if (lo->t != NULL) {
+		snprintf(version, sizeof(version), "%d", r->version);
+		cells[0] = r->code;
+		cells[1] = r->name;
+		cells[2] = r->issuer;
+		cells[3] = r->issuer_name;
+		cells[4] = r->public ? "yes" : "no";
+		cells[5] = version;
+		ecert_table_add(lo->t, cells);
+		return 0;
+	}
+	row = json_pack("{s:s, s:s, s:s, s:s, s:b, s:i}", "code", r->code,
+	    "name", r->name, "issuer", r->issuer, "issuer_name",
+	    r->issuer_name, "public", r->public, "version", r->version);
+	ecert_print_json(row);
+	json_decref(row);
+	return 0;
+}
+
 static int
 cmd_list(struct ecert_store *s, struct ecert_opts *o)
 {
 	static const char *headers[] = { "CODE", "NAME", "ISSUER",
 	    "ISSUER NAME", "PUBLIC", "VERSION" };
-	struct ecert_table *t = NULL;
+	struct list_out lo = { NULL };
 	struct ecert_error e;
-	sqlite3_stmt *st;
 
 	if (ecert_want_table(o->json, o->table))
-		t = ecert_table_new(6, headers);
-	st = ecert_prepare(s, "SELECT t.code, t.name, t.issuer, u.name,"
-	    " t.public, t.version FROM license_types t"
-	    " JOIN units u ON u.code = t.issuer ORDER BY t.code", &e);
-	if (st == NULL)
+		lo.t = ecert_table_new(6, headers);
+	if (ecert_catalog_each(s, list_row, &lo, &e) != 0)
 		ecert_die_error(&e);
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		const char *cells[6];
-		char version[16];
-
-		snprintf(version, sizeof(version), "%d",
-		    sqlite3_column_int(st, 5));
-		cells[0] = (const char *)sqlite3_column_text(st, 0);
-		cells[1] = (const char *)sqlite3_column_text(st, 1);
-		cells[2] = (const char *)sqlite3_column_text(st, 2);
-		cells[3] = (const char *)sqlite3_column_text(st, 3);
-		cells[4] = sqlite3_column_int(st, 4) ? "yes" : "no";
-		cells[5] = version;
-		if (t != NULL)
-			ecert_table_add(t, cells);
-		else {
-			json_t *row = json_pack("{s:s, s:s, s:s, s:s, s:b, s:i}",
-			    "code", cells[0], "name", cells[1], "issuer",
-			    cells[2], "issuer_name", cells[3], "public",
-			    sqlite3_column_int(st, 4), "version",
-			    sqlite3_column_int(st, 5));
-			ecert_print_json(row);
-			json_decref(row);
-		}
-	}
-	sqlite3_finalize(st);
-	if (t != NULL) {
-		ecert_table_print(t, stdout);
-		ecert_table_free(t);
+	if (lo.t != NULL) {
+		ecert_table_print(lo.t, stdout);
+		ecert_table_free(lo.t);
 	}
 	return 0;
 }

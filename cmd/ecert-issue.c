@@ -13,19 +13,11 @@
 static void
 print_issued(struct ecert_store *s, const char *id, long line, int json)
 {
-	sqlite3_stmt *st;
 	char status[16] = "valid";
 	json_t *o;
 
 	/* a type that needs review gives a draft: say so */
-	if ((st = ecert_prepare(s, "SELECT status FROM licenses WHERE id = ?",
-	    NULL)) != NULL) {
-		sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-		if (sqlite3_step(st) == SQLITE_ROW)
-			snprintf(status, sizeof(status), "%s",
-			    (const char *)sqlite3_column_text(st, 0));
-		sqlite3_finalize(st);
-	}
+	ecert_license_row_status(s, id, status, sizeof(status));
 	if (!json) {
 		printf("%s%s\n", id, strcmp(status, "draft") == 0 ?
 		    " (draft: awaiting review)" : "");

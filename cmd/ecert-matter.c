@@ -57,78 +57,65 @@ count_materials(const json_t *matter, int *n, int *exempt)
 	}
 }
 
+struct list_out {
+	struct ecert_store *s;
+	struct ecert_table *t;
+};
+
+static int
+list_row(const json_t *matter, int version, void *arg)
+{
+	struct list_out *lo = arg;
+	const char *department = ecert_json_str(matter, "department");
+	char dname[256] = "", nmat[16], nex[16], vers[16];
+	const char *cells[8];
+	json_t *row;
+	int n, exempt;
+
+	ecert_unit_name(lo->s, department, dname, sizeof(dname), NULL);
+	count_materials(matter, &n, &exempt);
+	if (lo->t != NULL) {
+		snprintf(nmat, sizeof(nmat), "%d", n);
+		snprintf(nex, sizeof(nex), "%d", exempt);
+		snprintf(vers, sizeof(vers), "%d", version);
+		cells[0] = ecert_json_str(matter, "code");
+		cells[1] = ecert_json_str(matter, "name");
+		cells[2] = dname[0] ? dname : department;
+		cells[3] = ecert_json_str(matter, "holder");
+		cells[4] = yesno(json_object_get(matter, "high_frequency"));
+		cells[5] = nmat;
+		cells[6] = nex;
+		cells[7] = vers;
+		ecert_table_add(lo->t, cells);
+		return 0;
+	}
+	row = json_pack("{s:s, s:s, s:s, s:s, s:s, s:O, s:i, s:i, s:i}",
+	    "code", ecert_json_str(matter, "code"),
+	    "name", ecert_json_str(matter, "name"),
+	    "department", department, "department_name", dname,
+	    "holder", ecert_json_str(matter, "holder"),
+	    "high_frequency", json_object_get(matter, "high_frequency"),
+	    "materials", n, "exempt", exempt, "version", version);
+	ecert_print_json(row);
+	json_decref(row);
+	return 0;
+}
+
 static int
 cmd_list(struct ecert_store *s, struct ecert_opts *o)
 {
 	static const char *headers[] = { "CODE", "NAME", "DEPARTMENT",
 	    "HOLDER", "HIGH FREQ", "MATERIALS", "EXEMPT", "VERSION" };
-	struct ecert_table *t = NULL;
+	struct list_out lo = { s, NULL };
 	struct ecert_error e;
-	sqlite3_stmt *st;
-	int rc;
 
 	if (ecert_want_table(o->json, o->table))
-		t = ecert_table_new(8, headers);
-	st = ecert_prepare(s, "SELECT definition, version FROM matters"
-	    " ORDER BY code", &e);
-	if (st == NULL)
+		lo.t = ecert_table_new(8, headers);
+	if (ecert_matter_each(s, list_row, &lo, &e) != 0)
 		ecert_die_error(&e);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		json_t *matter = json_loads((const char *)
-		    sqlite3_column_text(st, 0), 0, NULL);
-		const char *department;
-		char dname[256] = "", nmat[16], nex[16], version[16];
-		int n, exempt;
-
-		if (matter == NULL)
-			ecert_die(ECERT_IOERR, "matters: a stored definition "
-			    "is not JSON");
-		department = ecert_json_str(matter, "department");
-		ecert_unit_name(s, department, dname, sizeof(dname), NULL);
-		count_materials(matter, &n, &exempt);
-		if (t != NULL) {
-			const char *cells[8];
-
-			snprintf(nmat, sizeof(nmat), "%d", n);
-			snprintf(nex, sizeof(nex), "%d", exempt);
-			snprintf(version, sizeof(version), "%d",
-			    sqlite3_column_int(st, 1));
-			cells[0] = ecert_json_str(matter, "code");
-			cells[1] = ecert_json_str(matter, "name");
-			cells[2] = dname[0] ? dname : department;
-			cells[3] = ecert_json_str(matter, "holder");
-			cells[4] = yesno(json_object_get(matter,
-			    "high_frequency"));
-			cells[5] = nmat;
-			cells[6] = nex;
-			cells[7] = version;
-			ecert_table_add(t, cells);
-		} else {
-			json_t *row = json_pack("{s:s, s:s, s:s, s:s, s:s,"
-			    " s:O, s:i, s:i, s:i}",
-			    "code", ecert_json_str(matter, "code"),
-			    "name", ecert_json_str(matter, "name"),
-			    "department", department,
-			    "department_name", dname,
-			    "holder", ecert_json_str(matter, "holder"),
-			    "high_frequency", json_object_get(matter,
-			    "high_frequency"),
-			    "materials", n, "exempt", exempt,
-			    "version", sqlite3_column_int(st, 1));
-
-			ecert_print_json(row);
-			json_decref(row);
-		}
-		json_decref(matter);
-	}
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE) {
-		ecert_sql_fail(s, &e, rc, "matters");
-		ecert_die_error(&e);
-	}
-	if (t != NULL) {
-		ecert_table_print(t, stdout);
-		ecert_table_free(t);
+	if (lo.t != NULL) {
+		ecert_table_print(lo.t, stdout);
+		ecert_table_free(lo.t);
 	}
 	return 0;
 }

@@ -50,39 +50,37 @@ cmd_add(struct ecert_store *s, struct ecert_opts *o, const char *code,
 }
 
 static int
-print_unit(struct ecert_store *s, struct ecert_table *t)
+unit_row(const struct ecert_unit_row *r, void *arg)
 {
-	sqlite3_stmt *st;
-	struct ecert_error e;
-	char roles[64];
+	struct ecert_table *t = arg;
+	const char *cells[4];
+	char roles[64], nkeys[16];
+	json_t *row;
 
-	st = ecert_prepare(s, "SELECT u.code, u.name, u.roles,"
-	    " (SELECT count(*) FROM keys k WHERE k.unit = u.code"
-	    "  AND k.not_after IS NULL) FROM units u ORDER BY u.code", &e);
-	if (st == NULL)
-		ecert_die_error(&e);
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		const char *cells[4];
-		char nkeys[16];
-
-		ecert_roles_format(sqlite3_column_int(st, 2), roles,
-		    sizeof(roles));
-		snprintf(nkeys, sizeof(nkeys), "%d", sqlite3_column_int(st, 3));
-		cells[0] = (const char *)sqlite3_column_text(st, 0);
-		cells[1] = (const char *)sqlite3_column_text(st, 1);
+	ecert_roles_format(r->roles, roles, sizeof(roles));
+	if (t != NULL) {
+		snprintf(nkeys, sizeof(nkeys), "%d", r->keys);
+		cells[0] = r->code;
+		cells[1] = r->name;
 		cells[2] = roles;
 		cells[3] = nkeys;
-		if (t != NULL)
-			ecert_table_add(t, cells);
-		else {
-			json_t *row = json_pack("{s:s, s:s, s:s, s:i}",
-			    "code", cells[0], "name", cells[1], "roles", roles,
-			    "keys", sqlite3_column_int(st, 3));
-			ecert_print_json(row);
-			json_decref(row);
-		}
+		ecert_table_add(t, cells);
+		return 0;
 	}
-	sqlite3_finalize(st);
+	row = json_pack("{s:s, s:s, s:s, s:i}", "code", r->code, "name",
+	    r->name, "roles", roles, "keys", r->keys);
+	ecert_print_json(row);
+	json_decref(row);
+	return 0;
+}
+
+static int
+print_unit(struct ecert_store *s, struct ecert_table *t)
+{
+	struct ecert_error e;
+
+	if (ecert_unit_each(s, unit_row, t, &e) != 0)
+		ecert_die_error(&e);
 	return 0;
 }
 

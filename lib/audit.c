@@ -341,3 +341,87 @@ ecert_audit_each(struct ecert_store *s, long long after,
 		return ecert_sql_fail(s, e, rc, "audit");
 	return 0;
 }
+
+/* The actions the programs record, for --action. */
+static const char *const actions[] = {
+	"store.init", "unit.add", "key.add", "key.rotate", "key.open",
+	"catalog.load", "matter.load", "matter.check",
+	"license.issue", "license.draft", "license.approve", "license.reject",
+	"license.import", "license.amend", "license.expire",
+	"license.revoke", "license.suspend", "license.reinstate",
+	"license.show", "license.history", "license.face", "license.present",
+	"license.query", "license.verify", "license.use", "license.check",
+	"license.reconcile", "grant.add", "grant.withdraw", "grant.list",
+	"grant.show", "grant.use", "dispute.file", "dispute.list",
+	"dispute.resolve", "holidays.load", "license.public-query",
+	"report.run", "store.backup", "store.restore",
+	"status.export", "trust.export", "audit.checkpoint", "audit.verify",
+	"checkpoint.export", "client.add", "client.revoke", "serve.auth",
+	"serve.request", "serve.seal", "fact.tampered", "store.anchor",
+	"key.retire", NULL
+};
+
+const char *const *
+ecert_audit_actions(void)
+{
+	return actions;
+}
+
+/* 1 when the programs record action or the log holds it (a newer
+ * program's), 0 when neither, or a status with e. */
+int
+ecert_audit_action_known(struct ecert_store *s, const char *action,
+    struct ecert_error *e)
+{
+	sqlite3_stmt *st;
+	int i, rc;
+
+	for (i = 0; actions[i] != NULL; i++)
+		if (strcmp(actions[i], action) == 0)
+			return 1;
+	if ((st = ecert_prepare(s, "SELECT 1 FROM audit WHERE action = ?"
+	    " LIMIT 1", e)) == NULL)
+		return e->status;
+	sqlite3_bind_text(st, 1, action, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc == SQLITE_ROW)
+		return 1;
+	return rc == SQLITE_DONE ? 0 : ecert_sql_fail(s, e, rc, "audit");
+}
+
+/* The entries that pass the filter (NULL members: any), in order, as
+ * ten columns: seq, time, unit, os_user, action, object, outcome,
+ * detail, prev, hash. */
+int
+ecert_audit_select(struct ecert_store *s, const struct ecert_audit_filter *f,
+    int (*fn)(const char *const cells[10], void *arg), void *arg,
+    struct ecert_error *e)
+{
+	sqlite3_stmt *st;
+	const char *cells[10];
+	int i, rc;
+
+	st = ecert_prepare(s, "SELECT seq, time, unit, os_user, action, object,"
+	    " outcome, detail, prev, hash FROM audit"
+	    " WHERE (?1 IS NULL OR unit = ?1) AND (?2 IS NULL OR action = ?2)"
+	    " AND (?3 IS NULL OR object = ?3) AND (?4 IS NULL OR time >= ?4)"
+	    " AND (?5 IS NULL OR time <= ?5) ORDER BY seq", e);
+	if (st == NULL)
+		return e->status;
+	sqlite3_bind_text(st, 1, f->unit, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, f->action, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, f->object, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, f->since, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, f->until, -1, SQLITE_STATIC);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		for (i = 0; i < 10; i++)
+			cells[i] = (const char *)sqlite3_column_text(st, i);
+		if (fn(cells, arg) != 0) {
+			rc = SQLITE_DONE;
+			break;
+		}
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : ecert_sql_fail(s, e, rc, "audit");
+}

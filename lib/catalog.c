@@ -325,3 +325,34 @@ ecert_catalog_history(struct ecert_store *s, const char *code, char *why,
 	}
 	return list;
 }
+
+/* Every type of the catalog, in code order, with its issuer's name. */
+int
+ecert_catalog_each(struct ecert_store *s,
+    int (*fn)(const struct ecert_type_row *r, void *arg), void *arg,
+    struct ecert_error *e)
+{
+	struct ecert_type_row r;
+	sqlite3_stmt *st;
+	int rc;
+
+	st = ecert_prepare(s, "SELECT t.code, t.name, t.issuer, u.name,"
+	    " t.public, t.version FROM license_types t"
+	    " JOIN units u ON u.code = t.issuer ORDER BY t.code", e);
+	if (st == NULL)
+		return e->status;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		r.code = (const char *)sqlite3_column_text(st, 0);
+		r.name = (const char *)sqlite3_column_text(st, 1);
+		r.issuer = (const char *)sqlite3_column_text(st, 2);
+		r.issuer_name = (const char *)sqlite3_column_text(st, 3);
+		r.public = sqlite3_column_int(st, 4);
+		r.version = sqlite3_column_int(st, 5);
+		if (fn(&r, arg) != 0) {
+			rc = SQLITE_DONE;
+			break;
+		}
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : ecert_sql_fail(s, e, rc, "catalog");
+}

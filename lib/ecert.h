@@ -386,7 +386,7 @@ int ecert_face_svg(FILE *out, const json_t *type, const json_t *signed_doc,
 size_t ecert_utf8_width(const char *s);	/* terminal columns, any locale */
 struct ecert_table;
 struct ecert_table *ecert_table_new(int ncols, const char **headers);
-void ecert_table_add(struct ecert_table *t, const char **cells);
+void ecert_table_add(struct ecert_table *t, const char *const *cells);
 void ecert_table_print(struct ecert_table *t, FILE *fp);
 void ecert_table_free(struct ecert_table *t);
 int ecert_want_table(int force_json, int force_table);
@@ -468,6 +468,41 @@ int ecert_holidays_load(struct ecert_store *s, const struct ecert_actor *a,
 int ecert_holidays_list(struct ecert_store *s, int year,
     int (*fn)(const char *day, const char *kind, const char *note,
     void *arg), void *arg, struct ecert_error *e);
+
+/* catalog.c: the catalog listed (ecert-catalog list) */
+struct ecert_type_row {
+	const char *code, *name, *issuer, *issuer_name;
+	int public, version;
+};
+int ecert_catalog_each(struct ecert_store *s,
+    int (*fn)(const struct ecert_type_row *r, void *arg), void *arg,
+    struct ecert_error *e);
+int ecert_license_row_status(struct ecert_store *s, const char *id,
+    char *out, size_t n);
+
+/* unit.c and matter.c: listed (ecert-unit list, ecert-matter list) */
+struct ecert_unit_row {
+	const char *code, *name;
+	int roles, keys;
+};
+int ecert_unit_each(struct ecert_store *s,
+    int (*fn)(const struct ecert_unit_row *r, void *arg), void *arg,
+    struct ecert_error *e);
+int ecert_matter_each(struct ecert_store *s,
+    int (*fn)(const json_t *matter, int version, void *arg), void *arg,
+    struct ecert_error *e);
+
+/* audit.c: the log read back (ecert-audit log) */
+struct ecert_audit_filter {
+	const char *unit, *action, *object, *since, *until;
+};
+const char *const *ecert_audit_actions(void);
+int ecert_audit_action_known(struct ecert_store *s, const char *action,
+    struct ecert_error *e);
+int ecert_audit_select(struct ecert_store *s,
+    const struct ecert_audit_filter *f,
+    int (*fn)(const char *const cells[10], void *arg), void *arg,
+    struct ecert_error *e);
 
 /* opts.c: the options every program shares (their table: cmd.h) */
 struct ecert_opts {

@@ -774,3 +774,34 @@ bad_id:
 	    "citizen ID number" : "unified social credit code", code,
 	    natural ? "natural" : "legal");
 }
+
+/* Every loaded matter, in code order, with its version. */
+int
+ecert_matter_each(struct ecert_store *s,
+    int (*fn)(const json_t *matter, int version, void *arg), void *arg,
+    struct ecert_error *e)
+{
+	sqlite3_stmt *st;
+	json_t *matter;
+	int rc, stop = 0;
+
+	st = ecert_prepare(s, "SELECT definition, version FROM matters"
+	    " ORDER BY code", e);
+	if (st == NULL)
+		return e->status;
+	while (!stop && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		matter = json_loads((const char *)sqlite3_column_text(st, 0), 0,
+		    NULL);
+		if (matter == NULL) {
+			sqlite3_finalize(st);
+			return ecert_fail(e, ECERT_IOERR, "matters: a stored "
+			    "definition is not JSON");
+		}
+		stop = fn(matter, sqlite3_column_int(st, 1), arg);
+		json_decref(matter);
+	}
+	sqlite3_finalize(st);
+	if (stop)
+		return 0;
+	return rc == SQLITE_DONE ? 0 : ecert_sql_fail(s, e, rc, "matters");
+}

@@ -169,7 +169,7 @@ ecert_table_new(int ncols, const char **headers)
 }
 
 void
-ecert_table_add(struct ecert_table *t, const char **cells)
+ecert_table_add(struct ecert_table *t, const char *const *cells)
 {
 	int i;
 	size_t w;

@@ -311,3 +311,33 @@ ecert_key_export(struct ecert_store *s, const char *unit)
 	sqlite3_finalize(st);
 	return list;
 }
+
+/* Every unit, in code order, with its roles and how many keys it has in
+ * force. */
+int
+ecert_unit_each(struct ecert_store *s,
+    int (*fn)(const struct ecert_unit_row *r, void *arg), void *arg,
+    struct ecert_error *e)
+{
+	struct ecert_unit_row r;
+	sqlite3_stmt *st;
+	int rc;
+
+	st = ecert_prepare(s, "SELECT u.code, u.name, u.roles,"
+	    " (SELECT count(*) FROM keys k WHERE k.unit = u.code"
+	    "  AND k.not_after IS NULL) FROM units u ORDER BY u.code", e);
+	if (st == NULL)
+		return e->status;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		r.code = (const char *)sqlite3_column_text(st, 0);
+		r.name = (const char *)sqlite3_column_text(st, 1);
+		r.roles = sqlite3_column_int(st, 2);
+		r.keys = sqlite3_column_int(st, 3);
+		if (fn(&r, arg) != 0) {
+			rc = SQLITE_DONE;
+			break;
+		}
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : ecert_sql_fail(s, e, rc, "units");
+}

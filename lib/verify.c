@@ -440,3 +440,25 @@ ecert_license_verify_doc(const json_t *signed_doc, const json_t *trust,
 		return ECERT_NO;
 	return 0;
 }
+
+/* The status the store's row gives a license just written (a draft or
+ * valid), for saying what was made; 0 when found.  Not a verdict: a
+ * license is believed only through ecert_license_verify. */
+int
+ecert_license_row_status(struct ecert_store *s, const char *id, char *out,
+    size_t n)
+{
+	sqlite3_stmt *st;
+	int found = 0;
+
+	if ((st = ecert_prepare(s, "SELECT status FROM licenses WHERE id = ?",
+	    NULL)) == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		snprintf(out, n, "%s", (const char *)sqlite3_column_text(st, 0));
+		found = 1;
+	}
+	sqlite3_finalize(st);
+	return found ? 0 : -1;
+}
