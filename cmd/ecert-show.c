@@ -339,10 +339,10 @@ static const struct ecert_cmd_opt options[] = {
 
 static const char *const synopsis[] = {
 	"ecert-show [-d file] [--store-key file] [--json | --text] [id ...]",
-	"ecert-show -k platformkey [--ttl seconds] [--disclose item,...] "
-	"(--qr | --qr-light | --qr-svg file | --token) id",
-	"ecert-show -k platformkey [--ttl seconds] [--disclose item,...] "
-	"--token < ids",
+	"ecert-show -k platformkey [--ttl seconds] [--disclose item,...]",
+	"    (--qr | --qr-light | --qr-svg file | --token) id",
+	"ecert-show -k platformkey [--ttl seconds] [--disclose item,...]",
+	"    --token < ids",
 	"ecert-show [-k platformkey] [--disclose item,...] --svg file id",
 	"ecert-show --history [--json | --table] id",
 	NULL

@@ -44,7 +44,7 @@ more(FILE *fp)
 {
 	size_t i;
 
-	fprintf(fp, "commands:");
+	fprintf(fp, "%s", ecert_gettext("commands:"));
 	for (i = 0; i < NCOMMANDS; i++)
 		fprintf(fp, "%s%s", i % 9 == 0 && i > 0 ? "\n         " : " ",
 		    commands[i].name);

@@ -317,7 +317,7 @@ retirement_bad(struct ecert_store *s, const char *key_id, const char *unit,
 	int have = 0, ok;
 
 	if ((st = ecert_prepare_cached(s, sql)) == NULL) {
-		snprintf(why, n, "key %s: the audit log cannot be read", key_id);
+		ecert_whyf(why, n, "key %s: the audit log cannot be read", key_id);
 		return why;
 	}
 	ecert_bind_text(st, 1, key_id);
@@ -330,17 +330,17 @@ retirement_bad(struct ecert_store *s, const char *key_id, const char *unit,
 	if (!have) {
 		if (na == NULL || (rk == NULL && rs == NULL))
 			return NULL;
-		snprintf(why, n, "key %s: its retirement on %s is not in the "
+		ecert_whyf(why, n, "key %s: its retirement on %s is not in the "
 		    "audit log", key_id, na);
 		return why;
 	}
 	if (na == NULL) {
-		snprintf(why, n, "key %s: the audit log records its retirement "
+		ecert_whyf(why, n, "key %s: the audit log records its retirement "
 		    "on %s, the store says it is current", key_id, audited);
 		return why;
 	}
 	if (strcmp(na, audited) != 0) {
-		snprintf(why, n, "key %s: the store says it was retired on %s, "
+		ecert_whyf(why, n, "key %s: the store says it was retired on %s, "
 		    "the audit log on %s", key_id, na, audited);
 		return why;
 	}
@@ -350,7 +350,7 @@ retirement_bad(struct ecert_store *s, const char *key_id, const char *unit,
 	    rs, unit, depth + 1));
 	free(m);
 	if (!ok) {
-		snprintf(why, n, "key %s: its retirement on %s is not signed by "
+		ecert_whyf(why, n, "key %s: its retirement on %s is not signed by "
 		    "the key, its unit or the platform", key_id, na);
 		return why;
 	}

@@ -143,21 +143,21 @@ ecert_audit_verify(struct ecert_store *s, long long *first_bad, char *why,
 		seq = sqlite3_column_int64(st, 0);
 		for (i = 1; i < 10; i++)
 			if (col[i] == NULL) {
-				snprintf(why, n, "entry %lld: empty field", seq);
+				ecert_whyf(why, n, "entry %lld: empty field", seq);
 				bad = 1;
 				break;
 			}
 		if (bad)
 			break;
 		if (seq != expect) {
-			snprintf(why, n, "entry %lld removed (next is %lld)",
+			ecert_whyf(why, n, "entry %lld removed (next is %lld)",
 			    expect, seq);
 			seq = expect;
 			bad = 1;
 			break;
 		}
 		if (strcmp(col[8], prev) != 0) {
-			snprintf(why, n, "entry %lld: does not follow entry "
+			ecert_whyf(why, n, "entry %lld: does not follow entry "
 			    "%lld (removed or reordered)", seq, seq - 1);
 			bad = 1;
 			break;
@@ -165,7 +165,7 @@ ecert_audit_verify(struct ecert_store *s, long long *first_bad, char *why,
 		entry_hash(s, seq, col[1], col[2], col[3], col[4], col[5],
 		    col[6], col[7], col[8], hash);
 		if (strcmp(hash, col[9]) != 0) {
-			snprintf(why, n, "entry %lld: altered", seq);
+			ecert_whyf(why, n, "entry %lld: altered", seq);
 			bad = 1;
 			break;
 		}

@@ -766,7 +766,7 @@ ecert_backup_verify(const char *path, const char *keypath,
 
 		if (!json_equal(have, v)) {
 			if (ok)
-				snprintf(why, sizeof(why), "%s: %"
+				ecert_whyf(why, sizeof(why), "%s: %"
 				    JSON_INTEGER_FORMAT " in the backup, %"
 				    JSON_INTEGER_FORMAT " in the manifest", key,
 				    have ? json_integer_value(have) : -1,

@@ -235,7 +235,7 @@ ecert_catalog_history(struct ecert_store *s, const char *code, char *why,
 	st = ecert_prepare(s, "SELECT version, definition FROM license_types"
 	    " WHERE code = ?", NULL);
 	if (st == NULL) {
-		snprintf(why, n, "the catalog cannot be read");
+		ecert_whyf(why, n, "the catalog cannot be read");
 		return NULL;
 	}
 	ecert_bind_text(st, 1, code);
@@ -246,7 +246,7 @@ ecert_catalog_history(struct ecert_store *s, const char *code, char *why,
 	sqlite3_finalize(st);
 	if (cur == NULL || !ecert_fact_type_ok(s, code)) {
 		free(cur);
-		snprintf(why, n, "not in the catalog");
+		ecert_whyf(why, n, "not in the catalog");
 		return NULL;
 	}
 	current = cur;
@@ -271,7 +271,7 @@ ecert_catalog_history(struct ecert_store *s, const char *code, char *why,
 	    " loaded_by, sig_key, sig FROM license_type_history"
 	    " WHERE code = ? ORDER BY version", NULL);
 	if (st == NULL)
-		snprintf(why, n, "its history cannot be read");
+		ecert_whyf(why, n, "its history cannot be read");
 	else
 		ecert_bind_text(st, 1, code);
 	while (st != NULL && *why == '\0' && sqlite3_step(st) == SQLITE_ROW) {
@@ -285,14 +285,14 @@ ecert_catalog_history(struct ecert_store *s, const char *code, char *why,
 
 		snprintf(key, sizeof(key), "%d", v);
 		if (v != version + 1) {
-			snprintf(why, n, "history: version %d follows version "
+			ecert_whyf(why, n, "history: version %d follows version "
 			    "%d: one removed or renumbered", v, version);
 			break;
 		}
 		version = v;
 		if ((sig != NULL || json_object_get(named, key) != NULL) &&
 		    !ecert_fact_history_ok(s, code, v, def, at, by, sk, sig)) {
-			snprintf(why, n, "history: version %d is not as the "
+			ecert_whyf(why, n, "history: version %d is not as the "
 			    "platform signed it", v);
 			break;
 		}
@@ -302,18 +302,18 @@ ecert_catalog_history(struct ecert_store *s, const char *code, char *why,
 		    at ? at : "", "loaded_by", by ? by : "", "signed",
 		    sig != NULL, "definition", d ? d : json_null()));
 		if (v == want && (def == NULL || strcmp(def, current) != 0)) {
-			snprintf(why, n, "history: version %d is not the "
+			ecert_whyf(why, n, "history: version %d is not the "
 			    "current entry", v);
 			break;
 		}
 	}
 	sqlite3_finalize(st);
 	if (*why == '\0' && version != want)
-		snprintf(why, n, "history: %d version%s, the current entry is "
+		ecert_whyf(why, n, "history: %d version%s, the current entry is "
 		    "version %d: one removed or added", version, version == 1 ?
 		    "" : "s", want);
 	else if (*why == '\0' && loads > version)
-		snprintf(why, n, "history: the audit log records %d load%s, "
+		ecert_whyf(why, n, "history: the audit log records %d load%s, "
 		    "the history holds %d version%s: one removed", loads,
 		    loads == 1 ? "" : "s", version, version == 1 ? "" : "s");
 	json_decref(named);

@@ -153,8 +153,8 @@ made_line(FILE *fp, const struct ecert_cmd *cmd)
 	struct wrap w = { fp, 0, 0 };
 	char buf[160];
 
-	fprintf(fp, "usage: %s", ecert_progname);
-	w.col = strlen("usage: ") + strlen(ecert_progname);
+	fprintf(fp, "%s %s", _("usage:"), ecert_progname);
+	w.col = ecert_utf8_width(_("usage:")) + 1 + strlen(ecert_progname);
 	w.indent = w.col + 1;
 	for (opt = cmd->opts; opt != NULL && opt->name != NULL; opt++) {
 		snprintf(buf + 1, sizeof(buf) - 2, "--%s%s%s", opt->name,
@@ -176,12 +176,15 @@ static void
 common_line(FILE *fp, const struct ecert_cmd *cmd)
 {
 	const struct ecert_cmd_opt *opt;
-	struct wrap w = { fp, 7, 8 };
+	struct wrap w = { fp, 0, 0 };
 	char buf[160];
 
 	if (cmd->common == 0)
 		return;
-	fputs("common:", fp);
+	/* TRANSLATORS: the options every program shares follow */
+	fputs(_("common:"), fp);
+	w.col = ecert_utf8_width(_("common:"));
+	w.indent = w.col + 1;
 	for (opt = common_opts; opt->name != NULL; opt++) {
 		unsigned bit = common_bit(opt);
 
@@ -209,7 +212,7 @@ option_list(FILE *fp, const struct ecert_cmd *cmd)
 	char left[160];
 	size_t i, n = collect(cmd, all, 128);
 
-	fputs(_("\noptions:\n"), fp);
+	fprintf(fp, "\n%s\n", _("options:"));
 	for (i = 0; i < n; i++) {
 		snprintf(left, sizeof(left), "  %c%c%s--%s%s%s",
 		    all[i]->letter ? '-' : ' ',
@@ -241,12 +244,14 @@ ecert_usage(void)
 	/* a line that starts with a blank goes on with the one before */
 	for (line = cmd->usage; line != NULL && *line != NULL; line++)
 		if (**line == ' ')
-			fprintf(fp, "%*s%s\n", (int)(strlen("usage: ") +
-			    strlen(ecert_progname) + 1), "",
+			fprintf(fp, "%*s%s\n", (int)(ecert_utf8_width(
+			    _("usage:")) + 1 + strlen(ecert_progname) + 1), "",
 			    *line + strspn(*line, " "));
+		else if (line == cmd->usage)
+			fprintf(fp, "%s %s\n", _("usage:"), *line);
 		else
-			fprintf(fp, "%s %s\n", line == cmd->usage ? "usage:" :
-			    "      ", *line);
+			fprintf(fp, "%*s %s\n", (int)ecert_utf8_width(
+			    _("usage:")), "", *line);
 	if (cmd->more != NULL)
 		cmd->more(fp);
 	common_line(fp, cmd);

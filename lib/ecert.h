@@ -47,6 +47,8 @@ char *ecert_xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2))
 /* i18n.c: stderr in the reader's language; buffers, JSON and the audit
  * stay English (ecert_whyf: snprintf whose translation ecert_warn shows) */
 const char *ecert_gettext(const char *msgid) __attribute__((format_arg(1)));
+int ecert_whyf(char *buf, size_t n, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
 /* codes.c: check characters and dates (GB 32100, GB 11643, GB/T 36904) */
 int ecert_uscc_check(const char *first17);	/* check char, or 0 */

@@ -211,8 +211,6 @@ char *ecert_shown(const char *text);
 
 /* Library functions no program calls (issue 10: ecert.h holds what the
  * programs use); the library and the unit tests use them. */
-int ecert_whyf(char *buf, size_t n, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
 int ecert_date_parse(const char *s, int *y, int *m, int *d);	/* 1 real date */
 long ecert_date_days(const char *s);	/* days since 1970-01-01, or -1 */
 void ecert_date_from_days(long days, char out[11]);

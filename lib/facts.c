@@ -268,7 +268,7 @@ ecert_facts_check(struct ecert_store *s, const char *id, const char *canon,
 	ecert_today(today);
 	st = ecert_prepare_cached(s, sql);
 	if (st == NULL) {
-		snprintf(why, n, "its status events cannot be read");
+		ecert_whyf(why, n, "its status events cannot be read");
 		return why;
 	}
 	ecert_bind_text(st, 1, id);
@@ -286,7 +286,7 @@ ecert_facts_check(struct ecert_store *s, const char *id, const char *canon,
 
 		if (prev == NULL) {
 			if (chained) {
-				snprintf(why, n, "status event of %s is not "
+				ecert_whyf(why, n, "status event of %s is not "
 				    "chained, after chained ones", t);
 				bad = 1;
 				break;
@@ -295,7 +295,7 @@ ecert_facts_check(struct ecert_store *s, const char *id, const char *canon,
 		} else {
 			chained = 1;
 			if (strcmp(prev, head) != 0) {
-				snprintf(why, n, "status event of %s (%s) does "
+				ecert_whyf(why, n, "status event of %s (%s) does "
 				    "not follow the one before it: replayed, "
 				    "reordered or one removed", t, stt);
 				bad = 1;
@@ -306,7 +306,7 @@ ecert_facts_check(struct ecert_store *s, const char *id, const char *canon,
 		}
 		m = ecert_event_message(id, prev, t, u, act, stt, reason);
 		if (m == NULL) {
-			snprintf(why, n, "status event of %s cannot be read", t);
+			ecert_whyf(why, n, "status event of %s cannot be read", t);
 			bad = 1;
 			break;
 		}
@@ -315,7 +315,7 @@ ecert_facts_check(struct ecert_store *s, const char *id, const char *canon,
 			if (valid_until == NULL || *valid_until == '\0' ||
 			    strncmp(valid_until, t, 10) >= 0 ||
 			    strcmp(stt, "expired") != 0) {
-				snprintf(why, n, "expiry event of %s does not "
+				ecert_whyf(why, n, "expiry event of %s does not "
 				    "follow from the signed validity (%s)", t,
 				    valid_until && *valid_until ? valid_until :
 				    "no end date");
@@ -324,18 +324,18 @@ ecert_facts_check(struct ecert_store *s, const char *id, const char *canon,
 		} else if (kid == NULL || sig == NULL ||
 		    !ecert_key_lookup_pub(s, kid, &pk, unit, NULL, NULL) ||
 		    strcmp(unit, u) != 0) {
-			snprintf(why, n, "status event of %s (%s) is not signed "
+			ecert_whyf(why, n, "status event of %s (%s) is not signed "
 			    "by a key of its unit", t, stt);
 			bad = 1;
 		} else if (!ecert_verify(&pk, prev ? ECERT_DOMAIN_EVENT_CHAIN :
 		    ECERT_DOMAIN_EVENT, m, strlen(m), sig)) {
-			snprintf(why, n, "status event of %s (%s): bad signature",
+			ecert_whyf(why, n, "status event of %s (%s): bad signature",
 			    t, stt);
 			bad = 1;
 		}
 		if (!bad && ((to = ecert_event_next(state, act, first)) ==
 		    NULL || strcmp(to, stt) != 0)) {
-			snprintf(why, n, "status event of %s: %s a license that "
+			ecert_whyf(why, n, "status event of %s: %s a license that "
 			    "is %s is not a legal change", t, act, state);
 			bad = 1;
 		}
@@ -354,11 +354,11 @@ ecert_facts_check(struct ecert_store *s, const char *id, const char *canon,
 		return why;
 	audited = audited_changes(s, id);
 	if (audited < 0) {
-		snprintf(why, n, "the audit log cannot be read");
+		ecert_whyf(why, n, "the audit log cannot be read");
 		return why;
 	}
 	if (audited != changes) {
-		snprintf(why, n, "the audit log records %ld status change%s, "
+		ecert_whyf(why, n, "the audit log records %ld status change%s, "
 		    "its signed chain holds %ld: an event was removed or added",
 		    audited, audited == 1 ? "" : "s", changes);
 		return why;
@@ -368,7 +368,7 @@ ecert_facts_check(struct ecert_store *s, const char *id, const char *canon,
 	    (strcmp(state, "valid") == 0 || strcmp(state, "suspended") == 0) &&
 	    valid_until != NULL && *valid_until != '\0' &&
 	    strcmp(valid_until, today) < 0)) {
-		snprintf(why, n, "store says %s, its signed events say %s",
+		ecert_whyf(why, n, "store says %s, its signed events say %s",
 		    column, state);
 		return why;
 	}

@@ -230,7 +230,7 @@ csv_record(struct reconcile *r, const struct ecert_csv *c,
 
 	why[0] = '\0';
 	if (c->nfields != r->ncolumns)
-		snprintf(why, sizeof(why), "%zu fields, the header has %zu",
+		ecert_whyf(why, sizeof(why), "%zu fields, the header has %zu",
 		    c->nfields, r->ncolumns);
 	/* every cell, even after a bad one: the number may still be read */
 	for (i = 0; i < c->nfields && i < r->ncolumns; i++) {
@@ -240,7 +240,7 @@ csv_record(struct reconcile *r, const struct ecert_csv *c,
 			continue;	/* an empty cell is an absent item */
 		if ((v = ecert_to_utf8(r->cd, r->o->encoding, raw, strlen(raw), &ve)) == NULL) {
 			if (why[0] == '\0')
-				snprintf(why, sizeof(why), "column %s: %s",
+				ecert_whyf(why, sizeof(why), "column %s: %s",
 				    r->columns[i], ve.msg);
 			continue;
 		}

@@ -388,18 +388,18 @@ ecert_status_load(const char *path, const json_t *keys, unsigned char **bits,
 
 	*bits = NULL;
 	if (obj == NULL && access(path, R_OK) != 0) {
-		snprintf(why, n, "status list %s: %s", path, strerror(errno));
+		ecert_whyf(why, n, "status list %s: %s", path, strerror(errno));
 		return ECERT_IOERR;
 	}
 	if (obj == NULL || !str_eq_json(obj, "type", "ecert-status-list")) {
-		snprintf(why, n, "status list %s: %s", path, obj ? "not a "
+		ecert_whyf(why, n, "status list %s: %s", path, obj ? "not a "
 		    "status list" : jerr.text);
 		json_decref(obj);
 		return ECERT_DATAERR;
 	}
 	until = ecert_json_str(obj, "valid_until");
 	if (!status_version_ok(obj) || !iso_ok(until)) {
-		snprintf(why, n, "status list %s: %s", path,
+		ecert_whyf(why, n, "status list %s: %s", path,
 		    !status_version_ok(obj) ?
 		    "version not understood (this program reads versions 1 "
 		    "and 2)" : "valid_until is not a time "
@@ -408,7 +408,7 @@ ecert_status_load(const char *path, const json_t *keys, unsigned char **bits,
 		return ECERT_DATAERR;
 	}
 	if ((bad = check_object(obj, keys, ECERT_DOMAIN_STATUS)) != NULL) {
-		snprintf(why, n, "status list %s: %s", path, bad);
+		ecert_whyf(why, n, "status list %s: %s", path, bad);
 		json_decref(obj);
 		return ECERT_NO;
 	}

@@ -508,12 +508,12 @@ verify2(const unsigned char *buf, size_t n, const json_t *keys,
 		return ECERT_NO;
 	}
 	if (!trusted_pk(ik, &ipk, &nb, &na)) {
-		snprintf(why, whyn, "trust list: key %s: bad public key",
+		ecert_whyf(why, whyn, "trust list: key %s: bad public key",
 		    t->issuer_key);
 		return ECERT_NO;
 	}
 	if ((buf[2] == ECERT_DIGEST_SM3) != (ipk.alg == ECERT_ALG_SM2)) {
-		snprintf(why, whyn, "digest algorithm %d does not go with key "
+		ecert_whyf(why, whyn, "digest algorithm %d does not go with key "
 		    "%s", buf[2], t->issuer_key);
 		return ECERT_NO;
 	}
@@ -584,7 +584,7 @@ ecert_token_verify(const char *text, const json_t *keys,
 	    get_str(buf, n, &at, t->holder, sizeof(t->holder)) ||
 	    get_str(buf, n, &at, t->holder_id, sizeof(t->holder_id)) ||
 	    at >= n) {
-		snprintf(why, whyn, "token damaged: bad field");
+		ecert_whyf(why, whyn, "token damaged: bad field");
 		return ECERT_NO;
 	}
 	count = buf[at++];
@@ -599,7 +599,7 @@ ecert_token_verify(const char *text, const json_t *keys,
 	}
 	body = at;
 	if (body + 64 + PRESENT != n) {
-		snprintf(why, whyn, "token damaged: wrong length");
+		ecert_whyf(why, whyn, "token damaged: wrong length");
 		return ECERT_NO;
 	}
 	t->historical = buf[1] & 1;
@@ -610,14 +610,14 @@ ecert_token_verify(const char *text, const json_t *keys,
 	t->version = buf[18];
 	if (ecert_identifier_make(t->id, sizeof(t->id), t->type, t->issuer,
 	    t->serial, t->version) != 0) {
-		snprintf(why, whyn, "token damaged: bad identifier parts");
+		ecert_whyf(why, whyn, "token damaged: bad identifier parts");
 		return ECERT_NO;
 	}
 	if ((rc = present_check(buf, body + 64, keys, bits, nbits, now, t, why,
 	    whyn)) != 0)
 		return rc;
 	if ((ik = trust_find(keys, buf + 6)) == NULL) {
-		snprintf(why, whyn, "signed with key %s, not in the trust list",
+		ecert_whyf(why, whyn, "signed with key %s, not in the trust list",
 		    t->issuer_key);
 		return ECERT_NO;
 	}
@@ -627,12 +627,12 @@ ecert_token_verify(const char *text, const json_t *keys,
 	}
 	if (strcmp(ecert_json_str(ik, "unit") ? ecert_json_str(ik, "unit") :
 	    "", t->issuer) != 0) {
-		snprintf(why, whyn, "key %s does not belong to the issuer %s",
+		ecert_whyf(why, whyn, "key %s does not belong to the issuer %s",
 		    t->issuer_key, t->issuer);
 		return ECERT_NO;
 	}
 	if (!key_in_force(ik, t->signed_at)) {
-		snprintf(why, whyn, "signed outside the validity of key %s",
+		ecert_whyf(why, whyn, "signed outside the validity of key %s",
 		    t->issuer_key);
 		return ECERT_NO;
 	}

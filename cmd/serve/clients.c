@@ -235,13 +235,13 @@ serve_client_lookup(struct ecert_store *s, const char *id,
 	st = ecert_prepare(s, "SELECT id, unit, alg, public_key, added_at,"
 	    " revoked_at, sig_key, sig FROM serve_clients WHERE id = ?", NULL);
 	if (st == NULL) {
-		snprintf(why, n, "store: %s", ecert_store_errmsg(s));
+		ecert_whyf(why, n, "store: %s", ecert_store_errmsg(s));
 		return 1;
 	}
 	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
 	if (sqlite3_step(st) != SQLITE_ROW) {
 		sqlite3_finalize(st);
-		snprintf(why, n, "client %s: not registered", id);
+		ecert_whyf(why, n, "client %s: not registered", id);
 		return 1;
 	}
 	for (i = 0; i < 8; i++)
@@ -256,16 +256,16 @@ serve_client_lookup(struct ecert_store *s, const char *id,
 		ok = 1;
 	free(facts);
 	if (!ok)
-		snprintf(why, n, "client %s: its registration is not signed by "
+		ecert_whyf(why, n, "client %s: its registration is not signed by "
 		    "the platform", id);
 	else if (col[5] != NULL) {
-		snprintf(why, n, "client %s: key revoked on %s", id, col[5]);
+		ecert_whyf(why, n, "client %s: key revoked on %s", id, col[5]);
 		ok = 0;
 	} else if ((strcmp(col[2], "ed25519") != 0 &&
 	    strcmp(col[2], "sm2") != 0) || !ecert_pub_parse(col[2], col[3],
 	    pk) || !ecert_pub_prepare(pk)) {
 		ecert_pub_free(pk);
-		snprintf(why, n, "client %s: unusable key", id);
+		ecert_whyf(why, n, "client %s: unusable key", id);
 		ok = 0;
 	} else
 		snprintf(unit, 19, "%s", col[1]);

@@ -12,7 +12,7 @@
 
 SRC=$TESTDIR/../..
 
-plan 94
+plan 100
 
 ZH=zh_CN.UTF-8
 if locale -a 2>/dev/null | grep -qix 'zh_CN\.utf-\{0,1\}8'; then
@@ -157,6 +157,21 @@ if [ "$have_zh" -eq 1 ]; then
 else
 	skip 2 "no $ZH locale"
 fi
+if [ "$have_zh" -eq 1 ]; then
+	same "... its labels and option lines in Chinese, the syntax as it is" \
+	    "用法： ecert-verify [-d file] [--store-key file] [--json] [id ...]|通用选项： [-d file] [--store-key file] [--passphrase-file file]|选项：|      --status file           已签名的状态列表（注销、停用）" \
+	    "$(grep -e '^用法' -e '^通用选项' -e '^选项' -e '^      --status' "$OUT" | paste -sd '|')"
+	must_fail 64 "a usage error under $ZH" lang_run "$ZH" ecert-show --bogus
+	check "... says 用法： on stderr" err_has "用法： ecert-show [-d file]"
+	check "... and no line is over 80 columns (wide characters count 2)" \
+	    python3 -c 'import sys, unicodedata
+w = lambda l: sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in l)
+sys.exit(max(w(l.rstrip("\n")) for l in open(sys.argv[1], encoding="utf-8")) > 80)' "$ERR"
+else
+	skip 4 "no $ZH locale"
+fi
+must_fail 64 "a usage error under C.UTF-8" lang_run C.UTF-8 ecert-show --bogus
+check "... says usage: in English" err_has "usage: ecert-show [-d file]"
 
 # gettext's order: LC_ALL, then LC_MESSAGES, then LANG; LANGUAGE first
 # unless the locale is C
