@@ -140,104 +140,84 @@ sign_state(struct ecert_store *s, const struct ecert_actor *a, long long id,
 	return 0;
 }
 
-int
-ecert_grant_add(struct ecert_store *s, const struct ecert_actor *a,
-    const struct ecert_grant_spec *g, long long *id, struct ecert_error *e)
+/* The grant's parties, holder and period are sound; from and until get
+ * the period in full. */
+static int
+grant_check_spec(struct ecert_store *s, const struct ecert_actor *a,
+    const struct ecert_grant_spec *g, const char *now, char from[21],
+    char until[21], struct ecert_error *e)
 {
-	json_t *o, *types = list_arg(g->types), *licenses = list_arg(g->licenses);
-	json_t *t;
-	char hh[65], ah[65], from[21], until[21], now[21], sig[89];
-	char *msg = NULL, *sealed = NULL;
-	size_t sealedn = 0, i;
-	sqlite3_stmt *st;
-	int rc;
-
-	ecert_now_iso(now);
-	if (!(a->roles & (ECERT_ROLE_ADMIN | ECERT_ROLE_ISSUER))) {
-		rc = ecert_fail(e, ECERT_NOPERM, "unit %s may not grant: "
+	if (!(a->roles & (ECERT_ROLE_ADMIN | ECERT_ROLE_ISSUER)))
+		return ecert_fail(e, ECERT_NOPERM, "unit %s may not grant: "
 		    "grants come from the holder (through the platform), the "
 		    "issuing unit or the administration", a->unit);
-		goto out;
-	}
 	if (g->holder_id == NULL || g->holder == NULL || g->matter == NULL ||
-	    g->until == NULL || (g->grantee == NULL) == (g->agent_id == NULL)) {
-		rc = ecert_fail(e, ECERT_USAGE, "a grant needs --holder, "
+	    g->until == NULL || (g->grantee == NULL) == (g->agent_id == NULL))
+		return ecert_fail(e, ECERT_USAGE, "a grant needs --holder, "
 		    "--holder-id, --matter, --until and either --grantee or "
 		    "--agent-id");
-		goto out;
-	}
 	if (!ecert_uscc_valid(g->holder_id) &&
-	    !ecert_citizen_id_valid(g->holder_id)) {
-		rc = ecert_fail(e, ECERT_DATAERR, "--holder-id: neither a "
+	    !ecert_citizen_id_valid(g->holder_id))
+		return ecert_fail(e, ECERT_DATAERR, "--holder-id: neither a "
 		    "unified social credit code nor a citizen ID number");
-		goto out;
-	}
 	if (g->grantee != NULL && (!ecert_unit_name(s, g->grantee, NULL, 0,
-	    NULL))) {
-		rc = ecert_fail(e, ECERT_DATAERR, "--grantee %s: not a "
+	    NULL)))
+		return ecert_fail(e, ECERT_DATAERR, "--grantee %s: not a "
 		    "registered unit", g->grantee);
-		goto out;
-	}
 	if (g->agent_id != NULL && (g->agent == NULL ||
-	    !ecert_citizen_id_valid(g->agent_id))) {
-		rc = ecert_fail(e, ECERT_DATAERR, "--agent-id: a delegation "
+	    !ecert_citizen_id_valid(g->agent_id)))
+		return ecert_fail(e, ECERT_DATAERR, "--agent-id: a delegation "
 		    "needs the agent's name and a valid citizen ID number");
-		goto out;
-	}
 	if (ecert_time_arg(g->from ? g->from : now, 0, from) != 0 ||
-	    ecert_time_arg(g->until, 1, until) != 0) {
-		rc = ecert_fail(e, ECERT_DATAERR, "--from, --until: "
+	    ecert_time_arg(g->until, 1, until) != 0)
+		return ecert_fail(e, ECERT_DATAERR, "--from, --until: "
 		    "YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ");
-		goto out;
-	}
-	if (strcmp(until, from) <= 0) {
-		rc = ecert_fail(e, ECERT_DATAERR, "--until %s: not after "
+	if (strcmp(until, from) <= 0)
+		return ecert_fail(e, ECERT_DATAERR, "--until %s: not after "
 		    "--from %s", until, from);
-		goto out;
-	}
-	if (json_array_size(types) == 0 && json_array_size(licenses) == 0) {
-		rc = ecert_fail(e, ECERT_USAGE, "a grant names the license "
+	return 0;
+}
+
+/* An issuing unit grants only what it issues: each type is its own,
+ * each license its own and the holder's. */
+static int
+grant_check_scope(struct ecert_store *s, const struct ecert_actor *a,
+    const struct ecert_grant_spec *g, const json_t *types,
+    const json_t *licenses, struct ecert_error *e)
+{
+	const json_t *t;
+	char idv[160], hh[65];
+	sqlite3_stmt *q;
+	size_t i;
+	int rc, found, mine;
+
+	if (json_array_size(types) == 0 && json_array_size(licenses) == 0)
+		return ecert_fail(e, ECERT_USAGE, "a grant names the license "
 		    "types (--type) or the licenses (--license) it covers");
-		goto out;
-	}
-	/* an issuing unit grants only what it issues */
 	json_array_foreach(types, i, t) {
 		json_t *type = ecert_catalog_get(s, json_string_value(t));
-		const char *issuer = type ? ecert_json_str(type, "issuer") : NULL;
 
-		if (type == NULL) {
-			rc = ecert_fail(e, ECERT_DATAERR, "--type %s: not in "
-			    "the catalog", json_string_value(t));
-			goto out;
-		}
-		rc = !(a->roles & ECERT_ROLE_ADMIN) && strcmp(issuer,
-		    a->unit) != 0;
+		if (type == NULL)
+			return ecert_fail(e, ECERT_DATAERR, "--type %s: not "
+			    "in the catalog", json_string_value(t));
+		rc = !(a->roles & ECERT_ROLE_ADMIN) && strcmp(ecert_json_str(
+		    type, "issuer"), a->unit) != 0;
 		json_decref(type);
-		if (rc) {
-			rc = ecert_fail(e, ECERT_NOPERM, "unit %s may not grant"
-			    " use of type %s: it does not issue it", a->unit,
-			    json_string_value(t));
-			goto out;
-		}
+		if (rc)
+			return ecert_fail(e, ECERT_NOPERM, "unit %s may not "
+			    "grant use of type %s: it does not issue it",
+			    a->unit, json_string_value(t));
 	}
+	ecert_pii_hash(s, g->holder_id, hh);
 	json_array_foreach(licenses, i, t) {
-		char idv[160];
-		sqlite3_stmt *q;
-		int found = 0, mine = 0;
-
 		if (ecert_id_from_line(json_string_value(t),
-		    strlen(json_string_value(t)), idv, sizeof(idv), e) != 0) {
-			rc = e->status;
-			goto out;
-		}
-		q = ecert_prepare(s, "SELECT issuer, holder_hash FROM licenses"
-		    " WHERE id = ?", e);
-		if (q == NULL) {
-			rc = e->status;
-			goto out;
-		}
-		ecert_pii_hash(s, g->holder_id, hh);
+		    strlen(json_string_value(t)), idv, sizeof(idv), e) != 0)
+			return e->status;
+		if ((q = ecert_prepare(s, "SELECT issuer, holder_hash FROM"
+		    " licenses WHERE id = ?", e)) == NULL)
+			return e->status;
 		ecert_bind_text(q, 1, idv);
+		found = mine = 0;
 		if (sqlite3_step(q) == SQLITE_ROW) {
 			found = strcmp((const char *)sqlite3_column_text(q, 1),
 			    hh) == 0;
@@ -245,17 +225,109 @@ ecert_grant_add(struct ecert_store *s, const struct ecert_actor *a,
 			    a->unit) == 0;
 		}
 		sqlite3_finalize(q);
-		if (!found) {
-			rc = ecert_fail(e, ECERT_DATAERR, "--license %s: no such"
-			    " license of this holder", idv);
-			goto out;
-		}
-		if (!mine && !(a->roles & ECERT_ROLE_ADMIN)) {
-			rc = ecert_fail(e, ECERT_NOPERM, "unit %s may not grant"
-			    " use of %s: it did not issue it", a->unit, idv);
-			goto out;
-		}
+		if (!found)
+			return ecert_fail(e, ECERT_DATAERR, "--license %s: no "
+			    "such license of this holder", idv);
+		if (!mine && !(a->roles & ECERT_ROLE_ADMIN))
+			return ecert_fail(e, ECERT_NOPERM, "unit %s may not "
+			    "grant use of %s: it did not issue it", a->unit,
+			    idv);
 	}
+	return 0;
+}
+
+/* The grant's row, unsigned yet; *id gets its number. */
+static int
+grant_insert(struct ecert_store *s, const struct ecert_actor *a,
+    const struct ecert_grant_spec *g, const json_t *o, const char *sealed,
+    size_t sealedn, long long *id, struct ecert_error *e)
+{
+	char *tj = json_dumps(json_object_get(o, "types"), JSON_COMPACT);
+	char *lj = json_dumps(json_object_get(o, "licenses"), JSON_COMPACT);
+	sqlite3_stmt *st;
+	int rc;
+
+	st = ecert_prepare(s, "INSERT INTO grants(kind, grantor, holder_name,"
+	    " holder_hash, grantee, agent_name, agent_hash, agent_sealed,"
+	    " types, licenses, matter, not_before, not_after, max_uses,"
+	    " created_at, os_user, key_id, signature)"
+	    " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", e);
+	if (st == NULL) {
+		free(tj);
+		free(lj);
+		return e->status;
+	}
+	ecert_bind_text(st, 1, ecert_json_str(o, "kind"));
+	ecert_bind_text(st, 2, a->unit);
+	ecert_bind_text(st, 3, g->holder);
+	ecert_bind_text(st, 4, ecert_json_str(o, "holder_hash"));
+	ecert_bind_text(st, 5, g->grantee);
+	ecert_bind_text(st, 6, g->agent);
+	ecert_bind_text(st, 7, ecert_json_str(o, "agent_hash"));
+	if (sealed != NULL)
+		sqlite3_bind_blob(st, 8, sealed, (int)sealedn,
+		    SQLITE_TRANSIENT);
+	ecert_bind_text(st, 9, tj);
+	ecert_bind_text(st, 10, lj);
+	ecert_bind_text(st, 11, g->matter);
+	ecert_bind_text(st, 12, ecert_json_str(o, "not_before"));
+	ecert_bind_text(st, 13, ecert_json_str(o, "not_after"));
+	if (g->max_uses > 0)
+		sqlite3_bind_int64(st, 14, g->max_uses);
+	ecert_bind_text(st, 15, ecert_json_str(o, "created_at"));
+	ecert_bind_text(st, 16, s->os_user);
+	ecert_bind_text(st, 17, a->key.key_id);
+	ecert_bind_text(st, 18, "");
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	free(tj);
+	free(lj);
+	if (rc != SQLITE_DONE)
+		return ecert_sql_fail(s, e, rc, "grant");
+	*id = sqlite3_last_insert_rowid(s->db);
+	return 0;
+}
+
+/* The grant's own number is signed too: a copied row is no grant. */
+static int
+grant_sign(struct ecert_store *s, const struct ecert_actor *a, json_t *o,
+    long long id, struct ecert_error *e)
+{
+	sqlite3_stmt *st;
+	char sig[89], *msg;
+	int rc;
+
+	json_object_set_new(o, "id", json_integer(id));
+	msg = grant_message(o);
+	ecert_sign(&a->key, ECERT_DOMAIN_GRANT, msg, strlen(msg), sig);
+	free(msg);
+	st = ecert_prepare(s, "UPDATE grants SET signature = ? WHERE id = ?", e);
+	if (st == NULL)
+		return e->status;
+	ecert_bind_text(st, 1, sig);
+	sqlite3_bind_int64(st, 2, id);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return ecert_sql_fail(s, e, rc, "grant");
+	return sign_state(s, a, id, e);
+}
+
+int
+ecert_grant_add(struct ecert_store *s, const struct ecert_actor *a,
+    const struct ecert_grant_spec *g, long long *id, struct ecert_error *e)
+{
+	json_t *o = NULL, *types = list_arg(g->types);
+	json_t *licenses = list_arg(g->licenses);
+	char hh[65], ah[65], from[21], until[21], now[21];
+	char obj[32], detail[200], *sealed = NULL;
+	size_t sealedn = 0;
+	int rc;
+
+	ecert_now_iso(now);
+	if ((rc = grant_check_spec(s, a, g, now, from, until, e)) != 0 ||
+	    (rc = grant_check_scope(s, a, g, types, licenses, e)) != 0)
+		goto out;
 	ecert_pii_hash(s, g->holder_id, hh);
 	o = json_pack("{s:s, s:s, s:s, s:s, s:s?, s:s?, s:O, s:O, s:s, s:s,"
 	    " s:s, s:s}", "kind", g->grantee ? "authorize" : "delegate",
@@ -271,83 +343,16 @@ ecert_grant_add(struct ecert_store *s, const struct ecert_actor *a,
 	}
 	json_object_set_new(o, "max_uses", g->max_uses > 0 ?
 	    json_integer(g->max_uses) : json_null());
-	st = ecert_prepare(s, "INSERT INTO grants(kind, grantor, holder_name,"
-	    " holder_hash, grantee, agent_name, agent_hash, agent_sealed,"
-	    " types, licenses, matter, not_before, not_after, max_uses,"
-	    " created_at, os_user, key_id, signature)"
-	    " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", e);
-	if (st == NULL) {
-		rc = e->status;
-		json_decref(o);
+	if ((rc = grant_insert(s, a, g, o, sealed, sealedn, id, e)) != 0 ||
+	    (rc = grant_sign(s, a, o, *id, e)) != 0)
 		goto out;
-	}
-	{
-		char *tj = json_dumps(types, JSON_COMPACT);
-		char *lj = json_dumps(licenses, JSON_COMPACT);
-
-		ecert_bind_text(st, 1, ecert_json_str(o, "kind"));
-		ecert_bind_text(st, 2, a->unit);
-		ecert_bind_text(st, 3, g->holder);
-		ecert_bind_text(st, 4, hh);
-		ecert_bind_text(st, 5, g->grantee);
-		ecert_bind_text(st, 6, g->agent);
-		ecert_bind_text(st, 7, ecert_json_str(o, "agent_hash"));
-		if (sealed != NULL)
-			sqlite3_bind_blob(st, 8, sealed, (int)sealedn,
-			    SQLITE_TRANSIENT);
-		ecert_bind_text(st, 9, tj);
-		ecert_bind_text(st, 10, lj);
-		ecert_bind_text(st, 11, g->matter);
-		ecert_bind_text(st, 12, from);
-		ecert_bind_text(st, 13, until);
-		if (g->max_uses > 0)
-			sqlite3_bind_int64(st, 14, g->max_uses);
-		ecert_bind_text(st, 15, now);
-		ecert_bind_text(st, 16, s->os_user);
-		ecert_bind_text(st, 17, a->key.key_id);
-		ecert_bind_text(st, 18, "");
-		free(tj);
-		free(lj);
-	}
-	rc = sqlite3_step(st);
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE) {
-		json_decref(o);
-		rc = ecert_sql_fail(s, e, rc, "grant");
-		goto out;
-	}
-	*id = sqlite3_last_insert_rowid(s->db);
-	/* the grant's own number is signed too: a copied row is no grant */
-	json_object_set_new(o, "id", json_integer(*id));
-	msg = grant_message(o);
-	ecert_sign(&a->key, ECERT_DOMAIN_GRANT, msg, strlen(msg), sig);
-	json_decref(o);
-	st = ecert_prepare(s, "UPDATE grants SET signature = ? WHERE id = ?", e);
-	if (st == NULL) {
-		rc = e->status;
-		goto out;
-	}
-	ecert_bind_text(st, 1, sig);
-	sqlite3_bind_int64(st, 2, *id);
-	rc = sqlite3_step(st);
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE) {
-		rc = ecert_sql_fail(s, e, rc, "grant");
-		goto out;
-	}
-	if ((rc = sign_state(s, a, *id, e)) != 0)
-		goto out;
-	{
-		char obj[32], detail[200];
-
-		snprintf(obj, sizeof(obj), "grant %lld", *id);
-		snprintf(detail, sizeof(detail), "%s %s for matter %s",
-		    g->grantee ? "authorize" : "delegate", g->grantee ?
-		    g->grantee : "agent", g->matter);
-		rc = ecert_audit(s, a->unit, "grant.add", obj, "ok", detail);
-	}
+	snprintf(obj, sizeof(obj), "grant %lld", *id);
+	snprintf(detail, sizeof(detail), "%s %s for matter %s",
+	    g->grantee ? "authorize" : "delegate", g->grantee ?
+	    g->grantee : "agent", g->matter);
+	rc = ecert_audit(s, a->unit, "grant.add", obj, "ok", detail);
 out:
-	free(msg);
+	json_decref(o);
 	free(sealed);
 	json_decref(types);
 	json_decref(licenses);
