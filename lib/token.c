@@ -472,6 +472,31 @@ after_check(const unsigned char *bits, size_t nbits, time_t now,
 }
 
 
+/*
+ * The fixed head both token formats share, from byte at: the signing
+ * time (4 bytes), the issuer key id (8), the validity dates (2 + 2) and
+ * the version (1); format 2 has its digest algorithm before it, so its
+ * head starts a byte later.  The identifier is made again from the
+ * parts read before.
+ */
+static int
+token_head(struct ecert_token *t, const unsigned char *buf, size_t at,
+    char *why, size_t whyn)
+{
+	t->historical = buf[1] & 1;
+	t->signed_at = (time_t)ecert_get32(buf + at);
+	sodium_bin2hex(t->issuer_key, sizeof(t->issuer_key), buf + at + 4, 8);
+	date_of(buf + at + 12, t->valid_from);
+	date_of(buf + at + 14, t->valid_until);
+	t->version = buf[at + 16];
+	if (ecert_identifier_make(t->id, sizeof(t->id), t->type, t->issuer,
+	    t->serial, t->version) != 0) {
+		ecert_whyf(why, whyn, "token damaged: bad identifier parts");
+		return -1;
+	}
+	return 0;
+}
+
 /* Format 2: the core, its one issuer signature, the disclosures. */
 static int
 verify2(const unsigned char *buf, size_t n, const json_t *keys,
@@ -491,17 +516,8 @@ verify2(const unsigned char *buf, size_t n, const json_t *keys,
 		ecert_whyf(why, whyn, "token damaged: bad field");
 		return ECERT_NO;
 	}
-	t->historical = buf[1] & 1;
-	t->signed_at = (time_t)ecert_get32(buf + 3);
-	sodium_bin2hex(t->issuer_key, sizeof(t->issuer_key), buf + 7, 8);
-	date_of(buf + 15, t->valid_from);
-	date_of(buf + 17, t->valid_until);
-	t->version = buf[19];
-	if (ecert_identifier_make(t->id, sizeof(t->id), t->type, t->issuer,
-	    t->serial, t->version) != 0) {
-		ecert_whyf(why, whyn, "token damaged: bad identifier parts");
+	if (token_head(t, buf, 3, why, whyn) != 0)
 		return ECERT_NO;
-	}
 	if ((ik = trust_find(keys, buf + 7)) == NULL) {
 		ecert_whyf(why, whyn, "signed with key %s, not in the trust list",
 		    t->issuer_key);
@@ -602,17 +618,8 @@ ecert_token_verify(const char *text, const json_t *keys,
 		ecert_whyf(why, whyn, "token damaged: wrong length");
 		return ECERT_NO;
 	}
-	t->historical = buf[1] & 1;
-	t->signed_at = (time_t)ecert_get32(buf + 2);
-	sodium_bin2hex(t->issuer_key, sizeof(t->issuer_key), buf + 6, 8);
-	date_of(buf + 14, t->valid_from);
-	date_of(buf + 16, t->valid_until);
-	t->version = buf[18];
-	if (ecert_identifier_make(t->id, sizeof(t->id), t->type, t->issuer,
-	    t->serial, t->version) != 0) {
-		ecert_whyf(why, whyn, "token damaged: bad identifier parts");
+	if (token_head(t, buf, 2, why, whyn) != 0)
 		return ECERT_NO;
-	}
 	if ((rc = present_check(buf, body + 64, keys, bits, nbits, now, t, why,
 	    whyn)) != 0)
 		return rc;
