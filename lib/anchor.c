@@ -586,29 +586,44 @@ ecert_fact_sign_unit(struct ecert_store *s, const char *code, const char *name,
 	return rc;
 }
 
-int
-ecert_fact_sign_key(struct ecert_store *s, const char *key_id,
+/* A row read back and its message made from the columns (a key, a
+ * catalog entry), then signed into the row by sign_row. */
+static int
+sign_selected(struct ecert_store *s, const char *select, const char *id,
+    char *(*message)(const char *id, sqlite3_stmt *st), const char *update,
     struct ecert_error *e)
 {
 	sqlite3_stmt *st;
 	char *m = NULL;
 	int rc;
 
-	st = ecert_prepare(s, "SELECT unit, alg, public_key, not_before"
-	    " FROM keys WHERE key_id = ?", e);
-	if (st == NULL)
+	if ((st = ecert_prepare(s, select, e)) == NULL)
 		return e->status;
-	ecert_bind_text(st, 1, key_id);
+	ecert_bind_text(st, 1, id);
 	if (sqlite3_step(st) == SQLITE_ROW)
-		m = key_message(key_id, (const char *)sqlite3_column_text(st,
-		    0), (const char *)sqlite3_column_text(st, 1),
-		    (const char *)sqlite3_column_text(st, 2),
-		    (const char *)sqlite3_column_text(st, 3));
+		m = message(id, st);
 	sqlite3_finalize(st);
-	rc = sign_row(s, "UPDATE keys SET sig_key = ?, sig = ?"
-	    " WHERE key_id = ?", m, key_id, e);
+	rc = sign_row(s, update, m, id, e);
 	free(m);
 	return rc;
+}
+
+static char *
+key_row_message(const char *key_id, sqlite3_stmt *st)
+{
+	return key_message(key_id, (const char *)sqlite3_column_text(st, 0),
+	    (const char *)sqlite3_column_text(st, 1),
+	    (const char *)sqlite3_column_text(st, 2),
+	    (const char *)sqlite3_column_text(st, 3));
+}
+
+int
+ecert_fact_sign_key(struct ecert_store *s, const char *key_id,
+    struct ecert_error *e)
+{
+	return sign_selected(s, "SELECT unit, alg, public_key, not_before"
+	    " FROM keys WHERE key_id = ?", key_id, key_row_message,
+	    "UPDATE keys SET sig_key = ?, sig = ? WHERE key_id = ?", e);
 }
 
 /*
@@ -673,29 +688,21 @@ ecert_keys_retire(struct ecert_store *s, const char *unit,
 	return rc;
 }
 
+static char *
+type_row_message(const char *code, sqlite3_stmt *st)
+{
+	return type_message(code, (const char *)sqlite3_column_text(st, 0),
+	    sqlite3_column_int(st, 1), (const char *)sqlite3_column_text(st, 2),
+	    sqlite3_column_int(st, 3));
+}
+
 int
 ecert_fact_sign_type(struct ecert_store *s, const char *code,
     struct ecert_error *e)
 {
-	sqlite3_stmt *st;
-	char *m = NULL;
-	int rc;
-
-	st = ecert_prepare(s, "SELECT issuer, public, definition, version"
-	    " FROM license_types WHERE code = ?", e);
-	if (st == NULL)
-		return e->status;
-	ecert_bind_text(st, 1, code);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		m = type_message(code, (const char *)sqlite3_column_text(st,
-		    0), sqlite3_column_int(st, 1),
-		    (const char *)sqlite3_column_text(st, 2),
-		    sqlite3_column_int(st, 3));
-	sqlite3_finalize(st);
-	rc = sign_row(s, "UPDATE license_types SET sig_key = ?, sig = ?"
-	    " WHERE code = ?", m, code, e);
-	free(m);
-	return rc;
+	return sign_selected(s, "SELECT issuer, public, definition, version"
+	    " FROM license_types WHERE code = ?", code, type_row_message,
+	    "UPDATE license_types SET sig_key = ?, sig = ? WHERE code = ?", e);
 }
 
 /* A past version of a catalog entry, as license_type_history keeps it. */
