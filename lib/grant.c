@@ -743,19 +743,17 @@ normalize_checks(struct ecert_store *s, const struct ecert_use *u,
  * whole signed document.  Format-1 documents are always whole.
  */
 static json_t *
-needed_items(struct ecert_store *s, const char *matter_code,
+needed_items(struct ecert_store *s, const json_t *matter,
     const char *type_code, json_t *signed_doc)
 {
-	json_t *matter = ecert_matter_get(s, matter_code), *names, *type, *out;
+	json_t *names, *type, *out;
 	const json_t *material, *code, *name;
 	size_t i, k, j;
 	int takes, whole = 0;
 
 	if (matter == NULL || json_object_get(json_object_get(signed_doc,
-	    "document"), "salts") == NULL) {
-		json_decref(matter);
+	    "document"), "salts") == NULL)
 		return json_incref(signed_doc);
-	}
 	names = json_array();
 	json_array_foreach(json_object_get(matter, "materials"), i,
 	    material) {
@@ -771,7 +769,6 @@ needed_items(struct ecert_store *s, const char *matter_code,
 		json_array_foreach(json_object_get(material, "items"), j, name)
 			json_array_append(names, (json_t *)name);
 	}
-	json_decref(matter);
 	if (whole || json_array_size(names) == 0 ||
 	    (type = ecert_catalog_get(s, type_code)) == NULL) {
 		json_decref(names);
@@ -788,7 +785,7 @@ ecert_use(struct ecert_store *s, const struct ecert_actor *a,
     const struct ecert_use *u, int (*fn)(const json_t *out, void *arg),
     void *arg, struct ecert_error *e)
 {
-	json_t *g = NULL, *types, *lics, *checks = NULL;
+	json_t *g = NULL, *types, *lics, *checks = NULL, *matter;
 	sqlite3_stmt *st = NULL;
 	char hh[65], obj[48], detail[300];
 	long long gid;
@@ -816,6 +813,8 @@ ecert_use(struct ecert_store *s, const struct ecert_actor *a,
 	ecert_bind_text(st, 1, hh);
 	ecert_bind_text(st, 2, u->type);
 	ecert_bind_text(st, 3, u->type);
+	/* the matter's definition, read once for all the licenses */
+	matter = checks == NULL ? ecert_matter_get(s, u->matter) : NULL;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		const char *id = (const char *)sqlite3_column_text(st, 0);
 		const char *type = (const char *)sqlite3_column_text(st, 1);
@@ -839,7 +838,7 @@ ecert_use(struct ecert_store *s, const struct ecert_actor *a,
 			out = json_pack("{s:s, s:s, s:b, s:o}", "id", id,
 			    "type", type, "match", all, "items", answer);
 		} else
-			out = needed_items(s, u->matter, type, doc);
+			out = needed_items(s, matter, type, doc);
 		fn(out, arg);
 		json_decref(out);
 		json_decref(doc);
@@ -849,6 +848,7 @@ ecert_use(struct ecert_store *s, const struct ecert_actor *a,
 	}
 	sqlite3_finalize(st);
 	json_decref(checks);
+	json_decref(matter);
 	if (rc != SQLITE_DONE) {
 		json_decref(g);
 		return ecert_sql_fail(s, e, rc, "use");
