@@ -157,16 +157,33 @@ next_utf16(const unsigned char *s, size_t n, unsigned *hi, unsigned *lo)
 	return len;
 }
 
-/* RFC 8785 3.2.3: member names compare as arrays of UTF-16 code units. */
+/*
+ * RFC 8785 3.2.3: member names compare as arrays of UTF-16 code units.
+ * Up to the first byte of 0xee or more (U+E000 and above, where UTF-16
+ * order and code point order part), that is the order of the UTF-8
+ * bytes: only a difference at or past such a byte needs the slow way.
+ */
 static int
 member_cmp(const void *a, const void *b)
 {
 	const struct member *ma = a, *mb = b;
 	const unsigned char *sa = (const unsigned char *)ma->key;
 	const unsigned char *sb = (const unsigned char *)mb->key;
-	size_t na = ma->keylen, nb = mb->keylen, la, lb;
+	size_t na = ma->keylen, nb = mb->keylen, la, lb, i;
 	unsigned ha, lo_a, hb, lo_b;
 
+	for (i = 0; i < na && i < nb && sa[i] == sb[i] && sa[i] < 0xee; i++)
+		;
+	if (i == na || i == nb)
+		return na == nb ? 0 : i == na ? -1 : 1;
+	if (sa[i] < 0xee && sb[i] < 0xee)
+		return sa[i] < sb[i] ? -1 : 1;
+	while (i > 0 && (sa[i] & 0xc0) == 0x80)
+		i--;		/* back to the code point's first byte */
+	sa += i;
+	sb += i;
+	na -= i;
+	nb -= i;
 	while (na > 0 && nb > 0) {
 		la = next_utf16(sa, na, &ha, &lo_a);
 		lb = next_utf16(sb, nb, &hb, &lo_b);
@@ -282,6 +299,9 @@ ecert_json_canonical(const json_t *v)
 	if (v == NULL)
 		return NULL;
 	memset(&c, 0, sizeof(c));
+	/* a license's document fits without growing the buffer */
+	if (json_is_object(v) && (c.buf = malloc(2048)) != NULL)
+		c.cap = 2048;
 	put_value(&c, v, 1);
 	if (c.failed || c.buf == NULL) {
 		free(c.buf);

@@ -102,6 +102,35 @@ test_utf16_order(void **state)
 	    "}");
 }
 
+/* The same, where names share a prefix before they differ: in a
+ * code point below U+E000 (byte order holds), at one above (it does not),
+ * or by one being the other's start. */
+static void
+test_utf16_order_prefix(void **state)
+{
+	(void)state;
+	same_canonical("{"
+	    "\"\\u8bc1\\uff01\": 1,"
+	    "\"\\u8bc1\\ud83d\\ude00\": 2,"
+	    "\"\\u8bc1\\u7167\": 3,"
+	    "\"\\u8bc1\\u7167b\": 4,"
+	    "\"\\u8bc1\\u7166\": 5,"
+	    "\"\\u8bc1\": 6,"
+	    "\"\\u8bc1\\ue000\": 7,"
+	    "\"\\u8bc1\\ud7ff\": 8"
+	    "}",
+	    "{"
+	    "\"\xe8\xaf\x81\":6,"
+	    "\"\xe8\xaf\x81\xe7\x85\xa6\":5,"
+	    "\"\xe8\xaf\x81\xe7\x85\xa7\":3,"
+	    "\"\xe8\xaf\x81\xe7\x85\xa7" "b\":4,"
+	    "\"\xe8\xaf\x81\xed\x9f\xbf\":8,"
+	    "\"\xe8\xaf\x81\xf0\x9f\x98\x80\":2,"
+	    "\"\xe8\xaf\x81\xee\x80\x80\":7,"
+	    "\"\xe8\xaf\x81\xef\xbc\x81\":1"
+	    "}");
+}
+
 /* RFC 8785 3.2.2.2 and the sample of 3.2.4, without its numbers. */
 static void
 test_string_escapes(void **state)
@@ -283,6 +312,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_sorting),
 		cmocka_unit_test(test_utf16_order),
+		cmocka_unit_test(test_utf16_order_prefix),
 		cmocka_unit_test(test_string_escapes),
 		cmocka_unit_test(test_chinese),
 		cmocka_unit_test(test_numbers),
