@@ -21,6 +21,19 @@ type=11100000000013338W011
 now() { date +%s.%N; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
 line() { printf 'bench %s ratio=%s value=%s limit=%s unit=%s\n' "$@"; }
+# A raw rate on every core at once: one copy of the raw bench a core,
+# started together, their rates summed.  A virtual machine's cores may
+# share a physical one: then one core's rate times the cores is more
+# than the machine can do, and the limit must be measured, not
+# multiplied (the scaling lines below say by how much they differ).
+allcores() {
+	for i in $(seq "$cores"); do
+		"$tbin/ecert-bench-raw" "$@" > "allcores.$i" &
+	done
+	wait
+	cat allcores.* | awk '{ s += $1 } END { printf "%.0f", s }'
+	rm -f allcores.*
+}
 
 mkstore() {
 	export ECERT_DB="$1"
@@ -36,12 +49,15 @@ echo "# $n records, $cores cores" >&2
 "$tbin/ecert-gen" -n "$n" -b 5 -d 10 > records.jsonl
 bad=$(grep -c 'broken\|\\u' records.jsonl || true)
 
-# (a) and (b): the limits
+# (a) and (b): the limits: min(raw sign rate on every core, raw insert)
 sign=$("$tbin/ecert-bench-raw" sign 200000)
+signall=$(allcores sign 200000)
+line sign-cores "$(ratio "$signall" "$(($sign * $cores))")" "$signall" \
+	"$(($sign * $cores))" signatures/s
 insert=$("$tbin/ecert-bench-raw" insert "$n" raw.db)
 rm -f raw.db raw.db-* raw.db.key
-limit=$(awk -v a="$sign" -v c="$cores" -v b="$insert" \
-	'BEGIN { l = a * c; if (b < l) l = b; printf "%.0f", l }')
+limit=$(awk -v a="$signall" -v b="$insert" \
+	'BEGIN { l = a; if (b < l) l = b; printf "%.0f", l }')
 
 # (c) and (e): the import and its peak memory
 mkstore "$work/city.db"
@@ -59,8 +75,13 @@ line import-rss "$(ratio "$rssmib" 64)" "$rssmib" 64 MiB
 # reverify: every stored license verified again from the store (one
 # issuer signature over its core, the item digests, the row and its
 # events), the ids split over the cores, against one core's raw verify
-# rate of the same algorithm; the goal is 1.7 on two cores.
+# rate of the same algorithm; the goal is 1.7 on two cores.  The line
+# verify-cores says what every core verifying at once reaches, against
+# one core's rate times the cores: the most any program could do here.
 rawv1=$("$tbin/ecert-bench-raw" verify 200000)
+rawvall=$(allcores verify 200000)
+line verify-cores "$(ratio "$rawvall" "$(($rawv1 * $cores))")" "$rawvall" \
+	"$(($rawv1 * $cores))" signatures/s
 sqlite3 city.db "SELECT id FROM licenses" > all-ids.txt
 all=$(wc -l < all-ids.txt)
 split -n "l/$cores" all-ids.txt part.
@@ -132,7 +153,7 @@ fi
 # SM2 platform, against OpenSSL's raw SM2 sign rate on every core and the
 # raw insert rate.  Format 2 signs once a record (the core; a token is
 # made from it when shown), so the limit is the same formula as import's:
-# min(raw sign rate x cores, raw insert rate).
+# min(raw sign rate on every core at once, raw insert rate).
 mkstore_sm2() {
 	export ECERT_DB="$1"
 	ecert-init --code 11420600MB00000016 --name 襄阳市行政审批局 --alg sm2 \
@@ -146,9 +167,12 @@ mkstore_sm2() {
 }
 
 sm2sign=$("$tbin/ecert-bench-raw" sign-sm2 20000)
-limit2=$(awk -v a="$sm2sign" -v c="$cores" -v b="$insert" \
-	'BEGIN { l = a * c; if (b < l) l = b; printf "%.0f", l }')
-echo "# raw SM2 sign $sm2sign/s a core; raw insert $insert/s" >&2
+sm2all=$(allcores sign-sm2 20000)
+line sign-sm2-cores "$(ratio "$sm2all" "$(($sm2sign * $cores))")" "$sm2all" \
+	"$(($sm2sign * $cores))" signatures/s
+limit2=$(awk -v a="$sm2all" -v b="$insert" \
+	'BEGIN { l = a; if (b < l) l = b; printf "%.0f", l }')
+echo "# raw SM2 sign $sm2sign/s a core, $sm2all/s on $cores at once; raw insert $insert/s" >&2
 mkstore_sm2 "$work/sm2.db"
 t0=$(now)
 ecert-import -k sm2.db.samr -t $type --rejects rejects-sm2.txt records.jsonl \
