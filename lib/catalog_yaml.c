@@ -212,8 +212,13 @@ check_item_names(struct ecert_yaml *y, const json_t *items, json_t **val,
 	return 0;
 }
 
-static json_t *
-item_build(struct ecert_yaml *y, const json_t *items, json_t **val,
+/*
+ * The fields an item's kind allows: values for enum, min for integer,
+ * max for string, text (a length) and integer; the default min and max
+ * filled in.
+ */
+static int
+check_item_bounds(struct ecert_yaml *y, json_t **val,
     const yaml_mark_t *mark, const yaml_mark_t *start)
 {
 	const char *kind = json_string_value(val[I_TYPE]);
@@ -222,6 +227,43 @@ item_build(struct ecert_yaml *y, const json_t *items, json_t **val,
 	int is_text = strcmp(kind, "text") == 0;
 	int is_int = strcmp(kind, "integer") == 0;
 	int is_enum = strcmp(kind, "enum") == 0;
+
+	if (is_enum && val[I_VALUES] == NULL)
+		return ecert_yaml_fail(y, start, "enum item \"%s\" needs "
+		    "values", key);
+	if (!is_enum && val[I_VALUES] != NULL)
+		return ecert_yaml_fail(y, &mark[I_VALUES], "values: only enum "
+		    "items have values, \"%s\" is %s", key, kind);
+	if (!is_int && val[I_MIN] != NULL)
+		return ecert_yaml_fail(y, &mark[I_MIN], "min: only integer "
+		    "items have a minimum, \"%s\" is %s", key, kind);
+	if (!is_string && !is_text && !is_int && val[I_MAX] != NULL)
+		return ecert_yaml_fail(y, &mark[I_MAX], "max: only string, "
+		    "text and integer items have a maximum, \"%s\" is %s", key,
+		    kind);
+	if ((is_string || is_text) && val[I_MAX] != NULL &&
+	    (json_integer_value(val[I_MAX]) < 1 ||
+	    json_integer_value(val[I_MAX]) > 4000))
+		return ecert_yaml_fail(y, &mark[I_MAX], "max: the length of a "
+		    "%s item is from 1 to 4000 characters", kind);
+	if (is_int && val[I_MIN] == NULL)
+		val[I_MIN] = json_integer(0);
+	if (is_int && val[I_MAX] != NULL && json_integer_value(val[I_MAX]) <
+	    json_integer_value(val[I_MIN]))
+		return ecert_yaml_fail(y, &mark[I_MAX], "max: %lld is less "
+		    "than min %lld", (long long)json_integer_value(val[I_MAX]),
+		    (long long)json_integer_value(val[I_MIN]));
+	if (is_string && val[I_MAX] == NULL)
+		val[I_MAX] = json_integer(200);
+	if (is_text && val[I_MAX] == NULL)
+		val[I_MAX] = json_integer(2000);
+	return 0;
+}
+
+static json_t *
+item_build(struct ecert_yaml *y, const json_t *items, json_t **val,
+    const yaml_mark_t *mark, const yaml_mark_t *start)
+{
 	json_t *item;
 
 	if (check_item_names(y, items, val, mark) == -1)
@@ -230,52 +272,11 @@ item_build(struct ecert_yaml *y, const json_t *items, json_t **val,
 	    !json_is_true(val[I_REQUIRED])) {
 		ecert_yaml_fail(y, &mark[I_HISTORY_REQUIRED], "history_required:"
 		    " \"%s\" is not required of new licenses either (add "
-		    "required: true)", key);
+		    "required: true)", json_string_value(val[I_KEY]));
 		return NULL;
 	}
-	if (is_enum && val[I_VALUES] == NULL) {
-		ecert_yaml_fail(y, start, "enum item \"%s\" needs values",
-		    key);
+	if (check_item_bounds(y, val, mark, start) == -1)
 		return NULL;
-	}
-	if (!is_enum && val[I_VALUES] != NULL) {
-		ecert_yaml_fail(y, &mark[I_VALUES], "values: only enum items "
-		    "have values, \"%s\" is %s", key, kind);
-		return NULL;
-	}
-	if (!is_int && val[I_MIN] != NULL) {
-		ecert_yaml_fail(y, &mark[I_MIN], "min: only integer items "
-		    "have a minimum, \"%s\" is %s", key, kind);
-		return NULL;
-	}
-	if (!is_string && !is_text && !is_int && val[I_MAX] != NULL) {
-		ecert_yaml_fail(y, &mark[I_MAX], "max: only string, text and "
-		    "integer items have a maximum, \"%s\" is %s", key, kind);
-		return NULL;
-	}
-	if ((is_string || is_text) && val[I_MAX] != NULL &&
-	    (json_integer_value(val[I_MAX]) < 1 ||
-	    json_integer_value(val[I_MAX]) > 4000)) {
-		ecert_yaml_fail(y, &mark[I_MAX], "max: the length of a %s "
-		    "item is from 1 to 4000 characters", kind);
-		return NULL;
-	}
-	if (is_int) {
-		if (val[I_MIN] == NULL)
-			val[I_MIN] = json_integer(0);
-		if (val[I_MAX] != NULL && json_integer_value(val[I_MAX]) <
-		    json_integer_value(val[I_MIN])) {
-			ecert_yaml_fail(y, &mark[I_MAX], "max: %lld is less "
-			    "than min %lld",
-			    (long long)json_integer_value(val[I_MAX]),
-			    (long long)json_integer_value(val[I_MIN]));
-			return NULL;
-		}
-	}
-	if (is_string && val[I_MAX] == NULL)
-		val[I_MAX] = json_integer(200);
-	if (is_text && val[I_MAX] == NULL)
-		val[I_MAX] = json_integer(2000);
 	item = json_object();
 	json_object_set(item, "key", val[I_KEY]);
 	json_object_set(item, "label", val[I_LABEL]);

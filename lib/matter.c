@@ -685,6 +685,77 @@ reason_of(const struct found *f)
 }
 
 /*
+ * The holder's ID number as the matter's holder kind wants it (a final x
+ * of a citizen ID read as X), hashed as the store keeps it.  The value is
+ * never echoed: refusals are audited.
+ */
+static int
+holder_hash(struct ecert_store *s, const char *code, int natural,
+    const char *holder_id, char hash[65], struct ecert_error *e)
+{
+	char id[20];
+	size_t n = strlen(holder_id);
+
+	if (n != 18)
+		goto bad_id;
+	memcpy(id, holder_id, n + 1);
+	if (natural && id[17] == 'x')
+		id[17] = 'X';
+	if (natural ? !ecert_citizen_id_valid(id) : !ecert_uscc_valid(id))
+		goto bad_id;
+	ecert_pii_hash(s, id, hash);
+	return 0;
+bad_id:
+	return ecert_fail(e, ECERT_DATAERR, "--holder-id: not a valid %s "
+	    "(the holder of matter %s is a %s person)", natural ?
+	    "citizen ID number" : "unified social credit code", code,
+	    natural ? "natural" : "legal");
+}
+
+/* One material for the holder: exempt or to be submitted, and why. */
+static int
+check_material(struct ecert_store *s, const json_t *material,
+    const char *hash, const char *holder, json_t **row,
+    struct ecert_error *e)
+{
+	struct found best = { .rank = -1 };
+	const json_t *types = json_object_get(material, "licenses"), *type;
+	int marked = json_is_true(json_object_get(material, "exempt"));
+	const char *outcome = "submit", *reason;
+	size_t k;
+	int rc;
+
+	json_array_foreach(types, k, type)
+		if ((rc = search_type(s, hash, holder, json_string_value(type),
+		    &best, e)) != 0)
+			return rc;
+	if (json_array_size(types) == 0)
+		reason = "not replaceable";
+	else if (!marked)
+		reason = "not marked exempt";
+	else if (best.rank == 0) {
+		outcome = "exempt";
+		reason = "valid";
+	} else
+		reason = reason_of(&best);
+	*row = json_pack("{s:s, s:s, s:b, s:b, s:s, s:s}",
+	    "material", ecert_json_str(material, "key"),
+	    "name", ecert_json_str(material, "name"),
+	    "required", json_is_true(json_object_get(material, "required")),
+	    "marked", marked, "outcome", outcome, "reason", reason);
+	json_object_set_new(*row, "license", best.rank == -1 ?
+	    json_null() : json_string(best.id));
+	json_object_set_new(*row, "type", best.rank == -1 ?
+	    json_null() : json_string(best.type));
+	json_object_set_new(*row, "status", best.rank == -1 ?
+	    json_null() : json_string(best.status));
+	json_object_set_new(*row, "valid_until",
+	    best.rank == -1 || best.valid_until[0] == '\0' ?
+	    json_null() : json_string(best.valid_until));
+	return 0;
+}
+
+/*
  * Article 15 for one holder: each material of the matter, exempt or to be
  * submitted, and why.  Returns 0 when no required material marked exempt
  * must be submitted, ECERT_NO when one must (*results is filled for
@@ -696,70 +767,32 @@ ecert_matter_check(struct ecert_store *s, const json_t *matter,
     struct ecert_error *e)
 {
 	const char *code = ecert_json_str(matter, "code");
-	const json_t *material, *types, *type;
-	char id[20], hash[65];
-	size_t i, k, n;
-	int natural, nsubmit = 0, rc;
+	const json_t *material;
+	json_t *row;
+	char hash[65];
+	size_t i;
+	int nsubmit = 0, rc;
 
 	*results = NULL;
 	if (code == NULL || ecert_json_str(matter, "holder") == NULL)
 		return ecert_fail(e, ECERT_IOERR, "matters: a stored "
 		    "definition lacks its code or holder");
-	natural = strcmp(ecert_json_str(matter, "holder"), "natural") == 0;
-	n = strlen(holder_id);
-	if (n != 18)
-		goto bad_id;
-	memcpy(id, holder_id, n + 1);
-	if (natural && id[17] == 'x')
-		id[17] = 'X';
-	if (natural ? !ecert_citizen_id_valid(id) : !ecert_uscc_valid(id))
-		goto bad_id;
-	ecert_pii_hash(s, id, hash);
+	if ((rc = holder_hash(s, code, strcmp(ecert_json_str(matter,
+	    "holder"), "natural") == 0, holder_id, hash, e)) != 0)
+		return rc;
 	*results = json_array();
 	json_array_foreach(json_object_get(matter, "materials"), i,
 	    material) {
-		struct found best = { .rank = -1 };
-		int marked = json_is_true(json_object_get(material, "exempt"));
-		int required = json_is_true(json_object_get(material,
-		    "required"));
-		const char *outcome = "submit", *reason;
-		json_t *row;
-
-		types = json_object_get(material, "licenses");
-		json_array_foreach(types, k, type) {
-			rc = search_type(s, hash, holder,
-			    json_string_value(type), &best, e);
-			if (rc != 0) {
-				json_decref(*results);
-				*results = NULL;
-				return rc;
-			}
+		if ((rc = check_material(s, material, hash, holder, &row,
+		    e)) != 0) {
+			json_decref(*results);
+			*results = NULL;
+			return rc;
 		}
-		if (json_array_size(types) == 0)
-			reason = "not replaceable";
-		else if (!marked)
-			reason = "not marked exempt";
-		else if (best.rank == 0) {
-			outcome = "exempt";
-			reason = "valid";
-		} else
-			reason = reason_of(&best);
-		if (marked && required && strcmp(outcome, "submit") == 0)
+		if (json_is_true(json_object_get(row, "marked")) &&
+		    json_is_true(json_object_get(row, "required")) &&
+		    strcmp(ecert_json_str(row, "outcome"), "submit") == 0)
 			nsubmit++;
-		row = json_pack("{s:s, s:s, s:b, s:b, s:s, s:s}",
-		    "material", ecert_json_str(material, "key"),
-		    "name", ecert_json_str(material, "name"),
-		    "required", required, "marked", marked,
-		    "outcome", outcome, "reason", reason);
-		json_object_set_new(row, "license", best.rank == -1 ?
-		    json_null() : json_string(best.id));
-		json_object_set_new(row, "type", best.rank == -1 ?
-		    json_null() : json_string(best.type));
-		json_object_set_new(row, "status", best.rank == -1 ?
-		    json_null() : json_string(best.status));
-		json_object_set_new(row, "valid_until",
-		    best.rank == -1 || best.valid_until[0] == '\0' ?
-		    json_null() : json_string(best.valid_until));
 		json_array_append_new(*results, row);
 	}
 	if (nsubmit == 0)
@@ -767,12 +800,6 @@ ecert_matter_check(struct ecert_store *s, const json_t *matter,
 	return ecert_fail(e, ECERT_NO, "matter %s: %d required material%s "
 	    "marked exempt must be submitted", code, nsubmit,
 	    nsubmit == 1 ? "" : "s");
-bad_id:
-	/* the value is not echoed: refusals are audited */
-	return ecert_fail(e, ECERT_DATAERR, "--holder-id: not a valid %s "
-	    "(the holder of matter %s is a %s person)", natural ?
-	    "citizen ID number" : "unified social credit code", code,
-	    natural ? "natural" : "legal");
 }
 
 /* Every loaded matter, in code order, with its version. */
