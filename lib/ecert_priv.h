@@ -34,13 +34,37 @@ int ecert_bind_text(sqlite3_stmt *st, int i, const char *s);
 int ecert_key_parse_pub(const char *b64, unsigned char pk[32]);
 int ecert_key_field(char *line, const char *name, char **val);
 
-/* catalog.c: definitions that change by versions */
-int ecert_definition_current(struct ecert_store *s, const char *table,
-    const char *code, const char *def, int *version, int *same,
-    struct ecert_error *e);
-int ecert_definition_history(struct ecert_store *s, const char *table,
-    const char *code, int version, const char *def, const char *when,
-    const char *actor_unit, struct ecert_error *e);
+/* definition.c: definitions that change by versions (types, matters) */
+struct ecert_definition_kind {
+	const char *table;	/* the current versions: license_types */
+	const char *history;	/* every version: license_type_history */
+	const char *action;	/* the audit action of a load: catalog.load */
+	const char *sql_what;	/* names the table in store failures */
+	/* INSERT ... ON CONFLICT(code) DO UPDATE of the current row: ?1 code,
+	 * ?2 definition, ?3 version, ?4 loaded_at, the kind's own from ?5 */
+	const char *upsert;
+	void (*bind)(sqlite3_stmt *, const json_t *);	/* binds ?5 on */
+	/* messages: "type %s: cannot encode" (code), "%s: type %s: also
+	 * defined in %s" (path, code, path), "type %s: not loaded: ..." */
+	const char *cannot_encode, *also_defined, *not_audited;
+	json_t *(*parse)(struct ecert_store *, const char *path,
+	    struct ecert_error *);
+	/* what a definition must be beyond its file (NULL: nothing) */
+	int (*check)(struct ecert_store *, const char *path, const json_t *,
+	    struct ecert_error *);
+	/* after a new version is stored (NULL: nothing) */
+	int (*sign)(struct ecert_store *, const char *code, int version,
+	    struct ecert_error *);
+	/* the audit detail of a new version */
+	void (*detail)(const json_t *, int version, char *out, size_t n);
+};
+int ecert_definition_read(struct ecert_store *s, const char *table,
+    const char *code, int *version, char **def, struct ecert_error *e);
+json_t *ecert_definition_get(struct ecert_store *s,
+    const struct ecert_definition_kind *k, const char *code, int *version);
+int ecert_definition_load(struct ecert_store *s,
+    const struct ecert_definition_kind *k, const char *actor_unit,
+    char **paths, int npaths, int *nloaded, struct ecert_error *e);
 
 /* yaml.c: strict YAML reading shared by the catalog and the matters */
 struct ecert_yaml {

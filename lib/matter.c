@@ -461,134 +461,59 @@ done:
 	return matters;
 }
 
-static int
-store_matter(struct ecert_store *s, const char *actor_unit,
-    const json_t *matter, int *changed, struct ecert_error *e)
+static void
+bind_matter(sqlite3_stmt *st, const json_t *matter)
 {
-	sqlite3_stmt *st;
-	const char *code = ecert_json_str(matter, "code");
-	char *def, now[21];
-	int version = 0, rc, same = 0;
-
-	*changed = 0;
-	if ((def = ecert_json_canonical(matter)) == NULL)
-		return ecert_fail(e, ECERT_DATAERR, "matter %s: cannot encode",
-		    code);
-	if (ecert_definition_current(s, "matters", code, def, &version, &same,
-	    e) != 0)
-		goto fail;
-	if (same) {
-		free(def);
-		return 0;
-	}
-	ecert_now_iso(now);
-	st = ecert_prepare(s, "INSERT INTO matters(code, name, definition,"
-	    " version, loaded_at) VALUES (?1,?2,?3,?4,?5)"
-	    " ON CONFLICT(code) DO UPDATE SET name = ?2, definition = ?3,"
-	    " version = ?4, loaded_at = ?5", e);
-	if (st == NULL)
-		goto fail;
-	ecert_bind_text(st, 1, code);
-	ecert_bind_text(st, 2, ecert_json_str(matter, "name"));
-	ecert_bind_text(st, 3, def);
-	sqlite3_bind_int(st, 4, version + 1);
-	ecert_bind_text(st, 5, now);
-	rc = sqlite3_step(st);
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE) {
-		ecert_sql_fail(s, e, rc, "matters");
-		goto fail;
-	}
-	if (ecert_definition_history(s, "matter_history", code, version + 1,
-	    def, now, actor_unit, e) != 0)
-		goto fail;
-	free(def);
-	*changed = 1;
-	return 0;
-fail:
-	free(def);
-	return e->status;
+	ecert_bind_text(st, 5, ecert_json_str(matter, "name"));
 }
+
+static void
+matter_detail(const json_t *matter, int version, char *out, size_t n)
+{
+	(void)version;
+	snprintf(out, n, "department %s", ecert_json_str(matter,
+	    "department"));
+}
+
+static const struct ecert_definition_kind matter_kind = {
+	.table = "matters",
+	.history = "matter_history",
+	.action = "matter.load",
+	.sql_what = "matters",
+	.upsert = "INSERT INTO matters(code, definition, version, loaded_at,"
+	    " name) VALUES (?1,?2,?3,?4,?5) ON CONFLICT(code) DO UPDATE SET"
+	    " definition = ?2, version = ?3, loaded_at = ?4, name = ?5",
+	.bind = bind_matter,
+	/* xgettext:c-format */
+	.cannot_encode = N_("matter %s: cannot encode"),
+	/* xgettext:c-format */
+	.also_defined = N_("%s: matter %s: also defined in %s"),
+	/* xgettext:c-format */
+	.not_audited = N_("matter %s: not loaded: the change cannot be "
+	    "audited"),
+	.parse = ecert_matter_parse,
+	.detail = matter_detail
+};
 
 /* All files or nothing: every file is parsed and checked before any write. */
 int
 ecert_matter_load(struct ecert_store *s, const char *actor_unit,
     char **paths, int npaths, int *nloaded, struct ecert_error *e)
 {
-	json_t *all = json_array(), *seen = json_object(), *matters, *matter;
-	size_t i;
-	int f, changed, rc = 0;
-	char detail[256];
-
-	*nloaded = 0;
-	for (f = 0; f < npaths; f++) {
-		if ((matters = ecert_matter_parse(s, paths[f], e)) == NULL) {
-			rc = e->status;
-			goto out;
-		}
-		json_array_foreach(matters, i, matter) {
-			const char *code = ecert_json_str(matter, "code");
-			json_t *prev = json_object_get(seen, code);
-
-			if (prev != NULL) {
-				rc = ecert_fail(e, ECERT_DATAERR, "%s: matter "
-				    "%s: also defined in %s", paths[f], code,
-				    json_string_value(prev));
-				json_decref(matters);
-				goto out;
-			}
-			json_object_set_new(seen, code, json_string(paths[f]));
-			json_array_append(all, matter);
-		}
-		json_decref(matters);
-	}
-	if ((rc = ecert_begin(s, e)) != 0)
-		goto out;
-	json_array_foreach(all, i, matter) {
-		if ((rc = store_matter(s, actor_unit, matter, &changed,
-		    e)) != 0) {
-			ecert_rollback(s);
-			goto out;
-		}
-		if (changed) {
-			snprintf(detail, sizeof(detail), "department %s",
-			    ecert_json_str(matter, "department"));
-			if ((rc = ecert_audit(s, actor_unit, "matter.load",
-			    ecert_json_str(matter, "code"), "ok", detail)) != 0) {
-				ecert_rollback(s);
-				rc = ecert_fail(e, rc, "matter %s: not loaded: "
-				    "the change cannot be audited",
-				    ecert_json_str(matter, "code"));
-				goto out;
-			}
-			(*nloaded)++;
-		}
-	}
-	rc = ecert_commit(s, e);
-out:
-	json_decref(all);
-	json_decref(seen);
-	return rc;
+	return ecert_definition_load(s, &matter_kind, actor_unit, paths,
+	    npaths, nloaded, e);
 }
 
 /* The definition, with "version" added; NULL when there is none. */
 json_t *
 ecert_matter_get(struct ecert_store *s, const char *code)
 {
-	sqlite3_stmt *st;
-	json_t *matter = NULL;
+	json_t *matter;
+	int version;
 
-	st = ecert_prepare(s, "SELECT definition, version FROM matters"
-	    " WHERE code = ?", NULL);
-	if (st == NULL)
-		return NULL;
-	ecert_bind_text(st, 1, code);
-	if (sqlite3_step(st) == SQLITE_ROW &&
-	    (matter = json_loads((const char *)sqlite3_column_text(st, 0), 0,
-	    NULL)) != NULL)
-		json_object_set_new(matter, "version",
-		    json_integer(sqlite3_column_int(st, 1)));
-	sqlite3_finalize(st);
+	if ((matter = ecert_definition_get(s, &matter_kind, code,
+	    &version)) != NULL)
+		json_object_set_new(matter, "version", json_integer(version));
 	return matter;
 }
 
