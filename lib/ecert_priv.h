@@ -106,6 +106,30 @@ int ecert_yaml_want_mapping(struct ecert_yaml *y, const char *what,
 void ecert_yaml_release(json_t **val, size_t n);
 int ecert_yaml_read(struct ecert_yaml *y, const char *what,
     int (*want_one)(struct ecert_yaml *, json_t *), json_t *list);
+/* a sequence read one element at a time by one, which appends to list */
+struct ecert_yaml_seq {
+	const char *of;		/* "expected a sequence of strings" */
+	const char *plural;	/* "more than 256 values" */
+	size_t max;
+	int (*one)(struct ecert_yaml *, const void *arg, json_t *list);
+	const void *arg;
+};
+int ecert_yaml_want_sequence(struct ecert_yaml *y,
+    const struct ecert_yaml_field *f, const struct ecert_yaml_seq *q,
+    json_t **out);
+int ecert_yaml_seen(const json_t *list, const json_t *v);
+int ecert_yaml_check_unique(struct ecert_yaml *y, const json_t *defs,
+    const json_t *code, const yaml_mark_t *m, const char *what);
+json_t *ecert_yaml_read_all(struct ecert_yaml *y, const char *what,
+    int (*want_one)(struct ecert_yaml *, json_t *), const char *none);
+int ecert_yaml_check_uscc(struct ecert_yaml *y, const char *field,
+    const char *s, const yaml_mark_t *m);
+int ecert_yaml_check_type_code(struct ecert_yaml *y, const char *field,
+    const char *s, const yaml_mark_t *m);
+int ecert_yaml_check_holder(struct ecert_yaml *y, const char *s,
+    const yaml_mark_t *m);
+int ecert_yaml_check_key(struct ecert_yaml *y, const char *s,
+    const yaml_mark_t *m);
 
 /* facts.c: the signed chain of a license's status events (article 23) */
 #define ECERT_DOMAIN_EVENT_CHAIN "ecert-event-v2"

@@ -72,43 +72,12 @@ check_department(struct ecert_yaml *y, const char *s, const yaml_mark_t *m)
 {
 	struct parse *p = (struct parse *)y;
 
-	if (!ecert_uscc_valid(s))
-		return ecert_yaml_fail(y, m, "department: \"%s\" is not a "
-		    "unified social credit code with a valid check character",
-		    s);
+	if (ecert_yaml_check_uscc(y, "department", s, m) == -1)
+		return -1;
 	if (p->store != NULL && !ecert_unit_name(p->store, s, NULL, 0, NULL))
 		return ecert_yaml_fail(y, m, "department: %s is not a "
 		    "registered unit", s);
 	return 0;
-}
-
-static int
-check_holder(struct ecert_yaml *y, const char *s, const yaml_mark_t *m)
-{
-	if (strcmp(s, "legal") != 0 && strcmp(s, "natural") != 0)
-		return ecert_yaml_fail(y, m,
-		    "holder: \"%s\" is not legal or natural", s);
-	return 0;
-}
-
-static int
-check_material_key(struct ecert_yaml *y, const char *s,
-    const yaml_mark_t *m)
-{
-	size_t i;
-
-	if (!(s[0] >= 'a' && s[0] <= 'z'))
-		goto bad;
-	for (i = 1; s[i] != '\0'; i++)
-		if (!(s[i] >= 'a' && s[i] <= 'z') &&
-		    !(s[i] >= '0' && s[i] <= '9') && s[i] != '_')
-			goto bad;
-	if (i > 32)
-		goto bad;
-	return 0;
-bad:
-	return ecert_yaml_fail(y, m, "key: \"%s\" is not [a-z][a-z0-9_]{0,31}",
-	    s);
 }
 
 /* A type of the catalog; its holder kind is checked with the matter's. */
@@ -120,10 +89,8 @@ check_license_type(struct ecert_yaml *y, const char *s,
 	struct type_ref *r;
 	json_t *type;
 
-	if (!ecert_type_code_valid(s))
-		return ecert_yaml_fail(y, m, "licenses: \"%s\" is not a type "
-		    "code (a unified social credit code with a valid check "
-		    "character, then 3 digits)", s);
+	if (ecert_yaml_check_type_code(y, "licenses", s, m) == -1)
+		return -1;
 	if (p->store == NULL)
 		return 0;
 	if ((type = ecert_catalog_get(p->store, s)) == NULL)
@@ -145,63 +112,44 @@ check_license_type(struct ecert_yaml *y, const char *s,
 	return 0;
 }
 
-/*
- * A YAML sequence of distinct strings, each read as elem says, at most
- * max of them: the license types of a material (licenses:) and the items
- * it needs (items:).  what names the elements in messages ("type").
- */
-static int
-want_list(struct ecert_yaml *y, const struct ecert_yaml_field *f,
-    const struct ecert_yaml_field *elem, const char *what, size_t max,
-    json_t **out)
-{
-	json_t *list, *v;
-	size_t i;
+/* A list of distinct strings: each read as field, named what. */
+struct distinct {
+	struct ecert_yaml_field field;
+	const char *what;
+};
 
-	if (y->ev.type != YAML_SEQUENCE_START_EVENT)
-		return ecert_yaml_fail(y, &y->ev.start_mark,
-		    "%s: expected a sequence of %ss, found %s", f->name, what,
-		    ecert_yaml_shape(&y->ev));
-	list = json_array();
-	for (;;) {
-		if (ecert_yaml_next(y) == -1)
-			goto fail;
-		if (y->ev.type == YAML_SEQUENCE_END_EVENT)
-			break;
-		if (json_array_size(list) == max) {
-			ecert_yaml_fail(y, &y->ev.start_mark, "%s: more than "
-			    "%zu %ss", f->name, max, what);
-			goto fail;
-		}
-		if (ecert_yaml_want_string(y, elem, &v) == -1)
-			goto fail;
-		for (i = 0; i < json_array_size(list); i++)
-			if (json_equal(json_array_get(list, i), v)) {
-				ecert_yaml_fail(y, &y->ev.start_mark,
-				    "%s: duplicate %s %s", f->name, what,
-				    json_string_value(v));
-				json_decref(v);
-				goto fail;
-			}
-		json_array_append_new(list, v);
+static int
+want_distinct(struct ecert_yaml *y, const void *arg, json_t *list)
+{
+	const struct distinct *d = arg;
+	json_t *v;
+
+	if (ecert_yaml_want_string(y, &d->field, &v) == -1)
+		return -1;
+	if (ecert_yaml_seen(list, v)) {
+		ecert_yaml_fail(y, &y->ev.start_mark, "%s: duplicate %s %s",
+		    d->field.name, d->what, json_string_value(v));
+		json_decref(v);
+		return -1;
 	}
-	*out = list;
+	json_array_append_new(list, v);
 	return 0;
-fail:
-	json_decref(list);
-	return -1;
 }
 
 static int
 want_licenses(struct ecert_yaml *y, const struct ecert_yaml_field *f,
     json_t **out)
 {
-	static const struct ecert_yaml_field code = {
-		"licenses", ECERT_YAML_LINE, 1, 1, 64, check_license_type, NULL
+	static const struct distinct code = {
+		{ "licenses", ECERT_YAML_LINE, 1, 1, 64, check_license_type,
+		    NULL }, "type code"
+	};
+	static const struct ecert_yaml_seq licenses = {
+		"type codes", "type codes", MATTER_MAX_LICENSES, want_distinct,
+		&code
 	};
 
-	return want_list(y, f, &code, "type code", MATTER_MAX_LICENSES,
-	    out);
+	return ecert_yaml_want_sequence(y, f, &licenses, out);
 }
 
 /* The items of a license a material needs (article 12: only what the
@@ -211,11 +159,14 @@ static int
 want_items(struct ecert_yaml *y, const struct ecert_yaml_field *f,
     json_t **out)
 {
-	static const struct ecert_yaml_field name = {
-		"items", ECERT_YAML_LINE, 1, 1, 64, NULL, NULL
+	static const struct distinct name = {
+		{ "items", ECERT_YAML_LINE, 1, 1, 64, NULL, NULL }, "item"
+	};
+	static const struct ecert_yaml_seq items = {
+		"items", "items", MATTER_MAX_ITEMS, want_distinct, &name
 	};
 
-	if (want_list(y, f, &name, "item", MATTER_MAX_ITEMS, out) != 0)
+	if (ecert_yaml_want_sequence(y, f, &items, out) != 0)
 		return -1;
 	if (json_array_size(*out) == 0) {
 		json_decref(*out);
@@ -269,7 +220,7 @@ enum {
 };
 
 static const struct ecert_yaml_field material_fields[M_N] = {
-	{ "key", ECERT_YAML_LINE, 1, 1, 64, check_material_key, NULL },
+	{ "key", ECERT_YAML_LINE, 1, 1, 64, ecert_yaml_check_key, NULL },
 	{ "name", ECERT_YAML_LINE, 1, 1, 100, NULL, NULL },
 	{ "required", ECERT_YAML_BOOL, 1, 0, 0, NULL, NULL },
 	{ "licenses", ECERT_YAML_OWN, 0, 0, 0, NULL, want_licenses },
@@ -321,47 +272,42 @@ material_build(struct ecert_yaml *y, const json_t *materials, json_t **val,
 }
 
 static int
+want_material(struct ecert_yaml *y, const void *arg, json_t *materials)
+{
+	yaml_mark_t mark[M_N];
+	json_t *val[M_N] = { NULL }, *material;
+
+	(void)arg;
+	if (ecert_yaml_want_mapping(y, "a material", material_fields, M_N,
+	    val, mark) == 0 && (material = material_build(y, materials, val,
+	    mark)) != NULL) {
+		json_array_append_new(materials, material);
+		ecert_yaml_release(val, M_N);
+		return 0;
+	}
+	ecert_yaml_release(val, M_N);
+	return -1;
+}
+
+static int
 want_materials(struct ecert_yaml *y, const struct ecert_yaml_field *f,
     json_t **out)
 {
+	static const struct ecert_yaml_seq materials = {
+		"materials", "materials", MATTER_MAX_MATERIALS, want_material,
+		NULL
+	};
 	yaml_mark_t start = y->ev.start_mark;
-	yaml_mark_t mark[M_N];
-	json_t *materials, *val[M_N] = { NULL }, *material;
 
-	if (y->ev.type != YAML_SEQUENCE_START_EVENT)
-		return ecert_yaml_fail(y, &start, "%s: expected a sequence of "
-		    "materials, found %s", f->name, ecert_yaml_shape(&y->ev));
-	materials = json_array();
-	for (;;) {
-		if (ecert_yaml_next(y) == -1)
-			goto fail;
-		if (y->ev.type == YAML_SEQUENCE_END_EVENT)
-			break;
-		if (json_array_size(materials) == MATTER_MAX_MATERIALS) {
-			ecert_yaml_fail(y, &y->ev.start_mark, "materials: "
-			    "more than %d materials", MATTER_MAX_MATERIALS);
-			goto fail;
-		}
-		if (ecert_yaml_want_mapping(y, "a material", material_fields,
-		    M_N, val, mark) == -1)
-			goto fail;
-		if ((material = material_build(y, materials, val,
-		    mark)) == NULL)
-			goto fail;
-		json_array_append_new(materials, material);
-		ecert_yaml_release(val, M_N);
-	}
-	if (json_array_size(materials) == 0) {
-		ecert_yaml_fail(y, &start, "materials: a matter needs at "
+	if (ecert_yaml_want_sequence(y, f, &materials, out) == -1)
+		return -1;
+	if (json_array_size(*out) == 0) {
+		json_decref(*out);
+		*out = NULL;
+		return ecert_yaml_fail(y, &start, "materials: a matter needs at "
 		    "least one material");
-		goto fail;
 	}
-	*out = materials;
 	return 0;
-fail:
-	ecert_yaml_release(val, M_N);
-	json_decref(materials);
-	return -1;
 }
 
 enum {
@@ -373,7 +319,8 @@ static const struct ecert_yaml_field matter_fields[D_N] = {
 	{ "code", ECERT_YAML_LINE, 1, 1, 64, check_code, NULL },
 	{ "name", ECERT_YAML_LINE, 1, 1, 100, NULL, NULL },
 	{ "department", ECERT_YAML_LINE, 1, 1, 64, check_department, NULL },
-	{ "holder", ECERT_YAML_LINE, 1, 1, 64, check_holder, NULL },
+	{ "holder", ECERT_YAML_LINE, 1, 1, 64, ecert_yaml_check_holder,
+	    NULL },
 	{ "high_frequency", ECERT_YAML_BOOL, 1, 0, 0, NULL, NULL },
 	{ "basis", ECERT_YAML_TEXT, 0, 1, 2000, NULL, NULL },
 	{ "materials", ECERT_YAML_OWN, 1, 0, 0, NULL, want_materials }
@@ -383,9 +330,8 @@ static int
 want_matter(struct ecert_yaml *y, json_t *matters)
 {
 	struct parse *p = (struct parse *)y;
-	json_t *val[D_N] = { NULL }, *matter, *other;
+	json_t *val[D_N] = { NULL }, *matter;
 	yaml_mark_t mark[D_N];
-	const char *code;
 	int natural;
 	size_t i;
 
@@ -393,14 +339,9 @@ want_matter(struct ecert_yaml *y, json_t *matters)
 	if (ecert_yaml_want_mapping(y, "a matter", matter_fields, D_N, val,
 	    mark) == -1)
 		goto fail;
-	code = json_string_value(val[D_CODE]);
-	json_array_foreach(matters, i, other) {
-		if (strcmp(code, ecert_json_str(other, "code")) == 0) {
-			ecert_yaml_fail(y, &mark[D_CODE], "code: duplicate "
-			    "matter code \"%s\" in this file", code);
-			goto fail;
-		}
-	}
+	if (ecert_yaml_check_unique(y, matters, val[D_CODE], &mark[D_CODE],
+	    "matter") == -1)
+		goto fail;
 	/* a license held by the other kind of holder is never found */
 	natural = strcmp(json_string_value(val[D_HOLDER]), "natural") == 0;
 	for (i = 0; i < p->nrefs; i++)
@@ -441,22 +382,13 @@ ecert_matter_parse(struct ecert_store *s, const char *path,
 {
 	struct parse p;
 	json_t *matters;
-	yaml_mark_t origin = { 0, 0, 0 };
 
 	memset(&p, 0, sizeof(p));
 	p.y.path = path;
 	p.y.e = e;
 	p.store = s;
-	matters = json_array();
-	if (ecert_yaml_read(&p.y, "a matter", want_matter, matters) == -1)
-		goto fail;
-	if (json_array_size(matters) > 0)
-		goto done;
-	ecert_yaml_fail(&p.y, &origin, "no matter in this file");
-fail:
-	json_decref(matters);
-	matters = NULL;
-done:
+	matters = ecert_yaml_read_all(&p.y, "a matter", want_matter,
+	    "no matter in this file");
 	free(p.refs);
 	return matters;
 }

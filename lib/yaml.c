@@ -542,3 +542,139 @@ done:
 	free(buf);
 	return rc;
 }
+
+/*
+ * A sequence at the current event of at most q->max elements, each read
+ * by q->one at its first event into the list; *out the list.
+ */
+int
+ecert_yaml_want_sequence(struct ecert_yaml *y, const struct ecert_yaml_field *f,
+    const struct ecert_yaml_seq *q, json_t **out)
+{
+	json_t *list;
+
+	if (y->ev.type != YAML_SEQUENCE_START_EVENT)
+		return ecert_yaml_fail(y, &y->ev.start_mark,
+		    "%s: expected a sequence of %s, found %s", f->name, q->of,
+		    ecert_yaml_shape(&y->ev));
+	list = json_array();
+	for (;;) {
+		if (ecert_yaml_next(y) == -1)
+			break;
+		if (y->ev.type == YAML_SEQUENCE_END_EVENT) {
+			*out = list;
+			return 0;
+		}
+		if (json_array_size(list) == q->max) {
+			ecert_yaml_fail(y, &y->ev.start_mark, "%s: more than "
+			    "%zu %s", f->name, q->max, q->plural);
+			break;
+		}
+		if (q->one(y, q->arg, list) == -1)
+			break;
+	}
+	json_decref(list);
+	return -1;
+}
+
+/* Whether list holds v already. */
+int
+ecert_yaml_seen(const json_t *list, const json_t *v)
+{
+	size_t i;
+
+	for (i = 0; i < json_array_size(list); i++)
+		if (json_equal(json_array_get(list, i), v))
+			return 1;
+	return 0;
+}
+
+/* The code of one definition is not that of another in the same file. */
+int
+ecert_yaml_check_unique(struct ecert_yaml *y, const json_t *defs,
+    const json_t *code, const yaml_mark_t *m, const char *what)
+{
+	const json_t *other;
+	size_t i;
+
+	json_array_foreach(defs, i, other)
+		if (json_equal(json_object_get(other, "code"), code))
+			return ecert_yaml_fail(y, m, "code: duplicate %s code "
+			    "\"%s\" in this file", what,
+			    json_string_value(code));
+	return 0;
+}
+
+/*
+ * Reads every definition of y->path into a list, each by want_one; NULL
+ * when the file fails or holds none ("no matter in this file").
+ */
+json_t *
+ecert_yaml_read_all(struct ecert_yaml *y, const char *what,
+    int (*want_one)(struct ecert_yaml *, json_t *), const char *none)
+{
+	yaml_mark_t origin = { 0, 0, 0 };
+	json_t *list = json_array();
+
+	if (ecert_yaml_read(y, what, want_one, list) == -1)
+		goto fail;
+	if (json_array_size(list) > 0)
+		return list;
+	ecert_yaml_fail(y, &origin, "%s", none);
+fail:
+	json_decref(list);
+	return NULL;
+}
+
+/* Checks that the schemas share: field names the field in messages. */
+int
+ecert_yaml_check_uscc(struct ecert_yaml *y, const char *field, const char *s,
+    const yaml_mark_t *m)
+{
+	if (!ecert_uscc_valid(s))
+		return ecert_yaml_fail(y, m, "%s: \"%s\" is not a unified "
+		    "social credit code with a valid check character", field,
+		    s);
+	return 0;
+}
+
+int
+ecert_yaml_check_type_code(struct ecert_yaml *y, const char *field,
+    const char *s, const yaml_mark_t *m)
+{
+	if (!ecert_type_code_valid(s))
+		return ecert_yaml_fail(y, m, "%s: \"%s\" is not a type code "
+		    "(a unified social credit code with a valid check "
+		    "character, then 3 digits)", field, s);
+	return 0;
+}
+
+int
+ecert_yaml_check_holder(struct ecert_yaml *y, const char *s,
+    const yaml_mark_t *m)
+{
+	if (strcmp(s, "legal") != 0 && strcmp(s, "natural") != 0)
+		return ecert_yaml_fail(y, m,
+		    "holder: \"%s\" is not legal or natural", s);
+	return 0;
+}
+
+/* A key of an item or a material: [a-z][a-z0-9_]{0,31}. */
+int
+ecert_yaml_check_key(struct ecert_yaml *y, const char *s, const yaml_mark_t *m)
+{
+	size_t i;
+
+	if (!(s[0] >= 'a' && s[0] <= 'z'))
+		goto bad;
+	for (i = 1; s[i] != '\0'; i++)
+		if (!(s[i] >= 'a' && s[i] <= 'z') &&
+		    !(s[i] >= '0' && s[i] <= '9') && s[i] != '_')
+			goto bad;
+	if (i > 32)
+		goto bad;
+	return 0;
+bad:
+	return ecert_yaml_fail(y, m, "key: \"%s\" is not [a-z][a-z0-9_]{0,31}",
+	    s);
+}
