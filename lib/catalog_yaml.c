@@ -51,18 +51,11 @@ want_values(struct ecert_yaml *y, const struct ecert_yaml_field *f,
     json_t **out)
 {
 	static const struct ecert_yaml_seq values = {
-		"strings", "values", CATALOG_MAX_VALUES, want_value, NULL
+		"strings", "values", CATALOG_MAX_VALUES, want_value, NULL,
+		"values: must not be empty"
 	};
-	yaml_mark_t start = y->ev.start_mark;
 
-	if (ecert_yaml_want_sequence(y, f, &values, out) == -1)
-		return -1;
-	if (json_array_size(*out) == 0) {
-		json_decref(*out);
-		*out = NULL;
-		return ecert_yaml_fail(y, &start, "values: must not be empty");
-	}
-	return 0;
+	return ecert_yaml_want_sequence(y, f, &values, out);
 }
 
 static int
@@ -263,41 +256,18 @@ item_build(struct ecert_yaml *y, const json_t *items, json_t **val,
 }
 
 static int
-want_item(struct ecert_yaml *y, const void *arg, json_t *items)
-{
-	yaml_mark_t start = y->ev.start_mark, mark[I_N];
-	json_t *val[I_N] = { NULL }, *item;
-
-	(void)arg;
-	if (ecert_yaml_want_mapping(y, "an item", item_fields, I_N, val,
-	    mark) == 0 && (item = item_build(y, items, val, mark,
-	    &start)) != NULL) {
-		json_array_append_new(items, item);
-		ecert_yaml_release(val, I_N);
-		return 0;
-	}
-	ecert_yaml_release(val, I_N);
-	return -1;
-}
-
-static int
 want_items(struct ecert_yaml *y, const struct ecert_yaml_field *f,
     json_t **out)
 {
-	static const struct ecert_yaml_seq items = {
-		"items", "items", CATALOG_MAX_ITEMS, want_item, NULL
+	static const struct ecert_yaml_map item = {
+		"an item", item_fields, I_N, item_build
 	};
-	yaml_mark_t start = y->ev.start_mark;
+	static const struct ecert_yaml_seq items = {
+		"items", "items", CATALOG_MAX_ITEMS, ecert_yaml_want_map, &item,
+		"items: a type needs at least one item"
+	};
 
-	if (ecert_yaml_want_sequence(y, f, &items, out) == -1)
-		return -1;
-	if (json_array_size(*out) == 0) {
-		json_decref(*out);
-		*out = NULL;
-		return ecert_yaml_fail(y, &start,
-		    "items: a type needs at least one item");
-	}
-	return 0;
+	return ecert_yaml_want_sequence(y, f, &items, out);
 }
 
 enum {

@@ -113,7 +113,18 @@ struct ecert_yaml_seq {
 	size_t max;
 	int (*one)(struct ecert_yaml *, const void *arg, json_t *list);
 	const void *arg;
+	const char *empty;	/* the message when there is none, or NULL */
 };
+/* one of a sequence of mappings (ecert_yaml_want_map's arg) */
+struct ecert_yaml_map {
+	const char *what;	/* "an item" */
+	const struct ecert_yaml_field *fields;
+	size_t nfields;
+	/* the element from val and mark (of each value), start its mark */
+	json_t *(*build)(struct ecert_yaml *, const json_t *list, json_t **val,
+	    const yaml_mark_t *mark, const yaml_mark_t *start);
+};
+int ecert_yaml_want_map(struct ecert_yaml *y, const void *arg, json_t *list);
 int ecert_yaml_want_sequence(struct ecert_yaml *y,
     const struct ecert_yaml_field *f, const struct ecert_yaml_seq *q,
     json_t **out);

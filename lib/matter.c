@@ -146,7 +146,7 @@ want_licenses(struct ecert_yaml *y, const struct ecert_yaml_field *f,
 	};
 	static const struct ecert_yaml_seq licenses = {
 		"type codes", "type codes", MATTER_MAX_LICENSES, want_distinct,
-		&code
+		&code, NULL
 	};
 
 	return ecert_yaml_want_sequence(y, f, &licenses, out);
@@ -163,7 +163,7 @@ want_items(struct ecert_yaml *y, const struct ecert_yaml_field *f,
 		{ "items", ECERT_YAML_LINE, 1, 1, 64, NULL, NULL }, "item"
 	};
 	static const struct ecert_yaml_seq items = {
-		"items", "items", MATTER_MAX_ITEMS, want_distinct, &name
+		"items", "items", MATTER_MAX_ITEMS, want_distinct, &name, NULL
 	};
 
 	if (ecert_yaml_want_sequence(y, f, &items, out) != 0)
@@ -230,7 +230,7 @@ static const struct ecert_yaml_field material_fields[M_N] = {
 
 static json_t *
 material_build(struct ecert_yaml *y, const json_t *materials, json_t **val,
-    const yaml_mark_t *mark)
+    const yaml_mark_t *mark, const yaml_mark_t *start)
 {
 	const char *key = json_string_value(val[M_KEY]);
 	const char *name = json_string_value(val[M_NAME]);
@@ -238,6 +238,7 @@ material_build(struct ecert_yaml *y, const json_t *materials, json_t **val,
 	json_t *material;
 	size_t i;
 
+	(void)start;
 	json_array_foreach(materials, i, other) {
 		if (strcmp(key, ecert_json_str(other, "key")) == 0) {
 			ecert_yaml_fail(y, &mark[M_KEY], "duplicate material "
@@ -272,42 +273,19 @@ material_build(struct ecert_yaml *y, const json_t *materials, json_t **val,
 }
 
 static int
-want_material(struct ecert_yaml *y, const void *arg, json_t *materials)
-{
-	yaml_mark_t mark[M_N];
-	json_t *val[M_N] = { NULL }, *material;
-
-	(void)arg;
-	if (ecert_yaml_want_mapping(y, "a material", material_fields, M_N,
-	    val, mark) == 0 && (material = material_build(y, materials, val,
-	    mark)) != NULL) {
-		json_array_append_new(materials, material);
-		ecert_yaml_release(val, M_N);
-		return 0;
-	}
-	ecert_yaml_release(val, M_N);
-	return -1;
-}
-
-static int
 want_materials(struct ecert_yaml *y, const struct ecert_yaml_field *f,
     json_t **out)
 {
-	static const struct ecert_yaml_seq materials = {
-		"materials", "materials", MATTER_MAX_MATERIALS, want_material,
-		NULL
+	static const struct ecert_yaml_map material = {
+		"a material", material_fields, M_N, material_build
 	};
-	yaml_mark_t start = y->ev.start_mark;
+	static const struct ecert_yaml_seq materials = {
+		"materials", "materials", MATTER_MAX_MATERIALS,
+		ecert_yaml_want_map, &material,
+		"materials: a matter needs at least one material"
+	};
 
-	if (ecert_yaml_want_sequence(y, f, &materials, out) == -1)
-		return -1;
-	if (json_array_size(*out) == 0) {
-		json_decref(*out);
-		*out = NULL;
-		return ecert_yaml_fail(y, &start, "materials: a matter needs at "
-		    "least one material");
-	}
-	return 0;
+	return ecert_yaml_want_sequence(y, f, &materials, out);
 }
 
 enum {

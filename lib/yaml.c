@@ -545,12 +545,14 @@ done:
 
 /*
  * A sequence at the current event of at most q->max elements, each read
- * by q->one at its first event into the list; *out the list.
+ * by q->one at its first event into the list; *out the list.  An empty
+ * one fails with q->empty when it is set.
  */
 int
 ecert_yaml_want_sequence(struct ecert_yaml *y, const struct ecert_yaml_field *f,
     const struct ecert_yaml_seq *q, json_t **out)
 {
+	yaml_mark_t start = y->ev.start_mark;
 	json_t *list;
 
 	if (y->ev.type != YAML_SEQUENCE_START_EVENT)
@@ -561,6 +563,11 @@ ecert_yaml_want_sequence(struct ecert_yaml *y, const struct ecert_yaml_field *f,
 	for (;;) {
 		if (ecert_yaml_next(y) == -1)
 			break;
+		if (y->ev.type == YAML_SEQUENCE_END_EVENT &&
+		    json_array_size(list) == 0 && q->empty != NULL) {
+			ecert_yaml_fail(y, &start, "%s", q->empty);
+			break;
+		}
 		if (y->ev.type == YAML_SEQUENCE_END_EVENT) {
 			*out = list;
 			return 0;
@@ -575,6 +582,27 @@ ecert_yaml_want_sequence(struct ecert_yaml *y, const struct ecert_yaml_field *f,
 	}
 	json_decref(list);
 	return -1;
+}
+
+/*
+ * One element of a sequence of mappings, arg a struct ecert_yaml_map:
+ * read by its fields, made by its build, appended to list.
+ */
+int
+ecert_yaml_want_map(struct ecert_yaml *y, const void *arg, json_t *list)
+{
+	const struct ecert_yaml_map *map = arg;
+	yaml_mark_t start = y->ev.start_mark, mark[16];
+	json_t *val[16] = { NULL }, *built = NULL;
+
+	if (map->nfields > sizeof(val) / sizeof(val[0]))
+		abort();
+	if (ecert_yaml_want_mapping(y, map->what, map->fields, map->nfields,
+	    val, mark) == 0 && (built = map->build(y, list, val, mark,
+	    &start)) != NULL)
+		json_array_append_new(list, built);
+	ecert_yaml_release(val, map->nfields);
+	return built != NULL ? 0 : -1;
 }
 
 /* Whether list holds v already. */
