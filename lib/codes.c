@@ -504,33 +504,29 @@ ecert_identifier_why(const char *id, char *buf, size_t n)
 }
 
 /*
- * Decode one strict UTF-8 sequence from s[0..n); the code point goes to
- * *cp.  Returns its length, or 0 if the bytes there are not valid UTF-8.
+ * Decodes one strict UTF-8 sequence from s[0..n); the code point goes to
+ * *cp.  Returns its length, or 0 if the bytes there are not valid UTF-8
+ * (overlong, a surrogate, beyond U+10FFFF, cut short).
  */
-static size_t
-utf8_decode(const unsigned char *s, size_t n, long *cp)
+size_t
+ecert_utf8_decode(const unsigned char *s, size_t n, uint32_t *cp)
 {
 	size_t len, i;
-	long c, min;
+	uint32_t c;
 
 	if (n == 0)
 		return 0;
 	if (s[0] < 0x80) {
 		*cp = s[0];
 		return 1;
-	} else if (s[0] >= 0xc2 && s[0] <= 0xdf) {
-		len = 2;
-		c = s[0] & 0x1f;
-		min = 0x80;
-	} else if (s[0] >= 0xe0 && s[0] <= 0xef) {
-		len = 3;
-		c = s[0] & 0x0f;
-		min = 0x800;
-	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
-		len = 4;
-		c = s[0] & 0x07;
-		min = 0x10000;
-	} else
+	}
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		len = 2, c = s[0] & 0x1f;
+	else if (s[0] >= 0xe0 && s[0] <= 0xef)
+		len = 3, c = s[0] & 0x0f;
+	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+		len = 4, c = s[0] & 0x07;
+	else
 		return 0;
 	if (n < len)
 		return 0;
@@ -539,7 +535,8 @@ utf8_decode(const unsigned char *s, size_t n, long *cp)
 			return 0;
 		c = c << 6 | (s[i] & 0x3f);
 	}
-	if (c < min || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
+	if ((len == 3 && c < 0x800) || (len == 4 && c < 0x10000) ||
+	    c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
 		return 0;
 	*cp = c;
 	return len;
@@ -550,12 +547,12 @@ ecert_utf8_valid(const char *s, size_t n)
 {
 	const unsigned char *u = (const unsigned char *)s;
 	size_t len;
-	long c;
+	uint32_t c;
 
 	if (s == NULL)
 		return n == 0;
 	while (n > 0) {
-		if ((len = utf8_decode(u, n, &c)) == 0 || c == 0)
+		if ((len = ecert_utf8_decode(u, n, &c)) == 0 || c == 0)
 			return 0;
 		u += len;
 		n -= len;

@@ -66,6 +66,9 @@ int ecert_definition_load(struct ecert_store *s,
     const struct ecert_definition_kind *k, const char *actor_unit,
     char **paths, int npaths, int *nloaded, struct ecert_error *e);
 
+/* codes.c: one strict UTF-8 character (table.c, yaml.c) */
+size_t ecert_utf8_decode(const unsigned char *s, size_t n, uint32_t *cp);
+
 /* yaml.c: strict YAML reading shared by the catalog and the matters */
 struct ecert_yaml {
 	yaml_parser_t parser;

@@ -380,40 +380,18 @@ static int
 check_bytes(struct ecert_yaml *y, const unsigned char *s, size_t n)
 {
 	yaml_mark_t m = { 0, 0, 0 };
-	size_t i = 0, k, len;
-	unsigned long c;
+	size_t i = 0, len;
+	uint32_t c;
 
 	while (i < n) {
-		if (s[i] < 0x80) {
-			c = s[i];
-			len = 1;
-		} else if (s[i] >= 0xc2 && s[i] <= 0xdf) {
-			c = s[i] & 0x1f;
-			len = 2;
-		} else if (s[i] >= 0xe0 && s[i] <= 0xef) {
-			c = s[i] & 0x0f;
-			len = 3;
-		} else if (s[i] >= 0xf0 && s[i] <= 0xf4) {
-			c = s[i] & 0x07;
-			len = 4;
-		} else
-			goto bad;
-		if (len > n - i)
-			goto bad;
-		for (k = 1; k < len; k++) {
-			if ((s[i + k] & 0xc0) != 0x80)
-				goto bad;
-			c = c << 6 | (s[i + k] & 0x3f);
-		}
-		if ((len == 3 && c < 0x800) || (len == 4 && c < 0x10000) ||
-		    c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
-			goto bad;
+		if ((len = ecert_utf8_decode(s + i, n - i, &c)) == 0)
+			return ecert_yaml_fail(y, &m, "invalid UTF-8");
 		if (!(c == 0x09 || c == 0x0a || c == 0x0d ||
 		    (c >= 0x20 && c <= 0x7e) || c == 0x85 ||
 		    (c >= 0xa0 && c <= 0xd7ff) ||
 		    (c >= 0xe000 && c <= 0xfffd) || c >= 0x10000))
 			return ecert_yaml_fail(y, &m, "control character "
-			    "U+%04lX is not allowed", c);
+			    "U+%04lX is not allowed", (unsigned long)c);
 		/* line breaks as libyaml counts them */
 		if (c == 0x0a || c == 0x85 || c == 0x2028 || c == 0x2029 ||
 		    (c == 0x0d && (i + 1 == n || s[i + 1] != 0x0a))) {
@@ -424,8 +402,6 @@ check_bytes(struct ecert_yaml *y, const unsigned char *s, size_t n)
 		i += len;
 	}
 	return 0;
-bad:
-	return ecert_yaml_fail(y, &m, "invalid UTF-8");
 }
 
 static int
