@@ -49,10 +49,7 @@ cmd_list(struct ecert_store *s, struct ecert_opts *o)
 		lo.t = ecert_table_new(6, headers);
 	if (ecert_catalog_each(s, list_row, &lo, &e) != 0)
 		ecert_die_error(&e);
-	if (lo.t != NULL) {
-		ecert_table_print(lo.t, stdout);
-		ecert_table_free(lo.t);
-	}
+	ecert_table_done(lo.t);
 	return 0;
 }
 
@@ -95,8 +92,7 @@ cmd_show(struct ecert_store *s, struct ecert_opts *o, const char *code)
 		cells[4] = yesno(json_object_get(item, "public"));
 		ecert_table_add(t, cells);
 	}
-	ecert_table_print(t, stdout);
-	ecert_table_free(t);
+	ecert_table_done(t);
 	json_decref(type);
 	return 0;
 }

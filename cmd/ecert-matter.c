@@ -87,10 +87,7 @@ cmd_list(struct ecert_store *s, struct ecert_opts *o)
 		lo.t = ecert_table_new(8, headers);
 	if (ecert_matter_each(s, list_row, &lo, &e) != 0)
 		ecert_die_error(&e);
-	if (lo.t != NULL) {
-		ecert_table_print(lo.t, stdout);
-		ecert_table_free(lo.t);
-	}
+	ecert_table_done(lo.t);
 	return 0;
 }
 
@@ -165,8 +162,7 @@ cmd_show(struct ecert_store *s, struct ecert_opts *o, const char *code)
 		ecert_table_add(t, cells);
 		free(names);
 	}
-	ecert_table_print(t, stdout);
-	ecert_table_free(t);
+	ecert_table_done(t);
 	json_decref(matter);
 	return 0;
 }
@@ -212,8 +208,7 @@ print_check(const json_t *matter, const json_t *results, int table)
 		ecert_table_add(t, cells);
 		exempt += strcmp(cells[3], "exempt 免提交") == 0;
 	}
-	ecert_table_print(t, stdout);
-	ecert_table_free(t);
+	ecert_table_done(t);
 	printf("\n%d of %zu materials exempt\n", exempt,
 	    json_array_size(results));
 	fflush(stdout);

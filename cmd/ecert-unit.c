@@ -78,10 +78,7 @@ cmd_list(struct ecert_store *s, struct ecert_opts *o)
 	if (ecert_want_table(o->json, o->table))
 		t = ecert_table_new(4, headers);
 	print_unit(s, t);
-	if (t != NULL) {
-		ecert_table_print(t, stdout);
-		ecert_table_free(t);
-	}
+	ecert_table_done(t);
 	return 0;
 }
 

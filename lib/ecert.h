@@ -391,6 +391,7 @@ struct ecert_table *ecert_table_new(int ncols, const char **headers);
 void ecert_table_add(struct ecert_table *t, const char *const *cells);
 void ecert_table_print(struct ecert_table *t, FILE *fp);
 void ecert_table_free(struct ecert_table *t);
+void ecert_table_done(struct ecert_table *t);	/* print on stdout, free */
 int ecert_want_table(int force_json, int force_table);
 const char *ecert_status_label(const char *status);
 

@@ -195,6 +195,17 @@ ecert_table_free(struct ecert_table *t)
 	free(t);
 }
 
+/* The table on standard output, then freed; nothing when there is none
+ * (the rows went out as JSON Lines). */
+void
+ecert_table_done(struct ecert_table *t)
+{
+	if (t == NULL)
+		return;
+	ecert_table_print(t, stdout);
+	ecert_table_free(t);
+}
+
 int
 ecert_want_table(int force_json, int force_table)
 {
