@@ -236,7 +236,7 @@ ecert_catalog_history(struct ecert_store *s, const char *code, char *why,
 	json_t *list;
 
 	*why = '\0';
-	if (ecert_definition_read(s, "license_types", code, &h.want,
+	if (ecert_definition_read(s, catalog_kind.table, code, &h.want,
 	    &h.current, NULL) != 0) {
 		ecert_whyf(why, n, "the catalog cannot be read");
 		return NULL;
