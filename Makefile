@@ -135,9 +135,12 @@ $(BUILD)/tests/test_serve_sig: cmd/serve/sig.c cmd/serve/serve.h
 # reads the catalog built beside it (build/locale)
 $(BUILD)/tests/test_i18n: $(MOS)
 
-$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libecert.a lib/ecert.h lib/ecert_priv.h
+# every unit test links the fixture it shares (tests/unit/fixture.h)
+$(BUILD)/tests/%: tests/unit/%.c tests/unit/fixture.c tests/unit/fixture.h \
+		$(BUILD)/libecert.a lib/ecert.h lib/ecert_priv.h
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -o $@ $< $(BUILD)/libecert.a $(LDFLAGS) $(LIBS) -lcmocka
+	$(CC) $(CFLAGS) -o $@ $< tests/unit/fixture.c $(BUILD)/libecert.a \
+		$(LDFLAGS) $(LIBS) -lcmocka
 
 $(BUILD)/tests/ecert-gen: tests/bench/ecert-gen.c $(BUILD)/libecert.a lib/ecert.h
 	@mkdir -p $(@D)

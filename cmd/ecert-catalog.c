@@ -6,35 +6,6 @@
 
 #include "cmd.h"
 
-static int
-cmd_load(struct ecert_store *s, struct ecert_opts *o, char **files, int n)
-{
-	struct ecert_actor a;
-	struct ecert_error e;
-	int loaded;
-
-	if (n == 0)
-		ecert_usage();
-	ecert_opts_actor(s, o, &a);
-	if (!(a.roles & ECERT_ROLE_ADMIN)) {
-		ecert_key_wipe(&a.key);
-		ecert_fail(&e, ECERT_NOPERM, "load: unit %s is not an admin "
-		    "unit", a.unit);
-		ecert_audit_refusal(s, a.unit, "catalog.load", files[0], &e);
-		ecert_die_error(&e);
-	}
-	/* the platform's key signs each entry it loads (article 23) */
-	if (ecert_catalog_load(s, a.unit, files, n, &loaded, &e) != 0) {
-		ecert_key_wipe(&a.key);
-		ecert_audit_refusal(s, a.unit, "catalog.load", files[0], &e);
-		ecert_die_error(&e);
-	}
-	ecert_key_wipe(&a.key);
-	fprintf(stderr, "%s: %d type%s loaded or changed\n", ecert_progname,
-	    loaded, loaded == 1 ? "" : "s");
-	return 0;
-}
-
 struct list_out {
 	struct ecert_table *t;
 };
@@ -78,10 +49,7 @@ cmd_list(struct ecert_store *s, struct ecert_opts *o)
 		lo.t = ecert_table_new(6, headers);
 	if (ecert_catalog_each(s, list_row, &lo, &e) != 0)
 		ecert_die_error(&e);
-	if (lo.t != NULL) {
-		ecert_table_print(lo.t, stdout);
-		ecert_table_free(lo.t);
-	}
+	ecert_table_done(lo.t);
 	return 0;
 }
 
@@ -124,8 +92,7 @@ cmd_show(struct ecert_store *s, struct ecert_opts *o, const char *code)
 		cells[4] = yesno(json_object_get(item, "public"));
 		ecert_table_add(t, cells);
 	}
-	ecert_table_print(t, stdout);
-	ecert_table_free(t);
+	ecert_table_done(t);
 	json_decref(type);
 	return 0;
 }
@@ -172,11 +139,14 @@ main(int argc, char *argv[])
 
 	ecert_setprogname(argv[0]);
 	verb = ecert_cmd_parse(&command, &o, &argc, &argv);
-	if ((verb == 1 && argc != 0) || (verb >= 2 && argc != 1))
+	if ((verb == 0 && argc == 0) || (verb == 1 && argc != 0) ||
+	    (verb >= 2 && argc != 1))
 		ecert_usage();
 	s = ecert_opts_store(&o);
+	rc = 0;
 	if (verb == 0)
-		rc = cmd_load(s, &o, argv, argc);
+		ecert_opts_load(s, &o, argv, argc, "catalog.load", "type",
+		    ecert_catalog_load);
 	else if (verb == 1)
 		rc = cmd_list(s, &o);
 	else if (verb == 2)

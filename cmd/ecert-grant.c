@@ -153,10 +153,7 @@ cmd_list(struct ecert_store *s, const struct ecert_opts *o, long long id,
 	if (ecert_grant_list(s, id, id ? NULL : g.holder_id, id ? NULL :
 	    g.grantee, id ? 0 : !all, emit, &out, &e) != 0)
 		ecert_die_error(&e);
-	if (out.table != NULL) {
-		ecert_table_print(out.table, stdout);
-		ecert_table_free(out.table);
-	}
+	ecert_table_done(out.table);
 	if (id != 0 && out.count == 0) {
 		ecert_store_close(s);
 		ecert_die(ECERT_NO, "grant %s: not found", object);

@@ -9,32 +9,6 @@
 
 #include "cmd.h"
 
-static int
-cmd_load(struct ecert_store *s, struct ecert_opts *o, char **files, int n)
-{
-	struct ecert_actor a;
-	struct ecert_error e;
-	int loaded;
-
-	if (n == 0)
-		ecert_usage();
-	ecert_opts_actor(s, o, &a);
-	ecert_key_wipe(&a.key);
-	if (!(a.roles & ECERT_ROLE_ADMIN)) {
-		ecert_fail(&e, ECERT_NOPERM, "load: unit %s is not an admin "
-		    "unit", a.unit);
-		ecert_audit_refusal(s, a.unit, "matter.load", files[0], &e);
-		ecert_die_error(&e);
-	}
-	if (ecert_matter_load(s, a.unit, files, n, &loaded, &e) != 0) {
-		ecert_audit_refusal(s, a.unit, "matter.load", files[0], &e);
-		ecert_die_error(&e);
-	}
-	fprintf(stderr, "%s: %d matter%s loaded or changed\n", ecert_progname,
-	    loaded, loaded == 1 ? "" : "s");
-	return 0;
-}
-
 static const char *
 yesno(const json_t *v)
 {
@@ -113,10 +87,7 @@ cmd_list(struct ecert_store *s, struct ecert_opts *o)
 		lo.t = ecert_table_new(8, headers);
 	if (ecert_matter_each(s, list_row, &lo, &e) != 0)
 		ecert_die_error(&e);
-	if (lo.t != NULL) {
-		ecert_table_print(lo.t, stdout);
-		ecert_table_free(lo.t);
-	}
+	ecert_table_done(lo.t);
 	return 0;
 }
 
@@ -191,8 +162,7 @@ cmd_show(struct ecert_store *s, struct ecert_opts *o, const char *code)
 		ecert_table_add(t, cells);
 		free(names);
 	}
-	ecert_table_print(t, stdout);
-	ecert_table_free(t);
+	ecert_table_done(t);
 	json_decref(matter);
 	return 0;
 }
@@ -238,8 +208,7 @@ print_check(const json_t *matter, const json_t *results, int table)
 		ecert_table_add(t, cells);
 		exempt += strcmp(cells[3], "exempt 免提交") == 0;
 	}
-	ecert_table_print(t, stdout);
-	ecert_table_free(t);
+	ecert_table_done(t);
 	printf("\n%d of %zu materials exempt\n", exempt,
 	    json_array_size(results));
 	fflush(stdout);
@@ -344,13 +313,16 @@ main(int argc, char *argv[])
 	verb = ecert_cmd_parse(&command, &o, &argc, &argv);
 	if (verb != CHECK && (matter || holder_id || holder))
 		ecert_usage();
-	if ((verb == LIST && argc != 0) || (verb == SHOW && argc != 1) ||
+	if ((verb == LOAD && argc == 0) || (verb == LIST && argc != 0) ||
+	    (verb == SHOW && argc != 1) ||
 	    (verb == CHECK && (argc != 0 || matter == NULL ||
 	    holder_id == NULL)))
 		ecert_usage();
 	s = ecert_opts_store(&o);
+	rc = 0;
 	if (verb == LOAD)
-		rc = cmd_load(s, &o, argv, argc);
+		ecert_opts_load(s, &o, argv, argc, "matter.load", "matter",
+		    ecert_matter_load);
 	else if (verb == LIST)
 		rc = cmd_list(s, &o);
 	else if (verb == SHOW)

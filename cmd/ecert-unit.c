@@ -7,21 +7,6 @@
 
 #include "cmd.h"
 
-static void
-require_admin(struct ecert_store *s, const struct ecert_actor *a,
-    const char *action, const char *object)
-{
-	struct ecert_error e;
-
-	if (a->roles & ECERT_ROLE_ADMIN)
-		return;
-	ecert_fail(&e, ECERT_NOPERM, "%s: unit %s is not an admin unit",
-	    action, a->unit);
-	ecert_audit_refusal(s, a->unit, action, object, &e);
-	ecert_store_close(s);
-	ecert_die_error(&e);
-}
-
 static int
 cmd_add(struct ecert_store *s, struct ecert_opts *o, const char *code,
     const char *name, const char *roles)
@@ -36,7 +21,7 @@ cmd_add(struct ecert_store *s, struct ecert_opts *o, const char *code,
 		ecert_die(ECERT_USAGE, "--role %s: roles are admin, issuer, "
 		    "user", roles);
 	ecert_opts_actor(s, o, &a);
-	require_admin(s, &a, "unit.add", code);
+	ecert_opts_require_admin(s, &a, "unit.add", "unit.add", code);
 	if (ecert_begin(s, &e) != 0 ||
 	    ecert_unit_add(s, code, name, bits, &e) != 0 ||
 	    ecert_audit(s, a.unit, "unit.add", code, "ok", roles) != 0 ||
@@ -93,10 +78,7 @@ cmd_list(struct ecert_store *s, struct ecert_opts *o)
 	if (ecert_want_table(o->json, o->table))
 		t = ecert_table_new(4, headers);
 	print_unit(s, t);
-	if (t != NULL) {
-		ecert_table_print(t, stdout);
-		ecert_table_free(t);
-	}
+	ecert_table_done(t);
 	return 0;
 }
 
@@ -124,7 +106,7 @@ cmd_key(struct ecert_store *s, struct ecert_opts *o, const char *unit,
 		unit = a.unit;
 	}
 	if (strcmp(unit, a.unit) != 0 || !rotate)
-		require_admin(s, &a, action, unit);
+		ecert_opts_require_admin(s, &a, action, action, unit);
 	if (!ecert_unit_name(s, unit, NULL, 0, NULL))
 		ecert_die(ECERT_NO, "unit %s: not registered", unit);
 	if (access(out, F_OK) == 0)
@@ -168,7 +150,8 @@ cmd_export(struct ecert_store *s, struct ecert_opts *o, const char *unit,
 		if (unit != NULL)
 			ecert_usage();
 		ecert_opts_actor(s, o, &a);
-		require_admin(s, &a, "trust.export", "trust-list");
+		ecert_opts_require_admin(s, &a, "trust.export", "trust.export",
+		    "trust-list");
 		if (ecert_trust_export(s, &a, stdout, &e) != 0)
 			ecert_die_error(&e);
 		ecert_key_wipe(&a.key);
@@ -195,7 +178,8 @@ cmd_anchor(struct ecert_store *s, struct ecert_opts *o)
 	struct ecert_error e;
 
 	ecert_opts_actor(s, o, &a);
-	require_admin(s, &a, "store.anchor", "anchor");
+	ecert_opts_require_admin(s, &a, "store.anchor", "store.anchor",
+	    "anchor");
 	if (ecert_begin(s, &e) != 0 ||
 	    ecert_store_anchor_all(s, &a, &e) != 0 ||
 	    ecert_audit(s, a.unit, "store.anchor", a.key.key_id, "ok",

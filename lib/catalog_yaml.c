@@ -24,83 +24,50 @@ static const char *item_kinds[] = {
 };
 
 static int
-want_values(struct ecert_yaml *y, const struct ecert_yaml_field *f,
-    json_t **out)
+want_value(struct ecert_yaml *y, const void *arg, json_t *values)
 {
 	static const struct ecert_yaml_field value = {
 		"values", ECERT_YAML_LINE, 1, 1, 64, NULL, NULL
 	};
-	yaml_mark_t start = y->ev.start_mark;
-	json_t *values, *v;
-	size_t i;
+	json_t *v;
 	char shown[96];
 
-	if (y->ev.type != YAML_SEQUENCE_START_EVENT)
+	(void)arg;
+	if (ecert_yaml_want_string(y, &value, &v) == -1)
+		return -1;
+	if (ecert_yaml_seen(values, v)) {
+		ecert_yaml_quote(shown, sizeof(shown), json_string_value(v),
+		    json_string_length(v));
+		json_decref(v);
 		return ecert_yaml_fail(y, &y->ev.start_mark,
-		    "%s: expected a sequence of strings, found %s", f->name,
-		    ecert_yaml_shape(&y->ev));
-	values = json_array();
-	for (;;) {
-		if (ecert_yaml_next(y) == -1)
-			goto fail;
-		if (y->ev.type == YAML_SEQUENCE_END_EVENT)
-			break;
-		if (json_array_size(values) == CATALOG_MAX_VALUES) {
-			ecert_yaml_fail(y, &y->ev.start_mark,
-			    "values: more than %d values", CATALOG_MAX_VALUES);
-			goto fail;
-		}
-		if (ecert_yaml_want_string(y, &value, &v) == -1)
-			goto fail;
-		for (i = 0; i < json_array_size(values); i++)
-			if (json_equal(json_array_get(values, i), v)) {
-				ecert_yaml_quote(shown, sizeof(shown),
-				    json_string_value(v),
-				    json_string_length(v));
-				json_decref(v);
-				ecert_yaml_fail(y, &y->ev.start_mark,
-				    "values: duplicate value \"%s\"", shown);
-				goto fail;
-			}
-		json_array_append_new(values, v);
+		    "values: duplicate value \"%s\"", shown);
 	}
-	if (json_array_size(values) == 0) {
-		ecert_yaml_fail(y, &start, "values: must not be empty");
-		goto fail;
-	}
-	*out = values;
+	json_array_append_new(values, v);
 	return 0;
-fail:
-	json_decref(values);
-	return -1;
+}
+
+static int
+want_values(struct ecert_yaml *y, const struct ecert_yaml_field *f,
+    json_t **out)
+{
+	static const struct ecert_yaml_seq values = {
+		"strings", "values", CATALOG_MAX_VALUES, want_value, NULL,
+		"values: must not be empty"
+	};
+
+	return ecert_yaml_want_sequence(y, f, &values, out);
 }
 
 static int
 check_type_code(struct ecert_yaml *y, const char *s, const yaml_mark_t *m)
 {
-	if (!ecert_type_code_valid(s))
-		return ecert_yaml_fail(y, m, "code: \"%s\" is not a type code "
-		    "(a unified social credit code with a valid check "
-		    "character, then 3 digits)", s);
-	return 0;
+	return ecert_yaml_check_type_code(y, "code", s, m);
 }
 
 static int
 check_uscc(struct ecert_yaml *y, const char *s, const yaml_mark_t *m)
 {
-	if (!ecert_uscc_valid(s))
-		return ecert_yaml_fail(y, m, "issuer: \"%s\" is not a unified "
-		    "social credit code with a valid check character", s);
-	return 0;
-}
-
-static int
-check_holder(struct ecert_yaml *y, const char *s, const yaml_mark_t *m)
-{
-	if (strcmp(s, "legal") != 0 && strcmp(s, "natural") != 0)
-		return ecert_yaml_fail(y, m,
-		    "holder: \"%s\" is not legal or natural", s);
-	return 0;
+	return ecert_yaml_check_uscc(y, "issuer", s, m);
 }
 
 /* A file name in the template folder, never a path. */
@@ -128,22 +95,13 @@ check_item_key(struct ecert_yaml *y, const char *s, const yaml_mark_t *m)
 {
 	size_t i;
 
-	if (!(s[0] >= 'a' && s[0] <= 'z'))
-		goto bad;
-	for (i = 1; s[i] != '\0'; i++)
-		if (!(s[i] >= 'a' && s[i] <= 'z') &&
-		    !(s[i] >= '0' && s[i] <= '9') && s[i] != '_')
-			goto bad;
-	if (i > 32)
-		goto bad;
+	if (ecert_yaml_check_key(y, s, m) == -1)
+		return -1;
 	for (i = 0; i < sizeof(reserved_keys) / sizeof(reserved_keys[0]); i++)
 		if (strcmp(s, reserved_keys[i]) == 0)
 			return ecert_yaml_fail(y, m, "key: \"%s\" is reserved "
 			    "for the license record", s);
 	return 0;
-bad:
-	return ecert_yaml_fail(y, m, "key: \"%s\" is not [a-z][a-z0-9_]{0,31}",
-	    s);
 }
 
 static int
@@ -212,8 +170,13 @@ check_item_names(struct ecert_yaml *y, const json_t *items, json_t **val,
 	return 0;
 }
 
-static json_t *
-item_build(struct ecert_yaml *y, const json_t *items, json_t **val,
+/*
+ * The fields an item's kind allows: values for enum, min for integer,
+ * max for string, text (a length) and integer; the default min and max
+ * filled in.
+ */
+static int
+check_item_bounds(struct ecert_yaml *y, json_t **val,
     const yaml_mark_t *mark, const yaml_mark_t *start)
 {
 	const char *kind = json_string_value(val[I_TYPE]);
@@ -222,6 +185,43 @@ item_build(struct ecert_yaml *y, const json_t *items, json_t **val,
 	int is_text = strcmp(kind, "text") == 0;
 	int is_int = strcmp(kind, "integer") == 0;
 	int is_enum = strcmp(kind, "enum") == 0;
+
+	if (is_enum && val[I_VALUES] == NULL)
+		return ecert_yaml_fail(y, start, "enum item \"%s\" needs "
+		    "values", key);
+	if (!is_enum && val[I_VALUES] != NULL)
+		return ecert_yaml_fail(y, &mark[I_VALUES], "values: only enum "
+		    "items have values, \"%s\" is %s", key, kind);
+	if (!is_int && val[I_MIN] != NULL)
+		return ecert_yaml_fail(y, &mark[I_MIN], "min: only integer "
+		    "items have a minimum, \"%s\" is %s", key, kind);
+	if (!is_string && !is_text && !is_int && val[I_MAX] != NULL)
+		return ecert_yaml_fail(y, &mark[I_MAX], "max: only string, "
+		    "text and integer items have a maximum, \"%s\" is %s", key,
+		    kind);
+	if ((is_string || is_text) && val[I_MAX] != NULL &&
+	    (json_integer_value(val[I_MAX]) < 1 ||
+	    json_integer_value(val[I_MAX]) > 4000))
+		return ecert_yaml_fail(y, &mark[I_MAX], "max: the length of a "
+		    "%s item is from 1 to 4000 characters", kind);
+	if (is_int && val[I_MIN] == NULL)
+		val[I_MIN] = json_integer(0);
+	if (is_int && val[I_MAX] != NULL && json_integer_value(val[I_MAX]) <
+	    json_integer_value(val[I_MIN]))
+		return ecert_yaml_fail(y, &mark[I_MAX], "max: %lld is less "
+		    "than min %lld", (long long)json_integer_value(val[I_MAX]),
+		    (long long)json_integer_value(val[I_MIN]));
+	if (is_string && val[I_MAX] == NULL)
+		val[I_MAX] = json_integer(200);
+	if (is_text && val[I_MAX] == NULL)
+		val[I_MAX] = json_integer(2000);
+	return 0;
+}
+
+static json_t *
+item_build(struct ecert_yaml *y, const json_t *items, json_t **val,
+    const yaml_mark_t *mark, const yaml_mark_t *start)
+{
 	json_t *item;
 
 	if (check_item_names(y, items, val, mark) == -1)
@@ -230,52 +230,11 @@ item_build(struct ecert_yaml *y, const json_t *items, json_t **val,
 	    !json_is_true(val[I_REQUIRED])) {
 		ecert_yaml_fail(y, &mark[I_HISTORY_REQUIRED], "history_required:"
 		    " \"%s\" is not required of new licenses either (add "
-		    "required: true)", key);
+		    "required: true)", json_string_value(val[I_KEY]));
 		return NULL;
 	}
-	if (is_enum && val[I_VALUES] == NULL) {
-		ecert_yaml_fail(y, start, "enum item \"%s\" needs values",
-		    key);
+	if (check_item_bounds(y, val, mark, start) == -1)
 		return NULL;
-	}
-	if (!is_enum && val[I_VALUES] != NULL) {
-		ecert_yaml_fail(y, &mark[I_VALUES], "values: only enum items "
-		    "have values, \"%s\" is %s", key, kind);
-		return NULL;
-	}
-	if (!is_int && val[I_MIN] != NULL) {
-		ecert_yaml_fail(y, &mark[I_MIN], "min: only integer items "
-		    "have a minimum, \"%s\" is %s", key, kind);
-		return NULL;
-	}
-	if (!is_string && !is_text && !is_int && val[I_MAX] != NULL) {
-		ecert_yaml_fail(y, &mark[I_MAX], "max: only string, text and "
-		    "integer items have a maximum, \"%s\" is %s", key, kind);
-		return NULL;
-	}
-	if ((is_string || is_text) && val[I_MAX] != NULL &&
-	    (json_integer_value(val[I_MAX]) < 1 ||
-	    json_integer_value(val[I_MAX]) > 4000)) {
-		ecert_yaml_fail(y, &mark[I_MAX], "max: the length of a %s "
-		    "item is from 1 to 4000 characters", kind);
-		return NULL;
-	}
-	if (is_int) {
-		if (val[I_MIN] == NULL)
-			val[I_MIN] = json_integer(0);
-		if (val[I_MAX] != NULL && json_integer_value(val[I_MAX]) <
-		    json_integer_value(val[I_MIN])) {
-			ecert_yaml_fail(y, &mark[I_MAX], "max: %lld is less "
-			    "than min %lld",
-			    (long long)json_integer_value(val[I_MAX]),
-			    (long long)json_integer_value(val[I_MIN]));
-			return NULL;
-		}
-	}
-	if (is_string && val[I_MAX] == NULL)
-		val[I_MAX] = json_integer(200);
-	if (is_text && val[I_MAX] == NULL)
-		val[I_MAX] = json_integer(2000);
 	item = json_object();
 	json_object_set(item, "key", val[I_KEY]);
 	json_object_set(item, "label", val[I_LABEL]);
@@ -300,45 +259,15 @@ static int
 want_items(struct ecert_yaml *y, const struct ecert_yaml_field *f,
     json_t **out)
 {
-	yaml_mark_t start = y->ev.start_mark, item_start;
-	yaml_mark_t mark[I_N];
-	json_t *items, *val[I_N] = { NULL }, *item;
+	static const struct ecert_yaml_map item = {
+		"an item", item_fields, I_N, item_build
+	};
+	static const struct ecert_yaml_seq items = {
+		"items", "items", CATALOG_MAX_ITEMS, ecert_yaml_want_map, &item,
+		"items: a type needs at least one item"
+	};
 
-	if (y->ev.type != YAML_SEQUENCE_START_EVENT)
-		return ecert_yaml_fail(y, &start, "%s: expected a sequence of "
-		    "items, found %s", f->name, ecert_yaml_shape(&y->ev));
-	items = json_array();
-	for (;;) {
-		if (ecert_yaml_next(y) == -1)
-			goto fail;
-		if (y->ev.type == YAML_SEQUENCE_END_EVENT)
-			break;
-		if (json_array_size(items) == CATALOG_MAX_ITEMS) {
-			ecert_yaml_fail(y, &y->ev.start_mark, "items: more "
-			    "than %d items", CATALOG_MAX_ITEMS);
-			goto fail;
-		}
-		item_start = y->ev.start_mark;
-		if (ecert_yaml_want_mapping(y, "an item", item_fields, I_N,
-		    val, mark) == -1)
-			goto fail;
-		if ((item = item_build(y, items, val, mark,
-		    &item_start)) == NULL)
-			goto fail;
-		json_array_append_new(items, item);
-		ecert_yaml_release(val, I_N);
-	}
-	if (json_array_size(items) == 0) {
-		ecert_yaml_fail(y, &start,
-		    "items: a type needs at least one item");
-		goto fail;
-	}
-	*out = items;
-	return 0;
-fail:
-	ecert_yaml_release(val, I_N);
-	json_decref(items);
-	return -1;
+	return ecert_yaml_want_sequence(y, f, &items, out);
 }
 
 enum {
@@ -351,7 +280,8 @@ static const struct ecert_yaml_field type_fields[T_N] = {
 	{ "code", ECERT_YAML_LINE, 1, 1, 64, check_type_code, NULL },
 	{ "name", ECERT_YAML_LINE, 1, 1, 64, NULL, NULL },
 	{ "issuer", ECERT_YAML_LINE, 1, 1, 64, check_uscc, NULL },
-	{ "holder", ECERT_YAML_LINE, 1, 1, 64, check_holder, NULL },
+	{ "holder", ECERT_YAML_LINE, 1, 1, 64, ecert_yaml_check_holder,
+	    NULL },
 	{ "holder_label", ECERT_YAML_LINE, 0, 1, 32, NULL, NULL },
 	{ "holder_id_label", ECERT_YAML_LINE, 0, 1, 32, NULL, NULL },
 	{ "public", ECERT_YAML_BOOL, 1, 0, 0, NULL, NULL },
@@ -375,23 +305,16 @@ or_default(json_t *v, json_t *dflt)
 static int
 want_type(struct ecert_yaml *y, json_t *types)
 {
-	json_t *val[T_N] = { NULL }, *type, *other;
+	json_t *val[T_N] = { NULL }, *type;
 	yaml_mark_t mark[T_N];
-	const char *code;
 	int natural;
-	size_t i;
 
 	if (ecert_yaml_want_mapping(y, "a license type", type_fields, T_N, val,
 	    mark) == -1)
 		goto fail;
-	code = json_string_value(val[T_CODE]);
-	json_array_foreach(types, i, other) {
-		if (strcmp(code, member_str(other, "code")) == 0) {
-			ecert_yaml_fail(y, &mark[T_CODE], "code: duplicate "
-			    "type code \"%s\" in this file", code);
-			goto fail;
-		}
-	}
+	if (ecert_yaml_check_unique(y, types, val[T_CODE], &mark[T_CODE],
+	    "type") == -1)
+		goto fail;
 	natural = strcmp(json_string_value(val[T_HOLDER]), "natural") == 0;
 	type = json_object();
 	json_object_set(type, "code", val[T_CODE]);
@@ -427,21 +350,12 @@ json_t *
 ecert_catalog_parse(const char *path, struct ecert_error *e)
 {
 	struct ecert_yaml y;
-	json_t *types;
-	yaml_mark_t origin = { 0, 0, 0 };
 
 	memset(&y, 0, sizeof(y));
 	y.path = path;
 	y.e = e;
-	types = json_array();
-	if (ecert_yaml_read(&y, "a license type", want_type, types) == -1)
-		goto fail;
-	if (json_array_size(types) > 0)
-		return types;
-	ecert_yaml_fail(&y, &origin, "no license type in this file");
-fail:
-	json_decref(types);
-	return NULL;
+	return ecert_yaml_read_all(&y, "a license type", want_type,
+	    "no license type in this file");
 }
 
 const json_t *

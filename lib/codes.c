@@ -76,14 +76,20 @@ ecert_uscc_valid(const char *code)
 	return c != 0 && c == code[17];
 }
 
+static int
+is_uscc_char(int c)
+{
+	return c != '\0' && strchr(USCC_CHARSET, c) != NULL;
+}
+
 /*
- * Why code is not a valid unified social credit code, in words that name
- * the check character expected: a typing slip is then found at once.
- * The code itself is not repeated (it may be an ID number typed in the
- * wrong place, and refusals are audited).  NULL when it is valid.
+ * What both 18-character codes share: the length, the first 17 each
+ * allowed by ok (else why_char, with its place), the 18th the check
+ * character check makes of them.  NULL when they hold.
  */
-const char *
-ecert_uscc_why(const char *code, char *buf, size_t n)
+static const char *
+why_18(const char *code, int (*ok)(int), const char *why_char,
+    int (*check)(const char *), char *buf, size_t n)
 {
 	size_t i, len = code ? strlen(code) : 0;
 	int c;
@@ -93,17 +99,30 @@ ecert_uscc_why(const char *code, char *buf, size_t n)
 		return buf;
 	}
 	for (i = 0; i < 17; i++)
-		if (strchr(USCC_CHARSET, code[i]) == NULL) {
-			ecert_whyf(buf, n, "character %zu is not one of 0-9 and "
-			    "A-Z without I, O, S, V, Z", i + 1);
+		if (!ok((unsigned char)code[i])) {
+			ecert_whyf(buf, n, why_char, i + 1);
 			return buf;
 		}
-	c = ecert_uscc_check(code);
+	c = check(code);
 	if (c == code[17])
 		return NULL;
 	ecert_whyf(buf, n, "check character (the 18th) is '%c', but the first "
 	    "17 give '%c'", code[17], c);
 	return buf;
+}
+
+/*
+ * Why code is not a valid unified social credit code, in words that name
+ * the check character expected: a typing slip is then found at once.
+ * The code itself is not repeated (it may be an ID number typed in the
+ * wrong place, and refusals are audited).  NULL when it is valid.
+ */
+const char *
+ecert_uscc_why(const char *code, char *buf, size_t n)
+{
+	/* xgettext:c-format */
+	return why_18(code, is_uscc_char, N_("character %zu is not one of "
+	    "0-9 and A-Z without I, O, S, V, Z"), ecert_uscc_check, buf, n);
 }
 
 int
@@ -448,24 +467,10 @@ ecert_identifier_valid(const char *id)
 const char *
 ecert_citizen_id_why(const char *id, char *buf, size_t n)
 {
-	size_t i, len = id ? strlen(id) : 0;
-	int c;
-
-	if (len != 18) {
-		ecert_whyf(buf, n, "18 characters expected, %zu given", len);
+	/* xgettext:c-format */
+	if (why_18(id, is_digit, N_("character %zu is not a digit"),
+	    ecert_citizen_id_check, buf, n) != NULL)
 		return buf;
-	}
-	for (i = 0; i < 17; i++)
-		if (!is_digit((unsigned char)id[i])) {
-			ecert_whyf(buf, n, "character %zu is not a digit", i + 1);
-			return buf;
-		}
-	c = ecert_citizen_id_check(id);
-	if (c != id[17]) {
-		ecert_whyf(buf, n, "check character (the 18th) is '%c', but the "
-		    "first 17 give '%c'", id[17], c);
-		return buf;
-	}
 	if (ecert_citizen_id_valid(id))
 		return NULL;
 	ecert_whyf(buf, n, "characters 7-14 are not a birth date between "
@@ -504,33 +509,29 @@ ecert_identifier_why(const char *id, char *buf, size_t n)
 }
 
 /*
- * Decode one strict UTF-8 sequence from s[0..n); the code point goes to
- * *cp.  Returns its length, or 0 if the bytes there are not valid UTF-8.
+ * Decodes one strict UTF-8 sequence from s[0..n); the code point goes to
+ * *cp.  Returns its length, or 0 if the bytes there are not valid UTF-8
+ * (overlong, a surrogate, beyond U+10FFFF, cut short).
  */
-static size_t
-utf8_decode(const unsigned char *s, size_t n, long *cp)
+size_t
+ecert_utf8_decode(const unsigned char *s, size_t n, uint32_t *cp)
 {
 	size_t len, i;
-	long c, min;
+	uint32_t c;
 
 	if (n == 0)
 		return 0;
 	if (s[0] < 0x80) {
 		*cp = s[0];
 		return 1;
-	} else if (s[0] >= 0xc2 && s[0] <= 0xdf) {
-		len = 2;
-		c = s[0] & 0x1f;
-		min = 0x80;
-	} else if (s[0] >= 0xe0 && s[0] <= 0xef) {
-		len = 3;
-		c = s[0] & 0x0f;
-		min = 0x800;
-	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
-		len = 4;
-		c = s[0] & 0x07;
-		min = 0x10000;
-	} else
+	}
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		len = 2, c = s[0] & 0x1f;
+	else if (s[0] >= 0xe0 && s[0] <= 0xef)
+		len = 3, c = s[0] & 0x0f;
+	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+		len = 4, c = s[0] & 0x07;
+	else
 		return 0;
 	if (n < len)
 		return 0;
@@ -539,7 +540,8 @@ utf8_decode(const unsigned char *s, size_t n, long *cp)
 			return 0;
 		c = c << 6 | (s[i] & 0x3f);
 	}
-	if (c < min || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
+	if ((len == 3 && c < 0x800) || (len == 4 && c < 0x10000) ||
+	    c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
 		return 0;
 	*cp = c;
 	return len;
@@ -550,12 +552,12 @@ ecert_utf8_valid(const char *s, size_t n)
 {
 	const unsigned char *u = (const unsigned char *)s;
 	size_t len;
-	long c;
+	uint32_t c;
 
 	if (s == NULL)
 		return n == 0;
 	while (n > 0) {
-		if ((len = utf8_decode(u, n, &c)) == 0 || c == 0)
+		if ((len = ecert_utf8_decode(u, n, &c)) == 0 || c == 0)
 			return 0;
 		u += len;
 		n -= len;

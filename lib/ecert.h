@@ -391,6 +391,7 @@ struct ecert_table *ecert_table_new(int ncols, const char **headers);
 void ecert_table_add(struct ecert_table *t, const char *const *cells);
 void ecert_table_print(struct ecert_table *t, FILE *fp);
 void ecert_table_free(struct ecert_table *t);
+void ecert_table_done(struct ecert_table *t);	/* print on stdout, free */
 int ecert_want_table(int force_json, int force_table);
 const char *ecert_status_label(const char *status);
 
@@ -516,6 +517,12 @@ void ecert_batch_summary(long taken, long done, const char *what,
 struct ecert_store *ecert_opts_store(const struct ecert_opts *o);
 void ecert_opts_actor(struct ecert_store *s, const struct ecert_opts *o,
     struct ecert_actor *a);
+void ecert_opts_require_admin(struct ecert_store *s, struct ecert_actor *a,
+    const char *verb, const char *action, const char *object);
+void ecert_opts_load(struct ecert_store *s, const struct ecert_opts *o,
+    char **files, int n, const char *action, const char *what,
+    int (*load)(struct ecert_store *, const char *, char **, int, int *,
+    struct ecert_error *));
 void ecert_print_json(const json_t *v);
 
 /* ---- issue 15: oversight (articles 20, 22) ---- */

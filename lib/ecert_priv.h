@@ -34,13 +34,40 @@ int ecert_bind_text(sqlite3_stmt *st, int i, const char *s);
 int ecert_key_parse_pub(const char *b64, unsigned char pk[32]);
 int ecert_key_field(char *line, const char *name, char **val);
 
-/* catalog.c: definitions that change by versions */
-int ecert_definition_current(struct ecert_store *s, const char *table,
-    const char *code, const char *def, int *version, int *same,
-    struct ecert_error *e);
-int ecert_definition_history(struct ecert_store *s, const char *table,
-    const char *code, int version, const char *def, const char *when,
-    const char *actor_unit, struct ecert_error *e);
+/* definition.c: definitions that change by versions (types, matters) */
+struct ecert_definition_kind {
+	const char *table;	/* the current versions: license_types */
+	const char *history;	/* every version: license_type_history */
+	const char *action;	/* the audit action of a load: catalog.load */
+	const char *sql_what;	/* names the table in store failures */
+	/* INSERT ... ON CONFLICT(code) DO UPDATE of the current row: ?1 code,
+	 * ?2 definition, ?3 version, ?4 loaded_at, the kind's own from ?5 */
+	const char *upsert;
+	void (*bind)(sqlite3_stmt *, const json_t *);	/* binds ?5 on */
+	/* messages: "type %s: cannot encode" (code), "%s: type %s: also
+	 * defined in %s" (path, code, path), "type %s: not loaded: ..." */
+	const char *cannot_encode, *also_defined, *not_audited;
+	json_t *(*parse)(struct ecert_store *, const char *path,
+	    struct ecert_error *);
+	/* what a definition must be beyond its file (NULL: nothing) */
+	int (*check)(struct ecert_store *, const char *path, const json_t *,
+	    struct ecert_error *);
+	/* after a new version is stored (NULL: nothing) */
+	int (*sign)(struct ecert_store *, const char *code, int version,
+	    struct ecert_error *);
+	/* the audit detail of a new version */
+	void (*detail)(const json_t *, int version, char *out, size_t n);
+};
+int ecert_definition_read(struct ecert_store *s, const char *table,
+    const char *code, int *version, char **def, struct ecert_error *e);
+json_t *ecert_definition_get(struct ecert_store *s,
+    const struct ecert_definition_kind *k, const char *code, int *version);
+int ecert_definition_load(struct ecert_store *s,
+    const struct ecert_definition_kind *k, const char *actor_unit,
+    char **paths, int npaths, int *nloaded, struct ecert_error *e);
+
+/* codes.c: one strict UTF-8 character (table.c, yaml.c) */
+size_t ecert_utf8_decode(const unsigned char *s, size_t n, uint32_t *cp);
 
 /* yaml.c: strict YAML reading shared by the catalog and the matters */
 struct ecert_yaml {
@@ -82,6 +109,41 @@ int ecert_yaml_want_mapping(struct ecert_yaml *y, const char *what,
 void ecert_yaml_release(json_t **val, size_t n);
 int ecert_yaml_read(struct ecert_yaml *y, const char *what,
     int (*want_one)(struct ecert_yaml *, json_t *), json_t *list);
+/* a sequence read one element at a time by one, which appends to list */
+struct ecert_yaml_seq {
+	const char *of;		/* "expected a sequence of strings" */
+	const char *plural;	/* "more than 256 values" */
+	size_t max;
+	int (*one)(struct ecert_yaml *, const void *arg, json_t *list);
+	const void *arg;
+	const char *empty;	/* the message when there is none, or NULL */
+};
+/* one of a sequence of mappings (ecert_yaml_want_map's arg) */
+struct ecert_yaml_map {
+	const char *what;	/* "an item" */
+	const struct ecert_yaml_field *fields;
+	size_t nfields;
+	/* the element from val and mark (of each value), start its mark */
+	json_t *(*build)(struct ecert_yaml *, const json_t *list, json_t **val,
+	    const yaml_mark_t *mark, const yaml_mark_t *start);
+};
+int ecert_yaml_want_map(struct ecert_yaml *y, const void *arg, json_t *list);
+int ecert_yaml_want_sequence(struct ecert_yaml *y,
+    const struct ecert_yaml_field *f, const struct ecert_yaml_seq *q,
+    json_t **out);
+int ecert_yaml_seen(const json_t *list, const json_t *v);
+int ecert_yaml_check_unique(struct ecert_yaml *y, const json_t *defs,
+    const json_t *code, const yaml_mark_t *m, const char *what);
+json_t *ecert_yaml_read_all(struct ecert_yaml *y, const char *what,
+    int (*want_one)(struct ecert_yaml *, json_t *), const char *none);
+int ecert_yaml_check_uscc(struct ecert_yaml *y, const char *field,
+    const char *s, const yaml_mark_t *m);
+int ecert_yaml_check_type_code(struct ecert_yaml *y, const char *field,
+    const char *s, const yaml_mark_t *m);
+int ecert_yaml_check_holder(struct ecert_yaml *y, const char *s,
+    const yaml_mark_t *m);
+int ecert_yaml_check_key(struct ecert_yaml *y, const char *s,
+    const yaml_mark_t *m);
 
 /* facts.c: the signed chain of a license's status events (article 23) */
 #define ECERT_DOMAIN_EVENT_CHAIN "ecert-event-v2"

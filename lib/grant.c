@@ -359,9 +359,10 @@ out:
 	return rc;
 }
 
-/* A grant row as JSON (no ID numbers), with its signature checked. */
+/* The first 20 columns of a grant row as JSON; types and licenses are
+ * lists. */
 static json_t *
-grant_row(struct ecert_store *s, sqlite3_stmt *st, int *signed_ok)
+grant_json(sqlite3_stmt *st)
 {
 	static const char *names[] = { "id", "kind", "grantor",
 	    "holder_name", "holder_hash", "grantee", "agent_name",
@@ -369,8 +370,6 @@ grant_row(struct ecert_store *s, sqlite3_stmt *st, int *signed_ok)
 	    "not_after", "max_uses", "uses", "created_at", "withdrawn_at",
 	    "withdrawn_reason", "key_id", "signature" };
 	json_t *g = json_object();
-	struct ecert_pub pk;
-	char unit[19], *msg;
 	int i;
 
 	for (i = 0; i < 20; i++) {
@@ -395,58 +394,81 @@ grant_row(struct ecert_store *s, sqlite3_stmt *st, int *signed_ok)
 		}
 		json_object_set_new(g, names[i], v);
 	}
+	return g;
+}
+
+/* The grant itself is as its grantor signed it. */
+static int
+grant_body_ok(struct ecert_store *s, const json_t *g)
+{
+	struct ecert_pub pk;
+	char unit[19], *msg;
+	int ok;
+
 	msg = grant_message(g);
-	*signed_ok = msg != NULL && ecert_key_lookup_pub(s, ecert_json_str(g,
+	ok = msg != NULL && ecert_key_lookup_pub(s, ecert_json_str(g,
 	    "key_id"), &pk, unit, NULL, NULL) && strcmp(unit,
 	    ecert_json_str(g, "grantor")) == 0 && ecert_verify(&pk,
 	    ECERT_DOMAIN_GRANT, msg, strlen(msg), ecert_json_str(g,
 	    "signature"));
 	free(msg);
-	/* and its state, signed by the grantor, the grantee, the platform
-	 * or (for a delegation) the using unit that last changed it */
-	if (*signed_ok) {
-		const char *skey = (const char *)sqlite3_column_text(st, 21);
-		const char *ssig = (const char *)sqlite3_column_text(st, 22);
-		int roles = 0;
+	return ok;
+}
 
-		json_int_t seq = sqlite3_column_int64(st, 23);
+/*
+ * Its state, signed by the grantor, the grantee, the platform or (for a
+ * delegation) the using unit that last changed it; a state older than
+ * the audit log says was put back, and is marked "tampered" in g.
+ */
+static int
+grant_state_ok(struct ecert_store *s, sqlite3_stmt *st, json_t *g)
+{
+	const char *skey = (const char *)sqlite3_column_text(st, 21);
+	const char *ssig = (const char *)sqlite3_column_text(st, 22);
+	json_int_t seq = sqlite3_column_int64(st, 23);
+	struct ecert_pub pk;
+	char unit[19], obj[32], why[200], *msg;
+	long audited;
+	int ok, roles = 0;
 
-		msg = state_message(json_integer_value(json_object_get(g, "id")),
-		    json_integer_value(json_object_get(g, "uses")),
-		    ecert_json_str(g, "withdrawn_at"),
-		    (const char *)sqlite3_column_text(st, 20),
-		    ecert_json_str(g, "withdrawn_reason"), seq);
-		*signed_ok = skey != NULL && ssig != NULL && msg != NULL &&
-		    ecert_key_lookup_pub(s, skey, &pk, unit, NULL, NULL) &&
-		    ecert_unit_name(s, unit, NULL, 0, &roles) &&
-		    (strcmp(unit, ecert_json_str(g, "grantor")) == 0 ||
-		    (ecert_json_str(g, "grantee") && strcmp(unit,
-		    ecert_json_str(g, "grantee")) == 0) ||
-		    (roles & ECERT_ROLE_ADMIN) || (json_is_null(
-		    json_object_get(g, "grantee")) && (roles &
-		    ECERT_ROLE_USER))) && ecert_verify(&pk,
-		    ECERT_DOMAIN_GRANT_STATE, msg, strlen(msg), ssig);
-		free(msg);
-		if (*signed_ok && seq > 0) {
-			/* a state put back: older than the log says */
-			char obj[32], why[200];
-			long audited;
+	msg = state_message(json_integer_value(json_object_get(g, "id")),
+	    json_integer_value(json_object_get(g, "uses")),
+	    ecert_json_str(g, "withdrawn_at"),
+	    (const char *)sqlite3_column_text(st, 20),
+	    ecert_json_str(g, "withdrawn_reason"), seq);
+	ok = skey != NULL && ssig != NULL && msg != NULL &&
+	    ecert_key_lookup_pub(s, skey, &pk, unit, NULL, NULL) &&
+	    ecert_unit_name(s, unit, NULL, 0, &roles) &&
+	    (strcmp(unit, ecert_json_str(g, "grantor")) == 0 ||
+	    (ecert_json_str(g, "grantee") && strcmp(unit,
+	    ecert_json_str(g, "grantee")) == 0) ||
+	    (roles & ECERT_ROLE_ADMIN) || (json_is_null(
+	    json_object_get(g, "grantee")) && (roles &
+	    ECERT_ROLE_USER))) && ecert_verify(&pk,
+	    ECERT_DOMAIN_GRANT_STATE, msg, strlen(msg), ssig);
+	free(msg);
+	if (!ok || seq <= 0)
+		return ok;
+	snprintf(obj, sizeof(obj), "grant %" JSON_INTEGER_FORMAT,
+	    json_integer_value(json_object_get(g, "id")));
+	audited = ecert_facts_audited(s, obj, GRANT_CHANGES);
+	if (audited == seq)
+		return 1;
+	snprintf(why, sizeof(why), "its signed state is change %"
+	    JSON_INTEGER_FORMAT ", the audit log records %ld: an old state "
+	    "put back", seq, audited);
+	json_object_set_new(g, "tampered", json_string(why));
+	ecert_facts_tampered(s, obj, why);
+	return 0;
+}
 
-			snprintf(obj, sizeof(obj), "grant %" JSON_INTEGER_FORMAT,
-			    json_integer_value(json_object_get(g, "id")));
-			audited = ecert_facts_audited(s, obj, GRANT_CHANGES);
-			if (audited != seq) {
-				snprintf(why, sizeof(why), "its signed state is "
-				    "change %" JSON_INTEGER_FORMAT ", the audit "
-				    "log records %ld: an old state put back",
-				    seq, audited);
-				json_object_set_new(g, "tampered",
-				    json_string(why));
-				ecert_facts_tampered(s, obj, why);
-				*signed_ok = 0;
-			}
-		}
-	}
+/* A grant row as JSON (no ID numbers), with its signatures checked. */
+static json_t *
+grant_row(struct ecert_store *s, sqlite3_stmt *st, int *signed_ok)
+{
+	json_t *g = grant_json(st);
+
+	*signed_ok = grant_body_ok(s, g) && grant_state_ok(s, st, g);
 	json_object_del(g, "signature");
 	return g;
 }
@@ -780,94 +802,100 @@ needed_items(struct ecert_store *s, const json_t *matter,
 	return out;
 }
 
-int
-ecert_use(struct ecert_store *s, const struct ecert_actor *a,
-    const struct ecert_use *u, int (*fn)(const json_t *out, void *arg),
-    void *arg, struct ecert_error *e)
-{
-	json_t *g = NULL, *types, *lics, *checks = NULL, *matter;
-	sqlite3_stmt *st = NULL;
-	char hh[65], obj[48], detail[300];
-	long long gid;
-	int rc, n = 0;
+/* One run of ecert_use: what it asks and what it has given so far. */
+struct use_run {
+	const struct ecert_actor *a;
+	const struct ecert_use *u;
+	const json_t *grant;
+	json_t *checks;		/* --check by item key, or NULL */
+	json_t *matter;		/* the matter's definition, read once */
+	int (*fn)(const json_t *out, void *arg);
+	void *arg;
+	int given;
+};
 
-	if (u->checks != NULL && (rc = normalize_checks(s, u, &checks,
-	    e)) != 0)
-		return rc;
-	if ((rc = find_grant(s, u, &g, e)) != 0) {
-		json_decref(checks);
-		return rc;
-	}
-	gid = json_integer_value(json_object_get(g, "id"));
-	types = json_object_get(g, "types");
-	lics = json_object_get(g, "licenses");
-	ecert_pii_hash(s, u->holder_id, hh);
+/* One license of the holder, if the grant covers it and it verifies:
+ * its items checked, or as much of it as the matter needs. */
+static void
+give_license(struct ecert_store *s, struct use_run *r, const char *id,
+    const char *type)
+{
+	json_t *doc, *out, *answer;
+	char status[16], vstatus[32], why[256];
+	struct ecert_error le;
+	int all;
+
+	/* only that holder's licenses that the matter needs */
+	if (!list_has(json_object_get(r->grant, "types"), type) &&
+	    !list_has(json_object_get(r->grant, "licenses"), id))
+		return;
+	if (ecert_license_verify(s, id, vstatus, sizeof(vstatus), why,
+	    sizeof(why), &le) != 0)
+		return;
+	if (ecert_license_load(s, id, &doc, status, sizeof(status), &le) != 0)
+		return;
+	if (r->checks != NULL) {
+		answer = json_object();
+		all = check_items(json_object_get(doc, "document"), r->checks,
+		    answer);
+		out = json_pack("{s:s, s:s, s:b, s:o}", "id", id, "type", type,
+		    "match", all, "items", answer);
+	} else
+		out = needed_items(s, r->matter, type, doc);
+	r->fn(out, r->arg);
+	json_decref(out);
+	json_decref(doc);
+	ecert_audit(s, r->a->unit, r->u->checks ? "license.check" :
+	    "license.use", id, "ok", r->u->matter);
+	r->given++;
+}
+
+/* The holder's valid licenses (of --type), each offered to give_license. */
+static int
+give_licenses(struct ecert_store *s, struct use_run *r, struct ecert_error *e)
+{
+	sqlite3_stmt *st;
+	char hh[65];
+	int rc;
+
+	ecert_pii_hash(s, r->u->holder_id, hh);
 	st = ecert_prepare(s, "SELECT id, type FROM licenses WHERE"
 	    " holder_hash = ? AND status = 'valid' AND (? IS NULL OR type = ?)"
 	    " ORDER BY type, id", e);
-	if (st == NULL) {
-		json_decref(g);
-		json_decref(checks);
+	if (st == NULL)
 		return e->status;
-	}
 	ecert_bind_text(st, 1, hh);
-	ecert_bind_text(st, 2, u->type);
-	ecert_bind_text(st, 3, u->type);
-	/* the matter's definition, read once for all the licenses */
-	matter = checks == NULL ? ecert_matter_get(s, u->matter) : NULL;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		const char *id = (const char *)sqlite3_column_text(st, 0);
-		const char *type = (const char *)sqlite3_column_text(st, 1);
-		json_t *doc, *out;
-		char status[16], vstatus[32], why[256];
-		struct ecert_error le;
-
-		/* only that holder's licenses that the matter needs */
-		if (!list_has(types, type) && !list_has(lics, id))
-			continue;
-		if (ecert_license_verify(s, id, vstatus, sizeof(vstatus), why,
-		    sizeof(why), &le) != 0)
-			continue;
-		if (ecert_license_load(s, id, &doc, status, sizeof(status),
-		    &le) != 0)
-			continue;
-		if (checks != NULL) {
-			json_t *answer = json_object();
-			int all = check_items(json_object_get(doc, "document"),
-			    checks, answer);
-			out = json_pack("{s:s, s:s, s:b, s:o}", "id", id,
-			    "type", type, "match", all, "items", answer);
-		} else
-			out = needed_items(s, matter, type, doc);
-		fn(out, arg);
-		json_decref(out);
-		json_decref(doc);
-		ecert_audit(s, a->unit, u->checks ? "license.check" :
-		    "license.use", id, "ok", u->matter);
-		n++;
-	}
+	ecert_bind_text(st, 2, r->u->type);
+	ecert_bind_text(st, 3, r->u->type);
+	r->matter = r->checks == NULL ? ecert_matter_get(s, r->u->matter) :
+	    NULL;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		give_license(s, r, (const char *)sqlite3_column_text(st, 0),
+		    (const char *)sqlite3_column_text(st, 1));
 	sqlite3_finalize(st);
-	json_decref(checks);
-	json_decref(matter);
-	if (rc != SQLITE_DONE) {
-		json_decref(g);
+	json_decref(r->matter);
+	r->matter = NULL;
+	if (rc != SQLITE_DONE)
 		return ecert_sql_fail(s, e, rc, "use");
-	}
-	if (n == 0) {
-		json_decref(g);
-		return ecert_fail(e, ECERT_NO, "no valid license of this holder"
-		    " under grant %lld", gid);
-	}
+	return 0;
+}
+
+/* The grant used once more: its count, its signed state, the audit log. */
+static int
+count_use(struct ecert_store *s, const struct ecert_actor *a,
+    const struct ecert_use *u, long long gid, int n, struct ecert_error *e)
+{
+	sqlite3_stmt *st;
+	char obj[48], detail[300];
+	int rc;
+
 	st = ecert_prepare(s, "UPDATE grants SET uses = uses + 1 WHERE id = ?",
 	    e);
-	if (st == NULL) {
-		json_decref(g);
+	if (st == NULL)
 		return e->status;
-	}
 	sqlite3_bind_int64(st, 1, gid);
 	rc = sqlite3_step(st);
 	sqlite3_finalize(st);
-	json_decref(g);
 	if (rc != SQLITE_DONE)
 		return ecert_sql_fail(s, e, rc, "grant");
 	if ((rc = sign_state(s, a, gid, e)) != 0)
@@ -877,4 +905,34 @@ ecert_use(struct ecert_store *s, const struct ecert_actor *a,
 	    u->matter, n, n == 1 ? "" : "s", u->agent_id ? " (agent)" : "");
 	ecert_audit(s, a->unit, "grant.use", obj, "ok", detail);
 	return 0;
+}
+
+int
+ecert_use(struct ecert_store *s, const struct ecert_actor *a,
+    const struct ecert_use *u, int (*fn)(const json_t *out, void *arg),
+    void *arg, struct ecert_error *e)
+{
+	struct use_run r = { a, u, NULL, NULL, NULL, fn, arg, 0 };
+	json_t *g = NULL;
+	long long gid;
+	int rc;
+
+	if (u->checks != NULL && (rc = normalize_checks(s, u, &r.checks,
+	    e)) != 0)
+		return rc;
+	if ((rc = find_grant(s, u, &g, e)) != 0) {
+		json_decref(r.checks);
+		return rc;
+	}
+	gid = json_integer_value(json_object_get(g, "id"));
+	r.grant = g;
+	rc = give_licenses(s, &r, e);
+	json_decref(r.checks);
+	json_decref(g);
+	if (rc != 0)
+		return rc;
+	if (r.given == 0)
+		return ecert_fail(e, ECERT_NO, "no valid license of this holder"
+		    " under grant %lld", gid);
+	return count_use(s, a, u, gid, r.given, e);
 }

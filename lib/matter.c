@@ -72,43 +72,12 @@ check_department(struct ecert_yaml *y, const char *s, const yaml_mark_t *m)
 {
 	struct parse *p = (struct parse *)y;
 
-	if (!ecert_uscc_valid(s))
-		return ecert_yaml_fail(y, m, "department: \"%s\" is not a "
-		    "unified social credit code with a valid check character",
-		    s);
+	if (ecert_yaml_check_uscc(y, "department", s, m) == -1)
+		return -1;
 	if (p->store != NULL && !ecert_unit_name(p->store, s, NULL, 0, NULL))
 		return ecert_yaml_fail(y, m, "department: %s is not a "
 		    "registered unit", s);
 	return 0;
-}
-
-static int
-check_holder(struct ecert_yaml *y, const char *s, const yaml_mark_t *m)
-{
-	if (strcmp(s, "legal") != 0 && strcmp(s, "natural") != 0)
-		return ecert_yaml_fail(y, m,
-		    "holder: \"%s\" is not legal or natural", s);
-	return 0;
-}
-
-static int
-check_material_key(struct ecert_yaml *y, const char *s,
-    const yaml_mark_t *m)
-{
-	size_t i;
-
-	if (!(s[0] >= 'a' && s[0] <= 'z'))
-		goto bad;
-	for (i = 1; s[i] != '\0'; i++)
-		if (!(s[i] >= 'a' && s[i] <= 'z') &&
-		    !(s[i] >= '0' && s[i] <= '9') && s[i] != '_')
-			goto bad;
-	if (i > 32)
-		goto bad;
-	return 0;
-bad:
-	return ecert_yaml_fail(y, m, "key: \"%s\" is not [a-z][a-z0-9_]{0,31}",
-	    s);
 }
 
 /* A type of the catalog; its holder kind is checked with the matter's. */
@@ -120,10 +89,8 @@ check_license_type(struct ecert_yaml *y, const char *s,
 	struct type_ref *r;
 	json_t *type;
 
-	if (!ecert_type_code_valid(s))
-		return ecert_yaml_fail(y, m, "licenses: \"%s\" is not a type "
-		    "code (a unified social credit code with a valid check "
-		    "character, then 3 digits)", s);
+	if (ecert_yaml_check_type_code(y, "licenses", s, m) == -1)
+		return -1;
 	if (p->store == NULL)
 		return 0;
 	if ((type = ecert_catalog_get(p->store, s)) == NULL)
@@ -145,63 +112,44 @@ check_license_type(struct ecert_yaml *y, const char *s,
 	return 0;
 }
 
-/*
- * A YAML sequence of distinct strings, each read as elem says, at most
- * max of them: the license types of a material (licenses:) and the items
- * it needs (items:).  what names the elements in messages ("type").
- */
-static int
-want_list(struct ecert_yaml *y, const struct ecert_yaml_field *f,
-    const struct ecert_yaml_field *elem, const char *what, size_t max,
-    json_t **out)
-{
-	json_t *list, *v;
-	size_t i;
+/* A list of distinct strings: each read as field, named what. */
+struct distinct {
+	struct ecert_yaml_field field;
+	const char *what;
+};
 
-	if (y->ev.type != YAML_SEQUENCE_START_EVENT)
-		return ecert_yaml_fail(y, &y->ev.start_mark,
-		    "%s: expected a sequence of %ss, found %s", f->name, what,
-		    ecert_yaml_shape(&y->ev));
-	list = json_array();
-	for (;;) {
-		if (ecert_yaml_next(y) == -1)
-			goto fail;
-		if (y->ev.type == YAML_SEQUENCE_END_EVENT)
-			break;
-		if (json_array_size(list) == max) {
-			ecert_yaml_fail(y, &y->ev.start_mark, "%s: more than "
-			    "%zu %ss", f->name, max, what);
-			goto fail;
-		}
-		if (ecert_yaml_want_string(y, elem, &v) == -1)
-			goto fail;
-		for (i = 0; i < json_array_size(list); i++)
-			if (json_equal(json_array_get(list, i), v)) {
-				ecert_yaml_fail(y, &y->ev.start_mark,
-				    "%s: duplicate %s %s", f->name, what,
-				    json_string_value(v));
-				json_decref(v);
-				goto fail;
-			}
-		json_array_append_new(list, v);
+static int
+want_distinct(struct ecert_yaml *y, const void *arg, json_t *list)
+{
+	const struct distinct *d = arg;
+	json_t *v;
+
+	if (ecert_yaml_want_string(y, &d->field, &v) == -1)
+		return -1;
+	if (ecert_yaml_seen(list, v)) {
+		ecert_yaml_fail(y, &y->ev.start_mark, "%s: duplicate %s %s",
+		    d->field.name, d->what, json_string_value(v));
+		json_decref(v);
+		return -1;
 	}
-	*out = list;
+	json_array_append_new(list, v);
 	return 0;
-fail:
-	json_decref(list);
-	return -1;
 }
 
 static int
 want_licenses(struct ecert_yaml *y, const struct ecert_yaml_field *f,
     json_t **out)
 {
-	static const struct ecert_yaml_field code = {
-		"licenses", ECERT_YAML_LINE, 1, 1, 64, check_license_type, NULL
+	static const struct distinct code = {
+		{ "licenses", ECERT_YAML_LINE, 1, 1, 64, check_license_type,
+		    NULL }, "type code"
+	};
+	static const struct ecert_yaml_seq licenses = {
+		"type codes", "type codes", MATTER_MAX_LICENSES, want_distinct,
+		&code, NULL
 	};
 
-	return want_list(y, f, &code, "type code", MATTER_MAX_LICENSES,
-	    out);
+	return ecert_yaml_want_sequence(y, f, &licenses, out);
 }
 
 /* The items of a license a material needs (article 12: only what the
@@ -211,11 +159,14 @@ static int
 want_items(struct ecert_yaml *y, const struct ecert_yaml_field *f,
     json_t **out)
 {
-	static const struct ecert_yaml_field name = {
-		"items", ECERT_YAML_LINE, 1, 1, 64, NULL, NULL
+	static const struct distinct name = {
+		{ "items", ECERT_YAML_LINE, 1, 1, 64, NULL, NULL }, "item"
+	};
+	static const struct ecert_yaml_seq items = {
+		"items", "items", MATTER_MAX_ITEMS, want_distinct, &name, NULL
 	};
 
-	if (want_list(y, f, &name, "item", MATTER_MAX_ITEMS, out) != 0)
+	if (ecert_yaml_want_sequence(y, f, &items, out) != 0)
 		return -1;
 	if (json_array_size(*out) == 0) {
 		json_decref(*out);
@@ -269,7 +220,7 @@ enum {
 };
 
 static const struct ecert_yaml_field material_fields[M_N] = {
-	{ "key", ECERT_YAML_LINE, 1, 1, 64, check_material_key, NULL },
+	{ "key", ECERT_YAML_LINE, 1, 1, 64, ecert_yaml_check_key, NULL },
 	{ "name", ECERT_YAML_LINE, 1, 1, 100, NULL, NULL },
 	{ "required", ECERT_YAML_BOOL, 1, 0, 0, NULL, NULL },
 	{ "licenses", ECERT_YAML_OWN, 0, 0, 0, NULL, want_licenses },
@@ -279,7 +230,7 @@ static const struct ecert_yaml_field material_fields[M_N] = {
 
 static json_t *
 material_build(struct ecert_yaml *y, const json_t *materials, json_t **val,
-    const yaml_mark_t *mark)
+    const yaml_mark_t *mark, const yaml_mark_t *start)
 {
 	const char *key = json_string_value(val[M_KEY]);
 	const char *name = json_string_value(val[M_NAME]);
@@ -287,6 +238,7 @@ material_build(struct ecert_yaml *y, const json_t *materials, json_t **val,
 	json_t *material;
 	size_t i;
 
+	(void)start;
 	json_array_foreach(materials, i, other) {
 		if (strcmp(key, ecert_json_str(other, "key")) == 0) {
 			ecert_yaml_fail(y, &mark[M_KEY], "duplicate material "
@@ -324,44 +276,16 @@ static int
 want_materials(struct ecert_yaml *y, const struct ecert_yaml_field *f,
     json_t **out)
 {
-	yaml_mark_t start = y->ev.start_mark;
-	yaml_mark_t mark[M_N];
-	json_t *materials, *val[M_N] = { NULL }, *material;
+	static const struct ecert_yaml_map material = {
+		"a material", material_fields, M_N, material_build
+	};
+	static const struct ecert_yaml_seq materials = {
+		"materials", "materials", MATTER_MAX_MATERIALS,
+		ecert_yaml_want_map, &material,
+		"materials: a matter needs at least one material"
+	};
 
-	if (y->ev.type != YAML_SEQUENCE_START_EVENT)
-		return ecert_yaml_fail(y, &start, "%s: expected a sequence of "
-		    "materials, found %s", f->name, ecert_yaml_shape(&y->ev));
-	materials = json_array();
-	for (;;) {
-		if (ecert_yaml_next(y) == -1)
-			goto fail;
-		if (y->ev.type == YAML_SEQUENCE_END_EVENT)
-			break;
-		if (json_array_size(materials) == MATTER_MAX_MATERIALS) {
-			ecert_yaml_fail(y, &y->ev.start_mark, "materials: "
-			    "more than %d materials", MATTER_MAX_MATERIALS);
-			goto fail;
-		}
-		if (ecert_yaml_want_mapping(y, "a material", material_fields,
-		    M_N, val, mark) == -1)
-			goto fail;
-		if ((material = material_build(y, materials, val,
-		    mark)) == NULL)
-			goto fail;
-		json_array_append_new(materials, material);
-		ecert_yaml_release(val, M_N);
-	}
-	if (json_array_size(materials) == 0) {
-		ecert_yaml_fail(y, &start, "materials: a matter needs at "
-		    "least one material");
-		goto fail;
-	}
-	*out = materials;
-	return 0;
-fail:
-	ecert_yaml_release(val, M_N);
-	json_decref(materials);
-	return -1;
+	return ecert_yaml_want_sequence(y, f, &materials, out);
 }
 
 enum {
@@ -373,7 +297,8 @@ static const struct ecert_yaml_field matter_fields[D_N] = {
 	{ "code", ECERT_YAML_LINE, 1, 1, 64, check_code, NULL },
 	{ "name", ECERT_YAML_LINE, 1, 1, 100, NULL, NULL },
 	{ "department", ECERT_YAML_LINE, 1, 1, 64, check_department, NULL },
-	{ "holder", ECERT_YAML_LINE, 1, 1, 64, check_holder, NULL },
+	{ "holder", ECERT_YAML_LINE, 1, 1, 64, ecert_yaml_check_holder,
+	    NULL },
 	{ "high_frequency", ECERT_YAML_BOOL, 1, 0, 0, NULL, NULL },
 	{ "basis", ECERT_YAML_TEXT, 0, 1, 2000, NULL, NULL },
 	{ "materials", ECERT_YAML_OWN, 1, 0, 0, NULL, want_materials }
@@ -383,9 +308,8 @@ static int
 want_matter(struct ecert_yaml *y, json_t *matters)
 {
 	struct parse *p = (struct parse *)y;
-	json_t *val[D_N] = { NULL }, *matter, *other;
+	json_t *val[D_N] = { NULL }, *matter;
 	yaml_mark_t mark[D_N];
-	const char *code;
 	int natural;
 	size_t i;
 
@@ -393,14 +317,9 @@ want_matter(struct ecert_yaml *y, json_t *matters)
 	if (ecert_yaml_want_mapping(y, "a matter", matter_fields, D_N, val,
 	    mark) == -1)
 		goto fail;
-	code = json_string_value(val[D_CODE]);
-	json_array_foreach(matters, i, other) {
-		if (strcmp(code, ecert_json_str(other, "code")) == 0) {
-			ecert_yaml_fail(y, &mark[D_CODE], "code: duplicate "
-			    "matter code \"%s\" in this file", code);
-			goto fail;
-		}
-	}
+	if (ecert_yaml_check_unique(y, matters, val[D_CODE], &mark[D_CODE],
+	    "matter") == -1)
+		goto fail;
 	/* a license held by the other kind of holder is never found */
 	natural = strcmp(json_string_value(val[D_HOLDER]), "natural") == 0;
 	for (i = 0; i < p->nrefs; i++)
@@ -441,154 +360,70 @@ ecert_matter_parse(struct ecert_store *s, const char *path,
 {
 	struct parse p;
 	json_t *matters;
-	yaml_mark_t origin = { 0, 0, 0 };
 
 	memset(&p, 0, sizeof(p));
 	p.y.path = path;
 	p.y.e = e;
 	p.store = s;
-	matters = json_array();
-	if (ecert_yaml_read(&p.y, "a matter", want_matter, matters) == -1)
-		goto fail;
-	if (json_array_size(matters) > 0)
-		goto done;
-	ecert_yaml_fail(&p.y, &origin, "no matter in this file");
-fail:
-	json_decref(matters);
-	matters = NULL;
-done:
+	matters = ecert_yaml_read_all(&p.y, "a matter", want_matter,
+	    "no matter in this file");
 	free(p.refs);
 	return matters;
 }
 
-static int
-store_matter(struct ecert_store *s, const char *actor_unit,
-    const json_t *matter, int *changed, struct ecert_error *e)
+static void
+bind_matter(sqlite3_stmt *st, const json_t *matter)
 {
-	sqlite3_stmt *st;
-	const char *code = ecert_json_str(matter, "code");
-	char *def, now[21];
-	int version = 0, rc, same = 0;
-
-	*changed = 0;
-	if ((def = ecert_json_canonical(matter)) == NULL)
-		return ecert_fail(e, ECERT_DATAERR, "matter %s: cannot encode",
-		    code);
-	if (ecert_definition_current(s, "matters", code, def, &version, &same,
-	    e) != 0)
-		goto fail;
-	if (same) {
-		free(def);
-		return 0;
-	}
-	ecert_now_iso(now);
-	st = ecert_prepare(s, "INSERT INTO matters(code, name, definition,"
-	    " version, loaded_at) VALUES (?1,?2,?3,?4,?5)"
-	    " ON CONFLICT(code) DO UPDATE SET name = ?2, definition = ?3,"
-	    " version = ?4, loaded_at = ?5", e);
-	if (st == NULL)
-		goto fail;
-	ecert_bind_text(st, 1, code);
-	ecert_bind_text(st, 2, ecert_json_str(matter, "name"));
-	ecert_bind_text(st, 3, def);
-	sqlite3_bind_int(st, 4, version + 1);
-	ecert_bind_text(st, 5, now);
-	rc = sqlite3_step(st);
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE) {
-		ecert_sql_fail(s, e, rc, "matters");
-		goto fail;
-	}
-	if (ecert_definition_history(s, "matter_history", code, version + 1,
-	    def, now, actor_unit, e) != 0)
-		goto fail;
-	free(def);
-	*changed = 1;
-	return 0;
-fail:
-	free(def);
-	return e->status;
+	ecert_bind_text(st, 5, ecert_json_str(matter, "name"));
 }
+
+static void
+matter_detail(const json_t *matter, int version, char *out, size_t n)
+{
+	(void)version;
+	snprintf(out, n, "department %s", ecert_json_str(matter,
+	    "department"));
+}
+
+static const struct ecert_definition_kind matter_kind = {
+	.table = "matters",
+	.history = "matter_history",
+	.action = "matter.load",
+	.sql_what = "matters",
+	.upsert = "INSERT INTO matters(code, definition, version, loaded_at,"
+	    " name) VALUES (?1,?2,?3,?4,?5) ON CONFLICT(code) DO UPDATE SET"
+	    " definition = ?2, version = ?3, loaded_at = ?4, name = ?5",
+	.bind = bind_matter,
+	/* xgettext:c-format */
+	.cannot_encode = N_("matter %s: cannot encode"),
+	/* xgettext:c-format */
+	.also_defined = N_("%s: matter %s: also defined in %s"),
+	/* xgettext:c-format */
+	.not_audited = N_("matter %s: not loaded: the change cannot be "
+	    "audited"),
+	.parse = ecert_matter_parse,
+	.detail = matter_detail
+};
 
 /* All files or nothing: every file is parsed and checked before any write. */
 int
 ecert_matter_load(struct ecert_store *s, const char *actor_unit,
     char **paths, int npaths, int *nloaded, struct ecert_error *e)
 {
-	json_t *all = json_array(), *seen = json_object(), *matters, *matter;
-	size_t i;
-	int f, changed, rc = 0;
-	char detail[256];
-
-	*nloaded = 0;
-	for (f = 0; f < npaths; f++) {
-		if ((matters = ecert_matter_parse(s, paths[f], e)) == NULL) {
-			rc = e->status;
-			goto out;
-		}
-		json_array_foreach(matters, i, matter) {
-			const char *code = ecert_json_str(matter, "code");
-			json_t *prev = json_object_get(seen, code);
-
-			if (prev != NULL) {
-				rc = ecert_fail(e, ECERT_DATAERR, "%s: matter "
-				    "%s: also defined in %s", paths[f], code,
-				    json_string_value(prev));
-				json_decref(matters);
-				goto out;
-			}
-			json_object_set_new(seen, code, json_string(paths[f]));
-			json_array_append(all, matter);
-		}
-		json_decref(matters);
-	}
-	if ((rc = ecert_begin(s, e)) != 0)
-		goto out;
-	json_array_foreach(all, i, matter) {
-		if ((rc = store_matter(s, actor_unit, matter, &changed,
-		    e)) != 0) {
-			ecert_rollback(s);
-			goto out;
-		}
-		if (changed) {
-			snprintf(detail, sizeof(detail), "department %s",
-			    ecert_json_str(matter, "department"));
-			if ((rc = ecert_audit(s, actor_unit, "matter.load",
-			    ecert_json_str(matter, "code"), "ok", detail)) != 0) {
-				ecert_rollback(s);
-				rc = ecert_fail(e, rc, "matter %s: not loaded: "
-				    "the change cannot be audited",
-				    ecert_json_str(matter, "code"));
-				goto out;
-			}
-			(*nloaded)++;
-		}
-	}
-	rc = ecert_commit(s, e);
-out:
-	json_decref(all);
-	json_decref(seen);
-	return rc;
+	return ecert_definition_load(s, &matter_kind, actor_unit, paths,
+	    npaths, nloaded, e);
 }
 
 /* The definition, with "version" added; NULL when there is none. */
 json_t *
 ecert_matter_get(struct ecert_store *s, const char *code)
 {
-	sqlite3_stmt *st;
-	json_t *matter = NULL;
+	json_t *matter;
+	int version;
 
-	st = ecert_prepare(s, "SELECT definition, version FROM matters"
-	    " WHERE code = ?", NULL);
-	if (st == NULL)
-		return NULL;
-	ecert_bind_text(st, 1, code);
-	if (sqlite3_step(st) == SQLITE_ROW &&
-	    (matter = json_loads((const char *)sqlite3_column_text(st, 0), 0,
-	    NULL)) != NULL)
-		json_object_set_new(matter, "version",
-		    json_integer(sqlite3_column_int(st, 1)));
-	sqlite3_finalize(st);
+	if ((matter = ecert_definition_get(s, &matter_kind, code,
+	    &version)) != NULL)
+		json_object_set_new(matter, "version", json_integer(version));
 	return matter;
 }
 
@@ -685,6 +520,77 @@ reason_of(const struct found *f)
 }
 
 /*
+ * The holder's ID number as the matter's holder kind wants it (a final x
+ * of a citizen ID read as X), hashed as the store keeps it.  The value is
+ * never echoed: refusals are audited.
+ */
+static int
+holder_hash(struct ecert_store *s, const char *code, int natural,
+    const char *holder_id, char hash[65], struct ecert_error *e)
+{
+	char id[20];
+	size_t n = strlen(holder_id);
+
+	if (n != 18)
+		goto bad_id;
+	memcpy(id, holder_id, n + 1);
+	if (natural && id[17] == 'x')
+		id[17] = 'X';
+	if (natural ? !ecert_citizen_id_valid(id) : !ecert_uscc_valid(id))
+		goto bad_id;
+	ecert_pii_hash(s, id, hash);
+	return 0;
+bad_id:
+	return ecert_fail(e, ECERT_DATAERR, "--holder-id: not a valid %s "
+	    "(the holder of matter %s is a %s person)", natural ?
+	    "citizen ID number" : "unified social credit code", code,
+	    natural ? "natural" : "legal");
+}
+
+/* One material for the holder: exempt or to be submitted, and why. */
+static int
+check_material(struct ecert_store *s, const json_t *material,
+    const char *hash, const char *holder, json_t **row,
+    struct ecert_error *e)
+{
+	struct found best = { .rank = -1 };
+	const json_t *types = json_object_get(material, "licenses"), *type;
+	int marked = json_is_true(json_object_get(material, "exempt"));
+	const char *outcome = "submit", *reason;
+	size_t k;
+	int rc;
+
+	json_array_foreach(types, k, type)
+		if ((rc = search_type(s, hash, holder, json_string_value(type),
+		    &best, e)) != 0)
+			return rc;
+	if (json_array_size(types) == 0)
+		reason = "not replaceable";
+	else if (!marked)
+		reason = "not marked exempt";
+	else if (best.rank == 0) {
+		outcome = "exempt";
+		reason = "valid";
+	} else
+		reason = reason_of(&best);
+	*row = json_pack("{s:s, s:s, s:b, s:b, s:s, s:s}",
+	    "material", ecert_json_str(material, "key"),
+	    "name", ecert_json_str(material, "name"),
+	    "required", json_is_true(json_object_get(material, "required")),
+	    "marked", marked, "outcome", outcome, "reason", reason);
+	json_object_set_new(*row, "license", best.rank == -1 ?
+	    json_null() : json_string(best.id));
+	json_object_set_new(*row, "type", best.rank == -1 ?
+	    json_null() : json_string(best.type));
+	json_object_set_new(*row, "status", best.rank == -1 ?
+	    json_null() : json_string(best.status));
+	json_object_set_new(*row, "valid_until",
+	    best.rank == -1 || best.valid_until[0] == '\0' ?
+	    json_null() : json_string(best.valid_until));
+	return 0;
+}
+
+/*
  * Article 15 for one holder: each material of the matter, exempt or to be
  * submitted, and why.  Returns 0 when no required material marked exempt
  * must be submitted, ECERT_NO when one must (*results is filled for
@@ -696,70 +602,32 @@ ecert_matter_check(struct ecert_store *s, const json_t *matter,
     struct ecert_error *e)
 {
 	const char *code = ecert_json_str(matter, "code");
-	const json_t *material, *types, *type;
-	char id[20], hash[65];
-	size_t i, k, n;
-	int natural, nsubmit = 0, rc;
+	const json_t *material;
+	json_t *row;
+	char hash[65];
+	size_t i;
+	int nsubmit = 0, rc;
 
 	*results = NULL;
 	if (code == NULL || ecert_json_str(matter, "holder") == NULL)
 		return ecert_fail(e, ECERT_IOERR, "matters: a stored "
 		    "definition lacks its code or holder");
-	natural = strcmp(ecert_json_str(matter, "holder"), "natural") == 0;
-	n = strlen(holder_id);
-	if (n != 18)
-		goto bad_id;
-	memcpy(id, holder_id, n + 1);
-	if (natural && id[17] == 'x')
-		id[17] = 'X';
-	if (natural ? !ecert_citizen_id_valid(id) : !ecert_uscc_valid(id))
-		goto bad_id;
-	ecert_pii_hash(s, id, hash);
+	if ((rc = holder_hash(s, code, strcmp(ecert_json_str(matter,
+	    "holder"), "natural") == 0, holder_id, hash, e)) != 0)
+		return rc;
 	*results = json_array();
 	json_array_foreach(json_object_get(matter, "materials"), i,
 	    material) {
-		struct found best = { .rank = -1 };
-		int marked = json_is_true(json_object_get(material, "exempt"));
-		int required = json_is_true(json_object_get(material,
-		    "required"));
-		const char *outcome = "submit", *reason;
-		json_t *row;
-
-		types = json_object_get(material, "licenses");
-		json_array_foreach(types, k, type) {
-			rc = search_type(s, hash, holder,
-			    json_string_value(type), &best, e);
-			if (rc != 0) {
-				json_decref(*results);
-				*results = NULL;
-				return rc;
-			}
+		if ((rc = check_material(s, material, hash, holder, &row,
+		    e)) != 0) {
+			json_decref(*results);
+			*results = NULL;
+			return rc;
 		}
-		if (json_array_size(types) == 0)
-			reason = "not replaceable";
-		else if (!marked)
-			reason = "not marked exempt";
-		else if (best.rank == 0) {
-			outcome = "exempt";
-			reason = "valid";
-		} else
-			reason = reason_of(&best);
-		if (marked && required && strcmp(outcome, "submit") == 0)
+		if (json_is_true(json_object_get(row, "marked")) &&
+		    json_is_true(json_object_get(row, "required")) &&
+		    strcmp(ecert_json_str(row, "outcome"), "submit") == 0)
 			nsubmit++;
-		row = json_pack("{s:s, s:s, s:b, s:b, s:s, s:s}",
-		    "material", ecert_json_str(material, "key"),
-		    "name", ecert_json_str(material, "name"),
-		    "required", required, "marked", marked,
-		    "outcome", outcome, "reason", reason);
-		json_object_set_new(row, "license", best.rank == -1 ?
-		    json_null() : json_string(best.id));
-		json_object_set_new(row, "type", best.rank == -1 ?
-		    json_null() : json_string(best.type));
-		json_object_set_new(row, "status", best.rank == -1 ?
-		    json_null() : json_string(best.status));
-		json_object_set_new(row, "valid_until",
-		    best.rank == -1 || best.valid_until[0] == '\0' ?
-		    json_null() : json_string(best.valid_until));
 		json_array_append_new(*results, row);
 	}
 	if (nsubmit == 0)
@@ -767,12 +635,6 @@ ecert_matter_check(struct ecert_store *s, const json_t *matter,
 	return ecert_fail(e, ECERT_NO, "matter %s: %d required material%s "
 	    "marked exempt must be submitted", code, nsubmit,
 	    nsubmit == 1 ? "" : "s");
-bad_id:
-	/* the value is not echoed: refusals are audited */
-	return ecert_fail(e, ECERT_DATAERR, "--holder-id: not a valid %s "
-	    "(the holder of matter %s is a %s person)", natural ?
-	    "citizen ID number" : "unified social credit code", code,
-	    natural ? "natural" : "legal");
 }
 
 /* Every loaded matter, in code order, with its version. */

@@ -88,39 +88,6 @@ char_width(uint32_t c)
 	    sizeof(wide_ranges[0])) ? 2 : 1;
 }
 
-/* One character of s, or 0 for a byte that does not begin one. */
-static size_t
-utf8_next(const unsigned char *s, size_t n, uint32_t *cp)
-{
-	size_t len, i;
-	uint32_t c;
-
-	if (s[0] < 0x80) {
-		*cp = s[0];
-		return 1;
-	}
-	if (s[0] >= 0xc2 && s[0] <= 0xdf)
-		len = 2, c = s[0] & 0x1f;
-	else if (s[0] >= 0xe0 && s[0] <= 0xef)
-		len = 3, c = s[0] & 0x0f;
-	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
-		len = 4, c = s[0] & 0x07;
-	else
-		return 0;
-	if (n < len)
-		return 0;
-	for (i = 1; i < len; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		c = c << 6 | (s[i] & 0x3f);
-	}
-	if ((len == 3 && c < 0x800) || (len == 4 && c < 0x10000) ||
-	    c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
-		return 0;
-	*cp = c;
-	return len;
-}
-
 /* Invalid bytes count one column each, as a replacement mark would. */
 size_t
 ecert_utf8_width(const char *s)
@@ -133,7 +100,7 @@ ecert_utf8_width(const char *s)
 		return 0;
 	n = strlen(s);
 	while (n > 0) {
-		if ((len = utf8_next(u, n, &c)) == 0) {
+		if ((len = ecert_utf8_decode(u, n, &c)) == 0) {
 			len = 1;
 			width++;
 		} else
@@ -226,6 +193,17 @@ ecert_table_free(struct ecert_table *t)
 	free(t->cells);
 	free(t->width);
 	free(t);
+}
+
+/* The table on standard output, then freed; nothing when there is none
+ * (the rows went out as JSON Lines). */
+void
+ecert_table_done(struct ecert_table *t)
+{
+	if (t == NULL)
+		return;
+	ecert_table_print(t, stdout);
+	ecert_table_free(t);
 }
 
 int

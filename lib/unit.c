@@ -51,6 +51,25 @@ ecert_roles_format(int roles, char *out, size_t n)
 		}
 }
 
+/*
+ * Runs the INSERT st of a new row named name: one there already is
+ * refused with the message exists, other failures name the table what.
+ */
+static int
+insert_new(struct ecert_store *s, sqlite3_stmt *st, const char *what,
+    const char *exists, const char *name, struct ecert_error *e)
+{
+	int rc;
+
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if ((rc & 0xff) == SQLITE_CONSTRAINT)
+		return ecert_fail(e, ECERT_DATAERR, exists, name);
+	if (rc != SQLITE_DONE)
+		return ecert_sql_fail(s, e, rc, what);
+	return 0;
+}
+
 int
 ecert_unit_add(struct ecert_store *s, const char *code, const char *name,
     int roles, struct ecert_error *e)
@@ -77,13 +96,10 @@ ecert_unit_add(struct ecert_store *s, const char *code, const char *name,
 	ecert_bind_text(st, 2, name);
 	sqlite3_bind_int(st, 3, roles);
 	ecert_bind_text(st, 4, now);
-	rc = sqlite3_step(st);
-	sqlite3_finalize(st);
-	if ((rc & 0xff) == SQLITE_CONSTRAINT)
-		return ecert_fail(e, ECERT_DATAERR, "unit %s: already "
-		    "registered", code);
-	if (rc != SQLITE_DONE)
-		return ecert_sql_fail(s, e, rc, "unit");
+	/* xgettext:c-format */
+	if ((rc = insert_new(s, st, "unit", N_("unit %s: already registered"),
+	    code, e)) != 0)
+		return rc;
 	/* signed by the acting platform (anchor.c) */
 	return ecert_fact_sign_unit(s, code, name, roles, e);
 }
@@ -140,13 +156,10 @@ ecert_key_register(struct ecert_store *s, const struct ecert_key *k,
 	ecert_bind_text(st, 3, k->alg);
 	ecert_bind_text(st, 4, pub);
 	ecert_bind_text(st, 5, now);
-	rc = sqlite3_step(st);
-	sqlite3_finalize(st);
-	if ((rc & 0xff) == SQLITE_CONSTRAINT)
-		return ecert_fail(e, ECERT_DATAERR, "key %s: already "
-		    "registered", k->key_id);
-	if (rc != SQLITE_DONE)
-		return ecert_sql_fail(s, e, rc, "key");
+	/* xgettext:c-format */
+	if ((rc = insert_new(s, st, "key", N_("key %s: already registered"),
+	    k->key_id, e)) != 0)
+		return rc;
 	/* signed by the platform, or by the unit's own current key */
 	return ecert_fact_sign_key(s, k->key_id, e);
 }

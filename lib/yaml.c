@@ -380,40 +380,18 @@ static int
 check_bytes(struct ecert_yaml *y, const unsigned char *s, size_t n)
 {
 	yaml_mark_t m = { 0, 0, 0 };
-	size_t i = 0, k, len;
-	unsigned long c;
+	size_t i = 0, len;
+	uint32_t c;
 
 	while (i < n) {
-		if (s[i] < 0x80) {
-			c = s[i];
-			len = 1;
-		} else if (s[i] >= 0xc2 && s[i] <= 0xdf) {
-			c = s[i] & 0x1f;
-			len = 2;
-		} else if (s[i] >= 0xe0 && s[i] <= 0xef) {
-			c = s[i] & 0x0f;
-			len = 3;
-		} else if (s[i] >= 0xf0 && s[i] <= 0xf4) {
-			c = s[i] & 0x07;
-			len = 4;
-		} else
-			goto bad;
-		if (len > n - i)
-			goto bad;
-		for (k = 1; k < len; k++) {
-			if ((s[i + k] & 0xc0) != 0x80)
-				goto bad;
-			c = c << 6 | (s[i + k] & 0x3f);
-		}
-		if ((len == 3 && c < 0x800) || (len == 4 && c < 0x10000) ||
-		    c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
-			goto bad;
+		if ((len = ecert_utf8_decode(s + i, n - i, &c)) == 0)
+			return ecert_yaml_fail(y, &m, "invalid UTF-8");
 		if (!(c == 0x09 || c == 0x0a || c == 0x0d ||
 		    (c >= 0x20 && c <= 0x7e) || c == 0x85 ||
 		    (c >= 0xa0 && c <= 0xd7ff) ||
 		    (c >= 0xe000 && c <= 0xfffd) || c >= 0x10000))
 			return ecert_yaml_fail(y, &m, "control character "
-			    "U+%04lX is not allowed", c);
+			    "U+%04lX is not allowed", (unsigned long)c);
 		/* line breaks as libyaml counts them */
 		if (c == 0x0a || c == 0x85 || c == 0x2028 || c == 0x2029 ||
 		    (c == 0x0d && (i + 1 == n || s[i + 1] != 0x0a))) {
@@ -424,8 +402,6 @@ check_bytes(struct ecert_yaml *y, const unsigned char *s, size_t n)
 		i += len;
 	}
 	return 0;
-bad:
-	return ecert_yaml_fail(y, &m, "invalid UTF-8");
 }
 
 static int
@@ -541,4 +517,168 @@ done:
 	yaml_parser_delete(&y->parser);
 	free(buf);
 	return rc;
+}
+
+/*
+ * A sequence at the current event of at most q->max elements, each read
+ * by q->one at its first event into the list; *out the list.  An empty
+ * one fails with q->empty when it is set.
+ */
+int
+ecert_yaml_want_sequence(struct ecert_yaml *y, const struct ecert_yaml_field *f,
+    const struct ecert_yaml_seq *q, json_t **out)
+{
+	yaml_mark_t start = y->ev.start_mark;
+	json_t *list;
+
+	if (y->ev.type != YAML_SEQUENCE_START_EVENT)
+		return ecert_yaml_fail(y, &y->ev.start_mark,
+		    "%s: expected a sequence of %s, found %s", f->name, q->of,
+		    ecert_yaml_shape(&y->ev));
+	list = json_array();
+	for (;;) {
+		if (ecert_yaml_next(y) == -1)
+			break;
+		if (y->ev.type == YAML_SEQUENCE_END_EVENT &&
+		    json_array_size(list) == 0 && q->empty != NULL) {
+			ecert_yaml_fail(y, &start, "%s", q->empty);
+			break;
+		}
+		if (y->ev.type == YAML_SEQUENCE_END_EVENT) {
+			*out = list;
+			return 0;
+		}
+		if (json_array_size(list) == q->max) {
+			ecert_yaml_fail(y, &y->ev.start_mark, "%s: more than "
+			    "%zu %s", f->name, q->max, q->plural);
+			break;
+		}
+		if (q->one(y, q->arg, list) == -1)
+			break;
+	}
+	json_decref(list);
+	return -1;
+}
+
+/*
+ * One element of a sequence of mappings, arg a struct ecert_yaml_map:
+ * read by its fields, made by its build, appended to list.
+ */
+int
+ecert_yaml_want_map(struct ecert_yaml *y, const void *arg, json_t *list)
+{
+	const struct ecert_yaml_map *map = arg;
+	yaml_mark_t start = y->ev.start_mark, mark[16];
+	json_t *val[16] = { NULL }, *built = NULL;
+
+	if (map->nfields > sizeof(val) / sizeof(val[0]))
+		abort();
+	if (ecert_yaml_want_mapping(y, map->what, map->fields, map->nfields,
+	    val, mark) == 0 && (built = map->build(y, list, val, mark,
+	    &start)) != NULL)
+		json_array_append_new(list, built);
+	ecert_yaml_release(val, map->nfields);
+	return built != NULL ? 0 : -1;
+}
+
+/* Whether list holds v already. */
+int
+ecert_yaml_seen(const json_t *list, const json_t *v)
+{
+	size_t i;
+
+	for (i = 0; i < json_array_size(list); i++)
+		if (json_equal(json_array_get(list, i), v))
+			return 1;
+	return 0;
+}
+
+/* The code of one definition is not that of another in the same file. */
+int
+ecert_yaml_check_unique(struct ecert_yaml *y, const json_t *defs,
+    const json_t *code, const yaml_mark_t *m, const char *what)
+{
+	const json_t *other;
+	size_t i;
+
+	json_array_foreach(defs, i, other)
+		if (json_equal(json_object_get(other, "code"), code))
+			return ecert_yaml_fail(y, m, "code: duplicate %s code "
+			    "\"%s\" in this file", what,
+			    json_string_value(code));
+	return 0;
+}
+
+/*
+ * Reads every definition of y->path into a list, each by want_one; NULL
+ * when the file fails or holds none ("no matter in this file").
+ */
+json_t *
+ecert_yaml_read_all(struct ecert_yaml *y, const char *what,
+    int (*want_one)(struct ecert_yaml *, json_t *), const char *none)
+{
+	yaml_mark_t origin = { 0, 0, 0 };
+	json_t *list = json_array();
+
+	if (ecert_yaml_read(y, what, want_one, list) == -1)
+		goto fail;
+	if (json_array_size(list) > 0)
+		return list;
+	ecert_yaml_fail(y, &origin, "%s", none);
+fail:
+	json_decref(list);
+	return NULL;
+}
+
+/* Checks that the schemas share: field names the field in messages. */
+int
+ecert_yaml_check_uscc(struct ecert_yaml *y, const char *field, const char *s,
+    const yaml_mark_t *m)
+{
+	if (!ecert_uscc_valid(s))
+		return ecert_yaml_fail(y, m, "%s: \"%s\" is not a unified "
+		    "social credit code with a valid check character", field,
+		    s);
+	return 0;
+}
+
+int
+ecert_yaml_check_type_code(struct ecert_yaml *y, const char *field,
+    const char *s, const yaml_mark_t *m)
+{
+	if (!ecert_type_code_valid(s))
+		return ecert_yaml_fail(y, m, "%s: \"%s\" is not a type code "
+		    "(a unified social credit code with a valid check "
+		    "character, then 3 digits)", field, s);
+	return 0;
+}
+
+int
+ecert_yaml_check_holder(struct ecert_yaml *y, const char *s,
+    const yaml_mark_t *m)
+{
+	if (strcmp(s, "legal") != 0 && strcmp(s, "natural") != 0)
+		return ecert_yaml_fail(y, m,
+		    "holder: \"%s\" is not legal or natural", s);
+	return 0;
+}
+
+/* A key of an item or a material: [a-z][a-z0-9_]{0,31}. */
+int
+ecert_yaml_check_key(struct ecert_yaml *y, const char *s, const yaml_mark_t *m)
+{
+	size_t i;
+
+	if (!(s[0] >= 'a' && s[0] <= 'z'))
+		goto bad;
+	for (i = 1; s[i] != '\0'; i++)
+		if (!(s[i] >= 'a' && s[i] <= 'z') &&
+		    !(s[i] >= '0' && s[i] <= '9') && s[i] != '_')
+			goto bad;
+	if (i > 32)
+		goto bad;
+	return 0;
+bad:
+	return ecert_yaml_fail(y, m, "key: \"%s\" is not [a-z][a-z0-9_]{0,31}",
+	    s);
 }

@@ -5,7 +5,6 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,39 +13,25 @@
 
 #include "ecert.h"
 #include "ecert_priv.h"
+#include "fixture.h"
 
 #define ISSUER "11420600MB1234567T"
-#define PLATFORM "11420600MB00000016"
+#define PLATFORM FIXTURE_PLATFORM
 #define LICENSE \
 	"1.2.156.3005.2.11100000000013338W012.11420600MB1234567T.JY14206020012345.001.4"
-
-static char scratch[64];
-
-static int
-remove_one(const char *path, const struct stat *sb, int flag, struct FTW *f)
-{
-	(void)sb;
-	(void)flag;
-	(void)f;
-	return remove(path);
-}
 
 static int
 make_scratch(void **state)
 {
 	(void)state;
-	snprintf(scratch, sizeof(scratch), "/tmp/test_audit.XXXXXX");
-	if (mkdtemp(scratch) == NULL)
-		return -1;
-	setenv("ECERT_BUSY_TIMEOUT", "5000", 1);
-	return 0;
+	return fixture_scratch("test_audit");
 }
 
 static int
 remove_scratch(void **state)
 {
 	(void)state;
-	return nftw(scratch, remove_one, 16, FTW_DEPTH | FTW_PHYS);
+	return fixture_teardown();
 }
 
 /* Each case has a store of its own, with five entries. */
@@ -75,7 +60,7 @@ setup(void **state)
 
 	if (f == NULL)
 		return -1;
-	snprintf(f->db, sizeof(f->db), "%s/audit%d.db", scratch, n++);
+	snprintf(f->db, sizeof(f->db), "%s/audit%d.db", fixture_dir, n++);
 	if (ecert_store_create(f->db, NULL, &f->s, &e) != 0) {
 		fprintf(stderr, "setup: %s\n", e.msg);
 		free(f);

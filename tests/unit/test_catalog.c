@@ -12,6 +12,7 @@
 
 #include "ecert.h"
 #include "ecert_priv.h"
+#include "fixture.h"
 
 #ifndef SRCDIR
 #define SRCDIR "."
@@ -34,25 +35,18 @@
 	"    label: 法定代表人\n" \
 	"    type: string\n"
 
-static char scratch[64];
-
 static int
 make_scratch(void **state)
 {
 	(void)state;
-	snprintf(scratch, sizeof(scratch), "/tmp/test_catalog.XXXXXX");
-	return mkdtemp(scratch) == NULL ? -1 : 0;
+	return fixture_scratch("test_catalog");
 }
 
 static int
 remove_scratch(void **state)
 {
-	char path[128];
-
 	(void)state;
-	snprintf(path, sizeof(path), "%s/case.yaml", scratch);
-	unlink(path);
-	return rmdir(scratch);
+	return fixture_teardown();
 }
 
 static const char *
@@ -61,7 +55,7 @@ write_case(const char *text, size_t n)
 	static char path[128];
 	FILE *fp;
 
-	snprintf(path, sizeof(path), "%s/case.yaml", scratch);
+	snprintf(path, sizeof(path), "%s", fixture_at("case.yaml"));
 	fp = fopen(path, "wb");
 	assert_non_null(fp);
 	assert_int_equal(fwrite(text, 1, n, fp), n);

@@ -13,13 +13,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <dirent.h>
 #include <unistd.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 
 #include "ecert.h"
 #include "ecert_priv.h"
+#include "fixture.h"
 
 /* face.c: the printable license face (article 19) */
 int ecert_face_svg(FILE *out, const json_t *type, const json_t *signed_doc,
@@ -27,7 +27,6 @@ int ecert_face_svg(FILE *out, const json_t *type, const json_t *signed_doc,
 
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
 
-static char scratch[64];
 static const char *outdir;	/* scratch, or $ECERT_FACE_OUT */
 
 static int
@@ -35,12 +34,11 @@ setup(void **state)
 {
 	(void)state;
 	setenv("ECERT_SHARE", "share", 1);
-	snprintf(scratch, sizeof(scratch), "/tmp/test_face.XXXXXX");
-	if (mkdtemp(scratch) == NULL)
+	if (fixture_scratch("test_face") != 0)
 		return -1;
 	outdir = getenv("ECERT_FACE_OUT");
 	if (outdir == NULL || outdir[0] == '\0')
-		outdir = scratch;
+		outdir = fixture_dir;
 	else
 		mkdir(outdir, 0755);
 	return 0;
@@ -49,21 +47,8 @@ setup(void **state)
 static int
 teardown(void **state)
 {
-	char path[512];
-	struct dirent *d;
-	DIR *dir;
-
 	(void)state;
-	if ((dir = opendir(scratch)) == NULL)
-		return -1;
-	while ((d = readdir(dir)) != NULL) {
-		if (d->d_name[0] == '.')
-			continue;
-		snprintf(path, sizeof(path), "%s/%s", scratch, d->d_name);
-		unlink(path);
-	}
-	closedir(dir);
-	return rmdir(scratch);
+	return fixture_teardown();
 }
 
 static json_t *

@@ -6,7 +6,6 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,23 +16,14 @@
 
 #include "ecert.h"
 #include "ecert_priv.h"
+#include "fixture.h"
 
 #define ISSUER "11420600MB1234567T"
 #define COMPANY "91420600MA49ABCD1A"
 #define PASS "汉江长流 passphrase"
 
-static char scratch[64];
 static char keyfile[128];	/* written once, read by every case */
 static struct ecert_key key;	/* what it holds */
-
-static int
-remove_one(const char *path, const struct stat *sb, int flag, struct FTW *f)
-{
-	(void)sb;
-	(void)flag;
-	(void)f;
-	return remove(path);
-}
 
 static int
 make_scratch(void **state)
@@ -42,10 +32,9 @@ make_scratch(void **state)
 
 	(void)state;
 	unsetenv("ECERT_PASSPHRASE_FILE");
-	snprintf(scratch, sizeof(scratch), "/tmp/test_key.XXXXXX");
-	if (mkdtemp(scratch) == NULL)
+	if (fixture_scratch("test_key") != 0)
 		return -1;
-	snprintf(keyfile, sizeof(keyfile), "%s/issuer.key", scratch);
+	snprintf(keyfile, sizeof(keyfile), "%s", fixture_at("issuer.key"));
 	if (ecert_key_generate(&key, ISSUER) != 0 ||
 	    ecert_key_write(keyfile, &key, PASS, &e) != 0) {
 		fprintf(stderr, "setup: %s\n", e.msg);
@@ -59,18 +48,7 @@ remove_scratch(void **state)
 {
 	(void)state;
 	ecert_key_wipe(&key);
-	return nftw(scratch, remove_one, 16, FTW_DEPTH | FTW_PHYS);
-}
-
-static const char *
-at(const char *name)
-{
-	static char paths[64][128];
-	static int next;
-	char *p = paths[next++ % 64];
-
-	snprintf(p, sizeof(paths[0]), "%s/%s", scratch, name);
-	return p;
+	return fixture_teardown();
 }
 
 /* The key file's 11 lines. */
@@ -90,7 +68,7 @@ read_lines(const char *path, char lines[12][256])
 static const char *
 write_lines(const char *name, char lines[12][256], int n)
 {
-	const char *path = at(name);
+	const char *path = fixture_at(name);
 	FILE *fp = fopen(path, "w");
 	int i;
 
@@ -208,7 +186,7 @@ static void
 test_short_passphrase(void **state)
 {
 	struct ecert_error e = { 0, "" };
-	const char *path = at("short.key");
+	const char *path = fixture_at("short.key");
 
 	(void)state;
 	assert_int_equal(ecert_key_write(path, &key, "1234567", &e),
@@ -350,13 +328,13 @@ test_not_a_key_file(void **state)
 	expect_read_fails(write_lines("short.key", lines, 10), PASS,
 	    ECERT_DATAERR, "not an ecert secret key file");
 	/* a store key file */
-	fp = fopen(at("store.key"), "w");
+	fp = fopen(fixture_at("store.key"), "w");
 	assert_non_null(fp);
 	fputs("ecert-store-key-v1\nindex 00\ndata 00\naudit 00\n", fp);
 	fclose(fp);
-	expect_read_fails(at("store.key"), PASS, ECERT_DATAERR,
+	expect_read_fails(fixture_at("store.key"), PASS, ECERT_DATAERR,
 	    "not an ecert secret key file");
-	expect_read_fails(at("no-such.key"), PASS, ECERT_IOERR,
+	expect_read_fails(fixture_at("no-such.key"), PASS, ECERT_IOERR,
 	    "No such file");
 }
 
@@ -368,29 +346,29 @@ test_passphrase_file(void **state)
 	FILE *fp;
 
 	(void)state;
-	fp = fopen(at("pass"), "w");
+	fp = fopen(fixture_at("pass"), "w");
 	assert_non_null(fp);
 	fputs(PASS "\r\nsecond line\n", fp);
 	fclose(fp);
-	assert_int_equal(ecert_passphrase(at("pass"), "? ", 0, buf,
+	assert_int_equal(ecert_passphrase(fixture_at("pass"), "? ", 0, buf,
 	    sizeof(buf), &e), 0);
 	assert_string_equal(buf, PASS);
 
-	setenv("ECERT_PASSPHRASE_FILE", at("pass"), 1);
+	setenv("ECERT_PASSPHRASE_FILE", fixture_at("pass"), 1);
 	memset(buf, 0, sizeof(buf));
 	assert_int_equal(ecert_passphrase(NULL, "? ", 0, buf, sizeof(buf),
 	    &e), 0);
 	assert_string_equal(buf, PASS);
 	unsetenv("ECERT_PASSPHRASE_FILE");
 
-	fp = fopen(at("empty-pass"), "w");
+	fp = fopen(fixture_at("empty-pass"), "w");
 	assert_non_null(fp);
 	fputs("\n", fp);
 	fclose(fp);
-	assert_int_equal(ecert_passphrase(at("empty-pass"), "? ", 0, buf,
+	assert_int_equal(ecert_passphrase(fixture_at("empty-pass"), "? ", 0, buf,
 	    sizeof(buf), &e), ECERT_DATAERR);
 	assert_non_null(strstr(e.msg, "empty"));
-	assert_int_equal(ecert_passphrase(at("no-pass"), "? ", 0, buf,
+	assert_int_equal(ecert_passphrase(fixture_at("no-pass"), "? ", 0, buf,
 	    sizeof(buf), &e), ECERT_IOERR);
 	assert_non_null(strstr(e.msg, "No such file"));
 }

@@ -7,8 +7,6 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include <ftw.h>
-#include <glob.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,13 +15,9 @@
 
 #include "ecert.h"
 #include "ecert_priv.h"
+#include "fixture.h"
 
-#ifndef SRCDIR
-#define SRCDIR "."
-#endif
-#define SHIPPED SRCDIR "/share/catalog/"
-
-#define PLATFORM "11420600MB00000016"
+#define PLATFORM FIXTURE_PLATFORM
 #define MARKET "11420600MB1234567T"	/* 襄阳市市场监督管理局 */
 #define HOUSING "11420600MB2345678C"	/* 襄阳市住房和城乡建设局 */
 #define LAND "11420600MB3456789X"	/* 襄阳市自然资源和规划局 */
@@ -44,30 +38,9 @@
 
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
 
-static char scratch[64];
-static struct ecert_store *store;
+static struct ecert_store *store;	/* the fixture's city store */
 static char db[128], passfile[128];
 static struct ecert_actor market, land;	/* loaded once */
-
-static const char *
-at(const char *name)
-{
-	static char paths[64][128];
-	static int next;
-	char *p = paths[next++ % 64];
-
-	snprintf(p, sizeof(paths[0]), "%s/%s", scratch, name);
-	return p;
-}
-
-static int
-remove_one(const char *path, const struct stat *sb, int flag, struct FTW *f)
-{
-	(void)sb;
-	(void)flag;
-	(void)f;
-	return remove(path);
-}
 
 /* A key for unit, sealed in NAME.key; registered when asked. */
 static int
@@ -78,47 +51,10 @@ make_key(const char *unit, const char *name, int registered,
 	int rc;
 
 	ecert_key_generate(&k, unit);
-	rc = ecert_key_write(at(name), &k, PASS, e);
+	rc = ecert_key_write(fixture_at(name), &k, PASS, e);
 	if (rc == 0 && registered)
 		rc = ecert_key_register(store, &k, e);
 	ecert_key_wipe(&k);
-	return rc;
-}
-
-static int
-add_shipped_units(struct ecert_error *e)
-{
-	char line[512], *code, *name, *roles, *save;
-	FILE *fp = fopen(SHIPPED "units.tsv", "r");
-	int bits, rc = 0;
-
-	if (fp == NULL)
-		return ecert_fail(e, ECERT_IOERR, SHIPPED "units.tsv: cannot open");
-	while (rc == 0 && fgets(line, sizeof(line), fp) != NULL) {
-		line[strcspn(line, "\n")] = '\0';
-		code = strtok_r(line, "\t", &save);
-		name = strtok_r(NULL, "\t", &save);
-		roles = strtok_r(NULL, "\t", &save);
-		if (roles == NULL || ecert_roles_parse(roles, &bits) != 0)
-			rc = ecert_fail(e, ECERT_DATAERR, "units.tsv: bad line");
-		else
-			rc = ecert_unit_add(store, code, name, bits, e);
-	}
-	fclose(fp);
-	return rc;
-}
-
-static int
-load_catalog(int *nloaded, struct ecert_error *e)
-{
-	glob_t g;
-	int rc;
-
-	if (glob(SHIPPED "*.yaml", 0, NULL, &g) != 0)
-		return ecert_fail(e, ECERT_IOERR, "no catalog in " SHIPPED);
-	rc = ecert_catalog_load(store, PLATFORM, g.gl_pathv, (int)g.gl_pathc,
-	    nloaded, e);
-	globfree(&g);
 	return rc;
 }
 
@@ -131,30 +67,26 @@ setup(void **state)
 
 	(void)state;
 	setenv("ECERT_TODAY", TODAY, 1);
-	setenv("ECERT_BUSY_TIMEOUT", "5000", 1);
 	unsetenv("ECERT_KEY");
 	unsetenv("ECERT_PASSPHRASE_FILE");
-	snprintf(scratch, sizeof(scratch), "/tmp/test_license.XXXXXX");
-	if (mkdtemp(scratch) == NULL)
+	if (fixture_scratch("test_license") != 0)
 		return -1;
-	snprintf(db, sizeof(db), "%s/ecert.db", scratch);
-	snprintf(passfile, sizeof(passfile), "%s/pass", scratch);
+	snprintf(db, sizeof(db), "%s", fixture_at("ecert.db"));
+	snprintf(passfile, sizeof(passfile), "%s", fixture_at("pass"));
 	if ((fp = fopen(passfile, "w")) == NULL)
 		return -1;
 	fputs(PASS "\n", fp);
 	fclose(fp);
 	chmod(passfile, 0600);
-	if (ecert_store_create(db, NULL, &store, &e) != 0 ||
-	    ecert_unit_add(store, PLATFORM, "襄阳市政务服务和大数据管理局",
-	    ECERT_ROLE_ADMIN, &e) != 0 ||
-	    add_shipped_units(&e) != 0 ||
+	if (fixture_city("ecert.db", &n, &e) != 0 ||
+	    (store = fixture_store) == NULL ||
 	    make_key(MARKET, "market.key", 1, &e) != 0 ||
 	    make_key(LAND, "land.key", 1, &e) != 0 ||
 	    make_key(HOUSING, "housing.key", 1, &e) != 0 ||
-	    ecert_actor_load(store, at("market.key"), passfile, &market,
+	    ecert_actor_load(store, fixture_at("market.key"), passfile, &market,
 	    &e) != 0 ||
-	    ecert_actor_load(store, at("land.key"), passfile, &land, &e) != 0 ||
-	    load_catalog(&n, &e) != 0) {
+	    ecert_actor_load(store, fixture_at("land.key"), passfile, &land,
+	    &e) != 0) {
 		fprintf(stderr, "setup: %s\n", e.msg);
 		return -1;
 	}
@@ -169,10 +101,9 @@ static int
 teardown(void **state)
 {
 	(void)state;
-	ecert_store_close(store);
 	ecert_key_wipe(&market.key);
 	ecert_key_wipe(&land.key);
-	return nftw(scratch, remove_one, 16, FTW_DEPTH | FTW_PHYS);
+	return fixture_teardown();
 }
 
 /* Helpers */
@@ -547,7 +478,7 @@ test_actor_load(void **state)
 	expect_fail(ecert_actor_load(store, NULL, passfile, &a, &e), &e,
 	    ECERT_USAGE, "no key");
 	/* $ECERT_KEY and $ECERT_PASSPHRASE_FILE stand for the options */
-	setenv("ECERT_KEY", at("land.key"), 1);
+	setenv("ECERT_KEY", fixture_at("land.key"), 1);
 	setenv("ECERT_PASSPHRASE_FILE", passfile, 1);
 	if (ecert_actor_load(store, NULL, NULL, &a, &e) != 0)
 		fail_msg("actor from the environment: %s", e.msg);
@@ -558,12 +489,12 @@ test_actor_load(void **state)
 
 	/* a wrong passphrase is denied, and audited */
 	{
-		FILE *fp = fopen(at("wrong-pass"), "w");
+		FILE *fp = fopen(fixture_at("wrong-pass"), "w");
 		assert_non_null(fp);
 		fputs("汉江长流 passphrasE\n", fp);
 		fclose(fp);
 	}
-	expect_fail(ecert_actor_load(store, at("market.key"), at("wrong-pass"),
+	expect_fail(ecert_actor_load(store, fixture_at("market.key"), fixture_at("wrong-pass"),
 	    &a, &e), &e, ECERT_NOPERM, "wrong passphrase");
 	entry = last_audit();
 	assert_string_equal(ecert_json_str(entry, "action"), "key.open");
@@ -581,7 +512,7 @@ test_actor_unregistered_key(void **state)
 
 	(void)state;
 	assert_int_equal(make_key(SOCIAL, "social.key", 0, &e), 0);
-	expect_fail(ecert_actor_load(store, at("social.key"), passfile, &a, &e),
+	expect_fail(ecert_actor_load(store, fixture_at("social.key"), passfile, &a, &e),
 	    &e, ECERT_NOPERM, "not registered in store");
 	assert_string_equal(a.key.key_id, "");
 	entry = last_audit();
@@ -604,7 +535,7 @@ test_actor_retired_key(void **state)
 	json_t *doc, *trust;
 
 	(void)state;
-	if (ecert_actor_load(store, at("housing.key"), passfile, &housing,
+	if (ecert_actor_load(store, fixture_at("housing.key"), passfile, &housing,
 	    &e) != 0)
 		fail_msg("housing: %s", e.msg);
 	issue(&housing, permit_record("420606202406150101"), id, sizeof(id));
@@ -613,7 +544,7 @@ test_actor_retired_key(void **state)
 	assert_int_equal(ecert_keys_retire(store, HOUSING, &e), 0);
 	assert_int_equal(ecert_commit(store, &e), 0);
 
-	expect_fail(ecert_actor_load(store, at("housing.key"), passfile, &a,
+	expect_fail(ecert_actor_load(store, fixture_at("housing.key"), passfile, &a,
 	    &e), &e, ECERT_NOPERM, "retired");
 	expect_valid(id);
 	assert_int_equal(ecert_license_load(store, id, &doc, status,
@@ -648,7 +579,7 @@ test_catalog(void **state)
 	json_decref(type_of(ESTATE));
 	assert_null(ecert_catalog_get(store, "11100000000013338W099"));
 	/* loading the same files again changes nothing */
-	assert_int_equal(load_catalog(&n, &e), 0);
+	assert_int_equal(fixture_catalog(store, &n, &e), 0);
 	assert_int_equal(n, 0);
 }
 
@@ -1517,7 +1448,7 @@ test_citizen_id_sealed(void **state)
 
 	/* nowhere in the files either: the database and its log */
 	assert_true(file_has(db, "不动产权证书") ||
-	    file_has(at("ecert.db-wal"), "不动产权证书"));
+	    file_has(fixture_at("ecert.db-wal"), "不动产权证书"));
 	assert_false(file_has(db, CITIZEN_ID));
 	snprintf(path, sizeof(path), "%s-wal", db);
 	assert_false(file_has(path, CITIZEN_ID));

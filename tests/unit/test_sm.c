@@ -9,7 +9,6 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,11 +24,10 @@
 
 #include "ecert.h"
 #include "ecert_priv.h"
+#include "fixture.h"
 
 #define ISSUER "11420600MB1234567T"
 #define PASS "汉江长流 passphrase"
-
-static char scratch[64];
 
 static void
 unhex(const char *hex, unsigned char *out, size_t n)
@@ -339,7 +337,7 @@ test_sm2_key_file(void **state)
 	int n = 0;
 
 	(void)state;
-	snprintf(path, sizeof(path), "%s/sm2.key", scratch);
+	snprintf(path, sizeof(path), "%s/sm2.key", fixture_dir);
 	assert_int_equal(ecert_key_generate_alg(&k, ISSUER, ECERT_ALG_SM2), 0);
 	assert_int_equal(ecert_key_write(path, &k, PASS, &e), 0);
 	fp = fopen(path, "r");
@@ -384,7 +382,7 @@ write_file(const char *name, const void *b, size_t n)
 	char path[160];
 	FILE *fp;
 
-	snprintf(path, sizeof(path), "%s/%s", scratch, name);
+	snprintf(path, sizeof(path), "%s/%s", fixture_dir, name);
 	fp = fopen(path, "wb");
 	assert_non_null(fp);
 	assert_int_equal(fwrite(b, 1, n, fp), n);
@@ -398,7 +396,7 @@ read_file(const char *name, unsigned char *b, size_t n)
 	FILE *fp;
 	size_t len;
 
-	snprintf(path, sizeof(path), "%s/%s", scratch, name);
+	snprintf(path, sizeof(path), "%s/%s", fixture_dir, name);
 	fp = fopen(path, "rb");
 	assert_non_null(fp);
 	len = fread(b, 1, n, fp);
@@ -450,7 +448,7 @@ test_sm2_openssl_round_trip(void **state)
 	write_file("sig", der, (size_t)derlen);
 	snprintf(cmd, sizeof(cmd), "cd %s && openssl pkeyutl -verify -pubin "
 	    "-keyform DER -inkey pub.der -rawin -digest sm3 -pkeyopt "
-	    "distid:%s -in msg -sigfile sig >/dev/null 2>&1", scratch,
+	    "distid:%s -in msg -sigfile sig >/dev/null 2>&1", fixture_dir,
 	    ECERT_SM2_ID);
 	assert_int_equal(run(cmd), 0);
 	/* a changed byte of the message: refused */
@@ -466,7 +464,7 @@ test_sm2_openssl_round_trip(void **state)
 	    "-out o.pem 2>/dev/null && openssl pkey -in o.pem -pubout "
 	    "-outform DER -out o.der && openssl pkeyutl -sign -inkey o.pem "
 	    "-rawin -digest sm3 -pkeyopt distid:%s -in msg -out o.sig",
-	    scratch, ECERT_SM2_ID);
+	    fixture_dir, ECERT_SM2_ID);
 	assert_int_equal(run(cmd), 0);
 	n = read_file("o.der", buf, sizeof(buf));
 	assert_int_equal(n, 91);
@@ -489,7 +487,7 @@ test_sm2_openssl_round_trip(void **state)
 	    (const unsigned char *)msg, strlen(msg), raw));
 	/* signed by openssl with its own default (empty) ID: not ours */
 	snprintf(cmd, sizeof(cmd), "cd %s && openssl pkeyutl -sign -inkey "
-	    "o.pem -rawin -digest sm3 -in msg -out o.sig", scratch);
+	    "o.pem -rawin -digest sm3 -in msg -out o.sig", fixture_dir);
 	assert_int_equal(run(cmd), 0);
 	n = read_file("o.sig", der, sizeof(der));
 	cp = der;
@@ -505,27 +503,17 @@ test_sm2_openssl_round_trip(void **state)
 }
 
 static int
-remove_one(const char *path, const struct stat *sb, int flag, struct FTW *f)
-{
-	(void)sb;
-	(void)flag;
-	(void)f;
-	return remove(path);
-}
-
-static int
 make_scratch(void **state)
 {
 	(void)state;
-	snprintf(scratch, sizeof(scratch), "/tmp/test_sm.XXXXXX");
-	return mkdtemp(scratch) == NULL ? -1 : 0;
+	return fixture_scratch("test_sm");
 }
 
 static int
 remove_scratch(void **state)
 {
 	(void)state;
-	return nftw(scratch, remove_one, 8, FTW_DEPTH | FTW_PHYS);
+	return fixture_teardown();
 }
 
 int

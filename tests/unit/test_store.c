@@ -6,7 +6,6 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,52 +14,25 @@
 
 #include "ecert.h"
 #include "ecert_priv.h"
+#include "fixture.h"
 
 #define CITIZEN_ID "420602198503120048"
 #define COMPANY "91420600MA49ABCD1A"
-
-static char scratch[64];
 
 static int
 make_scratch(void **state)
 {
 	(void)state;
-	snprintf(scratch, sizeof(scratch), "/tmp/test_store.XXXXXX");
-	if (mkdtemp(scratch) == NULL)
-		return -1;
-	setenv("ECERT_BUSY_TIMEOUT", "5000", 1);
 	unsetenv("ECERT_STORE_KEY");
 	unsetenv("ECERT_DB");
-	return 0;
-}
-
-static int
-remove_one(const char *path, const struct stat *sb, int flag, struct FTW *f)
-{
-	(void)sb;
-	(void)flag;
-	(void)f;
-	return remove(path);
+	return fixture_scratch("test_store");
 }
 
 static int
 remove_scratch(void **state)
 {
 	(void)state;
-	return nftw(scratch, remove_one, 16, FTW_DEPTH | FTW_PHYS);
-}
-
-/* A path in the scratch folder; each case names its own files.  The
- * strings last for the next 63 calls. */
-static const char *
-at(const char *name)
-{
-	static char paths[64][128];
-	static int next;
-	char *p = paths[next++ % 64];
-
-	snprintf(p, sizeof(paths[0]), "%s/%s", scratch, name);
-	return p;
+	return fixture_teardown();
 }
 
 static struct ecert_store *
@@ -140,7 +112,7 @@ test_create(void **state)
 {
 	struct ecert_error e = { 0, "" };
 	struct ecert_store *s;
-	const char *db = at("create.db"), *key = at("create.db.key");
+	const char *db = fixture_at("create.db"), *key = fixture_at("create.db.key");
 	struct stat sb;
 	char line[64];
 	FILE *fp;
@@ -176,7 +148,7 @@ test_create_key_exists(void **state)
 {
 	struct ecert_error e = { 0, "" };
 	struct ecert_store *s = NULL;
-	const char *db = at("keyexists.db"), *key = at("keyexists.key");
+	const char *db = fixture_at("keyexists.db"), *key = fixture_at("keyexists.key");
 	FILE *fp;
 	char buf[32] = "";
 
@@ -200,32 +172,32 @@ static void
 test_open_missing(void **state)
 {
 	(void)state;
-	expect_open_fails(at("missing.db"), NULL, ECERT_IOERR,
+	expect_open_fails(fixture_at("missing.db"), NULL, ECERT_IOERR,
 	    "No such file");
 }
 
 static void
 test_open_other_key(void **state)
 {
-	const char *a = at("a.db"), *b = at("b.db");
+	const char *a = fixture_at("a.db"), *b = fixture_at("b.db");
 
 	(void)state;
 	ecert_store_close(create(a));
 	ecert_store_close(create(b));
-	expect_open_fails(a, at("b.db.key"), ECERT_IOERR, "does not belong");
-	expect_open_fails(b, at("a.db.key"), ECERT_IOERR, "does not belong");
+	expect_open_fails(a, fixture_at("b.db.key"), ECERT_IOERR, "does not belong");
+	expect_open_fails(b, fixture_at("a.db.key"), ECERT_IOERR, "does not belong");
 	/* a missing key file, and one that is not a store key */
-	expect_open_fails(a, at("none.key"), ECERT_IOERR, "none.key");
+	expect_open_fails(a, fixture_at("none.key"), ECERT_IOERR, "none.key");
 	{
-		FILE *fp = fopen(at("junk.key"), "w");
+		FILE *fp = fopen(fixture_at("junk.key"), "w");
 		assert_non_null(fp);
 		fputs("ecert-store-key-v1\nindex 00\n", fp);
 		fclose(fp);
-		chmod(at("junk.key"), 0600);
+		chmod(fixture_at("junk.key"), 0600);
 	}
-	expect_open_fails(a, at("junk.key"), ECERT_DATAERR,
+	expect_open_fails(a, fixture_at("junk.key"), ECERT_DATAERR,
 	    "not an ecert store key file");
-	ecert_store_close(open_ok(a, at("a.db.key")));
+	ecert_store_close(open_ok(a, fixture_at("a.db.key")));
 }
 
 /* The key path defaults to DB.key, or $ECERT_STORE_KEY. */
@@ -271,7 +243,7 @@ user_version(sqlite3 *db)
 static void
 test_schema_version(void **state)
 {
-	const char *db = at("schema.db");
+	const char *db = fixture_at("schema.db");
 	struct ecert_store *s = create(db);
 	char check[64], sql[64];
 
@@ -304,7 +276,7 @@ static void
 test_transactions(void **state)
 {
 	struct ecert_error e = { 0, "" };
-	struct ecert_store *s = create(at("tx.db"));
+	struct ecert_store *s = create(fixture_at("tx.db"));
 
 	(void)state;
 	assert_int_equal(ecert_begin(s, &e), 0);
@@ -328,14 +300,14 @@ test_transactions(void **state)
 	assert_int_equal(ecert_commit(s, &e), 0);	/* nothing to commit */
 	ecert_store_close(s);
 
-	s = open_ok(at("tx.db"), NULL);
+	s = open_ok(fixture_at("tx.db"), NULL);
 	assert_int_equal(count_units(s), 1);
 
 	/* closing inside a transaction rolls it back */
 	assert_int_equal(ecert_begin(s, &e), 0);
 	assert_int_equal(ecert_exec(s, "DELETE FROM units", &e), 0);
 	ecert_store_close(s);
-	s = open_ok(at("tx.db"), NULL);
+	s = open_ok(fixture_at("tx.db"), NULL);
 	assert_int_equal(count_units(s), 1);
 
 	/* SQL errors are store errors (74), with SQLite's words */
@@ -353,7 +325,7 @@ static void
 test_busy(void **state)
 {
 	struct ecert_error e = { 0, "" };
-	const char *db = at("busy.db");
+	const char *db = fixture_at("busy.db");
 	struct ecert_store *s;
 	sqlite3 *other;
 
@@ -409,8 +381,8 @@ test_sql_fail_status(void **state)
 static void
 test_pii_hash(void **state)
 {
-	struct ecert_store *a = create(at("pii-a.db"));
-	struct ecert_store *b = create(at("pii-b.db"));
+	struct ecert_store *a = create(fixture_at("pii-a.db"));
+	struct ecert_store *b = create(fixture_at("pii-b.db"));
 	char h1[65], h2[65], h3[65], h4[65];
 	size_t i;
 
@@ -430,7 +402,7 @@ test_pii_hash(void **state)
 	ecert_store_close(b);
 
 	/* the same key file gives the same hash after reopening */
-	a = open_ok(at("pii-a.db"), NULL);
+	a = open_ok(fixture_at("pii-a.db"), NULL);
 	ecert_pii_hash(a, CITIZEN_ID, h2);
 	assert_string_equal(h1, h2);
 	ecert_store_close(a);
@@ -441,8 +413,8 @@ test_pii_seal(void **state)
 {
 	static const char plain[] = "{\"holder\":{\"id\":\"" CITIZEN_ID "\","
 	    "\"name\":\"张汉江\"},\"坐落\":\"湖北省襄阳市樊城区长虹北路16号\"}";
-	struct ecert_store *a = create(at("seal-a.db"));
-	struct ecert_store *b = create(at("seal-b.db"));
+	struct ecert_store *a = create(fixture_at("seal-a.db"));
+	struct ecert_store *b = create(fixture_at("seal-b.db"));
 	size_t n, m, i;
 	char *box, *box2, *back;
 
@@ -502,7 +474,7 @@ test_pii_seal(void **state)
 static void
 test_open_no_anchor(void **state)
 {
-	const char *db = at("noanchor.db");
+	const char *db = fixture_at("noanchor.db");
 
 	(void)state;
 	ecert_store_close(create(db));
@@ -519,7 +491,7 @@ test_open_no_anchor(void **state)
 static void
 test_expire_plan(void **state)
 {
-	const char *db = at("plan.db");
+	const char *db = fixture_at("plan.db");
 	struct ecert_store *s;
 	sqlite3 *h;
 	sqlite3_stmt *st;

@@ -16,33 +16,28 @@
 
 #include "ecert.h"
 #include "ecert_priv.h"
+#include "fixture.h"
 
-static char scratch[64];
 static struct ecert_store *store;
 
 static int
 setup(void **state)
 {
 	struct ecert_error e;
-	char db[128];
 
 	(void)state;
-	snprintf(scratch, sizeof(scratch), "/tmp/test_token.XXXXXX");
-	if (mkdtemp(scratch) == NULL)
+	if (fixture_scratch("test_token") != 0 ||
+	    fixture_store_create("t.db", &fixture_store, &e) != 0)
 		return -1;
-	snprintf(db, sizeof(db), "%s/t.db", scratch);
-	return ecert_store_create(db, NULL, &store, &e);
+	store = fixture_store;
+	return 0;
 }
 
 static int
 teardown(void **state)
 {
-	char cmd[160];
-
 	(void)state;
-	ecert_store_close(store);
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", scratch);
-	return system(cmd);
+	return fixture_teardown();
 }
 
 static void

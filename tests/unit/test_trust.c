@@ -17,31 +17,28 @@
 
 #include "ecert.h"
 #include "ecert_priv.h"
+#include "fixture.h"
 
-#define PLATFORM "11420600MB00000016"
+#define PLATFORM FIXTURE_PLATFORM
 
-static char scratch[64], path[128];
+static char path[128];
 static struct ecert_key platform;
 
 static int
 setup(void **state)
 {
 	(void)state;
-	snprintf(scratch, sizeof(scratch), "/tmp/test_trust.XXXXXX");
-	if (mkdtemp(scratch) == NULL)
+	if (fixture_scratch("test_trust") != 0)
 		return -1;
-	snprintf(path, sizeof(path), "%s/list.json", scratch);
+	snprintf(path, sizeof(path), "%s", fixture_at("list.json"));
 	return ecert_key_generate(&platform, PLATFORM);
 }
 
 static int
 teardown(void **state)
 {
-	char cmd[160];
-
 	(void)state;
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", scratch);
-	return system(cmd);
+	return fixture_teardown();
 }
 
 static json_t *
