@@ -13,6 +13,7 @@
 #include <microhttpd.h>
 #include <sodium.h>
 
+#include "cmd.h"
 #include "serve.h"
 
 void
@@ -111,58 +112,15 @@ actor_of(struct serve *sv, const struct request *r)
 	return NULL;
 }
 
-static int
-license_exists(struct ecert_store *s, const char *id, struct ecert_error *e)
-{
-	sqlite3_stmt *st = ecert_prepare(s, "SELECT 1 FROM licenses WHERE"
-	    " id = ?", e);
-	int rc;
-
-	if (st == NULL)
-		return e->status;
-	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	sqlite3_finalize(st);
-	if (rc == SQLITE_ROW)
-		return 0;
-	if (rc == SQLITE_DONE)
-		return ecert_fail(e, ECERT_NO, "%s: no such license", id);
-	return ecert_sql_fail(s, e, rc, "license");
-}
-
 static const char *
 license_status(struct ecert_store *s, const char *id, char *out, size_t n)
 {
-	sqlite3_stmt *st = ecert_prepare(s, "SELECT status FROM licenses WHERE"
-	    " id = ?", NULL);
-
-	snprintf(out, n, "valid");
-	if (st == NULL)
-		return out;
-	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		snprintf(out, n, "%s", (const char *)sqlite3_column_text(st, 0));
-	sqlite3_finalize(st);
+	if (ecert_license_row_status(s, id, out, n) != 0)
+		snprintf(out, n, "valid");
 	return out;
 }
 
 /* ---- ecert-issue: POST /v1/licenses ---- */
-
-static int
-worse(int a, int b)
-{
-	static const int rank[] = { ECERT_OK, ECERT_NO, ECERT_DATAERR,
-	    ECERT_USAGE, ECERT_NOPERM, ECERT_BUSY, ECERT_IOERR };
-	int i, ra = 0, rb = 0;
-
-	for (i = 0; i < 7; i++) {
-		if (rank[i] == a)
-			ra = i;
-		if (rank[i] == b)
-			rb = i;
-	}
-	return rb > ra ? b : a;
-}
 
 static int
 is_batch(struct request *r)
@@ -280,32 +238,6 @@ prepare_worker(void *arg)
 	return NULL;
 }
 
-/* ecert_license_issue's version: a number whose draft was rejected is
- * drafted again as the next version (lib/license.c, redraft_version). */
-static int
-push_version(struct ecert_store *s, const json_t *record)
-{
-	sqlite3_stmt *st;
-	int version = 1;
-
-	st = ecert_prepare(s, "SELECT version, status, coalesce(review, '')"
-	    " FROM licenses WHERE type = ? AND number = ?"
-	    " ORDER BY version DESC LIMIT 1", NULL);
-	if (st == NULL)
-		return 1;
-	sqlite3_bind_text(st, 1, ecert_json_str(record, "type"), -1,
-	    SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, ecert_json_str(record, "number"), -1,
-	    SQLITE_STATIC);
-	if (sqlite3_step(st) == SQLITE_ROW &&
-	    strcmp((const char *)sqlite3_column_text(st, 1), "draft") == 0 &&
-	    strncmp((const char *)sqlite3_column_text(st, 2), "rejected",
-	    8) == 0)
-		version = sqlite3_column_int(st, 0) + 1;
-	sqlite3_finalize(st);
-	return version;
-}
-
 struct push_type {
 	char code[40];
 	json_t *type;
@@ -384,7 +316,7 @@ issue_batch(struct serve *sv, struct ecert_store *s,
 			continue;
 		}
 		l->type = types[j].type;
-		l->version = push_version(s, l->record);
+		l->version = ecert_license_version(s, l->type, l->record);
 	}
 
 	/* checked and signed outside any transaction by a few threads,
@@ -519,12 +451,12 @@ answer:
 			o = json_pack("{s:I, s:s, s:i}", "line",
 			    (json_int_t)l->line, "error", "not issued: the "
 			    "store failed; push this line again", "exit", rc);
-			worst = worse(worst, rc);
+			worst = ecert_worse(worst, rc);
 		} else if (l->rc != 0) {
 			o = json_pack("{s:I, s:s, s:i}", "line",
 			    (json_int_t)l->line, "error", l->e.msg, "exit",
 			    l->rc);
-			worst = worse(worst, l->rc);
+			worst = ecert_worse(worst, l->rc);
 		} else
 			o = json_pack("{s:I, s:s, s:s}", "line",
 			    (json_int_t)l->line, "id", l->p.id, "status",
@@ -637,7 +569,7 @@ route_change(struct ecert_store *s, struct request *r,
 		rc = ecert_fail(&e, ECERT_USAGE, "amend: \"changes\" must be "
 		    "an object of item: value");
 	else
-		rc = license_exists(s, id, &e);
+		rc = ecert_license_exists(s, id, &e);
 	if (rc != 0) {
 		ecert_audit_refusal(s, a->unit, action, id, &e);
 		json_decref(body);
@@ -794,35 +726,6 @@ collect(const json_t *one, void *arg)
 	return 0;
 }
 
-/* Why a check found no valid license: the holder's latest of the type. */
-static const char *
-overall_without_valid(struct ecert_store *s, const char *holder_id,
-    const char *type)
-{
-	static const char *words[] = { "suspended", "revoked", "expired" };
-	sqlite3_stmt *st;
-	char hh[65];
-	const char *found = "not found";
-	int i;
-
-	ecert_pii_hash(s, holder_id, hh);
-	st = ecert_prepare(s, "SELECT status FROM licenses WHERE holder_hash"
-	    " = ? AND type = ? AND status IN ('suspended', 'revoked',"
-	    " 'expired') ORDER BY created_at DESC, version DESC LIMIT 1",
-	    NULL);
-	if (st == NULL)
-		return found;
-	sqlite3_bind_text(st, 1, hh, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, type, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		for (i = 0; i < 3; i++)
-			if (strcmp((const char *)sqlite3_column_text(st, 0),
-			    words[i]) == 0)
-				found = words[i];
-	sqlite3_finalize(st);
-	return found;
-}
-
 static void
 route_use(struct ecert_store *s, struct request *r,
     const struct ecert_actor *a, int check, struct answer *out)
@@ -907,7 +810,7 @@ route_use(struct ecert_store *s, struct request *r,
 	if (rc != 0)
 		ecert_audit_refusal(s, a->unit, action, object, &e);
 	if (check && rc == ECERT_NO) {
-		const char *overall = overall_without_valid(s, u.holder_id,
+		const char *overall = ecert_holder_lapsed(s, u.holder_id,
 		    u.type);
 
 		o = json_pack("{s:s, s:b, s:[]}", "overall", overall, "match",
@@ -1023,6 +926,18 @@ route_verify(struct ecert_store *s, const char *id, struct answer *out)
 	json_decref(o);
 }
 
+/* A strong ETag: the first 16 bytes of the body's SHA-256, in hex. */
+static void
+etag_of(const char *body, size_t len, char etag[48])
+{
+	unsigned char h[crypto_hash_sha256_BYTES];
+
+	crypto_hash_sha256(h, (const unsigned char *)body, len);
+	etag[0] = '"';
+	sodium_bin2hex(etag + 1, 33, h, 16);
+	strcat(etag, "\"");
+}
+
 /* The trust or the status list, signed by the platform, made at most
  * once per --list-seconds and answered with its ETag. */
 static void
@@ -1031,7 +946,6 @@ route_list(struct serve *sv, struct ecert_store *s, struct request *r,
 {
 	struct serve_list *l = status ? &sv->status : &sv->trust;
 	struct ecert_error e;
-	unsigned char h[crypto_hash_sha256_BYTES];
 	const char *inm;
 	char *text = NULL;
 	size_t len = 0;
@@ -1060,10 +974,7 @@ route_list(struct serve *sv, struct ecert_store *s, struct request *r,
 		l->body = text;
 		l->len = len;
 		l->made = time(NULL);
-		crypto_hash_sha256(h, (unsigned char *)text, len);
-		snprintf(l->etag, sizeof(l->etag), "\"");
-		sodium_bin2hex(l->etag + 1, 33, h, 16);
-		strcat(l->etag, "\"");
+		etag_of(text, len, l->etag);
 	}
 	snprintf(out->etag, sizeof(out->etag), "%s", l->etag);
 	inm = serve_header(r, "If-None-Match");
@@ -1090,56 +1001,51 @@ route_list(struct serve *sv, struct ecert_store *s, struct request *r,
  * is public (GB/T 36903), holds nothing of any license, and is not
  * audited; cacheable as the lists are.
  */
+struct labels {
+	struct ecert_store *s;
+	json_t *all;
+};
+
+/* One type's name and its items' labels. */
+static int
+add_labels(const struct ecert_type_row *row, void *arg)
+{
+	struct labels *l = arg;
+	json_t *type, *items, *it;
+	size_t i;
+
+	if ((type = ecert_catalog_get(l->s, row->code)) == NULL)
+		return 0;
+	items = json_object();
+	json_array_foreach(json_object_get(type, "items"), i, it)
+		if (ecert_json_str(it, "key") != NULL &&
+		    ecert_json_str(it, "label") != NULL)
+			json_object_set_new(items, ecert_json_str(it, "key"),
+			    json_string(ecert_json_str(it, "label")));
+	json_object_set_new(l->all, row->code, json_pack("{s:s?, s:o}",
+	    "name", ecert_json_str(type, "name"), "items", items));
+	json_decref(type);
+	return 0;
+}
+
 static void
 route_labels(struct serve *sv, struct ecert_store *s, struct request *r,
     struct answer *out)
 {
-	unsigned char h[crypto_hash_sha256_BYTES];
-	sqlite3_stmt *st;
-	json_t *all = json_object(), *type, *items, *it;
+	struct labels l = { s, json_object() };
+	struct ecert_error e;
 	const char *inm;
-	size_t i;
-	int rc;
 
-	st = ecert_prepare(s, "SELECT code, definition FROM license_types"
-	    " ORDER BY code", NULL);
-	if (st == NULL) {
-		json_decref(all);
+	if (ecert_catalog_each(s, add_labels, &l, &e) != 0) {
+		json_decref(l.all);
 		answer_error(out, 500, ECERT_IOERR, "the catalog cannot be "
 		    "read");
 		return;
 	}
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		type = json_loads((const char *)sqlite3_column_text(st, 1), 0,
-		    NULL);
-		if (type == NULL)
-			continue;
-		items = json_object();
-		json_array_foreach(json_object_get(type, "items"), i, it)
-			if (ecert_json_str(it, "key") != NULL &&
-			    ecert_json_str(it, "label") != NULL)
-				json_object_set_new(items, ecert_json_str(it,
-				    "key"), json_string(ecert_json_str(it,
-				    "label")));
-		json_object_set_new(all, (const char *)sqlite3_column_text(st,
-		    0), json_pack("{s:s?, s:o}", "name", ecert_json_str(type,
-		    "name"), "items", items));
-		json_decref(type);
-	}
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE) {
-		json_decref(all);
-		answer_error(out, 500, ECERT_IOERR, "the catalog cannot be "
-		    "read");
-		return;
-	}
-	out->body = ecert_json_canonical(all);
+	out->body = ecert_json_canonical(l.all);
 	out->len = strlen(out->body);
-	json_decref(all);
-	crypto_hash_sha256(h, (unsigned char *)out->body, out->len);
-	snprintf(out->etag, sizeof(out->etag), "\"");
-	sodium_bin2hex(out->etag + 1, 33, h, 16);
-	strcat(out->etag, "\"");
+	json_decref(l.all);
+	etag_of(out->body, out->len, out->etag);
 	inm = serve_header(r, "If-None-Match");
 	if (inm != NULL && strcmp(inm, out->etag) == 0) {
 		free(out->body);
@@ -1205,7 +1111,7 @@ route_health(struct ecert_store *s, struct answer *out)
 	struct ecert_error e;
 	json_t *o;
 
-	if (ecert_exec(s, "SELECT 1 FROM meta LIMIT 1", &e) != 0) {
+	if (ecert_store_ready(s, &e) != 0) {
 		answer_fail(out, &e, 503);
 		return;
 	}

@@ -444,7 +444,7 @@ serve_sig_check(struct serve *sv, struct ecert_store *s, struct request *r,
 	if (signature_bytes(sigh, si.label, sig, why, n) != 0)
 		return -1;
 	memset(&pk, 0, sizeof(pk));
-	if (serve_client_lookup(s, si.keyid, &pk, unit, why, n) != 0)
+	if (ecert_client_lookup(s, si.keyid, &pk, unit, why, n) != 0)
 		return -1;
 	if (si.alg[0] != '\0' && strcmp(si.alg, pk.alg == ECERT_ALG_SM2 ?
 	    SERVE_ALG_SM2 : "ed25519") != 0) {
