@@ -5,7 +5,6 @@
  * status the program would give travels in X-Ecert-Exit, and maps to the
  * HTTP status as ecert-serve(1) lists.
  */
-#include <errno.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -1132,50 +1131,49 @@ is_post(const struct request *r)
 	return strcmp(r->method, "POST") == 0;
 }
 
-void
-serve_route(struct serve *sv, struct ecert_store *s, struct request *r,
+/* What anyone may ask, without a signature: 1 when it was that. */
+static int
+route_open(struct serve *sv, struct ecert_store *s, struct request *r,
     struct answer *out)
 {
-	const struct ecert_actor *a;
 	struct ecert_error e;
-	char id[160], why[512], detail[700];
-	const char *verb = "";
+	char id[160];
 
-	/* what anyone may ask: no signature */
-	if (strcmp(r->path, "/healthz") == 0 && is_get(r)) {
+	if (strcmp(r->path, "/healthz") == 0 && is_get(r))
 		route_health(s, out);
-		return;
-	}
-	if (strcmp(r->path, "/v1/catalog/labels") == 0 && is_get(r)) {
+	else if (strcmp(r->path, "/v1/catalog/labels") == 0 && is_get(r))
 		route_labels(sv, s, r, out);
-		return;
-	}
-	if (strcmp(r->path, "/v1/public") == 0 && is_get(r)) {
+	else if (strcmp(r->path, "/v1/public") == 0 && is_get(r))
 		route_public(s, r, out);
-		return;
-	}
-	if ((strcmp(r->path, "/v1/trust") == 0 ||
-	    strcmp(r->path, "/v1/status") == 0) && is_get(r)) {
+	else if ((strcmp(r->path, "/v1/trust") == 0 ||
+	    strcmp(r->path, "/v1/status") == 0) && is_get(r))
 		route_list(sv, s, r, strcmp(r->path, "/v1/status") == 0, out);
-		return;
-	}
-	if (strncmp(r->path, "/v1/verify/", 11) == 0 && is_get(r)) {
+	else if (strncmp(r->path, "/v1/verify/", 11) == 0 && is_get(r)) {
 		if (ecert_id_from_line(r->path + 11, strlen(r->path + 11), id,
 		    sizeof(id), &e) != 0)
 			answer_fail(out, &e, 404);
 		else
 			route_verify(s, id, out);
-		return;
-	}
-	if (strncmp(r->path, "/v1/", 4) != 0) {
+	} else if (strncmp(r->path, "/v1/", 4) != 0) {
 		if (is_get(r))
 			route_page(sv, r->path, out);
 		else
 			answer_error(out, 405, ECERT_USAGE, "method not allowed");
-		return;
-	}
+	} else
+		return 0;
+	return 1;
+}
 
-	/* everything else: a registered client's signature (RFC 9421) */
+/* The seal of the unit whose registered client signed the request (RFC
+ * 9421); NULL, the refusal audited and answered, when there is none. */
+static const struct ecert_actor *
+authenticate(struct serve *sv, struct ecert_store *s, struct request *r,
+    struct answer *out)
+{
+	const struct ecert_actor *a;
+	struct ecert_error e;
+	char why[512], detail[700];
+
 	if (serve_sig_check(sv, s, r, why, sizeof(why)) != 0) {
 		snprintf(detail, sizeof(detail), "%s %s from %s: %s",
 		    r->method, r->path, r->remote, why);
@@ -1183,54 +1181,65 @@ serve_route(struct serve *sv, struct ecert_store *s, struct request *r,
 		    r->client : "(unsigned)", "refused", detail) != 0) {
 			answer_error(out, 503, ECERT_IOERR, "audit: cannot "
 			    "record the refusal");
-			return;
+			return NULL;
 		}
 		answer_error(out, 401, ECERT_NOPERM, why);
 		out->ask_signature = 1;
-		return;
+		return NULL;
 	}
 	if ((a = actor_of(sv, r)) == NULL) {
 		ecert_fail(&e, ECERT_NOPERM, "the server holds no seal of unit "
 		    "%s (client %s)", r->unit, r->client);
 		ecert_audit_refusal(s, r->unit, "serve.seal", r->client, &e);
 		answer_fail(out, &e, 404);
-		return;
 	}
-	if (strcmp(r->path, "/v1/licenses") == 0 && is_post(r)) {
+	return a;
+}
+
+/* /v1/licenses/ID and its verbs: 1 when it was one of them. */
+static int
+route_license(struct ecert_store *s, struct request *r,
+    const struct ecert_actor *a, struct answer *out)
+{
+	struct ecert_error e;
+	char id[160];
+	const char *verb = "";
+
+	if (strncmp(r->path, "/v1/licenses/", 13) != 0 ||
+	    split_license_path(r->path, id, sizeof(id), &verb) != 0)
+		return 0;
+	if (ecert_id_from_line(id, strlen(id), id, sizeof(id), &e) != 0)
+		answer_fail(out, &e, 404);
+	else if (*verb == '\0' && is_get(r))
+		route_show(s, a, id, out);
+	else if (is_post(r) && (strcmp(verb, "amend") == 0 ||
+	    strcmp(verb, "suspend") == 0 || strcmp(verb, "reinstate") == 0 ||
+	    strcmp(verb, "revoke") == 0))
+		route_change(s, r, a, id, verb, out);
+	else if (is_post(r) && strcmp(verb, "present") == 0)
+		route_present(s, r, a, id, out);
+	else
+		return 0;
+	return 1;
+}
+
+void
+serve_route(struct serve *sv, struct ecert_store *s, struct request *r,
+    struct answer *out)
+{
+	const struct ecert_actor *a;
+
+	if (route_open(sv, s, r, out))
+		return;
+	/* everything else: a registered client's signature */
+	if ((a = authenticate(sv, s, r, out)) == NULL)
+		return;
+	if (strcmp(r->path, "/v1/licenses") == 0 && is_post(r))
 		route_issue(sv, s, r, a, out);
-		return;
-	}
-	if (strcmp(r->path, "/v1/use") == 0 && is_post(r)) {
+	else if (strcmp(r->path, "/v1/use") == 0 && is_post(r))
 		route_use(s, r, a, 0, out);
-		return;
-	}
-	if (strcmp(r->path, "/v1/check") == 0 && is_post(r)) {
+	else if (strcmp(r->path, "/v1/check") == 0 && is_post(r))
 		route_use(s, r, a, 1, out);
-		return;
-	}
-	if (strncmp(r->path, "/v1/licenses/", 13) == 0 &&
-	    split_license_path(r->path, id, sizeof(id), &verb) == 0) {
-		if (ecert_id_from_line(id, strlen(id), id, sizeof(id),
-		    &e) != 0) {
-			answer_fail(out, &e, 404);
-			return;
-		}
-		if (*verb == '\0' && is_get(r)) {
-			route_show(s, a, id, out);
-			return;
-		}
-		if (is_post(r) && (strcmp(verb, "amend") == 0 ||
-		    strcmp(verb, "suspend") == 0 ||
-		    strcmp(verb, "reinstate") == 0 ||
-		    strcmp(verb, "revoke") == 0)) {
-			route_change(s, r, a, id, verb, out);
-			return;
-		}
-		if (is_post(r) && strcmp(verb, "present") == 0) {
-			route_present(s, r, a, id, out);
-			return;
-		}
-	}
-	answer_error(out, 404, ECERT_USAGE, "no such route");
-	(void)errno;
+	else if (!route_license(s, r, a, out))
+		answer_error(out, 404, ECERT_USAGE, "no such route");
 }
