@@ -202,16 +202,32 @@ push_tx_end(struct ecert_store *s, const struct ecert_actor *a,
 	return ecert_commit(s, e);
 }
 
+struct push_type {
+	char code[40];
+	json_t *type;
+	int rc;
+	struct ecert_error e;
+};
+
 struct push {
 	struct ecert_store *s;
 	const struct ecert_actor *a;
+	const char *client;
 	struct pushed *lines;
 	size_t n, next;
+	struct push_type *types;	/* each asked once a batch */
+	size_t ntypes;
 	/* the writer waits for the line it is at, as ecert-import's does */
 	pthread_mutex_t mu;
 	pthread_cond_t done;
 	size_t ndone;		/* under mu: lines prepared (or refused) */
 	unsigned char *ready;	/* under mu: line i's preparation is over */
+	pthread_t th[8];
+	int nthreads;
+	/* the writer's: its open transaction, from line first */
+	struct push_tx tx;
+	int open;
+	size_t first, committed;
 };
 
 static void *
@@ -237,263 +253,358 @@ prepare_worker(void *arg)
 	return NULL;
 }
 
-struct push_type {
-	char code[40];
-	json_t *type;
-	int rc;
-	struct ecert_error e;
-};
+/* The type a line names, with the unit's authorization to issue it. */
+static struct push_type *
+push_type_of(struct push *b, const char *code)
+{
+	struct push_type *t;
+	size_t j;
+
+	for (j = 0; j < b->ntypes; j++)
+		if (code != NULL && strcmp(b->types[j].code, code) == 0)
+			return &b->types[j];
+	b->types = ecert_xrealloc(b->types, (b->ntypes + 1) *
+	    sizeof(*b->types));
+	t = &b->types[b->ntypes];
+	memset(t, 0, sizeof(*t));
+	snprintf(t->code, sizeof(t->code), "%s", code ? code : "");
+	t->rc = ecert_may_issue(b->s, b->a, code, &t->type, &t->e);
+	/* a missing type is not remembered as a type */
+	if (code != NULL && strlen(code) < sizeof(t->code))
+		b->ntypes++;
+	return t;
+}
+
+/* One line read: its record, its type and the version it is issued as. */
+static void
+push_line(struct push *b, struct pushed *l, long line, const char *text,
+    size_t len)
+{
+	struct push_type *t;
+
+	memset(l, 0, sizeof(*l));
+	l->line = line;
+	if ((l->record = ecert_json_parse(text, len, &l->e)) == NULL)
+		l->rc = l->e.status;
+	else if (!json_is_object(l->record))
+		l->rc = ecert_fail(&l->e, ECERT_DATAERR, "not a JSON object");
+	if (l->rc != 0)
+		return;
+	t = push_type_of(b, ecert_json_str(l->record, "type"));
+	if (t->rc != 0) {
+		l->rc = t->rc;
+		l->e = t->e;
+		if (t == &b->types[b->ntypes])	/* not remembered */
+			json_decref(t->type);
+		return;
+	}
+	l->type = t->type;
+	l->version = ecert_license_version(b->s, l->type, l->record);
+}
+
+/* The body's lines, blank ones skipped, numbered as sent. */
+static void
+push_read(struct push *b, const char *body, size_t len)
+{
+	const char *p = body, *end, *nl;
+	size_t n, cap = 0;
+	long line = 0;
+
+	if (body == NULL)
+		return;
+	end = body + len;
+	while (p != NULL && p < end) {
+		line++;
+		nl = memchr(p, '\n', (size_t)(end - p));
+		n = nl ? (size_t)(nl - p) : (size_t)(end - p);
+		if (n > 0 && p[n - 1] == '\r')
+			n--;
+		if (n > 0) {
+			if (b->n == cap) {
+				cap = cap ? cap * 2 : 256;
+				b->lines = ecert_xrealloc(b->lines, cap *
+				    sizeof(*b->lines));
+			}
+			push_line(b, &b->lines[b->n], line, p, n);
+			b->n++;
+		}
+		p = nl ? nl + 1 : NULL;
+	}
+}
+
+/* The lines checked and signed outside any transaction by a few threads
+ * (none for a short batch: then here, before anything is stored). */
+static void
+push_prepare(struct push *b, unsigned threads)
+{
+	int i, n;
+
+	pthread_mutex_init(&b->mu, NULL);
+	pthread_cond_init(&b->done, NULL);
+	b->ready = ecert_xmalloc(b->n + 1);
+	memset(b->ready, 0, b->n + 1);
+	n = (int)sysconf(_SC_NPROCESSORS_ONLN);
+	if (n > (int)threads)
+		n = (int)threads;
+	if (n > 8)
+		n = 8;
+	if (b->n < 64)
+		n = 0;
+	for (i = 0; i < n; i++)
+		if (pthread_create(&b->th[i], NULL, prepare_worker, b) != 0)
+			break;
+	b->nthreads = i;
+	if (b->nthreads == 0)
+		prepare_worker(b);
+}
 
 static void
-issue_batch(struct serve *sv, struct ecert_store *s,
-    const struct ecert_actor *a, struct request *r, struct answer *out)
+push_join(struct push *b)
 {
-	struct push b = { .s = s, .a = a };
-	struct push_type *types = NULL;
-	size_t ntypes = 0, i, j, cap = 0;
-	struct ecert_error e;
-	char *p = r->body, *nl, where[96], *text = NULL, *one, why[700];
-	size_t textlen = 0, first = 0, committed = 0;
-	long line = 0;
-	int rc = 0, worst = 0, nthreads, open = 0;
-	struct push_tx tx;
-	pthread_t th[8];
-	FILE *mem;
-	json_t *o;
+	int i;
 
-	/* the lines, their type's authorization and their version */
-	while (p != NULL && p < r->body + r->len) {
-		struct pushed *l;
-		const char *code;
-		size_t len;
+	for (i = 0; i < b->nthreads; i++)
+		pthread_join(b->th[i], NULL);
+	b->nthreads = 0;
+}
 
-		line++;
-		nl = memchr(p, '\n', (size_t)(r->body + r->len - p));
-		len = nl ? (size_t)(nl - p) : (size_t)(r->body + r->len - p);
-		if (len > 0 && p[len - 1] == '\r')
-			len--;
-		if (len == 0) {
-			p = nl ? nl + 1 : NULL;
-			continue;
-		}
-		if (b.n == cap) {
-			cap = cap ? cap * 2 : 256;
-			b.lines = ecert_xrealloc(b.lines, cap * sizeof(*b.lines));
-		}
-		l = &b.lines[b.n++];
-		memset(l, 0, sizeof(*l));
-		l->line = line;
-		if ((l->record = ecert_json_parse(p, len, &l->e)) == NULL)
-			l->rc = l->e.status;
-		else if (!json_is_object(l->record))
-			l->rc = ecert_fail(&l->e, ECERT_DATAERR, "not a JSON "
-			    "object");
-		p = nl ? nl + 1 : NULL;
-		if (l->rc != 0)
-			continue;
-		code = ecert_json_str(l->record, "type");
-		for (j = 0; j < ntypes; j++)
-			if (code != NULL && strcmp(types[j].code, code) == 0)
-				break;
-		if (j == ntypes) {
-			types = ecert_xrealloc(types, (ntypes + 1) *
-			    sizeof(*types));
-			memset(&types[j], 0, sizeof(types[j]));
-			snprintf(types[j].code, sizeof(types[j].code), "%s",
-			    code ? code : "");
-			types[j].rc = ecert_may_issue(s, a, code, &types[j].type,
-			    &types[j].e);
-			/* a missing type is not remembered as a type */
-			if (code != NULL && strlen(code) < sizeof(types[j].code))
-				ntypes++;
-		}
-		if (types[j].rc != 0) {
-			l->rc = types[j].rc;
-			l->e = types[j].e;
-			if (j == ntypes)
-				json_decref(types[j].type);
-			continue;
-		}
-		l->type = types[j].type;
-		l->version = ecert_license_version(s, l->type, l->record);
-	}
+/* The open transaction audited and committed: lines first to end-1 are in. */
+static int
+push_commit(struct push *b, size_t end, struct ecert_error *e)
+{
+	size_t j;
+	int rc;
 
-	/* checked and signed outside any transaction by a few threads,
-	 * while this one stores what is ready, in order */
-	pthread_mutex_init(&b.mu, NULL);
-	pthread_cond_init(&b.done, NULL);
-	b.ready = ecert_xmalloc(b.n + 1);
-	memset(b.ready, 0, b.n + 1);
-	nthreads = (int)sysconf(_SC_NPROCESSORS_ONLN);
-	if (nthreads > (int)sv->cf.threads)
-		nthreads = (int)sv->cf.threads;
-	if (nthreads > 8)
-		nthreads = 8;
-	if (b.n < 64)
-		nthreads = 0;
-	for (i = 0; i < (size_t)nthreads; i++)
-		if (pthread_create(&th[i], NULL, prepare_worker, &b) != 0)
-			break;
-	nthreads = (int)i;
-	if (nthreads == 0)
-		prepare_worker(&b);
+	if ((rc = push_tx_end(b->s, b->a, b->client, &b->tx, e)) != 0)
+		return rc;
+	b->open = 0;
+	for (j = b->first; j < end; j++)
+		b->lines[j].committed = 1;
+	b->committed += end - b->first;
+	return 0;
+}
 
-	/* stored in order, in short transactions */
-	for (i = 0; i < b.n; i++) {
-		struct pushed *l = &b.lines[i];
+/* Waits for line i's preparation, but commits the open transaction
+ * when it has been open too long. */
+static int
+push_wait(struct push *b, size_t i, struct ecert_error *e)
+{
+	struct timespec until;
+	int rc;
 
-		/* wait for line i, but not past the open transaction's time */
-		pthread_mutex_lock(&b.mu);
-		while (!b.ready[i]) {
-			struct timespec until;
-
-			if (open && push_now() - tx.started >=
-			    PUSH_COMMIT_SECONDS) {
-				pthread_mutex_unlock(&b.mu);
-				if ((rc = push_tx_end(s, a, r->client, &tx,
-				    &e)) != 0)
-					goto failed;
-				open = 0;
-				for (j = first; j < i; j++)
-					b.lines[j].committed = 1;
-				committed += i - first;
-				pthread_mutex_lock(&b.mu);
-				continue;
-			}
-			clock_gettime(CLOCK_REALTIME, &until);
-			until.tv_nsec += 2000000;
-			until.tv_sec += until.tv_nsec / 1000000000L;
-			until.tv_nsec %= 1000000000L;
-			pthread_cond_timedwait(&b.done, &b.mu, &until);
-		}
-		pthread_mutex_unlock(&b.mu);
-		if (!open) {
-			if ((rc = ecert_begin(s, &e)) != 0)
-				goto failed;
-			open = 1;
-			memset(&tx, 0, sizeof(tx));
-			tx.first_line = l->line;
-			tx.started = push_now();
-			crypto_generichash_init(&tx.ids, NULL, 0, 32);
-			first = i;
-		}
-		tx.last_line = l->line;
-		snprintf(where, sizeof(where), "%s:%ld", r->client, l->line);
-		if (l->rc == 0 && (rc = ecert_record_begin(s, &e)) != 0)
-			goto failed;
-		if (l->rc == 0) {
-			l->rc = ecert_license_store(s, a, &l->p, &l->e);
-			if (l->rc == ECERT_NO) {
-				if (ecert_import_present(s, l->type, &l->p, why,
-				    sizeof(why)))
-					l->present = 1, l->rc = 0;
-				else
-					l->rc = ecert_fail(&l->e,
-					    ECERT_DATAERR, "%s", why);
-			}
-			ecert_record_end(s, l->rc == 0);
-		}
-		if (l->rc == ECERT_IOERR || l->rc == ECERT_BUSY) {
-			e = l->e;
-			rc = l->rc;
-			goto failed;
-		}
-		if (l->rc != 0) {
-			ecert_audit_refusal(s, a->unit, "license.issue", where,
-			    &l->e);
-			tx.rejected++;
-		} else if (l->present)
-			tx.present++;
-		else {
-			if (l->p.draft)
-				tx.drafts++;
-			else
-				tx.issued++;
-			crypto_generichash_update(&tx.ids,
-			    (const unsigned char *)l->p.id,
-			    strlen(l->p.id) + 1);
-		}
-		if (i + 1 == b.n || push_now() - tx.started >=
+	pthread_mutex_lock(&b->mu);
+	while (!b->ready[i]) {
+		if (b->open && push_now() - b->tx.started >=
 		    PUSH_COMMIT_SECONDS) {
-			if ((rc = push_tx_end(s, a, r->client, &tx, &e)) != 0)
-				goto failed;
-			open = 0;
-			for (j = first; j <= i; j++)
-				b.lines[j].committed = 1;
-			committed += i + 1 - first;
-			if (i + 1 < b.n)
+			pthread_mutex_unlock(&b->mu);
+			if ((rc = push_commit(b, i, e)) != 0)
+				return rc;
+			pthread_mutex_lock(&b->mu);
+			continue;
+		}
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_nsec += 2000000;
+		until.tv_sec += until.tv_nsec / 1000000000L;
+		until.tv_nsec %= 1000000000L;
+		pthread_cond_timedwait(&b->done, &b->mu, &until);
+	}
+	pthread_mutex_unlock(&b->mu);
+	return 0;
+}
+
+static int
+push_tx_begin(struct push *b, size_t i, struct ecert_error *e)
+{
+	int rc;
+
+	if ((rc = ecert_begin(b->s, e)) != 0)
+		return rc;
+	b->open = 1;
+	memset(&b->tx, 0, sizeof(b->tx));
+	b->tx.first_line = b->lines[i].line;
+	b->tx.started = push_now();
+	crypto_generichash_init(&b->tx.ids, NULL, 0, 32);
+	b->first = i;
+	return 0;
+}
+
+/* Line i's outcome counted in its transaction's audit entry. */
+static void
+push_count(struct push *b, struct pushed *l)
+{
+	char where[96];
+
+	snprintf(where, sizeof(where), "%s:%ld", b->client, l->line);
+	if (l->rc != 0) {
+		ecert_audit_refusal(b->s, b->a->unit, "license.issue", where,
+		    &l->e);
+		b->tx.rejected++;
+	} else if (l->present)
+		b->tx.present++;
+	else {
+		if (l->p.draft)
+			b->tx.drafts++;
+		else
+			b->tx.issued++;
+		crypto_generichash_update(&b->tx.ids,
+		    (const unsigned char *)l->p.id, strlen(l->p.id) + 1);
+	}
+}
+
+/* Line i stored in the open transaction (opened if need be): 0, or the
+ * store's failure, which ends the batch; a refused line is the line's. */
+static int
+push_store_line(struct push *b, size_t i, struct ecert_error *e)
+{
+	struct pushed *l = &b->lines[i];
+	char why[700];
+	int rc;
+
+	if (!b->open && (rc = push_tx_begin(b, i, e)) != 0)
+		return rc;
+	b->tx.last_line = l->line;
+	if (l->rc == 0 && (rc = ecert_record_begin(b->s, e)) != 0)
+		return rc;
+	if (l->rc == 0) {
+		l->rc = ecert_license_store(b->s, b->a, &l->p, &l->e);
+		if (l->rc == ECERT_NO) {
+			if (ecert_import_present(b->s, l->type, &l->p, why,
+			    sizeof(why)))
+				l->present = 1, l->rc = 0;
+			else
+				l->rc = ecert_fail(&l->e, ECERT_DATAERR, "%s",
+				    why);
+		}
+		ecert_record_end(b->s, l->rc == 0);
+	}
+	if (l->rc == ECERT_IOERR || l->rc == ECERT_BUSY) {
+		*e = l->e;
+		return l->rc;
+	}
+	push_count(b, l);
+	return 0;
+}
+
+/* The lines stored in order, in short transactions with a pause between
+ * them; 0, or the failure that stopped it. */
+static int
+push_store(struct push *b, struct ecert_error *e)
+{
+	size_t i;
+	int rc;
+
+	for (i = 0; i < b->n; i++) {
+		if ((rc = push_wait(b, i, e)) != 0 ||
+		    (rc = push_store_line(b, i, e)) != 0)
+			return rc;
+		if (i + 1 == b->n || push_now() - b->tx.started >=
+		    PUSH_COMMIT_SECONDS) {
+			if ((rc = push_commit(b, i + 1, e)) != 0)
+				return rc;
+			if (i + 1 < b->n)
 				usleep(PUSH_GAP_US);
 		}
 	}
-	goto answer;
-failed:
-	if (open)
-		ecert_rollback(s);
-	/* the workers finish the lines they hold; the rest they skip */
-	__atomic_store_n(&b.next, b.n, __ATOMIC_RELAXED);
-	if (committed == 0) {
-		snprintf(e.msg + strlen(e.msg), sizeof(e.msg) - strlen(e.msg),
-		    " (nothing of this batch was issued)");
-		answer_fail(out, &e, 409);
-		goto done;
-	}
-answer:
-	for (i = 0; i < (size_t)nthreads; i++)
-		pthread_join(th[i], NULL);
-	nthreads = 0;
-	/* each line, once its transaction has committed (or failed) */
-	mem = open_memstream(&text, &textlen);
-	for (i = 0; i < b.n; i++) {
-		struct pushed *l = &b.lines[i];
+	return 0;
+}
 
-		if (!l->committed) {
-			o = json_pack("{s:I, s:s, s:i}", "line",
-			    (json_int_t)l->line, "error", "not issued: the "
-			    "store failed; push this line again", "exit", rc);
-			worst = ecert_worse(worst, rc);
-		} else if (l->rc != 0) {
-			o = json_pack("{s:I, s:s, s:i}", "line",
-			    (json_int_t)l->line, "error", l->e.msg, "exit",
-			    l->rc);
-			worst = ecert_worse(worst, l->rc);
-		} else
-			o = json_pack("{s:I, s:s, s:s}", "line",
-			    (json_int_t)l->line, "id", l->p.id, "status",
-			    l->present ? "present" : l->p.draft ? "draft" :
-			    "valid");
+/* A line's answer: its license, its refusal, or, when its transaction
+ * did not commit (the store failed with rc), that it was not issued. */
+static json_t *
+push_line_answer(const struct pushed *l, int rc, int *worst)
+{
+	if (!l->committed) {
+		*worst = ecert_worse(*worst, rc);
+		return json_pack("{s:I, s:s, s:i}", "line", (json_int_t)l->line,
+		    "error", "not issued: the store failed; push this line "
+		    "again", "exit", rc);
+	}
+	if (l->rc != 0) {
+		*worst = ecert_worse(*worst, l->rc);
+		return json_pack("{s:I, s:s, s:i}", "line", (json_int_t)l->line,
+		    "error", l->e.msg, "exit", l->rc);
+	}
+	return json_pack("{s:I, s:s, s:s}", "line", (json_int_t)l->line, "id",
+	    l->p.id, "status", l->present ? "present" : l->p.draft ? "draft" :
+	    "valid");
+}
+
+/* JSON Lines, a line for each line of the batch. */
+static void
+push_answer(struct push *b, int rc, struct answer *out)
+{
+	char *text = NULL, *one;
+	size_t i, textlen = 0;
+	int worst = 0;
+	FILE *mem = open_memstream(&text, &textlen);
+	json_t *o;
+
+	for (i = 0; i < b->n; i++) {
+		o = push_line_answer(&b->lines[i], rc, &worst);
 		one = ecert_json_canonical(o);
 		fprintf(mem, "%s\n", one);
 		free(one);
 		json_decref(o);
 	}
 	fclose(mem);
-	mem = NULL;
 	out->code = rc == 0 ? 200 : http_status(rc, 409);
 	out->exit = worst;
 	out->type = "application/jsonl; charset=utf-8";
 	out->body = text;
 	out->len = textlen;
-	text = NULL;
 	if (rc == ECERT_BUSY)
 		out->retry = "1";
-done:
-	for (i = 0; i < (size_t)nthreads; i++)
-		pthread_join(th[i], NULL);
-	pthread_mutex_destroy(&b.mu);
-	pthread_cond_destroy(&b.done);
-	free(b.ready);
-	if (mem != NULL)
-		fclose(mem);
-	free(text);
-	for (i = 0; i < b.n; i++) {
-		json_decref(b.lines[i].record);
-		if (b.lines[i].prepared)
-			ecert_prepared_free(&b.lines[i].p);
+}
+
+static void
+push_free(struct push *b)
+{
+	size_t i;
+
+	push_join(b);
+	pthread_mutex_destroy(&b->mu);
+	pthread_cond_destroy(&b->done);
+	free(b->ready);
+	for (i = 0; i < b->n; i++) {
+		json_decref(b->lines[i].record);
+		if (b->lines[i].prepared)
+			ecert_prepared_free(&b->lines[i].p);
 	}
-	free(b.lines);
-	for (j = 0; j < ntypes; j++)
-		json_decref(types[j].type);
-	free(types);
+	free(b->lines);
+	for (i = 0; i < b->ntypes; i++)
+		json_decref(b->types[i].type);
+	free(b->types);
+}
+
+static void
+issue_batch(struct serve *sv, struct ecert_store *s,
+    const struct ecert_actor *a, struct request *r, struct answer *out)
+{
+	struct push b;
+	struct ecert_error e;
+	int rc;
+
+	memset(&b, 0, sizeof(b));
+	b.s = s;
+	b.a = a;
+	b.client = r->client;
+	push_read(&b, r->body, r->len);
+	push_prepare(&b, sv->cf.threads);
+	if ((rc = push_store(&b, &e)) != 0) {
+		if (b.open)
+			ecert_rollback(s);
+		/* the workers finish the lines they hold; the rest they skip */
+		__atomic_store_n(&b.next, b.n, __ATOMIC_RELAXED);
+	}
+	if (rc != 0 && b.committed == 0) {
+		snprintf(e.msg + strlen(e.msg), sizeof(e.msg) - strlen(e.msg),
+		    " (nothing of this batch was issued)");
+		answer_fail(out, &e, 409);
+	} else {
+		push_join(&b);
+		push_answer(&b, rc, out);
+	}
+	push_free(&b);
 }
 
 static void
