@@ -836,114 +836,156 @@ collect(const json_t *one, void *arg)
 	return 0;
 }
 
-static void
-route_use(struct ecert_store *s, struct request *r,
-    const struct ecert_actor *a, int check, struct answer *out)
+/* A use or check as its body asks it, and the audited object. */
+struct use_request {
+	struct ecert_use u;
+	const char *reason;
+	char object[80];
+};
+
+/* A check's items, each a string to match. */
+static int
+use_checks(const json_t *items, struct ecert_use *u, struct ecert_error *e)
 {
-	struct ecert_error e;
-	struct ecert_use u = { 0 };
-	json_t *body, *results = NULL, *o, *items, *one;
-	const char *reason = NULL, *unit, *action = check ? "license.check" :
-	    "license.use";
-	char object[80], detail[700];
-	size_t i;
-	int rc = 0, all = 1;
+	const char *key;
+	json_t *v;
 
-	snprintf(object, sizeof(object), "matter ?");
-	if ((body = body_object(r, &e)) == NULL) {
-		ecert_audit_refusal(s, a->unit, action, object, &e);
-		answer_fail(out, &e, 404);
-		return;
+	u->checks = json_object();
+	json_object_foreach((json_t *)items, key, v) {
+		if (!json_is_string(v))
+			return ecert_fail(e, ECERT_DATAERR, "items.%s: a string "
+			    "is expected", key);
+		json_object_set(u->checks, key, v);
 	}
-	u.unit = a->unit;
-	u.matter = ecert_json_str(body, "matter");
-	u.holder_id = ecert_json_str(body, "holder_id");
-	u.type = ecert_json_str(body, "type");
-	u.agent_id = ecert_json_str(body, "agent_id");
-	unit = ecert_json_str(body, "unit");
-	reason = ecert_json_str(body, "reason");
-	items = json_object_get(body, "items");
-	if (u.matter != NULL)
-		snprintf(object, sizeof(object), "matter %.60s", u.matter);
-	if (u.matter == NULL || u.holder_id == NULL)
-		rc = ecert_fail(&e, ECERT_USAGE, "\"matter\" and \"holder_id\" "
+	return 0;
+}
+
+/* The body read and checked as ecert-use checks its options. */
+static int
+use_read(const json_t *body, const struct ecert_actor *a, int check,
+    struct use_request *q, struct ecert_error *e)
+{
+	struct ecert_use *u = &q->u;
+	const char *unit = ecert_json_str(body, "unit");
+	const json_t *items = json_object_get(body, "items");
+	const char *reason = q->reason = ecert_json_str(body, "reason");
+
+	u->unit = a->unit;
+	u->matter = ecert_json_str(body, "matter");
+	u->holder_id = ecert_json_str(body, "holder_id");
+	u->type = ecert_json_str(body, "type");
+	u->agent_id = ecert_json_str(body, "agent_id");
+	if (u->matter != NULL)
+		snprintf(q->object, sizeof(q->object), "matter %.60s",
+		    u->matter);
+	if (u->matter == NULL || u->holder_id == NULL)
+		return ecert_fail(e, ECERT_USAGE, "\"matter\" and \"holder_id\" "
 		    "are required");
-	else if (reason == NULL || *reason == '\0')
-		rc = ecert_fail(&e, ECERT_USAGE, "\"reason\" (用证事由) is "
+	if (reason == NULL || *reason == '\0')
+		return ecert_fail(e, ECERT_USAGE, "\"reason\" (用证事由) is "
 		    "required");
-	else if (!ecert_utf8_valid(reason, strlen(reason)) ||
+	if (!ecert_utf8_valid(reason, strlen(reason)) ||
 	    ecert_utf8_chars(reason) > SERVE_REASON_MAX)
-		rc = ecert_fail(&e, ECERT_DATAERR, "\"reason\" (用证事由): at "
+		return ecert_fail(e, ECERT_DATAERR, "\"reason\" (用证事由): at "
 		    "most %d characters", SERVE_REASON_MAX);
-	else if (check && (u.type == NULL || !json_is_object(items) ||
+	if (check && (u->type == NULL || !json_is_object(items) ||
 	    json_object_size(items) == 0))
-		rc = ecert_fail(&e, ECERT_USAGE, "a check needs \"type\" and "
+		return ecert_fail(e, ECERT_USAGE, "a check needs \"type\" and "
 		    "\"items\": the items are the type's");
-	else if (unit != NULL && strcmp(unit, a->unit) != 0)
-		rc = ecert_fail(&e, ECERT_NOPERM, "unit %s: the client is "
+	if (unit != NULL && strcmp(unit, a->unit) != 0)
+		return ecert_fail(e, ECERT_NOPERM, "unit %s: the client is "
 		    "%s's", unit, a->unit);
-	else if (!(a->roles & ECERT_ROLE_USER))
-		rc = ecert_fail(&e, ECERT_NOPERM, "unit %s is not a using unit",
+	if (!(a->roles & ECERT_ROLE_USER))
+		return ecert_fail(e, ECERT_NOPERM, "unit %s is not a using unit",
 		    a->unit);
-	if (rc == 0 && check) {
-		const char *key;
-		json_t *v;
+	return check ? use_checks(items, u, e) : 0;
+}
 
-		u.checks = json_object();
-		json_object_foreach(items, key, v) {
-			if (!json_is_string(v)) {
-				rc = ecert_fail(&e, ECERT_DATAERR, "items.%s: "
-				    "a string is expected", key);
-				break;
-			}
-			json_object_set(u.checks, key, v);
-		}
+/* The use and its reason's audit entry in one transaction. */
+static int
+use_run(struct ecert_store *s, const struct ecert_actor *a,
+    const char *action, const struct use_request *q, json_t *results,
+    struct ecert_error *e)
+{
+	char detail[700];
+	int rc;
+
+	if ((rc = ecert_begin(s, e)) == 0 &&
+	    (rc = ecert_use(s, a, &q->u, collect, results, e)) == 0) {
+		snprintf(detail, sizeof(detail), "用证事由: %s", q->reason);
+		if ((rc = ecert_audit(s, a->unit, action, q->object, "reason",
+		    detail)) != 0)
+			ecert_fail(e, rc, "audit: cannot record the use reason");
+		else
+			rc = ecert_commit(s, e);
 	}
-	if (rc == 0) {
-		results = json_array();
-		if ((rc = ecert_begin(s, &e)) == 0 &&
-		    (rc = ecert_use(s, a, &u, collect, results, &e)) == 0) {
-			snprintf(detail, sizeof(detail), "用证事由: %s", reason);
-			if ((rc = ecert_audit(s, a->unit, action, object,
-			    "reason", detail)) != 0)
-				ecert_fail(&e, rc, "audit: cannot record the "
-				    "use reason");
-			else
-				rc = ecert_commit(s, &e);
-		}
-		if (rc != 0)
-			ecert_rollback(s);
-	}
-	if (rc != 0 && reason != NULL && *reason != '\0')
-		snprintf(e.msg + strlen(e.msg), sizeof(e.msg) - strlen(e.msg),
-		    " (用证事由: %.200s)", reason);
 	if (rc != 0)
-		ecert_audit_refusal(s, a->unit, action, object, &e);
-	if (check && rc == ECERT_NO) {
-		const char *overall = ecert_holder_lapsed(s, u.holder_id,
-		    u.type);
+		ecert_rollback(s);
+	return rc;
+}
 
+/* The licenses used; for a check, whether all matched, or (rc 1) why
+ * none could be checked. */
+static void
+use_answer(struct ecert_store *s, const struct use_request *q, int check,
+    int rc, json_t *results, struct answer *out)
+{
+	const char *overall;
+	json_t *o, *one;
+	size_t i;
+	int all = 1;
+
+	if (check && rc == ECERT_NO) {
+		overall = ecert_holder_lapsed(s, q->u.holder_id, q->u.type);
 		o = json_pack("{s:s, s:b, s:[]}", "overall", overall, "match",
 		    0, "licenses");
 		answer_json(out, strcmp(overall, "not found") == 0 ? 404 : 200,
 		    ECERT_NO, o);
-		json_decref(o);
-	} else if (rc != 0)
-		answer_fail(out, &e, 404);
-	else if (check) {
+	} else if (check) {
 		json_array_foreach(results, i, one)
 			all &= json_is_true(json_object_get(one, "match"));
 		o = json_pack("{s:s, s:b, s:O}", "overall", "valid", "match",
 		    all, "licenses", results);
 		answer_json(out, 200, 0, o);
-		json_decref(o);
 	} else {
-		o = json_pack("{s:s, s:O}", "matter", u.matter, "licenses",
+		o = json_pack("{s:s, s:O}", "matter", q->u.matter, "licenses",
 		    results);
 		answer_json(out, 200, 0, o);
-		json_decref(o);
 	}
-	json_decref(u.checks);
+	json_decref(o);
+}
+
+static void
+route_use(struct ecert_store *s, struct request *r,
+    const struct ecert_actor *a, int check, struct answer *out)
+{
+	struct ecert_error e;
+	struct use_request q;
+	json_t *body, *results = NULL;
+	const char *action = check ? "license.check" : "license.use";
+	int rc;
+
+	memset(&q, 0, sizeof(q));
+	snprintf(q.object, sizeof(q.object), "matter ?");
+	if ((body = body_object(r, &e)) == NULL) {
+		ecert_audit_refusal(s, a->unit, action, q.object, &e);
+		answer_fail(out, &e, 404);
+		return;
+	}
+	if ((rc = use_read(body, a, check, &q, &e)) == 0) {
+		results = json_array();
+		rc = use_run(s, a, action, &q, results, &e);
+	}
+	if (rc != 0 && q.reason != NULL && *q.reason != '\0')
+		snprintf(e.msg + strlen(e.msg), sizeof(e.msg) - strlen(e.msg),
+		    " (用证事由: %.200s)", q.reason);
+	if (rc != 0)
+		ecert_audit_refusal(s, a->unit, action, q.object, &e);
+	if (rc == 0 || (check && rc == ECERT_NO))
+		use_answer(s, &q, check, rc, results, out);
+	else
+		answer_fail(out, &e, 404);
+	json_decref(q.u.checks);
 	json_decref(results);
 	json_decref(body);
 }
