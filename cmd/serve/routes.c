@@ -63,6 +63,14 @@ answer_fail(struct answer *out, const struct ecert_error *e, unsigned no)
 		out->retry = "1";
 }
 
+/* A library's row, kept in the JSON array arg. */
+static int
+append_row(const json_t *row, void *arg)
+{
+	json_array_append((json_t *)arg, (json_t *)row);
+	return 0;
+}
+
 /* "/v1/licenses/ID/verb": the identifier and the verb (or ""). */
 static int
 split_license_path(const char *path, char *id, size_t n, const char **verb)
@@ -162,15 +170,6 @@ struct push_tx {
 	double started;
 	crypto_generichash_state ids;
 };
-
-static double
-push_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 /* The transaction's audit entry, then its commit. */
 static int
@@ -394,7 +393,7 @@ push_wait(struct push *b, size_t i, struct ecert_error *e)
 
 	pthread_mutex_lock(&b->mu);
 	while (!b->ready[i]) {
-		if (b->open && push_now() - b->tx.started >=
+		if (b->open && serve_mono() - b->tx.started >=
 		    PUSH_COMMIT_SECONDS) {
 			pthread_mutex_unlock(&b->mu);
 			if ((rc = push_commit(b, i, e)) != 0)
@@ -422,7 +421,7 @@ push_tx_begin(struct push *b, size_t i, struct ecert_error *e)
 	b->open = 1;
 	memset(&b->tx, 0, sizeof(b->tx));
 	b->tx.first_line = b->lines[i].line;
-	b->tx.started = push_now();
+	b->tx.started = serve_mono();
 	crypto_generichash_init(&b->tx.ids, NULL, 0, 32);
 	b->first = i;
 	return 0;
@@ -497,7 +496,7 @@ push_store(struct push *b, struct ecert_error *e)
 		if ((rc = push_wait(b, i, e)) != 0 ||
 		    (rc = push_store_line(b, i, e)) != 0)
 			return rc;
-		if (i + 1 == b->n || push_now() - b->tx.started >=
+		if (i + 1 == b->n || serve_mono() - b->tx.started >=
 		    PUSH_COMMIT_SECONDS) {
 			if ((rc = push_commit(b, i + 1, e)) != 0)
 				return rc;
@@ -829,13 +828,6 @@ route_present(struct ecert_store *s, struct request *r,
 
 /* ---- ecert-use (and --check): POST /v1/use, POST /v1/check ---- */
 
-static int
-collect(const json_t *one, void *arg)
-{
-	json_array_append((json_t *)arg, (json_t *)one);
-	return 0;
-}
-
 /* A use or check as its body asks it, and the audited object. */
 struct use_request {
 	struct ecert_use u;
@@ -911,7 +903,7 @@ use_run(struct ecert_store *s, const struct ecert_actor *a,
 	int rc;
 
 	if ((rc = ecert_begin(s, e)) == 0 &&
-	    (rc = ecert_use(s, a, &q->u, collect, results, e)) == 0) {
+	    (rc = ecert_use(s, a, &q->u, append_row, results, e)) == 0) {
 		snprintf(detail, sizeof(detail), "用证事由: %s", q->reason);
 		if ((rc = ecert_audit(s, a->unit, action, q->object, "reason",
 		    detail)) != 0)
@@ -992,13 +984,6 @@ route_use(struct ecert_store *s, struct request *r,
 
 /* ---- public: ecert-query --public, ecert-verify, ecert-export ---- */
 
-static int
-public_row(const json_t *row, void *arg)
-{
-	json_array_append((json_t *)arg, (json_t *)row);
-	return 0;
-}
-
 static void
 route_public(struct ecert_store *s, struct request *r, struct answer *out)
 {
@@ -1032,7 +1017,7 @@ route_public(struct ecert_store *s, struct request *r, struct answer *out)
 		return;
 	}
 	rows = json_array();
-	rc = ecert_public_query(s, name, uscc, public_row, rows, &count, &e);
+	rc = ecert_public_query(s, name, uscc, append_row, rows, &count, &e);
 	if (rc != 0) {
 		ecert_audit_refusal(s, NULL, "license.public-query", uscc, &e);
 		json_decref(rows);
