@@ -636,6 +636,11 @@ const char *ecert_holder_lapsed(struct ecert_store *s,
     const char *holder_id, const char *type);
 int ecert_store_ready(struct ecert_store *s, struct ecert_error *e);
 
+/* sign.c: Ed25519, or SM2 with SM3, over m itself when domain is NULL
+ * (an RFC 9421 signature base); also in ecert_priv.h */
+int ecert_verify_raw(const struct ecert_pub *p, const char *domain,
+    const unsigned char *m, size_t n, const unsigned char sig[64]);
+
 /* issue.c: the version a record is issued as (1, or the next after a
  * rejected draft of its number) */
 int ecert_license_version(struct ecert_store *s, const json_t *type,

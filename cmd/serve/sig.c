@@ -16,8 +16,6 @@
  */
 #include <string.h>
 
-#include <openssl/ecdsa.h>
-#include <openssl/evp.h>
 #include <sodium.h>
 
 #include "serve.h"
@@ -313,38 +311,6 @@ signature_base(const struct siginput *si, const char *const *values,
 	return base;
 }
 
-/* SM2 with SM3 over the signature base itself (no domain prefix). */
-static int
-sm2_base_ok(const struct ecert_pub *pk, const char *base, size_t len,
-    const unsigned char raw[64])
-{
-	EVP_MD_CTX *md = EVP_MD_CTX_new();
-	EVP_PKEY_CTX *pc = NULL;
-	ECDSA_SIG *es = ECDSA_SIG_new();
-	BIGNUM *r = BN_bin2bn(raw, 32, NULL), *sv = BN_bin2bn(raw + 32, 32,
-	    NULL);
-	unsigned char *der = NULL;
-	int dlen, ok = 0;
-
-	if (es == NULL || r == NULL || sv == NULL ||
-	    !ECDSA_SIG_set0(es, r, sv)) {
-		BN_free(r);
-		BN_free(sv);
-		goto out;
-	}
-	if ((dlen = i2d_ECDSA_SIG(es, &der)) > 0 && md != NULL &&
-	    pk->evp != NULL && EVP_DigestVerifyInit(md, &pc, EVP_sm3(), NULL,
-	    pk->evp) == 1 && EVP_PKEY_CTX_set1_id(pc, ECERT_SM2_ID,
-	    strlen(ECERT_SM2_ID)) == 1)
-		ok = EVP_DigestVerify(md, der, (size_t)dlen,
-		    (const unsigned char *)base, len) == 1;
-out:
-	OPENSSL_free(der);
-	ECDSA_SIG_free(es);
-	EVP_MD_CTX_free(md);
-	return ok;
-}
-
 /* The nonce is new: remember it until it could no longer be accepted. */
 static int
 nonce_fresh(struct serve *sv, const char *keyid, const char *nonce,
@@ -488,11 +454,9 @@ signature_ok(const struct siginput *si, const struct request *r,
 		snprintf(why, n, "out of memory");
 		return 0;
 	}
-	if (pk->alg == ECERT_ALG_SM2)
-		ok = sm2_base_ok(pk, base, baselen, sig);
-	else
-		ok = crypto_sign_verify_detached(sig, (unsigned char *)base,
-		    baselen, pk->pk) == 0;
+	/* over the base itself: no domain prefix */
+	ok = ecert_verify_raw(pk, NULL, (const unsigned char *)base, baselen,
+	    sig);
 	free(base);
 	if (!ok)
 		snprintf(why, n, "bad signature by client %s", si->keyid);
