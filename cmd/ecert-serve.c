@@ -73,7 +73,7 @@ client_list(const struct ecert_opts *o)
 	s = ecert_opts_store(o);
 	if (ecert_want_table(o->json, o->table))
 		t = ecert_table_new(4, headers);
-	rc = serve_client_list(s, print_client, t, &e);
+	rc = ecert_client_list(s, print_client, t, &e);
 	if (t != NULL) {
 		ecert_table_print(t, stdout);
 		ecert_table_free(t);
@@ -108,8 +108,8 @@ client_main(int argc, char **argv)
 	if (alg != NULL && strcmp(alg, "ed25519") != 0 &&
 	    strcmp(alg, "sm2") != 0)
 		ecert_die(ECERT_USAGE, "--alg %s: ed25519 or sm2", alg);
-	rc = verb == CLIENT_ADD ? serve_client_add(s, &a, client_id,
-	    client_unit, alg, pubkey, &e) : serve_client_revoke(s, &a,
+	rc = verb == CLIENT_ADD ? ecert_client_add(s, &a, client_id,
+	    client_unit, alg, pubkey, &e) : ecert_client_revoke(s, &a,
 	    client_id, &e);
 	ecert_key_wipe(&a.key);
 	ecert_store_close(s);

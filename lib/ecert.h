@@ -620,4 +620,38 @@ int ecert_tlog_proof_verify(const char *text, size_t n, const char *name,
     struct ecert_error *e);
 /* ---- end of issue 11 ---- */
 
+/* ---- issue 10: what ecert-serve asks of the store ---- */
+
+/* serve_store.c: the calling systems, registered and signed by the
+ * platform (ecert-serve client), and the facts the routes read */
+int ecert_client_add(struct ecert_store *s, const struct ecert_actor *a,
+    const char *id, const char *unit, const char *alg,
+    const char *pubkey_b64, struct ecert_error *e);
+int ecert_client_revoke(struct ecert_store *s, const struct ecert_actor *a,
+    const char *id, struct ecert_error *e);
+int ecert_client_list(struct ecert_store *s,
+    int (*fn)(const json_t *client, void *arg), void *arg,
+    struct ecert_error *e);
+/* 0 and the key and unit of a client in good standing; 1 and why not */
+int ecert_client_lookup(struct ecert_store *s, const char *id,
+    struct ecert_pub *pk, char unit[19], char *why, size_t n);
+int ecert_license_exists(struct ecert_store *s, const char *id,
+    struct ecert_error *e);
+/* the holder's latest license of the type that lapsed: "suspended",
+ * "revoked", "expired", or "not found" */
+const char *ecert_holder_lapsed(struct ecert_store *s,
+    const char *holder_id, const char *type);
+int ecert_store_ready(struct ecert_store *s, struct ecert_error *e);
+
+/* sign.c: Ed25519, or SM2 with SM3, over m itself when domain is NULL
+ * (an RFC 9421 signature base); also in ecert_priv.h */
+int ecert_verify_raw(const struct ecert_pub *p, const char *domain,
+    const unsigned char *m, size_t n, const unsigned char sig[64]);
+
+/* issue.c: the version a record is issued as (1, or the next after a
+ * rejected draft of its number) */
+int ecert_license_version(struct ecert_store *s, const json_t *type,
+    const json_t *record);
+/* ---- end of issue 10, ecert-serve ---- */
+
 #endif

@@ -230,8 +230,8 @@ ecert_license_store(struct ecert_store *s, const struct ecert_actor *a,
 
 /* A number whose draft was rejected is drafted again as the next
  * version: nothing is deleted, and the number is not lost. */
-static int
-redraft_version(struct ecert_store *s, const json_t *type,
+int
+ecert_license_version(struct ecert_store *s, const json_t *type,
     const json_t *record)
 {
 	sqlite3_stmt *st;
@@ -270,7 +270,7 @@ ecert_license_issue(struct ecert_store *s, const struct ecert_actor *a,
 	    e)) != 0)
 		return rc;
 	rc = ecert_license_prepare(s, a, type, record, draft ? ECERT_PREP_DRAFT :
-	    0, redraft_version(s, type, record), &p, e);
+	    0, ecert_license_version(s, type, record), &p, e);
 	json_decref(type);
 	if (rc != 0)
 		return rc;

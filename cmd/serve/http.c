@@ -46,8 +46,9 @@ struct watched {
 static pthread_mutex_t watch_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct watched *watch_head;
 
-static double
-mono(void)
+/* Seconds on the monotonic clock. */
+double
+serve_mono(void)
 {
 	struct timespec ts;
 
@@ -88,7 +89,7 @@ watch_notify(void *cls, struct MHD_Connection *conn, void **socket_context,
 		memset(w, 0, sizeof(*w));
 		w->fd = ci->connect_fd;
 		w->phase = WATCH_HEADERS;
-		w->deadline = mono() + sv->cf.header_time;
+		w->deadline = serve_mono() + sv->cf.header_time;
 		address_of(conn, w->remote, sizeof(w->remote));
 		pthread_mutex_lock(&watch_lock);
 		w->next = watch_head;
@@ -127,7 +128,7 @@ watch_phase(struct serve *sv, struct MHD_Connection *conn,
 		return;
 	pthread_mutex_lock(&watch_lock);
 	w->phase = phase;
-	w->deadline = mono() + (phase == WATCH_BODY ? sv->cf.body_time :
+	w->deadline = serve_mono() + (phase == WATCH_BODY ? sv->cf.body_time :
 	    sv->cf.header_time);
 	pthread_mutex_unlock(&watch_lock);
 }
@@ -141,7 +142,7 @@ watchdog(void *arg)
 
 	for (;;) {
 		usleep(200 * 1000);
-		now = mono();
+		now = serve_mono();
 		pthread_mutex_lock(&watch_lock);
 		for (w = watch_head; w != NULL; w = w->next) {
 			if (w->cut || w->phase == WATCH_ANSWERING ||

@@ -5,7 +5,6 @@
  * status the program would give travels in X-Ecert-Exit, and maps to the
  * HTTP status as ecert-serve(1) lists.
  */
-#include <errno.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -13,6 +12,7 @@
 #include <microhttpd.h>
 #include <sodium.h>
 
+#include "cmd.h"
 #include "serve.h"
 
 void
@@ -63,6 +63,14 @@ answer_fail(struct answer *out, const struct ecert_error *e, unsigned no)
 		out->retry = "1";
 }
 
+/* A library's row, kept in the JSON array arg. */
+static int
+append_row(const json_t *row, void *arg)
+{
+	json_array_append((json_t *)arg, (json_t *)row);
+	return 0;
+}
+
 /* "/v1/licenses/ID/verb": the identifier and the verb (or ""). */
 static int
 split_license_path(const char *path, char *id, size_t n, const char **verb)
@@ -111,58 +119,15 @@ actor_of(struct serve *sv, const struct request *r)
 	return NULL;
 }
 
-static int
-license_exists(struct ecert_store *s, const char *id, struct ecert_error *e)
-{
-	sqlite3_stmt *st = ecert_prepare(s, "SELECT 1 FROM licenses WHERE"
-	    " id = ?", e);
-	int rc;
-
-	if (st == NULL)
-		return e->status;
-	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	sqlite3_finalize(st);
-	if (rc == SQLITE_ROW)
-		return 0;
-	if (rc == SQLITE_DONE)
-		return ecert_fail(e, ECERT_NO, "%s: no such license", id);
-	return ecert_sql_fail(s, e, rc, "license");
-}
-
 static const char *
 license_status(struct ecert_store *s, const char *id, char *out, size_t n)
 {
-	sqlite3_stmt *st = ecert_prepare(s, "SELECT status FROM licenses WHERE"
-	    " id = ?", NULL);
-
-	snprintf(out, n, "valid");
-	if (st == NULL)
-		return out;
-	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		snprintf(out, n, "%s", (const char *)sqlite3_column_text(st, 0));
-	sqlite3_finalize(st);
+	if (ecert_license_row_status(s, id, out, n) != 0)
+		snprintf(out, n, "valid");
 	return out;
 }
 
 /* ---- ecert-issue: POST /v1/licenses ---- */
-
-static int
-worse(int a, int b)
-{
-	static const int rank[] = { ECERT_OK, ECERT_NO, ECERT_DATAERR,
-	    ECERT_USAGE, ECERT_NOPERM, ECERT_BUSY, ECERT_IOERR };
-	int i, ra = 0, rb = 0;
-
-	for (i = 0; i < 7; i++) {
-		if (rank[i] == a)
-			ra = i;
-		if (rank[i] == b)
-			rb = i;
-	}
-	return rb > ra ? b : a;
-}
 
 static int
 is_batch(struct request *r)
@@ -206,15 +171,6 @@ struct push_tx {
 	crypto_generichash_state ids;
 };
 
-static double
-push_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 /* The transaction's audit entry, then its commit. */
 static int
 push_tx_end(struct ecert_store *s, const struct ecert_actor *a,
@@ -245,16 +201,32 @@ push_tx_end(struct ecert_store *s, const struct ecert_actor *a,
 	return ecert_commit(s, e);
 }
 
+struct push_type {
+	char code[40];
+	json_t *type;
+	int rc;
+	struct ecert_error e;
+};
+
 struct push {
 	struct ecert_store *s;
 	const struct ecert_actor *a;
+	const char *client;
 	struct pushed *lines;
 	size_t n, next;
+	struct push_type *types;	/* each asked once a batch */
+	size_t ntypes;
 	/* the writer waits for the line it is at, as ecert-import's does */
 	pthread_mutex_t mu;
 	pthread_cond_t done;
 	size_t ndone;		/* under mu: lines prepared (or refused) */
 	unsigned char *ready;	/* under mu: line i's preparation is over */
+	pthread_t th[8];
+	int nthreads;
+	/* the writer's: its open transaction, from line first */
+	struct push_tx tx;
+	int open;
+	size_t first, committed;
 };
 
 static void *
@@ -280,289 +252,358 @@ prepare_worker(void *arg)
 	return NULL;
 }
 
-/* ecert_license_issue's version: a number whose draft was rejected is
- * drafted again as the next version (lib/license.c, redraft_version). */
-static int
-push_version(struct ecert_store *s, const json_t *record)
+/* The type a line names, with the unit's authorization to issue it. */
+static struct push_type *
+push_type_of(struct push *b, const char *code)
 {
-	sqlite3_stmt *st;
-	int version = 1;
+	struct push_type *t;
+	size_t j;
 
-	st = ecert_prepare(s, "SELECT version, status, coalesce(review, '')"
-	    " FROM licenses WHERE type = ? AND number = ?"
-	    " ORDER BY version DESC LIMIT 1", NULL);
-	if (st == NULL)
-		return 1;
-	sqlite3_bind_text(st, 1, ecert_json_str(record, "type"), -1,
-	    SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, ecert_json_str(record, "number"), -1,
-	    SQLITE_STATIC);
-	if (sqlite3_step(st) == SQLITE_ROW &&
-	    strcmp((const char *)sqlite3_column_text(st, 1), "draft") == 0 &&
-	    strncmp((const char *)sqlite3_column_text(st, 2), "rejected",
-	    8) == 0)
-		version = sqlite3_column_int(st, 0) + 1;
-	sqlite3_finalize(st);
-	return version;
+	for (j = 0; j < b->ntypes; j++)
+		if (code != NULL && strcmp(b->types[j].code, code) == 0)
+			return &b->types[j];
+	b->types = ecert_xrealloc(b->types, (b->ntypes + 1) *
+	    sizeof(*b->types));
+	t = &b->types[b->ntypes];
+	memset(t, 0, sizeof(*t));
+	snprintf(t->code, sizeof(t->code), "%s", code ? code : "");
+	t->rc = ecert_may_issue(b->s, b->a, code, &t->type, &t->e);
+	/* a missing type is not remembered as a type */
+	if (code != NULL && strlen(code) < sizeof(t->code))
+		b->ntypes++;
+	return t;
 }
 
-struct push_type {
-	char code[40];
-	json_t *type;
-	int rc;
-	struct ecert_error e;
-};
+/* One line read: its record, its type and the version it is issued as. */
+static void
+push_line(struct push *b, struct pushed *l, long line, const char *text,
+    size_t len)
+{
+	struct push_type *t;
+
+	memset(l, 0, sizeof(*l));
+	l->line = line;
+	if ((l->record = ecert_json_parse(text, len, &l->e)) == NULL)
+		l->rc = l->e.status;
+	else if (!json_is_object(l->record))
+		l->rc = ecert_fail(&l->e, ECERT_DATAERR, "not a JSON object");
+	if (l->rc != 0)
+		return;
+	t = push_type_of(b, ecert_json_str(l->record, "type"));
+	if (t->rc != 0) {
+		l->rc = t->rc;
+		l->e = t->e;
+		if (t == &b->types[b->ntypes])	/* not remembered */
+			json_decref(t->type);
+		return;
+	}
+	l->type = t->type;
+	l->version = ecert_license_version(b->s, l->type, l->record);
+}
+
+/* The body's lines, blank ones skipped, numbered as sent. */
+static void
+push_read(struct push *b, const char *body, size_t len)
+{
+	const char *p = body, *end, *nl;
+	size_t n, cap = 0;
+	long line = 0;
+
+	if (body == NULL)
+		return;
+	end = body + len;
+	while (p != NULL && p < end) {
+		line++;
+		nl = memchr(p, '\n', (size_t)(end - p));
+		n = nl ? (size_t)(nl - p) : (size_t)(end - p);
+		if (n > 0 && p[n - 1] == '\r')
+			n--;
+		if (n > 0) {
+			if (b->n == cap) {
+				cap = cap ? cap * 2 : 256;
+				b->lines = ecert_xrealloc(b->lines, cap *
+				    sizeof(*b->lines));
+			}
+			push_line(b, &b->lines[b->n], line, p, n);
+			b->n++;
+		}
+		p = nl ? nl + 1 : NULL;
+	}
+}
+
+/* The lines checked and signed outside any transaction by a few threads
+ * (none for a short batch: then here, before anything is stored). */
+static void
+push_prepare(struct push *b, unsigned threads)
+{
+	int i, n;
+
+	pthread_mutex_init(&b->mu, NULL);
+	pthread_cond_init(&b->done, NULL);
+	b->ready = ecert_xmalloc(b->n + 1);
+	memset(b->ready, 0, b->n + 1);
+	n = (int)sysconf(_SC_NPROCESSORS_ONLN);
+	if (n > (int)threads)
+		n = (int)threads;
+	if (n > 8)
+		n = 8;
+	if (b->n < 64)
+		n = 0;
+	for (i = 0; i < n; i++)
+		if (pthread_create(&b->th[i], NULL, prepare_worker, b) != 0)
+			break;
+	b->nthreads = i;
+	if (b->nthreads == 0)
+		prepare_worker(b);
+}
 
 static void
-issue_batch(struct serve *sv, struct ecert_store *s,
-    const struct ecert_actor *a, struct request *r, struct answer *out)
+push_join(struct push *b)
 {
-	struct push b = { .s = s, .a = a };
-	struct push_type *types = NULL;
-	size_t ntypes = 0, i, j, cap = 0;
-	struct ecert_error e;
-	char *p = r->body, *nl, where[96], *text = NULL, *one, why[700];
-	size_t textlen = 0, first = 0, committed = 0;
-	long line = 0;
-	int rc = 0, worst = 0, nthreads, open = 0;
-	struct push_tx tx;
-	pthread_t th[8];
-	FILE *mem;
-	json_t *o;
+	int i;
 
-	/* the lines, their type's authorization and their version */
-	while (p != NULL && p < r->body + r->len) {
-		struct pushed *l;
-		const char *code;
-		size_t len;
+	for (i = 0; i < b->nthreads; i++)
+		pthread_join(b->th[i], NULL);
+	b->nthreads = 0;
+}
 
-		line++;
-		nl = memchr(p, '\n', (size_t)(r->body + r->len - p));
-		len = nl ? (size_t)(nl - p) : (size_t)(r->body + r->len - p);
-		if (len > 0 && p[len - 1] == '\r')
-			len--;
-		if (len == 0) {
-			p = nl ? nl + 1 : NULL;
-			continue;
-		}
-		if (b.n == cap) {
-			cap = cap ? cap * 2 : 256;
-			b.lines = ecert_xrealloc(b.lines, cap * sizeof(*b.lines));
-		}
-		l = &b.lines[b.n++];
-		memset(l, 0, sizeof(*l));
-		l->line = line;
-		if ((l->record = ecert_json_parse(p, len, &l->e)) == NULL)
-			l->rc = l->e.status;
-		else if (!json_is_object(l->record))
-			l->rc = ecert_fail(&l->e, ECERT_DATAERR, "not a JSON "
-			    "object");
-		p = nl ? nl + 1 : NULL;
-		if (l->rc != 0)
-			continue;
-		code = ecert_json_str(l->record, "type");
-		for (j = 0; j < ntypes; j++)
-			if (code != NULL && strcmp(types[j].code, code) == 0)
-				break;
-		if (j == ntypes) {
-			types = ecert_xrealloc(types, (ntypes + 1) *
-			    sizeof(*types));
-			memset(&types[j], 0, sizeof(types[j]));
-			snprintf(types[j].code, sizeof(types[j].code), "%s",
-			    code ? code : "");
-			types[j].rc = ecert_may_issue(s, a, code, &types[j].type,
-			    &types[j].e);
-			/* a missing type is not remembered as a type */
-			if (code != NULL && strlen(code) < sizeof(types[j].code))
-				ntypes++;
-		}
-		if (types[j].rc != 0) {
-			l->rc = types[j].rc;
-			l->e = types[j].e;
-			if (j == ntypes)
-				json_decref(types[j].type);
-			continue;
-		}
-		l->type = types[j].type;
-		l->version = push_version(s, l->record);
-	}
+/* The open transaction audited and committed: lines first to end-1 are in. */
+static int
+push_commit(struct push *b, size_t end, struct ecert_error *e)
+{
+	size_t j;
+	int rc;
 
-	/* checked and signed outside any transaction by a few threads,
-	 * while this one stores what is ready, in order */
-	pthread_mutex_init(&b.mu, NULL);
-	pthread_cond_init(&b.done, NULL);
-	b.ready = ecert_xmalloc(b.n + 1);
-	memset(b.ready, 0, b.n + 1);
-	nthreads = (int)sysconf(_SC_NPROCESSORS_ONLN);
-	if (nthreads > (int)sv->cf.threads)
-		nthreads = (int)sv->cf.threads;
-	if (nthreads > 8)
-		nthreads = 8;
-	if (b.n < 64)
-		nthreads = 0;
-	for (i = 0; i < (size_t)nthreads; i++)
-		if (pthread_create(&th[i], NULL, prepare_worker, &b) != 0)
-			break;
-	nthreads = (int)i;
-	if (nthreads == 0)
-		prepare_worker(&b);
+	if ((rc = push_tx_end(b->s, b->a, b->client, &b->tx, e)) != 0)
+		return rc;
+	b->open = 0;
+	for (j = b->first; j < end; j++)
+		b->lines[j].committed = 1;
+	b->committed += end - b->first;
+	return 0;
+}
 
-	/* stored in order, in short transactions */
-	for (i = 0; i < b.n; i++) {
-		struct pushed *l = &b.lines[i];
+/* Waits for line i's preparation, but commits the open transaction
+ * when it has been open too long. */
+static int
+push_wait(struct push *b, size_t i, struct ecert_error *e)
+{
+	struct timespec until;
+	int rc;
 
-		/* wait for line i, but not past the open transaction's time */
-		pthread_mutex_lock(&b.mu);
-		while (!b.ready[i]) {
-			struct timespec until;
-
-			if (open && push_now() - tx.started >=
-			    PUSH_COMMIT_SECONDS) {
-				pthread_mutex_unlock(&b.mu);
-				if ((rc = push_tx_end(s, a, r->client, &tx,
-				    &e)) != 0)
-					goto failed;
-				open = 0;
-				for (j = first; j < i; j++)
-					b.lines[j].committed = 1;
-				committed += i - first;
-				pthread_mutex_lock(&b.mu);
-				continue;
-			}
-			clock_gettime(CLOCK_REALTIME, &until);
-			until.tv_nsec += 2000000;
-			until.tv_sec += until.tv_nsec / 1000000000L;
-			until.tv_nsec %= 1000000000L;
-			pthread_cond_timedwait(&b.done, &b.mu, &until);
-		}
-		pthread_mutex_unlock(&b.mu);
-		if (!open) {
-			if ((rc = ecert_begin(s, &e)) != 0)
-				goto failed;
-			open = 1;
-			memset(&tx, 0, sizeof(tx));
-			tx.first_line = l->line;
-			tx.started = push_now();
-			crypto_generichash_init(&tx.ids, NULL, 0, 32);
-			first = i;
-		}
-		tx.last_line = l->line;
-		snprintf(where, sizeof(where), "%s:%ld", r->client, l->line);
-		if (l->rc == 0 && (rc = ecert_record_begin(s, &e)) != 0)
-			goto failed;
-		if (l->rc == 0) {
-			l->rc = ecert_license_store(s, a, &l->p, &l->e);
-			if (l->rc == ECERT_NO) {
-				if (ecert_import_present(s, l->type, &l->p, why,
-				    sizeof(why)))
-					l->present = 1, l->rc = 0;
-				else
-					l->rc = ecert_fail(&l->e,
-					    ECERT_DATAERR, "%s", why);
-			}
-			ecert_record_end(s, l->rc == 0);
-		}
-		if (l->rc == ECERT_IOERR || l->rc == ECERT_BUSY) {
-			e = l->e;
-			rc = l->rc;
-			goto failed;
-		}
-		if (l->rc != 0) {
-			ecert_audit_refusal(s, a->unit, "license.issue", where,
-			    &l->e);
-			tx.rejected++;
-		} else if (l->present)
-			tx.present++;
-		else {
-			if (l->p.draft)
-				tx.drafts++;
-			else
-				tx.issued++;
-			crypto_generichash_update(&tx.ids,
-			    (const unsigned char *)l->p.id,
-			    strlen(l->p.id) + 1);
-		}
-		if (i + 1 == b.n || push_now() - tx.started >=
+	pthread_mutex_lock(&b->mu);
+	while (!b->ready[i]) {
+		if (b->open && serve_mono() - b->tx.started >=
 		    PUSH_COMMIT_SECONDS) {
-			if ((rc = push_tx_end(s, a, r->client, &tx, &e)) != 0)
-				goto failed;
-			open = 0;
-			for (j = first; j <= i; j++)
-				b.lines[j].committed = 1;
-			committed += i + 1 - first;
-			if (i + 1 < b.n)
+			pthread_mutex_unlock(&b->mu);
+			if ((rc = push_commit(b, i, e)) != 0)
+				return rc;
+			pthread_mutex_lock(&b->mu);
+			continue;
+		}
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_nsec += 2000000;
+		until.tv_sec += until.tv_nsec / 1000000000L;
+		until.tv_nsec %= 1000000000L;
+		pthread_cond_timedwait(&b->done, &b->mu, &until);
+	}
+	pthread_mutex_unlock(&b->mu);
+	return 0;
+}
+
+static int
+push_tx_begin(struct push *b, size_t i, struct ecert_error *e)
+{
+	int rc;
+
+	if ((rc = ecert_begin(b->s, e)) != 0)
+		return rc;
+	b->open = 1;
+	memset(&b->tx, 0, sizeof(b->tx));
+	b->tx.first_line = b->lines[i].line;
+	b->tx.started = serve_mono();
+	crypto_generichash_init(&b->tx.ids, NULL, 0, 32);
+	b->first = i;
+	return 0;
+}
+
+/* Line i's outcome counted in its transaction's audit entry. */
+static void
+push_count(struct push *b, struct pushed *l)
+{
+	char where[96];
+
+	snprintf(where, sizeof(where), "%s:%ld", b->client, l->line);
+	if (l->rc != 0) {
+		ecert_audit_refusal(b->s, b->a->unit, "license.issue", where,
+		    &l->e);
+		b->tx.rejected++;
+	} else if (l->present)
+		b->tx.present++;
+	else {
+		if (l->p.draft)
+			b->tx.drafts++;
+		else
+			b->tx.issued++;
+		crypto_generichash_update(&b->tx.ids,
+		    (const unsigned char *)l->p.id, strlen(l->p.id) + 1);
+	}
+}
+
+/* Line i stored in the open transaction (opened if need be): 0, or the
+ * store's failure, which ends the batch; a refused line is the line's. */
+static int
+push_store_line(struct push *b, size_t i, struct ecert_error *e)
+{
+	struct pushed *l = &b->lines[i];
+	char why[700];
+	int rc;
+
+	if (!b->open && (rc = push_tx_begin(b, i, e)) != 0)
+		return rc;
+	b->tx.last_line = l->line;
+	if (l->rc == 0 && (rc = ecert_record_begin(b->s, e)) != 0)
+		return rc;
+	if (l->rc == 0) {
+		l->rc = ecert_license_store(b->s, b->a, &l->p, &l->e);
+		if (l->rc == ECERT_NO) {
+			if (ecert_import_present(b->s, l->type, &l->p, why,
+			    sizeof(why)))
+				l->present = 1, l->rc = 0;
+			else
+				l->rc = ecert_fail(&l->e, ECERT_DATAERR, "%s",
+				    why);
+		}
+		ecert_record_end(b->s, l->rc == 0);
+	}
+	if (l->rc == ECERT_IOERR || l->rc == ECERT_BUSY) {
+		*e = l->e;
+		return l->rc;
+	}
+	push_count(b, l);
+	return 0;
+}
+
+/* The lines stored in order, in short transactions with a pause between
+ * them; 0, or the failure that stopped it. */
+static int
+push_store(struct push *b, struct ecert_error *e)
+{
+	size_t i;
+	int rc;
+
+	for (i = 0; i < b->n; i++) {
+		if ((rc = push_wait(b, i, e)) != 0 ||
+		    (rc = push_store_line(b, i, e)) != 0)
+			return rc;
+		if (i + 1 == b->n || serve_mono() - b->tx.started >=
+		    PUSH_COMMIT_SECONDS) {
+			if ((rc = push_commit(b, i + 1, e)) != 0)
+				return rc;
+			if (i + 1 < b->n)
 				usleep(PUSH_GAP_US);
 		}
 	}
-	goto answer;
-failed:
-	if (open)
-		ecert_rollback(s);
-	/* the workers finish the lines they hold; the rest they skip */
-	__atomic_store_n(&b.next, b.n, __ATOMIC_RELAXED);
-	if (committed == 0) {
-		snprintf(e.msg + strlen(e.msg), sizeof(e.msg) - strlen(e.msg),
-		    " (nothing of this batch was issued)");
-		answer_fail(out, &e, 409);
-		goto done;
-	}
-answer:
-	for (i = 0; i < (size_t)nthreads; i++)
-		pthread_join(th[i], NULL);
-	nthreads = 0;
-	/* each line, once its transaction has committed (or failed) */
-	mem = open_memstream(&text, &textlen);
-	for (i = 0; i < b.n; i++) {
-		struct pushed *l = &b.lines[i];
+	return 0;
+}
 
-		if (!l->committed) {
-			o = json_pack("{s:I, s:s, s:i}", "line",
-			    (json_int_t)l->line, "error", "not issued: the "
-			    "store failed; push this line again", "exit", rc);
-			worst = worse(worst, rc);
-		} else if (l->rc != 0) {
-			o = json_pack("{s:I, s:s, s:i}", "line",
-			    (json_int_t)l->line, "error", l->e.msg, "exit",
-			    l->rc);
-			worst = worse(worst, l->rc);
-		} else
-			o = json_pack("{s:I, s:s, s:s}", "line",
-			    (json_int_t)l->line, "id", l->p.id, "status",
-			    l->present ? "present" : l->p.draft ? "draft" :
-			    "valid");
+/* A line's answer: its license, its refusal, or, when its transaction
+ * did not commit (the store failed with rc), that it was not issued. */
+static json_t *
+push_line_answer(const struct pushed *l, int rc, int *worst)
+{
+	if (!l->committed) {
+		*worst = ecert_worse(*worst, rc);
+		return json_pack("{s:I, s:s, s:i}", "line", (json_int_t)l->line,
+		    "error", "not issued: the store failed; push this line "
+		    "again", "exit", rc);
+	}
+	if (l->rc != 0) {
+		*worst = ecert_worse(*worst, l->rc);
+		return json_pack("{s:I, s:s, s:i}", "line", (json_int_t)l->line,
+		    "error", l->e.msg, "exit", l->rc);
+	}
+	return json_pack("{s:I, s:s, s:s}", "line", (json_int_t)l->line, "id",
+	    l->p.id, "status", l->present ? "present" : l->p.draft ? "draft" :
+	    "valid");
+}
+
+/* JSON Lines, a line for each line of the batch. */
+static void
+push_answer(struct push *b, int rc, struct answer *out)
+{
+	char *text = NULL, *one;
+	size_t i, textlen = 0;
+	int worst = 0;
+	FILE *mem = open_memstream(&text, &textlen);
+	json_t *o;
+
+	for (i = 0; i < b->n; i++) {
+		o = push_line_answer(&b->lines[i], rc, &worst);
 		one = ecert_json_canonical(o);
 		fprintf(mem, "%s\n", one);
 		free(one);
 		json_decref(o);
 	}
 	fclose(mem);
-	mem = NULL;
 	out->code = rc == 0 ? 200 : http_status(rc, 409);
 	out->exit = worst;
 	out->type = "application/jsonl; charset=utf-8";
 	out->body = text;
 	out->len = textlen;
-	text = NULL;
 	if (rc == ECERT_BUSY)
 		out->retry = "1";
-done:
-	for (i = 0; i < (size_t)nthreads; i++)
-		pthread_join(th[i], NULL);
-	pthread_mutex_destroy(&b.mu);
-	pthread_cond_destroy(&b.done);
-	free(b.ready);
-	if (mem != NULL)
-		fclose(mem);
-	free(text);
-	for (i = 0; i < b.n; i++) {
-		json_decref(b.lines[i].record);
-		if (b.lines[i].prepared)
-			ecert_prepared_free(&b.lines[i].p);
+}
+
+static void
+push_free(struct push *b)
+{
+	size_t i;
+
+	push_join(b);
+	pthread_mutex_destroy(&b->mu);
+	pthread_cond_destroy(&b->done);
+	free(b->ready);
+	for (i = 0; i < b->n; i++) {
+		json_decref(b->lines[i].record);
+		if (b->lines[i].prepared)
+			ecert_prepared_free(&b->lines[i].p);
 	}
-	free(b.lines);
-	for (j = 0; j < ntypes; j++)
-		json_decref(types[j].type);
-	free(types);
+	free(b->lines);
+	for (i = 0; i < b->ntypes; i++)
+		json_decref(b->types[i].type);
+	free(b->types);
+}
+
+static void
+issue_batch(struct serve *sv, struct ecert_store *s,
+    const struct ecert_actor *a, struct request *r, struct answer *out)
+{
+	struct push b;
+	struct ecert_error e;
+	int rc;
+
+	memset(&b, 0, sizeof(b));
+	b.s = s;
+	b.a = a;
+	b.client = r->client;
+	push_read(&b, r->body, r->len);
+	push_prepare(&b, sv->cf.threads);
+	if ((rc = push_store(&b, &e)) != 0) {
+		if (b.open)
+			ecert_rollback(s);
+		/* the workers finish the lines they hold; the rest they skip */
+		__atomic_store_n(&b.next, b.n, __ATOMIC_RELAXED);
+	}
+	if (rc != 0 && b.committed == 0) {
+		snprintf(e.msg + strlen(e.msg), sizeof(e.msg) - strlen(e.msg),
+		    " (nothing of this batch was issued)");
+		answer_fail(out, &e, 409);
+	} else {
+		push_join(&b);
+		push_answer(&b, rc, out);
+	}
+	push_free(&b);
 }
 
 static void
@@ -637,7 +678,7 @@ route_change(struct ecert_store *s, struct request *r,
 		rc = ecert_fail(&e, ECERT_USAGE, "amend: \"changes\" must be "
 		    "an object of item: value");
 	else
-		rc = license_exists(s, id, &e);
+		rc = ecert_license_exists(s, id, &e);
 	if (rc != 0) {
 		ecert_audit_refusal(s, a->unit, action, id, &e);
 		json_decref(body);
@@ -787,40 +828,123 @@ route_present(struct ecert_store *s, struct request *r,
 
 /* ---- ecert-use (and --check): POST /v1/use, POST /v1/check ---- */
 
+/* A use or check as its body asks it, and the audited object. */
+struct use_request {
+	struct ecert_use u;
+	const char *reason;
+	char object[80];
+};
+
+/* A check's items, each a string to match. */
 static int
-collect(const json_t *one, void *arg)
+use_checks(const json_t *items, struct ecert_use *u, struct ecert_error *e)
 {
-	json_array_append((json_t *)arg, (json_t *)one);
+	const char *key;
+	json_t *v;
+
+	u->checks = json_object();
+	json_object_foreach((json_t *)items, key, v) {
+		if (!json_is_string(v))
+			return ecert_fail(e, ECERT_DATAERR, "items.%s: a string "
+			    "is expected", key);
+		json_object_set(u->checks, key, v);
+	}
 	return 0;
 }
 
-/* Why a check found no valid license: the holder's latest of the type. */
-static const char *
-overall_without_valid(struct ecert_store *s, const char *holder_id,
-    const char *type)
+/* The body read and checked as ecert-use checks its options. */
+static int
+use_read(const json_t *body, const struct ecert_actor *a, int check,
+    struct use_request *q, struct ecert_error *e)
 {
-	static const char *words[] = { "suspended", "revoked", "expired" };
-	sqlite3_stmt *st;
-	char hh[65];
-	const char *found = "not found";
-	int i;
+	struct ecert_use *u = &q->u;
+	const char *unit = ecert_json_str(body, "unit");
+	const json_t *items = json_object_get(body, "items");
+	const char *reason = q->reason = ecert_json_str(body, "reason");
 
-	ecert_pii_hash(s, holder_id, hh);
-	st = ecert_prepare(s, "SELECT status FROM licenses WHERE holder_hash"
-	    " = ? AND type = ? AND status IN ('suspended', 'revoked',"
-	    " 'expired') ORDER BY created_at DESC, version DESC LIMIT 1",
-	    NULL);
-	if (st == NULL)
-		return found;
-	sqlite3_bind_text(st, 1, hh, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, type, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		for (i = 0; i < 3; i++)
-			if (strcmp((const char *)sqlite3_column_text(st, 0),
-			    words[i]) == 0)
-				found = words[i];
-	sqlite3_finalize(st);
-	return found;
+	u->unit = a->unit;
+	u->matter = ecert_json_str(body, "matter");
+	u->holder_id = ecert_json_str(body, "holder_id");
+	u->type = ecert_json_str(body, "type");
+	u->agent_id = ecert_json_str(body, "agent_id");
+	if (u->matter != NULL)
+		snprintf(q->object, sizeof(q->object), "matter %.60s",
+		    u->matter);
+	if (u->matter == NULL || u->holder_id == NULL)
+		return ecert_fail(e, ECERT_USAGE, "\"matter\" and \"holder_id\" "
+		    "are required");
+	if (reason == NULL || *reason == '\0')
+		return ecert_fail(e, ECERT_USAGE, "\"reason\" (用证事由) is "
+		    "required");
+	if (!ecert_utf8_valid(reason, strlen(reason)) ||
+	    ecert_utf8_chars(reason) > SERVE_REASON_MAX)
+		return ecert_fail(e, ECERT_DATAERR, "\"reason\" (用证事由): at "
+		    "most %d characters", SERVE_REASON_MAX);
+	if (check && (u->type == NULL || !json_is_object(items) ||
+	    json_object_size(items) == 0))
+		return ecert_fail(e, ECERT_USAGE, "a check needs \"type\" and "
+		    "\"items\": the items are the type's");
+	if (unit != NULL && strcmp(unit, a->unit) != 0)
+		return ecert_fail(e, ECERT_NOPERM, "unit %s: the client is "
+		    "%s's", unit, a->unit);
+	if (!(a->roles & ECERT_ROLE_USER))
+		return ecert_fail(e, ECERT_NOPERM, "unit %s is not a using unit",
+		    a->unit);
+	return check ? use_checks(items, u, e) : 0;
+}
+
+/* The use and its reason's audit entry in one transaction. */
+static int
+use_run(struct ecert_store *s, const struct ecert_actor *a,
+    const char *action, const struct use_request *q, json_t *results,
+    struct ecert_error *e)
+{
+	char detail[700];
+	int rc;
+
+	if ((rc = ecert_begin(s, e)) == 0 &&
+	    (rc = ecert_use(s, a, &q->u, append_row, results, e)) == 0) {
+		snprintf(detail, sizeof(detail), "用证事由: %s", q->reason);
+		if ((rc = ecert_audit(s, a->unit, action, q->object, "reason",
+		    detail)) != 0)
+			ecert_fail(e, rc, "audit: cannot record the use reason");
+		else
+			rc = ecert_commit(s, e);
+	}
+	if (rc != 0)
+		ecert_rollback(s);
+	return rc;
+}
+
+/* The licenses used; for a check, whether all matched, or (rc 1) why
+ * none could be checked. */
+static void
+use_answer(struct ecert_store *s, const struct use_request *q, int check,
+    int rc, json_t *results, struct answer *out)
+{
+	const char *overall;
+	json_t *o, *one;
+	size_t i;
+	int all = 1;
+
+	if (check && rc == ECERT_NO) {
+		overall = ecert_holder_lapsed(s, q->u.holder_id, q->u.type);
+		o = json_pack("{s:s, s:b, s:[]}", "overall", overall, "match",
+		    0, "licenses");
+		answer_json(out, strcmp(overall, "not found") == 0 ? 404 : 200,
+		    ECERT_NO, o);
+	} else if (check) {
+		json_array_foreach(results, i, one)
+			all &= json_is_true(json_object_get(one, "match"));
+		o = json_pack("{s:s, s:b, s:O}", "overall", "valid", "match",
+		    all, "licenses", results);
+		answer_json(out, 200, 0, o);
+	} else {
+		o = json_pack("{s:s, s:O}", "matter", q->u.matter, "licenses",
+		    results);
+		answer_json(out, 200, 0, o);
+	}
+	json_decref(o);
 }
 
 static void
@@ -828,121 +952,37 @@ route_use(struct ecert_store *s, struct request *r,
     const struct ecert_actor *a, int check, struct answer *out)
 {
 	struct ecert_error e;
-	struct ecert_use u = { 0 };
-	json_t *body, *results = NULL, *o, *items, *one;
-	const char *reason = NULL, *unit, *action = check ? "license.check" :
-	    "license.use";
-	char object[80], detail[700];
-	size_t i;
-	int rc = 0, all = 1;
+	struct use_request q;
+	json_t *body, *results = NULL;
+	const char *action = check ? "license.check" : "license.use";
+	int rc;
 
-	snprintf(object, sizeof(object), "matter ?");
+	memset(&q, 0, sizeof(q));
+	snprintf(q.object, sizeof(q.object), "matter ?");
 	if ((body = body_object(r, &e)) == NULL) {
-		ecert_audit_refusal(s, a->unit, action, object, &e);
+		ecert_audit_refusal(s, a->unit, action, q.object, &e);
 		answer_fail(out, &e, 404);
 		return;
 	}
-	u.unit = a->unit;
-	u.matter = ecert_json_str(body, "matter");
-	u.holder_id = ecert_json_str(body, "holder_id");
-	u.type = ecert_json_str(body, "type");
-	u.agent_id = ecert_json_str(body, "agent_id");
-	unit = ecert_json_str(body, "unit");
-	reason = ecert_json_str(body, "reason");
-	items = json_object_get(body, "items");
-	if (u.matter != NULL)
-		snprintf(object, sizeof(object), "matter %.60s", u.matter);
-	if (u.matter == NULL || u.holder_id == NULL)
-		rc = ecert_fail(&e, ECERT_USAGE, "\"matter\" and \"holder_id\" "
-		    "are required");
-	else if (reason == NULL || *reason == '\0')
-		rc = ecert_fail(&e, ECERT_USAGE, "\"reason\" (用证事由) is "
-		    "required");
-	else if (!ecert_utf8_valid(reason, strlen(reason)) ||
-	    ecert_utf8_chars(reason) > SERVE_REASON_MAX)
-		rc = ecert_fail(&e, ECERT_DATAERR, "\"reason\" (用证事由): at "
-		    "most %d characters", SERVE_REASON_MAX);
-	else if (check && (u.type == NULL || !json_is_object(items) ||
-	    json_object_size(items) == 0))
-		rc = ecert_fail(&e, ECERT_USAGE, "a check needs \"type\" and "
-		    "\"items\": the items are the type's");
-	else if (unit != NULL && strcmp(unit, a->unit) != 0)
-		rc = ecert_fail(&e, ECERT_NOPERM, "unit %s: the client is "
-		    "%s's", unit, a->unit);
-	else if (!(a->roles & ECERT_ROLE_USER))
-		rc = ecert_fail(&e, ECERT_NOPERM, "unit %s is not a using unit",
-		    a->unit);
-	if (rc == 0 && check) {
-		const char *key;
-		json_t *v;
-
-		u.checks = json_object();
-		json_object_foreach(items, key, v) {
-			if (!json_is_string(v)) {
-				rc = ecert_fail(&e, ECERT_DATAERR, "items.%s: "
-				    "a string is expected", key);
-				break;
-			}
-			json_object_set(u.checks, key, v);
-		}
-	}
-	if (rc == 0) {
+	if ((rc = use_read(body, a, check, &q, &e)) == 0) {
 		results = json_array();
-		if ((rc = ecert_begin(s, &e)) == 0 &&
-		    (rc = ecert_use(s, a, &u, collect, results, &e)) == 0) {
-			snprintf(detail, sizeof(detail), "用证事由: %s", reason);
-			if ((rc = ecert_audit(s, a->unit, action, object,
-			    "reason", detail)) != 0)
-				ecert_fail(&e, rc, "audit: cannot record the "
-				    "use reason");
-			else
-				rc = ecert_commit(s, &e);
-		}
-		if (rc != 0)
-			ecert_rollback(s);
+		rc = use_run(s, a, action, &q, results, &e);
 	}
-	if (rc != 0 && reason != NULL && *reason != '\0')
+	if (rc != 0 && q.reason != NULL && *q.reason != '\0')
 		snprintf(e.msg + strlen(e.msg), sizeof(e.msg) - strlen(e.msg),
-		    " (用证事由: %.200s)", reason);
+		    " (用证事由: %.200s)", q.reason);
 	if (rc != 0)
-		ecert_audit_refusal(s, a->unit, action, object, &e);
-	if (check && rc == ECERT_NO) {
-		const char *overall = overall_without_valid(s, u.holder_id,
-		    u.type);
-
-		o = json_pack("{s:s, s:b, s:[]}", "overall", overall, "match",
-		    0, "licenses");
-		answer_json(out, strcmp(overall, "not found") == 0 ? 404 : 200,
-		    ECERT_NO, o);
-		json_decref(o);
-	} else if (rc != 0)
+		ecert_audit_refusal(s, a->unit, action, q.object, &e);
+	if (rc == 0 || (check && rc == ECERT_NO))
+		use_answer(s, &q, check, rc, results, out);
+	else
 		answer_fail(out, &e, 404);
-	else if (check) {
-		json_array_foreach(results, i, one)
-			all &= json_is_true(json_object_get(one, "match"));
-		o = json_pack("{s:s, s:b, s:O}", "overall", "valid", "match",
-		    all, "licenses", results);
-		answer_json(out, 200, 0, o);
-		json_decref(o);
-	} else {
-		o = json_pack("{s:s, s:O}", "matter", u.matter, "licenses",
-		    results);
-		answer_json(out, 200, 0, o);
-		json_decref(o);
-	}
-	json_decref(u.checks);
+	json_decref(q.u.checks);
 	json_decref(results);
 	json_decref(body);
 }
 
 /* ---- public: ecert-query --public, ecert-verify, ecert-export ---- */
-
-static int
-public_row(const json_t *row, void *arg)
-{
-	json_array_append((json_t *)arg, (json_t *)row);
-	return 0;
-}
 
 static void
 route_public(struct ecert_store *s, struct request *r, struct answer *out)
@@ -977,7 +1017,7 @@ route_public(struct ecert_store *s, struct request *r, struct answer *out)
 		return;
 	}
 	rows = json_array();
-	rc = ecert_public_query(s, name, uscc, public_row, rows, &count, &e);
+	rc = ecert_public_query(s, name, uscc, append_row, rows, &count, &e);
 	if (rc != 0) {
 		ecert_audit_refusal(s, NULL, "license.public-query", uscc, &e);
 		json_decref(rows);
@@ -1023,6 +1063,18 @@ route_verify(struct ecert_store *s, const char *id, struct answer *out)
 	json_decref(o);
 }
 
+/* A strong ETag: the first 16 bytes of the body's SHA-256, in hex. */
+static void
+etag_of(const char *body, size_t len, char etag[48])
+{
+	unsigned char h[crypto_hash_sha256_BYTES];
+
+	crypto_hash_sha256(h, (const unsigned char *)body, len);
+	etag[0] = '"';
+	sodium_bin2hex(etag + 1, 33, h, 16);
+	strcat(etag, "\"");
+}
+
 /* The trust or the status list, signed by the platform, made at most
  * once per --list-seconds and answered with its ETag. */
 static void
@@ -1031,7 +1083,6 @@ route_list(struct serve *sv, struct ecert_store *s, struct request *r,
 {
 	struct serve_list *l = status ? &sv->status : &sv->trust;
 	struct ecert_error e;
-	unsigned char h[crypto_hash_sha256_BYTES];
 	const char *inm;
 	char *text = NULL;
 	size_t len = 0;
@@ -1060,10 +1111,7 @@ route_list(struct serve *sv, struct ecert_store *s, struct request *r,
 		l->body = text;
 		l->len = len;
 		l->made = time(NULL);
-		crypto_hash_sha256(h, (unsigned char *)text, len);
-		snprintf(l->etag, sizeof(l->etag), "\"");
-		sodium_bin2hex(l->etag + 1, 33, h, 16);
-		strcat(l->etag, "\"");
+		etag_of(text, len, l->etag);
 	}
 	snprintf(out->etag, sizeof(out->etag), "%s", l->etag);
 	inm = serve_header(r, "If-None-Match");
@@ -1090,56 +1138,51 @@ route_list(struct serve *sv, struct ecert_store *s, struct request *r,
  * is public (GB/T 36903), holds nothing of any license, and is not
  * audited; cacheable as the lists are.
  */
+struct labels {
+	struct ecert_store *s;
+	json_t *all;
+};
+
+/* One type's name and its items' labels. */
+static int
+add_labels(const struct ecert_type_row *row, void *arg)
+{
+	struct labels *l = arg;
+	json_t *type, *items, *it;
+	size_t i;
+
+	if ((type = ecert_catalog_get(l->s, row->code)) == NULL)
+		return 0;
+	items = json_object();
+	json_array_foreach(json_object_get(type, "items"), i, it)
+		if (ecert_json_str(it, "key") != NULL &&
+		    ecert_json_str(it, "label") != NULL)
+			json_object_set_new(items, ecert_json_str(it, "key"),
+			    json_string(ecert_json_str(it, "label")));
+	json_object_set_new(l->all, row->code, json_pack("{s:s?, s:o}",
+	    "name", ecert_json_str(type, "name"), "items", items));
+	json_decref(type);
+	return 0;
+}
+
 static void
 route_labels(struct serve *sv, struct ecert_store *s, struct request *r,
     struct answer *out)
 {
-	unsigned char h[crypto_hash_sha256_BYTES];
-	sqlite3_stmt *st;
-	json_t *all = json_object(), *type, *items, *it;
+	struct labels l = { s, json_object() };
+	struct ecert_error e;
 	const char *inm;
-	size_t i;
-	int rc;
 
-	st = ecert_prepare(s, "SELECT code, definition FROM license_types"
-	    " ORDER BY code", NULL);
-	if (st == NULL) {
-		json_decref(all);
+	if (ecert_catalog_each(s, add_labels, &l, &e) != 0) {
+		json_decref(l.all);
 		answer_error(out, 500, ECERT_IOERR, "the catalog cannot be "
 		    "read");
 		return;
 	}
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		type = json_loads((const char *)sqlite3_column_text(st, 1), 0,
-		    NULL);
-		if (type == NULL)
-			continue;
-		items = json_object();
-		json_array_foreach(json_object_get(type, "items"), i, it)
-			if (ecert_json_str(it, "key") != NULL &&
-			    ecert_json_str(it, "label") != NULL)
-				json_object_set_new(items, ecert_json_str(it,
-				    "key"), json_string(ecert_json_str(it,
-				    "label")));
-		json_object_set_new(all, (const char *)sqlite3_column_text(st,
-		    0), json_pack("{s:s?, s:o}", "name", ecert_json_str(type,
-		    "name"), "items", items));
-		json_decref(type);
-	}
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE) {
-		json_decref(all);
-		answer_error(out, 500, ECERT_IOERR, "the catalog cannot be "
-		    "read");
-		return;
-	}
-	out->body = ecert_json_canonical(all);
+	out->body = ecert_json_canonical(l.all);
 	out->len = strlen(out->body);
-	json_decref(all);
-	crypto_hash_sha256(h, (unsigned char *)out->body, out->len);
-	snprintf(out->etag, sizeof(out->etag), "\"");
-	sodium_bin2hex(out->etag + 1, 33, h, 16);
-	strcat(out->etag, "\"");
+	json_decref(l.all);
+	etag_of(out->body, out->len, out->etag);
 	inm = serve_header(r, "If-None-Match");
 	if (inm != NULL && strcmp(inm, out->etag) == 0) {
 		free(out->body);
@@ -1205,7 +1248,7 @@ route_health(struct ecert_store *s, struct answer *out)
 	struct ecert_error e;
 	json_t *o;
 
-	if (ecert_exec(s, "SELECT 1 FROM meta LIMIT 1", &e) != 0) {
+	if (ecert_store_ready(s, &e) != 0) {
 		answer_fail(out, &e, 503);
 		return;
 	}
@@ -1226,50 +1269,49 @@ is_post(const struct request *r)
 	return strcmp(r->method, "POST") == 0;
 }
 
-void
-serve_route(struct serve *sv, struct ecert_store *s, struct request *r,
+/* What anyone may ask, without a signature: 1 when it was that. */
+static int
+route_open(struct serve *sv, struct ecert_store *s, struct request *r,
     struct answer *out)
 {
-	const struct ecert_actor *a;
 	struct ecert_error e;
-	char id[160], why[512], detail[700];
-	const char *verb = "";
+	char id[160];
 
-	/* what anyone may ask: no signature */
-	if (strcmp(r->path, "/healthz") == 0 && is_get(r)) {
+	if (strcmp(r->path, "/healthz") == 0 && is_get(r))
 		route_health(s, out);
-		return;
-	}
-	if (strcmp(r->path, "/v1/catalog/labels") == 0 && is_get(r)) {
+	else if (strcmp(r->path, "/v1/catalog/labels") == 0 && is_get(r))
 		route_labels(sv, s, r, out);
-		return;
-	}
-	if (strcmp(r->path, "/v1/public") == 0 && is_get(r)) {
+	else if (strcmp(r->path, "/v1/public") == 0 && is_get(r))
 		route_public(s, r, out);
-		return;
-	}
-	if ((strcmp(r->path, "/v1/trust") == 0 ||
-	    strcmp(r->path, "/v1/status") == 0) && is_get(r)) {
+	else if ((strcmp(r->path, "/v1/trust") == 0 ||
+	    strcmp(r->path, "/v1/status") == 0) && is_get(r))
 		route_list(sv, s, r, strcmp(r->path, "/v1/status") == 0, out);
-		return;
-	}
-	if (strncmp(r->path, "/v1/verify/", 11) == 0 && is_get(r)) {
+	else if (strncmp(r->path, "/v1/verify/", 11) == 0 && is_get(r)) {
 		if (ecert_id_from_line(r->path + 11, strlen(r->path + 11), id,
 		    sizeof(id), &e) != 0)
 			answer_fail(out, &e, 404);
 		else
 			route_verify(s, id, out);
-		return;
-	}
-	if (strncmp(r->path, "/v1/", 4) != 0) {
+	} else if (strncmp(r->path, "/v1/", 4) != 0) {
 		if (is_get(r))
 			route_page(sv, r->path, out);
 		else
 			answer_error(out, 405, ECERT_USAGE, "method not allowed");
-		return;
-	}
+	} else
+		return 0;
+	return 1;
+}
 
-	/* everything else: a registered client's signature (RFC 9421) */
+/* The seal of the unit whose registered client signed the request (RFC
+ * 9421); NULL, the refusal audited and answered, when there is none. */
+static const struct ecert_actor *
+authenticate(struct serve *sv, struct ecert_store *s, struct request *r,
+    struct answer *out)
+{
+	const struct ecert_actor *a;
+	struct ecert_error e;
+	char why[512], detail[700];
+
 	if (serve_sig_check(sv, s, r, why, sizeof(why)) != 0) {
 		snprintf(detail, sizeof(detail), "%s %s from %s: %s",
 		    r->method, r->path, r->remote, why);
@@ -1277,54 +1319,65 @@ serve_route(struct serve *sv, struct ecert_store *s, struct request *r,
 		    r->client : "(unsigned)", "refused", detail) != 0) {
 			answer_error(out, 503, ECERT_IOERR, "audit: cannot "
 			    "record the refusal");
-			return;
+			return NULL;
 		}
 		answer_error(out, 401, ECERT_NOPERM, why);
 		out->ask_signature = 1;
-		return;
+		return NULL;
 	}
 	if ((a = actor_of(sv, r)) == NULL) {
 		ecert_fail(&e, ECERT_NOPERM, "the server holds no seal of unit "
 		    "%s (client %s)", r->unit, r->client);
 		ecert_audit_refusal(s, r->unit, "serve.seal", r->client, &e);
 		answer_fail(out, &e, 404);
-		return;
 	}
-	if (strcmp(r->path, "/v1/licenses") == 0 && is_post(r)) {
+	return a;
+}
+
+/* /v1/licenses/ID and its verbs: 1 when it was one of them. */
+static int
+route_license(struct ecert_store *s, struct request *r,
+    const struct ecert_actor *a, struct answer *out)
+{
+	struct ecert_error e;
+	char id[160];
+	const char *verb = "";
+
+	if (strncmp(r->path, "/v1/licenses/", 13) != 0 ||
+	    split_license_path(r->path, id, sizeof(id), &verb) != 0)
+		return 0;
+	if (ecert_id_from_line(id, strlen(id), id, sizeof(id), &e) != 0)
+		answer_fail(out, &e, 404);
+	else if (*verb == '\0' && is_get(r))
+		route_show(s, a, id, out);
+	else if (is_post(r) && (strcmp(verb, "amend") == 0 ||
+	    strcmp(verb, "suspend") == 0 || strcmp(verb, "reinstate") == 0 ||
+	    strcmp(verb, "revoke") == 0))
+		route_change(s, r, a, id, verb, out);
+	else if (is_post(r) && strcmp(verb, "present") == 0)
+		route_present(s, r, a, id, out);
+	else
+		return 0;
+	return 1;
+}
+
+void
+serve_route(struct serve *sv, struct ecert_store *s, struct request *r,
+    struct answer *out)
+{
+	const struct ecert_actor *a;
+
+	if (route_open(sv, s, r, out))
+		return;
+	/* everything else: a registered client's signature */
+	if ((a = authenticate(sv, s, r, out)) == NULL)
+		return;
+	if (strcmp(r->path, "/v1/licenses") == 0 && is_post(r))
 		route_issue(sv, s, r, a, out);
-		return;
-	}
-	if (strcmp(r->path, "/v1/use") == 0 && is_post(r)) {
+	else if (strcmp(r->path, "/v1/use") == 0 && is_post(r))
 		route_use(s, r, a, 0, out);
-		return;
-	}
-	if (strcmp(r->path, "/v1/check") == 0 && is_post(r)) {
+	else if (strcmp(r->path, "/v1/check") == 0 && is_post(r))
 		route_use(s, r, a, 1, out);
-		return;
-	}
-	if (strncmp(r->path, "/v1/licenses/", 13) == 0 &&
-	    split_license_path(r->path, id, sizeof(id), &verb) == 0) {
-		if (ecert_id_from_line(id, strlen(id), id, sizeof(id),
-		    &e) != 0) {
-			answer_fail(out, &e, 404);
-			return;
-		}
-		if (*verb == '\0' && is_get(r)) {
-			route_show(s, a, id, out);
-			return;
-		}
-		if (is_post(r) && (strcmp(verb, "amend") == 0 ||
-		    strcmp(verb, "suspend") == 0 ||
-		    strcmp(verb, "reinstate") == 0 ||
-		    strcmp(verb, "revoke") == 0)) {
-			route_change(s, r, a, id, verb, out);
-			return;
-		}
-		if (is_post(r) && strcmp(verb, "present") == 0) {
-			route_present(s, r, a, id, out);
-			return;
-		}
-	}
-	answer_error(out, 404, ECERT_USAGE, "no such route");
-	(void)errno;
+	else if (!route_license(s, r, a, out))
+		answer_error(out, 404, ECERT_USAGE, "no such route");
 }

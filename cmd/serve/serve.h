@@ -1,8 +1,8 @@
 /*
  * serve.h: the parts of ecert-serve, the HTTP/JSON interface to libecert
  * (articles 9, 12, 13, 16).  http.c runs GNU libmicrohttpd and hands each
- * complete request to routes.c; sig.c checks RFC 9421 signatures;
- * clients.c keeps the registered calling systems.
+ * complete request to routes.c; sig.c checks RFC 9421 signatures by
+ * the calling systems libecert keeps (lib/serve_store.c).
  */
 #ifndef SERVE_H
 #define SERVE_H
@@ -12,7 +12,6 @@
 
 #include "ecert.h"
 
-#define SERVE_DOMAIN_CLIENT "ecert-serve-client-v1"
 #define SERVE_WINDOW 300	/* seconds a "created" may lie in the past */
 #define SERVE_SKEW 2		/* ... and in the future (clocks kept by NTP) */
 #define SERVE_ALG_SM2 "sm2-sm3"	/* RFC 9421 alg of an SM2 request key */
@@ -83,23 +82,12 @@ struct answer {
 int serve_run(struct serve *sv);
 struct ecert_store *serve_store(struct serve *sv, struct ecert_error *e);
 const char *serve_header(struct request *r, const char *name);
+double serve_mono(void);
 
 /* sig.c */
 int serve_sig_check(struct serve *sv, struct ecert_store *s,
     struct request *r, char *why, size_t n);
 void serve_nonces_free(struct serve *sv);
-
-/* clients.c */
-int serve_client_add(struct ecert_store *s, const struct ecert_actor *a,
-    const char *id, const char *unit, const char *alg,
-    const char *pubkey_b64, struct ecert_error *e);
-int serve_client_revoke(struct ecert_store *s, const struct ecert_actor *a,
-    const char *id, struct ecert_error *e);
-int serve_client_list(struct ecert_store *s,
-    int (*fn)(const json_t *client, void *arg), void *arg,
-    struct ecert_error *e);
-int serve_client_lookup(struct ecert_store *s, const char *id,
-    struct ecert_pub *pk, char unit[19], char *why, size_t n);
 
 /* routes.c */
 void serve_route(struct serve *sv, struct ecert_store *s, struct request *r,

@@ -16,8 +16,6 @@
  */
 #include <string.h>
 
-#include <openssl/ecdsa.h>
-#include <openssl/evp.h>
 #include <sodium.h>
 
 #include "serve.h"
@@ -109,25 +107,20 @@ sf_integer(const char *p, long long *v)
 	return p;
 }
 
-/* Signature-Input: exactly one member, label=(components);params. */
-static int
-parse_input(const char *h, struct siginput *si, char *why, size_t n)
+/* The label and the inner list of components: label=("c1" "c2" ...). */
+static const char *
+parse_components(const char *p, struct siginput *si, char *why, size_t n)
 {
-	const char *p = h;
-	char name[32], sval[130];
-	long long iv;
-
-	memset(si, 0, sizeof(*si));
 	if ((p = sf_key(p, si->label, sizeof(si->label))) == NULL ||
 	    *p++ != '=' || *p != '(') {
 		snprintf(why, n, "Signature-Input: expected label=(...)");
-		return -1;
+		return NULL;
 	}
 	si->params = p++;
 	while (*p != ')') {
 		if (si->ncomponents == MAX_COMPONENTS) {
 			snprintf(why, n, "Signature-Input: too many components");
-			return -1;
+			return NULL;
 		}
 		p = sf_string(p, si->components[si->ncomponents],
 		    sizeof(si->components[0]));
@@ -135,56 +128,83 @@ parse_input(const char *h, struct siginput *si, char *why, size_t n)
 		    (*p == ' ' && p[1] == ')')) {
 			snprintf(why, n, "Signature-Input: a component is not "
 			    "a string");
-			return -1;
+			return NULL;
 		}
 		si->ncomponents++;
 		if (*p == ' ')
 			p++;
 	}
-	p++;
+	return p + 1;
+}
+
+/* A parameter's string value: keyid, nonce, alg (or tag, ignored). */
+static const char *
+param_string(const char *p, const char *name, struct siginput *si,
+    char *why, size_t n)
+{
+	char sval[130];
+
+	if ((p = sf_string(p, sval, sizeof(sval))) == NULL) {
+		snprintf(why, n, "Signature-Input: %s: bad string", name);
+		return NULL;
+	}
+	if (strcmp(name, "keyid") == 0)
+		snprintf(si->keyid, sizeof(si->keyid), "%s", sval);
+	else if (strcmp(name, "nonce") == 0)
+		snprintf(si->nonce, sizeof(si->nonce), "%s", sval);
+	else if (strcmp(name, "alg") == 0)
+		snprintf(si->alg, sizeof(si->alg), "%s", sval);
+	else if (strcmp(name, "tag") != 0) {
+		snprintf(why, n, "Signature-Input: unknown parameter %s", name);
+		return NULL;
+	}
+	return p;
+}
+
+/* A parameter's integer value: created or expires. */
+static const char *
+param_integer(const char *p, const char *name, struct siginput *si,
+    char *why, size_t n)
+{
+	long long iv;
+
+	if ((p = sf_integer(p, &iv)) == NULL) {
+		snprintf(why, n, "Signature-Input: %s: bad integer", name);
+		return NULL;
+	}
+	if (strcmp(name, "created") == 0) {
+		si->created = iv;
+		si->has_created = 1;
+	} else if (strcmp(name, "expires") == 0) {
+		si->expires = iv;
+		si->has_expires = 1;
+	} else {
+		snprintf(why, n, "Signature-Input: unknown parameter %s", name);
+		return NULL;
+	}
+	return p;
+}
+
+/* Signature-Input: exactly one member, label=(components);params. */
+static int
+parse_input(const char *h, struct siginput *si, char *why, size_t n)
+{
+	const char *p;
+	char name[32];
+
+	memset(si, 0, sizeof(*si));
+	if ((p = parse_components(h, si, why, n)) == NULL)
+		return -1;
 	while (*p == ';') {
 		p = sf_key(p + 1, name, sizeof(name));
 		if (p == NULL || *p++ != '=') {
 			snprintf(why, n, "Signature-Input: bad parameter");
 			return -1;
 		}
-		if (*p == '"') {
-			if ((p = sf_string(p, sval, sizeof(sval))) == NULL) {
-				snprintf(why, n, "Signature-Input: %s: bad "
-				    "string", name);
-				return -1;
-			}
-			if (strcmp(name, "keyid") == 0)
-				snprintf(si->keyid, sizeof(si->keyid), "%s",
-				    sval);
-			else if (strcmp(name, "nonce") == 0)
-				snprintf(si->nonce, sizeof(si->nonce), "%s",
-				    sval);
-			else if (strcmp(name, "alg") == 0)
-				snprintf(si->alg, sizeof(si->alg), "%s", sval);
-			else if (strcmp(name, "tag") != 0) {
-				snprintf(why, n, "Signature-Input: unknown "
-				    "parameter %s", name);
-				return -1;
-			}
-		} else {
-			if ((p = sf_integer(p, &iv)) == NULL) {
-				snprintf(why, n, "Signature-Input: %s: bad "
-				    "integer", name);
-				return -1;
-			}
-			if (strcmp(name, "created") == 0) {
-				si->created = iv;
-				si->has_created = 1;
-			} else if (strcmp(name, "expires") == 0) {
-				si->expires = iv;
-				si->has_expires = 1;
-			} else {
-				snprintf(why, n, "Signature-Input: unknown "
-				    "parameter %s", name);
-				return -1;
-			}
-		}
+		p = *p == '"' ? param_string(p, name, si, why, n) :
+		    param_integer(p, name, si, why, n);
+		if (p == NULL)
+			return -1;
 	}
 	if (*p != '\0') {
 		snprintf(why, n, "Signature-Input: one signature expected");
@@ -291,38 +311,6 @@ signature_base(const struct siginput *si, const char *const *values,
 	return base;
 }
 
-/* SM2 with SM3 over the signature base itself (no domain prefix). */
-static int
-sm2_base_ok(const struct ecert_pub *pk, const char *base, size_t len,
-    const unsigned char raw[64])
-{
-	EVP_MD_CTX *md = EVP_MD_CTX_new();
-	EVP_PKEY_CTX *pc = NULL;
-	ECDSA_SIG *es = ECDSA_SIG_new();
-	BIGNUM *r = BN_bin2bn(raw, 32, NULL), *sv = BN_bin2bn(raw + 32, 32,
-	    NULL);
-	unsigned char *der = NULL;
-	int dlen, ok = 0;
-
-	if (es == NULL || r == NULL || sv == NULL ||
-	    !ECDSA_SIG_set0(es, r, sv)) {
-		BN_free(r);
-		BN_free(sv);
-		goto out;
-	}
-	if ((dlen = i2d_ECDSA_SIG(es, &der)) > 0 && md != NULL &&
-	    pk->evp != NULL && EVP_DigestVerifyInit(md, &pc, EVP_sm3(), NULL,
-	    pk->evp) == 1 && EVP_PKEY_CTX_set1_id(pc, ECERT_SM2_ID,
-	    strlen(ECERT_SM2_ID)) == 1)
-		ok = EVP_DigestVerify(md, der, (size_t)dlen,
-		    (const unsigned char *)base, len) == 1;
-out:
-	OPENSSL_free(der);
-	ECDSA_SIG_free(es);
-	EVP_MD_CTX_free(md);
-	return ok;
-}
-
 /* The nonce is new: remember it until it could no longer be accepted. */
 static int
 nonce_fresh(struct serve *sv, const char *keyid, const char *nonce,
@@ -379,6 +367,136 @@ serve_nonces_free(struct serve *sv)
 	sv->nonces = NULL;
 }
 
+static const char *const required[] = { "@method", "@path", "@query",
+    "content-digest" };
+#define NREQUIRED (sizeof(required) / sizeof(required[0]))
+
+/* What is signed: the components served, all of them, and the
+ * parameters a replay check needs. */
+static int
+input_acceptable(const struct siginput *si, char *why, size_t n)
+{
+	size_t i, j;
+
+	for (i = 0; i < NREQUIRED; i++)
+		if (!covers(si, required[i])) {
+			snprintf(why, n, "Signature-Input: must cover %s",
+			    required[i]);
+			return 0;
+		}
+	for (i = 0; i < (size_t)si->ncomponents; i++) {
+		for (j = 0; j < NREQUIRED; j++)
+			if (strcmp(si->components[i], required[j]) == 0)
+				break;
+		if (j == NREQUIRED) {
+			snprintf(why, n, "Signature-Input: component %s is "
+			    "not served", si->components[i]);
+			return 0;
+		}
+	}
+	if (!si->has_created || si->keyid[0] == '\0' ||
+	    strlen(si->nonce) < 8) {
+		snprintf(why, n, "Signature-Input: created, keyid and a nonce "
+		    "of at least 8 characters are required");
+		return 0;
+	}
+	if (si->alg[0] != '\0' && strcmp(si->alg, "ed25519") != 0 &&
+	    strcmp(si->alg, SERVE_ALG_SM2) != 0) {
+		snprintf(why, n, "Signature-Input: alg %s is not served",
+		    si->alg);
+		return 0;
+	}
+	return 1;
+}
+
+/* The key of the client named by keyid, of the algorithm alg names. */
+static int
+client_key(struct ecert_store *s, const struct siginput *si,
+    struct ecert_pub *pk, char unit[19], char *why, size_t n)
+{
+	const char *has;
+
+	memset(pk, 0, sizeof(*pk));
+	if (ecert_client_lookup(s, si->keyid, pk, unit, why, n) != 0)
+		return 0;
+	has = pk->alg == ECERT_ALG_SM2 ? SERVE_ALG_SM2 : "ed25519";
+	if (si->alg[0] != '\0' && strcmp(si->alg, has) != 0) {
+		snprintf(why, n, "Signature-Input: alg %s, but client %s's key "
+		    "is %s", si->alg, si->keyid, has);
+		ecert_pub_free(pk);
+		return 0;
+	}
+	return 1;
+}
+
+/* The signature over the request's signature base (RFC 9421 2.5). */
+static int
+signature_ok(const struct siginput *si, const struct request *r,
+    const char *digest, const struct ecert_pub *pk,
+    const unsigned char sig[64], char *why, size_t n)
+{
+	const char *values[MAX_COMPONENTS];
+	char *base, *query;
+	size_t i, baselen = 0;
+	int ok;
+
+	query = ecert_xasprintf("?%s", r->query ? r->query : "");
+	for (i = 0; i < (size_t)si->ncomponents; i++) {
+		const char *c = si->components[i];
+
+		values[i] = strcmp(c, "@method") == 0 ? r->method :
+		    strcmp(c, "@path") == 0 ? r->path :
+		    strcmp(c, "@query") == 0 ? query : digest;
+	}
+	base = signature_base(si, values, &baselen);
+	free(query);
+	if (base == NULL) {
+		snprintf(why, n, "out of memory");
+		return 0;
+	}
+	/* over the base itself: no domain prefix */
+	ok = ecert_verify_raw(pk, NULL, (const unsigned char *)base, baselen,
+	    sig);
+	free(base);
+	if (!ok)
+		snprintf(why, n, "bad signature by client %s", si->keyid);
+	return ok;
+}
+
+/* Not a replay: created within the window, since the server started,
+ * not expired, and a nonce not seen before. */
+static int
+fresh(struct serve *sv, const struct siginput *si, time_t now, char *why,
+    size_t n)
+{
+	if (si->created < (long long)now - SERVE_WINDOW) {
+		snprintf(why, n, "replay: created %lld is outside %d s of now",
+		    si->created, SERVE_WINDOW);
+		return 0;
+	}
+	if (si->created > (long long)now + SERVE_SKEW) {
+		snprintf(why, n, "replay: created %lld is more than %d s in "
+		    "the future", si->created, SERVE_SKEW);
+		return 0;
+	}
+	if (si->created < (long long)sv->started) {
+		snprintf(why, n, "replay: created %lld is before the server "
+		    "started; sign again", si->created);
+		return 0;
+	}
+	if (si->has_expires && si->expires < (long long)now) {
+		snprintf(why, n, "signature expired");
+		return 0;
+	}
+	if (!nonce_fresh(sv, si->keyid, si->nonce, (time_t)si->created +
+	    SERVE_WINDOW + SERVE_SKEW + 1, now)) {
+		snprintf(why, n, "replay: nonce already used by client %s",
+		    si->keyid);
+		return 0;
+	}
+	return 1;
+}
+
 /*
  * 0 when the request is signed by a registered client in good standing
  * (r->client and r->unit filled); otherwise -1 with the reason.
@@ -387,8 +505,6 @@ int
 serve_sig_check(struct serve *sv, struct ecert_store *s, struct request *r,
     char *why, size_t n)
 {
-	static const char *required[] = { "@method", "@path", "@query",
-	    "content-digest" };
 	struct siginput si;
 	const char *input = serve_header(r, "Signature-Input");
 	const char *sigh = serve_header(r, "Signature");
@@ -396,11 +512,7 @@ serve_sig_check(struct serve *sv, struct ecert_store *s, struct request *r,
 	struct ecert_pub pk;
 	unsigned char sig[64];
 	char unit[19];
-	size_t i;
 	time_t now = time(NULL);
-	const char *values[MAX_COMPONENTS];
-	char *base, *query;
-	size_t baselen = 0;
 	int ok;
 
 	if (input == NULL || sigh == NULL) {
@@ -411,102 +523,20 @@ serve_sig_check(struct serve *sv, struct ecert_store *s, struct request *r,
 	if (parse_input(input, &si, why, n) != 0)
 		return -1;
 	snprintf(r->client, sizeof(r->client), "%s", si.keyid);
-	for (i = 0; i < sizeof(required) / sizeof(required[0]); i++)
-		if (!covers(&si, required[i])) {
-			snprintf(why, n, "Signature-Input: must cover %s",
-			    required[i]);
-			return -1;
-		}
-	for (i = 0; i < (size_t)si.ncomponents; i++)
-		if (strcmp(si.components[i], required[0]) != 0 &&
-		    strcmp(si.components[i], required[1]) != 0 &&
-		    strcmp(si.components[i], required[2]) != 0 &&
-		    strcmp(si.components[i], required[3]) != 0) {
-			snprintf(why, n, "Signature-Input: component %s is "
-			    "not served", si.components[i]);
-			return -1;
-		}
-	if (!si.has_created || si.keyid[0] == '\0' || strlen(si.nonce) < 8) {
-		snprintf(why, n, "Signature-Input: created, keyid and a nonce "
-		    "of at least 8 characters are required");
+	if (!input_acceptable(&si, why, n))
+		return -1;
+	if (digest == NULL) {
+		snprintf(why, n, "Content-Digest: required (RFC 9530)");
 		return -1;
 	}
-	if (si.alg[0] != '\0' && strcmp(si.alg, "ed25519") != 0 &&
-	    strcmp(si.alg, SERVE_ALG_SM2) != 0) {
-		snprintf(why, n, "Signature-Input: alg %s is not served",
-		    si.alg);
+	if (!digest_ok(digest, r->body ? r->body : "", r->len, why, n) ||
+	    signature_bytes(sigh, si.label, sig, why, n) != 0 ||
+	    !client_key(s, &si, &pk, unit, why, n))
 		return -1;
-	}
-	if (digest == NULL || !digest_ok(digest, r->body ? r->body : "",
-	    r->len, why, n))
-		return digest == NULL ? (snprintf(why, n, "Content-Digest: "
-		    "required (RFC 9530)"), -1) : -1;
-	if (signature_bytes(sigh, si.label, sig, why, n) != 0)
-		return -1;
-	memset(&pk, 0, sizeof(pk));
-	if (serve_client_lookup(s, si.keyid, &pk, unit, why, n) != 0)
-		return -1;
-	if (si.alg[0] != '\0' && strcmp(si.alg, pk.alg == ECERT_ALG_SM2 ?
-	    SERVE_ALG_SM2 : "ed25519") != 0) {
-		snprintf(why, n, "Signature-Input: alg %s, but client %s's key "
-		    "is %s", si.alg, si.keyid, pk.alg == ECERT_ALG_SM2 ?
-		    SERVE_ALG_SM2 : "ed25519");
-		ecert_pub_free(&pk);
-		return -1;
-	}
-
-	/* the signature base, RFC 9421 section 2.5 */
-	query = ecert_xasprintf("?%s", r->query ? r->query : "");
-	for (i = 0; i < (size_t)si.ncomponents; i++) {
-		const char *c = si.components[i];
-
-		values[i] = strcmp(c, "@method") == 0 ? r->method :
-		    strcmp(c, "@path") == 0 ? r->path :
-		    strcmp(c, "@query") == 0 ? query : digest;
-	}
-	base = signature_base(&si, values, &baselen);
-	free(query);
-	if (base == NULL) {
-		ecert_pub_free(&pk);
-		snprintf(why, n, "out of memory");
-		return -1;
-	}
-	if (pk.alg == ECERT_ALG_SM2)
-		ok = sm2_base_ok(&pk, base, baselen, sig);
-	else
-		ok = crypto_sign_verify_detached(sig, (unsigned char *)base,
-		    baselen, pk.pk) == 0;
-	free(base);
+	ok = signature_ok(&si, r, digest, &pk, sig, why, n);
 	ecert_pub_free(&pk);
-	if (!ok) {
-		snprintf(why, n, "bad signature by client %s", si.keyid);
+	if (!ok || !fresh(sv, &si, now, why, n))
 		return -1;
-	}
-	if (si.created < (long long)now - SERVE_WINDOW) {
-		snprintf(why, n, "replay: created %lld is outside %d s of now",
-		    si.created, SERVE_WINDOW);
-		return -1;
-	}
-	if (si.created > (long long)now + SERVE_SKEW) {
-		snprintf(why, n, "replay: created %lld is more than %d s in "
-		    "the future", si.created, SERVE_SKEW);
-		return -1;
-	}
-	if (si.created < (long long)sv->started) {
-		snprintf(why, n, "replay: created %lld is before the server "
-		    "started; sign again", si.created);
-		return -1;
-	}
-	if (si.has_expires && si.expires < (long long)now) {
-		snprintf(why, n, "signature expired");
-		return -1;
-	}
-	if (!nonce_fresh(sv, si.keyid, si.nonce, (time_t)si.created +
-	    SERVE_WINDOW + SERVE_SKEW + 1, now)) {
-		snprintf(why, n, "replay: nonce already used by client %s",
-		    si.keyid);
-		return -1;
-	}
 	snprintf(r->unit, sizeof(r->unit), "%s", unit);
 	return 0;
 }

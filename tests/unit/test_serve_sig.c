@@ -20,7 +20,7 @@ serve_header(struct request *r, const char *name)
 }
 
 int
-serve_client_lookup(struct ecert_store *s, const char *id,
+ecert_client_lookup(struct ecert_store *s, const char *id,
     struct ecert_pub *pk, char unit[19], char *why, size_t n)
 {
 	(void)s;
