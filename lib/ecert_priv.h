@@ -219,6 +219,8 @@ int ecert_identifier_make(char *out, size_t n, const char *type_code,
     const char *issuer, const char *serial, int version);
 char *ecert_store_default_keypath(const char *dbpath, const char *opt);
 int ecert_meta_get(struct ecert_store *s, const char *name, char *out, size_t n);
+void ecert_store_key_check(const unsigned char *index,
+    const unsigned char *data, const unsigned char *audit, char out[33]);
 char *ecert_pii_seal(const struct ecert_store *s, const char *plain,
     size_t n, size_t *outn);
 char *ecert_pii_open(const struct ecert_store *s, const void *sealed,

@@ -434,9 +434,13 @@ hex(const unsigned char *in, size_t n, char *out)
 	sodium_bin2hex(out, n * 2 + 1, in, n);
 }
 
-/* A fingerprint of the key file, so that a wrong one is named as such. */
-static void
-key_check(const struct ecert_store *s, char out[33])
+/*
+ * A fingerprint of the key file, so that a wrong one is named as such;
+ * kept in meta as key_check, and in a backup's manifest.
+ */
+void
+ecert_store_key_check(const unsigned char *index, const unsigned char *data,
+    const unsigned char *audit, char out[33])
 {
 	unsigned char h[16];
 	crypto_generichash_state st;
@@ -444,9 +448,9 @@ key_check(const struct ecert_store *s, char out[33])
 	crypto_generichash_init(&st, NULL, 0, sizeof(h));
 	crypto_generichash_update(&st, (const unsigned char *)"ecert-store-key",
 	    15);
-	crypto_generichash_update(&st, s->index_key, 32);
-	crypto_generichash_update(&st, s->data_key, 32);
-	crypto_generichash_update(&st, s->audit_key, 32);
+	crypto_generichash_update(&st, index, 32);
+	crypto_generichash_update(&st, data, 32);
+	crypto_generichash_update(&st, audit, 32);
 	crypto_generichash_final(&st, h, sizeof(h));
 	hex(h, sizeof(h), out);
 }
@@ -702,7 +706,7 @@ store_connect(const char *path, const char *keypath, int create,
 		goto fail;
 	if (migrate(s, e) != 0)
 		goto fail;
-	key_check(s, check);
+	ecert_store_key_check(s->index_key, s->data_key, s->audit_key, check);
 	if (create) {
 		sqlite3_stmt *st = ecert_prepare(s,
 		    "INSERT INTO meta(name, value) VALUES ('key_check', ?)", e);
