@@ -142,7 +142,7 @@ keycopy_write(const char *path, const struct store_keys *k, const char *pass,
 
 /* The sealed form of a key copy, as read from its eight lines. */
 struct sealed_key {
-	char head[512];		/* the clear header: the box's additional data */
+	char head[512];		/* clear: the box's additional data */
 	unsigned char salt[crypto_pwhash_SALTBYTES];
 	unsigned char nonce[crypto_aead_xchacha20poly1305_ietf_NPUBBYTES];
 	unsigned char box[96 + crypto_aead_xchacha20poly1305_ietf_ABYTES + 1];
@@ -959,8 +959,8 @@ restore_pin(struct restore *r, struct ecert_error *e)
 	if (ecert_anchor_require(r->dst, e) != 0 ||
 	    !ecert_fact_unit_ok(r->dst, r->a.unit) ||
 	    !ecert_fact_key_ok(r->dst, r->a.key.key_id))
-		return ecert_fail(e, ECERT_NO, "restore: the backup's units and "
-		    "keys are not signed by the platform key %s; nothing "
+		return ecert_fail(e, ECERT_NO, "restore: the backup's units "
+		    "and keys are not signed by the platform key %s; nothing "
 		    "restored", r->a.key.key_id);
 	r->newanchor = ecert_xasprintf("%s.anchor", r->o->to);
 	return ecert_anchor_write_file(r->newanchor, &r->a.key, e);
@@ -1080,7 +1080,8 @@ ecert_backup_restore(const struct ecert_restore_opts *o, json_t **done,
 	}
 	if ((rc = backup_open(o->from, o->keypath, o->passfile_seal, &r.src,
 	    e)) != 0 || (rc = restore_copy(&r, e)) != 0 ||
-	    (rc = restore_pin(&r, e)) != 0 || (rc = restore_audit(&r, e)) != 0 ||
+	    (rc = restore_pin(&r, e)) != 0 ||
+	    (rc = restore_audit(&r, e)) != 0 ||
 	    (rc = restore_place(&r, e)) != 0)
 		goto out;
 	*done = json_pack("{s:s, s:s, s:s, s:s?, s:O, s:O}", "restored",
