@@ -105,50 +105,21 @@ keycopy_write(const char *path, const struct store_keys *k, const char *pass,
 		    "audit %s\n", hx[0], hx[1], hx[2]);
 		rc = write_new(path, text, 0600, e);
 	} else {
-		unsigned char salt[crypto_pwhash_SALTBYTES];
-		unsigned char nonce[crypto_aead_xchacha20poly1305_ietf_NPUBBYTES];
-		unsigned char box[96 + crypto_aead_xchacha20poly1305_ietf_ABYTES];
-		unsigned char sealkey[32];
-		char head[256], salthex[64], noncehex[64], boxb64[256];
-		unsigned long long ops = 3;
-		size_t mem = 32U << 20;
+		char head[256], sealed[512];
 
-		if (strlen(pass) < 8)
-			return ecert_fail(e, ECERT_USAGE, "passphrase: must "
-			    "have at least 8 characters");
-		randombytes_buf(salt, sizeof(salt));
-		randombytes_buf(nonce, sizeof(nonce));
-		if (crypto_pwhash(sealkey, sizeof(sealkey), pass, strlen(pass),
-		    salt, ops, mem, crypto_pwhash_ALG_ARGON2ID13) != 0)
-			return ecert_fail(e, ECERT_IOERR, "key %s: out of "
-			    "memory deriving the key", path);
 		snprintf(head, sizeof(head), SEALED_MAGIC "\nkey-check %s\n"
 		    "kdf argon2id13\nopslimit %llu\nmemlimit %zu\n", check,
-		    ops, mem);
-		crypto_aead_xchacha20poly1305_ietf_encrypt(box, NULL, k->k, 96,
-		    (unsigned char *)head, strlen(head), NULL, nonce, sealkey);
-		sodium_memzero(sealkey, sizeof(sealkey));
-		sodium_bin2hex(salthex, sizeof(salthex), salt, sizeof(salt));
-		sodium_bin2hex(noncehex, sizeof(noncehex), nonce, sizeof(nonce));
-		ecert_b64_encode(box, sizeof(box), boxb64, sizeof(boxb64));
-		snprintf(text, sizeof(text), "%ssalt %s\nnonce %s\nsealed %s\n",
-		    head, salthex, noncehex, boxb64);
+		    ECERT_SEAL_OPS, ECERT_SEAL_MEM);
+		if ((rc = ecert_seal(pass, head, k->k, 96, path, sealed,
+		    sizeof(sealed), e)) != 0)
+			return rc;
+		snprintf(text, sizeof(text), "%s%s", head, sealed);
 		rc = write_new(path, text, 0600, e);
 	}
 	sodium_memzero(text, sizeof(text));
 	sodium_memzero(hx, sizeof(hx));
 	return rc;
 }
-
-/* The sealed form of a key copy, as read from its eight lines. */
-struct sealed_key {
-	char head[512];		/* clear: the box's additional data */
-	unsigned char salt[crypto_pwhash_SALTBYTES];
-	unsigned char nonce[crypto_aead_xchacha20poly1305_ietf_NPUBBYTES];
-	unsigned char box[96 + crypto_aead_xchacha20poly1305_ietf_ABYTES + 1];
-	size_t boxlen;
-	unsigned long long ops, mem;
-};
 
 /* The plain form: its three keys in hex, lines 2 to 4. */
 static int
@@ -169,88 +140,15 @@ keycopy_plain(const char *path, char lines[][256], struct store_keys *k,
 	return 0;
 }
 
-static int
-sealed_parse(const char *path, char lines[][256], struct sealed_key *sk,
-    struct ecert_error *e)
-{
-	size_t len;
-	char *v;
-	int i;
-
-	sk->head[0] = '\0';
-	for (i = 0; i < 5; i++) {
-		if (strchr(lines[i], '\n') == NULL)
-			return ecert_fail(e, ECERT_DATAERR, "key %s:%d: line "
-			    "too long", path, i + 1);
-		strcat(sk->head, lines[i]);
-	}
-	if (!ecert_key_field(lines[3], "opslimit", &v) ||
-	    (sk->ops = strtoull(v, NULL, 10)) < crypto_pwhash_OPSLIMIT_MIN ||
-	    sk->ops > crypto_pwhash_OPSLIMIT_SENSITIVE)
-		return ecert_fail(e, ECERT_DATAERR, "key %s:4: opslimit: out "
-		    "of range", path);
-	if (!ecert_key_field(lines[4], "memlimit", &v) ||
-	    (sk->mem = strtoull(v, NULL, 10)) < crypto_pwhash_MEMLIMIT_MIN ||
-	    sk->mem > crypto_pwhash_MEMLIMIT_SENSITIVE)
-		return ecert_fail(e, ECERT_DATAERR, "key %s:5: memlimit: out "
-		    "of range", path);
-	if (!ecert_key_field(lines[5], "salt", &v) || sodium_hex2bin(sk->salt,
-	    sizeof(sk->salt), v, strlen(v), NULL, &len, NULL) != 0 ||
-	    len != sizeof(sk->salt))
-		return ecert_fail(e, ECERT_DATAERR, "key %s:6: salt: bad", path);
-	if (!ecert_key_field(lines[6], "nonce", &v) || sodium_hex2bin(sk->nonce,
-	    sizeof(sk->nonce), v, strlen(v), NULL, &len, NULL) != 0 ||
-	    len != sizeof(sk->nonce))
-		return ecert_fail(e, ECERT_DATAERR, "key %s:7: nonce: bad",
-		    path);
-	if (!ecert_key_field(lines[7], "sealed", &v) || ecert_b64_decode(v,
-	    sk->box, sizeof(sk->box), &sk->boxlen) != 0 ||
-	    sk->boxlen != sizeof(sk->box) - 1)
-		return ecert_fail(e, ECERT_DATAERR, "key %s:8: sealed: bad",
-		    path);
-	return 0;
-}
-
-/* Opens a sealed key copy with the passphrase asked for or read. */
-static int
-sealed_open(const char *path, const char *passfile,
-    const struct sealed_key *sk, struct store_keys *k, struct ecert_error *e)
-{
-	unsigned char sealkey[32];
-	unsigned long long klen;
-	char pass[256];
-	int rc;
-
-	if ((rc = ecert_passphrase(passfile, "backup key passphrase: ", 0,
-	    pass, sizeof(pass), e)) != 0)
-		return rc;
-	rc = crypto_pwhash(sealkey, sizeof(sealkey), pass, strlen(pass),
-	    sk->salt, sk->ops, (size_t)sk->mem, crypto_pwhash_ALG_ARGON2ID13);
-	sodium_memzero(pass, sizeof(pass));
-	if (rc != 0)
-		return ecert_fail(e, ECERT_IOERR, "key %s: out of memory "
-		    "deriving the key", path);
-	rc = crypto_aead_xchacha20poly1305_ietf_decrypt(k->k, &klen, NULL,
-	    sk->box, sk->boxlen, (const unsigned char *)sk->head,
-	    strlen(sk->head), sk->nonce, sealkey);
-	sodium_memzero(sealkey, sizeof(sealkey));
-	if (rc != 0 || klen != 96) {
-		sodium_memzero(k, sizeof(*k));
-		return ecert_fail(e, ECERT_NOPERM, "key %s: wrong passphrase "
-		    "or altered key file", path);
-	}
-	return 0;
-}
-
 /* Reads a key copy, plain or sealed; *sealed says which it was. */
 static int
 keycopy_read(const char *path, const char *passfile, struct store_keys *k,
     int *sealed, struct ecert_error *e)
 {
-	char lines[8][256];
-	struct sealed_key sk;
+	char lines[8][256], head[512], pass[256];
+	struct ecert_sealed sd;
 	FILE *fp;
-	int n = 0, rc;
+	int n = 0, i, rc;
 
 	*sealed = 0;
 	fp = fopen(path, "r");
@@ -269,9 +167,21 @@ keycopy_read(const char *path, const char *passfile, struct store_keys *k,
 		return ecert_fail(e, ECERT_DATAERR, "key %s:1: not an ecert "
 		    "store key, plain or sealed", path);
 	*sealed = 1;
-	if ((rc = sealed_parse(path, lines, &sk, e)) != 0)
+	head[0] = '\0';
+	for (i = 0; i < 5; i++) {
+		if (strchr(lines[i], '\n') == NULL)
+			return ecert_fail(e, ECERT_DATAERR, "key %s:%d: line "
+			    "too long", path, i + 1);
+		strcat(head, lines[i]);
+	}
+	if ((rc = ecert_sealed_parse(lines, 3, 96 +
+	    crypto_aead_xchacha20poly1305_ietf_ABYTES, path, &sd, e)) != 0 ||
+	    (rc = ecert_passphrase(passfile, "backup key passphrase: ", 0,
+	    pass, sizeof(pass), e)) != 0)
 		return rc;
-	return sealed_open(path, passfile, &sk, k, e);
+	rc = ecert_sealed_open(&sd, pass, head, path, k->k, 96, e);
+	sodium_memzero(pass, sizeof(pass));
+	return rc;
 }
 
 static int

@@ -34,6 +34,28 @@ int ecert_bind_text(sqlite3_stmt *st, int i, const char *s);
 int ecert_key_parse_pub(const char *b64, unsigned char pk[32]);
 int ecert_key_field(char *line, const char *name, char **val);
 
+/* key.c: a secret sealed under a passphrase (Argon2id, then
+ * XChaCha20-Poly1305 with the file's clear header as additional data),
+ * in key files and backup key copies */
+#define ECERT_SEAL_OPS 3ULL		/* 32 MiB, three passes */
+#define ECERT_SEAL_MEM ((size_t)32 << 20)
+#define ECERT_SEALED_MAX 96		/* bytes of secret, at most */
+struct ecert_sealed {
+	unsigned long long ops, mem;
+	unsigned char salt[16];		/* crypto_pwhash_SALTBYTES */
+	unsigned char nonce[24];	/* ..._NPUBBYTES */
+	unsigned char box[ECERT_SEALED_MAX + 16 + 1];	/* + tag, + 1 */
+	size_t boxlen;
+};
+int ecert_seal(const char *pass, const char *head,
+    const unsigned char *secret, size_t n, const char *path, char *out,
+    size_t outn, struct ecert_error *e);
+int ecert_sealed_parse(char lines[][256], int at, size_t boxlen,
+    const char *path, struct ecert_sealed *sd, struct ecert_error *e);
+int ecert_sealed_open(const struct ecert_sealed *sd, const char *pass,
+    const char *head, const char *path, unsigned char *out, size_t n,
+    struct ecert_error *e);
+
 /* catalog.c: definitions that change by versions */
 int ecert_definition_current(struct ecert_store *s, const char *table,
     const char *code, const char *def, int *version, int *same,
