@@ -33,6 +33,7 @@ struct ecert_store {
 int ecert_bind_text(sqlite3_stmt *st, int i, const char *s);
 int ecert_key_parse_pub(const char *b64, unsigned char pk[32]);
 int ecert_key_field(char *line, const char *name, char **val);
+char *ecert_json_canonical_take(json_t *v);	/* json.c */
 
 /* key.c: a secret sealed under a passphrase (Argon2id, then
  * XChaCha20-Poly1305 with the file's clear header as additional data),
@@ -228,6 +229,7 @@ int ecert_token2_read(const unsigned char *buf, size_t n, const json_t *ik,
 #define N_(msgid) (msgid)
 void ecert_locale_init(void);
 const char *ecert_locale_dir(void);
+int ecert_exe_dir(char *out, size_t n);	/* share.c */
 void ecert_vsay(char *buf, size_t n, const char *fmt, va_list ap);
 char *ecert_shown(const char *text);
 
