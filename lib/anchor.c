@@ -216,12 +216,8 @@ done:
 static char *
 unit_message(const char *code, const char *name, int roles)
 {
-	json_t *o = json_pack("{s:s, s:s, s:s, s:i}", "table", "units",
-	    "code", code, "name", name, "roles", roles);
-	char *m = ecert_json_canonical(o);
-
-	json_decref(o);
-	return m;
+	return ecert_json_canonical_take(json_pack("{s:s, s:s, s:s, s:i}",
+	    "table", "units", "code", code, "name", name, "roles", roles));
 }
 
 /* A key's row: its retirement (not_after) is a statement of its own. */
@@ -229,37 +225,25 @@ static char *
 key_message(const char *key_id, const char *unit, const char *alg,
     const char *pub, const char *nb)
 {
-	json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "table",
-	    "keys", "key_id", key_id, "unit", unit, "alg", alg, "public_key",
-	    pub, "not_before", nb);
-	char *m = ecert_json_canonical(o);
-
-	json_decref(o);
-	return m;
+	return ecert_json_canonical_take(json_pack("{s:s, s:s, s:s, s:s, s:s,"
+	    " s:s}", "table", "keys", "key_id", key_id, "unit", unit, "alg",
+	    alg, "public_key", pub, "not_before", nb));
 }
 
 static char *
 retire_message(const char *key_id, const char *unit, const char *na)
 {
-	json_t *o = json_pack("{s:s, s:s, s:s, s:s}", "table", "keys",
-	    "retire", key_id, "unit", unit, "not_after", na);
-	char *m = ecert_json_canonical(o);
-
-	json_decref(o);
-	return m;
+	return ecert_json_canonical_take(json_pack("{s:s, s:s, s:s, s:s}",
+	    "table", "keys", "retire", key_id, "unit", unit, "not_after", na));
 }
 
 static char *
 type_message(const char *code, const char *issuer, int pub,
     const char *definition, int version)
 {
-	json_t *o = json_pack("{s:s, s:s, s:s, s:b, s:s, s:i}", "table",
-	    "license_types", "code", code, "issuer", issuer, "public", pub,
-	    "definition", definition, "version", version);
-	char *m = ecert_json_canonical(o);
-
-	json_decref(o);
-	return m;
+	return ecert_json_canonical_take(json_pack("{s:s, s:s, s:s, s:b, s:s,"
+	    " s:i}", "table", "license_types", "code", code, "issuer", issuer,
+	    "public", pub, "definition", definition, "version", version));
 }
 
 static int signed_by_platform(struct ecert_store *s, const char *m,
@@ -714,14 +698,10 @@ static char *
 history_message(const char *code, int version, const char *definition,
     const char *loaded_at, const char *loaded_by)
 {
-	json_t *o = json_pack("{s:s, s:s, s:i, s:s, s:s, s:s}", "table",
-	    "license_type_history", "code", code, "version", version,
-	    "definition", definition, "loaded_at", loaded_at, "loaded_by",
-	    loaded_by);
-	char *m = ecert_json_canonical(o);
-
-	json_decref(o);
-	return m;
+	return ecert_json_canonical_take(json_pack("{s:s, s:s, s:i, s:s, s:s,"
+	    " s:s}", "table", "license_type_history", "code", code, "version",
+	    version, "definition", definition, "loaded_at", loaded_at,
+	    "loaded_by", loaded_by));
 }
 
 int

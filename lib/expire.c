@@ -86,15 +86,13 @@ sweep_audit(struct sweep *w, const char *as_of, struct ecert_error *e)
 {
 	unsigned char h[32];
 	char hex[65], *detail;
-	json_t *o;
 	int rc;
 
 	crypto_generichash_final(&w->ids, h, sizeof(h));
 	sodium_bin2hex(hex, sizeof(hex), h, sizeof(h));
-	o = json_pack("{s:s, s:I, s:s}", "as_of", as_of, "expired",
-	    (json_int_t)w->count, "ids_digest", hex);
-	detail = ecert_json_canonical(o);
-	json_decref(o);
+	detail = ecert_json_canonical_take(json_pack("{s:s, s:I, s:s}",
+	    "as_of", as_of, "expired", (json_int_t)w->count, "ids_digest",
+	    hex));
 	rc = ecert_audit(w->s, NULL, "license.expire", "sweep", "ok", detail);
 	free(detail);
 	if (rc != 0)

@@ -36,12 +36,9 @@ static char *
 message_v1(const char *license, const char *time_s, const char *unit,
     const char *status, const char *reason)
 {
-	json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:s}", "license", license,
-	    "time", time_s, "unit", unit, "status", status, "reason", reason);
-	char *m = ecert_json_canonical(o);
-
-	json_decref(o);
-	return m;
+	return ecert_json_canonical_take(json_pack("{s:s, s:s, s:s, s:s, s:s}",
+	    "license", license, "time", time_s, "unit", unit, "status", status,
+	    "reason", reason));
 }
 
 char *
@@ -49,17 +46,12 @@ ecert_event_message(const char *license, const char *prev,
     const char *time_s, const char *unit, const char *action,
     const char *status, const char *reason)
 {
-	json_t *o;
-	char *m;
-
 	if (prev == NULL)
 		return message_v1(license, time_s, unit, status, reason);
-	o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "license",
-	    license, "prev", prev, "time", time_s, "unit", unit, "action",
-	    action, "status", status, "reason", reason);
-	m = ecert_json_canonical(o);
-	json_decref(o);
-	return m;
+	return ecert_json_canonical_take(json_pack("{s:s, s:s, s:s, s:s, s:s,"
+	    " s:s, s:s}", "license", license, "prev", prev, "time", time_s,
+	    "unit", unit, "action", action, "status", status, "reason",
+	    reason));
 }
 
 /* The hash the next event must name: of the last event, else of the

@@ -395,6 +395,17 @@ ecert_json_parse(const char *text, size_t n, struct ecert_error *e)
 	return v;
 }
 
+/* The canonical form of v, which is then released: for a message made
+ * with json_pack at once.  NULL on error. */
+char *
+ecert_json_canonical_take(json_t *v)
+{
+	char *m = ecert_json_canonical(v);
+
+	json_decref(v);
+	return m;
+}
+
 const char *
 ecert_json_str(const json_t *obj, const char *key)
 {
