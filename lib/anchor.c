@@ -216,12 +216,8 @@ done:
 static char *
 unit_message(const char *code, const char *name, int roles)
 {
-	json_t *o = json_pack("{s:s, s:s, s:s, s:i}", "table", "units",
-	    "code", code, "name", name, "roles", roles);
-	char *m = ecert_json_canonical(o);
-
-	json_decref(o);
-	return m;
+	return ecert_json_canonical_take(json_pack("{s:s, s:s, s:s, s:i}",
+	    "table", "units", "code", code, "name", name, "roles", roles));
 }
 
 /* A key's row: its retirement (not_after) is a statement of its own. */
@@ -229,37 +225,25 @@ static char *
 key_message(const char *key_id, const char *unit, const char *alg,
     const char *pub, const char *nb)
 {
-	json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "table",
-	    "keys", "key_id", key_id, "unit", unit, "alg", alg, "public_key",
-	    pub, "not_before", nb);
-	char *m = ecert_json_canonical(o);
-
-	json_decref(o);
-	return m;
+	return ecert_json_canonical_take(json_pack("{s:s, s:s, s:s, s:s, s:s,"
+	    " s:s}", "table", "keys", "key_id", key_id, "unit", unit, "alg",
+	    alg, "public_key", pub, "not_before", nb));
 }
 
 static char *
 retire_message(const char *key_id, const char *unit, const char *na)
 {
-	json_t *o = json_pack("{s:s, s:s, s:s, s:s}", "table", "keys",
-	    "retire", key_id, "unit", unit, "not_after", na);
-	char *m = ecert_json_canonical(o);
-
-	json_decref(o);
-	return m;
+	return ecert_json_canonical_take(json_pack("{s:s, s:s, s:s, s:s}",
+	    "table", "keys", "retire", key_id, "unit", unit, "not_after", na));
 }
 
 static char *
 type_message(const char *code, const char *issuer, int pub,
     const char *definition, int version)
 {
-	json_t *o = json_pack("{s:s, s:s, s:s, s:b, s:s, s:i}", "table",
-	    "license_types", "code", code, "issuer", issuer, "public", pub,
-	    "definition", definition, "version", version);
-	char *m = ecert_json_canonical(o);
-
-	json_decref(o);
-	return m;
+	return ecert_json_canonical_take(json_pack("{s:s, s:s, s:s, s:b, s:s,"
+	    " s:i}", "table", "license_types", "code", code, "issuer", issuer,
+	    "public", pub, "definition", definition, "version", version));
 }
 
 static int signed_by_platform(struct ecert_store *s, const char *m,
@@ -490,13 +474,32 @@ ecert_fact_key_ok(struct ecert_store *s, const char *key_id)
 	return a == 1 && key_row_ok(s, key_id, &p, NULL, 0);
 }
 
-int
-ecert_fact_unit_ok(struct ecert_store *s, const char *code)
+static char *
+unit_row_message(const char *code, sqlite3_stmt *st)
 {
-	static const char sql[] = "SELECT name, roles, sig_key, sig FROM units"
-	    " WHERE code = ?";
+	return unit_message(code, (const char *)sqlite3_column_text(st, 0),
+	    sqlite3_column_int(st, 1));
+}
+
+static char *
+type_row_message(const char *code, sqlite3_stmt *st)
+{
+	return type_message(code, (const char *)sqlite3_column_text(st, 0),
+	    sqlite3_column_int(st, 1), (const char *)sqlite3_column_text(st, 2),
+	    sqlite3_column_int(st, 3));
+}
+
+/*
+ * A row (read by sql, its id the one parameter) as the platform signed
+ * it: message makes what was signed of its first columns; the two from
+ * column sk on are the signing key and the signature.
+ */
+static int
+row_signed(struct ecert_store *s, const char *sql, const char *id,
+    char *(*message)(const char *id, sqlite3_stmt *st), int sk)
+{
 	sqlite3_stmt *st;
-	char sk[32], sig[100];
+	char skbuf[32], sig[100];
 	const char *csk = NULL, *csig = NULL;
 	char *m = NULL;
 	int ok, a = ecert_anchor_load(s, NULL, NULL);
@@ -505,12 +508,11 @@ ecert_fact_unit_ok(struct ecert_store *s, const char *code)
 		return 1;
 	if (a != 1 || (st = ecert_prepare_cached(s, sql)) == NULL)
 		return 0;
-	ecert_bind_text(st, 1, code);
+	ecert_bind_text(st, 1, id);
 	if (sqlite3_step(st) == SQLITE_ROW) {
-		m = unit_message(code, (const char *)
-		    sqlite3_column_text(st, 0), sqlite3_column_int(st, 1));
-		csk = col(st, 2, sk, sizeof(sk));
-		csig = col(st, 3, sig, sizeof(sig));
+		m = message(id, st);
+		csk = col(st, sk, skbuf, sizeof(skbuf));
+		csig = col(st, sk + 1, sig, sizeof(sig));
 	}
 	ecert_cached_done(st);
 	ok = m != NULL && signed_by_platform(s, m, csk, csig, NULL, 0);
@@ -519,33 +521,18 @@ ecert_fact_unit_ok(struct ecert_store *s, const char *code)
 }
 
 int
+ecert_fact_unit_ok(struct ecert_store *s, const char *code)
+{
+	return row_signed(s, "SELECT name, roles, sig_key, sig FROM units"
+	    " WHERE code = ?", code, unit_row_message, 2);
+}
+
+int
 ecert_fact_type_ok(struct ecert_store *s, const char *code)
 {
-	static const char sql[] = "SELECT issuer, public, definition, version,"
-	    " sig_key, sig FROM license_types WHERE code = ?";
-	sqlite3_stmt *st;
-	char sk[32], sig[100];
-	const char *csk = NULL, *csig = NULL;
-	char *m = NULL;
-	int ok, a = ecert_anchor_load(s, NULL, NULL);
-
-	if (a == 0)
-		return 1;
-	if (a != 1 || (st = ecert_prepare_cached(s, sql)) == NULL)
-		return 0;
-	ecert_bind_text(st, 1, code);
-	if (sqlite3_step(st) == SQLITE_ROW) {
-		m = type_message(code, (const char *)
-		    sqlite3_column_text(st, 0), sqlite3_column_int(st, 1),
-		    (const char *)sqlite3_column_text(st, 2),
-		    sqlite3_column_int(st, 3));
-		csk = col(st, 4, sk, sizeof(sk));
-		csig = col(st, 5, sig, sizeof(sig));
-	}
-	ecert_cached_done(st);
-	ok = m != NULL && signed_by_platform(s, m, csk, csig, NULL, 0);
-	free(m);
-	return ok;
+	return row_signed(s, "SELECT issuer, public, definition, version,"
+	    " sig_key, sig FROM license_types WHERE code = ?", code,
+	    type_row_message, 4);
 }
 
 /* Signs one row with the acting platform's key; without one (a unit that
@@ -688,14 +675,6 @@ ecert_keys_retire(struct ecert_store *s, const char *unit,
 	return rc;
 }
 
-static char *
-type_row_message(const char *code, sqlite3_stmt *st)
-{
-	return type_message(code, (const char *)sqlite3_column_text(st, 0),
-	    sqlite3_column_int(st, 1), (const char *)sqlite3_column_text(st, 2),
-	    sqlite3_column_int(st, 3));
-}
-
 int
 ecert_fact_sign_type(struct ecert_store *s, const char *code,
     struct ecert_error *e)
@@ -705,19 +684,24 @@ ecert_fact_sign_type(struct ecert_store *s, const char *code,
 	    "UPDATE license_types SET sig_key = ?, sig = ? WHERE code = ?", e);
 }
 
+/* A unit's row signed as it stands. */
+static int
+sign_unit_row(struct ecert_store *s, const char *code, struct ecert_error *e)
+{
+	return sign_selected(s, "SELECT name, roles FROM units WHERE code = ?",
+	    code, unit_row_message, "UPDATE units SET sig_key = ?, sig = ?"
+	    " WHERE code = ?", e);
+}
+
 /* A past version of a catalog entry, as license_type_history keeps it. */
 static char *
 history_message(const char *code, int version, const char *definition,
     const char *loaded_at, const char *loaded_by)
 {
-	json_t *o = json_pack("{s:s, s:s, s:i, s:s, s:s, s:s}", "table",
-	    "license_type_history", "code", code, "version", version,
-	    "definition", definition, "loaded_at", loaded_at, "loaded_by",
-	    loaded_by);
-	char *m = ecert_json_canonical(o);
-
-	json_decref(o);
-	return m;
+	return ecert_json_canonical_take(json_pack("{s:s, s:s, s:i, s:s, s:s,"
+	    " s:s}", "table", "license_type_history", "code", code, "version",
+	    version, "definition", definition, "loaded_at", loaded_at,
+	    "loaded_by", loaded_by));
 }
 
 int
@@ -801,26 +785,13 @@ ecert_store_anchor(struct ecert_store *s, const struct ecert_key *platform,
     struct ecert_error *e)
 {
 	struct ecert_actor a;
-	sqlite3_stmt *st;
-	char name[400] = "";
-	int roles = 0, rc;
+	int rc;
 
 	memset(&a, 0, sizeof(a));
 	a.key = *platform;
 	snprintf(a.unit, sizeof(a.unit), "%s", platform->unit);
-	st = ecert_prepare(s, "SELECT name, roles FROM units WHERE code = ?",
-	    e);
-	if (st == NULL)
-		return e->status;
-	ecert_bind_text(st, 1, platform->unit);
-	if (sqlite3_step(st) == SQLITE_ROW) {
-		snprintf(name, sizeof(name), "%s",
-		    (const char *)sqlite3_column_text(st, 0));
-		roles = sqlite3_column_int(st, 1);
-	}
-	sqlite3_finalize(st);
 	signer = &a;
-	rc = ecert_fact_sign_unit(s, platform->unit, name, roles, e);
+	rc = sign_unit_row(s, platform->unit, e);
 	if (rc == 0)
 		rc = ecert_fact_sign_key(s, platform->key_id, e);
 	signer = NULL;
@@ -876,6 +847,84 @@ ecert_anchor_require(struct ecert_store *s, struct ecert_error *e)
 	return rc;
 }
 
+/* The rows the platform signs: units, keys and catalog entries. */
+static const struct signed_table {
+	const char *what, *table, *id;
+	int (*ok)(struct ecert_store *s, const char *id);
+	int (*sign)(struct ecert_store *s, const char *id,
+	    struct ecert_error *e);
+} signed_tables[] = {
+	{ "unit", "units", "code", ecert_fact_unit_ok, sign_unit_row },
+	{ "key", "keys", "key_id", ecert_fact_key_ok, ecert_fact_sign_key },
+	{ "type", "license_types", "code", ecert_fact_type_ok,
+	    ecert_fact_sign_type },
+};
+#define NSIGNED (sizeof(signed_tables) / sizeof(signed_tables[0]))
+
+/* The ids of a table's rows in order, or only of those signed; read
+ * whole first, as their rows are then changed. */
+static char **
+table_ids(struct ecert_store *s, const struct signed_table *t,
+    int only_signed, size_t *n, struct ecert_error *e)
+{
+	sqlite3_stmt *st;
+	char *sql, **ids = NULL;
+
+	*n = 0;
+	sql = ecert_xasprintf("SELECT %s FROM %s%s ORDER BY 1", t->id,
+	    t->table, only_signed ? " WHERE sig IS NOT NULL" : "");
+	st = ecert_prepare(s, sql, e);
+	free(sql);
+	if (st == NULL)
+		return NULL;
+	ids = ecert_xmalloc(sizeof(*ids));
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		ids = ecert_xrealloc(ids, (*n + 1) * sizeof(*ids));
+		ids[(*n)++] = ecert_xstrdup((const char *)
+		    sqlite3_column_text(st, 0));
+	}
+	sqlite3_finalize(st);
+	return ids;
+}
+
+static void
+ids_free(char **ids, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		free(ids[i]);
+	free(ids);
+}
+
+/* Every row of the tables, or (check) only those signed, checked against
+ * its signature or signed. */
+static int
+table_rows(struct ecert_store *s, const struct ecert_actor *a, int check,
+    struct ecert_error *e)
+{
+	const struct signed_table *t;
+	char **ids;
+	size_t i, j, n;
+	int rc = 0;
+
+	for (i = 0; rc == 0 && i < NSIGNED; i++) {
+		t = &signed_tables[i];
+		if ((ids = table_ids(s, t, check, &n, e)) == NULL)
+			return e->status;
+		for (j = 0; rc == 0 && j < n; j++)
+			if (!check)
+				rc = t->sign(s, ids[j], e);
+			else if (!t->ok(s, ids[j]))
+				rc = ecert_fail(e, ECERT_NO, "anchor: %s %s: "
+				    "tampered: not as the platform key %s "
+				    "signed it; nothing anchored", t->what,
+				    ids[j], a->key.key_id);
+		ids_free(ids, n);
+	}
+	return rc;
+}
+
 /* Signs every unit, key and catalog entry with the platform's key and pins
  * that key beside the store: a store made before schema 9, or one whose
  * anchor was lost.  In the caller's transaction. */
@@ -883,15 +932,8 @@ int
 ecert_store_anchor_all(struct ecert_store *s, const struct ecert_actor *a,
     struct ecert_error *e)
 {
-	static const char *q[] = {
-		"SELECT code, name, roles FROM units ORDER BY code",
-		"SELECT key_id FROM keys ORDER BY key_id",
-		"SELECT code FROM license_types ORDER BY code"
-	};
-	sqlite3_stmt *st;
 	char *path;
-	size_t i;
-	int rc = 0;
+	int rc;
 
 	if (!(a->roles & ECERT_ROLE_ADMIN))
 		return ecert_fail(e, ECERT_NOPERM, "anchor: unit %s is not "
@@ -914,71 +956,10 @@ ecert_store_anchor_all(struct ecert_store *s, const struct ecert_actor *a,
 	anchor_state = 1;
 	pthread_mutex_unlock(&lock);
 	free(path);
-	for (i = 0; rc == 0 && i < sizeof(q) / sizeof(q[0]); i++) {
-		char *sql = ecert_xasprintf("SELECT %s FROM %s WHERE sig IS NOT"
-		    " NULL ORDER BY 1", i == 1 ? "key_id" : "code",
-		    i == 0 ? "units" : i == 1 ? "keys" : "license_types");
-
-		st = ecert_prepare(s, sql, e);
-		free(sql);
-		if (st == NULL) {
-			rc = e->status;
-			break;
-		}
-		while (rc == 0 && sqlite3_step(st) == SQLITE_ROW) {
-			const char *id = (const char *)sqlite3_column_text(st,
-			    0);
-
-			if (i == 0 ? ecert_fact_unit_ok(s, id) : i == 1 ?
-			    ecert_fact_key_ok(s, id) : ecert_fact_type_ok(s,
-			    id))
-				continue;
-			rc = ecert_fail(e, ECERT_NO, "anchor: %s %s: tampered:"
-			    " not as the platform key %s signed it; nothing "
-			    "anchored", i == 0 ? "unit" : i == 1 ? "key" :
-			    "type", id, a->key.key_id);
-		}
-		sqlite3_finalize(st);
-	}
+	rc = table_rows(s, a, 1, e);
 	signer = a;
-	for (i = 0; rc == 0 && i < sizeof(q) / sizeof(q[0]); i++) {
-		char **ids = NULL, **names = NULL;
-		int *roles = NULL;
-		size_t n = 0, j;
-
-		if ((st = ecert_prepare(s, q[i], e)) == NULL) {
-			rc = e->status;
-			break;
-		}
-		while (sqlite3_step(st) == SQLITE_ROW) {
-			ids = realloc(ids, (n + 1) * sizeof(*ids));
-			names = realloc(names, (n + 1) * sizeof(*names));
-			roles = realloc(roles, (n + 1) * sizeof(*roles));
-			if (ids == NULL || names == NULL || roles == NULL)
-				abort();
-			ids[n] = ecert_xstrdup((const char *)
-			    sqlite3_column_text(st, 0));
-			names[n] = i == 0 ? ecert_xstrdup((const char *)
-			    sqlite3_column_text(st, 1)) : NULL;
-			roles[n] = i == 0 ? sqlite3_column_int(st, 2) : 0;
-			n++;
-		}
-		sqlite3_finalize(st);
-		for (j = 0; j < n; j++) {
-			if (rc == 0 && i == 0)
-				rc = ecert_fact_sign_unit(s, ids[j], names[j],
-				    roles[j], e);
-			else if (rc == 0 && i == 1)
-				rc = ecert_fact_sign_key(s, ids[j], e);
-			else if (rc == 0)
-				rc = ecert_fact_sign_type(s, ids[j], e);
-			free(ids[j]);
-			free(names[j]);
-		}
-		free(ids);
-		free(names);
-		free(roles);
-	}
+	if (rc == 0)
+		rc = table_rows(s, a, 0, e);
 	if (rc == 0)
 		rc = ecert_fact_sign_history(s, NULL, 0, e);
 	signer = NULL;

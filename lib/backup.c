@@ -51,15 +51,7 @@ keys_to_store(const struct store_keys *k, struct ecert_store *s)
 static void
 key_check(const struct store_keys *k, char out[33])
 {
-	unsigned char h[16];
-	crypto_generichash_state st;
-
-	crypto_generichash_init(&st, NULL, 0, sizeof(h));
-	crypto_generichash_update(&st, (const unsigned char *)"ecert-store-key",
-	    15);
-	crypto_generichash_update(&st, k->k, 96);
-	crypto_generichash_final(&st, h, sizeof(h));
-	sodium_bin2hex(out, 33, h, sizeof(h));
+	ecert_store_key_check(k->k, k->k + 32, k->k + 64, out);
 }
 
 static int
@@ -113,34 +105,15 @@ keycopy_write(const char *path, const struct store_keys *k, const char *pass,
 		    "audit %s\n", hx[0], hx[1], hx[2]);
 		rc = write_new(path, text, 0600, e);
 	} else {
-		unsigned char salt[crypto_pwhash_SALTBYTES];
-		unsigned char nonce[crypto_aead_xchacha20poly1305_ietf_NPUBBYTES];
-		unsigned char box[96 + crypto_aead_xchacha20poly1305_ietf_ABYTES];
-		unsigned char sealkey[32];
-		char head[256], salthex[64], noncehex[64], boxb64[256];
-		unsigned long long ops = 3;
-		size_t mem = 32U << 20;
+		char head[256], sealed[512];
 
-		if (strlen(pass) < 8)
-			return ecert_fail(e, ECERT_USAGE, "passphrase: must "
-			    "have at least 8 characters");
-		randombytes_buf(salt, sizeof(salt));
-		randombytes_buf(nonce, sizeof(nonce));
-		if (crypto_pwhash(sealkey, sizeof(sealkey), pass, strlen(pass),
-		    salt, ops, mem, crypto_pwhash_ALG_ARGON2ID13) != 0)
-			return ecert_fail(e, ECERT_IOERR, "key %s: out of "
-			    "memory deriving the key", path);
 		snprintf(head, sizeof(head), SEALED_MAGIC "\nkey-check %s\n"
 		    "kdf argon2id13\nopslimit %llu\nmemlimit %zu\n", check,
-		    ops, mem);
-		crypto_aead_xchacha20poly1305_ietf_encrypt(box, NULL, k->k, 96,
-		    (unsigned char *)head, strlen(head), NULL, nonce, sealkey);
-		sodium_memzero(sealkey, sizeof(sealkey));
-		sodium_bin2hex(salthex, sizeof(salthex), salt, sizeof(salt));
-		sodium_bin2hex(noncehex, sizeof(noncehex), nonce, sizeof(nonce));
-		ecert_b64_encode(box, sizeof(box), boxb64, sizeof(boxb64));
-		snprintf(text, sizeof(text), "%ssalt %s\nnonce %s\nsealed %s\n",
-		    head, salthex, noncehex, boxb64);
+		    ECERT_SEAL_OPS, ECERT_SEAL_MEM);
+		if ((rc = ecert_seal(pass, head, k->k, 96, path, sealed,
+		    sizeof(sealed), e)) != 0)
+			return rc;
+		snprintf(text, sizeof(text), "%s%s", head, sealed);
 		rc = write_new(path, text, 0600, e);
 	}
 	sodium_memzero(text, sizeof(text));
@@ -148,18 +121,32 @@ keycopy_write(const char *path, const struct store_keys *k, const char *pass,
 	return rc;
 }
 
+/* The plain form: its three keys in hex, lines 2 to 4. */
+static int
+keycopy_plain(const char *path, char lines[][256], struct store_keys *k,
+    struct ecert_error *e)
+{
+	static const char *names[] = { "index", "data", "audit" };
+	size_t len;
+	char *v;
+	int i;
+
+	for (i = 0; i < 3; i++)
+		if (!ecert_key_field(lines[i + 1], names[i], &v) ||
+		    sodium_hex2bin(k->k + 32 * i, 32, v, strlen(v),
+		    NULL, &len, NULL) != 0 || len != 32)
+			return ecert_fail(e, ECERT_DATAERR, "key %s:%d: "
+			    "%s: bad", path, i + 2, names[i]);
+	return 0;
+}
+
 /* Reads a key copy, plain or sealed; *sealed says which it was. */
 static int
 keycopy_read(const char *path, const char *passfile, struct store_keys *k,
     int *sealed, struct ecert_error *e)
 {
-	char lines[8][256], head[512], pass[256], *v;
-	unsigned char salt[crypto_pwhash_SALTBYTES];
-	unsigned char nonce[crypto_aead_xchacha20poly1305_ietf_NPUBBYTES];
-	unsigned char box[96 + crypto_aead_xchacha20poly1305_ietf_ABYTES + 1];
-	unsigned char sealkey[32];
-	unsigned long long ops, mem, klen;
-	size_t len;
+	char lines[8][256], head[512], pass[256];
+	struct ecert_sealed sd;
 	FILE *fp;
 	int n = 0, i, rc;
 
@@ -172,17 +159,9 @@ keycopy_read(const char *path, const char *passfile, struct store_keys *k,
 		n++;
 	fclose(fp);
 	if (n == 4 && strcmp(lines[0], PLAIN_MAGIC "\n") == 0) {
-		static const char *names[] = { "index", "data", "audit" };
-		for (i = 0; i < 3; i++)
-			if (!ecert_key_field(lines[i + 1], names[i], &v) ||
-			    sodium_hex2bin(k->k + 32 * i, 32, v, strlen(v),
-			    NULL, &len, NULL) != 0 || len != 32) {
-				sodium_memzero(lines, sizeof(lines));
-				return ecert_fail(e, ECERT_DATAERR, "key %s:%d: "
-				    "%s: bad", path, i + 2, names[i]);
-			}
+		rc = keycopy_plain(path, lines, k, e);
 		sodium_memzero(lines, sizeof(lines));
-		return 0;
+		return rc;
 	}
 	if (n != 8 || strcmp(lines[0], SEALED_MAGIC "\n") != 0)
 		return ecert_fail(e, ECERT_DATAERR, "key %s:1: not an ecert "
@@ -195,46 +174,14 @@ keycopy_read(const char *path, const char *passfile, struct store_keys *k,
 			    "too long", path, i + 1);
 		strcat(head, lines[i]);
 	}
-	if (!ecert_key_field(lines[3], "opslimit", &v) ||
-	    (ops = strtoull(v, NULL, 10)) < crypto_pwhash_OPSLIMIT_MIN ||
-	    ops > crypto_pwhash_OPSLIMIT_SENSITIVE)
-		return ecert_fail(e, ECERT_DATAERR, "key %s:4: opslimit: out "
-		    "of range", path);
-	if (!ecert_key_field(lines[4], "memlimit", &v) ||
-	    (mem = strtoull(v, NULL, 10)) < crypto_pwhash_MEMLIMIT_MIN ||
-	    mem > crypto_pwhash_MEMLIMIT_SENSITIVE)
-		return ecert_fail(e, ECERT_DATAERR, "key %s:5: memlimit: out "
-		    "of range", path);
-	if (!ecert_key_field(lines[5], "salt", &v) || sodium_hex2bin(salt, sizeof(salt),
-	    v, strlen(v), NULL, &len, NULL) != 0 || len != sizeof(salt))
-		return ecert_fail(e, ECERT_DATAERR, "key %s:6: salt: bad", path);
-	if (!ecert_key_field(lines[6], "nonce", &v) || sodium_hex2bin(nonce,
-	    sizeof(nonce), v, strlen(v), NULL, &len, NULL) != 0 ||
-	    len != sizeof(nonce))
-		return ecert_fail(e, ECERT_DATAERR, "key %s:7: nonce: bad",
-		    path);
-	if (!ecert_key_field(lines[7], "sealed", &v) || ecert_b64_decode(v, box,
-	    sizeof(box), &len) != 0 || len != sizeof(box) - 1)
-		return ecert_fail(e, ECERT_DATAERR, "key %s:8: sealed: bad",
-		    path);
-	if ((rc = ecert_passphrase(passfile, "backup key passphrase: ", 0,
+	if ((rc = ecert_sealed_parse(lines, 3, 96 +
+	    crypto_aead_xchacha20poly1305_ietf_ABYTES, path, &sd, e)) != 0 ||
+	    (rc = ecert_passphrase(passfile, "backup key passphrase: ", 0,
 	    pass, sizeof(pass), e)) != 0)
 		return rc;
-	rc = crypto_pwhash(sealkey, sizeof(sealkey), pass, strlen(pass), salt,
-	    ops, (size_t)mem, crypto_pwhash_ALG_ARGON2ID13);
+	rc = ecert_sealed_open(&sd, pass, head, path, k->k, 96, e);
 	sodium_memzero(pass, sizeof(pass));
-	if (rc != 0)
-		return ecert_fail(e, ECERT_IOERR, "key %s: out of memory "
-		    "deriving the key", path);
-	rc = crypto_aead_xchacha20poly1305_ietf_decrypt(k->k, &klen, NULL,
-	    box, len, (unsigned char *)head, strlen(head), nonce, sealkey);
-	sodium_memzero(sealkey, sizeof(sealkey));
-	if (rc != 0 || klen != 96) {
-		sodium_memzero(k, sizeof(*k));
-		return ecert_fail(e, ECERT_NOPERM, "key %s: wrong passphrase "
-		    "or altered key file", path);
-	}
-	return 0;
+	return rc;
 }
 
 static int
@@ -400,6 +347,82 @@ ecert_backup_check(struct ecert_store *s, const struct ecert_actor *a,
 	return rc;
 }
 
+/* A new database at path, never over an existing file; fmt names it. */
+static int
+create_db(const char *path, const char *fmt, sqlite3 **db,
+    struct ecert_error *e)
+{
+	int rc;
+
+	rc = sqlite3_open_v2(path, db, SQLITE_OPEN_READWRITE |
+	    SQLITE_OPEN_CREATE | SQLITE_OPEN_EXCLUSIVE, NULL);
+	if (rc != SQLITE_OK)
+		return ecert_fail(e, ECERT_IOERR, fmt, path,
+		    *db ? sqlite3_errmsg(*db) : sqlite3_errstr(rc));
+	return 0;
+}
+
+/*
+ * Copies the store into the new file tmp, a file on its own (no
+ * write-ahead log beside it) and synced; *m describes the copy.
+ */
+static int
+backup_copy(struct ecert_store *s, const char *tmp, const char *out,
+    json_t **m, struct ecert_error *e)
+{
+	sqlite3 *dst = NULL;
+	int rc, fd;
+
+	if ((rc = create_db(tmp, "backup %s: %s", &dst, e)) != 0 ||
+	    (rc = copy_db(s->db, dst, out, e)) != 0) {
+		sqlite3_close(dst);
+		return rc;
+	}
+	if (sqlite3_exec(dst, "PRAGMA journal_mode = DELETE", NULL, NULL,
+	    NULL) != SQLITE_OK) {
+		rc = ecert_fail(e, ECERT_IOERR, "backup %s: %s", tmp,
+		    sqlite3_errmsg(dst));
+		sqlite3_close(dst);
+		return rc;
+	}
+	*m = describe(dst);
+	if ((rc = sqlite3_close(dst)) != SQLITE_OK)
+		return ecert_fail(e, ECERT_IOERR, "backup %s: %s", tmp,
+		    sqlite3_errstr(rc));
+	fd = open(tmp, O_RDONLY);
+	if (fd < 0 || fsync(fd) != 0) {
+		rc = ecert_fail(e, ECERT_IOERR, "backup %s: %s", tmp,
+		    strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return rc;
+	}
+	close(fd);
+	return 0;
+}
+
+/* Signs the manifest with the platform's key and writes it to mpath. */
+static int
+manifest_write(json_t *m, const struct ecert_key *key, const char *mpath,
+    struct ecert_error *e)
+{
+	char sig[89], *msg, *text, *nl;
+	int rc;
+
+	msg = manifest_message(m);
+	ecert_sign(key, ECERT_DOMAIN_BACKUP, msg, strlen(msg), sig);
+	free(msg);
+	json_object_set_new(m, "signature", json_string(sig));
+	text = json_dumps(m, JSON_INDENT(2) | JSON_SORT_KEYS);
+	if (text == NULL)
+		return ecert_fail(e, ECERT_IOERR, "manifest: cannot encode");
+	nl = ecert_xasprintf("%s\n", text);
+	rc = write_new(mpath, nl, 0644, e);
+	free(nl);
+	free(text);
+	return rc;
+}
+
 int
 ecert_backup(struct ecert_store *s, const struct ecert_actor *a,
     const struct ecert_backup_opts *o, json_t **manifest,
@@ -409,9 +432,8 @@ ecert_backup(struct ecert_store *s, const struct ecert_actor *a,
 	    ecert_backup_key_path(o->out);
 	char *mpath = ecert_backup_manifest_path(o->out);
 	char *tmp = ecert_xasprintf("%s.tmp.%ld", o->out, (long)getpid());
-	char digest[65], now[21], sig[89], *msg = NULL, *text = NULL;
+	char digest[65], now[21];
 	struct store_keys k;
-	sqlite3 *dst = NULL;
 	json_t *m = NULL;
 	int rc, made_out = 0, made_key = 0;
 
@@ -419,42 +441,8 @@ ecert_backup(struct ecert_store *s, const struct ecert_actor *a,
 	if ((rc = ecert_backup_check(s, a, o, e)) != 0)
 		goto out;
 	ecert_clock_iso(now);
-	rc = sqlite3_open_v2(tmp, &dst, SQLITE_OPEN_READWRITE |
-	    SQLITE_OPEN_CREATE | SQLITE_OPEN_EXCLUSIVE, NULL);
-	if (rc != SQLITE_OK) {
-		rc = ecert_fail(e, ECERT_IOERR, "backup %s: %s", tmp,
-		    dst ? sqlite3_errmsg(dst) : sqlite3_errstr(rc));
-		goto out;
-	}
-	if ((rc = copy_db(s->db, dst, o->out, e)) != 0)
-		goto out;
-	/* a copy on its own: no write-ahead log beside it */
-	if (sqlite3_exec(dst, "PRAGMA journal_mode = DELETE", NULL, NULL,
-	    NULL) != SQLITE_OK) {
-		rc = ecert_fail(e, ECERT_IOERR, "backup %s: %s", tmp,
-		    sqlite3_errmsg(dst));
-		goto out;
-	}
-	m = describe(dst);
-	rc = sqlite3_close(dst);
-	dst = NULL;
-	if (rc != SQLITE_OK) {
-		rc = ecert_fail(e, ECERT_IOERR, "backup %s: %s", tmp,
-		    sqlite3_errstr(rc));
-		goto out;
-	}
-	{
-		int fd = open(tmp, O_RDONLY);
-		if (fd < 0 || fsync(fd) != 0) {
-			rc = ecert_fail(e, ECERT_IOERR, "backup %s: %s", tmp,
-			    strerror(errno));
-			if (fd >= 0)
-				close(fd);
-			goto out;
-		}
-		close(fd);
-	}
-	if ((rc = file_digest(tmp, digest, e)) != 0)
+	if ((rc = backup_copy(s, tmp, o->out, &m, e)) != 0 ||
+	    (rc = file_digest(tmp, digest, e)) != 0)
 		goto out;
 	if (link(tmp, o->out) != 0) {
 		rc = ecert_fail(e, ECERT_IOERR, "backup %s: %s", o->out,
@@ -476,26 +464,11 @@ ecert_backup(struct ecert_store *s, const struct ecert_actor *a,
 	json_object_set_new(m, "key_id", json_string(a->key.key_id));
 	json_object_set_new(m, "key_sealed", json_boolean(o->seal_pass));
 	json_object_set_new(m, "blake2b", json_string(digest));
-	msg = manifest_message(m);
-	ecert_sign(&a->key, ECERT_DOMAIN_BACKUP, msg, strlen(msg), sig);
-	json_object_set_new(m, "signature", json_string(sig));
-	text = json_dumps(m, JSON_INDENT(2) | JSON_SORT_KEYS);
-	if (text == NULL) {
-		rc = ecert_fail(e, ECERT_IOERR, "manifest: cannot encode");
-		goto out;
-	}
-	{
-		char *nl = ecert_xasprintf("%s\n", text);
-		rc = write_new(mpath, nl, 0644, e);
-		free(nl);
-	}
-	if (rc != 0)
+	if ((rc = manifest_write(m, &a->key, mpath, e)) != 0)
 		goto out;
 	*manifest = m;
 	m = NULL;
 out:
-	if (dst != NULL)
-		sqlite3_close(dst);
 	unlink(tmp);
 	if (rc != 0) {
 		if (made_out)
@@ -504,8 +477,6 @@ out:
 			unlink(keyout);
 	}
 	json_decref(m);
-	free(msg);
-	free(text);
 	free(tmp);
 	free(mpath);
 	free(keyout);
@@ -674,93 +645,80 @@ check_signatures(struct ecert_store *s, long sample, struct checks *c,
 	return 0;
 }
 
-int
-ecert_backup_verify(const char *path, const char *keypath,
-    const char *passfile, long sample,
-    int (*fn)(const json_t *check, void *arg), void *arg,
+/* The manifest is the platform's: an Ed25519 or an SM2 platform key's
+ * (article 20). */
+static void
+check_manifest(struct ecert_store *s, const json_t *m, struct checks *c)
+{
+	struct ecert_pub pk;
+	char unit[19], nb[21], na[21], *msg = manifest_message(m);
+	int roles = 0, ok;
+
+	ok = ecert_key_lookup_pub(s, ecert_json_str(m, "key_id"), &pk,
+	    unit, nb, na) && ecert_unit_name(s, unit, NULL, 0, &roles) &&
+	    (roles & ECERT_ROLE_ADMIN) && ecert_verify(&pk,
+	    ECERT_DOMAIN_BACKUP, msg, strlen(msg),
+	    ecert_json_str(m, "signature"));
+	free(msg);
+	report(c, "manifest", ok, json_pack("{s:s}", "key_id",
+	    ecert_json_str(m, "key_id")));
+}
+
+static int
+check_integrity(struct ecert_store *s, struct checks *c,
     struct ecert_error *e)
 {
-	struct ecert_store *s = NULL;
-	struct checks c = { fn, arg, 0 };
-	char *mpath = ecert_backup_manifest_path(path), digest[65], why[256];
-	const char *want;
-	json_t *m, *now = NULL, *counts, *v;
 	sqlite3_stmt *st;
-	const char *key;
-	long long bad, count;
-	int rc, ok;
+	char why[256];
+	int ok;
 
-	if ((m = manifest_read(mpath, e)) == NULL) {
-		free(mpath);
+	if ((st = ecert_prepare(s, "PRAGMA integrity_check", e)) == NULL)
 		return e->status;
-	}
-	free(mpath);
-	if ((rc = backup_open(path, keypath, passfile, &s, e)) != 0)
-		goto out;
-
-	/* the file is the one the manifest describes */
-	if ((rc = file_digest(path, digest, e)) != 0)
-		goto out;
-	want = ecert_json_str(m, "blake2b");
-	report(&c, "digest", strcmp(digest, want) == 0, json_pack("{s:s, s:s}",
-	    "blake2b", digest, "manifest", want));
-
-	/* the manifest is the platform's */
-	{
-		struct ecert_pub pk;
-		char unit[19], nb[21], na[21], *msg = manifest_message(m);
-		int roles = 0;
-
-		/* an Ed25519 or an SM2 platform (article 20) */
-		ok = ecert_key_lookup_pub(s, ecert_json_str(m, "key_id"), &pk,
-		    unit, nb, na) && ecert_unit_name(s, unit, NULL, 0, &roles) &&
-		    (roles & ECERT_ROLE_ADMIN) && ecert_verify(&pk,
-		    ECERT_DOMAIN_BACKUP, msg, strlen(msg),
-		    ecert_json_str(m, "signature"));
-		free(msg);
-		report(&c, "manifest", ok, json_pack("{s:s}", "key_id",
-		    ecert_json_str(m, "key_id")));
-	}
-
-	st = ecert_prepare(s, "PRAGMA integrity_check", e);
-	if (st == NULL) {
-		rc = e->status;
-		goto out;
-	}
 	ok = sqlite3_step(st) == SQLITE_ROW && strcmp((const char *)
 	    sqlite3_column_text(st, 0), "ok") == 0;
 	snprintf(why, sizeof(why), "%s", sqlite3_column_text(st, 0) ?
 	    (const char *)sqlite3_column_text(st, 0) : sqlite3_errmsg(s->db));
 	sqlite3_finalize(st);
-	report(&c, "integrity", ok, json_pack("{s:s}", "sqlite", why));
+	report(c, "integrity", ok, json_pack("{s:s}", "sqlite", why));
+	return 0;
+}
 
-	why[0] = '\0';
+/* The audit chain holds, and ends where the manifest says (now: the
+ * copy as described). */
+static int
+check_audit(struct ecert_store *s, const json_t *m, const json_t *now,
+    struct checks *c, struct ecert_error *e)
+{
+	json_t *head = json_object_get(m, "audit_head");
+	json_t *have = json_object_get(now, "audit_head");
+	long long bad, count;
+	char why[256] = "";
+	int rc, ok;
+
 	rc = ecert_audit_verify(s, &bad, why, sizeof(why), &count, e);
 	if (rc != 0 && rc != ECERT_NO)
-		goto out;
-	now = describe(s->db);
-	{
-		json_t *head = json_object_get(m, "audit_head");
-		json_t *have = json_object_get(now, "audit_head");
+		return rc;
+	ok = rc == 0 && json_equal(head, have);
+	if (rc == 0 && !ok)
+		snprintf(why, sizeof(why), "the chain ends at entry %"
+		    JSON_INTEGER_FORMAT ", the manifest says %"
+		    JSON_INTEGER_FORMAT, json_integer_value(
+		    json_object_get(have, "seq")), json_integer_value(
+		    json_object_get(head, "seq")));
+	report(c, "audit", ok, json_pack("{s:I, s:s*}", "entries",
+	    (json_int_t)count, "why", ok ? NULL : why));
+	return 0;
+}
 
-		ok = rc == 0 && json_equal(head, have);
-		if (rc == 0 && !ok)
-			snprintf(why, sizeof(why), "the chain ends at entry %"
-			    JSON_INTEGER_FORMAT ", the manifest says %"
-			    JSON_INTEGER_FORMAT, json_integer_value(
-			    json_object_get(have, "seq")), json_integer_value(
-			    json_object_get(head, "seq")));
-		report(&c, "audit", ok, json_pack("{s:I, s:s*}", "entries",
-		    (json_int_t)count, "why", ok ? NULL : why));
-	}
-	rc = 0;
+/* The copy holds as many rows of each table as the manifest says. */
+static void
+check_counts(const json_t *m, const json_t *now, struct checks *c)
+{
+	json_t *counts = json_object_get(now, "counts"), *v;
+	const char *key;
+	char why[256] = "";
+	int ok = 1;
 
-	if ((rc = check_signatures(s, sample, &c, e)) != 0)
-		goto out;
-
-	counts = json_object_get(now, "counts");
-	ok = 1;
-	why[0] = '\0';
 	json_object_foreach(json_object_get(m, "counts"), key, v) {
 		json_t *have = json_object_get(counts, key);
 
@@ -777,8 +735,45 @@ ecert_backup_verify(const char *path, const char *keypath,
 	if (json_object_size(counts) != json_object_size(json_object_get(m,
 	    "counts")))
 		ok = 0;
-	report(&c, "counts", ok, json_pack("{s:O, s:s*}", "counts", counts,
+	report(c, "counts", ok, json_pack("{s:O, s:s*}", "counts", counts,
 	    "why", ok ? NULL : why));
+}
+
+int
+ecert_backup_verify(const char *path, const char *keypath,
+    const char *passfile, long sample,
+    int (*fn)(const json_t *check, void *arg), void *arg,
+    struct ecert_error *e)
+{
+	struct ecert_store *s = NULL;
+	struct checks c = { fn, arg, 0 };
+	char *mpath = ecert_backup_manifest_path(path), digest[65];
+	const char *want;
+	json_t *m, *now = NULL;
+	int rc;
+
+	if ((m = manifest_read(mpath, e)) == NULL) {
+		free(mpath);
+		return e->status;
+	}
+	free(mpath);
+	if ((rc = backup_open(path, keypath, passfile, &s, e)) != 0)
+		goto out;
+
+	/* the file is the one the manifest describes */
+	if ((rc = file_digest(path, digest, e)) != 0)
+		goto out;
+	want = ecert_json_str(m, "blake2b");
+	report(&c, "digest", strcmp(digest, want) == 0, json_pack("{s:s, s:s}",
+	    "blake2b", digest, "manifest", want));
+	check_manifest(s, m, &c);
+	if ((rc = check_integrity(s, &c, e)) != 0)
+		goto out;
+	now = describe(s->db);
+	if ((rc = check_audit(s, m, now, &c, e)) != 0 ||
+	    (rc = check_signatures(s, sample, &c, e)) != 0)
+		goto out;
+	check_counts(m, now, &c);
 	rc = c.failed ? ECERT_NO : 0;
 	if (rc != 0)
 		ecert_fail(e, ECERT_NO, "backup %s: %d check%s failed", path,
@@ -790,97 +785,105 @@ out:
 	return rc;
 }
 
-int
-ecert_backup_restore(const struct ecert_restore_opts *o, json_t **done,
-    struct ecert_error *e)
-{
-	char *newkey = ecert_store_default_keypath(o->to, o->keyout);
-	char *tmp = ecert_xasprintf("%s.tmp.%ld", o->to, (long)getpid());
-	char *tmpanchor = NULL, *oldanchor = NULL, *newanchor = NULL;
-	char *tmpkey = NULL, *wal = ecert_xasprintf("%s-wal", o->to);
-	char *journal = ecert_xasprintf("%s-journal", o->to);
-	char detail[512], *mpath = ecert_backup_manifest_path(o->from);
-	struct ecert_store *src = NULL, *dst = NULL;
+/* A restore under way: its files, made beside the target first. */
+struct restore {
+	const struct ecert_restore_opts *o;
+	char *tmp, *tmpkey, *newkey, *newanchor;
+	char *tmpanchor, *oldanchor;	/* ECERT_ANCHOR while restoring */
+	int made;			/* tmp was created */
+	struct ecert_store *src, *dst;
 	struct ecert_actor a;
+	json_t *m;			/* the backup's manifest */
+};
+
+/* Never over a store, live or not, nor beside the leftovers of one. */
+static int
+restore_target_free(const struct restore *r, struct ecert_error *e)
+{
+	const char *to = r->o->to;
+	char *wal = ecert_xasprintf("%s-wal", to);
+	char *journal = ecert_xasprintf("%s-journal", to);
+	int rc = 0;
+
+	if (exists(to) || exists(wal) || exists(journal) || exists(r->newkey))
+		rc = ecert_fail(e, ECERT_IOERR, "restore: %s already exists;"
+		    " a backup is restored into a new path only", exists(to)
+		    ? to : exists(r->newkey) ? r->newkey : exists(wal) ? wal :
+		    journal);
+	free(wal);
+	free(journal);
+	return rc;
+}
+
+/* Copies the backup into r->tmp, with its key in plain beside it. */
+static int
+restore_copy(struct restore *r, struct ecert_error *e)
+{
 	struct store_keys k;
 	sqlite3 *db = NULL;
-	json_t *m = NULL;
-	int rc, made = 0;
+	int rc;
 
-	*done = NULL;
-	memset(&a, 0, sizeof(a));
-	/* never over a store, live or not, nor beside the leftovers of one */
-	if (exists(o->to) || exists(wal) || exists(journal) ||
-	    exists(newkey)) {
-		rc = ecert_fail(e, ECERT_IOERR, "restore: %s already exists;"
-		    " a backup is restored into a new path only", exists(o->to)
-		    ? o->to : exists(newkey) ? newkey : exists(wal) ? wal :
-		    journal);
-		goto out;
-	}
-	if ((rc = ecert_backup_verify(o->from, o->keypath, o->passfile_seal,
-	    o->sample, o->fn, o->arg, e)) != 0) {
-		if (rc == ECERT_NO)
-			ecert_fail(e, ECERT_NO, "restore: backup %s does not "
-			    "verify; nothing restored", o->from);
-		goto out;
-	}
-	if ((m = manifest_read(mpath, e)) == NULL) {
-		rc = e->status;
-		goto out;
-	}
-	if ((rc = backup_open(o->from, o->keypath, o->passfile_seal, &src,
-	    e)) != 0)
-		goto out;
-	rc = sqlite3_open_v2(tmp, &db, SQLITE_OPEN_READWRITE |
-	    SQLITE_OPEN_CREATE | SQLITE_OPEN_EXCLUSIVE, NULL);
-	if (rc != SQLITE_OK) {
-		rc = ecert_fail(e, ECERT_IOERR, "restore %s: %s", tmp,
-		    db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
-		goto out;
-	}
-	made = 1;
-	if ((rc = copy_db(src->db, db, o->to, e)) != 0)
-		goto out;
+	rc = create_db(r->tmp, "restore %s: %s", &db, e);
+	r->made = rc == 0;
+	if (rc == 0)
+		rc = copy_db(r->src->db, db, r->o->to, e);
 	sqlite3_close(db);
-	db = NULL;
-	keys_from_store(src, &k);
-	tmpkey = ecert_xasprintf("%s.key", tmp);
-	rc = keycopy_write(tmpkey, &k, NULL, e);
-	sodium_memzero(&k, sizeof(k));
 	if (rc != 0)
-		goto out;
-	/* a backup holds no anchor: the restoring platform's key pins it */
+		return rc;
+	keys_from_store(r->src, &k);
+	r->tmpkey = ecert_xasprintf("%s.key", r->tmp);
+	rc = keycopy_write(r->tmpkey, &k, NULL, e);
+	sodium_memzero(&k, sizeof(k));
+	return rc;
+}
+
+/*
+ * Opens the copy as the restoring platform: a backup holds no anchor, so
+ * the platform's key pins it, provided the backup's units and keys are
+ * signed by that key.  The new store's anchor file is written.
+ */
+static int
+restore_pin(struct restore *r, struct ecert_error *e)
+{
+	int rc;
+
 	if (getenv("ECERT_ANCHOR") != NULL)
-		oldanchor = ecert_xstrdup(getenv("ECERT_ANCHOR"));
-	tmpanchor = ecert_xasprintf("%s.anchor", tmp);
-	setenv("ECERT_ANCHOR", tmpanchor, 1);
+		r->oldanchor = ecert_xstrdup(getenv("ECERT_ANCHOR"));
+	r->tmpanchor = ecert_xasprintf("%s.anchor", r->tmp);
+	setenv("ECERT_ANCHOR", r->tmpanchor, 1);
 	ecert_anchor_optional(1);
-	rc = ecert_store_open(tmp, tmpkey, &dst, e);
+	rc = ecert_store_open(r->tmp, r->tmpkey, &r->dst, e);
 	ecert_anchor_optional(0);
 	if (rc != 0)
-		goto out;
+		return rc;
 	/* the platform of the backup's own store restores it */
-	if ((rc = ecert_actor_load(dst, o->key, o->passfile, &a, e)) != 0)
-		goto out;
-	if (!(a.roles & ECERT_ROLE_ADMIN)) {
-		rc = ecert_fail(e, ECERT_NOPERM, "unit %s is not the platform:"
-		    " restores are the platform's (article 20)", a.unit);
-		goto out;
-	}
-	if ((rc = ecert_anchor_write(dst, &a.key, e)) != 0)
-		goto out;
-	if (ecert_anchor_require(dst, e) != 0 ||
-	    !ecert_fact_unit_ok(dst, a.unit) ||
-	    !ecert_fact_key_ok(dst, a.key.key_id)) {
-		rc = ecert_fail(e, ECERT_NO, "restore: the backup's units and "
-		    "keys are not signed by the platform key %s; nothing "
-		    "restored", a.key.key_id);
-		goto out;
-	}
-	newanchor = ecert_xasprintf("%s.anchor", o->to);
-	if ((rc = ecert_anchor_write_file(newanchor, &a.key, e)) != 0)
-		goto out;
+	if ((rc = ecert_actor_load(r->dst, r->o->key, r->o->passfile, &r->a,
+	    e)) != 0)
+		return rc;
+	if (!(r->a.roles & ECERT_ROLE_ADMIN))
+		return ecert_fail(e, ECERT_NOPERM, "unit %s is not the "
+		    "platform: restores are the platform's (article 20)",
+		    r->a.unit);
+	if ((rc = ecert_anchor_write(r->dst, &r->a.key, e)) != 0)
+		return rc;
+	if (ecert_anchor_require(r->dst, e) != 0 ||
+	    !ecert_fact_unit_ok(r->dst, r->a.unit) ||
+	    !ecert_fact_key_ok(r->dst, r->a.key.key_id))
+		return ecert_fail(e, ECERT_NO, "restore: the backup's units "
+		    "and keys are not signed by the platform key %s; nothing "
+		    "restored", r->a.key.key_id);
+	r->newanchor = ecert_xasprintf("%s.anchor", r->o->to);
+	return ecert_anchor_write_file(r->newanchor, &r->a.key, e);
+}
+
+/* The restore's audit entry, naming the backup it came from. */
+static int
+restore_audit(struct restore *r, struct ecert_error *e)
+{
+	const json_t *m = r->m;
+	char detail[512];
+	int rc;
+
 	snprintf(detail, sizeof(detail), "backup taken %s of %s, audit head %"
 	    JSON_INTEGER_FORMAT ", %" JSON_INTEGER_FORMAT " licenses",
 	    ecert_json_str(m, "taken_at") ? ecert_json_str(m, "taken_at") : "?",
@@ -888,70 +891,115 @@ ecert_backup_restore(const struct ecert_restore_opts *o, json_t **done,
 	    json_integer_value(json_object_get(json_object_get(m,
 	    "audit_head"), "seq")), json_integer_value(json_object_get(
 	    json_object_get(m, "counts"), "licenses")));
-	if ((rc = ecert_audit(dst, a.unit, "store.restore", o->from, "ok",
-	    detail)) != 0) {
-		rc = ecert_fail(e, rc, "audit: cannot record the restore");
-		goto out;
-	}
-	ecert_store_close(dst);
-	dst = NULL;
-	/* the new store appears whole, under its name, or not at all; its
-	 * key file may be on another file system, so it is written anew */
-	keys_from_store(src, &k);
-	rc = keycopy_write(newkey, &k, NULL, e);
+	if ((rc = ecert_audit(r->dst, r->a.unit, "store.restore", r->o->from,
+	    "ok", detail)) != 0)
+		return ecert_fail(e, rc, "audit: cannot record the restore");
+	return 0;
+}
+
+/*
+ * The new store appears whole, under its name, or not at all; its key
+ * file may be on another file system, so it is written anew.
+ */
+static int
+restore_place(struct restore *r, struct ecert_error *e)
+{
+	struct store_keys k;
+	int rc;
+
+	ecert_store_close(r->dst);
+	r->dst = NULL;
+	keys_from_store(r->src, &k);
+	rc = keycopy_write(r->newkey, &k, NULL, e);
 	sodium_memzero(&k, sizeof(k));
 	if (rc != 0)
-		goto out;
-	if (link(tmp, o->to) != 0) {
-		rc = ecert_fail(e, ECERT_IOERR, "restore %s: %s", o->to,
+		return rc;
+	if (link(r->tmp, r->o->to) != 0) {
+		rc = ecert_fail(e, ECERT_IOERR, "restore %s: %s", r->o->to,
 		    strerror(errno));
-		unlink(newkey);
-		unlink(newanchor);
-		goto out;
+		unlink(r->newkey);
+		unlink(r->newanchor);
 	}
-	*done = json_pack("{s:s, s:s, s:s, s:s?, s:O, s:O}", "restored",
-	    o->to, "store_key", newkey, "from", o->from, "taken_at",
-	    ecert_json_str(m, "taken_at"), "counts", json_object_get(m,
-	    "counts"), "audit_head", json_object_get(m, "audit_head"));
-	rc = 0;
-out:
-	ecert_key_wipe(&a.key);
-	if (dst != NULL)
-		ecert_store_close(dst);
-	if (db != NULL)
-		sqlite3_close(db);
-	if (made) {
-		char *side;
+	return rc;
+}
 
-		unlink(tmp);
-		side = ecert_xasprintf("%s-wal", tmp);
+/* Removes what a restore made on the way, and all of it if it failed. */
+static void
+restore_clean(struct restore *r, int rc)
+{
+	char *side;
+
+	ecert_key_wipe(&r->a.key);
+	if (r->dst != NULL)
+		ecert_store_close(r->dst);
+	if (r->made) {
+		unlink(r->tmp);
+		side = ecert_xasprintf("%s-wal", r->tmp);
 		unlink(side);
 		free(side);
-		side = ecert_xasprintf("%s-shm", tmp);
+		side = ecert_xasprintf("%s-shm", r->tmp);
 		unlink(side);
 		free(side);
 	}
-	if (tmpkey != NULL)
-		unlink(tmpkey);
-	if (tmpanchor != NULL) {
-		unlink(tmpanchor);
-		if (oldanchor != NULL)
-			setenv("ECERT_ANCHOR", oldanchor, 1);
+	if (r->tmpkey != NULL)
+		unlink(r->tmpkey);
+	if (r->tmpanchor != NULL) {
+		unlink(r->tmpanchor);
+		if (r->oldanchor != NULL)
+			setenv("ECERT_ANCHOR", r->oldanchor, 1);
 		else
 			unsetenv("ECERT_ANCHOR");
 	}
-	if (rc != 0 && newanchor != NULL)
-		unlink(newanchor);
-	free(tmpanchor);
-	free(oldanchor);
-	free(newanchor);
-	ecert_store_close(src);
-	json_decref(m);
-	free(tmpkey);
-	free(tmp);
-	free(newkey);
-	free(wal);
-	free(journal);
+	if (rc != 0 && r->newanchor != NULL)
+		unlink(r->newanchor);
+	ecert_store_close(r->src);
+	json_decref(r->m);
+	free(r->tmpanchor);
+	free(r->oldanchor);
+	free(r->newanchor);
+	free(r->tmpkey);
+	free(r->tmp);
+	free(r->newkey);
+}
+
+int
+ecert_backup_restore(const struct ecert_restore_opts *o, json_t **done,
+    struct ecert_error *e)
+{
+	struct restore r;
+	char *mpath = ecert_backup_manifest_path(o->from);
+	int rc;
+
+	*done = NULL;
+	memset(&r, 0, sizeof(r));
+	r.o = o;
+	r.newkey = ecert_store_default_keypath(o->to, o->keyout);
+	r.tmp = ecert_xasprintf("%s.tmp.%ld", o->to, (long)getpid());
+	if ((rc = restore_target_free(&r, e)) != 0)
+		goto out;
+	if ((rc = ecert_backup_verify(o->from, o->keypath, o->passfile_seal,
+	    o->sample, o->fn, o->arg, e)) != 0) {
+		if (rc == ECERT_NO)
+			ecert_fail(e, ECERT_NO, "restore: backup %s does not "
+			    "verify; nothing restored", o->from);
+		goto out;
+	}
+	if ((r.m = manifest_read(mpath, e)) == NULL) {
+		rc = e->status;
+		goto out;
+	}
+	if ((rc = backup_open(o->from, o->keypath, o->passfile_seal, &r.src,
+	    e)) != 0 || (rc = restore_copy(&r, e)) != 0 ||
+	    (rc = restore_pin(&r, e)) != 0 ||
+	    (rc = restore_audit(&r, e)) != 0 ||
+	    (rc = restore_place(&r, e)) != 0)
+		goto out;
+	*done = json_pack("{s:s, s:s, s:s, s:s?, s:O, s:O}", "restored",
+	    o->to, "store_key", r.newkey, "from", o->from, "taken_at",
+	    ecert_json_str(r.m, "taken_at"), "counts", json_object_get(r.m,
+	    "counts"), "audit_head", json_object_get(r.m, "audit_head"));
+out:
+	restore_clean(&r, rc);
 	free(mpath);
 	return rc;
 }

@@ -481,6 +481,146 @@ note_sign(const struct ecert_key *k, const char *origin, const char *text,
 }
 
 /*
+ * The bulk of the hashing, done before the write lock is taken, so that a
+ * first checkpoint of a long log does not keep writers waiting: start is
+ * the stored frontier (startlast its last entry's chain hash), px extends
+ * a copy of it, pre, to the end of the log.
+ */
+static int
+prehash(struct ecert_store *s, struct ecert_merkle_frontier *start,
+    char startlast[65], struct ecert_merkle_frontier *pre, struct extend *px,
+    struct ecert_error *e)
+{
+	int rc;
+
+	if ((rc = frontier_load(s, start, startlast, e)) != 0)
+		return rc;
+	*pre = *start;
+	px->f = pre;
+	px->e = e;
+	snprintf(px->last, sizeof(px->last), "%s", startlast);
+	return ecert_audit_each(s, (long long)pre->size, extend_one, px, e);
+}
+
+/* The stored frontier is the newest checkpoint's tree, or empty with
+ * none made. */
+static int
+frontier_is_latest(struct ecert_store *s, const struct ecert_merkle_frontier *f,
+    struct ecert_error *e)
+{
+	struct ecert_checkpoint prev;
+	unsigned char root[32];
+	int rc, have_prev;
+
+	rc = ecert_checkpoint_latest(s, &prev, e);
+	have_prev = rc == 0;
+	if (rc != 0 && rc != ECERT_NO)
+		return rc;
+	rc = 0;
+	ecert_merkle_frontier_root(f, root);
+	if (have_prev && (prev.size != f->size ||
+	    sodium_memcmp(prev.root, root, 32) != 0)) {
+		rc = ecert_fail(e, ECERT_NO, "audit tree: the stored frontier "
+		    "(%llu entries) is not the newest checkpoint's (%llu): run "
+		    "ecert-audit verify", (unsigned long long)f->size,
+		    (unsigned long long)prev.size);
+	} else if (!have_prev && f->size != 0)
+		rc = ecert_fail(e, ECERT_NO, "audit tree: a frontier of %llu "
+		    "entries but no checkpoint: run ecert-audit verify",
+		    (unsigned long long)f->size);
+	ecert_checkpoint_free(&prev);
+	return rc;
+}
+
+/* The log's entry size (the newest checkpoint's last) is still there,
+ * its chain hash last. */
+static int
+last_entry_kept(struct ecert_store *s, uint64_t size, const char *last,
+    struct ecert_error *e)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (size == 0)
+		return 0;
+	st = ecert_prepare(s, "SELECT hash FROM audit WHERE seq = ?", e);
+	if (st == NULL)
+		return e->status;
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)size);
+	rc = sqlite3_step(st);
+	if (rc != SQLITE_ROW || strcmp((const char *)
+	    sqlite3_column_text(st, 0), last) != 0)
+		rc = ecert_fail(e, ECERT_NO, "audit log %s at entry "
+		    "%llu, the newest checkpoint's last: run "
+		    "ecert-audit verify", rc == SQLITE_ROW ? "rewritten"
+		    : "cut", (unsigned long long)size);
+	else
+		rc = 0;
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/* The signed note of the tree f, made now by the platform a, into c. */
+static int
+checkpoint_note(const struct ecert_actor *a,
+    const struct ecert_merkle_frontier *f, const char *now,
+    struct ecert_checkpoint *c, struct ecert_error *e)
+{
+	unsigned char root[32];
+	char origin[64], b64[64], *text, *note;
+	int rc;
+
+	ecert_merkle_frontier_root(f, root);
+	ecert_b64_encode(root, 32, b64, sizeof(b64));
+	snprintf(origin, sizeof(origin), "ecert.%s/audit", a->unit);
+	text = ecert_xasprintf("%s\n%llu\n%s\ntime %s\n", origin,
+	    (unsigned long long)f->size, b64, now);
+	rc = note_sign(&a->key, origin, text, &note);
+	free(text);
+	if (rc != 0)
+		return ecert_fail(e, ECERT_IOERR, "checkpoint: OpenSSL cannot "
+		    "make an SM2 signature");
+	rc = ecert_checkpoint_parse(note, strlen(note), "new", c, e);
+	free(note);
+	return rc;
+}
+
+/* Keeps the new frontier (last: its last entry's chain hash) and the
+ * checkpoint c made of it now. */
+static int
+checkpoint_keep(struct ecert_store *s, const struct ecert_merkle_frontier *f,
+    const char *last, const char *now, const struct ecert_checkpoint *c,
+    struct ecert_error *e)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	st = ecert_prepare(s, "INSERT OR REPLACE INTO audit_frontier(id, size,"
+	    " last, hashes) VALUES (1, ?, ?, ?)", e);
+	if (st == NULL)
+		return e->status;
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)f->size);
+	ecert_bind_text(st, 2, last);
+	sqlite3_bind_blob(st, 3, f->hash, f->n * 32, SQLITE_TRANSIENT);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc == SQLITE_DONE) {
+		st = ecert_prepare(s, "INSERT INTO audit_checkpoints(size, time,"
+		    " note) VALUES (?, ?, ?)", e);
+		if (st == NULL)
+			return e->status;
+		sqlite3_bind_int64(st, 1, (sqlite3_int64)f->size);
+		ecert_bind_text(st, 2, now);
+		ecert_bind_text(st, 3, c->note);
+		rc = sqlite3_step(st);
+		sqlite3_finalize(st);
+	}
+	if (rc != SQLITE_DONE)
+		return ecert_sql_fail(s, e, rc, "audit checkpoint");
+	return 0;
+}
+
+/*
  * Extends the tree from the stored frontier by the entries since the
  * newest checkpoint (checking that they follow it), signs the new head
  * and keeps both, with an audit entry, in one transaction.
@@ -490,48 +630,17 @@ ecert_checkpoint_make(struct ecert_store *s, const struct ecert_actor *a,
     struct ecert_checkpoint *c, struct ecert_error *e)
 {
 	struct ecert_merkle_frontier f, start, pre;
-	struct ecert_checkpoint prev;
 	struct extend x, px;
-	char startlast[65];
-	sqlite3_stmt *st;
-	unsigned char root[32];
-	char origin[64], now[21], b64[64], *text, *note, *detail;
-	int rc, have_prev;
+	char startlast[65], now[21], b64[64], *detail;
+	int rc;
 
 	memset(c, 0, sizeof(*c));
-	/* the bulk of the hashing first, outside the write lock, so that a
-	 * first checkpoint of a long log does not keep writers waiting */
-	if ((rc = frontier_load(s, &start, startlast, e)) != 0)
-		return rc;
-	pre = start;
-	px.f = &pre;
-	px.e = e;
-	snprintf(px.last, sizeof(px.last), "%s", startlast);
-	if ((rc = ecert_audit_each(s, (long long)pre.size, extend_one, &px,
-	    e)) != 0)
+	if ((rc = prehash(s, &start, startlast, &pre, &px, e)) != 0)
 		return rc;
 	if (ecert_begin(s, e) != 0)
 		return e->status;
-	if ((rc = frontier_load(s, &f, x.last, e)) != 0)
-		goto fail;
-	rc = ecert_checkpoint_latest(s, &prev, e);
-	have_prev = rc == 0;
-	if (rc != 0 && rc != ECERT_NO)
-		goto fail;
-	rc = 0;
-	ecert_merkle_frontier_root(&f, root);
-	if (have_prev && (prev.size != f.size ||
-	    sodium_memcmp(prev.root, root, 32) != 0)) {
-		rc = ecert_fail(e, ECERT_NO, "audit tree: the stored frontier "
-		    "(%llu entries) is not the newest checkpoint's (%llu): run "
-		    "ecert-audit verify", (unsigned long long)f.size,
-		    (unsigned long long)prev.size);
-	} else if (!have_prev && f.size != 0)
-		rc = ecert_fail(e, ECERT_NO, "audit tree: a frontier of %llu "
-		    "entries but no checkpoint: run ecert-audit verify",
-		    (unsigned long long)f.size);
-	ecert_checkpoint_free(&prev);
-	if (rc != 0)
+	if ((rc = frontier_load(s, &f, x.last, e)) != 0 ||
+	    (rc = frontier_is_latest(s, &f, e)) != 0)
 		goto fail;
 	/* unchanged since: go on from where the first pass ended, once its
 	 * last entry is seen to be still there, unchanged */
@@ -541,79 +650,22 @@ ecert_checkpoint_make(struct ecert_store *s, const struct ecert_actor *a,
 		f = pre;
 		snprintf(x.last, sizeof(x.last), "%s", px.last);
 	}
-	if (f.size > 0) {
-		st = ecert_prepare(s, "SELECT hash FROM audit WHERE seq = ?", e);
-		if (st == NULL) {
-			rc = e->status;
-			goto fail;
-		}
-		sqlite3_bind_int64(st, 1, (sqlite3_int64)f.size);
-		rc = sqlite3_step(st);
-		if (rc != SQLITE_ROW || strcmp((const char *)
-		    sqlite3_column_text(st, 0), x.last) != 0)
-			rc = ecert_fail(e, ECERT_NO, "audit log %s at entry "
-			    "%llu, the newest checkpoint's last: run "
-			    "ecert-audit verify", rc == SQLITE_ROW ? "rewritten"
-			    : "cut", (unsigned long long)f.size);
-		else
-			rc = 0;
-		sqlite3_finalize(st);
-		if (rc != 0)
-			goto fail;
-	}
+	if ((rc = last_entry_kept(s, f.size, x.last, e)) != 0)
+		goto fail;
 	x.f = &f;
 	x.e = e;
 	if ((rc = ecert_audit_each(s, (long long)f.size, extend_one, &x,
 	    e)) != 0)
 		goto fail;
-	ecert_merkle_frontier_root(&f, root);
-	ecert_b64_encode(root, 32, b64, sizeof(b64));
 	ecert_now_iso(now);
-	snprintf(origin, sizeof(origin), "ecert.%s/audit", a->unit);
-	text = ecert_xasprintf("%s\n%llu\n%s\ntime %s\n", origin,
-	    (unsigned long long)f.size, b64, now);
-	if (note_sign(&a->key, origin, text, &note) != 0) {
-		free(text);
-		rc = ecert_fail(e, ECERT_IOERR, "checkpoint: OpenSSL cannot "
-		    "make an SM2 signature");
+	if ((rc = checkpoint_note(a, &f, now, c, e)) != 0 ||
+	    (rc = checkpoint_keep(s, &f, x.last, now, c, e)) != 0)
 		goto fail;
-	}
-	free(text);
-	rc = ecert_checkpoint_parse(note, strlen(note), "new", c, e);
-	free(note);
-	if (rc != 0)
-		goto fail;
-	st = ecert_prepare(s, "INSERT OR REPLACE INTO audit_frontier(id, size,"
-	    " last, hashes) VALUES (1, ?, ?, ?)", e);
-	if (st == NULL) {
-		rc = e->status;
-		goto fail;
-	}
-	sqlite3_bind_int64(st, 1, (sqlite3_int64)f.size);
-	ecert_bind_text(st, 2, x.last);
-	sqlite3_bind_blob(st, 3, f.hash, f.n * 32, SQLITE_TRANSIENT);
-	rc = sqlite3_step(st);
-	sqlite3_finalize(st);
-	if (rc == SQLITE_DONE) {
-		st = ecert_prepare(s, "INSERT INTO audit_checkpoints(size, time,"
-		    " note) VALUES (?, ?, ?)", e);
-		if (st == NULL) {
-			rc = e->status;
-			goto fail;
-		}
-		sqlite3_bind_int64(st, 1, (sqlite3_int64)f.size);
-		ecert_bind_text(st, 2, now);
-		ecert_bind_text(st, 3, c->note);
-		rc = sqlite3_step(st);
-		sqlite3_finalize(st);
-	}
-	if (rc != SQLITE_DONE) {
-		rc = ecert_sql_fail(s, e, rc, "audit checkpoint");
-		goto fail;
-	}
+	ecert_b64_encode(c->root, 32, b64, sizeof(b64));
 	detail = ecert_xasprintf("size %llu root %s",
 	    (unsigned long long)f.size, b64);
-	rc = ecert_audit(s, a->unit, "audit.checkpoint", origin, "ok", detail);
+	rc = ecert_audit(s, a->unit, "audit.checkpoint", c->origin, "ok",
+	    detail);
 	free(detail);
 	if (rc != 0) {
 		ecert_fail(e, rc, "audit: cannot record the checkpoint");
@@ -683,110 +735,114 @@ when(const struct ecert_checkpoint *c)
 	return c->time[0] ? c->time : "unknown time";
 }
 
-/*
- * The log against its checkpoints: every stored one (signed, growing,
- * its columns those of its note) and the given one, if any.  The log
- * (count entries, its chain already verified) must hold as many entries
- * as each, and the first that many must hash to its root.  warn gets
- * what is true but not alarming (no checkpoint anchors the log).
- */
-int
-ecert_tlog_verify(struct ecert_store *s, const char *given,
-    const char *anchor, long long count, char *warn, size_t warnn,
+/* The stored checkpoints, oldest first, each named "stored SEQ". */
+struct stored {
+	struct ecert_checkpoint *cs;
+	char (*names)[48];
+	size_t nc;
+};
+
+static void
+stored_free(struct stored *t)
+{
+	size_t i;
+
+	for (i = 0; i < t->nc; i++)
+		ecert_checkpoint_free(&t->cs[i]);
+	free(t->cs);
+	free(t->names);
+}
+
+/* The newest stored checkpoint read so far: signed by the platform, its
+ * columns (size, time) those of its note, after the one before it. */
+static int
+stored_check(const struct stored *t, uint64_t size, const char *time,
+    const json_t *trust, struct ecert_error *e)
+{
+	const struct ecert_checkpoint *c = &t->cs[t->nc - 1];
+	const char *name = t->names[t->nc - 1];
+	int rc;
+
+	if ((rc = ecert_checkpoint_verify_keys(c, trust, name, e)) != 0)
+		return rc;
+	if (size != c->size || time == NULL || strcmp(time, c->time) != 0)
+		return ecert_fail(e, ECERT_NO, "checkpoint %s: its size "
+		    "and time columns are not those of its signed note", name);
+	if (t->nc > 1 && (c->size <= c[-1].size ||
+	    strcmp(c->time, c[-1].time) < 0))
+		return ecert_fail(e, ECERT_NO, "checkpoint %s goes "
+		    "backwards: %llu entries at %s, after %llu entries "
+		    "at %s", name, (unsigned long long)c->size, when(c),
+		    (unsigned long long)c[-1].size, when(&c[-1]));
+	return 0;
+}
+
+static int
+stored_load(struct ecert_store *s, const json_t *trust, struct stored *t,
     struct ecert_error *e)
 {
-	struct ecert_checkpoint *cs = NULL, g = { 0 }, *top = NULL;
-	struct want *w = NULL;
-	struct walk k;
 	sqlite3_stmt *st;
-	json_t *trust;
-	char (*names)[48] = NULL;
-	size_t nc = 0, i, nw = 0;
-	int rc = 0, src = SQLITE_DONE, have_g = 0;
+	int rc = 0, src = SQLITE_DONE;
 
-	warn[0] = '\0';
-	if ((trust = keys_for(s, anchor, e)) == NULL)
-		return e->status;
 	st = ecert_prepare(s, "SELECT seq, size, time, note FROM"
 	    " audit_checkpoints ORDER BY seq", e);
-	if (st == NULL) {
-		json_decref(trust);
+	if (st == NULL)
 		return e->status;
-	}
 	while (rc == 0 && (src = sqlite3_step(st)) == SQLITE_ROW) {
 		const char *note = (const char *)sqlite3_column_text(st, 3);
-		const char *t = (const char *)sqlite3_column_text(st, 2);
-		long long seq = sqlite3_column_int64(st, 0);
+		size_t nc = t->nc;
 
-		cs = ecert_xrealloc(cs, (nc + 1) * sizeof(*cs));
-		names = ecert_xrealloc(names, (nc + 1) * sizeof(*names));
-		snprintf(names[nc], sizeof(names[nc]), "stored %lld", seq);
+		t->cs = ecert_xrealloc(t->cs, (nc + 1) * sizeof(*t->cs));
+		t->names = ecert_xrealloc(t->names, (nc + 1) *
+		    sizeof(*t->names));
+		snprintf(t->names[nc], sizeof(t->names[nc]), "stored %lld",
+		    (long long)sqlite3_column_int64(st, 0));
 		if ((rc = ecert_checkpoint_parse(note ? note : "", note ?
-		    strlen(note) : 0, names[nc], &cs[nc], e)) != 0) {
+		    strlen(note) : 0, t->names[nc], &t->cs[nc], e)) != 0) {
 			rc = ecert_fail(e, ECERT_NO, "%s", e->msg);
 			break;
 		}
-		nc++;
-		if ((rc = ecert_checkpoint_verify_keys(&cs[nc - 1], trust,
-		    names[nc - 1], e)) != 0)
-			break;
-		if ((uint64_t)sqlite3_column_int64(st, 1) != cs[nc - 1].size ||
-		    t == NULL || strcmp(t, cs[nc - 1].time) != 0) {
-			rc = ecert_fail(e, ECERT_NO, "checkpoint %s: its size "
-			    "and time columns are not those of its signed note",
-			    names[nc - 1]);
-			break;
-		}
-		if (nc > 1 && (cs[nc - 1].size <= cs[nc - 2].size ||
-		    strcmp(cs[nc - 1].time, cs[nc - 2].time) < 0)) {
-			rc = ecert_fail(e, ECERT_NO, "checkpoint %s goes "
-			    "backwards: %llu entries at %s, after %llu entries "
-			    "at %s", names[nc - 1],
-			    (unsigned long long)cs[nc - 1].size,
-			    when(&cs[nc - 1]), (unsigned long long)
-			    cs[nc - 2].size, when(&cs[nc - 2]));
-			break;
-		}
+		t->nc++;
+		rc = stored_check(t, (uint64_t)sqlite3_column_int64(st, 1),
+		    (const char *)sqlite3_column_text(st, 2), trust, e);
 	}
 	if (rc == 0 && src != SQLITE_DONE)
 		rc = ecert_sql_fail(s, e, src, "audit checkpoints");
 	sqlite3_finalize(st);
-	if (rc == 0 && given != NULL) {
-		rc = load_file(given, trust, &g, e);
-		have_g = rc == 0;
-		for (i = 0; rc == 0 && i < nc; i++)
-			if (strcmp(g.time, cs[i].time) > 0 &&
-			    g.size < cs[i].size)
-				rc = ecert_fail(e, ECERT_NO, "checkpoint %s goes "
-				    "backwards: %llu entries at %s, after the "
-				    "stored checkpoint of %llu entries at %s",
-				    given, (unsigned long long)g.size, when(&g),
-				    (unsigned long long)cs[i].size,
-				    when(&cs[i]));
-	}
-	json_decref(trust);
-	if (rc != 0)
-		goto done;
-	top = have_g ? &g : nc > 0 ? &cs[nc - 1] : NULL;
-	if (top == NULL) {
-		snprintf(warn, warnn, "no checkpoint anchors the audit log: "
-		    "%s (ecert-audit checkpoint, then publish it)", count == 0 ?
-		    "an emptied log cannot be told from a new one" :
-		    "a tail cut off cannot be seen");
-		goto done;
-	}
-	/* the largest names the cut: the one that removes the most */
-	w = ecert_xmalloc((nc + 1) * sizeof(*w));
-	if (have_g) {
-		w[nw].size = g.size;
-		w[nw].c = &g;
-		w[nw++].name = given;
-	}
-	for (i = 0; i < nc; i++) {
-		w[nw].size = cs[i].size;
-		w[nw].c = &cs[i];
-		w[nw++].name = names[i];
-	}
+	return rc;
+}
+
+/* The given checkpoint file, signed, and not older than a stored one
+ * while holding fewer entries. */
+static int
+given_load(const char *given, const json_t *trust, const struct stored *t,
+    struct ecert_checkpoint *g, struct ecert_error *e)
+{
+	size_t i;
+	int rc;
+
+	if ((rc = load_file(given, trust, g, e)) != 0)
+		return rc;
+	for (i = 0; i < t->nc; i++)
+		if (strcmp(g->time, t->cs[i].time) > 0 &&
+		    g->size < t->cs[i].size)
+			return ecert_fail(e, ECERT_NO, "checkpoint %s goes "
+			    "backwards: %llu entries at %s, after the "
+			    "stored checkpoint of %llu entries at %s",
+			    given, (unsigned long long)g->size, when(g),
+			    (unsigned long long)t->cs[i].size,
+			    when(&t->cs[i]));
+	return 0;
+}
+
+/* The log holds as many entries as each checkpoint; the largest names
+ * the cut, the one that removes the most. */
+static int
+log_not_cut(struct want *w, size_t nw, long long count,
+    struct ecert_error *e)
+{
+	size_t i;
+
 	for (i = 1; i < nw; i++)
 		if (w[i].size > w[0].size) {
 			struct want t = w[0];
@@ -794,19 +850,27 @@ ecert_tlog_verify(struct ecert_store *s, const char *given,
 			w[0] = w[i];
 			w[i] = t;
 		}
-	if (w[0].size > (uint64_t)count) {
-		if (count == 0)
-			rc = ecert_fail(e, ECERT_NO, "audit log empty, but "
-			    "checkpoint %s of %s holds %llu entries", w[0].name,
-			    when(w[0].c), (unsigned long long)w[0].size);
-		else
-			rc = ecert_fail(e, ECERT_NO, "audit log cut: %lld entries, "
-			    "but checkpoint %s of %s holds %llu (entries %lld to "
-			    "%llu are gone)", count, w[0].name, when(w[0].c),
-			    (unsigned long long)w[0].size, count + 1,
-			    (unsigned long long)w[0].size);
-		goto done;
-	}
+	if (w[0].size <= (uint64_t)count)
+		return 0;
+	if (count == 0)
+		return ecert_fail(e, ECERT_NO, "audit log empty, but "
+		    "checkpoint %s of %s holds %llu entries", w[0].name,
+		    when(w[0].c), (unsigned long long)w[0].size);
+	return ecert_fail(e, ECERT_NO, "audit log cut: %lld entries, "
+	    "but checkpoint %s of %s holds %llu (entries %lld to "
+	    "%llu are gone)", count, w[0].name, when(w[0].c),
+	    (unsigned long long)w[0].size, count + 1,
+	    (unsigned long long)w[0].size);
+}
+
+/* The first entries of the log hash to each checkpoint's root. */
+static int
+log_hashes_to(struct ecert_store *s, struct want *w, size_t nw,
+    struct ecert_error *e)
+{
+	struct walk k;
+	int rc = 0;
+
 	qsort(w, nw, sizeof(*w), want_cmp);
 	memset(&k, 0, sizeof(k));
 	k.w = w;
@@ -820,12 +884,60 @@ ecert_tlog_verify(struct ecert_store *s, const char *given,
 		    "%llu entries do not hash to the root of checkpoint %s of "
 		    "%s", (unsigned long long)k.bad->size, k.bad->name,
 		    when(k.bad->c));
+	return rc;
+}
+
+/*
+ * The log against its checkpoints: every stored one (signed, growing,
+ * its columns those of its note) and the given one, if any.  The log
+ * (count entries, its chain already verified) must hold as many entries
+ * as each, and the first that many must hash to its root.  warn gets
+ * what is true but not alarming (no checkpoint anchors the log).
+ */
+int
+ecert_tlog_verify(struct ecert_store *s, const char *given,
+    const char *anchor, long long count, char *warn, size_t warnn,
+    struct ecert_error *e)
+{
+	struct stored t = { NULL, NULL, 0 };
+	struct ecert_checkpoint g = { 0 };
+	struct want *w = NULL;
+	json_t *trust;
+	size_t i, nw = 0;
+	int rc;
+
+	warn[0] = '\0';
+	if ((trust = keys_for(s, anchor, e)) == NULL)
+		return e->status;
+	rc = stored_load(s, trust, &t, e);
+	if (rc == 0 && given != NULL)
+		rc = given_load(given, trust, &t, &g, e);
+	json_decref(trust);
+	if (rc != 0)
+		goto done;
+	if (g.note == NULL && t.nc == 0) {
+		snprintf(warn, warnn, "no checkpoint anchors the audit log: "
+		    "%s (ecert-audit checkpoint, then publish it)", count == 0 ?
+		    "an emptied log cannot be told from a new one" :
+		    "a tail cut off cannot be seen");
+		goto done;
+	}
+	w = ecert_xmalloc((t.nc + 1) * sizeof(*w));
+	if (g.note != NULL) {
+		w[nw].size = g.size;
+		w[nw].c = &g;
+		w[nw++].name = given;
+	}
+	for (i = 0; i < t.nc; i++) {
+		w[nw].size = t.cs[i].size;
+		w[nw].c = &t.cs[i];
+		w[nw++].name = t.names[i];
+	}
+	if ((rc = log_not_cut(w, nw, count, e)) == 0)
+		rc = log_hashes_to(s, w, nw, e);
 done:
 	free(w);
-	for (i = 0; i < nc; i++)
-		ecert_checkpoint_free(&cs[i]);
-	free(cs);
-	free(names);
+	stored_free(&t);
 	ecert_checkpoint_free(&g);
 	return rc;
 }
@@ -946,6 +1058,153 @@ done:
 	return out;
 }
 
+/* A proof's lines before its checkpoint: an inclusion proof's index, or
+ * a consistency proof's older tree, then the hashes. */
+struct proof {
+	int consistency;
+	long long index;		/* inclusion: of the entry, from 0 */
+	unsigned long long osize;	/* consistency: the older tree's */
+	unsigned char oroot[32];
+	unsigned char hashes[ECERT_MERKLE_MAXPROOF][32];
+	int np;
+};
+
+/* The line after the header: "index N" or "old SIZE ROOT". */
+static int
+proof_tree(const char *line, const char *name, struct proof *pr,
+    struct ecert_error *e)
+{
+	char b64[128];
+	uint64_t v;
+	size_t len;
+
+	if (pr->consistency) {
+		if (sscanf(line, "old %llu %100s", &pr->osize, b64) != 2 ||
+		    ecert_b64_decode(b64, pr->oroot, 32, &len) != 0 ||
+		    len != 32)
+			return ecert_fail(e, ECERT_DATAERR, "proof %s:2: not "
+			    "\"old SIZE ROOT\"", name);
+		return 0;
+	}
+	if (strncmp(line, "index ", 6) != 0 ||
+	    parse_u64(line + 6, &v) != 0 || v > (uint64_t)1 << 62)
+		return ecert_fail(e, ECERT_DATAERR, "proof %s: no "
+		    "\"index N\" line", name);
+	pr->index = (long long)v;
+	return 0;
+}
+
+/* Reads the proof up to its checkpoint, where *p is left. */
+static int
+proof_parse(const char **p, const char *end, const char *name,
+    struct proof *pr, struct ecert_error *e)
+{
+	char line[256];
+	size_t len;
+	int rc;
+
+	if (get_line(p, end, line, sizeof(line)) != 0)
+		return ecert_fail(e, ECERT_DATAERR, "proof %s:1: empty", name);
+	pr->consistency = strcmp(line, CONSISTENCY_HEADER) == 0;
+	if (!pr->consistency && strcmp(line, PROOF_HEADER) != 0)
+		return ecert_fail(e, ECERT_DATAERR, "proof %s:1: neither "
+		    PROOF_HEADER " nor " CONSISTENCY_HEADER, name);
+	if (get_line(p, end, line, sizeof(line)) != 0)
+		return ecert_fail(e, ECERT_DATAERR, "proof %s:2: cut short",
+		    name);
+	if (!pr->consistency && strncmp(line, "extra ", 6) == 0 &&
+	    get_line(p, end, line, sizeof(line)) != 0)
+		return ecert_fail(e, ECERT_DATAERR, "proof %s: cut short",
+		    name);
+	if ((rc = proof_tree(line, name, pr, e)) != 0)
+		return rc;
+	for (;;) {
+		if (get_line(p, end, line, sizeof(line)) != 0)
+			return ecert_fail(e, ECERT_DATAERR, "proof %s: no "
+			    "checkpoint after the hashes", name);
+		if (line[0] == '\0')
+			return 0;
+		if (pr->np == ECERT_MERKLE_MAXPROOF || ecert_b64_decode(line,
+		    pr->hashes[pr->np], 32, &len) != 0 || len != 32)
+			return ecert_fail(e, ECERT_DATAERR, "proof %s: hash %d: "
+			    "not 32 bytes of base64", name, pr->np + 1);
+		pr->np++;
+	}
+}
+
+/* The entry (its JSON line) is the proof's, and in the tree of c. */
+static int
+proof_inclusion(const struct proof *pr, const struct ecert_checkpoint *c,
+    const char *name, const char *entry, size_t entryn, char *what,
+    size_t whatn, struct ecert_error *e)
+{
+	unsigned char h[32];
+	json_int_t seq;
+	json_t *o;
+
+	if (entry == NULL)
+		return ecert_fail(e, ECERT_USAGE, "proof %s: an inclusion "
+		    "proof is checked against its entry (--entry)", name);
+	while (entryn > 0 && entry[entryn - 1] == '\n')
+		entryn--;
+	if ((o = ecert_json_parse(entry, entryn, e)) == NULL)
+		return e->status;
+	seq = json_integer_value(json_object_get(o, "seq"));
+	json_decref(o);
+	if (seq != pr->index + 1)
+		return ecert_fail(e, ECERT_NO, "proof %s: for index %lld "
+		    "(entry %lld), not the entry given (%lld)", name,
+		    pr->index, pr->index + 1, (long long)seq);
+	ecert_merkle_leaf(entry, entryn, h);
+	if (!ecert_merkle_verify_inclusion(h, (uint64_t)pr->index, c->size,
+	    (const unsigned char (*)[32])pr->hashes, pr->np, c->root))
+		return ecert_fail(e, ECERT_NO, "proof %s: entry %lld is not "
+		    "in the log of %llu entries of that checkpoint",
+		    name, pr->index + 1, (unsigned long long)c->size);
+	snprintf(what, whatn, "entry %lld is in the log of %llu entries "
+	    "signed at %s", pr->index + 1, (unsigned long long)c->size,
+	    when(c));
+	return 0;
+}
+
+/* The tree of c extends the proof's older tree, which is, given, the
+ * older checkpoint's (old, signed too). */
+static int
+proof_consistency(const struct proof *pr, const struct ecert_checkpoint *c,
+    const char *name, const json_t *trust, const char *old, size_t oldn,
+    char *what, size_t whatn, struct ecert_error *e)
+{
+	struct ecert_checkpoint oc = { 0 };
+	int rc = 0;
+
+	if (old != NULL) {
+		if ((rc = ecert_checkpoint_parse(old, oldn, "--old", &oc,
+		    e)) != 0 || (rc = ecert_checkpoint_verify_keys(&oc, trust,
+		    "--old", e)) != 0)
+			goto done;
+		if (oc.size != pr->osize || sodium_memcmp(oc.root, pr->oroot,
+		    32) != 0 || strcmp(oc.origin, c->origin) != 0) {
+			rc = ecert_fail(e, ECERT_NO, "proof %s: from a tree of "
+			    "%llu entries, not the older checkpoint's (%llu)",
+			    name, pr->osize, (unsigned long long)oc.size);
+			goto done;
+		}
+	}
+	if (!ecert_merkle_verify_consistency(pr->osize, c->size, pr->oroot,
+	    c->root, (const unsigned char (*)[32])pr->hashes, pr->np)) {
+		rc = ecert_fail(e, ECERT_NO, "proof %s: the log of %llu entries "
+		    "does not extend the log of %llu entries", name,
+		    (unsigned long long)c->size, pr->osize);
+		goto done;
+	}
+	snprintf(what, whatn, "the log of %llu entries signed at %s extends "
+	    "the log of %llu entries%s", (unsigned long long)c->size, when(c),
+	    pr->osize, old != NULL ? " of the older checkpoint" : "");
+done:
+	ecert_checkpoint_free(&oc);
+	return rc;
+}
+
 /*
  * A proof checked with no store: the checkpoint's signature against the
  * platform keys of a trust list, then the inclusion of the entry (its
@@ -958,122 +1217,22 @@ ecert_tlog_proof_verify(const char *text, size_t n, const char *name,
     const char *old, size_t oldn, char *what, size_t whatn,
     struct ecert_error *e)
 {
-	struct ecert_checkpoint c = { 0 }, oc = { 0 };
-	unsigned char proof[ECERT_MERKLE_MAXPROOF][32], h[32], oroot[32];
+	struct ecert_checkpoint c = { 0 };
+	struct proof pr;
 	const char *p = text, *end = text + n;
-	char line[256], b64[128];
-	long long index = -1;
-	unsigned long long osize = 0;
-	int consistency, np = 0, rc;
-	size_t len;
+	int rc;
 
-	if (get_line(&p, end, line, sizeof(line)) != 0)
-		return ecert_fail(e, ECERT_DATAERR, "proof %s:1: empty", name);
-	consistency = strcmp(line, CONSISTENCY_HEADER) == 0;
-	if (!consistency && strcmp(line, PROOF_HEADER) != 0)
-		return ecert_fail(e, ECERT_DATAERR, "proof %s:1: neither "
-		    PROOF_HEADER " nor " CONSISTENCY_HEADER, name);
-	if (get_line(&p, end, line, sizeof(line)) != 0)
-		return ecert_fail(e, ECERT_DATAERR, "proof %s:2: cut short",
-		    name);
-	if (!consistency && strncmp(line, "extra ", 6) == 0 &&
-	    get_line(&p, end, line, sizeof(line)) != 0)
-		return ecert_fail(e, ECERT_DATAERR, "proof %s: cut short",
-		    name);
-	if (consistency) {
-		if (sscanf(line, "old %llu %100s", &osize, b64) != 2 ||
-		    ecert_b64_decode(b64, oroot, 32, &len) != 0 || len != 32)
-			return ecert_fail(e, ECERT_DATAERR, "proof %s:2: not "
-			    "\"old SIZE ROOT\"", name);
-	} else {
-		uint64_t v;
-
-		if (strncmp(line, "index ", 6) != 0 ||
-		    parse_u64(line + 6, &v) != 0 || v > (uint64_t)1 << 62)
-			return ecert_fail(e, ECERT_DATAERR, "proof %s: no "
-			    "\"index N\" line", name);
-		index = (long long)v;
-	}
-	for (;;) {
-		if (get_line(&p, end, line, sizeof(line)) != 0)
-			return ecert_fail(e, ECERT_DATAERR, "proof %s: no "
-			    "checkpoint after the hashes", name);
-		if (line[0] == '\0')
-			break;
-		if (np == ECERT_MERKLE_MAXPROOF || ecert_b64_decode(line,
-		    proof[np], 32, &len) != 0 || len != 32)
-			return ecert_fail(e, ECERT_DATAERR, "proof %s: hash %d: "
-			    "not 32 bytes of base64", name, np + 1);
-		np++;
-	}
+	memset(&pr, 0, sizeof(pr));
+	pr.index = -1;
+	if ((rc = proof_parse(&p, end, name, &pr, e)) != 0)
+		return rc;
 	if ((rc = ecert_checkpoint_parse(p, (size_t)(end - p), name, &c,
 	    e)) != 0)
 		return rc;
-	if ((rc = ecert_checkpoint_verify_keys(&c, trust, name, e)) != 0)
-		goto done;
-	if (!consistency) {
-		json_t *o;
-		json_int_t seq;
-
-		if (entry == NULL) {
-			rc = ecert_fail(e, ECERT_USAGE, "proof %s: an inclusion "
-			    "proof is checked against its entry (--entry)",
-			    name);
-			goto done;
-		}
-		while (entryn > 0 && entry[entryn - 1] == '\n')
-			entryn--;
-		o = ecert_json_parse(entry, entryn, e);
-		seq = o ? json_integer_value(json_object_get(o, "seq")) : 0;
-		json_decref(o);
-		if (o == NULL) {
-			rc = e->status;
-			goto done;
-		}
-		if (seq != index + 1) {
-			rc = ecert_fail(e, ECERT_NO, "proof %s: for index %lld "
-			    "(entry %lld), not the entry given (%lld)", name,
-			    index, index + 1, (long long)seq);
-			goto done;
-		}
-		ecert_merkle_leaf(entry, entryn, h);
-		if (!ecert_merkle_verify_inclusion(h, (uint64_t)index, c.size,
-		    (const unsigned char (*)[32])proof, np, c.root)) {
-			rc = ecert_fail(e, ECERT_NO, "proof %s: entry %lld is not "
-			    "in the log of %llu entries of that checkpoint",
-			    name, index + 1, (unsigned long long)c.size);
-			goto done;
-		}
-		snprintf(what, whatn, "entry %lld is in the log of %llu entries "
-		    "signed at %s", index + 1, (unsigned long long)c.size,
-		    when(&c));
-		goto done;
-	}
-	if (old != NULL) {
-		if ((rc = ecert_checkpoint_parse(old, oldn, "--old", &oc,
-		    e)) != 0 || (rc = ecert_checkpoint_verify_keys(&oc, trust,
-		    "--old", e)) != 0)
-			goto done;
-		if (oc.size != osize || sodium_memcmp(oc.root, oroot, 32) != 0 ||
-		    strcmp(oc.origin, c.origin) != 0) {
-			rc = ecert_fail(e, ECERT_NO, "proof %s: from a tree of "
-			    "%llu entries, not the older checkpoint's (%llu)",
-			    name, osize, (unsigned long long)oc.size);
-			goto done;
-		}
-	}
-	if (!ecert_merkle_verify_consistency(osize, c.size, oroot, c.root,
-	    (const unsigned char (*)[32])proof, np)) {
-		rc = ecert_fail(e, ECERT_NO, "proof %s: the log of %llu entries "
-		    "does not extend the log of %llu entries", name,
-		    (unsigned long long)c.size, osize);
-		goto done;
-	}
-	snprintf(what, whatn, "the log of %llu entries signed at %s extends "
-	    "the log of %llu entries%s", (unsigned long long)c.size, when(&c),
-	    osize, old != NULL ? " of the older checkpoint" : "");
-done:
+	if ((rc = ecert_checkpoint_verify_keys(&c, trust, name, e)) == 0)
+		rc = pr.consistency ? proof_consistency(&pr, &c, name, trust,
+		    old, oldn, what, whatn, e) : proof_inclusion(&pr, &c,
+		    name, entry, entryn, what, whatn, e);
 	ecert_checkpoint_free(&c);
-	ecert_checkpoint_free(&oc);
 	return rc;
 }

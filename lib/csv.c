@@ -8,23 +8,27 @@
 
 #include "ecert_priv.h"
 
+/* Room for one more byte and a NUL in a buffer of len bytes. */
+static void
+room(char **buf, size_t *cap, size_t len)
+{
+	if (len + 2 > *cap) {
+		*cap = *cap ? *cap * 2 : 4096;
+		*buf = ecert_xrealloc(*buf, *cap);
+	}
+}
+
 static void
 raw_put(struct ecert_csv *c, int ch)
 {
-	if (c->rawlen + 2 > c->rawcap) {
-		c->rawcap = c->rawcap ? c->rawcap * 2 : 4096;
-		c->raw = ecert_xrealloc(c->raw, c->rawcap);
-	}
+	room(&c->raw, &c->rawcap, c->rawlen);
 	c->raw[c->rawlen++] = (char)ch;
 }
 
 static void
 field_put(struct ecert_csv *c, int ch)
 {
-	if (c->buflen + 2 > c->bufcap) {
-		c->bufcap = c->bufcap ? c->bufcap * 2 : 4096;
-		c->buf = ecert_xrealloc(c->buf, c->bufcap);
-	}
+	room(&c->buf, &c->bufcap, c->buflen);
 	c->buf[c->buflen++] = (char)ch;
 }
 
@@ -41,12 +45,84 @@ field_end(struct ecert_csv *c)
 	c->start = c->buflen;
 }
 
+/* Where the reading of a record stands.  Past the limit (over) nothing
+ * more is kept, but quotes are still followed, so that the record ends
+ * where it really ends. */
+struct scan {
+	int quoted, after_quote, bad, over;
+};
+
+/* A byte in a quoted field: a doubled quote is one, a single one ends
+ * the quoting. */
+static void
+scan_quoted(struct ecert_csv *c, struct scan *sc, int ch)
+{
+	int next;
+
+	if (ch != '"') {
+		if (!sc->over)
+			field_put(c, ch);
+		return;
+	}
+	next = getc_unlocked(c->fp);
+	if (next == '"') {
+		if (!sc->over) {
+			raw_put(c, next);
+			field_put(c, '"');
+		}
+		return;
+	}
+	if (next != EOF)
+		ungetc(next, c->fp);
+	sc->quoted = 0;
+	sc->after_quote = 1;
+}
+
+/* Takes one byte of the record: 1 at its end. */
+static int
+scan_byte(struct ecert_csv *c, struct scan *sc, int ch)
+{
+	/* a NUL would end the field's text where it stands */
+	if (ch == '\0' && c->nul_field == 0)
+		c->nul_field = c->nfields + 1;
+	if (c->rawlen >= ECERT_MAX_LINE + 2)	/* room for CR LF */
+		sc->over = 1;
+	if (!sc->over)
+		raw_put(c, ch);
+	if (ch == '\n')
+		c->next_line++;
+	if (sc->quoted) {
+		scan_quoted(c, sc, ch);
+		return 0;
+	}
+	if (ch == '"' && c->buflen == c->start && !sc->after_quote) {
+		sc->quoted = 1;
+		return 0;
+	}
+	if (ch == ',') {
+		if (!sc->over)
+			field_end(c);
+		sc->after_quote = 0;
+		return 0;
+	}
+	if (ch == '\r')
+		return 0;
+	if (ch == '\n')
+		return 1;
+	if (sc->after_quote)
+		sc->bad = 1;
+	if (!sc->over)
+		field_put(c, ch);
+	return 0;
+}
+
 /* Returns 0 with a record, -1 at the end, or ECERT_DATAERR for a bad one
  * (c->line is its first line; reading goes on after it). */
 int
 ecert_csv_read(struct ecert_csv *c, struct ecert_error *e)
 {
-	int ch, quoted = 0, after_quote = 0, bad = 0, any = 0, over = 0;
+	struct scan sc = { 0, 0, 0, 0 };
+	int ch, any = 0;
 
 	c->nfields = 0;
 	c->nul_field = 0;
@@ -54,57 +130,10 @@ ecert_csv_read(struct ecert_csv *c, struct ecert_error *e)
 	c->buflen = c->start = 0;
 	c->rawlen = 0;
 	c->line = c->next_line;
-	/* past the limit nothing more is kept, but quotes are still
-	 * followed, so that the record ends where it really ends */
 	while ((ch = getc_unlocked(c->fp)) != EOF) {
 		any = 1;
-		/* a NUL would end the field's text where it stands */
-		if (ch == '\0' && c->nul_field == 0)
-			c->nul_field = c->nfields + 1;
-		if (c->rawlen >= ECERT_MAX_LINE + 2)	/* room for CR LF */
-			over = 1;
-		if (!over)
-			raw_put(c, ch);
-		if (ch == '\n')
-			c->next_line++;
-		if (quoted) {
-			if (ch == '"') {
-				int next = getc_unlocked(c->fp);
-				if (next == '"') {
-					if (!over) {
-						raw_put(c, next);
-						field_put(c, '"');
-					}
-					continue;
-				}
-				if (next != EOF)
-					ungetc(next, c->fp);
-				quoted = 0;
-				after_quote = 1;
-				continue;
-			}
-			if (!over)
-				field_put(c, ch);
-			continue;
-		}
-		if (ch == '"' && c->buflen == c->start && !after_quote) {
-			quoted = 1;
-			continue;
-		}
-		if (ch == ',') {
-			if (!over)
-				field_end(c);
-			after_quote = 0;
-			continue;
-		}
-		if (ch == '\r')
-			continue;
-		if (ch == '\n')
+		if (scan_byte(c, &sc, ch))
 			break;
-		if (after_quote)
-			bad = 1;
-		if (!over)
-			field_put(c, ch);
 	}
 	if (!any)
 		return -1;
@@ -116,14 +145,12 @@ ecert_csv_read(struct ecert_csv *c, struct ecert_error *e)
 		c->raw[--c->rawlen] = '\0';
 		c->crlf = 1;
 	}
-	if (c->rawlen > ECERT_MAX_LINE)
-		over = 1;
-	if (over)
+	if (sc.over || c->rawlen > ECERT_MAX_LINE)
 		return ecert_fail(e, ECERT_DATAERR, "record longer than %d "
 		    "bytes", ECERT_MAX_LINE);
-	if (quoted)
+	if (sc.quoted)
 		return ecert_fail(e, ECERT_DATAERR, "unterminated quoted field");
-	if (bad)
+	if (sc.bad)
 		return ecert_fail(e, ECERT_DATAERR, "text after a closing "
 		    "quote");
 	if (c->nul_field != 0)

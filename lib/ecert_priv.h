@@ -33,6 +33,29 @@ struct ecert_store {
 int ecert_bind_text(sqlite3_stmt *st, int i, const char *s);
 int ecert_key_parse_pub(const char *b64, unsigned char pk[32]);
 int ecert_key_field(char *line, const char *name, char **val);
+char *ecert_json_canonical_take(json_t *v);	/* json.c */
+
+/* key.c: a secret sealed under a passphrase (Argon2id, then
+ * XChaCha20-Poly1305 with the file's clear header as additional data),
+ * in key files and backup key copies */
+#define ECERT_SEAL_OPS 3ULL		/* 32 MiB, three passes */
+#define ECERT_SEAL_MEM ((size_t)32 << 20)
+#define ECERT_SEALED_MAX 96		/* bytes of secret, at most */
+struct ecert_sealed {
+	unsigned long long ops, mem;
+	unsigned char salt[16];		/* crypto_pwhash_SALTBYTES */
+	unsigned char nonce[24];	/* ..._NPUBBYTES */
+	unsigned char box[ECERT_SEALED_MAX + 16 + 1];	/* + tag, + 1 */
+	size_t boxlen;
+};
+int ecert_seal(const char *pass, const char *head,
+    const unsigned char *secret, size_t n, const char *path, char *out,
+    size_t outn, struct ecert_error *e);
+int ecert_sealed_parse(char lines[][256], int at, size_t boxlen,
+    const char *path, struct ecert_sealed *sd, struct ecert_error *e);
+int ecert_sealed_open(const struct ecert_sealed *sd, const char *pass,
+    const char *head, const char *path, unsigned char *out, size_t n,
+    struct ecert_error *e);
 
 /* definition.c: definitions that change by versions (types, matters) */
 struct ecert_definition_kind {
@@ -268,6 +291,7 @@ int ecert_token2_read(const unsigned char *buf, size_t n, const json_t *ik,
 #define N_(msgid) (msgid)
 void ecert_locale_init(void);
 const char *ecert_locale_dir(void);
+int ecert_exe_dir(char *out, size_t n);	/* share.c */
 void ecert_vsay(char *buf, size_t n, const char *fmt, va_list ap);
 char *ecert_shown(const char *text);
 
@@ -281,6 +305,8 @@ int ecert_identifier_make(char *out, size_t n, const char *type_code,
     const char *issuer, const char *serial, int version);
 char *ecert_store_default_keypath(const char *dbpath, const char *opt);
 int ecert_meta_get(struct ecert_store *s, const char *name, char *out, size_t n);
+void ecert_store_key_check(const unsigned char *index,
+    const unsigned char *data, const unsigned char *audit, char out[33]);
 char *ecert_pii_seal(const struct ecert_store *s, const char *plain,
     size_t n, size_t *outn);
 char *ecert_pii_open(const struct ecert_store *s, const void *sealed,

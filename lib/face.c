@@ -168,15 +168,10 @@ escape(struct buf *b, const char *s, size_t n)
 	buf_add(b, s + run, n - run);
 }
 
-/* Marks and units that never start a line. */
+/* 1 when the n bytes at s are one of the marks. */
 static int
-is_closing(const char *s, size_t n)
+is_mark(const char *const *marks, const char *s, size_t n)
 {
-	static const char *marks[] = {
-		"，", "。", "、", "；", "：", "！", "？", "）", "》", "」",
-		"』", "”", "’", "】", "㎡", "％", "℃", ",", ".", ";", ":", "!",
-		"?", ")", "%", NULL
-	};
 	int i;
 
 	for (i = 0; marks[i] != NULL; i++)
@@ -185,18 +180,27 @@ is_closing(const char *s, size_t n)
 	return 0;
 }
 
+/* Marks and units that never start a line. */
+static int
+is_closing(const char *s, size_t n)
+{
+	static const char *const marks[] = {
+		"，", "。", "、", "；", "：", "！", "？", "）", "》", "」",
+		"』", "”", "’", "】", "㎡", "％", "℃", ",", ".", ";", ":", "!",
+		"?", ")", "%", NULL
+	};
+
+	return is_mark(marks, s, n);
+}
+
 static int
 is_opening(const char *s, size_t n)
 {
-	static const char *marks[] = {
+	static const char *const marks[] = {
 		"（", "《", "「", "『", "“", "‘", "【", "(", NULL
 	};
-	int i;
 
-	for (i = 0; marks[i] != NULL; i++)
-		if (strlen(marks[i]) == n && memcmp(marks[i], s, n) == 0)
-			return 1;
-	return 0;
+	return is_mark(marks, s, n);
 }
 
 static int

@@ -36,12 +36,9 @@ static char *
 message_v1(const char *license, const char *time_s, const char *unit,
     const char *status, const char *reason)
 {
-	json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:s}", "license", license,
-	    "time", time_s, "unit", unit, "status", status, "reason", reason);
-	char *m = ecert_json_canonical(o);
-
-	json_decref(o);
-	return m;
+	return ecert_json_canonical_take(json_pack("{s:s, s:s, s:s, s:s, s:s}",
+	    "license", license, "time", time_s, "unit", unit, "status", status,
+	    "reason", reason));
 }
 
 char *
@@ -49,17 +46,12 @@ ecert_event_message(const char *license, const char *prev,
     const char *time_s, const char *unit, const char *action,
     const char *status, const char *reason)
 {
-	json_t *o;
-	char *m;
-
 	if (prev == NULL)
 		return message_v1(license, time_s, unit, status, reason);
-	o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "license",
-	    license, "prev", prev, "time", time_s, "unit", unit, "action",
-	    action, "status", status, "reason", reason);
-	m = ecert_json_canonical(o);
-	json_decref(o);
-	return m;
+	return ecert_json_canonical_take(json_pack("{s:s, s:s, s:s, s:s, s:s,"
+	    " s:s, s:s}", "license", license, "prev", prev, "time", time_s,
+	    "unit", unit, "action", action, "status", status, "reason",
+	    reason));
 }
 
 /* The hash the next event must name: of the last event, else of the
@@ -208,6 +200,17 @@ ecert_event_append_at(struct ecert_store *s, const struct ecert_actor *a,
 	return 0;
 }
 
+/* The count the statement st (of one parameter, the object) gives;
+ * -1 when it gives none. */
+static long
+count_of(sqlite3_stmt *st, const char *object)
+{
+	ecert_bind_text(st, 1, object);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		return (long)sqlite3_column_int64(st, 0);
+	return -1;
+}
+
 /* How many entries of these actions (an SQL list of strings) the audit
  * log records as done to the object; -1 when it cannot be read. */
 long
@@ -216,7 +219,7 @@ ecert_facts_audited(struct ecert_store *s, const char *object,
 {
 	sqlite3_stmt *st;
 	char *sql;
-	long n = -1;
+	long n;
 
 	sql = ecert_xasprintf("SELECT count(*) FROM audit WHERE object = ?"
 	    " AND action IN (%s) AND outcome = 'ok'", actions_sql);
@@ -224,9 +227,7 @@ ecert_facts_audited(struct ecert_store *s, const char *object,
 	free(sql);
 	if (st == NULL)
 		return -1;
-	ecert_bind_text(st, 1, object);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		n = (long)sqlite3_column_int64(st, 0);
+	n = count_of(st, object);
 	sqlite3_finalize(st);
 	return n;
 }
@@ -238,15 +239,170 @@ audited_changes(struct ecert_store *s, const char *id)
 	    " AND action IN ('license.revoke','license.suspend',"
 	    "'license.reinstate','license.approve') AND outcome = 'ok'";
 	sqlite3_stmt *st = ecert_prepare_cached(s, sql);
-	long n = -1;
+	long n;
 
 	if (st == NULL)
 		return -1;
-	ecert_bind_text(st, 1, id);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		n = (long)sqlite3_column_int64(st, 0);
+	n = count_of(st, id);
 	ecert_cached_done(st);
 	return n;
+}
+
+/* One stored status event, as read. */
+struct event {
+	const char *time, *unit, *status, *reason, *key_id, *sig, *action;
+	const char *prev;
+};
+
+/* The chain walked so far: the state it derives and the hash the next
+ * event must name. */
+struct chain {
+	const char *id, *valid_until;
+	char state[16], head[65];
+	int first, chained;
+	long changes;		/* signed changes the audit log records */
+};
+
+/* The action of an event that follows the one before it, or NULL (why
+ * says so). */
+static const char *
+event_action(const struct chain *c, const struct event *v, char *why,
+    size_t n)
+{
+	if (v->prev == NULL) {
+		if (c->chained) {
+			ecert_whyf(why, n, "status event of %s is not "
+			    "chained, after chained ones", v->time);
+			return NULL;
+		}
+		return legacy_action(c->state, v->status, c->first);
+	}
+	if (strcmp(v->prev, c->head) != 0) {
+		ecert_whyf(why, n, "status event of %s (%s) does "
+		    "not follow the one before it: replayed, "
+		    "reordered or one removed", v->time, v->status);
+		return NULL;
+	}
+	return v->action ? v->action : "?";
+}
+
+/* The event (its message m, its action act) is signed by a key of its
+ * unit, or, an expiry, follows from the signed validity date. */
+static int
+event_signed(struct ecert_store *s, const struct chain *c,
+    const struct event *v, const char *act, const char *m, char *why,
+    size_t n)
+{
+	struct ecert_pub pk;
+	char unit[19];
+
+	if (strcmp(act, "expire") == 0) {
+		/* unsigned: it must follow from the signed date */
+		if (c->valid_until == NULL || *c->valid_until == '\0' ||
+		    strncmp(c->valid_until, v->time, 10) >= 0 ||
+		    strcmp(v->status, "expired") != 0) {
+			ecert_whyf(why, n, "expiry event of %s does not "
+			    "follow from the signed validity (%s)", v->time,
+			    c->valid_until && *c->valid_until ?
+			    c->valid_until : "no end date");
+			return 0;
+		}
+	} else if (v->key_id == NULL || v->sig == NULL ||
+	    !ecert_key_lookup_pub(s, v->key_id, &pk, unit, NULL, NULL) ||
+	    strcmp(unit, v->unit) != 0) {
+		ecert_whyf(why, n, "status event of %s (%s) is not signed "
+		    "by a key of its unit", v->time, v->status);
+		return 0;
+	} else if (!ecert_verify(&pk, v->prev ? ECERT_DOMAIN_EVENT_CHAIN :
+	    ECERT_DOMAIN_EVENT, m, strlen(m), v->sig)) {
+		ecert_whyf(why, n, "status event of %s (%s): bad signature",
+		    v->time, v->status);
+		return 0;
+	}
+	return 1;
+}
+
+/* Walks one event: 1 when it is a sound, legal step of the chain. */
+static int
+chain_step(struct ecert_store *s, struct chain *c, const struct event *v,
+    char *why, size_t n)
+{
+	const char *act, *to;
+	char *m;
+	int ok;
+
+	if ((act = event_action(c, v, why, n)) == NULL)
+		return 0;
+	if (v->prev != NULL)
+		c->chained = 1;
+	m = ecert_event_message(c->id, v->prev, v->time, v->unit, act,
+	    v->status, v->reason);
+	if (m == NULL) {
+		ecert_whyf(why, n, "status event of %s cannot be read",
+		    v->time);
+		return 0;
+	}
+	ok = event_signed(s, c, v, act, m, why, n);
+	if (ok && ((to = ecert_event_next(c->state, act, c->first)) ==
+	    NULL || strcmp(to, v->status) != 0)) {
+		ecert_whyf(why, n, "status event of %s: %s a license that "
+		    "is %s is not a legal change", v->time, act, c->state);
+		ok = 0;
+	}
+	if (ok) {
+		snprintf(c->state, sizeof(c->state), "%s", v->status);
+		sha256_hex(m, strlen(m), c->head);
+		if (strcmp(act, "expire") != 0 && strcmp(act, "amend") != 0)
+			c->changes++;
+	}
+	free(m);
+	c->first = 0;
+	return ok;
+}
+
+/* Walks the license's events from its document: 1 when all are sound. */
+static int
+chain_walk(struct ecert_store *s, struct chain *c, char *why, size_t n)
+{
+	static const char sql[] = "SELECT time, unit, status, reason, key_id,"
+	    " signature, action, prev FROM license_events WHERE license = ?"
+	    " ORDER BY seq";
+	sqlite3_stmt *st;
+	struct event v;
+	int ok = 1;
+
+	if ((st = ecert_prepare_cached(s, sql)) == NULL) {
+		ecert_whyf(why, n, "its status events cannot be read");
+		return 0;
+	}
+	ecert_bind_text(st, 1, c->id);
+	while (ok && sqlite3_step(st) == SQLITE_ROW) {
+		v.time = (const char *)sqlite3_column_text(st, 0);
+		v.unit = (const char *)sqlite3_column_text(st, 1);
+		v.status = (const char *)sqlite3_column_text(st, 2);
+		v.reason = (const char *)sqlite3_column_text(st, 3);
+		v.key_id = (const char *)sqlite3_column_text(st, 4);
+		v.sig = (const char *)sqlite3_column_text(st, 5);
+		v.action = (const char *)sqlite3_column_text(st, 6);
+		v.prev = (const char *)sqlite3_column_text(st, 7);
+		ok = chain_step(s, c, &v, why, n);
+	}
+	ecert_cached_done(st);
+	return ok;
+}
+
+/* The status column agrees with the chain's: the same, or expired by the
+ * signed date alone, the sweep not yet run. */
+static int
+column_agrees(const char *column, const char *state, const char *valid_until)
+{
+	char today[11];
+
+	ecert_today(today);
+	return strcmp(column, state) == 0 || (strcmp(column, "expired") == 0 &&
+	    (strcmp(state, "valid") == 0 || strcmp(state, "suspended") == 0) &&
+	    valid_until != NULL && *valid_until != '\0' &&
+	    strcmp(valid_until, today) < 0);
 }
 
 const char *
@@ -254,122 +410,34 @@ ecert_facts_check(struct ecert_store *s, const char *id, const char *canon,
     const char *valid_until, const char *column, char *derived,
     size_t derivedn, char *why, size_t n)
 {
-	sqlite3_stmt *st;
-	char state[16] = "valid", head[65], unit[19], today[11];
-	struct ecert_pub pk;
-	long changes = 0, audited;
-	int first = 1, chained = 0, bad = 0, rc;
+	struct chain c;
+	long audited;
+	int ok;
 
-	static const char sql[] = "SELECT time, unit, status, reason, key_id,"
-	    " signature, action, prev FROM license_events WHERE license = ?"
-	    " ORDER BY seq";
-
-	ecert_doc_hash(canon, head);
-	ecert_today(today);
-	st = ecert_prepare_cached(s, sql);
-	if (st == NULL) {
-		ecert_whyf(why, n, "its status events cannot be read");
-		return why;
-	}
-	ecert_bind_text(st, 1, id);
-	while (!bad && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-		const char *t = (const char *)sqlite3_column_text(st, 0);
-		const char *u = (const char *)sqlite3_column_text(st, 1);
-		const char *stt = (const char *)sqlite3_column_text(st, 2);
-		const char *reason = (const char *)sqlite3_column_text(st, 3);
-		const char *kid = (const char *)sqlite3_column_text(st, 4);
-		const char *sig = (const char *)sqlite3_column_text(st, 5);
-		const char *act = (const char *)sqlite3_column_text(st, 6);
-		const char *prev = (const char *)sqlite3_column_text(st, 7);
-		const char *to;
-		char *m;
-
-		if (prev == NULL) {
-			if (chained) {
-				ecert_whyf(why, n, "status event of %s is not "
-				    "chained, after chained ones", t);
-				bad = 1;
-				break;
-			}
-			act = legacy_action(state, stt, first);
-		} else {
-			chained = 1;
-			if (strcmp(prev, head) != 0) {
-				ecert_whyf(why, n, "status event of %s (%s) does "
-				    "not follow the one before it: replayed, "
-				    "reordered or one removed", t, stt);
-				bad = 1;
-				break;
-			}
-			if (act == NULL)
-				act = "?";
-		}
-		m = ecert_event_message(id, prev, t, u, act, stt, reason);
-		if (m == NULL) {
-			ecert_whyf(why, n, "status event of %s cannot be read", t);
-			bad = 1;
-			break;
-		}
-		if (strcmp(act, "expire") == 0) {
-			/* unsigned: it must follow from the signed date */
-			if (valid_until == NULL || *valid_until == '\0' ||
-			    strncmp(valid_until, t, 10) >= 0 ||
-			    strcmp(stt, "expired") != 0) {
-				ecert_whyf(why, n, "expiry event of %s does not "
-				    "follow from the signed validity (%s)", t,
-				    valid_until && *valid_until ? valid_until :
-				    "no end date");
-				bad = 1;
-			}
-		} else if (kid == NULL || sig == NULL ||
-		    !ecert_key_lookup_pub(s, kid, &pk, unit, NULL, NULL) ||
-		    strcmp(unit, u) != 0) {
-			ecert_whyf(why, n, "status event of %s (%s) is not signed "
-			    "by a key of its unit", t, stt);
-			bad = 1;
-		} else if (!ecert_verify(&pk, prev ? ECERT_DOMAIN_EVENT_CHAIN :
-		    ECERT_DOMAIN_EVENT, m, strlen(m), sig)) {
-			ecert_whyf(why, n, "status event of %s (%s): bad signature",
-			    t, stt);
-			bad = 1;
-		}
-		if (!bad && ((to = ecert_event_next(state, act, first)) ==
-		    NULL || strcmp(to, stt) != 0)) {
-			ecert_whyf(why, n, "status event of %s: %s a license that "
-			    "is %s is not a legal change", t, act, state);
-			bad = 1;
-		}
-		if (!bad) {
-			snprintf(state, sizeof(state), "%s", stt);
-			sha256_hex(m, strlen(m), head);
-			if (strcmp(act, "expire") != 0 && strcmp(act, "amend") != 0)
-				changes++;
-		}
-		free(m);
-		first = 0;
-	}
-	ecert_cached_done(st);
-	snprintf(derived, derivedn, "%s", state);
-	if (bad)
+	memset(&c, 0, sizeof(c));
+	c.id = id;
+	c.valid_until = valid_until;
+	c.first = 1;
+	snprintf(c.state, sizeof(c.state), "valid");
+	ecert_doc_hash(canon, c.head);
+	ok = chain_walk(s, &c, why, n);
+	snprintf(derived, derivedn, "%s", c.state);
+	if (!ok)
 		return why;
 	audited = audited_changes(s, id);
 	if (audited < 0) {
 		ecert_whyf(why, n, "the audit log cannot be read");
 		return why;
 	}
-	if (audited != changes) {
+	if (audited != c.changes) {
 		ecert_whyf(why, n, "the audit log records %ld status change%s, "
 		    "its signed chain holds %ld: an event was removed or added",
-		    audited, audited == 1 ? "" : "s", changes);
+		    audited, audited == 1 ? "" : "s", c.changes);
 		return why;
 	}
-	/* the sweep not yet run: the signed date alone may say expired */
-	if (strcmp(column, state) != 0 && !(strcmp(column, "expired") == 0 &&
-	    (strcmp(state, "valid") == 0 || strcmp(state, "suspended") == 0) &&
-	    valid_until != NULL && *valid_until != '\0' &&
-	    strcmp(valid_until, today) < 0)) {
+	if (!column_agrees(column, c.state, valid_until)) {
 		ecert_whyf(why, n, "store says %s, its signed events say %s",
-		    column, state);
+		    column, c.state);
 		return why;
 	}
 	return NULL;

@@ -243,15 +243,88 @@ exec_year(struct ecert_store *s, const char *sql, int year,
 
 /* Each year the files name replaces the store's calendar of that year,
  * all years or none, each audited. */
+/* Inserts the days [from, to) of one year, counting holidays and weekend
+ * days worked. */
+static int
+days_insert(struct ecert_store *s, const struct day *days, size_t from,
+    size_t to, int *holidays, int *workdays, struct ecert_error *e)
+{
+	sqlite3_stmt *st;
+	size_t j;
+	int rc;
+
+	*holidays = *workdays = 0;
+	st = ecert_prepare(s, "INSERT INTO holidays(day, kind, note)"
+	    " VALUES (?, ?, ?)", e);
+	if (st == NULL)
+		return e->status;
+	for (j = from; j < to; j++) {
+		sqlite3_reset(st);
+		ecert_bind_text(st, 1, days[j].date);
+		ecert_bind_text(st, 2, days[j].kind);
+		ecert_bind_text(st, 3, days[j].note[0] ? days[j].note : NULL);
+		if ((rc = sqlite3_step(st)) != SQLITE_DONE) {
+			sqlite3_finalize(st);
+			return ecert_sql_fail(s, e, rc, "holidays");
+		}
+		if (days[j].kind[0] == 'h')
+			(*holidays)++;
+		else
+			(*workdays)++;
+	}
+	sqlite3_finalize(st);
+	return 0;
+}
+
+/* Loads the days [from, to) of one year in place of those there, with
+ * who loaded them, when and from where, audited. */
+static int
+year_load(struct ecert_store *s, const struct ecert_actor *a,
+    const struct day *days, size_t from, size_t to, const char *now,
+    struct ecert_error *e)
+{
+	int year = atoi(days[from].date), holidays, workdays, rc;
+	char obj[8], detail[300];
+	sqlite3_stmt *st;
+
+	if ((rc = exec_year(s, "DELETE FROM holidays WHERE day >= "
+	    "printf('%04d-01-01', ?1) AND day <= printf('%04d-12-31',"
+	    " ?1)", year, e)) != 0 ||
+	    (rc = exec_year(s, "DELETE FROM holiday_years WHERE year ="
+	    " ?", year, e)) != 0 ||
+	    (rc = days_insert(s, days, from, to, &holidays, &workdays,
+	    e)) != 0)
+		return rc;
+	st = ecert_prepare(s, "INSERT INTO holiday_years(year, "
+	    "loaded_at, loaded_by, source) VALUES (?, ?, ?, ?)", e);
+	if (st == NULL)
+		return e->status;
+	sqlite3_bind_int(st, 1, year);
+	ecert_bind_text(st, 2, now);
+	ecert_bind_text(st, 3, a->unit);
+	ecert_bind_text(st, 4, days[from].path);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return ecert_sql_fail(s, e, rc, "holidays");
+	snprintf(obj, sizeof(obj), "%d", year);
+	snprintf(detail, sizeof(detail), "%d holidays, %d weekend "
+	    "days worked, from %s", holidays, workdays, days[from].path);
+	if ((rc = ecert_audit(s, a->unit, "holidays.load", obj, "ok",
+	    detail)) != 0)
+		return ecert_fail(e, rc, "holidays %d: not loaded: the "
+		    "change cannot be audited", year);
+	return 0;
+}
+
 int
 ecert_holidays_load(struct ecert_store *s, const struct ecert_actor *a,
     char **paths, int npaths, int *nyears, struct ecert_error *e)
 {
 	struct day *days = NULL;
 	size_t n = 0, i, j;
-	sqlite3_stmt *st;
-	char now[21], obj[8], detail[300];
-	int year, holidays, workdays, rc;
+	char now[21];
+	int rc = 0;
 
 	*nyears = 0;
 	if (!(a->roles & ECERT_ROLE_ADMIN))
@@ -261,67 +334,13 @@ ecert_holidays_load(struct ecert_store *s, const struct ecert_actor *a,
 	if ((rc = read_files(paths, npaths, &days, &n, e)) != 0)
 		return rc;
 	ecert_now_iso(now);
-	for (i = 0; i < n; i = j) {
-		year = atoi(days[i].date);
-		holidays = workdays = 0;
-		if ((rc = exec_year(s, "DELETE FROM holidays WHERE day >= "
-		    "printf('%04d-01-01', ?1) AND day <= printf('%04d-12-31',"
-		    " ?1)", year, e)) != 0 ||
-		    (rc = exec_year(s, "DELETE FROM holiday_years WHERE year ="
-		    " ?", year, e)) != 0)
-			goto out;
-		st = ecert_prepare(s, "INSERT INTO holidays(day, kind, note)"
-		    " VALUES (?, ?, ?)", e);
-		if (st == NULL) {
-			rc = e->status;
-			goto out;
-		}
-		for (j = i; j < n && atoi(days[j].date) == year; j++) {
-			sqlite3_reset(st);
-			ecert_bind_text(st, 1, days[j].date);
-			ecert_bind_text(st, 2, days[j].kind);
-			ecert_bind_text(st, 3, days[j].note[0] ? days[j].note :
-			    NULL);
-			if ((rc = sqlite3_step(st)) != SQLITE_DONE) {
-				sqlite3_finalize(st);
-				rc = ecert_sql_fail(s, e, rc, "holidays");
-				goto out;
-			}
-			if (days[j].kind[0] == 'h')
-				holidays++;
-			else
-				workdays++;
-		}
-		sqlite3_finalize(st);
-		st = ecert_prepare(s, "INSERT INTO holiday_years(year, "
-		    "loaded_at, loaded_by, source) VALUES (?, ?, ?, ?)", e);
-		if (st == NULL) {
-			rc = e->status;
-			goto out;
-		}
-		sqlite3_bind_int(st, 1, year);
-		ecert_bind_text(st, 2, now);
-		ecert_bind_text(st, 3, a->unit);
-		ecert_bind_text(st, 4, days[i].path);
-		rc = sqlite3_step(st);
-		sqlite3_finalize(st);
-		if (rc != SQLITE_DONE) {
-			rc = ecert_sql_fail(s, e, rc, "holidays");
-			goto out;
-		}
-		snprintf(obj, sizeof(obj), "%d", year);
-		snprintf(detail, sizeof(detail), "%d holidays, %d weekend "
-		    "days worked, from %s", holidays, workdays, days[i].path);
-		if ((rc = ecert_audit(s, a->unit, "holidays.load", obj, "ok",
-		    detail)) != 0) {
-			rc = ecert_fail(e, rc, "holidays %d: not loaded: the "
-			    "change cannot be audited", year);
-			goto out;
-		}
-		(*nyears)++;
+	for (i = 0; rc == 0 && i < n; i = j) {
+		for (j = i; j < n && atoi(days[j].date) == atoi(days[i].date);
+		    j++)
+			;
+		if ((rc = year_load(s, a, days, i, j, now, e)) == 0)
+			(*nyears)++;
 	}
-	rc = 0;
-out:
 	free(days);
 	return rc;
 }

@@ -57,22 +57,16 @@ ecert_locale_dir(void)
 {
 	static const char *beside[] = { "../share/locale", "../locale" };
 	const char *env = getenv("ECERT_LOCALEDIR");
-	char exe[PATH_MAX], *slash, *dir;
+	char exe[PATH_MAX], *dir;
 	size_t i;
-	ssize_t n;
 
 	if (env != NULL && env[0] != '\0')
 		return env;
 	if (localedir[0] != '\0')
 		return localedir;
 	snprintf(localedir, sizeof(localedir), "%s", ECERT_LOCALEDIR);
-	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-	if (n <= 0 || (size_t)n >= sizeof(exe) - 1)
+	if (ecert_exe_dir(exe, sizeof(exe)) != 0)
 		return localedir;
-	exe[n] = '\0';
-	if ((slash = strrchr(exe, '/')) == NULL)
-		return localedir;
-	*slash = '\0';
 	for (i = 0; i < sizeof(beside) / sizeof(beside[0]); i++) {
 		dir = ecert_xasprintf("%s/%s", exe, beside[i]);
 		if (has_catalog(dir) && realpath(dir, exe) != NULL) {

@@ -202,16 +202,75 @@ member_cmp(const void *a, const void *b)
 	return na == 0 ? -1 : 1;
 }
 
+static void put_value(struct canon *, const json_t *, int);
+
+/* An object, its members sorted by their keys' UTF-16 code units. */
 static void
-put_value(struct canon *c, const json_t *v, int depth)
+put_object(struct canon *c, const json_t *v, int depth)
 {
 	struct member *m;
 	const char *key;
 	json_t *value;
 	size_t i, n;
-	char num[32];
-	json_int_t iv;
 
+	n = json_object_size(v);
+	if ((m = calloc(n ? n : 1, sizeof(*m))) == NULL) {
+		c->failed = 1;
+		return;
+	}
+	i = 0;
+	json_object_foreach((json_t *)v, key, value) {
+		m[i].key = key;
+		m[i].keylen = json_object_iter_key_len(
+		    json_object_key_to_iter(key));
+		m[i].value = value;
+		i++;
+	}
+	n = i;
+	qsort(m, n, sizeof(*m), member_cmp);
+	put(c, "{", 1);
+	for (i = 0; i < n; i++) {
+		if (i > 0)
+			put(c, ",", 1);
+		put_string(c, m[i].key, m[i].keylen);
+		put(c, ":", 1);
+		put_value(c, m[i].value, depth + 1);
+	}
+	put(c, "}", 1);
+	free(m);
+}
+
+static void
+put_array(struct canon *c, const json_t *v, int depth)
+{
+	size_t i, n = json_array_size(v);
+
+	put(c, "[", 1);
+	for (i = 0; i < n; i++) {
+		if (i > 0)
+			put(c, ",", 1);
+		put_value(c, json_array_get(v, i), depth + 1);
+	}
+	put(c, "]", 1);
+}
+
+static void
+put_integer(struct canon *c, const json_t *v)
+{
+	json_int_t iv = json_integer_value(v);
+	char num[32];
+
+	if (iv > CANON_MAX_INT || iv < -CANON_MAX_INT) {
+		c->failed = 1;
+		return;
+	}
+	snprintf(num, sizeof(num), "%" JSON_INTEGER_FORMAT, iv);
+	puts_canon(c, num);
+}
+
+static void
+put_value(struct canon *c, const json_t *v, int depth)
+{
 	if (c->failed)
 		return;
 	if (depth > CANON_MAX_DEPTH) {
@@ -220,53 +279,16 @@ put_value(struct canon *c, const json_t *v, int depth)
 	}
 	switch (json_typeof(v)) {
 	case JSON_OBJECT:
-		n = json_object_size(v);
-		if ((m = calloc(n ? n : 1, sizeof(*m))) == NULL) {
-			c->failed = 1;
-			return;
-		}
-		i = 0;
-		json_object_foreach((json_t *)v, key, value) {
-			m[i].key = key;
-			m[i].keylen = json_object_iter_key_len(
-			    json_object_key_to_iter(key));
-			m[i].value = value;
-			i++;
-		}
-		n = i;
-		qsort(m, n, sizeof(*m), member_cmp);
-		put(c, "{", 1);
-		for (i = 0; i < n; i++) {
-			if (i > 0)
-				put(c, ",", 1);
-			put_string(c, m[i].key, m[i].keylen);
-			put(c, ":", 1);
-			put_value(c, m[i].value, depth + 1);
-		}
-		put(c, "}", 1);
-		free(m);
+		put_object(c, v, depth);
 		break;
 	case JSON_ARRAY:
-		put(c, "[", 1);
-		n = json_array_size(v);
-		for (i = 0; i < n; i++) {
-			if (i > 0)
-				put(c, ",", 1);
-			put_value(c, json_array_get(v, i), depth + 1);
-		}
-		put(c, "]", 1);
+		put_array(c, v, depth);
 		break;
 	case JSON_STRING:
 		put_string(c, json_string_value(v), json_string_length(v));
 		break;
 	case JSON_INTEGER:
-		iv = json_integer_value(v);
-		if (iv > CANON_MAX_INT || iv < -CANON_MAX_INT) {
-			c->failed = 1;
-			return;
-		}
-		snprintf(num, sizeof(num), "%" JSON_INTEGER_FORMAT, iv);
-		puts_canon(c, num);
+		put_integer(c, v);
 		break;
 	case JSON_REAL:
 		/*
@@ -391,6 +413,17 @@ ecert_json_parse(const char *text, size_t n, struct ecert_error *e)
 		return NULL;
 	}
 	return v;
+}
+
+/* The canonical form of v, which is then released: for a message made
+ * with json_pack at once.  NULL on error. */
+char *
+ecert_json_canonical_take(json_t *v)
+{
+	char *m = ecert_json_canonical(v);
+
+	json_decref(v);
+	return m;
 }
 
 const char *

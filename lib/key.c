@@ -20,6 +20,13 @@
 
 #define KEY_MAGIC "ecert-secret-key-v1"
 
+_Static_assert(sizeof(((struct ecert_sealed *)0)->salt) ==
+    crypto_pwhash_SALTBYTES, "ecert_sealed: salt");
+_Static_assert(sizeof(((struct ecert_sealed *)0)->nonce) ==
+    crypto_aead_xchacha20poly1305_ietf_NPUBBYTES, "ecert_sealed: nonce");
+_Static_assert(sizeof(((struct ecert_sealed *)0)->box) == ECERT_SEALED_MAX +
+    crypto_aead_xchacha20poly1305_ietf_ABYTES + 1, "ecert_sealed: box");
+
 void
 ecert_key_id(const unsigned char pk[32], char out[17])
 {
@@ -100,64 +107,54 @@ header(const struct ecert_key *k, unsigned long long ops, size_t mem,
 	    k->unit, k->key_id, pub, ops, mem);
 }
 
+/*
+ * Seals n bytes of secret under a passphrase, head (the file's clear
+ * header, which names the costs) as additional data: out gets the lines
+ * "salt", "nonce" and "sealed".  Key files and backup key copies.
+ */
 int
-ecert_key_write(const char *path, const struct ecert_key *k,
-    const char *pass, struct ecert_error *e)
+ecert_seal(const char *pass, const char *head, const unsigned char *secret,
+    size_t n, const char *path, char *out, size_t outn,
+    struct ecert_error *e)
 {
 	unsigned char salt[crypto_pwhash_SALTBYTES];
 	unsigned char nonce[crypto_aead_xchacha20poly1305_ietf_NPUBBYTES];
-	unsigned char box[64 + crypto_aead_xchacha20poly1305_ietf_ABYTES];
+	unsigned char box[ECERT_SEALED_MAX +
+	    crypto_aead_xchacha20poly1305_ietf_ABYTES];
 	unsigned char sealkey[32];
-	char head[512], salthex[64], noncehex[64], boxb64[160], pub[96];
-	size_t boxn = secret_len(k) + crypto_aead_xchacha20poly1305_ietf_ABYTES;
-	char *pubpath;
-	/* 32 MiB and three passes: as costly to guess as the interactive
-	 * preset, at half its memory, so that a batch job stays small */
-	unsigned long long ops = 3;
-	size_t mem = 32U << 20;
-	int fd;
-	FILE *fp;
+	char salthex[64], noncehex[64], boxb64[256];
 
 	if (strlen(pass) < 8)
 		return ecert_fail(e, ECERT_USAGE, "passphrase: must have at "
 		    "least 8 characters");
+	if (n > ECERT_SEALED_MAX)
+		abort();
 	randombytes_buf(salt, sizeof(salt));
 	randombytes_buf(nonce, sizeof(nonce));
 	if (crypto_pwhash(sealkey, sizeof(sealkey), pass, strlen(pass), salt,
-	    ops, mem, crypto_pwhash_ALG_ARGON2ID13) != 0)
+	    ECERT_SEAL_OPS, ECERT_SEAL_MEM, crypto_pwhash_ALG_ARGON2ID13) != 0)
 		return ecert_fail(e, ECERT_IOERR, "key %s: out of memory "
 		    "deriving the key", path);
-	header(k, ops, mem, head, sizeof(head));
-	crypto_aead_xchacha20poly1305_ietf_encrypt(box, NULL, k->sk,
-	    secret_len(k), (unsigned char *)head, strlen(head), NULL, nonce,
-	    sealkey);
+	crypto_aead_xchacha20poly1305_ietf_encrypt(box, NULL, secret, n,
+	    (const unsigned char *)head, strlen(head), NULL, nonce, sealkey);
 	sodium_memzero(sealkey, sizeof(sealkey));
 	sodium_bin2hex(salthex, sizeof(salthex), salt, sizeof(salt));
 	sodium_bin2hex(noncehex, sizeof(noncehex), nonce, sizeof(nonce));
-	ecert_b64_encode(box, boxn, boxb64, sizeof(boxb64));
+	ecert_b64_encode(box, n + crypto_aead_xchacha20poly1305_ietf_ABYTES,
+	    boxb64, sizeof(boxb64));
+	snprintf(out, outn, "salt %s\nnonce %s\nsealed %s\n", salthex,
+	    noncehex, boxb64);
+	return 0;
+}
 
-	fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0600);
-	if (fd < 0)
-		return ecert_fail(e, ECERT_IOERR, "key %s: %s", path,
-		    strerror(errno));
-	/* owner-only whatever the umask; the public half is for anyone to
-	 * read and no one else to write */
-	fp = fchmod(fd, 0600) == 0 ? fdopen(fd, "w") : NULL;
-	if (fp == NULL || fprintf(fp, "%ssalt %s\nnonce %s\nsealed %s\n",
-	    head, salthex, noncehex, boxb64) < 0 || fflush(fp) != 0 ||
-	    fsync(fd) != 0) {
-		int saved = errno;
-		if (fp)
-			fclose(fp);
-		else
-			close(fd);
-		unlink(path);
-		return ecert_fail(e, ECERT_IOERR, "key %s: %s", path,
-		    strerror(saved));
-	}
-	fclose(fp);
+/* The public half beside the secret key file, for anyone to read. */
+static int
+pub_write(const char *path, const struct ecert_key *k, struct ecert_error *e)
+{
+	char pub[96], *pubpath = ecert_xasprintf("%s.pub", path);
+	int fd;
+	FILE *fp;
 
-	pubpath = ecert_xasprintf("%s.pub", path);
 	fd = open(pubpath, O_WRONLY | O_CREAT | O_TRUNC, 0644);
 	fp = fd >= 0 && fchmod(fd, 0644) == 0 ? fdopen(fd, "w") : NULL;
 	if (fp == NULL && fd >= 0)
@@ -168,12 +165,47 @@ ecert_key_write(const char *path, const struct ecert_key *k,
 	    pub, k->unit) < 0 || fclose(fp) != 0) {
 		ecert_fail(e, ECERT_IOERR, "key %s: %s", pubpath,
 		    strerror(errno));
-		unlink(path);	/* no secret key without its public half */
 		free(pubpath);
 		return e->status;
 	}
 	free(pubpath);
 	return 0;
+}
+
+int
+ecert_key_write(const char *path, const struct ecert_key *k,
+    const char *pass, struct ecert_error *e)
+{
+	char head[512], sealed[512];
+	int fd, rc;
+	FILE *fp;
+
+	header(k, ECERT_SEAL_OPS, ECERT_SEAL_MEM, head, sizeof(head));
+	if ((rc = ecert_seal(pass, head, k->sk, secret_len(k), path, sealed,
+	    sizeof(sealed), e)) != 0)
+		return rc;
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0600);
+	if (fd < 0)
+		return ecert_fail(e, ECERT_IOERR, "key %s: %s", path,
+		    strerror(errno));
+	/* owner-only whatever the umask; the public half is for anyone to
+	 * read and no one else to write */
+	fp = fchmod(fd, 0600) == 0 ? fdopen(fd, "w") : NULL;
+	if (fp == NULL || fprintf(fp, "%s%s", head, sealed) < 0 ||
+	    fflush(fp) != 0 || fsync(fd) != 0) {
+		int saved = errno;
+		if (fp)
+			fclose(fp);
+		else
+			close(fd);
+		unlink(path);
+		return ecert_fail(e, ECERT_IOERR, "key %s: %s", path,
+		    strerror(saved));
+	}
+	fclose(fp);
+	if ((rc = pub_write(path, k, e)) != 0)
+		unlink(path);	/* no secret key without its public half */
+	return rc;
 }
 
 /* A key file's line "NAME VALUE": 1 and *val the value (its newline
@@ -190,19 +222,133 @@ ecert_key_field(char *line, const char *name, char **val)
 	return 1;
 }
 
+/*
+ * The sealed part of a key file, its five lines from lines[at]: the
+ * costs, the salt, the nonce and the box of boxlen bytes.
+ */
+int
+ecert_sealed_parse(char lines[][256], int at, size_t boxlen,
+    const char *path, struct ecert_sealed *sd, struct ecert_error *e)
+{
+	size_t len;
+	char *v;
+
+	if (!ecert_key_field(lines[at], "opslimit", &v) ||
+	    (sd->ops = strtoull(v, NULL, 10)) < crypto_pwhash_OPSLIMIT_MIN ||
+	    sd->ops > crypto_pwhash_OPSLIMIT_SENSITIVE)
+		return ecert_fail(e, ECERT_DATAERR, "key %s:%d: opslimit: out "
+		    "of range", path, at + 1);
+	if (!ecert_key_field(lines[at + 1], "memlimit", &v) ||
+	    (sd->mem = strtoull(v, NULL, 10)) < crypto_pwhash_MEMLIMIT_MIN ||
+	    sd->mem > crypto_pwhash_MEMLIMIT_SENSITIVE)
+		return ecert_fail(e, ECERT_DATAERR, "key %s:%d: memlimit: out "
+		    "of range", path, at + 2);
+	if (!ecert_key_field(lines[at + 2], "salt", &v) ||
+	    sodium_hex2bin(sd->salt, sizeof(sd->salt), v, strlen(v), NULL,
+	    &len, NULL) != 0 || len != sizeof(sd->salt))
+		return ecert_fail(e, ECERT_DATAERR, "key %s:%d: salt: bad",
+		    path, at + 3);
+	if (!ecert_key_field(lines[at + 3], "nonce", &v) ||
+	    sodium_hex2bin(sd->nonce, sizeof(sd->nonce), v, strlen(v), NULL,
+	    &len, NULL) != 0 || len != sizeof(sd->nonce))
+		return ecert_fail(e, ECERT_DATAERR, "key %s:%d: nonce: bad",
+		    path, at + 4);
+	if (!ecert_key_field(lines[at + 4], "sealed", &v) ||
+	    ecert_b64_decode(v, sd->box, sizeof(sd->box), &sd->boxlen) != 0 ||
+	    sd->boxlen != boxlen)
+		return ecert_fail(e, ECERT_DATAERR, "key %s:%d: sealed: bad",
+		    path, at + 5);
+	return 0;
+}
+
+/* Opens the box with the passphrase: n bytes of secret into out. */
+int
+ecert_sealed_open(const struct ecert_sealed *sd, const char *pass,
+    const char *head, const char *path, unsigned char *out, size_t n,
+    struct ecert_error *e)
+{
+	unsigned char sealkey[32];
+	unsigned long long got;
+	int rc;
+
+	if (crypto_pwhash(sealkey, sizeof(sealkey), pass, strlen(pass),
+	    sd->salt, sd->ops, (size_t)sd->mem,
+	    crypto_pwhash_ALG_ARGON2ID13) != 0)
+		return ecert_fail(e, ECERT_IOERR, "key %s: out of memory "
+		    "deriving the key", path);
+	rc = crypto_aead_xchacha20poly1305_ietf_decrypt(out, &got, NULL,
+	    sd->box, sd->boxlen, (const unsigned char *)head, strlen(head),
+	    sd->nonce, sealkey);
+	sodium_memzero(sealkey, sizeof(sealkey));
+	if (rc != 0 || got != n) {
+		sodium_memzero(out, n);
+		return ecert_fail(e, ECERT_NOPERM, "key %s: wrong passphrase "
+		    "or altered key file", path);
+	}
+	return 0;
+}
+
+/* The clear header's fields: algorithm, unit, key id, public key. */
+static int
+key_head_parse(char lines[][256], const char *path, struct ecert_key *k,
+    struct ecert_error *e)
+{
+	size_t len;
+	char *v;
+
+	if (!ecert_key_field(lines[1], "alg", &v) || (strcmp(v, "ed25519") != 0 &&
+	    strcmp(v, "sm2") != 0))
+		return ecert_fail(e, ECERT_DATAERR, "key %s:2: alg: must be "
+		    "ed25519 or sm2", path);
+	snprintf(k->alg, sizeof(k->alg), "%s", v);
+	if (!ecert_key_field(lines[2], "unit", &v) || !ecert_uscc_valid(v))
+		return ecert_fail(e, ECERT_DATAERR, "key %s:3: unit: not a "
+		    "unified social credit code", path);
+	snprintf(k->unit, sizeof(k->unit), "%s", v);
+	if (!ecert_key_field(lines[3], "key-id", &v) || strlen(v) != 16)
+		return ecert_fail(e, ECERT_DATAERR, "key %s:4: key-id: bad",
+		    path);
+	snprintf(k->key_id, sizeof(k->key_id), "%s", v);
+	k->pklen = public_len(k);
+	if (!ecert_key_field(lines[4], "public", &v) || ecert_b64_decode(v, k->pk,
+	    sizeof(k->pk), &len) != 0 || len != k->pklen)
+		return ecert_fail(e, ECERT_DATAERR, "key %s:5: public: bad",
+		    path);
+	return 0;
+}
+
+/* The secret half gives the public half and its id; an SM2 key is
+ * loaded into OpenSSL. */
+static int
+key_halves_match(struct ecert_key *k, const char *path,
+    struct ecert_error *e)
+{
+	unsigned char pk[65];
+	struct ecert_pub p;
+	char id[17];
+	int sm2 = strcmp(k->alg, "sm2") == 0;
+
+	ecert_key_pub(k, &p);
+	ecert_pub_id(&p, id);
+	if (strcmp(id, k->key_id) != 0 || (sm2 ?
+	    ecert_sm2_public(k->sk, pk) != 0 || memcmp(pk, k->pk,
+	    65) != 0 : memcmp(k->sk + 32, k->pk, 32) != 0))
+		return ecert_fail(e, ECERT_DATAERR, "key %s: key id "
+		    "does not match the key", path);
+	if (sm2 && (k->evp = ecert_sm2_evp(k->pk, k->sk)) == NULL)
+		return ecert_fail(e, ECERT_IOERR, "key %s: OpenSSL "
+		    "cannot load the SM2 key", path);
+	return 0;
+}
+
 int
 ecert_key_read(const char *path, const char *pass, struct ecert_key *k,
     struct ecert_error *e)
 {
-	unsigned char salt[crypto_pwhash_SALTBYTES];
-	unsigned char nonce[crypto_aead_xchacha20poly1305_ietf_NPUBBYTES];
-	unsigned char box[64 + crypto_aead_xchacha20poly1305_ietf_ABYTES + 1];
-	unsigned char sealkey[32];
-	char lines[11][256], head[512], *v;
-	unsigned long long ops = 0, memlimit = 0, plen, slen;
-	size_t len;
+	struct ecert_sealed sd;
+	char lines[11][256], head[512];
 	FILE *fp;
-	int i, n = 0;
+	int i, n = 0, rc;
 
 	memset(k, 0, sizeof(*k));
 	if (sodium_init() < 0)
@@ -225,85 +371,15 @@ ecert_key_read(const char *path, const char *pass, struct ecert_key *k,
 	head[0] = '\0';
 	for (i = 0; i < 8; i++)
 		strcat(head, lines[i]);
-	if (!ecert_key_field(lines[1], "alg", &v) || (strcmp(v, "ed25519") != 0 &&
-	    strcmp(v, "sm2") != 0))
-		return ecert_fail(e, ECERT_DATAERR, "key %s:2: alg: must be "
-		    "ed25519 or sm2", path);
-	snprintf(k->alg, sizeof(k->alg), "%s", v);
-	if (!ecert_key_field(lines[2], "unit", &v) || !ecert_uscc_valid(v))
-		return ecert_fail(e, ECERT_DATAERR, "key %s:3: unit: not a "
-		    "unified social credit code", path);
-	snprintf(k->unit, sizeof(k->unit), "%s", v);
-	if (!ecert_key_field(lines[3], "key-id", &v) || strlen(v) != 16)
-		return ecert_fail(e, ECERT_DATAERR, "key %s:4: key-id: bad",
-		    path);
-	snprintf(k->key_id, sizeof(k->key_id), "%s", v);
-	k->pklen = public_len(k);
-	if (!ecert_key_field(lines[4], "public", &v) || ecert_b64_decode(v, k->pk,
-	    sizeof(k->pk), &len) != 0 || len != k->pklen)
-		return ecert_fail(e, ECERT_DATAERR, "key %s:5: public: bad",
-		    path);
-	if (!ecert_key_field(lines[6], "opslimit", &v) ||
-	    (ops = strtoull(v, NULL, 10)) < crypto_pwhash_OPSLIMIT_MIN ||
-	    ops > crypto_pwhash_OPSLIMIT_SENSITIVE)
-		return ecert_fail(e, ECERT_DATAERR, "key %s:7: opslimit: out "
-		    "of range", path);
-	if (!ecert_key_field(lines[7], "memlimit", &v) ||
-	    (memlimit = strtoull(v, NULL, 10)) < crypto_pwhash_MEMLIMIT_MIN ||
-	    memlimit > crypto_pwhash_MEMLIMIT_SENSITIVE)
-		return ecert_fail(e, ECERT_DATAERR, "key %s:8: memlimit: out "
-		    "of range", path);
-	if (!ecert_key_field(lines[8], "salt", &v) || sodium_hex2bin(salt,
-	    sizeof(salt), v, strlen(v), NULL, &len, NULL) != 0 ||
-	    len != sizeof(salt))
-		return ecert_fail(e, ECERT_DATAERR, "key %s:9: salt: bad", path);
-	if (!ecert_key_field(lines[9], "nonce", &v) || sodium_hex2bin(nonce,
-	    sizeof(nonce), v, strlen(v), NULL, &len, NULL) != 0 ||
-	    len != sizeof(nonce))
-		return ecert_fail(e, ECERT_DATAERR, "key %s:10: nonce: bad",
-		    path);
-	if (!ecert_key_field(lines[10], "sealed", &v) || ecert_b64_decode(v, box,
-	    sizeof(box), &len) != 0 || len != secret_len(k) +
-	    crypto_aead_xchacha20poly1305_ietf_ABYTES)
-		return ecert_fail(e, ECERT_DATAERR, "key %s:11: sealed: bad",
-		    path);
-	plen = strlen(pass);
-	if (crypto_pwhash(sealkey, sizeof(sealkey), pass, plen, salt, ops,
-	    (size_t)memlimit, crypto_pwhash_ALG_ARGON2ID13) != 0)
-		return ecert_fail(e, ECERT_IOERR, "key %s: out of memory "
-		    "deriving the key", path);
-	if (crypto_aead_xchacha20poly1305_ietf_decrypt(k->sk, &slen, NULL,
-	    box, len, (unsigned char *)head, strlen(head), nonce,
-	    sealkey) != 0 || slen != secret_len(k)) {
-		sodium_memzero(sealkey, sizeof(sealkey));
+	if ((rc = key_head_parse(lines, path, k, e)) != 0 ||
+	    (rc = ecert_sealed_parse(lines, 6, secret_len(k) +
+	    crypto_aead_xchacha20poly1305_ietf_ABYTES, path, &sd, e)) != 0)
+		return rc;
+	if ((rc = ecert_sealed_open(&sd, pass, head, path, k->sk,
+	    secret_len(k), e)) != 0 || (rc = key_halves_match(k, path,
+	    e)) != 0)
 		ecert_key_wipe(k);
-		return ecert_fail(e, ECERT_NOPERM, "key %s: wrong passphrase "
-		    "or altered key file", path);
-	}
-	sodium_memzero(sealkey, sizeof(sealkey));
-	{
-		unsigned char pk[65];
-		struct ecert_pub p;
-		char id[17];
-		int sm2 = strcmp(k->alg, "sm2") == 0;
-
-		ecert_key_pub(k, &p);
-		ecert_pub_id(&p, id);
-		/* the secret half must give the public half */
-		if (strcmp(id, k->key_id) != 0 || (sm2 ?
-		    ecert_sm2_public(k->sk, pk) != 0 || memcmp(pk, k->pk,
-		    65) != 0 : memcmp(k->sk + 32, k->pk, 32) != 0)) {
-			ecert_key_wipe(k);
-			return ecert_fail(e, ECERT_DATAERR, "key %s: key id "
-			    "does not match the key", path);
-		}
-		if (sm2 && (k->evp = ecert_sm2_evp(k->pk, k->sk)) == NULL) {
-			ecert_key_wipe(k);
-			return ecert_fail(e, ECERT_IOERR, "key %s: OpenSSL "
-			    "cannot load the SM2 key", path);
-		}
-	}
-	return 0;
+	return rc;
 }
 
 static int

@@ -174,6 +174,17 @@ ecert_merkle_consistency(const unsigned char (*leaves)[32], uint64_t m,
 	return subproof(leaves, m, n, 1, proof, np);
 }
 
+/* Right-shifts fn and sn together until fn's lowest bit is set or fn is
+ * 0: RFC 9162 2.1.3.2 and 2.1.4.2, after a left-side node. */
+static void
+shift_until_set(uint64_t *fn, uint64_t *sn)
+{
+	while (!(*fn & 1) && *fn != 0) {
+		*fn >>= 1;
+		*sn >>= 1;
+	}
+}
+
 /* 2.1.3.2: 1 when the proof binds the leaf hash to the root. */
 int
 ecert_merkle_verify_inclusion(const unsigned char leaf[32], uint64_t index,
@@ -194,11 +205,7 @@ ecert_merkle_verify_inclusion(const unsigned char leaf[32], uint64_t index,
 			return 0;
 		if ((fn & 1) || fn == sn) {
 			ecert_merkle_node(proof[i], r, r);
-			if (!(fn & 1))
-				while (!(fn & 1) && fn != 0) {
-					fn >>= 1;
-					sn >>= 1;
-				}
+			shift_until_set(&fn, &sn);
 		} else
 			ecert_merkle_node(r, proof[i], r);
 		fn >>= 1;
@@ -246,11 +253,7 @@ ecert_merkle_verify_consistency(uint64_t first, uint64_t second,
 		if ((fn & 1) || fn == sn) {
 			ecert_merkle_node(proof[i], fr, fr);
 			ecert_merkle_node(proof[i], sr, sr);
-			if (!(fn & 1))
-				while (!(fn & 1) && fn != 0) {
-					fn >>= 1;
-					sn >>= 1;
-				}
+			shift_until_set(&fn, &sn);
 		} else
 			ecert_merkle_node(sr, proof[i], sr);
 		fn >>= 1;

@@ -374,18 +374,85 @@ struct unit_use {
 	json_t *without_items, *beyond_items, *reasons;
 };
 
-/* (四) and (五): the using units, from the audit log */
-static int
-uses(struct ctx *c, const json_t *scope, const json_t *users)
+/* The using units' counts, in the order first seen (order: their codes). */
+struct uses {
+	struct unit_use *tab;
+	size_t n;
+	json_t *order;
+	json_t *cache;		/* matter code -> the types it needs */
+};
+
+/* The counts of a unit, new and zero when it is not yet there. */
+static struct unit_use *
+unit_use_of(struct uses *t, const char *unit)
 {
+	struct unit_use *u;
+	size_t i;
+
+	for (i = 0; i < t->n; i++)
+		if (strcmp(json_string_value(json_array_get(t->order, i)),
+		    unit) == 0)
+			return &t->tab[i];
+	t->tab = ecert_xrealloc(t->tab, (t->n + 1) * sizeof(*t->tab));
+	u = &t->tab[t->n++];
+	memset(u, 0, sizeof(*u));
+	u->without_items = json_array();
+	u->beyond_items = json_array();
+	u->reasons = json_object();
+	json_array_append_new(t->order, json_string(unit));
+	return u;
+}
+
+/* One audit entry of a use, a check or a presentation, as counted. */
+struct use_entry {
+	const char *action, *object, *outcome, *detail, *type, *holder;
+	int granted;
+};
+
+static void
+use_count(struct ctx *c, struct uses *t, struct unit_use *u,
+    const struct use_entry *a)
+{
+	int ok = strcmp(a->outcome, "ok") == 0;
+	json_t *needs;
+
+	if (ok && a->type != NULL && a->holder != NULL &&
+	    strcmp(a->holder, "natural") == 0)
+		u->natural++;
+	if (strcmp(a->action, "license.present") == 0)
+		return;
+	if (!ok) {
+		json_int_t was = json_integer_value(json_object_get(
+		    u->reasons, a->detail));
+		u->refused++;
+		json_object_set_new(u->reasons, a->detail,
+		    json_integer(was + 1));
+		return;
+	}
+	if (a->type == NULL)
+		return;		/* not a license: nothing to judge */
+	if (!a->granted && u->without++ < c->o->items)
+		json_array_append_new(u->without_items, json_pack(
+		    "{s:s, s:s}", "license", a->object, "matter", a->detail));
+	needs = matter_needs(c, t->cache, a->detail);
+	if ((needs == NULL || !has_string(needs, a->type)) &&
+	    u->beyond++ < c->o->items)
+		json_array_append_new(u->beyond_items,
+		    json_pack("{s:s, s:s, s:s}",
+		    "license", a->object, "matter", a->detail,
+		    "why", needs == NULL ? "the matter is"
+		    " not in the store" : "the matter "
+		    "does not need this type"));
+}
+
+/* Counts every use, or refusal, of the period by the unit that made it. */
+static int
+uses_read(struct ctx *c, struct uses *t)
+{
+	struct use_entry a;
 	sqlite3_stmt *st;
-	json_t *cache = json_object(), *order = json_array(), *unitv;
-	struct unit_use *tab = NULL, *u;
-	size_t nunits = 0, i, k;
-	long long median = 0, *counts;
 	int rc;
 
-	/* every unit that used, or was refused, in the period */
 	st = ecert_prepare(c->s, "SELECT a.unit, a.action, a.object, a.outcome,"
 	    " a.detail, l.type, json_extract(t.definition, '$.holder'),"
 	    " EXISTS (SELECT 1 FROM grants g WHERE l.holder_hash IS NOT NULL"
@@ -397,95 +464,39 @@ uses(struct ctx *c, const json_t *scope, const json_t *users)
 	    " WHERE a.unit <> '' AND substr(a.time, 1, 10) BETWEEN ?1 AND ?2"
 	    " AND (a.action IN " USE_ACTIONS " OR (a.action = 'license.present'"
 	    " AND a.outcome = 'ok')) ORDER BY a.seq", c->e);
-	if (st == NULL) {
-		json_decref(cache);
-		json_decref(order);
+	if (st == NULL)
 		return c->e->status;
-	}
 	ecert_bind_text(st, 1, c->from);
 	ecert_bind_text(st, 2, c->to);
-	/* every using unit has its rows, zeros too */
-	tab = ecert_xmalloc((json_array_size(users) + 1) * sizeof(*tab));
-	json_array_foreach(users, i, unitv) {
-		memset(&tab[nunits], 0, sizeof(*tab));
-		tab[nunits].without_items = json_array();
-		tab[nunits].beyond_items = json_array();
-		tab[nunits].reasons = json_object();
-		json_array_append(order, unitv);
-		nunits++;
-	}
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		const char *unit = (const char *)sqlite3_column_text(st, 0);
-		const char *action = (const char *)sqlite3_column_text(st, 1);
-		const char *object = (const char *)sqlite3_column_text(st, 2);
-		const char *outcome = (const char *)sqlite3_column_text(st, 3);
-		const char *detail = (const char *)sqlite3_column_text(st, 4);
-		const char *type = (const char *)sqlite3_column_text(st, 5);
-		const char *holder = (const char *)sqlite3_column_text(st, 6);
-		int granted = sqlite3_column_int(st, 7);
-		int ok = strcmp(outcome, "ok") == 0;
-
-		for (i = 0; i < nunits; i++)
-			if (strcmp(json_string_value(json_array_get(order, i)),
-			    unit) == 0)
-				break;
-		if (i == nunits) {
-			tab = ecert_xrealloc(tab, (nunits + 1) * sizeof(*tab));
-			memset(&tab[nunits], 0, sizeof(*tab));
-			tab[nunits].without_items = json_array();
-			tab[nunits].beyond_items = json_array();
-			tab[nunits].reasons = json_object();
-			json_array_append_new(order, json_string(unit));
-			nunits++;
-		}
-		u = &tab[i];
-		if (ok && type != NULL && holder != NULL &&
-		    strcmp(holder, "natural") == 0)
-			u->natural++;
-		if (strcmp(action, "license.present") == 0)
-			continue;
-		if (!ok) {
-			json_int_t was = json_integer_value(json_object_get(
-			    u->reasons, detail));
-			u->refused++;
-			json_object_set_new(u->reasons, detail,
-			    json_integer(was + 1));
-			continue;
-		}
-		if (type == NULL)
-			continue;	/* not a license: nothing to judge */
-		if (!granted && u->without++ < c->o->items)
-			json_array_append_new(u->without_items, json_pack(
-			    "{s:s, s:s}", "license", object, "matter", detail));
-		{
-			json_t *needs = matter_needs(c, cache, detail);
-
-			if (needs == NULL || !has_string(needs, type)) {
-				if (u->beyond++ < c->o->items)
-					json_array_append_new(u->beyond_items,
-					    json_pack("{s:s, s:s, s:s}",
-					    "license", object, "matter", detail,
-					    "why", needs == NULL ? "the matter is"
-					    " not in the store" : "the matter "
-					    "does not need this type"));
-			}
-		}
+		a.action = (const char *)sqlite3_column_text(st, 1);
+		a.object = (const char *)sqlite3_column_text(st, 2);
+		a.outcome = (const char *)sqlite3_column_text(st, 3);
+		a.detail = (const char *)sqlite3_column_text(st, 4);
+		a.type = (const char *)sqlite3_column_text(st, 5);
+		a.holder = (const char *)sqlite3_column_text(st, 6);
+		a.granted = sqlite3_column_int(st, 7);
+		use_count(c, t, unit_use_of(t, (const char *)
+		    sqlite3_column_text(st, 0)), &a);
 	}
 	sqlite3_finalize(st);
-	json_decref(cache);
-	if (rc != SQLITE_DONE) {
-		rc = ecert_sql_fail(c->s, c->e, rc, "report");
-		goto out;
-	}
-	rc = 0;
+	if (rc != SQLITE_DONE)
+		return ecert_sql_fail(c->s, c->e, rc, "report");
+	return 0;
+}
 
-	/* "unusual": more than k times the median of the units that
-	 * accessed natural persons' licenses at all in the period (the
-	 * lower middle one of an even number) */
-	counts = ecert_xmalloc((nunits + 1) * sizeof(*counts));
-	for (i = 0, k = 0; i < nunits; i++)
-		if (tab[i].natural > 0)
-			counts[k++] = tab[i].natural;
+/* The median of the units that accessed natural persons' licenses at
+ * all in the period (the lower middle one of an even number). */
+static long long
+natural_median(const struct uses *t)
+{
+	long long median = 0, *counts;
+	size_t i, k;
+
+	counts = ecert_xmalloc((t->n + 1) * sizeof(*counts));
+	for (i = 0, k = 0; i < t->n; i++)
+		if (t->tab[i].natural > 0)
+			counts[k++] = t->tab[i].natural;
 	for (i = 1; i < k; i++) {
 		long long v = counts[i];
 		size_t j = i;
@@ -498,45 +509,116 @@ uses(struct ctx *c, const json_t *scope, const json_t *users)
 	if (k > 0)
 		median = counts[(k - 1) / 2];
 	free(counts);
+	return median;
+}
 
-	json_array_foreach(order, i, unitv) {
-		const char *unit = json_string_value(unitv);
-		json_t *reasons, *n;
-		const char *why;
-		long long limit = c->o->unusual * median;
-		int unusual;
+/* The rows of (四) and (五) of one unit; "unusual": more than k times
+ * the median. */
+static void
+uses_rows(struct ctx *c, const char *unit, struct unit_use *u,
+    long long median)
+{
+	json_t *reasons = json_array(), *n;
+	const char *why;
+	long long limit = c->o->unusual * median;
 
-		if (scope != NULL && !has_string(scope, unit))
-			continue;
-		reasons = json_array();
-		u = &tab[i];
-		add_row(c, unit, "disclosure", "use_without_grant", u->without,
-		    json_incref(u->without_items));
-		add_row(c, unit, "disclosure", "use_beyond_matter", u->beyond,
-		    json_incref(u->beyond_items));
-		json_object_foreach(u->reasons, why, n)
-			if (json_array_size(reasons) < (size_t)c->o->items)
-				json_array_append_new(reasons, json_pack(
-				    "{s:s, s:O}", "reason", why, "count", n));
-		add_row(c, unit, "disclosure", "use_refused", u->refused,
-		    reasons);
-		add_row(c, unit, "personal", "natural_person_access",
-		    u->natural, NULL);
-		unusual = u->natural > 0 && u->natural > limit;
-		add_row(c, unit, "personal", "unusual_volume", unusual,
-		    json_pack("[{s:I, s:I, s:I}]", "accesses",
-		    (json_int_t)u->natural, "median", (json_int_t)median,
-		    "limit", (json_int_t)limit));
+	add_row(c, unit, "disclosure", "use_without_grant", u->without,
+	    json_incref(u->without_items));
+	add_row(c, unit, "disclosure", "use_beyond_matter", u->beyond,
+	    json_incref(u->beyond_items));
+	json_object_foreach(u->reasons, why, n)
+		if (json_array_size(reasons) < (size_t)c->o->items)
+			json_array_append_new(reasons, json_pack(
+			    "{s:s, s:O}", "reason", why, "count", n));
+	add_row(c, unit, "disclosure", "use_refused", u->refused, reasons);
+	add_row(c, unit, "personal", "natural_person_access", u->natural,
+	    NULL);
+	add_row(c, unit, "personal", "unusual_volume", u->natural > 0 &&
+	    u->natural > limit, json_pack("[{s:I, s:I, s:I}]", "accesses",
+	    (json_int_t)u->natural, "median", (json_int_t)median,
+	    "limit", (json_int_t)limit));
+}
+
+/* (四) and (五): the using units, from the audit log; every using unit
+ * has its rows, zeros too */
+static int
+uses(struct ctx *c, const json_t *scope, const json_t *users)
+{
+	struct uses t = { NULL, 0, json_array(), json_object() };
+	json_t *unitv;
+	long long median;
+	size_t i;
+	int rc;
+
+	json_array_foreach(users, i, unitv)
+		unit_use_of(&t, json_string_value(unitv));
+	if ((rc = uses_read(c, &t)) == 0) {
+		median = natural_median(&t);
+		json_array_foreach(t.order, i, unitv)
+			if (scope == NULL || has_string(scope,
+			    json_string_value(unitv)))
+				uses_rows(c, json_string_value(unitv),
+				    &t.tab[i], median);
 	}
-out:
-	for (i = 0; i < nunits; i++) {
-		json_decref(tab[i].without_items);
-		json_decref(tab[i].beyond_items);
-		json_decref(tab[i].reasons);
+	for (i = 0; i < t.n; i++) {
+		json_decref(t.tab[i].without_items);
+		json_decref(t.tab[i].beyond_items);
+		json_decref(t.tab[i].reasons);
 	}
-	free(tab);
-	json_decref(order);
+	free(t.tab);
+	json_decref(t.order);
+	json_decref(t.cache);
 	return rc;
+}
+
+/* The units: their names, codes in order, the using units, and the
+ * issuing ones the report covers (o->unit alone, given). */
+static int
+report_units(struct ctx *c, json_t *codes, json_t *users, json_t *issuers)
+{
+	const char *unit = c->o->unit;
+	sqlite3_stmt *st;
+	int rc;
+
+	st = ecert_prepare(c->s, "SELECT code, name, roles & 2 OR EXISTS"
+	    " (SELECT 1 FROM license_types t WHERE t.issuer = u.code), roles"
+	    " FROM units u ORDER BY code", c->e);
+	if (st == NULL)
+		return c->e->status;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *ucode = (const char *)sqlite3_column_text(st, 0);
+
+		json_object_set_new(c->names, ucode, json_string((const char *)
+		    sqlite3_column_text(st, 1)));
+		json_array_append_new(codes, json_string(ucode));
+		if (sqlite3_column_int(st, 3) & ECERT_ROLE_USER)
+			json_array_append_new(users, json_string(ucode));
+		if (sqlite3_column_int(st, 2) && (unit == NULL ||
+		    strcmp(unit, ucode) == 0))
+			json_array_append_new(issuers, json_string(ucode));
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return ecert_sql_fail(c->s, c->e, rc, "report");
+	return 0;
+}
+
+/* The rows in the order of the article, then of the units' codes. */
+static json_t *
+report_sorted(const json_t *rows, const json_t *codes)
+{
+	json_t *sorted = json_array(), *row, *code;
+	size_t i, j, f;
+
+	for (f = 0; f < NFAILINGS; f++)
+		json_array_foreach(codes, i, code)
+			json_array_foreach(rows, j, row)
+				if (strcmp(ecert_json_str(row, "failing"),
+				    failings[f].name) == 0 &&
+				    strcmp(ecert_json_str(row, "unit"),
+				    json_string_value(code)) == 0)
+					json_array_append(sorted, row);
+	return sorted;
 }
 
 int
@@ -544,11 +626,9 @@ ecert_report(struct ecert_store *s, const struct ecert_report_opts *o,
     json_t **rows, struct ecert_error *e)
 {
 	struct ctx c;
-	sqlite3_stmt *st;
 	json_t *declared = NULL, *issuers = json_array(), *users = NULL;
-	json_t *all_users = json_array();
-	json_t *sorted, *codes = json_array(), *row, *code;
-	size_t i, j, f;
+	json_t *all_users = json_array(), *codes = json_array();
+	size_t i;
 	int rc;
 
 	memset(&c, 0, sizeof(c));
@@ -569,32 +649,9 @@ ecert_report(struct ecert_store *s, const struct ecert_report_opts *o,
 		    c.from, c.to);
 		goto out;
 	}
-	if ((rc = declared_load(&c, &declared)) != 0)
+	if ((rc = declared_load(&c, &declared)) != 0 ||
+	    (rc = report_units(&c, codes, all_users, issuers)) != 0)
 		goto out;
-	st = ecert_prepare(s, "SELECT code, name, roles & 2 OR EXISTS (SELECT"
-	    " 1 FROM license_types t WHERE t.issuer = u.code), roles FROM units u"
-	    " ORDER BY code", e);
-	if (st == NULL) {
-		rc = e->status;
-		goto out;
-	}
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		const char *ucode = (const char *)sqlite3_column_text(st, 0);
-
-		json_object_set_new(c.names, ucode, json_string((const char *)
-		    sqlite3_column_text(st, 1)));
-		json_array_append_new(codes, json_string(ucode));
-		if (sqlite3_column_int(st, 3) & ECERT_ROLE_USER)
-			json_array_append_new(all_users, json_string(ucode));
-		if (sqlite3_column_int(st, 2) && (o->unit == NULL ||
-		    strcmp(o->unit, ucode) == 0))
-			json_array_append_new(issuers, json_string(ucode));
-	}
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE) {
-		rc = ecert_sql_fail(s, e, rc, "report");
-		goto out;
-	}
 	for (i = 0; i < json_array_size(issuers); i++) {
 		const char *unit = json_string_value(json_array_get(issuers,
 		    i));
@@ -608,18 +665,7 @@ ecert_report(struct ecert_store *s, const struct ecert_report_opts *o,
 		users = json_pack("[s]", o->unit);
 	if ((rc = uses(&c, users, all_users)) != 0)
 		goto out;
-	/* in the order of the article, then of the units' codes */
-	sorted = json_array();
-	for (f = 0; f < NFAILINGS; f++)
-		json_array_foreach(codes, i, code)
-			json_array_foreach(c.rows, j, row)
-				if (strcmp(ecert_json_str(row, "failing"),
-				    failings[f].name) == 0 &&
-				    strcmp(ecert_json_str(row, "unit"),
-				    json_string_value(code)) == 0)
-					json_array_append(sorted, row);
-	*rows = sorted;
-	rc = 0;
+	*rows = report_sorted(c.rows, codes);
 out:
 	json_decref(c.rows);
 	json_decref(c.names);
@@ -691,21 +737,21 @@ item_text(FILE *out, const json_t *item)
 	}
 }
 
-/* A horizontal stacked bar a unit: one colour a measure. */
-static void
-chart(FILE *out, const struct failing *f, const json_t *rows)
-{
-	const int label_w = 330, bar_w = 560, row_h = 28, top = 40;
-	json_t *units = json_array(), *totals = json_object(), *row, *u;
-	long long max = 0;
-	size_t i, j;
-	int m, nm = 0, y, height;
+/* The chart's geometry, in pixels. */
+enum { LABEL_W = 330, BAR_W = 560, ROW_H = 28, TOP = 40 };
 
-	while (nm < 4 && f->measures[nm] != NULL)
-		nm++;
+/* The units with a row of failing f, in order (into units), each with
+ * the total of its charted measures (into totals); returns the largest. */
+static long long
+chart_totals(const struct failing *f, const json_t *rows, json_t *units,
+    json_t *totals)
+{
+	const json_t *row;
+	long long max = 0, t;
+	size_t i;
+
 	json_array_foreach(rows, i, row) {
 		const char *unit = ecert_json_str(row, "unit");
-		long long t;
 
 		if (strcmp(ecert_json_str(row, "failing"), f->name) != 0)
 			continue;
@@ -721,96 +767,122 @@ chart(FILE *out, const struct failing *f, const json_t *rows)
 		if (t > max)
 			max = t;
 	}
-	height = top + row_h * (int)json_array_size(units) + 30;
+	return max;
+}
+
+/* The count of a unit's row of failing f and measure; 0 without one. */
+static long long
+row_count(const json_t *rows, const struct failing *f, const char *unit,
+    const char *measure)
+{
+	const json_t *row;
+	long long n = 0;
+	size_t j;
+
+	json_array_foreach(rows, j, row)
+		if (strcmp(ecert_json_str(row, "failing"), f->name) == 0 &&
+		    strcmp(ecert_json_str(row, "unit"), unit) == 0 &&
+		    strcmp(ecert_json_str(row, "measure"), measure) == 0)
+			n = json_integer_value(json_object_get(row, "count"));
+	return n;
+}
+
+/* The bar of one unit at height y, its name before it, its total and
+ * whether its volume is unusual after it. */
+static void
+chart_bar(FILE *out, const struct failing *f, const json_t *rows,
+    const char *unit, int y, double scale, long long total)
+{
+	const json_t *row;
+	const char *name = "";
+	int x = LABEL_W, unusual = 0, m, w;
+	long long n;
+	size_t j;
+
+	json_array_foreach(rows, j, row) {
+		if (strcmp(ecert_json_str(row, "failing"), f->name) != 0
+		    || strcmp(ecert_json_str(row, "unit"), unit) != 0)
+			continue;
+		name = ecert_json_str(row, "name");
+		if (strcmp(ecert_json_str(row, "measure"),
+		    "unusual_volume") == 0)
+			unusual = json_integer_value(json_object_get(row,
+			    "count")) > 0;
+	}
+	fprintf(out, "<text x=\"%d\" y=\"%d\" text-anchor=\"end\">",
+	    LABEL_W - 10, y + 18);
+	esc(out, name && *name ? name : unit);
+	fputs("</text>\n", out);
+	fprintf(out, "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" "
+	    "stroke=\"#999\"/>\n", LABEL_W, y + 2, LABEL_W, y + ROW_H - 2);
+	for (m = 0; m < 4 && f->measures[m] != NULL; m++) {
+		if (!is_charted(f->measures[m]))
+			continue;
+		n = row_count(rows, f, unit, f->measures[m]);
+		w = (int)lround((double)n * scale);
+		if (n > 0 && w < 2)
+			w = 2;
+		if (w == 0)
+			continue;
+		fprintf(out, "<rect x=\"%d\" y=\"%d\" width=\"%d\" "
+		    "height=\"%d\" fill=\"%s\"%s><title>%lld</title>"
+		    "</rect>\n", x, y + 5, w, ROW_H - 10, unusual ?
+		    "#e74c3c" : palette[m], unusual ?
+		    " stroke=\"#000\" stroke-width=\"2\"" : "", n);
+		x += w;
+	}
+	fprintf(out, "<text x=\"%d\" y=\"%d\">%lld%s</text>\n", x + 6,
+	    y + 18, total, unusual ? " 异常" : "");
+}
+
+/* A horizontal stacked bar a unit: one colour a measure. */
+static void
+chart(FILE *out, const struct failing *f, const json_t *rows)
+{
+	json_t *units = json_array(), *totals = json_object(), *u;
+	long long max;
+	size_t i;
+	int m, y, height;
+
+	max = chart_totals(f, rows, units, totals);
+	height = TOP + ROW_H * (int)json_array_size(units) + 30;
 	fprintf(out, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" "
 	    "height=\"%d\" viewBox=\"0 0 %d %d\" role=\"img\" "
 	    "font-family=\"Noto Sans CJK SC, Noto Sans SC, sans-serif\" "
-	    "font-size=\"13\">\n", label_w + bar_w + 90, height,
-	    label_w + bar_w + 90, height);
+	    "font-size=\"13\">\n", LABEL_W + BAR_W + 90, height,
+	    LABEL_W + BAR_W + 90, height);
 	/* the legend */
-	for (m = 0, y = 8; m < nm; m++) {
+	for (m = 0, y = 8; m < 4 && f->measures[m] != NULL; m++) {
 		if (!is_charted(f->measures[m]))
 			continue;
 		fprintf(out, "<rect x=\"%d\" y=\"%d\" width=\"14\" height=\"14\""
-		    " fill=\"%s\"/><text x=\"%d\" y=\"%d\">", label_w + m * 180,
-		    y, palette[m], label_w + m * 180 + 20, y + 12);
+		    " fill=\"%s\"/><text x=\"%d\" y=\"%d\">", LABEL_W + m * 180,
+		    y, palette[m], LABEL_W + m * 180 + 20, y + 12);
 		esc(out, f->labels[m]);
 		fputs("</text>\n", out);
 	}
-	json_array_foreach(units, i, u) {
-		const char *unit = json_string_value(u);
-		const char *name = "";
-		int x = label_w, unusual = 0;
-		double scale = max > 0 ? (double)bar_w / (double)max : 0;
-
-		y = top + (int)i * row_h;
-		json_array_foreach(rows, j, row) {
-			if (strcmp(ecert_json_str(row, "failing"), f->name) != 0
-			    || strcmp(ecert_json_str(row, "unit"), unit) != 0)
-				continue;
-			name = ecert_json_str(row, "name");
-			if (strcmp(ecert_json_str(row, "measure"),
-			    "unusual_volume") == 0)
-				unusual = json_integer_value(json_object_get(row,
-				    "count")) > 0;
-		}
-		fprintf(out, "<text x=\"%d\" y=\"%d\" text-anchor=\"end\">",
-		    label_w - 10, y + 18);
-		esc(out, name && *name ? name : unit);
-		fputs("</text>\n", out);
-		fprintf(out, "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" "
-		    "stroke=\"#999\"/>\n", label_w, y + 2, label_w, y + row_h -
-		    2);
-		for (m = 0; m < nm; m++) {
-			long long n = 0;
-			int w;
-
-			if (!is_charted(f->measures[m]))
-				continue;
-			json_array_foreach(rows, j, row)
-				if (strcmp(ecert_json_str(row, "failing"),
-				    f->name) == 0 && strcmp(ecert_json_str(row,
-				    "unit"), unit) == 0 && strcmp(ecert_json_str(
-				    row, "measure"), f->measures[m]) == 0)
-					n = json_integer_value(json_object_get(
-					    row, "count"));
-			w = (int)lround((double)n * scale);
-			if (n > 0 && w < 2)
-				w = 2;
-			if (w == 0)
-				continue;
-			fprintf(out, "<rect x=\"%d\" y=\"%d\" width=\"%d\" "
-			    "height=\"%d\" fill=\"%s\"%s><title>%lld</title>"
-			    "</rect>\n", x, y + 5, w, row_h - 10, unusual ?
-			    "#e74c3c" : palette[m], unusual ?
-			    " stroke=\"#000\" stroke-width=\"2\"" : "", n);
-			x += w;
-		}
-		fprintf(out, "<text x=\"%d\" y=\"%d\">%" JSON_INTEGER_FORMAT
-		    "%s</text>\n", x + 6, y + 18, json_integer_value(
-		    json_object_get(totals, unit)), unusual ? " 异常" : "");
-	}
+	json_array_foreach(units, i, u)
+		chart_bar(out, f, rows, json_string_value(u), TOP + (int)i *
+		    ROW_H, max > 0 ? (double)BAR_W / (double)max : 0,
+		    json_integer_value(json_object_get(totals,
+		    json_string_value(u))));
 	if (max == 0)
 		fprintf(out, "<text x=\"%d\" y=\"%d\" fill=\"#1e8449\">"
-		    "本期未发现此类问题</text>\n", label_w + 20, height - 10);
+		    "本期未发现此类问题</text>\n", LABEL_W + 20, height - 10);
 	fputs("</svg>\n", out);
 	json_decref(units);
 	json_decref(totals);
 }
 
-int
-ecert_report_html(FILE *out, const struct ecert_report_opts *o,
-    const json_t *rows, struct ecert_error *e)
+/* The page's head, its title and what the report covers. */
+static void
+html_head(FILE *out, const struct ecert_report_opts *o, const json_t *rows)
 {
-	const json_t *row, *it;
-	const char *from = NULL, *to = NULL;
+	const json_t *row = json_array_get(rows, 0);
+	const char *from = o->from;
+	const char *to = row ? ecert_json_str(row, "to") : o->to;
 	char now[21];
-	size_t i, j, f;
-	int any;
 
-	row = json_array_get(rows, 0);
-	from = o->from;
-	to = row ? ecert_json_str(row, "to") : o->to;
 	ecert_clock_iso(now);
 	fputs("<!DOCTYPE html>\n<html lang=\"zh-CN\">\n<head>\n"
 	    "<meta charset=\"utf-8\">\n<title>电子证照监督检查报告</title>\n"
@@ -842,11 +914,20 @@ ecert_report_html(FILE *out, const struct ecert_report_opts *o,
 		fputs("全市各部门", out);
 	fputs("&#12288;生成时间：", out);
 	esc(out, now);
-	fputs("</p>\n<table>\n<tr><th>情形</th><th>指标</th><th>单位数</th>"
-	    "<th>合计</th></tr>\n", out);
-	for (f = 0; f < NFAILINGS; f++) {
-		int m;
+	fputs("</p>\n", out);
+}
 
+/* The summary: for each measure, how many units, and how many in all. */
+static void
+html_summary(FILE *out, const json_t *rows)
+{
+	const json_t *row;
+	size_t i, f;
+	int m;
+
+	fputs("<table>\n<tr><th>情形</th><th>指标</th><th>单位数</th>"
+	    "<th>合计</th></tr>\n", out);
+	for (f = 0; f < NFAILINGS; f++)
 		for (m = 0; m < 4 && failings[f].measures[m] != NULL; m++) {
 			long long total = 0, units = 0;
 
@@ -866,45 +947,61 @@ ecert_report_html(FILE *out, const struct ecert_report_opts *o,
 			fprintf(out, "</td><td class=\"n\">%lld</td><td class=\"n\">"
 			    "%lld</td></tr>\n", units, total);
 		}
-	}
 	fputs("</table>\n", out);
-	for (f = 0; f < NFAILINGS; f++) {
-		static const char *nums[] = { "一", "二", "三", "四", "五" };
+}
 
-		fprintf(out, "<section>\n<h2>（%s）", nums[f]);
-		esc(out, failings[f].title);
-		fputs("</h2>\n", out);
-		chart(out, &failings[f], rows);
-		any = 0;
-		json_array_foreach(rows, i, row) {
-			if (strcmp(ecert_json_str(row, "failing"),
-			    failings[f].name) != 0 || json_integer_value(
-			    json_object_get(row, "count")) == 0)
-				continue;
-			if (!any)
-				fputs("<table>\n<tr><th>单位</th><th>统一社会信用"
-				    "代码</th><th>指标</th><th>数量</th>"
-				    "<th>明细（前若干项）</th></tr>\n", out);
-			any = 1;
-			fputs("<tr><td>", out);
-			esc(out, ecert_json_str(row, "name"));
-			fputs("</td><td>", out);
-			esc(out, ecert_json_str(row, "unit"));
-			fputs("</td><td>", out);
-			esc(out, label_of(&failings[f], ecert_json_str(row,
-			    "measure")));
-			fprintf(out, "</td><td class=\"n\">%" JSON_INTEGER_FORMAT
-			    "</td><td>", json_integer_value(json_object_get(row,
-			    "count")));
-			json_array_foreach(json_object_get(row, "items"), j, it) {
-				fputs(j ? "<br>" : "", out);
-				item_text(out, it);
-			}
-			fputs("</td></tr>\n", out);
+/* One failing's section: its chart, then its rows that count. */
+static void
+html_section(FILE *out, const struct failing *f, const char *num,
+    const json_t *rows)
+{
+	const json_t *row, *it;
+	size_t i, j;
+	int any = 0;
+
+	fprintf(out, "<section>\n<h2>（%s）", num);
+	esc(out, f->title);
+	fputs("</h2>\n", out);
+	chart(out, f, rows);
+	json_array_foreach(rows, i, row) {
+		if (strcmp(ecert_json_str(row, "failing"), f->name) != 0 ||
+		    json_integer_value(json_object_get(row, "count")) == 0)
+			continue;
+		if (!any)
+			fputs("<table>\n<tr><th>单位</th><th>统一社会信用"
+			    "代码</th><th>指标</th><th>数量</th>"
+			    "<th>明细（前若干项）</th></tr>\n", out);
+		any = 1;
+		fputs("<tr><td>", out);
+		esc(out, ecert_json_str(row, "name"));
+		fputs("</td><td>", out);
+		esc(out, ecert_json_str(row, "unit"));
+		fputs("</td><td>", out);
+		esc(out, label_of(f, ecert_json_str(row, "measure")));
+		fprintf(out, "</td><td class=\"n\">%" JSON_INTEGER_FORMAT
+		    "</td><td>", json_integer_value(json_object_get(row,
+		    "count")));
+		json_array_foreach(json_object_get(row, "items"), j, it) {
+			fputs(j ? "<br>" : "", out);
+			item_text(out, it);
 		}
-		fputs(any ? "</table>\n" : "<p class=\"none\">无。</p>\n", out);
-		fputs("</section>\n", out);
+		fputs("</td></tr>\n", out);
 	}
+	fputs(any ? "</table>\n" : "<p class=\"none\">无。</p>\n", out);
+	fputs("</section>\n", out);
+}
+
+int
+ecert_report_html(FILE *out, const struct ecert_report_opts *o,
+    const json_t *rows, struct ecert_error *e)
+{
+	static const char *nums[] = { "一", "二", "三", "四", "五" };
+	size_t f;
+
+	html_head(out, o, rows);
+	html_summary(out, rows);
+	for (f = 0; f < NFAILINGS; f++)
+		html_section(out, &failings[f], nums[f], rows);
 	fputs("</body>\n</html>\n", out);
 	if (fflush(out) != 0 || ferror(out))
 		return ecert_fail(e, ECERT_IOERR, "html: %s", strerror(errno));

@@ -18,27 +18,38 @@
 #define ECERT_SHAREDIR "/usr/local/share/ecert"
 #endif
 
+/* The folder of the running program, in out: 0, or -1 when unknown. */
+int
+ecert_exe_dir(char *out, size_t n)
+{
+	ssize_t len;
+	char *slash;
+
+	len = readlink("/proc/self/exe", out, n - 1);
+	if (len <= 0 || (size_t)len >= n - 1)
+		return -1;
+	out[len] = '\0';
+	if ((slash = strrchr(out, '/')) == NULL)
+		return -1;
+	*slash = '\0';
+	return 0;
+}
+
 const char *
 ecert_share_dir(void)
 {
 	static char dir[PATH_MAX];
 	const char *env = getenv("ECERT_SHARE");
-	char exe[PATH_MAX], *slash, *beside;
+	char exe[PATH_MAX], *beside;
 	struct stat sb;
-	ssize_t n;
 
 	if (env != NULL && env[0] != '\0')
 		return env;
 	if (dir[0] != '\0')
 		return dir;
 	snprintf(dir, sizeof(dir), "%s", ECERT_SHAREDIR);
-	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-	if (n <= 0 || (size_t)n >= sizeof(exe) - 1)
+	if (ecert_exe_dir(exe, sizeof(exe)) != 0)
 		return dir;
-	exe[n] = '\0';
-	if ((slash = strrchr(exe, '/')) == NULL)
-		return dir;
-	*slash = '\0';
 	beside = ecert_xasprintf("%s/../share/ecert", exe);
 	if (stat(beside, &sb) == 0 && S_ISDIR(sb.st_mode) &&
 	    realpath(beside, exe) != NULL)

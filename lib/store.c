@@ -434,9 +434,13 @@ hex(const unsigned char *in, size_t n, char *out)
 	sodium_bin2hex(out, n * 2 + 1, in, n);
 }
 
-/* A fingerprint of the key file, so that a wrong one is named as such. */
-static void
-key_check(const struct ecert_store *s, char out[33])
+/*
+ * A fingerprint of the key file, so that a wrong one is named as such;
+ * kept in meta as key_check, and in a backup's manifest.
+ */
+void
+ecert_store_key_check(const unsigned char *index, const unsigned char *data,
+    const unsigned char *audit, char out[33])
 {
 	unsigned char h[16];
 	crypto_generichash_state st;
@@ -444,9 +448,9 @@ key_check(const struct ecert_store *s, char out[33])
 	crypto_generichash_init(&st, NULL, 0, sizeof(h));
 	crypto_generichash_update(&st, (const unsigned char *)"ecert-store-key",
 	    15);
-	crypto_generichash_update(&st, s->index_key, 32);
-	crypto_generichash_update(&st, s->data_key, 32);
-	crypto_generichash_update(&st, s->audit_key, 32);
+	crypto_generichash_update(&st, index, 32);
+	crypto_generichash_update(&st, data, 32);
+	crypto_generichash_update(&st, audit, 32);
 	crypto_generichash_final(&st, h, sizeof(h));
 	hex(h, sizeof(h), out);
 }
@@ -640,16 +644,98 @@ busy_wait(void *arg, int count)
 	return 1;
 }
 
+/* The operating system account that acts, for the audit log; an
+ * account without a name is still told apart by its number. */
+static void
+os_user(char *out, size_t n)
+{
+	struct passwd *pw = getpwuid(geteuid());
+
+	if (pw != NULL)
+		snprintf(out, n, "%s", pw->pw_name);
+	else
+		snprintf(out, n, "uid %lu", (unsigned long)geteuid());
+}
+
+/* The store's key file, made with a new store or read for one there. */
+static int
+store_keys(struct ecert_store *s, int create, struct ecert_error *e)
+{
+	if (create) {
+		if (access(s->path, F_OK) == 0)
+			return ecert_fail(e, ECERT_IOERR, "store %s: already "
+			    "exists", s->path);
+		if (keyfile_write(s, e) != 0 || db_create(s->path, e) != 0)
+			return e->status;
+		return 0;
+	}
+	if (access(s->path, F_OK) != 0)
+		return ecert_fail(e, ECERT_IOERR, "store %s: %s (make one "
+		    "with ecert-init)", s->path, strerror(errno));
+	if (keyfile_read(s, e) != 0)
+		return e->status;
+	return 0;
+}
+
+/* Opens the database, waiting for the write lock as ECERT_BUSY_TIMEOUT
+ * says, in WAL mode with foreign keys. */
+static int
+db_open(struct ecert_store *s, int flags, struct ecert_error *e)
+{
+	const char *env = getenv("ECERT_BUSY_TIMEOUT");
+	int rc;
+
+	rc = sqlite3_open_v2(s->path, &s->db, flags, NULL);
+	if (rc != SQLITE_OK)
+		return ecert_fail(e, ECERT_IOERR, "store %s: %s", s->path,
+		    s->db ? sqlite3_errmsg(s->db) : sqlite3_errstr(rc));
+	sqlite3_extended_result_codes(s->db, 1);
+	s->busy_timeout_ms = ECERT_BUSY_TIMEOUT_MS;
+	if (env != NULL && atoi(env) >= 0)
+		s->busy_timeout_ms = atoi(env);
+	s->busy_poll_us = 2000;
+	sqlite3_busy_handler(s->db, busy_wait, s);
+	if (ecert_exec(s, "PRAGMA journal_mode = WAL", e) != 0 ||
+	    ecert_exec(s, "PRAGMA synchronous = NORMAL", e) != 0 ||
+	    ecert_exec(s, "PRAGMA foreign_keys = ON", e) != 0)
+		return e->status;
+	return 0;
+}
+
+/* The key file is the store's: its fingerprint kept in meta, when the
+ * store is made, and compared after. */
+static int
+key_belongs(struct ecert_store *s, int create, struct ecert_error *e)
+{
+	char check[33], stored[64];
+	sqlite3_stmt *st;
+	int rc;
+
+	ecert_store_key_check(s->index_key, s->data_key, s->audit_key, check);
+	if (!create) {
+		if (!ecert_meta_get(s, "key_check", stored, sizeof(stored)) ||
+		    strcmp(stored, check) != 0)
+			return ecert_fail(e, ECERT_IOERR, "store key %s: does "
+			    "not belong to store %s", s->keypath, s->path);
+		return 0;
+	}
+	st = ecert_prepare(s, "INSERT INTO meta(name, value) VALUES"
+	    " ('key_check', ?)", e);
+	if (st == NULL)
+		return e->status;
+	ecert_bind_text(st, 1, check);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return ecert_sql_fail(s, e, rc, "store");
+	return 0;
+}
+
 static int
 store_connect(const char *path, const char *keypath, int create,
     struct ecert_store **out, struct ecert_error *e)
 {
 	struct ecert_store *s;
-	struct passwd *pw;
-	const char *env;
-	int rc, flags = SQLITE_OPEN_READWRITE;
-	int timeout = ECERT_BUSY_TIMEOUT_MS;
-	char check[33], stored[64];
 
 	if (sodium_init() < 0)
 		return ecert_fail(e, ECERT_IOERR, "libsodium: cannot initialise");
@@ -658,69 +744,12 @@ store_connect(const char *path, const char *keypath, int create,
 		return ecert_fail(e, ECERT_IOERR, "calloc: %s", strerror(errno));
 	s->path = ecert_xstrdup(path);
 	s->keypath = ecert_store_default_keypath(path, keypath);
-	pw = getpwuid(geteuid());
-	/* an account without a name is still told apart by its number */
-	if (pw != NULL)
-		snprintf(s->os_user, sizeof(s->os_user), "%s", pw->pw_name);
-	else
-		snprintf(s->os_user, sizeof(s->os_user), "uid %lu",
-		    (unsigned long)geteuid());
-	if (create) {
-		if (access(path, F_OK) == 0) {
-			ecert_fail(e, ECERT_IOERR, "store %s: already exists",
-			    path);
-			goto fail;
-		}
-		flags |= SQLITE_OPEN_CREATE;
-		if (keyfile_write(s, e) != 0 || db_create(path, e) != 0)
-			goto fail;
-	} else {
-		if (access(path, F_OK) != 0) {
-			ecert_fail(e, ECERT_IOERR, "store %s: %s (make one "
-			    "with ecert-init)", path, strerror(errno));
-			goto fail;
-		}
-		if (keyfile_read(s, e) != 0)
-			goto fail;
-	}
-	rc = sqlite3_open_v2(path, &s->db, flags, NULL);
-	if (rc != SQLITE_OK) {
-		ecert_fail(e, ECERT_IOERR, "store %s: %s", path,
-		    s->db ? sqlite3_errmsg(s->db) : sqlite3_errstr(rc));
+	os_user(s->os_user, sizeof(s->os_user));
+	if (store_keys(s, create, e) != 0 ||
+	    db_open(s, SQLITE_OPEN_READWRITE | (create ? SQLITE_OPEN_CREATE :
+	    0), e) != 0 || migrate(s, e) != 0 || key_belongs(s, create,
+	    e) != 0)
 		goto fail;
-	}
-	sqlite3_extended_result_codes(s->db, 1);
-	env = getenv("ECERT_BUSY_TIMEOUT");
-	if (env != NULL && atoi(env) >= 0)
-		timeout = atoi(env);
-	s->busy_timeout_ms = timeout;
-	s->busy_poll_us = 2000;
-	sqlite3_busy_handler(s->db, busy_wait, s);
-	if (ecert_exec(s, "PRAGMA journal_mode = WAL", e) != 0 ||
-	    ecert_exec(s, "PRAGMA synchronous = NORMAL", e) != 0 ||
-	    ecert_exec(s, "PRAGMA foreign_keys = ON", e) != 0)
-		goto fail;
-	if (migrate(s, e) != 0)
-		goto fail;
-	key_check(s, check);
-	if (create) {
-		sqlite3_stmt *st = ecert_prepare(s,
-		    "INSERT INTO meta(name, value) VALUES ('key_check', ?)", e);
-		if (st == NULL)
-			goto fail;
-		ecert_bind_text(st, 1, check);
-		rc = sqlite3_step(st);
-		sqlite3_finalize(st);
-		if (rc != SQLITE_DONE) {
-			ecert_sql_fail(s, e, rc, "store");
-			goto fail;
-		}
-	} else if (!ecert_meta_get(s, "key_check", stored, sizeof(stored)) ||
-	    strcmp(stored, check) != 0) {
-		ecert_fail(e, ECERT_IOERR, "store key %s: does not belong to "
-		    "store %s", s->keypath, path);
-		goto fail;
-	}
 	/* fail closed: no anchor, no belief in units, keys or catalog */
 	if (!create && ecert_anchor_require(s, e) != 0)
 		goto fail;
