@@ -107,6 +107,8 @@ void ecert_facts_tampered(struct ecert_store *s, const char *object,
 int ecert_license_facts(struct ecert_store *s, const char *id,
     char *derived, size_t derivedn, char *why, size_t whyn,
     struct ecert_error *e);
+/* verify.c: the verdict a stored status column names */
+enum ecert_verdict ecert_verdict_of(const char *word);
 /* anchor.c: the platform's key outside the store; signed units, keys and
  * catalog entries */
 #define ECERT_DOMAIN_FACT "ecert-fact-v1"

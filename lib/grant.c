@@ -819,14 +819,14 @@ ecert_use(struct ecert_store *s, const struct ecert_actor *a,
 		const char *id = (const char *)sqlite3_column_text(st, 0);
 		const char *type = (const char *)sqlite3_column_text(st, 1);
 		json_t *doc, *out;
-		char status[16], vstatus[32], why[256];
+		char status[16], why[256];
+		enum ecert_verdict v;
 		struct ecert_error le;
 
 		/* only that holder's licenses that the matter needs */
 		if (!list_has(types, type) && !list_has(lics, id))
 			continue;
-		if (ecert_license_verify(s, id, vstatus, sizeof(vstatus), why,
-		    sizeof(why), &le) != 0)
+		if (ecert_license_verify(s, id, &v, why, sizeof(why), &le) != 0)
 			continue;
 		if (ecert_license_load(s, id, &doc, status, sizeof(status),
 		    &le) != 0)

@@ -659,18 +659,18 @@ ecert_license_token1(struct ecert_store *s, const char *id,
 
 	{
 		/* shown only as what its signed facts say (article 23) */
-		char vstatus[32], why[512];
+		enum ecert_verdict v;
+		char why[512];
 
-		rc = ecert_license_verify(s, id, vstatus, sizeof(vstatus), why,
-		    sizeof(why), e);
-		if (rc == ECERT_NO && strcmp(vstatus, "invalid") == 0) {
+		rc = ecert_license_verify(s, id, &v, why, sizeof(why), e);
+		if (rc == ECERT_NO && v == ECERT_VERDICT_INVALID) {
 			ecert_fail(e, ECERT_NO, "%s: is invalid (%s); only a "
 			    "valid license can be shown", id, why);
 			return NULL;
 		}
-		if (rc == ECERT_NO && strcmp(vstatus, "not-found") != 0) {
+		if (rc == ECERT_NO && v != ECERT_VERDICT_NOT_FOUND) {
 			ecert_fail(e, ECERT_NO, "%s: is %s; only a valid "
-			    "license can be shown", id, vstatus);
+			    "license can be shown", id, ecert_verdict_word(v));
 			return NULL;
 		}
 		if (rc != 0 && rc != ECERT_NO)

@@ -448,29 +448,56 @@ after_check(const unsigned char *bits, size_t nbits, time_t now,
 		case ECERT_STATUS_VALID:
 			break;
 		case ECERT_STATUS_REVOKED:
+			t->verdict = ECERT_VERDICT_REVOKED;
 			ecert_whyf(why, whyn, "revoked (status list)");
 			return ECERT_NO;
 		case ECERT_STATUS_SUSPENDED:
+			t->verdict = ECERT_VERDICT_SUSPENDED;
 			ecert_whyf(why, whyn, "suspended (status list)");
 			return ECERT_NO;
 		default:
+			t->verdict = ECERT_VERDICT_SUPERSEDED;
 			ecert_whyf(why, whyn, "superseded by a newer version "
 			    "(status list)");
 			return ECERT_NO;
 		}
 	}
+	/* the same dates, the same words as a document's */
 	ecert_today(today);
 	if (t->valid_from[0] != '\0' && strcmp(today, t->valid_from) < 0) {
+		t->verdict = ECERT_VERDICT_NOT_YET_VALID;
 		ecert_whyf(why, whyn, "not valid before %s", t->valid_from);
 		return ECERT_NO;
 	}
 	if (t->valid_until[0] != '\0' && strcmp(today, t->valid_until) > 0) {
+		t->verdict = ECERT_VERDICT_EXPIRED;
 		ecert_whyf(why, whyn, "expired on %s", t->valid_until);
 		return ECERT_NO;
 	}
+	t->verdict = ECERT_VERDICT_VALID;
 	return 0;
 }
 
+
+/* The issuer's key belongs to the issuer named and was in force when
+ * the license was signed.  0, or -1 with why. */
+static int
+issuer_key_check(const json_t *ik, const struct ecert_token *t, char *why,
+    size_t whyn)
+{
+	if (strcmp(ecert_json_str(ik, "unit") ? ecert_json_str(ik, "unit") :
+	    "", t->issuer) != 0) {
+		ecert_whyf(why, whyn, "key %s does not belong to the issuer %s",
+		    t->issuer_key, t->issuer);
+		return -1;
+	}
+	if (!key_in_force(ik, t->signed_at)) {
+		ecert_whyf(why, whyn, "signed outside the validity of key %s",
+		    t->issuer_key);
+		return -1;
+	}
+	return 0;
+}
 
 /*
  * The fixed head both token formats share, from byte at: the signing
@@ -539,60 +566,23 @@ verify2(const unsigned char *buf, size_t n, const json_t *keys,
 		ecert_whyf(why, whyn, "token damaged: wrong length");
 		return ECERT_NO;
 	}
-	if (strcmp(ecert_json_str(ik, "unit") ? ecert_json_str(ik, "unit") :
-	    "", t->issuer) != 0) {
-		ecert_whyf(why, whyn, "key %s does not belong to the issuer %s",
-		    t->issuer_key, t->issuer);
+	if (issuer_key_check(ik, t, why, whyn) != 0)
 		return ECERT_NO;
-	}
-	if (!key_in_force(ik, t->signed_at)) {
-		ecert_whyf(why, whyn, "signed outside the validity of key %s",
-		    t->issuer_key);
-		return ECERT_NO;
-	}
 	if ((rc = present_check(buf, body, keys, bits, nbits, now, t, why,
 	    whyn)) != 0)
 		return rc;
 	return after_check(bits, nbits, now, t, why, whyn);
 }
 
-/*
- * Checks a scanned token with no store: the issuer's signature and key,
- * the platform's presentation signature and expiry, the status list and
- * the validity dates.  Returns 0 valid, ECERT_NO not valid, ECERT_DATAERR
- * not a token; fills t as far as it could read.
- */
-int
-ecert_token_verify(const char *text, const json_t *keys,
-    const unsigned char *bits, size_t nbits, time_t now,
-    struct ecert_token *t, char *why, size_t whyn)
+/* Format 1: the fields and items in clear, up to the issuer's signature;
+ * body is where that signature starts.  0, or -1 with why. */
+static int
+token1_read(const unsigned char *buf, size_t n, struct ecert_token *t,
+    size_t *body, char *why, size_t whyn)
 {
-	unsigned char buf[1024];
-	const json_t *ik;
-	size_t n, at = HEAD, body;
-	long len;
-	int i, count, rc;
+	size_t at = HEAD;
+	int i, count;
 
-	memset(t, 0, sizeof(*t));
-	t->items = json_object();
-	if (strncmp(text, ECERT_TOKEN_PREFIX, strlen(ECERT_TOKEN_PREFIX)) != 0) {
-		ecert_whyf(why, whyn, "not an ecert token (no %s prefix)",
-		    ECERT_TOKEN_PREFIX);
-		return ECERT_DATAERR;
-	}
-	len = ecert_base45_decode(text + strlen(ECERT_TOKEN_PREFIX), buf,
-	    sizeof(buf));
-	if (len < HEAD + 64 + PRESENT) {
-		ecert_whyf(why, whyn, "token damaged: not base45 or too short");
-		return ECERT_NO;
-	}
-	n = (size_t)len;
-	if (buf[0] == 2)
-		return verify2(buf, n, keys, bits, nbits, now, t, why, whyn);
-	if (buf[0] != 1) {
-		ecert_whyf(why, whyn, "token version %d unknown", buf[0]);
-		return ECERT_NO;
-	}
 	if (get_str(buf, n, &at, t->type, sizeof(t->type)) ||
 	    get_str(buf, n, &at, t->issuer, sizeof(t->issuer)) ||
 	    get_str(buf, n, &at, t->serial, sizeof(t->serial)) ||
@@ -601,7 +591,7 @@ ecert_token_verify(const char *text, const json_t *keys,
 	    get_str(buf, n, &at, t->holder_id, sizeof(t->holder_id)) ||
 	    at >= n) {
 		ecert_whyf(why, whyn, "token damaged: bad field");
-		return ECERT_NO;
+		return -1;
 	}
 	count = buf[at++];
 	for (i = 0; i < count; i++) {
@@ -609,16 +599,30 @@ ecert_token_verify(const char *text, const json_t *keys,
 		if (get_str(buf, n, &at, key, sizeof(key)) ||
 		    get_str(buf, n, &at, val, sizeof(val))) {
 			ecert_whyf(why, whyn, "token damaged: bad item");
-			return ECERT_NO;
+			return -1;
 		}
 		json_object_set_new(t->items, key, json_string(val));
 	}
-	body = at;
-	if (body + 64 + PRESENT != n) {
+	*body = at;
+	if (at + 64 + PRESENT != n) {
 		ecert_whyf(why, whyn, "token damaged: wrong length");
-		return ECERT_NO;
+		return -1;
 	}
-	if (token_head(t, buf, 2, why, whyn) != 0)
+	return 0;
+}
+
+/* Format 1: the fields, the presentation, the issuer's own signature. */
+static int
+verify1(const unsigned char *buf, size_t n, const json_t *keys,
+    const unsigned char *bits, size_t nbits, time_t now,
+    struct ecert_token *t, char *why, size_t whyn)
+{
+	const json_t *ik;
+	size_t body;
+	int rc;
+
+	if (token1_read(buf, n, t, &body, why, whyn) != 0 ||
+	    token_head(t, buf, 2, why, whyn) != 0)
 		return ECERT_NO;
 	if ((rc = present_check(buf, body + 64, keys, bits, nbits, now, t, why,
 	    whyn)) != 0)
@@ -632,18 +636,47 @@ ecert_token_verify(const char *text, const json_t *keys,
 		ecert_whyf(why, whyn, "issuer signature does not match");
 		return ECERT_NO;
 	}
-	if (strcmp(ecert_json_str(ik, "unit") ? ecert_json_str(ik, "unit") :
-	    "", t->issuer) != 0) {
-		ecert_whyf(why, whyn, "key %s does not belong to the issuer %s",
-		    t->issuer_key, t->issuer);
+	if (issuer_key_check(ik, t, why, whyn) != 0)
 		return ECERT_NO;
-	}
-	if (!key_in_force(ik, t->signed_at)) {
-		ecert_whyf(why, whyn, "signed outside the validity of key %s",
-		    t->issuer_key);
-		return ECERT_NO;
-	}
 	return after_check(bits, nbits, now, t, why, whyn);
+}
+
+/*
+ * Checks a scanned token with no store: the issuer's signature and key,
+ * the platform's presentation signature and expiry, the status list and
+ * the validity dates.  Returns 0 valid, ECERT_NO not valid, ECERT_DATAERR
+ * not a token; fills t as far as it could read, and t->verdict.
+ */
+int
+ecert_token_verify(const char *text, const json_t *keys,
+    const unsigned char *bits, size_t nbits, time_t now,
+    struct ecert_token *t, char *why, size_t whyn)
+{
+	unsigned char buf[1024];
+	long len;
+
+	memset(t, 0, sizeof(*t));
+	t->items = json_object();
+	t->verdict = ECERT_VERDICT_INVALID;
+	if (strncmp(text, ECERT_TOKEN_PREFIX, strlen(ECERT_TOKEN_PREFIX)) != 0) {
+		ecert_whyf(why, whyn, "not an ecert token (no %s prefix)",
+		    ECERT_TOKEN_PREFIX);
+		return ECERT_DATAERR;
+	}
+	len = ecert_base45_decode(text + strlen(ECERT_TOKEN_PREFIX), buf,
+	    sizeof(buf));
+	if (len < HEAD + 64 + PRESENT) {
+		ecert_whyf(why, whyn, "token damaged: not base45 or too short");
+		return ECERT_NO;
+	}
+	if (buf[0] == 2)
+		return verify2(buf, (size_t)len, keys, bits, nbits, now, t, why,
+		    whyn);
+	if (buf[0] != 1) {
+		ecert_whyf(why, whyn, "token version %d unknown", buf[0]);
+		return ECERT_NO;
+	}
+	return verify1(buf, (size_t)len, keys, bits, nbits, now, t, why, whyn);
 }
 
 void

@@ -997,13 +997,15 @@ static void
 route_verify(struct ecert_store *s, const char *id, struct answer *out)
 {
 	struct ecert_error e;
-	char status[32], why[512];
+	enum ecert_verdict v;
+	const char *status;
+	char why[512];
 	json_t *o;
 	int rc;
 
 	why[0] = '\0';
-	rc = ecert_license_verify(s, id, status, sizeof(status), why,
-	    sizeof(why), &e);
+	rc = ecert_license_verify(s, id, &v, why, sizeof(why), &e);
+	status = ecert_verdict_word(v);
 	if (rc == ECERT_IOERR || rc == ECERT_BUSY) {
 		answer_fail(out, &e, 404);
 		return;
@@ -1018,7 +1020,7 @@ route_verify(struct ecert_store *s, const char *id, struct answer *out)
 	    rc == 0);
 	if (rc != 0 && why[0] != '\0')
 		json_object_set_new(o, "reason", json_string(why));
-	answer_json(out, strcmp(status, "not-found") == 0 ? 404 : 200,
+	answer_json(out, v == ECERT_VERDICT_NOT_FOUND ? 404 : 200,
 	    rc == 0 ? 0 : ECERT_NO, o);
 	json_decref(o);
 }
