@@ -380,85 +380,92 @@ key_in_force(const json_t *key, time_t at)
 	return at >= nb && (na == 0 || at <= na);
 }
 
+/* What a token is checked against: the trust list, the status list (NULL:
+ * not checked), the time; why says what failed. */
+struct token_check {
+	const json_t *keys;
+	const unsigned char *bits;
+	size_t nbits;
+	time_t now;
+	char *why;
+	size_t whyn;
+};
+
 /*
  * The presentation part at pres (status place, times, platform key and
  * signature over everything before it), then expiry, status and dates.
  */
 static int
-present_check(const unsigned char *buf, size_t pres, const json_t *keys,
-    const unsigned char *bits, size_t nbits, time_t now,
-    struct ecert_token *t, char *why, size_t whyn)
+present_check(const unsigned char *buf, size_t pres,
+    const struct token_check *c, struct ecert_token *t)
 {
 	const json_t *pk;
 
-	(void)bits;
-	(void)nbits;
-	(void)now;
 	t->status_index = ecert_get32(buf + pres);
 	t->presented_at = (time_t)ecert_get32(buf + pres + 4);
 	t->expires_at = (time_t)ecert_get32(buf + pres + 8);
 	sodium_bin2hex(t->platform_key, sizeof(t->platform_key),
 	    buf + pres + 12, 8);
 
-	if ((pk = trust_find(keys, buf + pres + 12)) == NULL) {
-		ecert_whyf(why, whyn, "presented with key %s, not in the trust "
-		    "list", t->platform_key);
+	if ((pk = trust_find(c->keys, buf + pres + 12)) == NULL) {
+		ecert_whyf(c->why, c->whyn, "presented with key %s, not in "
+		    "the trust list", t->platform_key);
 		return ECERT_NO;
 	}
 	if (!sig_ok(pk, ECERT_DOMAIN_PRESENT, buf, pres + 20,
 	    buf + pres + 20)) {
-		ecert_whyf(why, whyn, "presentation signature does not match");
+		ecert_whyf(c->why, c->whyn, "presentation signature does not "
+		    "match");
 		return ECERT_NO;
 	}
 	if (!json_is_true(json_object_get(pk, "admin"))) {
-		ecert_whyf(why, whyn, "presented by %s, not the platform",
+		ecert_whyf(c->why, c->whyn, "presented by %s, not the platform",
 		    ecert_json_str(pk, "unit"));
 		return ECERT_NO;
 	}
 	if (!key_in_force(pk, t->presented_at)) {
-		ecert_whyf(why, whyn, "presented with platform key %s outside its"
-		    " validity", t->platform_key);
+		ecert_whyf(c->why, c->whyn, "presented with platform key %s "
+		    "outside its validity", t->platform_key);
 		return ECERT_NO;
 	}
 	return 0;
 }
 
 static int
-after_check(const unsigned char *bits, size_t nbits, time_t now,
-    struct ecert_token *t, char *why, size_t whyn)
+after_check(const struct token_check *c, struct ecert_token *t)
 {
 	char today[11];
 
-	if (now > t->expires_at) {
-		ecert_whyf(why, whyn, "presentation expired %ld s ago",
-		    (long)(now - t->expires_at));
+	if (c->now > t->expires_at) {
+		ecert_whyf(c->why, c->whyn, "presentation expired %ld s ago",
+		    (long)(c->now - t->expires_at));
 		return ECERT_NO;
 	}
-	if (t->presented_at > now + 300) {
-		ecert_whyf(why, whyn, "presented in the future");
+	if (t->presented_at > c->now + 300) {
+		ecert_whyf(c->why, c->whyn, "presented in the future");
 		return ECERT_NO;
 	}
-	if (bits != NULL) {
-		if (t->status_index >= nbits) {
-			ecert_whyf(why, whyn, "status index %u beyond the status "
-			    "list", t->status_index);
+	if (c->bits != NULL) {
+		if (t->status_index >= c->nbits) {
+			ecert_whyf(c->why, c->whyn, "status index %u beyond "
+			    "the status list", t->status_index);
 			return ECERT_NO;
 		}
-		switch (ecert_status_value(bits, t->status_index)) {
+		switch (ecert_status_value(c->bits, t->status_index)) {
 		case ECERT_STATUS_VALID:
 			break;
 		case ECERT_STATUS_REVOKED:
 			t->verdict = ECERT_VERDICT_REVOKED;
-			ecert_whyf(why, whyn, "revoked (status list)");
+			ecert_whyf(c->why, c->whyn, "revoked (status list)");
 			return ECERT_NO;
 		case ECERT_STATUS_SUSPENDED:
 			t->verdict = ECERT_VERDICT_SUSPENDED;
-			ecert_whyf(why, whyn, "suspended (status list)");
+			ecert_whyf(c->why, c->whyn, "suspended (status list)");
 			return ECERT_NO;
 		default:
 			t->verdict = ECERT_VERDICT_SUPERSEDED;
-			ecert_whyf(why, whyn, "superseded by a newer version "
-			    "(status list)");
+			ecert_whyf(c->why, c->whyn, "superseded by a newer "
+			    "version (status list)");
 			return ECERT_NO;
 		}
 	}
@@ -466,18 +473,32 @@ after_check(const unsigned char *bits, size_t nbits, time_t now,
 	ecert_today(today);
 	if (t->valid_from[0] != '\0' && strcmp(today, t->valid_from) < 0) {
 		t->verdict = ECERT_VERDICT_NOT_YET_VALID;
-		ecert_whyf(why, whyn, "not valid before %s", t->valid_from);
+		ecert_whyf(c->why, c->whyn, "not valid before %s",
+		    t->valid_from);
 		return ECERT_NO;
 	}
 	if (t->valid_until[0] != '\0' && strcmp(today, t->valid_until) > 0) {
 		t->verdict = ECERT_VERDICT_EXPIRED;
-		ecert_whyf(why, whyn, "expired on %s", t->valid_until);
+		ecert_whyf(c->why, c->whyn, "expired on %s", t->valid_until);
 		return ECERT_NO;
 	}
 	t->verdict = ECERT_VERDICT_VALID;
 	return 0;
 }
 
+
+/* The issuer's key in the trust list, by its id at kid; NULL with why. */
+static const json_t *
+issuer_key(const struct token_check *c, const struct ecert_token *t,
+    const unsigned char *kid)
+{
+	const json_t *ik = trust_find(c->keys, kid);
+
+	if (ik == NULL)
+		ecert_whyf(c->why, c->whyn, "signed with key %s, not in the "
+		    "trust list", t->issuer_key);
+	return ik;
+}
 
 /* The issuer's key belongs to the issuer named and was in force when
  * the license was signed.  0, or -1 with why. */
@@ -524,56 +545,6 @@ token_head(struct ecert_token *t, const unsigned char *buf, size_t at,
 	return 0;
 }
 
-/* Format 2: the core, its one issuer signature, the disclosures. */
-static int
-verify2(const unsigned char *buf, size_t n, const json_t *keys,
-    const unsigned char *bits, size_t nbits, time_t now,
-    struct ecert_token *t, char *why, size_t whyn)
-{
-	const json_t *ik;
-	struct ecert_pub ipk;
-	time_t nb, na;
-	size_t at = 20, body;
-	int rc;
-
-	if (n < 21 + 64 + PRESENT || get_str(buf, n, &at, t->type,
-	    sizeof(t->type)) || get_str(buf, n, &at, t->issuer,
-	    sizeof(t->issuer)) || get_str(buf, n, &at, t->serial,
-	    sizeof(t->serial))) {
-		ecert_whyf(why, whyn, "token damaged: bad field");
-		return ECERT_NO;
-	}
-	if (token_head(t, buf, 3, why, whyn) != 0)
-		return ECERT_NO;
-	if ((ik = trust_find(keys, buf + 7)) == NULL) {
-		ecert_whyf(why, whyn, "signed with key %s, not in the trust list",
-		    t->issuer_key);
-		return ECERT_NO;
-	}
-	if (!trusted_pk(ik, &ipk, &nb, &na)) {
-		ecert_whyf(why, whyn, "trust list: key %s: bad public key",
-		    t->issuer_key);
-		return ECERT_NO;
-	}
-	if ((buf[2] == ECERT_DIGEST_SM3) != (ipk.alg == ECERT_ALG_SM2)) {
-		ecert_whyf(why, whyn, "digest algorithm %d does not go with key "
-		    "%s", buf[2], t->issuer_key);
-		return ECERT_NO;
-	}
-	if (ecert_token2_read(buf, n, ik, &ipk, t, &body, why, whyn) != 0)
-		return ECERT_NO;
-	if (body + PRESENT != n) {
-		ecert_whyf(why, whyn, "token damaged: wrong length");
-		return ECERT_NO;
-	}
-	if (issuer_key_check(ik, t, why, whyn) != 0)
-		return ECERT_NO;
-	if ((rc = present_check(buf, body, keys, bits, nbits, now, t, why,
-	    whyn)) != 0)
-		return rc;
-	return after_check(bits, nbits, now, t, why, whyn);
-}
-
 /* Format 1: the fields and items in clear, up to the issuer's signature;
  * body is where that signature starts.  0, or -1 with why. */
 static int
@@ -613,32 +584,73 @@ token1_read(const unsigned char *buf, size_t n, struct ecert_token *t,
 
 /* Format 1: the fields, the presentation, the issuer's own signature. */
 static int
-verify1(const unsigned char *buf, size_t n, const json_t *keys,
-    const unsigned char *bits, size_t nbits, time_t now,
-    struct ecert_token *t, char *why, size_t whyn)
+verify1(const unsigned char *buf, size_t n, const struct token_check *c,
+    struct ecert_token *t)
 {
 	const json_t *ik;
 	size_t body;
 	int rc;
 
-	if (token1_read(buf, n, t, &body, why, whyn) != 0 ||
-	    token_head(t, buf, 2, why, whyn) != 0)
+	if (token1_read(buf, n, t, &body, c->why, c->whyn) != 0 ||
+	    token_head(t, buf, 2, c->why, c->whyn) != 0)
 		return ECERT_NO;
-	if ((rc = present_check(buf, body + 64, keys, bits, nbits, now, t, why,
-	    whyn)) != 0)
+	if ((rc = present_check(buf, body + 64, c, t)) != 0)
 		return rc;
-	if ((ik = trust_find(keys, buf + 6)) == NULL) {
-		ecert_whyf(why, whyn, "signed with key %s, not in the trust list",
-		    t->issuer_key);
+	if ((ik = issuer_key(c, t, buf + 6)) == NULL)
 		return ECERT_NO;
-	}
 	if (!sig_ok(ik, ECERT_DOMAIN_TOKEN, buf, body, buf + body)) {
-		ecert_whyf(why, whyn, "issuer signature does not match");
+		ecert_whyf(c->why, c->whyn, "issuer signature does not match");
 		return ECERT_NO;
 	}
-	if (issuer_key_check(ik, t, why, whyn) != 0)
+	if (issuer_key_check(ik, t, c->why, c->whyn) != 0)
 		return ECERT_NO;
-	return after_check(bits, nbits, now, t, why, whyn);
+	return after_check(c, t);
+}
+
+/* Format 2: the core, its one issuer signature, the disclosures. */
+static int
+verify2(const unsigned char *buf, size_t n, const struct token_check *c,
+    struct ecert_token *t)
+{
+	const json_t *ik;
+	struct ecert_pub ipk;
+	time_t nb, na;
+	size_t at = 20, body;
+	int rc;
+
+	if (n < 21 + 64 + PRESENT || get_str(buf, n, &at, t->type,
+	    sizeof(t->type)) || get_str(buf, n, &at, t->issuer,
+	    sizeof(t->issuer)) || get_str(buf, n, &at, t->serial,
+	    sizeof(t->serial))) {
+		ecert_whyf(c->why, c->whyn, "token damaged: bad field");
+		return ECERT_NO;
+	}
+	if (token_head(t, buf, 3, c->why, c->whyn) != 0)
+		return ECERT_NO;
+	if ((ik = issuer_key(c, t, buf + 7)) == NULL)
+		return ECERT_NO;
+	if (!trusted_pk(ik, &ipk, &nb, &na)) {
+		ecert_whyf(c->why, c->whyn, "trust list: key %s: bad public "
+		    "key", t->issuer_key);
+		return ECERT_NO;
+	}
+	if ((buf[2] == ECERT_DIGEST_SM3) != (ipk.alg == ECERT_ALG_SM2)) {
+		ecert_whyf(c->why, c->whyn, "digest algorithm %d does not go "
+		    "with key %s", buf[2], t->issuer_key);
+		return ECERT_NO;
+	}
+	if (ecert_token2_read(buf, n, ik, &ipk, t, &body, c->why,
+	    c->whyn) != 0)
+		return ECERT_NO;
+	if (body + PRESENT != n) {
+		ecert_whyf(c->why, c->whyn, "token damaged: wrong length");
+		return ECERT_NO;
+	}
+	if (issuer_key_check(ik, t, c->why, c->whyn) != 0)
+		return ECERT_NO;
+	if ((rc = present_check(buf, body, c, t)) != 0)
+		return rc;
+	return after_check(c, t);
 }
 
 /*
@@ -652,6 +664,7 @@ ecert_token_verify(const char *text, const json_t *keys,
     const unsigned char *bits, size_t nbits, time_t now,
     struct ecert_token *t, char *why, size_t whyn)
 {
+	struct token_check c = { keys, bits, nbits, now, why, whyn };
 	unsigned char buf[1024];
 	long len;
 
@@ -670,13 +683,12 @@ ecert_token_verify(const char *text, const json_t *keys,
 		return ECERT_NO;
 	}
 	if (buf[0] == 2)
-		return verify2(buf, (size_t)len, keys, bits, nbits, now, t, why,
-		    whyn);
+		return verify2(buf, (size_t)len, &c, t);
 	if (buf[0] != 1) {
 		ecert_whyf(why, whyn, "token version %d unknown", buf[0]);
 		return ECERT_NO;
 	}
-	return verify1(buf, (size_t)len, keys, bits, nbits, now, t, why, whyn);
+	return verify1(buf, (size_t)len, &c, t);
 }
 
 void
