@@ -397,14 +397,62 @@ out:
 }
 
 /* Every version of a license and every status event, oldest first. */
+/* A version as a history entry: its status, when it was made, who drafted
+ * it and what review said. */
+static json_t *
+version_entry(sqlite3_stmt *st)
+{
+	json_t *o = json_pack("{s:s, s:s, s:i, s:s, s:s}", "kind", "version",
+	    "id", sqlite3_column_text(st, 0), "version",
+	    sqlite3_column_int(st, 1), "status", sqlite3_column_text(st, 2),
+	    "time", sqlite3_column_text(st, 3));
+
+	if (sqlite3_column_type(st, 4) != SQLITE_NULL)
+		json_object_set_new(o, "drafted_by", json_string(
+		    (const char *)sqlite3_column_text(st, 4)));
+	if (sqlite3_column_type(st, 5) != SQLITE_NULL)
+		json_object_set_new(o, "review", json_string(
+		    (const char *)sqlite3_column_text(st, 5)));
+	return o;
+}
+
+/* The status events of one version, in order, to fn. */
+static int
+version_events(struct ecert_store *s, const char *vid,
+    int (*fn)(const json_t *entry, void *arg), void *arg,
+    struct ecert_error *e)
+{
+	sqlite3_stmt *ev;
+	json_t *o;
+
+	ev = ecert_prepare(s, "SELECT time, unit, os_user, status, reason"
+	    " FROM license_events WHERE license = ? ORDER BY seq", e);
+	if (ev == NULL)
+		return e->status;
+	ecert_bind_text(ev, 1, vid);
+	while (sqlite3_step(ev) == SQLITE_ROW) {
+		o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "kind",
+		    "event", "id", vid, "time", sqlite3_column_text(ev, 0),
+		    "unit", sqlite3_column_text(ev, 1), "os_user",
+		    sqlite3_column_text(ev, 2), "status",
+		    sqlite3_column_text(ev, 3), "reason",
+		    sqlite3_column_text(ev, 4));
+		fn(o, arg);
+		json_decref(o);
+	}
+	sqlite3_finalize(ev);
+	return 0;
+}
+
 int
 ecert_license_history(struct ecert_store *s, const char *id,
     int (*fn)(const json_t *entry, void *arg), void *arg,
     struct ecert_error *e)
 {
 	struct license_row r;
-	sqlite3_stmt *st, *ev;
-	int rc, n = 0;
+	sqlite3_stmt *st;
+	json_t *o;
+	int rc;
 
 	if ((rc = lic_row_load(s, id, &r, e)) != 0)
 		return rc;
@@ -412,47 +460,21 @@ ecert_license_history(struct ecert_store *s, const char *id,
 	st = ecert_prepare(s, "SELECT id, version, status, created_at,"
 	    " drafted_by, review FROM licenses WHERE type = ? AND number = ?"
 	    " ORDER BY version", e);
-	ev = ecert_prepare(s, "SELECT time, unit, os_user, status, reason"
-	    " FROM license_events WHERE license = ? ORDER BY seq", e);
-	if (st == NULL || ev == NULL) {
-		sqlite3_finalize(st);
-		sqlite3_finalize(ev);
+	if (st == NULL)
 		return e->status;
-	}
 	ecert_bind_text(st, 1, r.type);
 	ecert_bind_text(st, 2, r.number);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		const char *vid = (const char *)sqlite3_column_text(st, 0);
-		json_t *o = json_pack("{s:s, s:s, s:i, s:s, s:s}", "kind",
-		    "version", "id", vid, "version", sqlite3_column_int(st, 1),
-		    "status", sqlite3_column_text(st, 2), "time",
-		    sqlite3_column_text(st, 3));
-
-		if (sqlite3_column_type(st, 4) != SQLITE_NULL)
-			json_object_set_new(o, "drafted_by", json_string(
-			    (const char *)sqlite3_column_text(st, 4)));
-		if (sqlite3_column_type(st, 5) != SQLITE_NULL)
-			json_object_set_new(o, "review", json_string(
-			    (const char *)sqlite3_column_text(st, 5)));
+		o = version_entry(st);
 		fn(o, arg);
 		json_decref(o);
-		n++;
-		ecert_bind_text(ev, 1, vid);
-		while (sqlite3_step(ev) == SQLITE_ROW) {
-			o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s}",
-			    "kind", "event", "id", vid, "time",
-			    sqlite3_column_text(ev, 0), "unit",
-			    sqlite3_column_text(ev, 1), "os_user",
-			    sqlite3_column_text(ev, 2), "status",
-			    sqlite3_column_text(ev, 3), "reason",
-			    sqlite3_column_text(ev, 4));
-			fn(o, arg);
-			json_decref(o);
+		if ((rc = version_events(s, (const char *)sqlite3_column_text(st,
+		    0), fn, arg, e)) != 0) {
+			sqlite3_finalize(st);
+			return rc;
 		}
-		sqlite3_reset(ev);
 	}
 	sqlite3_finalize(st);
-	sqlite3_finalize(ev);
 	if (rc != SQLITE_DONE)
 		return ecert_sql_fail(s, e, rc, "history");
 	return 0;
