@@ -996,14 +996,11 @@ store_tune(struct ecert_store *s)
 static int
 read_header(struct import *im, struct ecert_error *e)
 {
-	struct ecert_csv header = { 0 };
+	struct ecert_csv header;
 	struct ecert_error he;
 	int rc;
 
-	header.fp = im->o->in;
-	header.next_line = 1;
-	rc = ecert_csv_read(&header, &he);
-	if (rc == -1) {
+	if ((rc = ecert_csv_header(&header, im->o->in, &he)) == -1) {
 		ecert_csv_free(&header);
 		return -1;
 	}
@@ -1095,12 +1092,9 @@ ecert_import(struct ecert_store *s, const struct ecert_actor *a,
 	im->a = a;
 	im->type = type;
 	im->o = o;
-	im->cd = (iconv_t)-1;
-	if (o->encoding != NULL && strcasecmp(o->encoding, "UTF-8") != 0 &&
-	    (im->cd = iconv_open("UTF-8", o->encoding)) == (iconv_t)-1) {
+	if ((rc = ecert_encoding_open(o->encoding, &im->cd, e)) != 0) {
 		free(im);
-		return ecert_fail(e, ECERT_USAGE, "--encoding %s: %s",
-		    o->encoding, strerror(errno));
+		return rc;
 	}
 	store_tune(s);
 	if ((rc = set_values(im, e)) == 0 && o->csv)
@@ -1132,12 +1126,7 @@ ecert_import_map_header(const json_t *type, const struct ecert_import_opts *o,
 		return ecert_fail(e, ECERT_IOERR, "calloc: %s", strerror(errno));
 	im->type = type;
 	im->o = o;
-	im->cd = (iconv_t)-1;
-	if (o->encoding != NULL && strcasecmp(o->encoding, "UTF-8") != 0 &&
-	    (im->cd = iconv_open("UTF-8", o->encoding)) == (iconv_t)-1)
-		rc = ecert_fail(e, ECERT_USAGE, "--encoding %s: %s",
-		    o->encoding, strerror(errno));
-	else
+	if ((rc = ecert_encoding_open(o->encoding, &im->cd, e)) == 0)
 		rc = map_header(im, h, e);
 	for (k = 0; k < im->ncolumns; k++) {
 		if (rc != 0 && im->columns != NULL)
