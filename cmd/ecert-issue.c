@@ -13,19 +13,19 @@
 static void
 print_issued(struct ecert_store *s, const char *id, long line, int json)
 {
-	char status[16] = "valid";
+	enum ecert_verdict v = ECERT_VERDICT_VALID;
 	json_t *o;
 
 	/* a type that needs review gives a draft: say so */
-	ecert_license_row_status(s, id, status, sizeof(status));
+	ecert_license_row_status(s, id, &v);
 	if (!json) {
-		printf("%s%s\n", id, strcmp(status, "draft") == 0 ?
+		printf("%s%s\n", id, v == ECERT_VERDICT_DRAFT ?
 		    " (draft: awaiting review)" : "");
 		fflush(stdout);
 		return;
 	}
 	o = json_pack("{s:s, s:I, s:s}", "id", id, "line", (json_int_t)line,
-	    "status", status);
+	    "status", ecert_verdict_word(v));
 	ecert_print_json(o);
 	json_decref(o);
 }

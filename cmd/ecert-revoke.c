@@ -69,7 +69,8 @@ static const struct ecert_cmd command = {
 int
 main(int argc, char *argv[])
 {
-	static const char *done[] = { "revoked", "suspended", "valid" };
+	static const enum ecert_verdict done[] = { ECERT_VERDICT_REVOKED,
+	    ECERT_VERDICT_SUSPENDED, ECERT_VERDICT_VALID };
 	static const char *actions[] = { "revoke", "suspend", "reinstate" };
 	struct ecert_opts o = { 0 };
 	struct ecert_store *s;
@@ -102,13 +103,13 @@ main(int argc, char *argv[])
 			worst = ecert_worse(worst, rc);
 			continue;
 		}
-		print_changed(id, done[verb], json);
+		print_changed(id, ecert_verdict_word(done[verb]), json);
 		changed++;
 	}
 	ecert_ids_free(&ids);
 	if (argc == 0)
 		ecert_batch_summary(taken, changed, verb == 2 ? "reinstated" :
-		    done[verb], taken - changed);
+		    ecert_verdict_word(done[verb]), taken - changed);
 	ecert_key_wipe(&a.key);
 	ecert_store_close(s);
 	return worst;

@@ -17,22 +17,23 @@ static long valid;
 
 /* unchecked: a token verified without a status list (--trust alone) */
 static void
-report_token(const char *id, const char *status, const char *why,
+report_token(const char *id, enum ecert_verdict v, const char *why,
     int unchecked)
 {
+	const char *status = ecert_verdict_word(v);
 	json_t *o;
 
 	answered++;
-	valid += strcmp(status, "valid") == 0;
-	if (why != NULL && *why != '\0' && strcmp(status, "valid") != 0)
+	valid += v == ECERT_VERDICT_VALID;
+	if (why != NULL && *why != '\0' && v != ECERT_VERDICT_VALID)
 		ecert_warn("%s: %s", id, why);
 	if (unchecked)
 		ecert_warn("%s: status not checked (no --status list): a "
 		    "revoked or suspended license passes", id);
 	if (json_out) {
 		o = json_pack("{s:s, s:s, s:b}", "id", id, "status", status,
-		    "valid", strcmp(status, "valid") == 0);
-		if (why != NULL && *why != '\0' && strcmp(status, "valid") != 0)
+		    "valid", v == ECERT_VERDICT_VALID);
+		if (why != NULL && *why != '\0' && v != ECERT_VERDICT_VALID)
 			json_object_set_new(o, "reason", json_string(why));
 		if (unchecked)
 			json_object_set_new(o, "status_checked", json_false());
@@ -45,9 +46,9 @@ report_token(const char *id, const char *status, const char *why,
 }
 
 static void
-report(const char *id, const char *status, const char *why)
+report(const char *id, enum ecert_verdict v, const char *why)
 {
-	report_token(id, status, why, 0);
+	report_token(id, v, why, 0);
 }
 
 /* An empty scan or an empty list is a no, never a pass. */
@@ -55,7 +56,8 @@ static int
 nothing_verified(int worst, int from_stdin)
 {
 	if (from_stdin && answered > 0)
-		ecert_batch_summary(answered, valid, "valid", answered - valid);
+		ecert_batch_summary(answered, valid,
+		    ecert_verdict_word(ECERT_VERDICT_VALID), answered - valid);
 	if (answered > 0 || worst != 0)
 		return worst;
 	ecert_warn("nothing to verify: no identifier, document or token was "
@@ -114,19 +116,11 @@ verify_token(const char *text, const json_t *trust)
 	rc = ecert_token_verify(text, trust, status_bits, status_nbits,
 	    ecert_now_time(), &t, why, sizeof(why));
 	if (rc == 0) {
-		report_token(t.id, "valid", NULL, status_bits == NULL);
+		report_token(t.id, t.verdict, NULL, status_bits == NULL);
 		if (t.format == 2)
 			report_disclosed(&t);
-	} else if (strncmp(why, "expired", 7) == 0)
-		report(t.id[0] ? t.id : "token", "expired", why);
-	else if (strncmp(why, "revoked", 7) == 0)
-		report(t.id[0] ? t.id : "token", "revoked", why);
-	else if (strncmp(why, "suspended", 9) == 0)
-		report(t.id[0] ? t.id : "token", "suspended", why);
-	else if (strncmp(why, "superseded", 10) == 0)
-		report(t.id[0] ? t.id : "token", "superseded", why);
-	else
-		report(t.id[0] ? t.id : "token", "invalid", why);
+	} else
+		report(t.id[0] ? t.id : "token", t.verdict, why);
 	ecert_token_free(&t);
 	return rc;
 }
@@ -137,6 +131,7 @@ verify_documents(FILE *fp, const char *name, const json_t *trust)
 {
 	struct ecert_reader r = { 0 };
 	struct ecert_error e;
+	enum ecert_verdict v;
 	json_t *doc;
 	char *line, why[512], where[300];
 	size_t len;
@@ -155,20 +150,13 @@ verify_documents(FILE *fp, const char *name, const json_t *trust)
 			continue;
 		}
 		if (rc != 0 || (doc = ecert_json_parse(line, len, &e)) == NULL) {
-			report(where, "invalid", e.msg);
+			report(where, ECERT_VERDICT_INVALID, e.msg);
 			worst = ecert_worse(worst, ECERT_DATAERR);
 			continue;
 		}
 		id = ecert_json_str(json_object_get(doc, "document"), "id");
-		rc = ecert_license_verify_doc(doc, trust, why, sizeof(why));
-		if (rc == 0)
-			report(id, "valid", NULL);
-		else if (strncmp(why, "expired", 7) == 0)
-			report(id ? id : where, "expired", why);
-		else if (strncmp(why, "not valid before", 16) == 0)
-			report(id ? id : where, "not-yet-valid", why);
-		else
-			report(id ? id : where, "invalid", why);
+		rc = ecert_license_verify_doc(doc, trust, &v, why, sizeof(why));
+		report(id ? id : where, v, rc == 0 ? NULL : why);
 		worst = ecert_worse(worst, rc);
 		json_decref(doc);
 	}
@@ -304,7 +292,8 @@ main(int argc, char *argv[])
 	struct ecert_store *s;
 	struct ecert_error e;
 	struct ecert_ids ids;
-	char id[160], status[32], why[512];
+	enum ecert_verdict v;
+	char id[160], why[512];
 	int rc, worst = 0;
 
 	ecert_setprogname(argv[0]);
@@ -326,15 +315,14 @@ main(int argc, char *argv[])
 			worst = ecert_worse(worst, rc);
 			continue;
 		}
-		rc = ecert_license_verify(s, id, status, sizeof(status), why,
-		    sizeof(why), &e);
+		rc = ecert_license_verify(s, id, &v, why, sizeof(why), &e);
 		if (rc == ECERT_IOERR || rc == ECERT_BUSY) {
 			ecert_store_close(s);
 			ecert_die_error(&e);
 		}
-		ecert_audit_access(s, NULL, "license.verify", id, status,
-		    rc ? why : NULL);
-		report(id, status, why);
+		ecert_audit_access(s, NULL, "license.verify", id,
+		    ecert_verdict_word(v), rc ? why : NULL);
+		report(id, v, why);
 		worst = ecert_worse(worst, rc);
 	}
 	ecert_ids_free(&ids);

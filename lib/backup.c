@@ -610,7 +610,8 @@ check_signatures(struct ecert_store *s, long sample, struct checks *c,
 {
 	sqlite3_stmt *st;
 	long long n = 0, bad = 0;
-	char status[32], why[256], first[512] = "";
+	enum ecert_verdict v;
+	char why[256], first[512] = "";
 	int rc;
 
 	st = ecert_prepare(s, sample > 0 ? "SELECT id FROM licenses ORDER BY"
@@ -625,11 +626,9 @@ check_signatures(struct ecert_store *s, long sample, struct checks *c,
 		int vr;
 
 		n++;
-		vr = ecert_license_verify(s, id, status, sizeof(status), why,
-		    sizeof(why), &le);
+		vr = ecert_license_verify(s, id, &v, why, sizeof(why), &le);
 		/* revoked, suspended, expired, a draft: signed and sound */
-		if (vr == 0 || (vr == ECERT_NO && strcmp(status, "invalid") !=
-		    0))
+		if (vr == 0 || (vr == ECERT_NO && v != ECERT_VERDICT_INVALID))
 			continue;
 		if (vr != ECERT_NO)
 			snprintf(why, sizeof(why), "%s", le.msg);

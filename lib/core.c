@@ -217,6 +217,152 @@ ecert_put_str(unsigned char *b, size_t *n, size_t max, const char *v)
 	return 0;
 }
 
+/* What the core's fixed head carries of a document. */
+struct core_head {
+	const char *issuer;
+	char serial[40];
+	int version;
+	time_t signed_at;
+};
+
+/* signed_at as the core keeps it: whole seconds, in 32 bits, and back
+ * to the same text.  -1 when it is not such a time. */
+static time_t
+core_time(const char *signed_at)
+{
+	char iso[21];
+	struct tm tm;
+	time_t t;
+
+	memset(&tm, 0, sizeof(tm));
+	if (strptime(signed_at, "%Y-%m-%dT%H:%M:%SZ", &tm) == NULL ||
+	    (t = timegm(&tm)) < 0 || t > 0xffffffffL)
+		return -1;
+	gmtime_r(&t, &tm);
+	strftime(iso, sizeof(iso), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	return strcmp(iso, signed_at) == 0 ? t : -1;
+}
+
+/* The document's head checked: format 2, an identifier made again from
+ * its type, issuer, serial and version, a signing time the core keeps,
+ * flags only true or absent.  0, or -1 with why. */
+static int
+core_head_of(const json_t *doc, const char *key_id, struct core_head *h,
+    char *why, size_t whyn)
+{
+	const json_t *jv = json_object_get(doc, "version"), *v;
+	const char *id = ecert_json_str(doc, "id");
+	const char *signed_at = ecert_json_str(doc, "signed_at");
+	char buf[160], remade[160], *parts[9], *save = NULL, *tok;
+	int np = 0;
+
+	h->issuer = ecert_json_str(json_object_get(doc, "issuer"), "code");
+	h->version = json_is_integer(jv) ? (int)json_integer_value(jv) : 0;
+	if (json_integer_value(json_object_get(doc, "format")) != 2 ||
+	    !json_is_object(json_object_get(doc, "salts")) || id == NULL ||
+	    signed_at == NULL || h->issuer == NULL || h->version < 1 ||
+	    h->version > 255) {
+		ecert_whyf(why, whyn, "not a format-2 document");
+		return -1;
+	}
+	/* the identifier is made again from the core's parts */
+	snprintf(buf, sizeof(buf), "%s", id);
+	for (tok = strtok_r(buf, ".", &save); tok != NULL && np < 9;
+	    tok = strtok_r(NULL, ".", &save))
+		parts[np++] = tok;
+	if (np != 9) {
+		ecert_whyf(why, whyn, "identifier malformed");
+		return -1;
+	}
+	snprintf(h->serial, sizeof(h->serial), "%s", parts[7]);
+	if (ecert_identifier_make(remade, sizeof(remade), ecert_json_str(doc,
+	    "type") ? ecert_json_str(doc, "type") : "", h->issuer, h->serial,
+	    h->version) != 0 || strcmp(remade, id) != 0) {
+		ecert_whyf(why, whyn, "identifier does not match its type, "
+		    "issuer and version");
+		return -1;
+	}
+	if ((h->signed_at = core_time(signed_at)) == -1 ||
+	    strlen(key_id) != 16) {
+		ecert_whyf(why, whyn, "signed_at is not a time");
+		return -1;
+	}
+	for (const char *const *f = (const char *const[]){ "historical",
+	    "partial", NULL }; *f != NULL; f++)
+		if ((v = json_object_get(doc, *f)) != NULL && !json_is_true(v)) {
+			ecert_whyf(why, whyn, "%s: only true or absent", *f);
+			return -1;
+		}
+	return 0;
+}
+
+/* The fixed head into b (20 bytes, then type, issuer, serial); *n is
+ * where the item count goes.  0, or -1 with why. */
+static int
+core_head_put(unsigned char *b, size_t *n, size_t max, const json_t *doc,
+    const struct core_head *h, int dalg, const char *key_id, char *why,
+    size_t whyn)
+{
+	size_t len;
+
+	b[0] = 2;
+	b[1] = (json_is_true(json_object_get(doc, "historical")) ? 1 : 0) |
+	    (json_is_true(json_object_get(doc, "partial")) ? 2 : 0);
+	b[2] = (unsigned char)dalg;
+	ecert_put32(b + 3, (uint32_t)h->signed_at);
+	sodium_hex2bin(b + 7, 8, key_id, 16, NULL, &len, NULL);
+	if (len != 8) {
+		ecert_whyf(why, whyn, "key id %s malformed", key_id);
+		return -1;
+	}
+	if (date_in(doc, "valid_from", b + 15) != 0 ||
+	    date_in(doc, "valid_until", b + 17) != 0) {
+		ecert_whyf(why, whyn, "validity dates malformed");
+		return -1;
+	}
+	b[19] = (unsigned char)h->version;
+	*n = 20;
+	if (ecert_put_str(b, n, max, ecert_json_str(doc, "type")) != 0 ||
+	    ecert_put_str(b, n, max, h->issuer) != 0 ||
+	    ecert_put_str(b, n, max, h->serial) != 0) {
+		ecert_whyf(why, whyn, "type, issuer or serial too long");
+		return -1;
+	}
+	return 0;
+}
+
+/* Each item's salted digest into digests, one after the other.  0, or
+ * -1 with why. */
+static int
+core_digests(const json_t *items, const json_t *salts, int dalg,
+    unsigned char *digests, char *why, size_t whyn)
+{
+	unsigned char salt[ECERT_SALT_BYTES + 4];
+	const json_t *v;
+	const char *path;
+	char *canon;
+	size_t k = 0, len;
+
+	json_object_foreach((json_t *)items, path, v) {
+		const char *sb = ecert_json_str(salts, path);
+		if (sb == NULL || ecert_b64_decode(sb, salt, sizeof(salt),
+		    &len) != 0 || len != ECERT_SALT_BYTES) {
+			ecert_whyf(why, whyn, "item %s: no salt", path);
+			return -1;
+		}
+		if ((canon = ecert_json_canonical(v)) == NULL ||
+		    ecert_core_digest(dalg, salt, path, (unsigned char *)canon,
+		    strlen(canon), digests + k * ECERT_DIGEST_BYTES) != 0) {
+			free(canon);
+			ecert_whyf(why, whyn, "item %s: cannot digest", path);
+			return -1;
+		}
+		free(canon);
+		k++;
+	}
+	return 0;
+}
+
 /*
  * The core of a salted document, for a key of algorithm key_alg and id
  * key_id.  Fails (why) when the document is not one the core can carry
@@ -228,67 +374,16 @@ core_build(const json_t *doc, const char *key_alg, const char *key_id,
     int partial, const unsigned char *pre, size_t precount,
     unsigned char **out, size_t *outn, char *why, size_t whyn)
 {
-	const json_t *salts = json_object_get(doc, "salts"), *v, *jv;
+	const json_t *salts = json_object_get(doc, "salts");
+	struct core_head h;
 	json_t *items;
-	unsigned char *b, *digests, salt[ECERT_SALT_BYTES + 4];
-	const char *path, *id = ecert_json_str(doc, "id");
-	const char *signed_at = ecert_json_str(doc, "signed_at");
-	const char *issuer = ecert_json_str(json_object_get(doc, "issuer"),
-	    "code");
-	char serial[40], remade[160], iso[21], *canon;
-	size_t n = 20, max, count, k = 0, len;
-	int dalg = ecert_core_dalg(key_alg), version;
-	time_t t;
-	struct tm tm;
+	unsigned char *b, *digests;
+	size_t n, max, count;
+	int dalg = ecert_core_dalg(key_alg);
 
 	*out = NULL;
-	jv = json_object_get(doc, "version");
-	version = json_is_integer(jv) ? (int)json_integer_value(jv) : 0;
-	if (json_integer_value(json_object_get(doc, "format")) != 2 ||
-	    !json_is_object(salts) || id == NULL || signed_at == NULL ||
-	    issuer == NULL || version < 1 || version > 255) {
-		ecert_whyf(why, whyn, "not a format-2 document");
+	if (core_head_of(doc, key_id, &h, why, whyn) != 0)
 		return -1;
-	}
-	{
-		/* the identifier is made again from the core's parts */
-		char buf[160], *parts[9], *save = NULL, *tok;
-		int np = 0;
-		snprintf(buf, sizeof(buf), "%s", id);
-		for (tok = strtok_r(buf, ".", &save); tok != NULL && np < 9;
-		    tok = strtok_r(NULL, ".", &save))
-			parts[np++] = tok;
-		if (np != 9) {
-			ecert_whyf(why, whyn, "identifier malformed");
-			return -1;
-		}
-		snprintf(serial, sizeof(serial), "%s", parts[7]);
-	}
-	if (ecert_identifier_make(remade, sizeof(remade), ecert_json_str(doc,
-	    "type") ? ecert_json_str(doc, "type") : "", issuer, serial,
-	    version) != 0 || strcmp(remade, id) != 0) {
-		ecert_whyf(why, whyn, "identifier does not match its type, "
-		    "issuer and version");
-		return -1;
-	}
-	memset(&tm, 0, sizeof(tm));
-	if (strptime(signed_at, "%Y-%m-%dT%H:%M:%SZ", &tm) == NULL ||
-	    (t = timegm(&tm)) < 0 || t > 0xffffffffL) {
-		ecert_whyf(why, whyn, "signed_at is not a time");
-		return -1;
-	}
-	gmtime_r(&t, &tm);
-	strftime(iso, sizeof(iso), "%Y-%m-%dT%H:%M:%SZ", &tm);
-	if (strcmp(iso, signed_at) != 0 || strlen(key_id) != 16) {
-		ecert_whyf(why, whyn, "signed_at is not a time");
-		return -1;
-	}
-	for (const char *const *f = (const char *const[]){ "historical",
-	    "partial", NULL }; *f != NULL; f++)
-		if ((v = json_object_get(doc, *f)) != NULL && !json_is_true(v)) {
-			ecert_whyf(why, whyn, "%s: only true or absent", *f);
-			return -1;
-		}
 	/* pre: the digests, made as the salts were (ecert_core_seal) */
 	items = pre != NULL ? json_object() : ecert_core_items(doc);
 	count = pre != NULL ? precount : json_object_size(items);
@@ -300,49 +395,14 @@ core_build(const json_t *doc, const char *key_alg, const char *key_id,
 	}
 	max = 20 + 3 * 256 + 1 + count * ECERT_DIGEST_BYTES;
 	b = ecert_xmalloc(max);
-	b[0] = 2;
-	b[1] = (json_is_true(json_object_get(doc, "historical")) ? 1 : 0) |
-	    (json_is_true(json_object_get(doc, "partial")) ? 2 : 0);
-	b[2] = (unsigned char)dalg;
-	ecert_put32(b + 3, (uint32_t)t);
-	sodium_hex2bin(b + 7, 8, key_id, 16, NULL, &len, NULL);
-	if (len != 8) {
-		ecert_whyf(why, whyn, "key id %s malformed", key_id);
+	if (core_head_put(b, &n, max, doc, &h, dalg, key_id, why, whyn) != 0)
 		goto fail;
-	}
-	if (date_in(doc, "valid_from", b + 15) != 0 ||
-	    date_in(doc, "valid_until", b + 17) != 0) {
-		ecert_whyf(why, whyn, "validity dates malformed");
-		goto fail;
-	}
-	b[19] = (unsigned char)version;
-	if (ecert_put_str(b, &n, max, ecert_json_str(doc, "type")) != 0 ||
-	    ecert_put_str(b, &n, max, issuer) != 0 ||
-	    ecert_put_str(b, &n, max, serial) != 0) {
-		ecert_whyf(why, whyn, "type, issuer or serial too long");
-		goto fail;
-	}
 	b[n++] = (unsigned char)count;
 	digests = b + n;
 	if (pre != NULL)
 		memcpy(digests, pre, count * ECERT_DIGEST_BYTES);
-	json_object_foreach(items, path, v) {
-		const char *sb = ecert_json_str(salts, path);
-		if (sb == NULL || ecert_b64_decode(sb, salt, sizeof(salt),
-		    &len) != 0 || len != ECERT_SALT_BYTES) {
-			ecert_whyf(why, whyn, "item %s: no salt", path);
-			goto fail;
-		}
-		if ((canon = ecert_json_canonical(v)) == NULL ||
-		    ecert_core_digest(dalg, salt, path, (unsigned char *)canon,
-		    strlen(canon), digests + k * ECERT_DIGEST_BYTES) != 0) {
-			free(canon);
-			ecert_whyf(why, whyn, "item %s: cannot digest", path);
-			goto fail;
-		}
-		free(canon);
-		k++;
-	}
+	if (core_digests(items, salts, dalg, digests, why, whyn) != 0)
+		goto fail;
 	/* in digest order: the order of items says nothing */
 	qsort(digests, count, ECERT_DIGEST_BYTES, cmp_digest);
 	n += count * ECERT_DIGEST_BYTES;

@@ -150,20 +150,24 @@ current_version(struct ecert_store *s, const struct version_row *r,
 	sqlite3_finalize(st);
 }
 
-int
-ecert_dispute_file(struct ecert_store *s, const struct ecert_actor *a,
-    const struct ecert_dispute_filing *f, long long *id, char due[11],
+/* Run a statement that changes disputes, once, and finalize it. */
+static int
+step_once(struct ecert_store *s, sqlite3_stmt *st, struct ecert_error *e)
+{
+	int rc = sqlite3_step(st);
+
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : ecert_sql_fail(s, e, rc, "dispute");
+}
+
+/* Who files (a holder through the platform, or a using unit), about
+ * which item, why. */
+static int
+filing_check(const struct ecert_actor *a, const struct ecert_dispute_filing *f,
     struct ecert_error *e)
 {
-	struct version_row r;
-	json_t *type = NULL;
-	sqlite3_stmt *st;
-	const char *key;
-	char today[11], now[21], current[160], obj[32], detail[400];
-	json_int_t days;
-	int holder, rc;
+	int rc, holder;
 
-	due[0] = '\0';
 	if (f->by == NULL || (strcmp(f->by, "holder") != 0 &&
 	    strcmp(f->by, "unit") != 0))
 		return ecert_fail(e, ECERT_USAGE, "--by: holder or unit");
@@ -178,17 +182,76 @@ ecert_dispute_file(struct ecert_store *s, const struct ecert_actor *a,
 	if (!holder && !(a->roles & ECERT_ROLE_USER))
 		return ecert_fail(e, ECERT_NOPERM, "unit %s may not file as a "
 		    "using unit: it does not have the user role", a->unit);
-	if ((rc = version_load(s, f->license, &r, e)) != 0)
+	return 0;
+}
+
+/* The license objected to: issued, and its current version. */
+static int
+disputed_load(struct ecert_store *s, const char *license,
+    struct version_row *r, struct ecert_error *e)
+{
+	char current[160];
+	int rc;
+
+	if ((rc = version_load(s, license, r, e)) != 0)
 		return rc;
-	if (strcmp(r.status, "draft") == 0)
+	if (strcmp(r->status, "draft") == 0)
 		return ecert_fail(e, ECERT_NO, "%s: a draft awaiting review, "
-		    "not an issued license", f->license);
-	if (strcmp(r.status, "superseded") == 0) {
-		current_version(s, &r, current, sizeof(current));
+		    "not an issued license", license);
+	if (strcmp(r->status, "superseded") == 0) {
+		current_version(s, r, current, sizeof(current));
 		return ecert_fail(e, ECERT_NO, "%s: superseded by a later "
-		    "version; object to the current one (%s)", f->license,
+		    "version; object to the current one (%s)", license,
 		    current[0] ? current : "?");
 	}
+	return 0;
+}
+
+/* The open dispute's row, its id in *id. */
+static int
+dispute_insert(struct ecert_store *s, const struct ecert_actor *a,
+    const struct ecert_dispute_filing *f, const struct version_row *r,
+    const char *key, const char *due, long long *id, struct ecert_error *e)
+{
+	sqlite3_stmt *st;
+	char now[21];
+	int rc;
+
+	ecert_now_iso(now);
+	st = ecert_prepare(s, "INSERT INTO disputes(license, issuer, filed_by,"
+	    " filer_unit, item, reason, filed_at, due, status)"
+	    " VALUES (?,?,?,?,?,?,?,?,'open')", e);
+	if (st == NULL)
+		return e->status;
+	ecert_bind_text(st, 1, f->license);
+	ecert_bind_text(st, 2, r->issuer);
+	ecert_bind_text(st, 3, f->by);
+	ecert_bind_text(st, 4, strcmp(f->by, "holder") == 0 ? NULL : a->unit);
+	ecert_bind_text(st, 5, key);
+	ecert_bind_text(st, 6, f->reason);
+	ecert_bind_text(st, 7, now);
+	ecert_bind_text(st, 8, due);
+	if ((rc = step_once(s, st, e)) == 0)
+		*id = sqlite3_last_insert_rowid(s->db);
+	return rc;
+}
+
+int
+ecert_dispute_file(struct ecert_store *s, const struct ecert_actor *a,
+    const struct ecert_dispute_filing *f, long long *id, char due[11],
+    struct ecert_error *e)
+{
+	struct version_row r;
+	json_t *type = NULL;
+	const char *key;
+	char today[11], obj[32], detail[400];
+	json_int_t days;
+	int rc;
+
+	due[0] = '\0';
+	if ((rc = filing_check(a, f, e)) != 0 ||
+	    (rc = disputed_load(s, f->license, &r, e)) != 0)
+		return rc;
 	if ((type = ecert_catalog_get(s, r.type)) == NULL)
 		return ecert_fail(e, ECERT_NO, "%s: type %s is not in the "
 		    "catalog", f->license, r.type);
@@ -202,31 +265,9 @@ ecert_dispute_file(struct ecert_store *s, const struct ecert_actor *a,
 	if (days < 1)
 		days = 15;	/* the catalog's default */
 	ecert_today(today);
-	if ((rc = ecert_working_days_add(s, today, (int)days, due, e)) != 0)
+	if ((rc = ecert_working_days_add(s, today, (int)days, due, e)) != 0 ||
+	    (rc = dispute_insert(s, a, f, &r, key, due, id, e)) != 0)
 		goto out;
-	ecert_now_iso(now);
-	st = ecert_prepare(s, "INSERT INTO disputes(license, issuer, filed_by,"
-	    " filer_unit, item, reason, filed_at, due, status)"
-	    " VALUES (?,?,?,?,?,?,?,?,'open')", e);
-	if (st == NULL) {
-		rc = e->status;
-		goto out;
-	}
-	ecert_bind_text(st, 1, f->license);
-	ecert_bind_text(st, 2, r.issuer);
-	ecert_bind_text(st, 3, f->by);
-	ecert_bind_text(st, 4, holder ? NULL : a->unit);
-	ecert_bind_text(st, 5, key);
-	ecert_bind_text(st, 6, f->reason);
-	ecert_bind_text(st, 7, now);
-	ecert_bind_text(st, 8, due);
-	rc = sqlite3_step(st);
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE) {
-		rc = ecert_sql_fail(s, e, rc, "dispute");
-		goto out;
-	}
-	*id = sqlite3_last_insert_rowid(s->db);
 	snprintf(obj, sizeof(obj), "dispute %lld", *id);
 	snprintf(detail, sizeof(detail), "%s: item %s, by %s, due %s",
 	    f->license, key, f->by, due);
@@ -358,21 +399,13 @@ check_amended(struct ecert_store *s, const json_t *d, int version,
 	return 0;
 }
 
-int
-ecert_dispute_resolve(struct ecert_store *s, const struct ecert_actor *a,
-    long long id, const struct ecert_resolution *res, json_t **notice,
-    struct ecert_error *e)
+/* The outcome is corrected or rejected; a rejection says why; only a
+ * correction names the amended version. */
+static int
+resolution_check(const struct ecert_resolution *res, struct ecert_error *e)
 {
-	static const char *keep[] = { "license", "type", "type_name",
-	    "number", "holder", "item", "item_label", "filed_by", "filer",
-	    "filer_unit", "filed_at", "due", NULL };
-	sqlite3_stmt *st;
-	json_t *d = NULL;
-	char today[11], now[21], obj[32], detail[700];
-	const char *issuer, *status;
-	int corrected, version = 0, rc, i;
+	int corrected, rc;
 
-	*notice = NULL;
 	if (res->outcome == NULL || (strcmp(res->outcome, "corrected") != 0 &&
 	    strcmp(res->outcome, "rejected") != 0))
 		return ecert_fail(e, ECERT_USAGE, "resolve: --corrected or "
@@ -384,6 +417,18 @@ ecert_dispute_resolve(struct ecert_store *s, const struct ecert_actor *a,
 	if (!corrected && res->amended != NULL)
 		return ecert_fail(e, ECERT_USAGE, "--amended goes with "
 		    "--corrected");
+	return 0;
+}
+
+/* The dispute as JSON and the disputed license's version. */
+static int
+dispute_load(struct ecert_store *s, long long id, json_t **d, int *version,
+    struct ecert_error *e)
+{
+	sqlite3_stmt *st;
+	char today[11];
+	int rc;
+
 	ecert_today(today);
 	st = ecert_prepare(s, DISPUTE_SELECT " WHERE d.id = ?", e);
 	if (st == NULL)
@@ -391,14 +436,82 @@ ecert_dispute_resolve(struct ecert_store *s, const struct ecert_actor *a,
 	sqlite3_bind_int64(st, 1, id);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {
-		d = dispute_row(st, today);
-		version = sqlite3_column_int(st, 20);
+		*d = dispute_row(st, today);
+		*version = sqlite3_column_int(st, 20);
 	}
 	sqlite3_finalize(st);
 	if (rc == SQLITE_DONE)
 		return ecert_fail(e, ECERT_NO, "dispute %lld: not found", id);
 	if (rc != SQLITE_ROW)
 		return ecert_sql_fail(s, e, rc, "dispute");
+	return 0;
+}
+
+/* The open dispute closed with the outcome, unless resolved meanwhile. */
+static int
+dispute_close(struct ecert_store *s, const struct ecert_actor *a,
+    long long id, const struct ecert_resolution *res, const char *now,
+    struct ecert_error *e)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	st = ecert_prepare(s, "UPDATE disputes SET status = ?,"
+	    " resolved_at = ?, resolved_by = ?, resolution = ?, amended = ?"
+	    " WHERE id = ? AND status = 'open'", e);
+	if (st == NULL)
+		return e->status;
+	ecert_bind_text(st, 1, res->outcome);
+	ecert_bind_text(st, 2, now);
+	ecert_bind_text(st, 3, a->unit);
+	ecert_bind_text(st, 4, res->reason);
+	ecert_bind_text(st, 5, res->outcome[0] == 'c' ? res->amended : NULL);
+	sqlite3_bind_int64(st, 6, id);
+	if ((rc = step_once(s, st, e)) != 0)
+		return rc;
+	if (sqlite3_changes(s->db) != 1)
+		return ecert_fail(e, ECERT_NO, "dispute %lld: resolved meanwhile",
+		    id);
+	return 0;
+}
+
+/* The notice for the filer: the outcome, and what the dispute was. */
+static json_t *
+resolution_notice(const struct ecert_actor *a, long long id,
+    const struct ecert_resolution *res, const json_t *d, const char *now)
+{
+	static const char *keep[] = { "license", "type", "type_name",
+	    "number", "holder", "item", "item_label", "filed_by", "filer",
+	    "filer_unit", "filed_at", "due", NULL };
+	int corrected = res->outcome[0] == 'c', i;
+	json_t *notice;
+
+	notice = json_pack("{s:s, s:I, s:s, s:o, s:o, s:s, s:s}", "notice",
+	    "dispute-resolved", "dispute", (json_int_t)id, "outcome",
+	    res->outcome, "reason", res->reason ? json_string(res->reason) :
+	    json_null(), "amended", corrected ? json_string(res->amended) :
+	    json_null(), "resolved_at", now, "resolved_by", a->unit);
+	json_object_set_new(notice, "issuer_name", json_string(a->name));
+	for (i = 0; keep[i] != NULL; i++)
+		json_object_set(notice, keep[i], json_object_get(d, keep[i]));
+	return notice;
+}
+
+int
+ecert_dispute_resolve(struct ecert_store *s, const struct ecert_actor *a,
+    long long id, const struct ecert_resolution *res, json_t **notice,
+    struct ecert_error *e)
+{
+	json_t *d = NULL;
+	char now[21], obj[32], detail[700];
+	const char *issuer, *status;
+	int corrected, version = 0, rc;
+
+	*notice = NULL;
+	if ((rc = resolution_check(res, e)) != 0 ||
+	    (rc = dispute_load(s, id, &d, &version, e)) != 0)
+		return rc;
+	corrected = res->outcome[0] == 'c';
 	issuer = ecert_json_str(d, "issuer");
 	status = ecert_json_str(d, "status");
 	if (strcmp(issuer, a->unit) != 0 || !(a->roles & ECERT_ROLE_ISSUER)) {
@@ -416,30 +529,8 @@ ecert_dispute_resolve(struct ecert_store *s, const struct ecert_actor *a,
 	    e)) != 0)
 		goto out;
 	ecert_now_iso(now);
-	st = ecert_prepare(s, "UPDATE disputes SET status = ?,"
-	    " resolved_at = ?, resolved_by = ?, resolution = ?, amended = ?"
-	    " WHERE id = ? AND status = 'open'", e);
-	if (st == NULL) {
-		rc = e->status;
+	if ((rc = dispute_close(s, a, id, res, now, e)) != 0)
 		goto out;
-	}
-	ecert_bind_text(st, 1, res->outcome);
-	ecert_bind_text(st, 2, now);
-	ecert_bind_text(st, 3, a->unit);
-	ecert_bind_text(st, 4, res->reason);
-	ecert_bind_text(st, 5, corrected ? res->amended : NULL);
-	sqlite3_bind_int64(st, 6, id);
-	rc = sqlite3_step(st);
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE) {
-		rc = ecert_sql_fail(s, e, rc, "dispute");
-		goto out;
-	}
-	if (sqlite3_changes(s->db) != 1) {
-		rc = ecert_fail(e, ECERT_NO, "dispute %lld: resolved meanwhile",
-		    id);
-		goto out;
-	}
 	snprintf(obj, sizeof(obj), "dispute %lld", id);
 	if (corrected)
 		snprintf(detail, sizeof(detail), "corrected by %s%s%s",
@@ -448,16 +539,8 @@ ecert_dispute_resolve(struct ecert_store *s, const struct ecert_actor *a,
 	else
 		snprintf(detail, sizeof(detail), "rejected: %s", res->reason);
 	if ((rc = ecert_audit(s, a->unit, "dispute.resolve", obj, "ok",
-	    detail)) != 0)
-		goto out;
-	*notice = json_pack("{s:s, s:I, s:s, s:o, s:o, s:s, s:s}", "notice",
-	    "dispute-resolved", "dispute", (json_int_t)id, "outcome",
-	    res->outcome, "reason", res->reason ? json_string(res->reason) :
-	    json_null(), "amended", corrected ? json_string(res->amended) :
-	    json_null(), "resolved_at", now, "resolved_by", a->unit);
-	json_object_set_new(*notice, "issuer_name", json_string(a->name));
-	for (i = 0; keep[i] != NULL; i++)
-		json_object_set(*notice, keep[i], json_object_get(d, keep[i]));
+	    detail)) == 0)
+		*notice = resolution_notice(a, id, res, d, now);
 out:
 	json_decref(d);
 	return rc;

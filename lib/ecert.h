@@ -247,10 +247,19 @@ int ecert_license_issue(struct ecert_store *s, const struct ecert_actor *a,
     struct ecert_error *e);
 int ecert_license_load(struct ecert_store *s, const char *id, json_t **signed_doc,
     char *status, size_t statusn, struct ecert_error *e);
+/* verify.c: what verification says of a license or a token; the words
+ * (valid, not-yet-valid, ...) are made by ecert_verdict_word alone */
+enum ecert_verdict {
+	ECERT_VERDICT_INVALID = 0, ECERT_VERDICT_VALID,
+	ECERT_VERDICT_NOT_YET_VALID, ECERT_VERDICT_SUSPENDED,
+	ECERT_VERDICT_EXPIRED, ECERT_VERDICT_REVOKED,
+	ECERT_VERDICT_SUPERSEDED, ECERT_VERDICT_DRAFT, ECERT_VERDICT_NOT_FOUND
+};
+const char *ecert_verdict_word(enum ecert_verdict v);
 int ecert_license_verify_doc(const json_t *signed_doc, const json_t *trust,
-    char *why, size_t n);
-int ecert_license_verify(struct ecert_store *s, const char *id, char *status,
-    size_t statusn, char *why, size_t whyn, struct ecert_error *e);
+    enum ecert_verdict *v, char *why, size_t n);
+int ecert_license_verify(struct ecert_store *s, const char *id,
+    enum ecert_verdict *v, char *why, size_t whyn, struct ecert_error *e);
 int ecert_license_set_status(struct ecert_store *s,
     const struct ecert_actor *a, const char *id, const char *action,
     const char *reason, struct ecert_error *e);
@@ -345,6 +354,7 @@ struct ecert_token {
 	time_t signed_at, presented_at, expires_at;
 	int version, historical;
 	int format, disclosed, withheld;	/* format 2: item counts */
+	enum ecert_verdict verdict;
 };
 char *ecert_base45_encode(const unsigned char *in, size_t n);
 long ecert_base45_decode(const char *in, unsigned char *out, size_t outn);
@@ -481,7 +491,7 @@ int ecert_catalog_each(struct ecert_store *s,
     int (*fn)(const struct ecert_type_row *r, void *arg), void *arg,
     struct ecert_error *e);
 int ecert_license_row_status(struct ecert_store *s, const char *id,
-    char *out, size_t n);
+    enum ecert_verdict *v);
 
 /* unit.c and matter.c: listed (ecert-unit list, ecert-matter list) */
 struct ecert_unit_row {

@@ -192,6 +192,8 @@ void ecert_facts_tampered(struct ecert_store *s, const char *object,
 int ecert_license_facts(struct ecert_store *s, const char *id,
     char *derived, size_t derivedn, char *why, size_t whyn,
     struct ecert_error *e);
+/* verify.c: the verdict a stored status column names */
+enum ecert_verdict ecert_verdict_of(const char *word);
 /* anchor.c: the platform's key outside the store; signed units, keys and
  * catalog entries */
 #define ECERT_DOMAIN_FACT "ecert-fact-v1"
@@ -255,6 +257,8 @@ unsigned char *ecert_core_disclose(const json_t *doc, const json_t *paths,
     size_t room, size_t *outn, int *withheld, char *why, size_t whyn);
 char *ecert_to_utf8(iconv_t cd, const char *encoding, const char *in,
     size_t n, struct ecert_error *e);
+int ecert_encoding_open(const char *encoding, iconv_t *cd,
+    struct ecert_error *e);
 json_t *ecert_core_public_paths(const json_t *type, const json_t *doc);
 int ecert_core_check_partial(const struct ecert_pub *pk, const char *key_id,
     const json_t *doc, const char *core_b64, const char *sig_b64, char *why,
@@ -344,6 +348,7 @@ json_t *ecert_signed_form(const json_t *doc, const char *key_id,
 json_t *ecert_signed_form_alg(const json_t *doc, const char *alg,
     const char *key_id, const char *signer, const char *sig);
 int ecert_csv_read(struct ecert_csv *c, struct ecert_error *e);
+int ecert_csv_header(struct ecert_csv *c, FILE *fp, struct ecert_error *e);
 const char *ecert_csv_field(const struct ecert_csv *c, size_t i);
 void ecert_csv_free(struct ecert_csv *c);
 int ecert_compact_build(const json_t *type, const json_t *doc,

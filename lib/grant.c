@@ -821,7 +821,8 @@ give_license(struct ecert_store *s, struct use_run *r, const char *id,
     const char *type)
 {
 	json_t *doc, *out, *answer;
-	char status[16], vstatus[32], why[256];
+	char status[16], why[256];
+	enum ecert_verdict v;
 	struct ecert_error le;
 	int all;
 
@@ -829,8 +830,7 @@ give_license(struct ecert_store *s, struct use_run *r, const char *id,
 	if (!list_has(json_object_get(r->grant, "types"), type) &&
 	    !list_has(json_object_get(r->grant, "licenses"), id))
 		return;
-	if (ecert_license_verify(s, id, vstatus, sizeof(vstatus), why,
-	    sizeof(why), &le) != 0)
+	if (ecert_license_verify(s, id, &v, why, sizeof(why), &le) != 0)
 		return;
 	if (ecert_license_load(s, id, &doc, status, sizeof(status), &le) != 0)
 		return;

@@ -569,26 +569,22 @@ doc_label(const char *key)
 	return key;
 }
 
-/* The same license number: the same content is "present", anything else
- * a conflict that names what differs, by the catalog's labels. */
-static int
-compare_stored(struct import *im, const struct ecert_prepared *p, char *why,
-    size_t n)
+/* The stored document of the same license (its identifier, or its
+ * number's first version); NULL with why. */
+static json_t *
+stored_document(struct import *im, const struct ecert_prepared *p,
+    char *why, size_t n)
 {
 	struct ecert_error e;
 	sqlite3_stmt *st;
-	json_t *old = NULL, *new;
-	const char *key;
-	json_t *v;
+	json_t *old;
 	char *plain = NULL, numcol[260];
-	int same = 0;
-	size_t used = 0;
 
 	st = ecert_prepare(im->s, "SELECT document FROM licenses WHERE id = ?"
 	    " OR (type = ? AND number = ? AND version = 1)", &e);
 	if (st == NULL) {
 		snprintf(why, n, "%s", e.msg);
-		return 0;
+		return NULL;
 	}
 	ecert_bind_text(st, 1, p->id);
 	ecert_bind_text(st, 2, ecert_json_str(p->doc, "type"));
@@ -603,56 +599,78 @@ compare_stored(struct import *im, const struct ecert_prepared *p, char *why,
 		free(plain);
 		ecert_whyf(why, n, "license number already in the store, and "
 		    "its stored document cannot be read");
-		return 0;
+		return NULL;
 	}
 	free(plain);
-	new = json_deep_copy(p->doc);
-	json_object_del(old, "signed_at");
-	json_object_del(new, "signed_at");
-	/* salts are new at every signing; a format-1 document has none */
-	json_object_del(old, "salts");
-	json_object_del(new, "salts");
-	json_object_del(old, "format");
-	json_object_del(new, "format");
-	json_object_del(json_object_get(old, "issuer"), "name");
-	json_object_del(json_object_get(new, "issuer"), "name");
-	if (json_equal(old, new))
-		same = 1;
-	else {
-		used = (size_t)ecert_whyf(why, n, "license number %s is already "
-		    "in the store with different content:",
-		    ecert_json_str(p->doc, "number"));
-		json_object_foreach(new, key, v) {
-			const json_t *ov = json_object_get(old, key);
-			const char *ik;
-			json_t *iv;
+	return old;
+}
 
-			if (strcmp(key, "items") == 0 && json_is_object(ov)) {
-				json_object_foreach(v, ik, iv)
-					if (!json_equal(iv, json_object_get(ov,
-					    ik)))
-						add_name(why, n, &used,
-						    key_label(im->type, ik));
-				json_object_foreach((json_t *)ov, ik, iv)
-					if (json_object_get(v, ik) == NULL)
-						add_name(why, n, &used,
-						    key_label(im->type, ik));
-			} else if (strcmp(key, "holder") == 0 &&
-			    json_is_object(ov)) {
-				if (!json_equal(json_object_get(v, "name"),
-				    json_object_get(ov, "name")))
+/* What is new at every signing taken out: the time, the salts (a
+ * format-1 document has none), the format, the issuer's name. */
+static void
+drop_signing(json_t *doc)
+{
+	json_object_del(doc, "signed_at");
+	json_object_del(doc, "salts");
+	json_object_del(doc, "format");
+	json_object_del(json_object_get(doc, "issuer"), "name");
+}
+
+/* The names, by the catalog's labels, of what differs between the new
+ * document and the old, after why's first used bytes. */
+static void
+name_differences(const json_t *type, const json_t *old, const json_t *new,
+    char *why, size_t n, size_t used)
+{
+	const char *key, *ik;
+	json_t *v, *iv;
+
+	json_object_foreach((json_t *)new, key, v) {
+		const json_t *ov = json_object_get(old, key);
+
+		if (strcmp(key, "items") == 0 && json_is_object(ov)) {
+			json_object_foreach(v, ik, iv)
+				if (!json_equal(iv, json_object_get(ov, ik)))
 					add_name(why, n, &used,
-					    key_label(im->type, "holder"));
-				if (!json_equal(json_object_get(v, "id"),
-				    json_object_get(ov, "id")))
+					    key_label(type, ik));
+			json_object_foreach((json_t *)ov, ik, iv)
+				if (json_object_get(v, ik) == NULL)
 					add_name(why, n, &used,
-					    key_label(im->type, "holder_id"));
-			} else if (strcmp(key, "partial") != 0 &&
-			    strcmp(key, "not_collected") != 0 &&
-			    !json_equal(v, ov))
-				add_name(why, n, &used, doc_label(key));
-		}
+					    key_label(type, ik));
+		} else if (strcmp(key, "holder") == 0 && json_is_object(ov)) {
+			if (!json_equal(json_object_get(v, "name"),
+			    json_object_get(ov, "name")))
+				add_name(why, n, &used, key_label(type,
+				    "holder"));
+			if (!json_equal(json_object_get(v, "id"),
+			    json_object_get(ov, "id")))
+				add_name(why, n, &used, key_label(type,
+				    "holder_id"));
+		} else if (strcmp(key, "partial") != 0 &&
+		    strcmp(key, "not_collected") != 0 && !json_equal(v, ov))
+			add_name(why, n, &used, doc_label(key));
 	}
+}
+
+/* The same license number: the same content is "present", anything else
+ * a conflict that names what differs, by the catalog's labels. */
+static int
+compare_stored(struct import *im, const struct ecert_prepared *p, char *why,
+    size_t n)
+{
+	json_t *old, *new;
+	int same;
+
+	if ((old = stored_document(im, p, why, n)) == NULL)
+		return 0;
+	new = json_deep_copy(p->doc);
+	drop_signing(old);
+	drop_signing(new);
+	if (!(same = json_equal(old, new)))
+		name_differences(im->type, old, new, why, n,
+		    (size_t)ecert_whyf(why, n, "license number %s is already "
+		    "in the store with different content:",
+		    ecert_json_str(p->doc, "number")));
 	json_decref(old);
 	json_decref(new);
 	return same;
@@ -955,72 +973,60 @@ write_all(struct import *im, struct ecert_import_counts *n,
 	return rc;
 }
 
-int
-ecert_import(struct ecert_store *s, const struct ecert_actor *a,
-    const json_t *type, const struct ecert_import_opts *o,
-    struct ecert_import_counts *n, struct ecert_error *e)
+/* The store set for a long import: its busy waits short, its page cache
+ * big enough to keep the indexes' pages from being re-read. */
+static void
+store_tune(struct ecert_store *s)
 {
-	struct import *im;
-	struct ecert_csv header = { 0 };
-	struct ecert_error he;
 	const char *pages;
-	pthread_t rt, wt[16];
-	int i, nw = o->workers, rc;
-	size_t k;
+	char sql[64];
 
-	memset(n, 0, sizeof(*n));
-	im = calloc(1, sizeof(*im));
-	if (im == NULL)
-		return ecert_fail(e, ECERT_IOERR, "calloc: %s", strerror(errno));
-	im->s = s;
-	im->a = a;
-	im->type = type;
-	im->o = o;
-	im->cd = (iconv_t)-1;
-	if (o->encoding != NULL && strcasecmp(o->encoding, "UTF-8") != 0 &&
-	    (im->cd = iconv_open("UTF-8", o->encoding)) == (iconv_t)-1) {
-		free(im);
-		return ecert_fail(e, ECERT_USAGE, "--encoding %s: %s",
-		    o->encoding, strerror(errno));
-	}
 	s->busy_poll_us = IMPORT_POLL_US;
-	/* a bigger page cache keeps the indexes' pages from being re-read */
 	ecert_exec(s, "PRAGMA cache_size = -32768", NULL);
 	/* for tests: a store that fills up as a disk does */
 	if ((pages = getenv("ECERT_TEST_MAX_PAGES")) != NULL) {
-		char sql[64];
 		snprintf(sql, sizeof(sql), "PRAGMA max_page_count = %ld",
 		    atol(pages));
 		ecert_exec(s, sql, NULL);
 	}
-	if ((rc = set_values(im, e)) != 0)
-		goto out;
-	if (o->csv) {
-		header.fp = o->in;
-		header.next_line = 1;
-		rc = ecert_csv_read(&header, &he);
-		if (rc == -1) {
-			rc = 0;		/* an empty file: no records */
-			ecert_csv_free(&header);
-			goto out;
-		}
-		if (rc != 0)
-			rc = ecert_fail(e, rc, "%s:1: header: %s", o->name,
-			    he.msg);
-		else if ((rc = map_header(im, &header, e)) == 0) {
-			im->header = ecert_xmalloc(header.rawlen + 1);
-			memcpy(im->header, header.raw, header.rawlen + 1);
-			im->headerlen = header.rawlen;
-			im->header_crlf = header.crlf;
-		}
+}
+
+/* The CSV header read and mapped to the type's items, and kept for the
+ * file of rejected lines.  -1 for an empty file (no records). */
+static int
+read_header(struct import *im, struct ecert_error *e)
+{
+	struct ecert_csv header;
+	struct ecert_error he;
+	int rc;
+
+	if ((rc = ecert_csv_header(&header, im->o->in, &he)) == -1) {
 		ecert_csv_free(&header);
-		if (rc != 0)
-			goto out;
+		return -1;
 	}
-	if (nw < 1)
-		nw = 1;
-	if (nw > 16)
-		nw = 16;
+	if (rc != 0)
+		rc = ecert_fail(e, rc, "%s:1: header: %s", im->o->name,
+		    he.msg);
+	else if ((rc = map_header(im, &header, e)) == 0) {
+		im->header = ecert_xmalloc(header.rawlen + 1);
+		memcpy(im->header, header.raw, header.rawlen + 1);
+		im->headerlen = header.rawlen;
+		im->header_crlf = header.crlf;
+	}
+	ecert_csv_free(&header);
+	return rc;
+}
+
+/* One reader, nw workers (1 to 16) and the writer (this thread), until
+ * the input is done or the writer stops. */
+static int
+run_threads(struct import *im, int nw, struct ecert_import_counts *n,
+    struct ecert_error *e)
+{
+	pthread_t rt, wt[16];
+	int i, rc;
+
+	nw = nw < 1 ? 1 : nw > 16 ? 16 : nw;
 	pthread_mutex_init(&im->mu, NULL);
 	pthread_cond_init(&im->can_read, NULL);
 	pthread_cond_init(&im->can_work, NULL);
@@ -1047,7 +1053,14 @@ ecert_import(struct ecert_store *s, const struct ecert_actor *a,
 	pthread_cond_destroy(&im->can_read);
 	pthread_cond_destroy(&im->can_work);
 	pthread_cond_destroy(&im->can_write);
-out:
+	return rc;
+}
+
+static void
+import_free(struct import *im)
+{
+	size_t k;
+
 	for (k = 0; k < im->ncolumns; k++) {
 		if (im->columns != NULL)
 			free(im->columns[k]);
@@ -1061,6 +1074,36 @@ out:
 	if (im->cd != (iconv_t)-1)
 		iconv_close(im->cd);
 	free(im);
+}
+
+int
+ecert_import(struct ecert_store *s, const struct ecert_actor *a,
+    const json_t *type, const struct ecert_import_opts *o,
+    struct ecert_import_counts *n, struct ecert_error *e)
+{
+	struct import *im;
+	int rc;
+
+	memset(n, 0, sizeof(*n));
+	im = calloc(1, sizeof(*im));
+	if (im == NULL)
+		return ecert_fail(e, ECERT_IOERR, "calloc: %s", strerror(errno));
+	im->s = s;
+	im->a = a;
+	im->type = type;
+	im->o = o;
+	if ((rc = ecert_encoding_open(o->encoding, &im->cd, e)) != 0) {
+		free(im);
+		return rc;
+	}
+	store_tune(s);
+	if ((rc = set_values(im, e)) == 0 && o->csv)
+		rc = read_header(im, e);
+	if (rc == 0)
+		rc = run_threads(im, o->workers, n, e);
+	else if (rc == -1)
+		rc = 0;		/* an empty file: no records */
+	import_free(im);
 	return rc;
 }
 
@@ -1083,12 +1126,7 @@ ecert_import_map_header(const json_t *type, const struct ecert_import_opts *o,
 		return ecert_fail(e, ECERT_IOERR, "calloc: %s", strerror(errno));
 	im->type = type;
 	im->o = o;
-	im->cd = (iconv_t)-1;
-	if (o->encoding != NULL && strcasecmp(o->encoding, "UTF-8") != 0 &&
-	    (im->cd = iconv_open("UTF-8", o->encoding)) == (iconv_t)-1)
-		rc = ecert_fail(e, ECERT_USAGE, "--encoding %s: %s",
-		    o->encoding, strerror(errno));
-	else
+	if ((rc = ecert_encoding_open(o->encoding, &im->cd, e)) == 0)
 		rc = map_header(im, h, e);
 	for (k = 0; k < im->ncolumns; k++) {
 		if (rc != 0 && im->columns != NULL)

@@ -3,8 +3,10 @@
  * longer than ECERT_MAX_LINE is skipped and reported, never buffered
  * whole, so memory stays flat whatever comes in.
  */
+#include <errno.h>
 #include <iconv.h>
 #include <string.h>
+#include <strings.h>
 
 #include "ecert_priv.h"
 
@@ -43,6 +45,31 @@ utf8_bad_at(const unsigned char *s, size_t n)
 		i += len;
 	}
 	return n ? n - 1 : 0;
+}
+
+/* The converter from --encoding to UTF-8 into *cd; (iconv_t)-1 when the
+ * input is UTF-8 already (none given).  ECERT_USAGE for an encoding iconv
+ * does not know. */
+int
+ecert_encoding_open(const char *encoding, iconv_t *cd, struct ecert_error *e)
+{
+	*cd = (iconv_t)-1;
+	if (encoding != NULL && strcasecmp(encoding, "UTF-8") != 0 &&
+	    (*cd = iconv_open("UTF-8", encoding)) == (iconv_t)-1)
+		return ecert_fail(e, ECERT_USAGE, "--encoding %s: %s",
+		    encoding, strerror(errno));
+	return 0;
+}
+
+/* A CSV reader on fp, its first record (the header) read: what
+ * ecert_csv_read returns, -1 for an empty file. */
+int
+ecert_csv_header(struct ecert_csv *c, FILE *fp, struct ecert_error *e)
+{
+	memset(c, 0, sizeof(*c));
+	c->fp = fp;
+	c->next_line = 1;
+	return ecert_csv_read(c, e);
 }
 
 /*

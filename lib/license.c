@@ -241,87 +241,70 @@ ecert_license_validate(const json_t *type, const json_t *record,
 	return ecert_license_validate_flags(type, record, 0, docp, e);
 }
 
-/*
- * With ECERT_PREP_HISTORICAL (article 10), a record of a legacy register
- * needs only the core facts: number, holder, holder code, issue date.  A
- * required item that its paper original never recorded is not collected
- * (未采集): listed in the document's "not_collected", the document marked
- * "partial".  An item the catalog marks history_required is required all
- * the same; whatever is present is checked as for a new license.
- */
-int
-ecert_license_validate_flags(const json_t *type, const json_t *record,
-    int flags, json_t **docp, struct ecert_error *e)
+/* Every key of the record is text (the reserved ones strings) and
+ * either reserved or a data item of the type. */
+static void
+fields_check(const json_t *type, const json_t *record, struct faults *f)
 {
-	const char *key, *v, *code = ecert_json_str(type, "code");
-	const char *holder_kind = ecert_json_str(type, "holder");
-	int history = (flags & ECERT_PREP_HISTORICAL) != 0;
-	json_t *doc, *items, *val, *out = NULL, *missing;
-	const json_t *item;
-	char buf[32], today[11], until[11], why[128];
-	const char *issue_date, *from, *to, *name, *id;
-	struct faults f = { e, 0 };
+	const char *key, *code = ecert_json_str(type, "code");
 	struct ecert_error one;
-	size_t i;
-	int legal, dates_ok = 1;
+	json_t *val;
+	char buf[32];
 
-	*docp = NULL;
-	if (!json_is_object(record))
-		return ecert_fail(e, ECERT_DATAERR, "record: not a JSON object");
-	v = ecert_json_str(record, "type");
-	if (json_object_get(record, "type") != NULL &&
-	    (v == NULL || strcmp(v, code) != 0))
-		return ecert_fail(e, ECERT_DATAERR, "field type: %s: does not "
-		    "match %s", v ? v : "(not a string)", code);
 	json_object_foreach((json_t *)record, key, val) {
 		/* the license's own facts are text, never numbers */
 		if (text_of(val, buf, sizeof(buf)) == NULL ||
 		    (is_reserved(key) && !json_is_string(val))) {
 			ecert_fail(&one, ECERT_DATAERR, "field %s: must be "
 			    "a string", key);
-			fault(&f, &one);
+			fault(f, &one);
 		} else if (!is_reserved(key) && ecert_catalog_item(type,
 		    key) == NULL) {
 			ecert_fail(&one, ECERT_DATAERR, "field %s: not a "
 			    "data item of type %s (%s)", key, code,
 			    ecert_json_str(type, "name"));
-			fault(&f, &one);
+			fault(f, &one);
 		}
 	}
-	doc = json_object();
-	items = json_object();
-	missing = json_array();
-	json_object_set_new(doc, "type", json_string(code));
-	json_object_set_new(doc, "type_name",
-	    json_string(ecert_json_str(type, "name")));
+}
+
+/* The license's number and its holder (name and identifier, a unified
+ * social credit code for a legal person, a citizen ID number else). */
+static void
+holder_check(const json_t *type, const json_t *record, json_t *doc,
+    struct faults *f)
+{
+	const char *v, *name, *id;
+	struct ecert_error one;
+	char why[128];
+	int legal = strcmp(ecert_json_str(type, "holder"), "legal") == 0;
 
 	if ((v = ecert_json_str(record, "number")) == NULL) {
 		if (json_object_get(record, "number") == NULL) {
 			ecert_fail(&one, ECERT_DATAERR, "field number: "
 			    "required");
-			fault(&f, &one);
+			fault(f, &one);
 		}
 	} else if (lic_check_text("number", v, 64, 0, &one) != 0)
-		fault(&f, &one);
+		fault(f, &one);
 	else
 		json_object_set_new(doc, "number", json_string(v));
 
-	legal = strcmp(holder_kind, "legal") == 0;
 	if ((name = ecert_json_str(record, "holder")) == NULL) {
 		if (json_object_get(record, "holder") == NULL) {
 			ecert_fail(&one, ECERT_DATAERR, "field holder: "
 			    "required");
-			fault(&f, &one);
+			fault(f, &one);
 		}
 	} else if (lic_check_text("holder", name, 200, 0, &one) != 0) {
-		fault(&f, &one);
+		fault(f, &one);
 		name = NULL;
 	}
 	if ((id = ecert_json_str(record, "holder_id")) == NULL) {
 		if (json_object_get(record, "holder_id") == NULL) {
 			ecert_fail(&one, ECERT_DATAERR, "field holder_id: "
 			    "required");
-			fault(&f, &one);
+			fault(f, &one);
 		}
 	} else if (legal && !ecert_uscc_valid(id)) {
 		/* the value is not echoed: it may be an ID number typed in
@@ -329,18 +312,30 @@ ecert_license_validate_flags(const json_t *type, const json_t *record,
 		ecert_fail(&one, ECERT_DATAERR, "field holder_id: not a "
 		    "valid unified social credit code: %s",
 		    ecert_uscc_why(id, why, sizeof(why)));
-		fault(&f, &one);
+		fault(f, &one);
 		id = NULL;
 	} else if (!legal && !ecert_citizen_id_valid(id)) {
 		ecert_fail(&one, ECERT_DATAERR, "field holder_id: not a "
 		    "valid citizen ID number: %s",
 		    ecert_citizen_id_why(id, why, sizeof(why)));
-		fault(&f, &one);
+		fault(f, &one);
 		id = NULL;
 	}
 	if (name != NULL && id != NULL)
 		json_object_set_new(doc, "holder", json_pack("{s:s, s:s, s:s}",
 		    "name", name, "id_type", legal ? "001" : "111", "id", id));
+}
+
+/* The issue date (today unless historical), valid_from (the issue date
+ * by default) and valid_until (the type's validity_years by default). */
+static void
+dates_check(const json_t *type, const json_t *record, int history,
+    json_t *doc, struct faults *f)
+{
+	const char *issue_date, *from, *to;
+	struct ecert_error one;
+	char today[11], until[11];
+	int dates_ok = 1;
 
 	ecert_today(today);
 	issue_date = ecert_json_str(record, "issue_date");
@@ -349,24 +344,24 @@ ecert_license_validate_flags(const json_t *type, const json_t *record,
 		/* today is no date of a paper original */
 		ecert_fail(&one, ECERT_DATAERR, "field issue_date: required "
 		    "(a historical record keeps its own)");
-		fault(&f, &one);
+		fault(f, &one);
 		dates_ok = 0;
 	} else if (issue_date == NULL)
 		issue_date = today;
 	if (dates_ok && check_date("issue_date", issue_date, &one) != 0) {
-		fault(&f, &one);
+		fault(f, &one);
 		dates_ok = 0;
 	} else if (dates_ok && strcmp(issue_date, today) > 0) {
 		ecert_fail(&one, ECERT_DATAERR, "field issue_date: %s: in the "
 		    "future", issue_date);
-		fault(&f, &one);
+		fault(f, &one);
 		dates_ok = 0;
 	}
 	from = ecert_json_str(record, "valid_from");
 	if (from == NULL)
 		from = dates_ok ? issue_date : NULL;
 	if (from != NULL && check_date("valid_from", from, &one) != 0) {
-		fault(&f, &one);
+		fault(f, &one);
 		from = NULL;
 		dates_ok = 0;
 	}
@@ -381,12 +376,12 @@ ecert_license_validate_flags(const json_t *type, const json_t *record,
 	}
 	if (to != NULL) {
 		if (check_date("valid_until", to, &one) != 0) {
-			fault(&f, &one);
+			fault(f, &one);
 			dates_ok = 0;
 		} else if (from != NULL && strcmp(to, from) < 0) {
 			ecert_fail(&one, ECERT_DATAERR, "field valid_until: "
 			    "%s: before valid_from %s", to, from);
-			fault(&f, &one);
+			fault(f, &one);
 			dates_ok = 0;
 		}
 	}
@@ -396,12 +391,22 @@ ecert_license_validate_flags(const json_t *type, const json_t *record,
 		json_object_set_new(doc, "valid_until", to ? json_string(to) :
 		    json_null());
 	}
+}
 
-	json_array_foreach(json_object_get(type, "items"), i, val) {
-		const json_t *given;
-		const char *label;
+/* The type's data items, by key or by label, into items; a required one
+ * missing from a historical record goes to missing (not collected). */
+static void
+items_check(const json_t *type, const json_t *record, int history,
+    json_t *items, json_t *missing, struct faults *f)
+{
+	const json_t *item, *given;
+	const char *key, *label;
+	struct ecert_error one;
+	json_t *out = NULL;
+	char buf[32];
+	size_t i;
 
-		item = val;
+	json_array_foreach(json_object_get(type, "items"), i, item) {
 		key = ecert_json_str(item, "key");
 		label = ecert_json_str(item, "label");
 		given = json_object_get(record, key);
@@ -419,25 +424,62 @@ ecert_license_validate_flags(const json_t *type, const json_t *record,
 			ecert_fail(&one, ECERT_DATAERR, "field %s (%s): "
 			    "required%s", key, label, history ? " (even for "
 			    "a historical license)" : "");
-			fault(&f, &one);
+			fault(f, &one);
 			continue;
 		}
 		if (json_object_get(record, key) != NULL &&
 		    json_object_get(record, label)) {
 			ecert_fail(&one, ECERT_DATAERR, "field %s: given both "
 			    "by key and by label", key);
-			fault(&f, &one);
+			fault(f, &one);
 			continue;
 		}
 		if (text_of(given, buf, sizeof(buf)) == NULL)
-			continue;	/* said above */
+			continue;	/* said by fields_check */
 		if (check_item(item, text_of(given, buf, sizeof(buf)), &out,
 		    &one) != 0) {
-			fault(&f, &one);
+			fault(f, &one);
 			continue;
 		}
 		json_object_set_new(items, key, out);
 	}
+}
+
+/*
+ * With ECERT_PREP_HISTORICAL (article 10), a record of a legacy register
+ * needs only the core facts: number, holder, holder code, issue date.  A
+ * required item that its paper original never recorded is not collected
+ * (未采集): listed in the document's "not_collected", the document marked
+ * "partial".  An item the catalog marks history_required is required all
+ * the same; whatever is present is checked as for a new license.
+ */
+int
+ecert_license_validate_flags(const json_t *type, const json_t *record,
+    int flags, json_t **docp, struct ecert_error *e)
+{
+	const char *v, *code = ecert_json_str(type, "code");
+	int history = (flags & ECERT_PREP_HISTORICAL) != 0;
+	json_t *doc, *items, *missing;
+	struct faults f = { e, 0 };
+
+	*docp = NULL;
+	if (!json_is_object(record))
+		return ecert_fail(e, ECERT_DATAERR, "record: not a JSON object");
+	v = ecert_json_str(record, "type");
+	if (json_object_get(record, "type") != NULL &&
+	    (v == NULL || strcmp(v, code) != 0))
+		return ecert_fail(e, ECERT_DATAERR, "field type: %s: does not "
+		    "match %s", v ? v : "(not a string)", code);
+	fields_check(type, record, &f);
+	doc = json_object();
+	items = json_object();
+	missing = json_array();
+	json_object_set_new(doc, "type", json_string(code));
+	json_object_set_new(doc, "type_name",
+	    json_string(ecert_json_str(type, "name")));
+	holder_check(type, record, doc, &f);
+	dates_check(type, record, history, doc, &f);
+	items_check(type, record, history, items, missing, &f);
 	if (f.n > 0) {
 		json_decref(missing);
 		json_decref(items);

@@ -254,6 +254,86 @@ record_of(const json_t *doc)
 	return r;
 }
 
+/* The issuing unit amends, and only a valid license. */
+static int
+amend_allowed(const struct ecert_actor *a, const struct license_row *r,
+    struct ecert_error *e)
+{
+	if (strcmp(r->issuer, a->unit) != 0 || !(a->roles & ECERT_ROLE_ISSUER))
+		return ecert_fail(e, ECERT_NOPERM, "%s: issued by %s; only the "
+		    "issuing unit may amend it", r->id, r->issuer);
+	if (strcmp(r->status, "valid") != 0)
+		return ecert_fail(e, ECERT_NO, "%s: is %s; only a valid license "
+		    "can be amended%s", r->id, r->status, strcmp(r->status,
+		    "suspended") == 0 ? " (reinstate it first)" : "");
+	return 0;
+}
+
+/* The changes put into the record (an item by label or key replaces it);
+ * the license's identity cannot change. */
+static int
+changes_apply(const json_t *type, const json_t *changes, json_t *record,
+    struct ecert_error *e)
+{
+	const json_t *item;
+	const char *key;
+	json_t *v;
+
+	json_object_foreach((json_t *)changes, key, v) {
+		if (strcmp(key, "number") == 0 || strcmp(key, "holder_id") == 0 ||
+		    strcmp(key, "type") == 0 || strcmp(key, "id") == 0)
+			return ecert_fail(e, ECERT_DATAERR, "field %s: cannot be "
+			    "amended: revoke the license and issue a new one",
+			    key);
+		item = ecert_catalog_item(type, key);
+		if (item != NULL) {
+			json_object_del(record, ecert_json_str(item, "key"));
+			json_object_set(record, ecert_json_str(item, "key"), v);
+		} else
+			json_object_set(record, key, v);
+	}
+	return 0;
+}
+
+/* Whether two versions say the same, their identity and signing apart. */
+static int
+same_content(const json_t *doc, const json_t *next)
+{
+	static const char *meta[] = { "id", "version", "signed_at", "issuer",
+	    "historical", "format", "salts", NULL };
+	json_t *was = json_deep_copy(doc), *now = json_deep_copy(next);
+	int i, same;
+
+	for (i = 0; meta[i] != NULL; i++) {
+		json_object_del(was, meta[i]);
+		json_object_del(now, meta[i]);
+	}
+	same = json_equal(was, now);
+	json_decref(was);
+	json_decref(now);
+	return same;
+}
+
+/* The old version superseded by the new one stored: its event, its
+ * column and the audit entry. */
+static int
+supersede(struct ecert_store *s, const struct ecert_actor *a,
+    const struct license_row *r, const char *newid, const char *reason,
+    struct ecert_error *e)
+{
+	char detail[700];
+	int rc;
+
+	snprintf(detail, sizeof(detail), "superseded by version %d: %s",
+	    r->version + 1, reason);
+	if ((rc = insert_event(s, a, r->id, "amend", "superseded", detail,
+	    e)) != 0 || (rc = set_row_status(s, r->id, "superseded", e)) != 0)
+		return rc;
+	snprintf(detail, sizeof(detail), "version %d of %s: %s",
+	    r->version + 1, r->id, reason);
+	return ecert_audit(s, a->unit, "license.amend", newid, "ok", detail);
+}
+
 int
 ecert_license_amend(struct ecert_store *s, const struct ecert_actor *a,
     const char *id, const json_t *changes, const char *reason, char *newid,
@@ -261,10 +341,7 @@ ecert_license_amend(struct ecert_store *s, const struct ecert_actor *a,
 {
 	struct license_row r;
 	struct ecert_prepared p;
-	json_t *type = NULL, *doc = NULL, *record = NULL, *v;
-	const json_t *item;
-	const char *key;
-	char detail[700];
+	json_t *type = NULL, *doc = NULL, *record = NULL;
 	int rc;
 
 	memset(&p, 0, sizeof(p));
@@ -274,17 +351,8 @@ ecert_license_amend(struct ecert_store *s, const struct ecert_actor *a,
 		return e->status;
 	if ((rc = lic_row_load(s, id, &r, e)) != 0)
 		return rc;
-	if (strcmp(r.issuer, a->unit) != 0 || !(a->roles & ECERT_ROLE_ISSUER)) {
-		rc = ecert_fail(e, ECERT_NOPERM, "%s: issued by %s; only the "
-		    "issuing unit may amend it", id, r.issuer);
+	if ((rc = amend_allowed(a, &r, e)) != 0)
 		goto out;
-	}
-	if (strcmp(r.status, "valid") != 0) {
-		rc = ecert_fail(e, ECERT_NO, "%s: is %s; only a valid license "
-		    "can be amended%s", id, r.status, strcmp(r.status,
-		    "suspended") == 0 ? " (reinstate it first)" : "");
-		goto out;
-	}
 	if (r.canon == NULL || (doc = json_loads(r.canon, 0, NULL)) == NULL) {
 		rc = ecert_fail(e, ECERT_NO, "%s: stored document altered", id);
 		goto out;
@@ -295,68 +363,30 @@ ecert_license_amend(struct ecert_store *s, const struct ecert_actor *a,
 		goto out;
 	}
 	record = record_of(doc);
-	json_object_foreach((json_t *)changes, key, v) {
-		if (strcmp(key, "number") == 0 || strcmp(key, "holder_id") == 0 ||
-		    strcmp(key, "type") == 0 || strcmp(key, "id") == 0) {
-			rc = ecert_fail(e, ECERT_DATAERR, "field %s: cannot be "
-			    "amended: revoke the license and issue a new one",
-			    key);
-			goto out;
-		}
-		item = ecert_catalog_item(type, key);
-		if (item != NULL) {
-			/* by label or key, the change replaces the item */
-			json_object_del(record, ecert_json_str(item, "key"));
-			json_object_set(record, ecert_json_str(item, "key"), v);
-		} else
-			json_object_set(record, key, v);
-	}
+	if ((rc = changes_apply(type, changes, record, e)) != 0)
+		goto out;
 	/* a historical license stays one: what it never recorded is still
 	 * not collected, unless the amendment gives it */
 	if ((rc = ecert_license_prepare(s, a, type, record,
 	    json_is_true(json_object_get(doc, "historical")) ?
 	    ECERT_PREP_HISTORICAL : 0, r.version + 1, &p, e)) != 0)
 		goto out;
-	{
+	if (same_content(doc, p.doc)) {
 		/* a new version must say something new */
-		json_t *was = json_deep_copy(doc), *now = json_deep_copy(p.doc);
-		static const char *meta[] = { "id", "version", "signed_at",
-		    "issuer", "historical", "format", "salts", NULL };
-		int i, same;
-
-		for (i = 0; meta[i] != NULL; i++) {
-			json_object_del(was, meta[i]);
-			json_object_del(now, meta[i]);
-		}
-		same = json_equal(was, now);
-		json_decref(was);
-		json_decref(now);
-		if (same) {
-			rc = ecert_fail(e, ECERT_DATAERR, "%s: the changes "
-			    "leave the license as it is; nothing to amend", id);
-			goto out;
-		}
+		rc = ecert_fail(e, ECERT_DATAERR, "%s: the changes leave the "
+		    "license as it is; nothing to amend", id);
+		goto out;
 	}
-	if (p.draft) {
-		/* amendments are signed directly; review is for new issues */
-		if ((rc = lic_sign_prepared(s, a, type, &p, e)) != 0)
-			goto out;
-	}
+	/* amendments are signed directly; review is for new issues */
+	if (p.draft && (rc = lic_sign_prepared(s, a, type, &p, e)) != 0)
+		goto out;
 	if ((rc = ecert_license_store(s, a, &p, e)) != 0) {
 		if (rc == ECERT_NO)
 			rc = e->status = ECERT_DATAERR;
 		goto out;
 	}
-	snprintf(detail, sizeof(detail), "superseded by version %d: %s",
-	    r.version + 1, reason);
-	if ((rc = insert_event(s, a, id, "amend", "superseded", detail, e)) != 0)
-		goto out;
-	if ((rc = set_row_status(s, id, "superseded", e)) != 0)
-		goto out;
-	snprintf(detail, sizeof(detail), "version %d of %s: %s",
-	    r.version + 1, id, reason);
-	rc = ecert_audit(s, a->unit, "license.amend", p.id, "ok", detail);
-	snprintf(newid, n, "%s", p.id);
+	if ((rc = supersede(s, a, &r, p.id, reason, e)) == 0)
+		snprintf(newid, n, "%s", p.id);
 out:
 	free(r.canon);
 	json_decref(doc);
@@ -367,14 +397,62 @@ out:
 }
 
 /* Every version of a license and every status event, oldest first. */
+/* A version as a history entry: its status, when it was made, who drafted
+ * it and what review said. */
+static json_t *
+version_entry(sqlite3_stmt *st)
+{
+	json_t *o = json_pack("{s:s, s:s, s:i, s:s, s:s}", "kind", "version",
+	    "id", sqlite3_column_text(st, 0), "version",
+	    sqlite3_column_int(st, 1), "status", sqlite3_column_text(st, 2),
+	    "time", sqlite3_column_text(st, 3));
+
+	if (sqlite3_column_type(st, 4) != SQLITE_NULL)
+		json_object_set_new(o, "drafted_by", json_string(
+		    (const char *)sqlite3_column_text(st, 4)));
+	if (sqlite3_column_type(st, 5) != SQLITE_NULL)
+		json_object_set_new(o, "review", json_string(
+		    (const char *)sqlite3_column_text(st, 5)));
+	return o;
+}
+
+/* The status events of one version, in order, to fn. */
+static int
+version_events(struct ecert_store *s, const char *vid,
+    int (*fn)(const json_t *entry, void *arg), void *arg,
+    struct ecert_error *e)
+{
+	sqlite3_stmt *ev;
+	json_t *o;
+
+	ev = ecert_prepare(s, "SELECT time, unit, os_user, status, reason"
+	    " FROM license_events WHERE license = ? ORDER BY seq", e);
+	if (ev == NULL)
+		return e->status;
+	ecert_bind_text(ev, 1, vid);
+	while (sqlite3_step(ev) == SQLITE_ROW) {
+		o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "kind",
+		    "event", "id", vid, "time", sqlite3_column_text(ev, 0),
+		    "unit", sqlite3_column_text(ev, 1), "os_user",
+		    sqlite3_column_text(ev, 2), "status",
+		    sqlite3_column_text(ev, 3), "reason",
+		    sqlite3_column_text(ev, 4));
+		fn(o, arg);
+		json_decref(o);
+	}
+	sqlite3_finalize(ev);
+	return 0;
+}
+
 int
 ecert_license_history(struct ecert_store *s, const char *id,
     int (*fn)(const json_t *entry, void *arg), void *arg,
     struct ecert_error *e)
 {
 	struct license_row r;
-	sqlite3_stmt *st, *ev;
-	int rc, n = 0;
+	sqlite3_stmt *st;
+	json_t *o;
+	int rc;
 
 	if ((rc = lic_row_load(s, id, &r, e)) != 0)
 		return rc;
@@ -382,47 +460,21 @@ ecert_license_history(struct ecert_store *s, const char *id,
 	st = ecert_prepare(s, "SELECT id, version, status, created_at,"
 	    " drafted_by, review FROM licenses WHERE type = ? AND number = ?"
 	    " ORDER BY version", e);
-	ev = ecert_prepare(s, "SELECT time, unit, os_user, status, reason"
-	    " FROM license_events WHERE license = ? ORDER BY seq", e);
-	if (st == NULL || ev == NULL) {
-		sqlite3_finalize(st);
-		sqlite3_finalize(ev);
+	if (st == NULL)
 		return e->status;
-	}
 	ecert_bind_text(st, 1, r.type);
 	ecert_bind_text(st, 2, r.number);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		const char *vid = (const char *)sqlite3_column_text(st, 0);
-		json_t *o = json_pack("{s:s, s:s, s:i, s:s, s:s}", "kind",
-		    "version", "id", vid, "version", sqlite3_column_int(st, 1),
-		    "status", sqlite3_column_text(st, 2), "time",
-		    sqlite3_column_text(st, 3));
-
-		if (sqlite3_column_type(st, 4) != SQLITE_NULL)
-			json_object_set_new(o, "drafted_by", json_string(
-			    (const char *)sqlite3_column_text(st, 4)));
-		if (sqlite3_column_type(st, 5) != SQLITE_NULL)
-			json_object_set_new(o, "review", json_string(
-			    (const char *)sqlite3_column_text(st, 5)));
+		o = version_entry(st);
 		fn(o, arg);
 		json_decref(o);
-		n++;
-		ecert_bind_text(ev, 1, vid);
-		while (sqlite3_step(ev) == SQLITE_ROW) {
-			o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s}",
-			    "kind", "event", "id", vid, "time",
-			    sqlite3_column_text(ev, 0), "unit",
-			    sqlite3_column_text(ev, 1), "os_user",
-			    sqlite3_column_text(ev, 2), "status",
-			    sqlite3_column_text(ev, 3), "reason",
-			    sqlite3_column_text(ev, 4));
-			fn(o, arg);
-			json_decref(o);
+		if ((rc = version_events(s, (const char *)sqlite3_column_text(st,
+		    0), fn, arg, e)) != 0) {
+			sqlite3_finalize(st);
+			return rc;
 		}
-		sqlite3_reset(ev);
 	}
 	sqlite3_finalize(st);
-	sqlite3_finalize(ev);
 	if (rc != SQLITE_DONE)
 		return ecert_sql_fail(s, e, rc, "history");
 	return 0;

@@ -459,6 +459,7 @@ search_type(struct ecert_store *s, const char *hash, const char *holder,
 {
 	sqlite3_stmt *st;
 	json_t *ids = json_array(), *row;
+	enum ecert_verdict v;
 	char status[32], why[256];
 	size_t i;
 	int rc, r;
@@ -488,12 +489,12 @@ search_type(struct ecert_store *s, const char *hash, const char *holder,
 		const char *id = ecert_json_str(row, "id");
 		const char *until = ecert_json_str(row, "valid_until");
 
-		rc = ecert_license_verify(s, id, status, sizeof(status), why,
-		    sizeof(why), e);
+		rc = ecert_license_verify(s, id, &v, why, sizeof(why), e);
 		if (rc != 0 && rc != ECERT_NO) {
 			json_decref(ids);
 			return rc;
 		}
+		snprintf(status, sizeof(status), "%s", ecert_verdict_word(v));
 		if ((r = rank(status)) == -1)
 			continue;
 		if (best->rank != -1 && r >= best->rank)

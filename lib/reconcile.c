@@ -259,14 +259,11 @@ csv_record(struct reconcile *r, const struct ecert_csv *c,
 static int
 read_csv(struct reconcile *r, struct ecert_error *e)
 {
-	struct ecert_csv c = { 0 };
+	struct ecert_csv c;
 	struct ecert_error ve;
 	int rc;
 
-	c.fp = r->o->in;
-	c.next_line = 1;
-	rc = ecert_csv_read(&c, e);
-	if (rc == -1)
+	if ((rc = ecert_csv_header(&c, r->o->in, e)) == -1)
 		rc = ecert_fail(e, ECERT_DATAERR, "%s: no header line",
 		    r->o->name);
 	else if (rc != 0) {
@@ -416,11 +413,8 @@ ecert_reconcile(struct ecert_store *s, const struct ecert_actor *a,
 	r.fn = fn;
 	r.arg = arg;
 	r.n = n;
-	r.cd = (iconv_t)-1;
-	if (o->encoding != NULL && strcasecmp(o->encoding, "UTF-8") != 0 &&
-	    (r.cd = iconv_open("UTF-8", o->encoding)) == (iconv_t)-1)
-		return ecert_fail(e, ECERT_USAGE, "--encoding %s: %s",
-		    o->encoding, strerror(errno));
+	if ((rc = ecert_encoding_open(o->encoding, &r.cd, e)) != 0)
+		return rc;
 	if ((rc = ecert_exec(s, "PRAGMA temp_store = FILE", e)) != 0 ||
 	    (rc = ecert_exec(s, "DROP TABLE IF EXISTS temp.reconcile_seen",
 	    e)) != 0 ||

@@ -122,11 +122,14 @@ ecert_status_taken(struct ecert_store *s, struct ecert_error *e)
 	return 0;
 }
 
-/* Signs obj (without its signature member) and adds the signature. */
-static void
-sign_object(json_t *obj, const struct ecert_actor *a, const char *domain)
+/* Signs obj (a list, without its signature member), adds the signature
+ * and writes it as one line; obj is released.  -1 when the write failed. */
+static int
+signed_write(json_t *obj, const struct ecert_actor *a, const char *domain,
+    FILE *out)
 {
 	char sig[89], *canon;
+	int rc;
 
 	json_object_set_new(obj, "key_id", json_string(a->key.key_id));
 	json_object_set_new(obj, "unit", json_string(a->unit));
@@ -134,6 +137,11 @@ sign_object(json_t *obj, const struct ecert_actor *a, const char *domain)
 	ecert_sign(&a->key, domain, canon, strlen(canon), sig);
 	free(canon);
 	json_object_set_new(obj, "signature", json_string(sig));
+	canon = ecert_json_canonical(obj);
+	json_decref(obj);
+	rc = fprintf(out, "%s\n", canon) < 0 || fflush(out) != 0 ? -1 : 0;
+	free(canon);
+	return rc;
 }
 
 /* Checks obj's signature with its signer's key from keys; NULL when good. */
@@ -254,7 +262,7 @@ ecert_status_export(struct ecert_store *s, const struct ecert_actor *a,
 	unsigned char *bits = calloc(nbytes, 1), *z;
 	uLongf zn;
 	sqlite3_stmt *st;
-	char now[21], until[21], *b64, *line;
+	char now[21], until[21], *b64;
 	time_t t = ecert_now_time() + ttl_hours * 3600;
 	struct tm tm;
 	json_t *obj;
@@ -310,12 +318,7 @@ ecert_status_export(struct ecert_store *s, const struct ecert_actor *a,
 	    until, "size", (json_int_t)ECERT_STATUS_BITS, "bits", 2, "lst",
 	    b64);
 	free(b64);
-	sign_object(obj, a, ECERT_DOMAIN_STATUS);
-	line = ecert_json_canonical(obj);
-	json_decref(obj);
-	rc = fprintf(out, "%s\n", line) < 0 || fflush(out) != 0;
-	free(line);
-	if (rc)
+	if (signed_write(obj, a, ECERT_DOMAIN_STATUS, out) != 0)
 		return ecert_fail(e, ECERT_IOERR, "status list: write failed");
 	ecert_audit(s, a->unit, "status.export", "status-list", "ok",
 	    until);
@@ -435,18 +438,12 @@ ecert_trust_export(struct ecert_store *s, const struct ecert_actor *a,
     FILE *out, struct ecert_error *e)
 {
 	json_t *obj;
-	char now[21], *line;
-	int rc;
+	char now[21];
 
 	ecert_now_iso(now);
 	obj = json_pack("{s:s, s:i, s:s, s:o}", "type", "ecert-trust-list",
 	    "version", 1, "issued", now, "keys", ecert_key_export(s, NULL));
-	sign_object(obj, a, ECERT_DOMAIN_TRUST);
-	line = ecert_json_canonical(obj);
-	json_decref(obj);
-	rc = fprintf(out, "%s\n", line) < 0 || fflush(out) != 0;
-	free(line);
-	if (rc)
+	if (signed_write(obj, a, ECERT_DOMAIN_TRUST, out) != 0)
 		return ecert_fail(e, ECERT_IOERR, "trust list: write failed");
 	ecert_audit(s, a->unit, "trust.export", "trust-list", "ok", NULL);
 	return 0;
@@ -659,18 +656,18 @@ ecert_license_token1(struct ecert_store *s, const char *id,
 
 	{
 		/* shown only as what its signed facts say (article 23) */
-		char vstatus[32], why[512];
+		enum ecert_verdict v;
+		char why[512];
 
-		rc = ecert_license_verify(s, id, vstatus, sizeof(vstatus), why,
-		    sizeof(why), e);
-		if (rc == ECERT_NO && strcmp(vstatus, "invalid") == 0) {
+		rc = ecert_license_verify(s, id, &v, why, sizeof(why), e);
+		if (rc == ECERT_NO && v == ECERT_VERDICT_INVALID) {
 			ecert_fail(e, ECERT_NO, "%s: is invalid (%s); only a "
 			    "valid license can be shown", id, why);
 			return NULL;
 		}
-		if (rc == ECERT_NO && strcmp(vstatus, "not-found") != 0) {
+		if (rc == ECERT_NO && v != ECERT_VERDICT_NOT_FOUND) {
 			ecert_fail(e, ECERT_NO, "%s: is %s; only a valid "
-			    "license can be shown", id, vstatus);
+			    "license can be shown", id, ecert_verdict_word(v));
 			return NULL;
 		}
 		if (rc != 0 && rc != ECERT_NO)

@@ -380,97 +380,145 @@ key_in_force(const json_t *key, time_t at)
 	return at >= nb && (na == 0 || at <= na);
 }
 
+/* What a token is checked against: the trust list, the status list (NULL:
+ * not checked), the time; why says what failed. */
+struct token_check {
+	const json_t *keys;
+	const unsigned char *bits;
+	size_t nbits;
+	time_t now;
+	char *why;
+	size_t whyn;
+};
+
 /*
  * The presentation part at pres (status place, times, platform key and
  * signature over everything before it), then expiry, status and dates.
  */
 static int
-present_check(const unsigned char *buf, size_t pres, const json_t *keys,
-    const unsigned char *bits, size_t nbits, time_t now,
-    struct ecert_token *t, char *why, size_t whyn)
+present_check(const unsigned char *buf, size_t pres,
+    const struct token_check *c, struct ecert_token *t)
 {
 	const json_t *pk;
 
-	(void)bits;
-	(void)nbits;
-	(void)now;
 	t->status_index = ecert_get32(buf + pres);
 	t->presented_at = (time_t)ecert_get32(buf + pres + 4);
 	t->expires_at = (time_t)ecert_get32(buf + pres + 8);
 	sodium_bin2hex(t->platform_key, sizeof(t->platform_key),
 	    buf + pres + 12, 8);
 
-	if ((pk = trust_find(keys, buf + pres + 12)) == NULL) {
-		ecert_whyf(why, whyn, "presented with key %s, not in the trust "
-		    "list", t->platform_key);
+	if ((pk = trust_find(c->keys, buf + pres + 12)) == NULL) {
+		ecert_whyf(c->why, c->whyn, "presented with key %s, not in "
+		    "the trust list", t->platform_key);
 		return ECERT_NO;
 	}
 	if (!sig_ok(pk, ECERT_DOMAIN_PRESENT, buf, pres + 20,
 	    buf + pres + 20)) {
-		ecert_whyf(why, whyn, "presentation signature does not match");
+		ecert_whyf(c->why, c->whyn, "presentation signature does not "
+		    "match");
 		return ECERT_NO;
 	}
 	if (!json_is_true(json_object_get(pk, "admin"))) {
-		ecert_whyf(why, whyn, "presented by %s, not the platform",
+		ecert_whyf(c->why, c->whyn, "presented by %s, not the platform",
 		    ecert_json_str(pk, "unit"));
 		return ECERT_NO;
 	}
 	if (!key_in_force(pk, t->presented_at)) {
-		ecert_whyf(why, whyn, "presented with platform key %s outside its"
-		    " validity", t->platform_key);
+		ecert_whyf(c->why, c->whyn, "presented with platform key %s "
+		    "outside its validity", t->platform_key);
 		return ECERT_NO;
 	}
 	return 0;
 }
 
 static int
-after_check(const unsigned char *bits, size_t nbits, time_t now,
-    struct ecert_token *t, char *why, size_t whyn)
+after_check(const struct token_check *c, struct ecert_token *t)
 {
 	char today[11];
 
-	if (now > t->expires_at) {
-		ecert_whyf(why, whyn, "presentation expired %ld s ago",
-		    (long)(now - t->expires_at));
+	if (c->now > t->expires_at) {
+		ecert_whyf(c->why, c->whyn, "presentation expired %ld s ago",
+		    (long)(c->now - t->expires_at));
 		return ECERT_NO;
 	}
-	if (t->presented_at > now + 300) {
-		ecert_whyf(why, whyn, "presented in the future");
+	if (t->presented_at > c->now + 300) {
+		ecert_whyf(c->why, c->whyn, "presented in the future");
 		return ECERT_NO;
 	}
-	if (bits != NULL) {
-		if (t->status_index >= nbits) {
-			ecert_whyf(why, whyn, "status index %u beyond the status "
-			    "list", t->status_index);
+	if (c->bits != NULL) {
+		if (t->status_index >= c->nbits) {
+			ecert_whyf(c->why, c->whyn, "status index %u beyond "
+			    "the status list", t->status_index);
 			return ECERT_NO;
 		}
-		switch (ecert_status_value(bits, t->status_index)) {
+		switch (ecert_status_value(c->bits, t->status_index)) {
 		case ECERT_STATUS_VALID:
 			break;
 		case ECERT_STATUS_REVOKED:
-			ecert_whyf(why, whyn, "revoked (status list)");
+			t->verdict = ECERT_VERDICT_REVOKED;
+			ecert_whyf(c->why, c->whyn, "revoked (status list)");
 			return ECERT_NO;
 		case ECERT_STATUS_SUSPENDED:
-			ecert_whyf(why, whyn, "suspended (status list)");
+			t->verdict = ECERT_VERDICT_SUSPENDED;
+			ecert_whyf(c->why, c->whyn, "suspended (status list)");
 			return ECERT_NO;
 		default:
-			ecert_whyf(why, whyn, "superseded by a newer version "
-			    "(status list)");
+			t->verdict = ECERT_VERDICT_SUPERSEDED;
+			ecert_whyf(c->why, c->whyn, "superseded by a newer "
+			    "version (status list)");
 			return ECERT_NO;
 		}
 	}
+	/* the same dates, the same words as a document's */
 	ecert_today(today);
 	if (t->valid_from[0] != '\0' && strcmp(today, t->valid_from) < 0) {
-		ecert_whyf(why, whyn, "not valid before %s", t->valid_from);
+		t->verdict = ECERT_VERDICT_NOT_YET_VALID;
+		ecert_whyf(c->why, c->whyn, "not valid before %s",
+		    t->valid_from);
 		return ECERT_NO;
 	}
 	if (t->valid_until[0] != '\0' && strcmp(today, t->valid_until) > 0) {
-		ecert_whyf(why, whyn, "expired on %s", t->valid_until);
+		t->verdict = ECERT_VERDICT_EXPIRED;
+		ecert_whyf(c->why, c->whyn, "expired on %s", t->valid_until);
 		return ECERT_NO;
 	}
+	t->verdict = ECERT_VERDICT_VALID;
 	return 0;
 }
 
+
+/* The issuer's key in the trust list, by its id at kid; NULL with why. */
+static const json_t *
+issuer_key(const struct token_check *c, const struct ecert_token *t,
+    const unsigned char *kid)
+{
+	const json_t *ik = trust_find(c->keys, kid);
+
+	if (ik == NULL)
+		ecert_whyf(c->why, c->whyn, "signed with key %s, not in the "
+		    "trust list", t->issuer_key);
+	return ik;
+}
+
+/* The issuer's key belongs to the issuer named and was in force when
+ * the license was signed.  0, or -1 with why. */
+static int
+issuer_key_check(const json_t *ik, const struct ecert_token *t, char *why,
+    size_t whyn)
+{
+	if (strcmp(ecert_json_str(ik, "unit") ? ecert_json_str(ik, "unit") :
+	    "", t->issuer) != 0) {
+		ecert_whyf(why, whyn, "key %s does not belong to the issuer %s",
+		    t->issuer_key, t->issuer);
+		return -1;
+	}
+	if (!key_in_force(ik, t->signed_at)) {
+		ecert_whyf(why, whyn, "signed outside the validity of key %s",
+		    t->issuer_key);
+		return -1;
+	}
+	return 0;
+}
 
 /*
  * The fixed head both token formats share, from byte at: the signing
@@ -497,11 +545,72 @@ token_head(struct ecert_token *t, const unsigned char *buf, size_t at,
 	return 0;
 }
 
+/* Format 1: the fields and items in clear, up to the issuer's signature;
+ * body is where that signature starts.  0, or -1 with why. */
+static int
+token1_read(const unsigned char *buf, size_t n, struct ecert_token *t,
+    size_t *body, char *why, size_t whyn)
+{
+	size_t at = HEAD;
+	int i, count;
+
+	if (get_str(buf, n, &at, t->type, sizeof(t->type)) ||
+	    get_str(buf, n, &at, t->issuer, sizeof(t->issuer)) ||
+	    get_str(buf, n, &at, t->serial, sizeof(t->serial)) ||
+	    get_str(buf, n, &at, t->number, sizeof(t->number)) ||
+	    get_str(buf, n, &at, t->holder, sizeof(t->holder)) ||
+	    get_str(buf, n, &at, t->holder_id, sizeof(t->holder_id)) ||
+	    at >= n) {
+		ecert_whyf(why, whyn, "token damaged: bad field");
+		return -1;
+	}
+	count = buf[at++];
+	for (i = 0; i < count; i++) {
+		char key[256], val[256];
+		if (get_str(buf, n, &at, key, sizeof(key)) ||
+		    get_str(buf, n, &at, val, sizeof(val))) {
+			ecert_whyf(why, whyn, "token damaged: bad item");
+			return -1;
+		}
+		json_object_set_new(t->items, key, json_string(val));
+	}
+	*body = at;
+	if (at + 64 + PRESENT != n) {
+		ecert_whyf(why, whyn, "token damaged: wrong length");
+		return -1;
+	}
+	return 0;
+}
+
+/* Format 1: the fields, the presentation, the issuer's own signature. */
+static int
+verify1(const unsigned char *buf, size_t n, const struct token_check *c,
+    struct ecert_token *t)
+{
+	const json_t *ik;
+	size_t body;
+	int rc;
+
+	if (token1_read(buf, n, t, &body, c->why, c->whyn) != 0 ||
+	    token_head(t, buf, 2, c->why, c->whyn) != 0)
+		return ECERT_NO;
+	if ((rc = present_check(buf, body + 64, c, t)) != 0)
+		return rc;
+	if ((ik = issuer_key(c, t, buf + 6)) == NULL)
+		return ECERT_NO;
+	if (!sig_ok(ik, ECERT_DOMAIN_TOKEN, buf, body, buf + body)) {
+		ecert_whyf(c->why, c->whyn, "issuer signature does not match");
+		return ECERT_NO;
+	}
+	if (issuer_key_check(ik, t, c->why, c->whyn) != 0)
+		return ECERT_NO;
+	return after_check(c, t);
+}
+
 /* Format 2: the core, its one issuer signature, the disclosures. */
 static int
-verify2(const unsigned char *buf, size_t n, const json_t *keys,
-    const unsigned char *bits, size_t nbits, time_t now,
-    struct ecert_token *t, char *why, size_t whyn)
+verify2(const unsigned char *buf, size_t n, const struct token_check *c,
+    struct ecert_token *t)
 {
 	const json_t *ik;
 	struct ecert_pub ipk;
@@ -513,68 +622,55 @@ verify2(const unsigned char *buf, size_t n, const json_t *keys,
 	    sizeof(t->type)) || get_str(buf, n, &at, t->issuer,
 	    sizeof(t->issuer)) || get_str(buf, n, &at, t->serial,
 	    sizeof(t->serial))) {
-		ecert_whyf(why, whyn, "token damaged: bad field");
+		ecert_whyf(c->why, c->whyn, "token damaged: bad field");
 		return ECERT_NO;
 	}
-	if (token_head(t, buf, 3, why, whyn) != 0)
+	if (token_head(t, buf, 3, c->why, c->whyn) != 0)
 		return ECERT_NO;
-	if ((ik = trust_find(keys, buf + 7)) == NULL) {
-		ecert_whyf(why, whyn, "signed with key %s, not in the trust list",
-		    t->issuer_key);
+	if ((ik = issuer_key(c, t, buf + 7)) == NULL)
 		return ECERT_NO;
-	}
 	if (!trusted_pk(ik, &ipk, &nb, &na)) {
-		ecert_whyf(why, whyn, "trust list: key %s: bad public key",
-		    t->issuer_key);
+		ecert_whyf(c->why, c->whyn, "trust list: key %s: bad public "
+		    "key", t->issuer_key);
 		return ECERT_NO;
 	}
 	if ((buf[2] == ECERT_DIGEST_SM3) != (ipk.alg == ECERT_ALG_SM2)) {
-		ecert_whyf(why, whyn, "digest algorithm %d does not go with key "
-		    "%s", buf[2], t->issuer_key);
+		ecert_whyf(c->why, c->whyn, "digest algorithm %d does not go "
+		    "with key %s", buf[2], t->issuer_key);
 		return ECERT_NO;
 	}
-	if (ecert_token2_read(buf, n, ik, &ipk, t, &body, why, whyn) != 0)
+	if (ecert_token2_read(buf, n, ik, &ipk, t, &body, c->why,
+	    c->whyn) != 0)
 		return ECERT_NO;
 	if (body + PRESENT != n) {
-		ecert_whyf(why, whyn, "token damaged: wrong length");
+		ecert_whyf(c->why, c->whyn, "token damaged: wrong length");
 		return ECERT_NO;
 	}
-	if (strcmp(ecert_json_str(ik, "unit") ? ecert_json_str(ik, "unit") :
-	    "", t->issuer) != 0) {
-		ecert_whyf(why, whyn, "key %s does not belong to the issuer %s",
-		    t->issuer_key, t->issuer);
+	if (issuer_key_check(ik, t, c->why, c->whyn) != 0)
 		return ECERT_NO;
-	}
-	if (!key_in_force(ik, t->signed_at)) {
-		ecert_whyf(why, whyn, "signed outside the validity of key %s",
-		    t->issuer_key);
-		return ECERT_NO;
-	}
-	if ((rc = present_check(buf, body, keys, bits, nbits, now, t, why,
-	    whyn)) != 0)
+	if ((rc = present_check(buf, body, c, t)) != 0)
 		return rc;
-	return after_check(bits, nbits, now, t, why, whyn);
+	return after_check(c, t);
 }
 
 /*
  * Checks a scanned token with no store: the issuer's signature and key,
  * the platform's presentation signature and expiry, the status list and
  * the validity dates.  Returns 0 valid, ECERT_NO not valid, ECERT_DATAERR
- * not a token; fills t as far as it could read.
+ * not a token; fills t as far as it could read, and t->verdict.
  */
 int
 ecert_token_verify(const char *text, const json_t *keys,
     const unsigned char *bits, size_t nbits, time_t now,
     struct ecert_token *t, char *why, size_t whyn)
 {
+	struct token_check c = { keys, bits, nbits, now, why, whyn };
 	unsigned char buf[1024];
-	const json_t *ik;
-	size_t n, at = HEAD, body;
 	long len;
-	int i, count, rc;
 
 	memset(t, 0, sizeof(*t));
 	t->items = json_object();
+	t->verdict = ECERT_VERDICT_INVALID;
 	if (strncmp(text, ECERT_TOKEN_PREFIX, strlen(ECERT_TOKEN_PREFIX)) != 0) {
 		ecert_whyf(why, whyn, "not an ecert token (no %s prefix)",
 		    ECERT_TOKEN_PREFIX);
@@ -586,64 +682,13 @@ ecert_token_verify(const char *text, const json_t *keys,
 		ecert_whyf(why, whyn, "token damaged: not base45 or too short");
 		return ECERT_NO;
 	}
-	n = (size_t)len;
 	if (buf[0] == 2)
-		return verify2(buf, n, keys, bits, nbits, now, t, why, whyn);
+		return verify2(buf, (size_t)len, &c, t);
 	if (buf[0] != 1) {
 		ecert_whyf(why, whyn, "token version %d unknown", buf[0]);
 		return ECERT_NO;
 	}
-	if (get_str(buf, n, &at, t->type, sizeof(t->type)) ||
-	    get_str(buf, n, &at, t->issuer, sizeof(t->issuer)) ||
-	    get_str(buf, n, &at, t->serial, sizeof(t->serial)) ||
-	    get_str(buf, n, &at, t->number, sizeof(t->number)) ||
-	    get_str(buf, n, &at, t->holder, sizeof(t->holder)) ||
-	    get_str(buf, n, &at, t->holder_id, sizeof(t->holder_id)) ||
-	    at >= n) {
-		ecert_whyf(why, whyn, "token damaged: bad field");
-		return ECERT_NO;
-	}
-	count = buf[at++];
-	for (i = 0; i < count; i++) {
-		char key[256], val[256];
-		if (get_str(buf, n, &at, key, sizeof(key)) ||
-		    get_str(buf, n, &at, val, sizeof(val))) {
-			ecert_whyf(why, whyn, "token damaged: bad item");
-			return ECERT_NO;
-		}
-		json_object_set_new(t->items, key, json_string(val));
-	}
-	body = at;
-	if (body + 64 + PRESENT != n) {
-		ecert_whyf(why, whyn, "token damaged: wrong length");
-		return ECERT_NO;
-	}
-	if (token_head(t, buf, 2, why, whyn) != 0)
-		return ECERT_NO;
-	if ((rc = present_check(buf, body + 64, keys, bits, nbits, now, t, why,
-	    whyn)) != 0)
-		return rc;
-	if ((ik = trust_find(keys, buf + 6)) == NULL) {
-		ecert_whyf(why, whyn, "signed with key %s, not in the trust list",
-		    t->issuer_key);
-		return ECERT_NO;
-	}
-	if (!sig_ok(ik, ECERT_DOMAIN_TOKEN, buf, body, buf + body)) {
-		ecert_whyf(why, whyn, "issuer signature does not match");
-		return ECERT_NO;
-	}
-	if (strcmp(ecert_json_str(ik, "unit") ? ecert_json_str(ik, "unit") :
-	    "", t->issuer) != 0) {
-		ecert_whyf(why, whyn, "key %s does not belong to the issuer %s",
-		    t->issuer_key, t->issuer);
-		return ECERT_NO;
-	}
-	if (!key_in_force(ik, t->signed_at)) {
-		ecert_whyf(why, whyn, "signed outside the validity of key %s",
-		    t->issuer_key);
-		return ECERT_NO;
-	}
-	return after_check(bits, nbits, now, t, why, whyn);
+	return verify1(buf, (size_t)len, &c, t);
 }
 
 void

@@ -280,10 +280,44 @@ out:
 	return rc;
 }
 
-/* Validity dates against today; NULL when in force. */
+/* The words for the verdicts: the one place they are made. */
+static const char *const verdict_words[] = {
+	[ECERT_VERDICT_INVALID] = "invalid",
+	[ECERT_VERDICT_VALID] = "valid",
+	[ECERT_VERDICT_NOT_YET_VALID] = "not-yet-valid",
+	[ECERT_VERDICT_SUSPENDED] = "suspended",
+	[ECERT_VERDICT_EXPIRED] = "expired",
+	[ECERT_VERDICT_REVOKED] = "revoked",
+	[ECERT_VERDICT_SUPERSEDED] = "superseded",
+	[ECERT_VERDICT_DRAFT] = "draft",
+	[ECERT_VERDICT_NOT_FOUND] = "not-found"
+};
+
+const char *
+ecert_verdict_word(enum ecert_verdict v)
+{
+	if ((size_t)v >= sizeof(verdict_words) / sizeof(verdict_words[0]))
+		return verdict_words[ECERT_VERDICT_INVALID];
+	return verdict_words[v];
+}
+
+/* The verdict a stored status column names (valid, draft, revoked...);
+ * a word that is none of them is invalid. */
+enum ecert_verdict
+ecert_verdict_of(const char *word)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(verdict_words) / sizeof(verdict_words[0]); i++)
+		if (strcmp(word, verdict_words[i]) == 0)
+			return (enum ecert_verdict)i;
+	return ECERT_VERDICT_INVALID;
+}
+
+/* Validity dates against today; NULL when in force, else the reason,
+ * with *v not-yet-valid or expired. */
 static const char *
-dates_check(const json_t *doc, char *status, size_t statusn, char *why,
-    size_t n)
+dates_check(const json_t *doc, enum ecert_verdict *v, char *why, size_t n)
 {
 	char today[11];
 	const char *from = ecert_json_str(doc, "valid_from");
@@ -291,12 +325,12 @@ dates_check(const json_t *doc, char *status, size_t statusn, char *why,
 
 	ecert_today(today);
 	if (from != NULL && strcmp(today, from) < 0) {
-		snprintf(status, statusn, "not-yet-valid");
+		*v = ECERT_VERDICT_NOT_YET_VALID;
 		ecert_whyf(why, n, "not valid before %s", from);
 		return why;
 	}
 	if (until != NULL && strcmp(today, until) > 0) {
-		snprintf(status, statusn, "expired");
+		*v = ECERT_VERDICT_EXPIRED;
 		ecert_whyf(why, n, "expired on %s", until);
 		return why;
 	}
@@ -304,18 +338,18 @@ dates_check(const json_t *doc, char *status, size_t statusn, char *why,
 }
 
 int
-ecert_license_verify(struct ecert_store *s, const char *id, char *status,
-    size_t statusn, char *why, size_t whyn, struct ecert_error *e)
+ecert_license_verify(struct ecert_store *s, const char *id,
+    enum ecert_verdict *v, char *why, size_t whyn, struct ecert_error *e)
 {
 	struct license_row r;
 	json_t *doc = NULL;
 	int rc;
 
-	snprintf(status, statusn, "invalid");
+	*v = ECERT_VERDICT_INVALID;
 	why[0] = '\0';
 	if ((rc = lic_row_load(s, id, &r, e)) != 0) {
 		if (rc == ECERT_NO) {
-			snprintf(status, statusn, "not-found");
+			*v = ECERT_VERDICT_NOT_FOUND;
 			ecert_whyf(why, whyn, "not in the store");
 		}
 		return rc;
@@ -323,7 +357,7 @@ ecert_license_verify(struct ecert_store *s, const char *id, char *status,
 	rc = ECERT_NO;
 	if (strcmp(r.status, "draft") == 0) {
 		/* drafts are never shown to verification as licenses */
-		snprintf(status, statusn, "draft");
+		*v = ECERT_VERDICT_DRAFT;
 		if (r.review[0] != '\0')
 			ecert_whyf(why, whyn, "a draft, not signed: %s", r.review);
 		else
@@ -339,13 +373,13 @@ ecert_license_verify(struct ecert_store *s, const char *id, char *status,
 		goto out;
 	}
 	if (strcmp(r.status, "valid") != 0 && strcmp(r.status, "expired") != 0) {
-		snprintf(status, statusn, "%s", r.status);
+		*v = ecert_verdict_of(r.status);
 		snprintf(why, whyn, "%s", r.status);
 		goto out;
 	}
-	if (dates_check(doc, status, statusn, why, whyn) != NULL)
+	if (dates_check(doc, v, why, whyn) != NULL)
 		goto out;
-	snprintf(status, statusn, "valid");
+	*v = ECERT_VERDICT_VALID;
 	rc = 0;
 out:
 	json_decref(doc);
@@ -368,7 +402,7 @@ trusted_key(const json_t *trust, const char *key_id)
 
 int
 ecert_license_verify_doc(const json_t *signed_doc, const json_t *trust,
-    char *why, size_t n)
+    enum ecert_verdict *v, char *why, size_t n)
 {
 	const json_t *doc = json_object_get(signed_doc, "document");
 	const json_t *sig = json_object_get(signed_doc, "signature");
@@ -377,9 +411,10 @@ ecert_license_verify_doc(const json_t *signed_doc, const json_t *trust,
 	const char *signed_at = ecert_json_str(doc, "signed_at");
 	const char *na, *nb;
 	struct ecert_pub pk;
-	char status[32], *canon;
+	char *canon;
 	int ok;
 
+	*v = ECERT_VERDICT_INVALID;
 	if (!json_is_object(doc) || !json_is_object(sig) || key_id == NULL ||
 	    signed_at == NULL || ecert_json_str(sig, "alg") == NULL ||
 	    ecert_alg_parse(ecert_json_str(sig, "alg")) < 0) {
@@ -436,17 +471,18 @@ ecert_license_verify_doc(const json_t *signed_doc, const json_t *trust,
 		    signed_at, key_id);
 		return ECERT_NO;
 	}
-	if (dates_check(doc, status, sizeof(status), why, n) != NULL)
+	if (dates_check(doc, v, why, n) != NULL)
 		return ECERT_NO;
+	*v = ECERT_VERDICT_VALID;
 	return 0;
 }
 
-/* The status the store's row gives a license just written (a draft or
- * valid), for saying what was made; 0 when found.  Not a verdict: a
- * license is believed only through ecert_license_verify. */
+/* The status the store's row gives a license just written (a draft,
+ * valid or expired), for saying what was made; 0 when found.  Not
+ * verification: a license is believed only through ecert_license_verify. */
 int
-ecert_license_row_status(struct ecert_store *s, const char *id, char *out,
-    size_t n)
+ecert_license_row_status(struct ecert_store *s, const char *id,
+    enum ecert_verdict *v)
 {
 	sqlite3_stmt *st;
 	int found = 0;
@@ -456,7 +492,8 @@ ecert_license_row_status(struct ecert_store *s, const char *id, char *out,
 		return -1;
 	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
 	if (sqlite3_step(st) == SQLITE_ROW) {
-		snprintf(out, n, "%s", (const char *)sqlite3_column_text(st, 0));
+		*v = ecert_verdict_of((const char *)sqlite3_column_text(st,
+		    0));
 		found = 1;
 	}
 	sqlite3_finalize(st);

@@ -120,11 +120,13 @@ actor_of(struct serve *sv, const struct request *r)
 }
 
 static const char *
-license_status(struct ecert_store *s, const char *id, char *out, size_t n)
+license_status(struct ecert_store *s, const char *id)
 {
-	if (ecert_license_row_status(s, id, out, n) != 0)
-		snprintf(out, n, "valid");
-	return out;
+	enum ecert_verdict v;
+
+	if (ecert_license_row_status(s, id, &v) != 0)
+		v = ECERT_VERDICT_VALID;
+	return ecert_verdict_word(v);
 }
 
 /* ---- ecert-issue: POST /v1/licenses ---- */
@@ -612,7 +614,7 @@ route_issue(struct serve *sv, struct ecert_store *s, struct request *r,
 {
 	struct ecert_error e;
 	json_t *record, *o;
-	char id[160], status[16];
+	char id[160];
 	const char *type;
 
 	(void)sv;
@@ -638,7 +640,7 @@ route_issue(struct serve *sv, struct ecert_store *s, struct request *r,
 	}
 	json_decref(record);
 	o = json_pack("{s:s, s:s}", "id", id, "status",
-	    license_status(s, id, status, sizeof(status)));
+	    license_status(s, id));
 	answer_json(out, 201, 0, o);
 	json_decref(o);
 }
@@ -1037,13 +1039,15 @@ static void
 route_verify(struct ecert_store *s, const char *id, struct answer *out)
 {
 	struct ecert_error e;
-	char status[32], why[512];
+	enum ecert_verdict v;
+	const char *status;
+	char why[512];
 	json_t *o;
 	int rc;
 
 	why[0] = '\0';
-	rc = ecert_license_verify(s, id, status, sizeof(status), why,
-	    sizeof(why), &e);
+	rc = ecert_license_verify(s, id, &v, why, sizeof(why), &e);
+	status = ecert_verdict_word(v);
 	if (rc == ECERT_IOERR || rc == ECERT_BUSY) {
 		answer_fail(out, &e, 404);
 		return;
@@ -1058,7 +1062,7 @@ route_verify(struct ecert_store *s, const char *id, struct answer *out)
 	    rc == 0);
 	if (rc != 0 && why[0] != '\0')
 		json_object_set_new(o, "reason", json_string(why));
-	answer_json(out, strcmp(status, "not-found") == 0 ? 404 : 200,
+	answer_json(out, v == ECERT_VERDICT_NOT_FOUND ? 404 : 200,
 	    rc == 0 ? 0 : ECERT_NO, o);
 	json_decref(o);
 }

@@ -293,8 +293,11 @@ static int
 verify(const char *id, char *status, char *why)
 {
 	struct ecert_error e = { 0, "" };
+	enum ecert_verdict v;
+	int rc = ecert_license_verify(store, id, &v, why, 256, &e);
 
-	return ecert_license_verify(store, id, status, 32, why, 256, &e);
+	snprintf(status, 32, "%s", ecert_verdict_word(v));
+	return rc;
 }
 
 static void
@@ -529,6 +532,7 @@ test_actor_unregistered_key(void **state)
 static void
 test_actor_retired_key(void **state)
 {
+	enum ecert_verdict v;
 	struct ecert_error e = { 0, "" };
 	struct ecert_actor housing, a;
 	char id[160], status[32], why[256];
@@ -553,7 +557,7 @@ test_actor_retired_key(void **state)
 	assert_int_equal(json_array_size(trust), 1);
 	assert_true(json_is_string(json_object_get(json_array_get(trust, 0),
 	    "not_after")));
-	if (ecert_license_verify_doc(doc, trust, why, sizeof(why)) != 0)
+	if (ecert_license_verify_doc(doc, trust, &v, why, sizeof(why)) != 0)
 		fail_msg("verify_doc: %s", why);
 	json_decref(trust);
 	json_decref(doc);
@@ -911,6 +915,7 @@ test_validity_leap_day(void **state)
 static void
 test_issue_verify(void **state)
 {
+	enum ecert_verdict v;
 	struct ecert_error e = { 0, "" };
 	char id[160], status[32], why[256];
 	json_t *doc, *trust, *sig, *d;
@@ -943,7 +948,7 @@ test_issue_verify(void **state)
 	assert_null(json_object_get(d, "historical"));
 
 	trust = ecert_key_export(store, NULL);
-	if (ecert_license_verify_doc(doc, trust, why, sizeof(why)) != 0)
+	if (ecert_license_verify_doc(doc, trust, &v, why, sizeof(why)) != 0)
 		fail_msg("verify_doc: %s", why);
 	json_decref(trust);
 	json_decref(doc);
@@ -1267,8 +1272,9 @@ static void
 expect_doc(const json_t *doc, const json_t *trust, int status,
     const char *why_want)
 {
+	enum ecert_verdict v;
 	char why[256] = "";
-	int rc = ecert_license_verify_doc(doc, trust, why, sizeof(why));
+	int rc = ecert_license_verify_doc(doc, trust, &v, why, sizeof(why));
 
 	if (rc != status || (why_want != NULL && strstr(why, why_want) == NULL))
 		fail_msg("verify_doc: want %d (%s), got %d (%s)", status,
