@@ -15,16 +15,10 @@ amend(struct ecert_store *s, const struct ecert_actor *a, const char *id,
 	char newid[160];
 	int rc;
 
-	if ((rc = ecert_begin(s, &e)) == 0) {
-		rc = ecert_license_amend(s, a, id, changes, reason, newid,
-		    sizeof(newid), &e);
-		if (rc == 0)
-			rc = ecert_commit(s, &e);
-		if (rc != 0) {
-			ecert_rollback(s);
-			ecert_audit_refusal(s, a->unit, "license.amend", id, &e);
-		}
-	}
+	if ((rc = ecert_begin(s, &e)) == 0)
+		rc = ecert_change_end(s, ecert_license_amend(s, a, id, changes,
+		    reason, newid, sizeof(newid), &e), a->unit, "license.amend",
+		    id, &e);
 	if (rc == ECERT_IOERR || rc == ECERT_BUSY)
 		ecert_die_error(&e);
 	if (rc != 0) {

@@ -62,14 +62,11 @@ cmd_holidays(struct ecert_opts *o, int year, int argc, char **argv)
 		s = ecert_opts_store(o);
 		ecert_opts_actor(s, o, &a);
 		ecert_key_wipe(&a.key);
-		if ((rc = ecert_begin(s, &e)) == 0 &&
-		    (rc = ecert_holidays_load(s, &a, argv + 1, argc - 1, &n,
-		    &e)) == 0)
-			rc = ecert_commit(s, &e);
-		if (rc != 0) {
-			ecert_rollback(s);
-			ecert_audit_refusal(s, a.unit, "holidays.load", argv[1],
+		if ((rc = ecert_begin(s, &e)) == 0)
+			rc = ecert_holidays_load(s, &a, argv + 1, argc - 1, &n,
 			    &e);
+		if (ecert_change_end(s, rc, a.unit, "holidays.load", argv[1],
+		    &e) != 0) {
 			ecert_store_close(s);
 			ecert_die_error(&e);
 		}
@@ -178,13 +175,10 @@ cmd_file(struct ecert_opts *o, const char *arg)
 	f.license = license;
 	s = ecert_opts_store(o);
 	ecert_opts_actor(s, o, &a);
-	if ((rc = ecert_begin(s, &e)) == 0 &&
-	    (rc = ecert_dispute_file(s, &a, &f, &id, due, &e)) == 0)
-		rc = ecert_commit(s, &e);
+	if ((rc = ecert_begin(s, &e)) == 0)
+		rc = ecert_dispute_file(s, &a, &f, &id, due, &e);
 	ecert_key_wipe(&a.key);
-	if (rc != 0) {
-		ecert_rollback(s);
-		ecert_audit_refusal(s, a.unit, "dispute.file", license, &e);
+	if (ecert_change_end(s, rc, a.unit, "dispute.file", license, &e) != 0) {
 		ecert_store_close(s);
 		ecert_die_error(&e);
 	}
@@ -244,15 +238,12 @@ cmd_resolve(struct ecert_opts *o, long long id)
 	}
 	s = ecert_opts_store(o);
 	ecert_opts_actor(s, o, &a);
-	if ((rc = ecert_begin(s, &e)) == 0 &&
-	    (rc = ecert_dispute_resolve(s, &a, id, &res, &notice, &e)) == 0)
-		rc = ecert_commit(s, &e);
+	if ((rc = ecert_begin(s, &e)) == 0)
+		rc = ecert_dispute_resolve(s, &a, id, &res, &notice, &e);
 	ecert_key_wipe(&a.key);
-	if (rc != 0) {
+	snprintf(obj, sizeof(obj), "dispute %lld", id);
+	if (ecert_change_end(s, rc, a.unit, "dispute.resolve", obj, &e) != 0) {
 		json_decref(notice);
-		ecert_rollback(s);
-		snprintf(obj, sizeof(obj), "dispute %lld", id);
-		ecert_audit_refusal(s, a.unit, "dispute.resolve", obj, &e);
 		ecert_store_close(s);
 		ecert_die_error(&e);
 	}

@@ -124,17 +124,13 @@ change(struct ecert_store *s, const struct ecert_opts *o, int verb,
 	int rc;
 
 	ecert_opts_actor(s, o, &a);
-	if ((rc = ecert_begin(s, &e)) == 0 && (rc = verb == ADD ?
-	    ecert_grant_add(s, &a, &g, id, &e) :
-	    ecert_grant_withdraw(s, &a, *id, reason, &e)) == 0)
-		rc = ecert_commit(s, &e);
+	if ((rc = ecert_begin(s, &e)) == 0)
+		rc = verb == ADD ? ecert_grant_add(s, &a, &g, id, &e) :
+		    ecert_grant_withdraw(s, &a, *id, reason, &e);
 	ecert_key_wipe(&a.key);
-	if (rc != 0) {
-		ecert_rollback(s);
-		ecert_audit_refusal(s, a.unit, verb == ADD ? "grant.add" :
-		    "grant.withdraw", object, &e);
+	if (ecert_change_end(s, rc, a.unit, verb == ADD ? "grant.add" :
+	    "grant.withdraw", object, &e) != 0)
 		ecert_die_error(&e);
-	}
 }
 
 static void

@@ -64,17 +64,11 @@ review(struct ecert_store *s, const struct ecert_actor *a, int argc,
 	ecert_ids_init(&ids, argc, argv);
 	while ((rc = ecert_ids_next(&ids, id, sizeof(id), &e)) != -1) {
 		taken++;
-		if (rc == 0 && (rc = ecert_begin(s, &e)) == 0) {
-			rc = reject_reason ? ecert_license_reject(s, a, id,
-			    reject_reason, &e) : ecert_license_approve(s, a,
-			    id, &e);
-			if (rc == 0)
-				rc = ecert_commit(s, &e);
-			if (rc != 0) {
-				ecert_rollback(s);
-				ecert_audit_refusal(s, a->unit, action, id, &e);
-			}
-		}
+		if (rc == 0 && (rc = ecert_begin(s, &e)) == 0)
+			rc = ecert_change_end(s, reject_reason ?
+			    ecert_license_reject(s, a, id, reject_reason, &e) :
+			    ecert_license_approve(s, a, id, &e), a->unit,
+			    action, id, &e);
 		if (rc == ECERT_IOERR || rc == ECERT_BUSY)
 			ecert_die_error(&e);
 		if (rc != 0) {
@@ -136,14 +130,13 @@ issue_fields(struct ecert_store *s, const struct ecert_actor *a, int json)
 {
 	struct ecert_error e;
 	char id[160];
+	int rc;
 
 	json_object_set_new(fields, "type", json_string(type));
-	if (ecert_begin(s, &e) != 0 ||
-	    ecert_license_issue(s, a, fields, draft, id, sizeof(id),
-	    &e) != 0 ||
-	    ecert_commit(s, &e) != 0) {
-		ecert_rollback(s);
-		ecert_audit_refusal(s, a->unit, "license.issue", type, &e);
+	if ((rc = ecert_begin(s, &e)) == 0)
+		rc = ecert_license_issue(s, a, fields, draft, id, sizeof(id),
+		    &e);
+	if (ecert_change_end(s, rc, a->unit, "license.issue", type, &e) != 0) {
 		ecert_store_close(s);
 		ecert_die_error(&e);
 	}

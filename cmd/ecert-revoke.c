@@ -16,16 +16,9 @@ change(struct ecert_store *s, const struct ecert_actor *a, const char *id,
 
 	if ((rc = ecert_begin(s, e)) != 0)
 		return rc;
-	rc = ecert_license_set_status(s, a, id, action, reason, e);
-	if (rc == 0)
-		rc = ecert_commit(s, e);
-	if (rc != 0) {
-		ecert_rollback(s);
-		snprintf(audit_action, sizeof(audit_action), "license.%s",
-		    action);
-		ecert_audit_refusal(s, a->unit, audit_action, id, e);
-	}
-	return rc;
+	snprintf(audit_action, sizeof(audit_action), "license.%s", action);
+	return ecert_change_end(s, ecert_license_set_status(s, a, id, action,
+	    reason, e), a->unit, audit_action, id, e);
 }
 
 static void

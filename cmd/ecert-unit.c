@@ -13,7 +13,7 @@ cmd_add(struct ecert_store *s, struct ecert_opts *o, const char *code,
 {
 	struct ecert_actor a;
 	struct ecert_error e;
-	int bits;
+	int bits, rc;
 
 	if (code == NULL || name == NULL || roles == NULL)
 		ecert_usage();
@@ -22,14 +22,12 @@ cmd_add(struct ecert_store *s, struct ecert_opts *o, const char *code,
 		    "user", roles);
 	ecert_opts_actor(s, o, &a);
 	ecert_opts_require_admin(s, &a, "unit.add", "unit.add", code);
-	if (ecert_begin(s, &e) != 0 ||
-	    ecert_unit_add(s, code, name, bits, &e) != 0 ||
-	    ecert_audit(s, a.unit, "unit.add", code, "ok", roles) != 0 ||
-	    ecert_commit(s, &e) != 0) {
-		ecert_rollback(s);
-		ecert_audit_refusal(s, a.unit, "unit.add", code, &e);
+	if ((rc = ecert_begin(s, &e)) == 0 &&
+	    (rc = ecert_unit_add(s, code, name, bits, &e)) == 0 &&
+	    (rc = ecert_audit(s, a.unit, "unit.add", code, "ok", roles)) != 0)
+		ecert_fail(&e, rc, "audit: cannot record the unit");
+	if (ecert_change_end(s, rc, a.unit, "unit.add", code, &e) != 0)
 		ecert_die_error(&e);
-	}
 	ecert_key_wipe(&a.key);
 	return 0;
 }
@@ -176,19 +174,18 @@ cmd_anchor(struct ecert_store *s, struct ecert_opts *o)
 {
 	struct ecert_actor a;
 	struct ecert_error e;
+	int rc;
 
 	ecert_opts_actor(s, o, &a);
 	ecert_opts_require_admin(s, &a, "store.anchor", "store.anchor",
 	    "anchor");
-	if (ecert_begin(s, &e) != 0 ||
-	    ecert_store_anchor_all(s, &a, &e) != 0 ||
-	    ecert_audit(s, a.unit, "store.anchor", a.key.key_id, "ok",
-	    "units, keys and catalog signed; anchor written") != 0 ||
-	    ecert_commit(s, &e) != 0) {
-		ecert_rollback(s);
-		ecert_audit_refusal(s, a.unit, "store.anchor", "anchor", &e);
+	if ((rc = ecert_begin(s, &e)) == 0 &&
+	    (rc = ecert_store_anchor_all(s, &a, &e)) == 0 &&
+	    (rc = ecert_audit(s, a.unit, "store.anchor", a.key.key_id, "ok",
+	    "units, keys and catalog signed; anchor written")) != 0)
+		ecert_fail(&e, rc, "audit: cannot record the anchor");
+	if (ecert_change_end(s, rc, a.unit, "store.anchor", "anchor", &e) != 0)
 		ecert_die_error(&e);
-	}
 	ecert_key_wipe(&a.key);
 	return 0;
 }

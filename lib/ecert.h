@@ -98,6 +98,11 @@ int ecert_store_anchor_all(struct ecert_store *s, const struct ecert_actor *a,
     struct ecert_error *e);
 int ecert_begin(struct ecert_store *s, struct ecert_error *e);
 int ecert_commit(struct ecert_store *s, struct ecert_error *e);
+/* change.c: ends a change begun with ecert_begin, rc what it gave: 0
+ * commits; else (or when the commit fails) rolls back and audits the
+ * refusal of action on object by unit.  0, or the failure's status. */
+int ecert_change_end(struct ecert_store *s, int rc, const char *unit,
+    const char *action, const char *object, struct ecert_error *e);
 void ecert_rollback(struct ecert_store *s);
 /* one record of a batch in its own savepoint: a failed one is undone
  * (with the status places it reserved) and the batch goes on */
@@ -654,7 +659,7 @@ const char *ecert_holder_lapsed(struct ecert_store *s,
 int ecert_store_ready(struct ecert_store *s, struct ecert_error *e);
 
 /* sign.c: Ed25519, or SM2 with SM3, over m itself when domain is NULL
- * (an RFC 9421 signature base); also in ecert_priv.h */
+ * (an RFC 9421 signature base) */
 int ecert_verify_raw(const struct ecert_pub *p, const char *domain,
     const unsigned char *m, size_t n, const unsigned char sig[64]);
 

@@ -325,8 +325,6 @@ int ecert_sign_raw(const struct ecert_key *k, const char *domain,
 void ecert_pub_id(const struct ecert_pub *p, char out[17]);
 int ecert_verify(const struct ecert_pub *p, const char *domain,
     const char *msg, size_t n, const char *sig_b64);
-int ecert_verify_raw(const struct ecert_pub *p, const char *domain,
-    const unsigned char *m, size_t n, const unsigned char sig[64]);
 int ecert_sm3(const void *m, size_t n, unsigned char out[32]);
 void *ecert_sm2_evp(const unsigned char pk[65], const unsigned char *d);
 int ecert_sm2_public(const unsigned char d[32], unsigned char pk[65]);

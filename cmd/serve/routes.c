@@ -616,6 +616,7 @@ route_issue(struct serve *sv, struct ecert_store *s, struct request *r,
 	json_t *record, *o;
 	char id[160];
 	const char *type;
+	int rc;
 
 	(void)sv;
 	if (is_batch(r)) {
@@ -628,12 +629,10 @@ route_issue(struct serve *sv, struct ecert_store *s, struct request *r,
 		return;
 	}
 	type = ecert_json_str(record, "type");
-	if (ecert_begin(s, &e) != 0 ||
-	    ecert_license_issue(s, a, record, 0, id, sizeof(id), &e) != 0 ||
-	    ecert_commit(s, &e) != 0) {
-		ecert_rollback(s);
-		ecert_audit_refusal(s, a->unit, "license.issue", type ? type :
-		    "", &e);
+	if ((rc = ecert_begin(s, &e)) == 0)
+		rc = ecert_license_issue(s, a, record, 0, id, sizeof(id), &e);
+	if (ecert_change_end(s, rc, a->unit, "license.issue", type ? type : "",
+	    &e) != 0) {
 		json_decref(record);
 		answer_fail(out, &e, 409);
 		return;
@@ -687,18 +686,11 @@ route_change(struct ecert_store *s, struct request *r,
 		answer_fail(out, &e, 404);
 		return;
 	}
-	if ((rc = ecert_begin(s, &e)) == 0) {
-		rc = amend ? ecert_license_amend(s, a, id,
+	if ((rc = ecert_begin(s, &e)) == 0)
+		rc = ecert_change_end(s, amend ? ecert_license_amend(s, a, id,
 		    json_object_get(body, "changes"), reason, newid,
 		    sizeof(newid), &e) : ecert_license_set_status(s, a, id,
-		    verb, reason, &e);
-		if (rc == 0)
-			rc = ecert_commit(s, &e);
-		if (rc != 0) {
-			ecert_rollback(s);
-			ecert_audit_refusal(s, a->unit, action, id, &e);
-		}
-	}
+		    verb, reason, &e), a->unit, action, id, &e);
 	json_decref(body);
 	if (rc != 0) {
 		answer_fail(out, &e, 409);
