@@ -389,3 +389,11 @@ fail:
 	json_decref(seen);
 	return -1;
 }
+
+/* A license's token with the catalog's public items disclosed. */
+char *
+ecert_license_token(struct ecert_store *s, const char *id,
+    const struct ecert_actor *platform, long ttl, struct ecert_error *e)
+{
+	return ecert_license_token_disclose(s, id, platform, ttl, NULL, e);
+}

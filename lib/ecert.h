@@ -363,31 +363,33 @@ struct ecert_token {
 };
 char *ecert_base45_encode(const unsigned char *in, size_t n);
 long ecert_base45_decode(const char *in, unsigned char *out, size_t outn);
-uint32_t ecert_status_index(const struct ecert_store *s, uint64_t seq);
 int ecert_token_verify(const char *text, const json_t *keys,
     const unsigned char *bits, size_t nbits, time_t now,
     struct ecert_token *t, char *why, size_t whyn);
 void ecert_token_free(struct ecert_token *t);
+time_t ecert_now_time(void);
 /* disclose.c: format-2 tokens showing the items named (NULL: public) */
 char *ecert_license_token_disclose(struct ecert_store *s, const char *id,
     const struct ecert_actor *platform, long ttl, const char *names,
     struct ecert_error *e);
+char *ecert_license_token(struct ecert_store *s, const char *id,
+    const struct ecert_actor *platform, long ttl, struct ecert_error *e);
+
+/* status.c: the status list for offline verifiers, and its places */
 /* status values, two bits per place (IETF Token Status List) */
 enum { ECERT_STATUS_VALID = 0, ECERT_STATUS_REVOKED = 1,
     ECERT_STATUS_SUSPENDED = 2, ECERT_STATUS_SUPERSEDED = 3 };
-time_t ecert_now_time(void);
-
-/* status.c: the status list and the trust list for offline verifiers */
+uint32_t ecert_status_index(const struct ecert_store *s, uint64_t seq);
 int ecert_status_export(struct ecert_store *s, const struct ecert_actor *a,
     long ttl_hours, FILE *out, struct ecert_error *e);
 int ecert_status_load(const char *path, const json_t *keys,
     unsigned char **bits, size_t *nbits, char *why, size_t n);
+
+/* trust.c: the trust list for offline verifiers */
 int ecert_trust_export(struct ecert_store *s, const struct ecert_actor *a,
     FILE *out, struct ecert_error *e);
 json_t *ecert_trust_load(const char *path, const char *anchor,
     struct ecert_error *e);
-char *ecert_license_token(struct ecert_store *s, const char *id,
-    const struct ecert_actor *platform, long ttl, struct ecert_error *e);
 
 /* qr.c: QR codes in the terminal and in SVG (libqrencode) */
 int ecert_qr_terminal(FILE *out, const char *text, struct ecert_error *e);

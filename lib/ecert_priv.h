@@ -285,6 +285,15 @@ ecert_get32(const unsigned char *p)
 	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
 	    (uint32_t)p[2] << 8 | p[3];
 }
+/* trust.c: what the platform-signed lists share (the trust list's and
+ * the status list's time format, version, signature); json.c */
+int ecert_json_is(const json_t *o, const char *key, const char *want);
+int ecert_list_time_ok(const char *t);
+int ecert_list_version_ok(const json_t *obj);
+int ecert_list_write(json_t *obj, const struct ecert_actor *a,
+    const char *domain, FILE *out);
+const char *ecert_list_check(const json_t *obj, const json_t *keys,
+    const char *domain);
 char *ecert_license_token1(struct ecert_store *s, const char *id,
     const struct ecert_actor *platform, long ttl, struct ecert_error *e);
 int ecert_token2_read(const unsigned char *buf, size_t n, const json_t *ik,

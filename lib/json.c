@@ -426,6 +426,15 @@ ecert_json_canonical_take(json_t *v)
 	return m;
 }
 
+/* Whether the member key of o is the string want. */
+int
+ecert_json_is(const json_t *o, const char *key, const char *want)
+{
+	const char *v = ecert_json_str(o, key);
+
+	return v != NULL && strcmp(v, want) == 0;
+}
+
 const char *
 ecert_json_str(const json_t *obj, const char *key)
 {

@@ -84,36 +84,6 @@ ecert_base45_decode(const char *in, unsigned char *out, size_t outn)
 	return (long)o;
 }
 
-/*
- * A license's place in the status list: a keyed permutation (a 4-round
- * Feistel network over 24 bits) of its sequence number, so places are
- * unique yet reveal nothing of the order of issue.
- */
-uint32_t
-ecert_status_index(const struct ecert_store *s, uint64_t seq)
-{
-	unsigned char key[32], msg[5], h[16];
-	uint32_t l = (uint32_t)(seq >> 12) & 0xfff, r = (uint32_t)seq & 0xfff;
-	uint32_t t;
-	int round;
-
-	crypto_generichash(key, sizeof(key),
-	    (const unsigned char *)"ecert-status-index", 18, s->index_key,
-	    sizeof(s->index_key));
-	for (round = 0; round < 4; round++) {
-		msg[0] = (unsigned char)round;
-		msg[1] = (unsigned char)(r >> 8);
-		msg[2] = (unsigned char)r;
-		msg[3] = msg[4] = 0;
-		crypto_generichash(h, sizeof(h), msg, sizeof(msg), key,
-		    sizeof(key));
-		t = l ^ (((uint32_t)h[0] << 8 | h[1]) & 0xfff);
-		l = r;
-		r = t;
-	}
-	sodium_memzero(key, sizeof(key));
-	return l << 12 | r;
-}
 
 static uint16_t
 days16(const char *date)
@@ -706,4 +676,67 @@ ecert_now_time(void)
 
 	ecert_now_iso(now);
 	return iso_time(now);
+}
+
+/* A format-1 license's token: its stored compact body, presented. */
+char *
+ecert_license_token1(struct ecert_store *s, const char *id,
+    const struct ecert_actor *platform, long ttl, struct ecert_error *e)
+{
+	sqlite3_stmt *st;
+	char *body = NULL, *token = NULL, status[16] = "";
+	size_t n = 0;
+	uint32_t index = 0;
+	int rc;
+
+	{
+		/* shown only as what its signed facts say (article 23) */
+		enum ecert_verdict v;
+		char why[512];
+
+		rc = ecert_license_verify(s, id, &v, why, sizeof(why), e);
+		if (rc == ECERT_NO && v == ECERT_VERDICT_INVALID) {
+			ecert_fail(e, ECERT_NO, "%s: is invalid (%s); only a "
+			    "valid license can be shown", id, why);
+			return NULL;
+		}
+		if (rc == ECERT_NO && v != ECERT_VERDICT_NOT_FOUND) {
+			ecert_fail(e, ECERT_NO, "%s: is %s; only a valid "
+			    "license can be shown", id, ecert_verdict_word(v));
+			return NULL;
+		}
+		if (rc != 0 && rc != ECERT_NO)
+			return NULL;
+	}
+	st = ecert_prepare(s, "SELECT status, compact, status_index"
+	    " FROM licenses WHERE id = ?", e);
+	if (st == NULL)
+		return NULL;
+	ecert_bind_text(st, 1, id);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		snprintf(status, sizeof(status), "%s",
+		    (const char *)sqlite3_column_text(st, 0));
+		index = (uint32_t)sqlite3_column_int64(st, 2);
+		if (sqlite3_column_type(st, 1) == SQLITE_BLOB)
+			body = ecert_pii_open(s, sqlite3_column_blob(st, 1),
+			    (size_t)sqlite3_column_bytes(st, 1), &n);
+	}
+	sqlite3_finalize(st);
+	if (rc == SQLITE_DONE)
+		ecert_fail(e, ECERT_NO, "%s: not found", id);
+	else if (rc != SQLITE_ROW)
+		ecert_sql_fail(s, e, rc, "license");
+	else if (strcmp(status, "valid") != 0)
+		ecert_fail(e, ECERT_NO, "%s: is %s; only a valid license can "
+		    "be shown", id, status);
+	else if (body == NULL)
+		ecert_fail(e, ECERT_NO, "%s: has no presentation body (issued "
+		    "before schema 2, or altered)", id);
+	else if ((token = ecert_token_present((unsigned char *)body, n, index,
+	    &platform->key, ttl, ecert_now_time())) == NULL)
+		ecert_fail(e, ECERT_IOERR, "%s: the platform's key cannot sign",
+		    id);
+	free(body);
+	return token;
 }
