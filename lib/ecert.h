@@ -47,8 +47,6 @@ char *ecert_xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2))
 /* i18n.c: stderr in the reader's language; buffers, JSON and the audit
  * stay English (ecert_whyf: snprintf whose translation ecert_warn shows) */
 const char *ecert_gettext(const char *msgid) __attribute__((format_arg(1)));
-int ecert_whyf(char *buf, size_t n, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
 
 /* codes.c: check characters and dates (GB 32100, GB 11643, GB/T 36904) */
 int ecert_uscc_check(const char *first17);	/* check char, or 0 */
@@ -61,7 +59,6 @@ const char *ecert_citizen_id_why(const char *id, char *buf, size_t n);
 const char *ecert_identifier_why(const char *id, char *buf, size_t n);
 int ecert_date_valid(const char *s);
 void ecert_today(char out[11]);		/* local date, or $ECERT_TODAY */
-void ecert_clock_iso(char out[21]);	/* the same, never $ECERT_NOW */
 int ecert_mod3736_check(const char *s);	/* ISO/IEC 7064 MOD 37,36 */
 int ecert_type_code_valid(const char *code);	/* USCC + 3 digits */
 int ecert_serial_valid(const char *serial);	/* [0-9A-Z]{7,32} */
@@ -83,8 +80,6 @@ int ecert_store_create(const char *path, const char *keypath,
     struct ecert_store **out, struct ecert_error *e);
 int ecert_store_open(const char *path, const char *keypath,
     struct ecert_store **out, struct ecert_error *e);
-struct ecert_store *ecert_store_open_or_die(const char *db,
-    const char *keypath);
 void ecert_store_close(struct ecert_store *s);
 struct ecert_key;
 /* signs the platform's unit and key and pins its key beside the store */
@@ -109,15 +104,6 @@ void ecert_rollback(struct ecert_store *s);
 int ecert_record_begin(struct ecert_store *s, struct ecert_error *e);
 void ecert_record_end(struct ecert_store *s, int ok);
 const char *ecert_store_errmsg(struct ecert_store *s);
-int ecert_sql_fail(struct ecert_store *s, struct ecert_error *e, int rc,
-    const char *what);
-int ecert_exec(struct ecert_store *s, const char *sql, struct ecert_error *e);
-sqlite3_stmt *ecert_prepare(struct ecert_store *s, const char *sql,
-    struct ecert_error *e);
-
-/* pii.c: personal data at rest */
-void ecert_pii_hash(const struct ecert_store *s, const char *value,
-    char out[65]);
 
 /* key.c: sealed key files, Ed25519 or SM2 */
 enum { ECERT_ALG_ED25519, ECERT_ALG_SM2 };
@@ -154,14 +140,9 @@ void ecert_key_wipe(struct ecert_key *k);
 #define ECERT_DOMAIN_TRUST "ecert-trust-v1"
 #define ECERT_DOMAIN_GRANT "ecert-grant-v1"
 #define ECERT_DOMAIN_GRANT_STATE "ecert-grant-state-v1"
-void ecert_sign(const struct ecert_key *k, const char *domain,
-    const char *msg, size_t n, char out[89]);
-int ecert_sig_ok(const unsigned char pk[32], const char *domain,
-    const char *msg, size_t n, const char *sig_b64);	/* Ed25519 */
 int ecert_alg_parse(const char *name);	/* NULL: ed25519; -1 unknown */
 const char *ecert_alg_name(int alg);
 int ecert_pub_parse(const char *alg, const char *b64, struct ecert_pub *p);
-int ecert_pub_prepare(struct ecert_pub *p);
 void ecert_pub_free(struct ecert_pub *p);
 int ecert_b64_decode(const char *in, unsigned char *out, size_t outn,
     size_t *len);
@@ -195,8 +176,6 @@ int ecert_key_register(struct ecert_store *s, const struct ecert_key *k,
     struct ecert_error *e);
 int ecert_keys_retire(struct ecert_store *s, const char *unit,
     struct ecert_error *e);
-int ecert_key_lookup(struct ecert_store *s, const char *key_id,
-    unsigned char pk[32], char *unit, char *not_before, char *not_after);
 int ecert_actor_load(struct ecert_store *s, const char *keyfile,
     const char *passfile, struct ecert_actor *a, struct ecert_error *e);
 json_t *ecert_key_export(struct ecert_store *s, const char *unit);
@@ -342,7 +321,6 @@ int ecert_import_present(struct ecert_store *s, const json_t *type,
     const struct ecert_prepared *p, char *why, size_t n);
 
 /* expire.c: the expiry sweep */
-extern const char *ecert_expire_sql;
 int ecert_expire(struct ecert_store *s, const char *as_of, int dry_run,
     int (*fn)(const json_t *row, void *arg), void *arg, long *count,
     struct ecert_error *e);
@@ -379,7 +357,6 @@ char *ecert_license_token(struct ecert_store *s, const char *id,
 /* status values, two bits per place (IETF Token Status List) */
 enum { ECERT_STATUS_VALID = 0, ECERT_STATUS_REVOKED = 1,
     ECERT_STATUS_SUSPENDED = 2, ECERT_STATUS_SUPERSEDED = 3 };
-uint32_t ecert_status_index(const struct ecert_store *s, uint64_t seq);
 int ecert_status_export(struct ecert_store *s, const struct ecert_actor *a,
     long ttl_hours, FILE *out, struct ecert_error *e);
 int ecert_status_load(const char *path, const json_t *keys,

@@ -402,4 +402,29 @@ int ecert_checkpoint_sig_ok_pub(const struct ecert_checkpoint *c,
 void ecert_note_key_id_pub(const char *name, const struct ecert_pub *p,
     unsigned char id[4]);
 
+
+/* the library's own, used by no program (ecert.h is what programs
+ * use) */
+int ecert_whyf(char *buf, size_t n, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+void ecert_clock_iso(char out[21]);	/* the clock, never $ECERT_NOW */
+struct ecert_store *ecert_store_open_or_die(const char *db,
+    const char *keypath);
+int ecert_sql_fail(struct ecert_store *s, struct ecert_error *e, int rc,
+    const char *what);
+int ecert_exec(struct ecert_store *s, const char *sql, struct ecert_error *e);
+sqlite3_stmt *ecert_prepare(struct ecert_store *s, const char *sql,
+    struct ecert_error *e);
+void ecert_pii_hash(const struct ecert_store *s, const char *value,
+    char out[65]);
+void ecert_sign(const struct ecert_key *k, const char *domain,
+    const char *msg, size_t n, char out[89]);
+int ecert_sig_ok(const unsigned char pk[32], const char *domain,
+    const char *msg, size_t n, const char *sig_b64);	/* Ed25519 */
+int ecert_pub_prepare(struct ecert_pub *p);
+int ecert_key_lookup(struct ecert_store *s, const char *key_id,
+    unsigned char pk[32], char *unit, char *not_before, char *not_after);
+extern const char *ecert_expire_sql;
+uint32_t ecert_status_index(const struct ecert_store *s, uint64_t seq);
+
 #endif
