@@ -78,7 +78,7 @@ ecert-show -k platform.key --svg face.svg "$id"
 ecert-export -k platform.key --trust -o trust.json
 ecert-export -k platform.key --status -o status.json
 rsvg-convert -z 4 -o photo.png code.svg
-zbarimg --raw -q photo.png |
+zbarimg --raw -q -Sdisable -Sqrcode.enable photo.png |
     ecert-verify --offline --trust trust.json --status status.json
 
 # amendments keep the history (article 8): a new version replaces the old
