@@ -192,6 +192,9 @@ rate2=$(awk -v n="$n" -v a="$t0" -v b="$t1" 'BEGIN { printf "%.0f", n / (b - a) 
 got=$(sqlite3 sm2.db 'SELECT count(*) FROM licenses')
 echo "# imported $got of $n by an SM2 issuer, $(cat rejects-sm2.txt.why 2>/dev/null | wc -l) rejected" >&2
 line import-sm2 "$(ratio "$rate2" "$limit2")" "$rate2" "$limit2" records/s
+awk -v s="$sm2all" -v c="$cores" -v i="$insert" -v r="$rate2" 'BEGIN {
+	f = c / (c / s + 1 / i); if (f > i) f = i
+	printf "# SM2 sign + insert alone on %d cores: at most %.0f records/s (%.2f of the limit); import-sm2 %.2f of that\n", c, f, f / (s < i ? s : i), r / f }' >&2
 
 # offline verification of SM2 tokens (an SM2 issuer, an SM2 platform)
 m2=$((n < 20000 ? n / 2 : 20000))
