@@ -34,6 +34,18 @@ allcores() {
 	cat allcores.* | awk '{ s += $1 } END { printf "%.0f", s }'
 	rm -f allcores.*
 }
+# the limit of an import: min(raw sign rate on every core, raw insert rate)
+import_limit() {
+	awk -v a="$1" -v b="$insert" 'BEGIN { l = a; if (b < l) l = b; printf "%.0f", l }'
+}
+# what signing and inserting alone would reach when they share the cores
+# (each record a signature on some core and an insert on the writer's):
+# floor NAME ALL-CORE-SIGN-RATE IMPORT-RATE
+floor() {
+	awk -v n="$1" -v s="$2" -v c="$cores" -v i="$insert" -v r="$3" 'BEGIN {
+	f = c / (c / s + 1 / i); if (f > i) f = i
+	printf "# %s: sign + insert alone on %d cores: at most %.0f records/s (%.2f of the limit); the import %.2f of that\n", n, c, f, f / (s < i ? s : i), r / f }' >&2
+}
 
 mkstore() {
 	export ECERT_DB="$1"
@@ -56,8 +68,7 @@ line sign-cores "$(ratio "$signall" "$(($sign * $cores))")" "$signall" \
 	"$(($sign * $cores))" signatures/s
 insert=$("$tbin/ecert-bench-raw" insert "$n" raw.db)
 rm -f raw.db raw.db-* raw.db.key
-limit=$(awk -v a="$signall" -v b="$insert" \
-	'BEGIN { l = a; if (b < l) l = b; printf "%.0f", l }')
+limit=$(import_limit "$signall")
 
 # (c) and (e): the import and its peak memory
 mkstore "$work/city.db"
@@ -69,11 +80,7 @@ rate=$(awk -v n="$n" -v a="$t0" -v b="$t1" 'BEGIN { printf "%.0f", n / (b - a) }
 got=$(sqlite3 city.db 'SELECT count(*) FROM licenses')
 echo "# imported $got of $n, $(cat rejects.txt.why 2>/dev/null | wc -l) rejected" >&2
 line import "$(ratio "$rate" "$limit")" "$rate" "$limit" records/s
-# what signing and inserting alone would reach when they share the cores
-# (each record a signature on some core and an insert on the writer's)
-awk -v s="$signall" -v c="$cores" -v i="$insert" -v r="$rate" 'BEGIN {
-	f = c / (c / s + 1 / i); if (f > i) f = i
-	printf "# sign + insert alone on %d cores: at most %.0f records/s (%.2f of the limit); import %.2f of that\n", c, f, f / (s < i ? s : i), r / f }' >&2
+floor import "$signall" "$rate"
 rssmib=$(awk -v k="$rss" 'BEGIN { printf "%.1f", k / 1024 }')
 line import-rss "$(ratio "$rssmib" 64)" "$rssmib" 64 MiB
 
@@ -185,16 +192,13 @@ sm2after=$(allcores sign-sm2 10000)
 sm2all=$(awk -v a="$sm2before" -v b="$sm2after" 'BEGIN { printf "%.0f", (a + b) / 2 }')
 line sign-sm2-cores "$(ratio "$sm2all" "$(($sm2sign * $cores))")" "$sm2all" \
 	"$(($sm2sign * $cores))" signatures/s
-limit2=$(awk -v a="$sm2all" -v b="$insert" \
-	'BEGIN { l = a; if (b < l) l = b; printf "%.0f", l }')
+limit2=$(import_limit "$sm2all")
 echo "# raw SM2 sign $sm2sign/s a core; on $cores at once $sm2before/s before the import, $sm2after/s after; raw insert $insert/s" >&2
 rate2=$(awk -v n="$n" -v a="$t0" -v b="$t1" 'BEGIN { printf "%.0f", n / (b - a) }')
 got=$(sqlite3 sm2.db 'SELECT count(*) FROM licenses')
 echo "# imported $got of $n by an SM2 issuer, $(cat rejects-sm2.txt.why 2>/dev/null | wc -l) rejected" >&2
 line import-sm2 "$(ratio "$rate2" "$limit2")" "$rate2" "$limit2" records/s
-awk -v s="$sm2all" -v c="$cores" -v i="$insert" -v r="$rate2" 'BEGIN {
-	f = c / (c / s + 1 / i); if (f > i) f = i
-	printf "# SM2 sign + insert alone on %d cores: at most %.0f records/s (%.2f of the limit); import-sm2 %.2f of that\n", c, f, f / (s < i ? s : i), r / f }' >&2
+floor import-sm2 "$sm2all" "$rate2"
 
 # offline verification of SM2 tokens (an SM2 issuer, an SM2 platform)
 m2=$((n < 20000 ? n / 2 : 20000))
