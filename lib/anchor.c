@@ -543,7 +543,6 @@ sign_row(struct ecert_store *s, const char *update, const char *m,
 {
 	sqlite3_stmt *st;
 	char sig[89];
-	int rc;
 
 	if (signer == NULL || signer->key.key_id[0] == '\0' || m == NULL)
 		return 0;
@@ -554,11 +553,7 @@ sign_row(struct ecert_store *s, const char *update, const char *m,
 	ecert_bind_text(st, 1, signer->key.key_id);
 	ecert_bind_text(st, 2, sig);
 	ecert_bind_text(st, 3, id);
-	rc = sqlite3_step(st);
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE)
-		return ecert_sql_fail(s, e, rc, "signed row");
-	return 0;
+	return ecert_step_once(s, st, "signed row", e);
 }
 
 int

@@ -727,8 +727,7 @@ ecert_core_public_paths(const json_t *type, const json_t *doc)
 	const json_t *item;
 	char path[300];
 	size_t i;
-	int legal = strcmp(ecert_json_str(type, "holder") ?
-	    ecert_json_str(type, "holder") : "", "legal") == 0;
+	int legal = ecert_json_is(type, "holder", "legal");
 
 	json_array_append_new(out, json_string("@n"));
 	if (legal)

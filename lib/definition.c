@@ -63,7 +63,6 @@ insert_history(struct ecert_store *s, const struct ecert_definition_kind *k,
 {
 	sqlite3_stmt *st;
 	char sql[160];
-	int rc;
 
 	snprintf(sql, sizeof(sql), "INSERT INTO %s(code, version, definition,"
 	    " loaded_at, loaded_by) VALUES (?,?,?,?,?)", k->history);
@@ -74,11 +73,7 @@ insert_history(struct ecert_store *s, const struct ecert_definition_kind *k,
 	ecert_bind_text(st, 3, def);
 	ecert_bind_text(st, 4, when);
 	ecert_bind_text(st, 5, actor_unit);
-	rc = sqlite3_step(st);
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE)
-		return ecert_sql_fail(s, e, rc, k->history);
-	return 0;
+	return ecert_step_once(s, st, k->history, e);
 }
 
 /* The current row: code, definition, version, loaded_at, then the kind's
@@ -89,7 +84,6 @@ upsert_current(struct ecert_store *s, const struct ecert_definition_kind *k,
     struct ecert_error *e)
 {
 	sqlite3_stmt *st;
-	int rc;
 
 	if ((st = ecert_prepare(s, k->upsert, e)) == NULL)
 		return e->status;
@@ -98,11 +92,7 @@ upsert_current(struct ecert_store *s, const struct ecert_definition_kind *k,
 	sqlite3_bind_int(st, 3, version);
 	ecert_bind_text(st, 4, now);
 	k->bind(st, d);
-	rc = sqlite3_step(st);
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE)
-		return ecert_sql_fail(s, e, rc, k->sql_what);
-	return 0;
+	return ecert_step_once(s, st, k->sql_what, e);
 }
 
 /* Stores D when it is not what the table holds; *stored: its version,

@@ -150,16 +150,6 @@ current_version(struct ecert_store *s, const struct version_row *r,
 	sqlite3_finalize(st);
 }
 
-/* Run a statement that changes disputes, once, and finalize it. */
-static int
-step_once(struct ecert_store *s, sqlite3_stmt *st, struct ecert_error *e)
-{
-	int rc = sqlite3_step(st);
-
-	sqlite3_finalize(st);
-	return rc == SQLITE_DONE ? 0 : ecert_sql_fail(s, e, rc, "dispute");
-}
-
 /* Who files (a holder through the platform, or a using unit), about
  * which item, why. */
 static int
@@ -231,7 +221,7 @@ dispute_insert(struct ecert_store *s, const struct ecert_actor *a,
 	ecert_bind_text(st, 6, f->reason);
 	ecert_bind_text(st, 7, now);
 	ecert_bind_text(st, 8, due);
-	if ((rc = step_once(s, st, e)) == 0)
+	if ((rc = ecert_step_once(s, st, "dispute", e)) == 0)
 		*id = sqlite3_last_insert_rowid(s->db);
 	return rc;
 }
@@ -467,7 +457,7 @@ dispute_close(struct ecert_store *s, const struct ecert_actor *a,
 	ecert_bind_text(st, 4, res->reason);
 	ecert_bind_text(st, 5, res->outcome[0] == 'c' ? res->amended : NULL);
 	sqlite3_bind_int64(st, 6, id);
-	if ((rc = step_once(s, st, e)) != 0)
+	if ((rc = ecert_step_once(s, st, "dispute", e)) != 0)
 		return rc;
 	if (sqlite3_changes(s->db) != 1)
 		return ecert_fail(e, ECERT_NO, "dispute %lld: resolved meanwhile",

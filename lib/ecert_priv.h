@@ -412,6 +412,8 @@ struct ecert_store *ecert_store_open_or_die(const char *db,
     const char *keypath);
 int ecert_sql_fail(struct ecert_store *s, struct ecert_error *e, int rc,
     const char *what);
+int ecert_step_once(struct ecert_store *s, sqlite3_stmt *st, const char *what,
+    struct ecert_error *e);
 int ecert_exec(struct ecert_store *s, const char *sql, struct ecert_error *e);
 sqlite3_stmt *ecert_prepare(struct ecert_store *s, const char *sql,
     struct ecert_error *e);

@@ -193,11 +193,7 @@ ecert_event_append_at(struct ecert_store *s, const struct ecert_actor *a,
 	ecert_bind_text(st, 8, a ? sig : NULL);
 	ecert_bind_text(st, 9, action);
 	ecert_bind_text(st, 10, head);
-	rc = sqlite3_step(st);
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE)
-		return ecert_sql_fail(s, e, rc, "license event");
-	return 0;
+	return ecert_step_once(s, st, "license event", e);
 }
 
 /* The count the statement st (of one parameter, the object) gives;

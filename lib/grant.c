@@ -102,7 +102,6 @@ sign_state(struct ecert_store *s, const struct ecert_actor *a, long long id,
 	sqlite3_stmt *st;
 	char sig[89], obj[32], *m = NULL;
 	long seq;
-	int rc;
 
 	/* this change's audit entry follows it in the same transaction */
 	snprintf(obj, sizeof(obj), "grant %lld", id);
@@ -133,11 +132,7 @@ sign_state(struct ecert_store *s, const struct ecert_actor *a, long long id,
 	ecert_bind_text(st, 2, sig);
 	sqlite3_bind_int64(st, 3, seq);
 	sqlite3_bind_int64(st, 4, id);
-	rc = sqlite3_step(st);
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE)
-		return ecert_sql_fail(s, e, rc, "grant");
-	return 0;
+	return ecert_step_once(s, st, "grant", e);
 }
 
 /* The grant's parties, holder and period are sound; from and until get
@@ -306,10 +301,8 @@ grant_sign(struct ecert_store *s, const struct ecert_actor *a, json_t *o,
 		return e->status;
 	ecert_bind_text(st, 1, sig);
 	sqlite3_bind_int64(st, 2, id);
-	rc = sqlite3_step(st);
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE)
-		return ecert_sql_fail(s, e, rc, "grant");
+	if ((rc = ecert_step_once(s, st, "grant", e)) != 0)
+		return rc;
 	return sign_state(s, a, id, e);
 }
 
@@ -562,10 +555,8 @@ ecert_grant_withdraw(struct ecert_store *s, const struct ecert_actor *a,
 	ecert_bind_text(st, 2, a->unit);
 	ecert_bind_text(st, 3, reason);
 	sqlite3_bind_int64(st, 4, id);
-	rc = sqlite3_step(st);
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE)
-		return ecert_sql_fail(s, e, rc, "grant");
+	if ((rc = ecert_step_once(s, st, "grant", e)) != 0)
+		return rc;
 	if ((rc = sign_state(s, a, id, e)) != 0)
 		return rc;
 	snprintf(obj, sizeof(obj), "grant %lld", id);
@@ -894,10 +885,8 @@ count_use(struct ecert_store *s, const struct ecert_actor *a,
 	if (st == NULL)
 		return e->status;
 	sqlite3_bind_int64(st, 1, gid);
-	rc = sqlite3_step(st);
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE)
-		return ecert_sql_fail(s, e, rc, "grant");
+	if ((rc = ecert_step_once(s, st, "grant", e)) != 0)
+		return rc;
 	if ((rc = sign_state(s, a, gid, e)) != 0)
 		return rc;
 	snprintf(obj, sizeof(obj), "grant %lld", gid);

@@ -303,10 +303,8 @@ year_load(struct ecert_store *s, const struct ecert_actor *a,
 	ecert_bind_text(st, 2, now);
 	ecert_bind_text(st, 3, a->unit);
 	ecert_bind_text(st, 4, days[from].path);
-	rc = sqlite3_step(st);
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE)
-		return ecert_sql_fail(s, e, rc, "holidays");
+	if ((rc = ecert_step_once(s, st, "holidays", e)) != 0)
+		return rc;
 	snprintf(obj, sizeof(obj), "%d", year);
 	snprintf(detail, sizeof(detail), "%d holidays, %d weekend "
 	    "days worked, from %s", holidays, workdays, days[from].path);

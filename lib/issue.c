@@ -115,7 +115,7 @@ ecert_license_prepare(const struct ecert_store *s, const struct ecert_actor *a,
 	if ((rc = ecert_license_validate_flags(type, record, flags, &p->doc,
 	    e)) != 0)
 		return rc;
-	p->legal = strcmp(ecert_json_str(type, "holder"), "legal") == 0;
+	p->legal = ecert_json_is(type, "holder", "legal");
 	ecert_serial_make(s, type_code, !p->legal, ecert_json_str(p->doc,
 	    "number"), serial);
 	if (ecert_identifier_make(p->id, sizeof(p->id), type_code, a->unit,
@@ -245,7 +245,7 @@ ecert_license_version(struct ecert_store *s, const json_t *type,
 		return 1;
 	ecert_bind_text(st, 1, ecert_json_str(record, "type"));
 	ecert_number_column(s, ecert_json_str(record, "type"),
-	    strcmp(ecert_json_str(type, "holder"), "legal") != 0,
+	    !ecert_json_is(type, "holder", "legal"),
 	    ecert_json_str(record, "number"), numcol, sizeof(numcol));
 	ecert_bind_text(st, 2, numcol);
 	if (sqlite3_step(st) == SQLITE_ROW &&

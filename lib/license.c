@@ -277,7 +277,7 @@ holder_check(const json_t *type, const json_t *record, json_t *doc,
 	const char *v, *name, *id;
 	struct ecert_error one;
 	char why[128];
-	int legal = strcmp(ecert_json_str(type, "holder"), "legal") == 0;
+	int legal = ecert_json_is(type, "holder", "legal");
 
 	if ((v = ecert_json_str(record, "number")) == NULL) {
 		if (json_object_get(record, "number") == NULL) {

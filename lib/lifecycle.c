@@ -26,18 +26,13 @@ set_row_status(struct ecert_store *s, const char *id, const char *status,
     struct ecert_error *e)
 {
 	sqlite3_stmt *st;
-	int rc;
 
 	st = ecert_prepare(s, "UPDATE licenses SET status = ? WHERE id = ?", e);
 	if (st == NULL)
 		return e->status;
 	ecert_bind_text(st, 1, status);
 	ecert_bind_text(st, 2, id);
-	rc = sqlite3_step(st);
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE)
-		return ecert_sql_fail(s, e, rc, "license");
-	return 0;
+	return ecert_step_once(s, st, "license", e);
 }
 
 static int
@@ -224,10 +219,8 @@ ecert_license_reject(struct ecert_store *s, const struct ecert_actor *a,
 		return e->status;
 	ecert_bind_text(st, 1, review);
 	ecert_bind_text(st, 2, id);
-	rc = sqlite3_step(st);
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE)
-		return ecert_sql_fail(s, e, rc, "license");
+	if ((rc = ecert_step_once(s, st, "license", e)) != 0)
+		return rc;
 	snprintf(detail, sizeof(detail), "drafted by %s, %s", r.drafted_by,
 	    review);
 	return ecert_audit(s, a->unit, "license.reject", id, "ok", detail);

@@ -106,8 +106,7 @@ check_license_type(struct ecert_yaml *y, const char *s,
 	snprintf(r->code, sizeof(r->code), "%s", s);
 	snprintf(r->name, sizeof(r->name), "%s",
 	    ecert_json_str(type, "name") ? ecert_json_str(type, "name") : "");
-	r->natural = strcmp(ecert_json_str(type, "holder") ?
-	    ecert_json_str(type, "holder") : "", "natural") == 0;
+	r->natural = ecert_json_is(type, "holder", "natural");
 	json_decref(type);
 	return 0;
 }

@@ -143,7 +143,7 @@ compare(struct reconcile *r, long line, const json_t *record,
 	number = ecert_json_str(doc, "number");
 	/* the clear column's form: no citizen ID in it (serial.c) */
 	ecert_number_column(r->s, ecert_json_str(r->type, "code"),
-	    strcmp(ecert_json_str(r->type, "holder"), "legal") != 0, number,
+	    !ecert_json_is(r->type, "holder", "legal"), number,
 	    numcol, sizeof(numcol));
 	if ((rc = remember(r, numcol, e)) != 0)
 		goto out;

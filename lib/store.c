@@ -266,6 +266,18 @@ ecert_sql_fail(struct ecert_store *s, struct ecert_error *e, int rc,
 	    s && s->db ? sqlite3_errmsg(s->db) : sqlite3_errstr(rc));
 }
 
+/* A statement that changes the store, run once and finalized: 0, or the
+ * failure (what: the thing changed, for the message). */
+int
+ecert_step_once(struct ecert_store *s, sqlite3_stmt *st, const char *what,
+    struct ecert_error *e)
+{
+	int rc = sqlite3_step(st);
+
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : ecert_sql_fail(s, e, rc, what);
+}
+
 int
 ecert_exec(struct ecert_store *s, const char *sql, struct ecert_error *e)
 {
@@ -709,7 +721,6 @@ key_belongs(struct ecert_store *s, int create, struct ecert_error *e)
 {
 	char check[33], stored[64];
 	sqlite3_stmt *st;
-	int rc;
 
 	ecert_store_key_check(s->index_key, s->data_key, s->audit_key, check);
 	if (!create) {
@@ -724,11 +735,7 @@ key_belongs(struct ecert_store *s, int create, struct ecert_error *e)
 	if (st == NULL)
 		return e->status;
 	ecert_bind_text(st, 1, check);
-	rc = sqlite3_step(st);
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE)
-		return ecert_sql_fail(s, e, rc, "store");
-	return 0;
+	return ecert_step_once(s, st, "store", e);
 }
 
 static int
