@@ -75,10 +75,7 @@ cmd_log(struct ecert_store *s, const struct ecert_opts *o,
 		lo.t = ecert_table_new(8, headers);
 	if (ecert_audit_select(s, f, log_row, &lo, &e) != 0)
 		ecert_die_error(&e);
-	if (lo.t != NULL) {
-		ecert_table_print(lo.t, stdout);
-		ecert_table_free(lo.t);
-	}
+	ecert_table_done(lo.t);
 	return 0;
 }
 

@@ -144,10 +144,7 @@ cmd_verify(const struct ecert_opts *o, const char *file, const char *bkey,
 		out.table = ecert_table_new(3, headers);
 	rc = ecert_backup_verify(file, bkey, sealfile, sample, emit_check, &out,
 	    &e);
-	if (out.table != NULL) {
-		ecert_table_print(out.table, stdout);
-		ecert_table_free(out.table);
-	}
+	ecert_table_done(out.table);
 	if (rc != 0)
 		ecert_die_error(&e);
 	return 0;

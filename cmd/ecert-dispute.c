@@ -209,10 +209,7 @@ cmd_list(struct ecert_opts *o)
 		ecert_store_close(s);
 		ecert_die_error(&e);
 	}
-	if (out.table != NULL) {
-		ecert_table_print(out.table, stdout);
-		ecert_table_free(out.table);
-	}
+	ecert_table_done(out.table);
 	ecert_audit(s, NULL, "dispute.list", issuer ? issuer : "disputes",
 	    "ok", which == ECERT_DISPUTES_OVERDUE ? "overdue" :
 	    which == ECERT_DISPUTES_ALL ? "all" : "open");

@@ -239,10 +239,7 @@ main(int argc, char *argv[])
 		ecert_store_close(s);
 		ecert_die_error(&e);
 	}
-	if (out.table != NULL) {
-		ecert_table_print(out.table, stdout);
-		ecert_table_free(out.table);
-	}
+	ecert_table_done(out.table);
 	free(out.fields);
 	free(out.fieldlist);
 	ecert_store_close(s);

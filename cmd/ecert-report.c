@@ -34,8 +34,7 @@ print_table(const json_t *rows)
 		ecert_table_add(t, cells);
 		free(items);
 	}
-	ecert_table_print(t, stdout);
-	ecert_table_free(t);
+	ecert_table_done(t);
 }
 
 static int

@@ -74,10 +74,7 @@ client_list(const struct ecert_opts *o)
 	if (ecert_want_table(o->json, o->table))
 		t = ecert_table_new(4, headers);
 	rc = ecert_client_list(s, print_client, t, &e);
-	if (t != NULL) {
-		ecert_table_print(t, stdout);
-		ecert_table_free(t);
-	}
+	ecert_table_done(t);
 	ecert_store_close(s);
 	if (rc != 0)
 		ecert_die_error(&e);

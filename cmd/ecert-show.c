@@ -147,8 +147,7 @@ show_text(struct ecert_store *s, const json_t *signed_doc, const char *status)
 		row(t, "电子印章", buf);
 	} else
 		row(t, "电子印章", "未签章 (a draft awaiting review)");
-	ecert_table_print(t, stdout);
-	ecert_table_free(t);
+	ecert_table_done(t);
 	json_decref(type);
 }
 
@@ -191,10 +190,7 @@ history(struct ecert_store *s, const struct ecert_opts *o, const char *id)
 		ecert_table_free(t);
 		ecert_die_error(&e);
 	}
-	if (t != NULL) {
-		ecert_table_print(t, stdout);
-		ecert_table_free(t);
-	}
+	ecert_table_done(t);
 	return 0;
 }
 
