@@ -501,6 +501,7 @@ backup_open(const char *path, const char *keypath, const char *passfile,
 		    strerror(errno));
 	s = ecert_xmalloc(sizeof(*s));
 	memset(s, 0, sizeof(*s));
+	s->wait_fd = s->probe_fd = -1;
 	s->path = ecert_xstrdup(path);
 	s->keypath = keypath ? ecert_xstrdup(keypath) :
 	    ecert_backup_key_path(path);

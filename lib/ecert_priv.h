@@ -25,15 +25,21 @@ struct ecert_store {
 	int busy_timeout_ms;		/* waiting for the write lock */
 	int busy_poll_us;		/* between two tries */
 	double busy_since;
+	/* a process waiting for the write lock says so: a shared flock on
+	 * the key file (wait_fd), which a long writer probes (probe_fd) */
+	int wait_fd, probe_fd, waiting;
 	/* statements kept for the checks run on every license */
 	sqlite3_stmt *cached[16];
 	const char *cached_sql[16];
 };
 
 int ecert_bind_text(sqlite3_stmt *st, int i, const char *s);
+int ecert_store_others_wait(struct ecert_store *s);	/* store.c */
 int ecert_key_parse_pub(const char *b64, unsigned char pk[32]);
 int ecert_key_field(char *line, const char *name, char **val);
 char *ecert_json_canonical_take(json_t *v);	/* json.c */
+char *ecert_json_canonical_buf(const json_t *v, char *buf, size_t cap,
+    size_t *len);
 
 /* key.c: a secret sealed under a passphrase (Argon2id, then
  * XChaCha20-Poly1305 with the file's clear header as additional data),

@@ -20,6 +20,8 @@
 #include <strings.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
 
 #include <sodium.h>
 
@@ -30,11 +32,20 @@
 #define CHUNK 64
 #define WORK_CHUNK 16
 #define WRITE_CHUNK 256
-/* a transaction holds the store's write lock: readers record their
- * access in the audit log, so none may wait long behind an import */
+/*
+ * A transaction holds the store's write lock, and readers record their
+ * access in the audit log, so none may wait long behind an import: a
+ * process that waits for the lock says so (store.c), and the writer
+ * looks every PROBE_RECORDS records (or PROBE_SECONDS while it waits
+ * for records) and ends its batch when one does,
+ * leaving the lock free a moment (GAP_US; it tries for it less often
+ * than they do).  Nobody waiting, a batch runs to --batch records, at
+ * most BATCH_SECONDS, and COMMIT_SECONDS without a record to write.
+ */
+#define PROBE_RECORDS 64
+#define PROBE_SECONDS 0.01
+#define BATCH_SECONDS 1.0
 #define COMMIT_SECONDS 0.05
-/* ... and after each batch it leaves the lock free a moment, and tries
- * for it less often than they do (store.c) */
 #define GAP_US 10000
 #define IMPORT_POLL_US 20000
 
@@ -66,6 +77,8 @@ struct import {
 	int header_crlf;
 	json_t *set;		/* item key -> the value --set gives */
 	long rejects_line;	/* the lines written to the rejects file */
+	long batches;		/* committed */
+	double batch_seconds;	/* BATCH_SECONDS, or as a test says */
 
 	pthread_mutex_t mu;
 	pthread_cond_t can_read, can_work, can_write;
@@ -512,6 +525,10 @@ worker(void *arg)
 	struct import *im = arg;
 	long first, end, k;
 
+	/* the writer is the one stage that cannot be shared out: the
+	 * workers take only the processor time it leaves (Linux: a
+	 * thread's own nice value) */
+	setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), 19);
 	pthread_mutex_lock(&im->mu);
 	for (;;) {
 		if (im->next_work < im->next_write)
@@ -849,7 +866,9 @@ end_batch(struct import *im, struct batch *b, struct ecert_import_counts *n,
 		return 0;
 	if ((rc = batch_end(im, b, e)) == 0) {
 		*committed = *n;
-		usleep(GAP_US);
+		im->batches++;
+		if (ecert_store_others_wait(im->s))
+			usleep(GAP_US);
 	}
 	batch_start(b);
 	return rc;
@@ -860,7 +879,7 @@ static long
 wait_for_records(struct import *im, const struct batch *b, double *waited)
 {
 	struct timespec until;
-	double left;
+	double left, since = 0;
 	long k;
 
 	pthread_mutex_lock(&im->mu);
@@ -873,13 +892,20 @@ wait_for_records(struct import *im, const struct batch *b, double *waited)
 			break;
 		*waited -= now_s();
 		if (b->first_line != 0) {
-			/* an open batch holds the store's write lock */
-			left = b->started + COMMIT_SECONDS - now_s();
-			if (left <= 0) {
+			/* an open batch holds the store's write lock: not
+			 * while somebody waits for it, nor for long */
+			if (since == 0)
+				since = now_s();
+			left = since + COMMIT_SECONDS - now_s();
+			if (left <= 0 || now_s() - b->started >=
+			    im->batch_seconds ||
+			    ecert_store_others_wait(im->s)) {
 				*waited += now_s();
 				k = -1;
 				break;
 			}
+			if (left > PROBE_SECONDS)
+				left = PROBE_SECONDS;
 			clock_gettime(CLOCK_REALTIME, &until);
 			until.tv_nsec += (long)(left * 1e9);
 			until.tv_sec += until.tv_nsec / 1000000000L;
@@ -893,10 +919,21 @@ wait_for_records(struct import *im, const struct batch *b, double *waited)
 	return k;
 }
 
+/* The open batch ends here: it is full, old, or somebody waits. */
+static int
+batch_full(struct import *im, const struct batch *b)
+{
+	long n = b->imported + b->present + b->rejected;
+
+	return n >= im->o->batch || now_s() - b->started >= im->batch_seconds ||
+	    (n % PROBE_RECORDS == 0 && ecert_store_others_wait(im->s));
+}
+
 /*
- * A batch ends at --batch records or after COMMIT_SECONDS, whichever
- * comes first, and no transaction is open while the writer waits for
- * records: a reader or a clerk waits at most about one batch's time.
+ * A batch ends as batch_full says, or after COMMIT_SECONDS without a
+ * record to write: no transaction stays open while the writer waits
+ * for records, and a reader or a clerk waits at most about
+ * PROBE_RECORDS records' time.
  */
 static int
 write_all(struct import *im, struct ecert_import_counts *n,
@@ -931,9 +968,7 @@ write_all(struct import *im, struct ecert_import_counts *n,
 				b.started = now_s();
 			}
 			rc = write_one(im, j, &b, n, e);
-			if (rc == 0 && (b.imported + b.present + b.rejected >=
-			    im->o->batch || now_s() - b.started >=
-			    COMMIT_SECONDS)) {
+			if (rc == 0 && batch_full(im, &b)) {
 				committing -= now_s();
 				rc = end_batch(im, &b, n, &committed, e);
 				committing += now_s();
@@ -969,7 +1004,8 @@ write_all(struct import *im, struct ecert_import_counts *n,
 		progress(im, n, start, 1);
 	if (getenv("ECERT_IMPORT_STATS") != NULL)
 		fprintf(stderr, "writer: %.2f s, waiting %.2f s, committing "
-		    "%.2f s\n", now_s() - start, waited, committing);
+		    "%.2f s in %ld batches\n", now_s() - start, waited,
+		    committing, im->batches);
 	return rc;
 }
 
@@ -1097,6 +1133,9 @@ ecert_import(struct ecert_store *s, const struct ecert_actor *a,
 		return rc;
 	}
 	store_tune(s);
+	/* for tests: batches that nobody's waiting could end */
+	im->batch_seconds = getenv("ECERT_TEST_BATCH_SECONDS") != NULL ?
+	    atof(getenv("ECERT_TEST_BATCH_SECONDS")) : BATCH_SECONDS;
 	if ((rc = set_values(im, e)) == 0 && o->csv)
 		rc = read_header(im, e);
 	if (rc == 0)

@@ -8,6 +8,7 @@
 #include <pwd.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -634,6 +635,67 @@ fail:
 }
 
 /*
+ * A process that waits for the store's write lock says so, so that a
+ * long writer (an import) can end its transaction early instead of at
+ * its batch's end: it holds a shared flock(2) on the store's key file
+ * from its first failed try until its next commit or rollback.  flock
+ * and SQLite's own fcntl locks do not touch each other, and the key
+ * file is one SQLite never opens, so closing it costs SQLite no lock.
+ */
+static void
+announce(struct ecert_store *s)
+{
+	if (s->waiting || s->keypath == NULL)
+		return;
+	if (s->wait_fd < 0)
+		s->wait_fd = open(s->keypath, O_RDONLY | O_CLOEXEC);
+	if (s->wait_fd >= 0 && flock(s->wait_fd, LOCK_SH | LOCK_NB) == 0)
+		s->waiting = 1;
+}
+
+static void
+unannounce(struct ecert_store *s)
+{
+	if (!s->waiting)
+		return;
+	flock(s->wait_fd, LOCK_UN);
+	s->waiting = 0;
+}
+
+/* SQLite's hooks: a commit or a rollback ends any wait before it */
+static int
+wait_over_commit(void *arg)
+{
+	unannounce(arg);
+	return 0;
+}
+
+static void
+wait_over_rollback(void *arg)
+{
+	unannounce(arg);
+}
+
+/*
+ * 1 when another process waits for the write lock that this one holds
+ * (this one's own word withdrawn first: it has the lock).  An exclusive
+ * flock that cannot be had is a shared one held.
+ */
+int
+ecert_store_others_wait(struct ecert_store *s)
+{
+	unannounce(s);
+	if (s->probe_fd < 0 && s->keypath != NULL)
+		s->probe_fd = open(s->keypath, O_RDONLY | O_CLOEXEC);
+	if (s->probe_fd < 0)
+		return 0;
+	if (flock(s->probe_fd, LOCK_EX | LOCK_NB) != 0)
+		return errno == EWOULDBLOCK;
+	flock(s->probe_fd, LOCK_UN);
+	return 0;
+}
+
+/*
  * Waiting for the store's write lock: a try every busy_poll_us (2 ms),
  * not SQLite's growing sleeps, so that a reader's audit entry gets in
  * between two batches of an import (import.c leaves a gap and tries
@@ -650,8 +712,11 @@ busy_wait(void *arg, int count)
 	now = (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 	if (count == 0)
 		s->busy_since = now;
-	if ((now - s->busy_since) * 1000 >= s->busy_timeout_ms)
+	if ((now - s->busy_since) * 1000 >= s->busy_timeout_ms) {
+		unannounce(s);
 		return 0;
+	}
+	announce(s);
 	usleep((useconds_t)s->busy_poll_us);
 	return 1;
 }
@@ -707,6 +772,8 @@ db_open(struct ecert_store *s, int flags, struct ecert_error *e)
 		s->busy_timeout_ms = atoi(env);
 	s->busy_poll_us = 2000;
 	sqlite3_busy_handler(s->db, busy_wait, s);
+	sqlite3_commit_hook(s->db, wait_over_commit, s);
+	sqlite3_rollback_hook(s->db, wait_over_rollback, s);
 	if (ecert_exec(s, "PRAGMA journal_mode = WAL", e) != 0 ||
 	    ecert_exec(s, "PRAGMA synchronous = NORMAL", e) != 0 ||
 	    ecert_exec(s, "PRAGMA foreign_keys = ON", e) != 0)
@@ -749,6 +816,7 @@ store_connect(const char *path, const char *keypath, int create,
 	s = calloc(1, sizeof(*s));
 	if (s == NULL)
 		return ecert_fail(e, ECERT_IOERR, "calloc: %s", strerror(errno));
+	s->wait_fd = s->probe_fd = -1;
 	s->path = ecert_xstrdup(path);
 	s->keypath = ecert_store_default_keypath(path, keypath);
 	os_user(s->os_user, sizeof(s->os_user));
@@ -792,6 +860,10 @@ ecert_store_close(struct ecert_store *s)
 		sqlite3_finalize(s->cached[i]);
 	if (s->db != NULL)
 		sqlite3_close_v2(s->db);
+	if (s->wait_fd >= 0)
+		close(s->wait_fd);	/* and its flock with it */
+	if (s->probe_fd >= 0)
+		close(s->probe_fd);
 	sodium_memzero(s->index_key, sizeof(s->index_key));
 	sodium_memzero(s->data_key, sizeof(s->data_key));
 	sodium_memzero(s->audit_key, sizeof(s->audit_key));

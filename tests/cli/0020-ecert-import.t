@@ -5,7 +5,7 @@
 # by running it again.
 . "$(dirname "$0")/lib.sh"
 
-plan 197
+plan 205
 
 setup_store
 IMPORT=$DATA/import
@@ -630,6 +630,46 @@ ok "... and its audit chain intact" ecert-audit verify
 ECERT_DB=$MAIN_DB
 
 #
+# A clerk who waits for the store's write lock says so, and the import
+# ends its batch for them: here its batches would otherwise last until
+# the end of the run (--batch over the input's size, no time limit).
+#
+use_store waiting
+rm -f import.pid import.status
+{
+	ECERT_TEST_BATCH_SECONDS=600 ecert-import -k "$SAMR_KEY" -t "$T_BIZ" \
+	    --batch 100000 big.jsonl > /dev/null 2>&1 &
+	echo $! > import.pid
+	wait $!
+	echo $? > import.status
+} 2> /dev/null &
+waiting_sub=$!
+# the import holds the write lock once the log grows
+while [ ! -e import.status ] &&
+    [ "$(stat -c %s "$ECERT_DB-wal" 2> /dev/null || echo 0)" -lt 500000 ]; do
+	poll
+done
+check "an import under way, its first batch open" test ! -e import.status
+ok "... a clerk's query gets in (it waits for the lock, and says so)" \
+	ecert-query --type "$T_BIZ" --holder 襄阳汉江食品有限公司 -o id
+check "... before the import is over" test ! -e import.status
+wait "$waiting_sub"
+same "... which then finishes (65: big.jsonl has bad lines)" 65 \
+	"$(cat import.status)"
+same "... and imports what one uninterrupted run does" \
+	"$(cat reference.rows)" "$(rows)"
+# the audit log in order: a batch, the clerk's query, the other batches
+same "... the clerk's query between two of its batches" "import query import" \
+	"$(sqlite3 "$ECERT_DB" "SELECT action FROM audit WHERE action IN
+	    ('license.import', 'license.query') ORDER BY seq" |
+	    sed 's/license\.//' | uniq | tr '\n' ' ' | sed 's/ $//')"
+check "... its first batch ended early, well short of 20000 records" test "$(
+	sqlite3 "$ECERT_DB" "SELECT detail FROM audit WHERE action = 'license.import'
+	    ORDER BY seq LIMIT 1" | json_field imported present rejected |
+	awk '{ print $1 + $2 + $3 }')" -lt 19000
+ECERT_DB=$MAIN_DB
+
+#
 # Natural persons: 不动产权证书 by the land registry; no citizen ID number
 # in the clear in the store's files.
 #
@@ -665,8 +705,10 @@ mkfifo reader.fifo
 sqlite3 "$ECERT_DB" < reader.fifo > reader.out 2>&1 &
 reader=$!
 exec 4> reader.fifo
+echo '.timeout 5000' >&4
 echo 'BEGIN; SELECT count(*) FROM licenses;' >&4
 while [ ! -s reader.out ]; do poll; done
+same "a reader holds a snapshot of the store" 0 "$(cat reader.out)"
 ok "4000 不动产权证书 while a reader holds the store open" \
 	ecert-import -k "$NRB_KEY" -t "$T_ESTATE" --batch 500 estate.jsonl
 same "... all in" 4000 "$(licenses)"
