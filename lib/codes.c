@@ -557,6 +557,11 @@ ecert_utf8_valid(const char *s, size_t n)
 	if (s == NULL)
 		return n == 0;
 	while (n > 0) {
+		if (u[0] - 1U < 0x7fU) {	/* ASCII but NUL: the common case */
+			u++;
+			n--;
+			continue;
+		}
 		if ((len = ecert_utf8_decode(u, n, &c)) == 0 || c == 0)
 			return 0;
 		u += len;

@@ -114,11 +114,13 @@ ecert_core_place(const char *path, char *section, size_t sn, char *key,
 	return 0;
 }
 
-/* Every item of the document: path -> value. */
-json_t *
-ecert_core_items(const json_t *doc)
+/* Each item of the document, its path and value to fn (in the
+ * document's order, which says nothing: the core sorts digests). */
+static void
+core_each(const json_t *doc, void (*fn)(const char *, json_t *, void *),
+    void *arg)
 {
-	json_t *out = json_object(), *v, *w;
+	json_t *v, *w;
 	const char *k, *k2;
 	char path[300];
 
@@ -132,13 +134,28 @@ ecert_core_items(const json_t *doc)
 				    strcmp(k2, "code") == 0)
 					continue;
 				path_of(k, k2, path, sizeof(path));
-				json_object_set(out, path, w);
+				fn(path, w, arg);
 			}
 		} else {
 			path_of(NULL, k, path, sizeof(path));
-			json_object_set(out, path, v);
+			fn(path, v, arg);
 		}
 	}
+}
+
+static void
+item_into(const char *path, json_t *v, void *out)
+{
+	json_object_set(out, path, v);
+}
+
+/* Every item of the document: path -> value. */
+json_t *
+ecert_core_items(const json_t *doc)
+{
+	json_t *out = json_object();
+
+	core_each(doc, item_into, out);
 	return out;
 }
 
@@ -148,12 +165,12 @@ ecert_core_digest(int dalg, const unsigned char salt[ECERT_SALT_BYTES],
     unsigned char out[ECERT_DIGEST_BYTES])
 {
 	size_t pn = strlen(path), n = ECERT_SALT_BYTES + 1 + pn + vn;
-	unsigned char *m, h[32];
+	unsigned char stack[1024], *m, h[32];
 	int rc = 0;
 
 	if (pn > 255)
 		return -1;
-	m = ecert_xmalloc(n);
+	m = n <= sizeof(stack) ? stack : ecert_xmalloc(n);
 	memcpy(m, salt, ECERT_SALT_BYTES);
 	m[ECERT_SALT_BYTES] = (unsigned char)pn;
 	memcpy(m + ECERT_SALT_BYTES + 1, path, pn);
@@ -164,8 +181,29 @@ ecert_core_digest(int dalg, const unsigned char salt[ECERT_SALT_BYTES],
 		crypto_hash_sha256(h, m, n);
 	else
 		rc = -1;
-	free(m);
+	if (m != stack)
+		free(m);
 	memcpy(out, h, ECERT_DIGEST_BYTES);
+	return rc;
+}
+
+/* An item's digest: its value's canonical form salted (mostly made on
+ * the stack: a license's values are short). */
+static int
+item_digest(int dalg, const unsigned char *salt, const char *path,
+    const json_t *v, unsigned char *out)
+{
+	char buf[512], *canon;
+	size_t len;
+	int rc;
+
+	if ((canon = ecert_json_canonical_buf(v, buf, sizeof(buf), &len)) ==
+	    NULL)
+		return -1;
+	rc = ecert_core_digest(dalg, salt, path, (unsigned char *)canon, len,
+	    out);
+	if (canon != buf)
+		free(canon);
 	return rc;
 }
 
@@ -340,7 +378,6 @@ core_digests(const json_t *items, const json_t *salts, int dalg,
 	unsigned char salt[ECERT_SALT_BYTES + 4];
 	const json_t *v;
 	const char *path;
-	char *canon;
 	size_t k = 0, len;
 
 	json_object_foreach((json_t *)items, path, v) {
@@ -350,14 +387,11 @@ core_digests(const json_t *items, const json_t *salts, int dalg,
 			ecert_whyf(why, whyn, "item %s: no salt", path);
 			return -1;
 		}
-		if ((canon = ecert_json_canonical(v)) == NULL ||
-		    ecert_core_digest(dalg, salt, path, (unsigned char *)canon,
-		    strlen(canon), digests + k * ECERT_DIGEST_BYTES) != 0) {
-			free(canon);
+		if (item_digest(dalg, salt, path, v, digests + k *
+		    ECERT_DIGEST_BYTES) != 0) {
 			ecert_whyf(why, whyn, "item %s: cannot digest", path);
 			return -1;
 		}
-		free(canon);
 		k++;
 	}
 	return 0;
@@ -548,6 +582,28 @@ ecert_core_present(const json_t *signed_doc, const json_t *type,
 	return out;
 }
 
+/* The items as ecert_core_seal gathers them: at most 255 kept (one
+ * more only counted, to be refused). */
+struct seal_items {
+	size_t n;
+	char *path[256];
+	json_t *value[256];
+	unsigned char salt[256 * ECERT_SALT_BYTES];
+	unsigned char dig[256 * ECERT_DIGEST_BYTES];
+};
+
+static void
+seal_item(const char *path, json_t *v, void *arg)
+{
+	struct seal_items *it = arg;
+
+	if (it->n < 256) {
+		it->path[it->n] = ecert_xstrdup(path);
+		it->value[it->n] = v;
+	}
+	it->n++;
+}
+
 /*
  * Salts a document and signs its core in one pass (an import's hot path):
  * each item's salt drawn, its digest made from the value canonicalized
@@ -558,36 +614,39 @@ int
 ecert_core_seal(json_t *doc, const struct ecert_key *k, char sig[89],
     char *why, size_t whyn)
 {
-	json_t *items = ecert_core_items(doc), *salts = json_object(), *v;
-	size_t n = json_object_size(items), i = 0, coren;
-	unsigned char *salt = ecert_xmalloc(n * ECERT_SALT_BYTES + 1);
-	unsigned char *dig = ecert_xmalloc(n * ECERT_DIGEST_BYTES + 1);
+	struct seal_items it = { 0 };
+	json_t *salts = json_object();
+	size_t coren, i;
 	unsigned char *core = NULL, raw[64];
 	int dalg = ecert_core_dalg(k->alg), rc = -1;
-	const char *path;
-	char b64[32], *canon;
+	char b64[32];
 
-	randombytes_buf(salt, n * ECERT_SALT_BYTES);
-	json_object_foreach(items, path, v) {
-		ecert_b64_encode(salt + i * ECERT_SALT_BYTES,
-		    ECERT_SALT_BYTES, b64, sizeof(b64));
-		json_object_set_new(salts, path, json_string(b64));
-		if ((canon = ecert_json_canonical(v)) == NULL ||
-		    ecert_core_digest(dalg, salt + i * ECERT_SALT_BYTES, path,
-		    (unsigned char *)canon, strlen(canon),
-		    dig + i * ECERT_DIGEST_BYTES) != 0) {
-			free(canon);
+	core_each(doc, seal_item, &it);
+	if (it.n > 255) {
+		json_decref(salts);
+		ecert_whyf(why, whyn, "more than 255 items");
+		return -1;
+	}
+	randombytes_buf(it.salt, it.n * ECERT_SALT_BYTES);
+	for (i = 0; i < it.n; i++) {
+		const unsigned char *salt = it.salt + i * ECERT_SALT_BYTES;
+
+		ecert_b64_encode(salt, ECERT_SALT_BYTES, b64, sizeof(b64));
+		/* base64 is ASCII, and the path a key of the document */
+		json_object_set_new_nocheck(salts, it.path[i],
+		    json_string_nocheck(b64));
+		if (item_digest(dalg, salt, it.path[i], it.value[i], it.dig +
+		    i * ECERT_DIGEST_BYTES) != 0) {
 			json_decref(salts);
-			ecert_whyf(why, whyn, "item %s: cannot digest", path);
+			ecert_whyf(why, whyn, "item %s: cannot digest",
+			    it.path[i]);
 			goto out;
 		}
-		free(canon);
-		i++;
 	}
 	json_object_set_new(doc, "format", json_integer(2));
 	json_object_set_new(doc, "salts", salts);
-	if (core_build(doc, k->alg, k->key_id, 0, dig, n, &core, &coren, why,
-	    whyn) != 0)
+	if (core_build(doc, k->alg, k->key_id, 0, it.dig, it.n, &core, &coren,
+	    why, whyn) != 0)
 		goto out;
 	if (ecert_sign_raw(k, ECERT_DOMAIN_CORE, core, coren, raw) != 0) {
 		ecert_whyf(why, whyn, "OpenSSL cannot sign");
@@ -596,11 +655,10 @@ ecert_core_seal(json_t *doc, const struct ecert_key *k, char sig[89],
 	ecert_b64_encode(raw, sizeof(raw), sig, 89);
 	rc = 0;
 out:
-	sodium_memzero(salt, n * ECERT_SALT_BYTES);
-	free(salt);
-	free(dig);
+	sodium_memzero(it.salt, sizeof(it.salt));
+	for (i = 0; i < it.n && i < 256; i++)
+		free(it.path[i]);
 	free(core);
-	json_decref(items);
 	return rc;
 }
 

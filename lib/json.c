@@ -26,6 +26,7 @@ struct canon {
 	size_t len;
 	size_t cap;
 	int failed;
+	int borrowed;	/* buf is the caller's: grown by a copy, not realloc */
 };
 
 struct member {
@@ -46,10 +47,14 @@ put(struct canon *c, const char *s, size_t n)
 		cap = c->cap ? c->cap : 256;
 		while (cap - c->len <= n)
 			cap *= 2;
-		if ((p = realloc(c->buf, cap)) == NULL) {
+		if ((p = c->borrowed ? malloc(cap) : realloc(c->buf, cap)) ==
+		    NULL) {
 			c->failed = 1;
 			return;
 		}
+		if (c->borrowed)
+			memcpy(p, c->buf, c->len);
+		c->borrowed = 0;
 		c->buf = p;
 		c->cap = cap;
 	}
@@ -329,6 +334,33 @@ ecert_json_canonical(const json_t *v)
 		free(c.buf);
 		return NULL;
 	}
+	return c.buf;
+}
+
+/*
+ * The canonical form of v in buf (cap bytes) when it fits there, else
+ * in memory of its own; *len its length.  NULL on error.  Free the
+ * result when it is not buf.
+ */
+char *
+ecert_json_canonical_buf(const json_t *v, char *buf, size_t cap,
+    size_t *len)
+{
+	struct canon c;
+
+	if (v == NULL || cap == 0)
+		return NULL;
+	memset(&c, 0, sizeof(c));
+	c.buf = buf;
+	c.cap = cap;
+	c.borrowed = 1;
+	put_value(&c, v, 1);
+	if (c.failed || c.len == 0) {
+		if (!c.borrowed)
+			free(c.buf);
+		return NULL;
+	}
+	*len = c.len;
 	return c.buf;
 }
 
