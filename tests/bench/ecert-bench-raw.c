@@ -8,10 +8,13 @@
  *                   default distinguishing ID, the key loaded once), the
  *                   same messages
  *   verify-sm2 N    the same for verification
- *   insert N DB     SQLite's raw insert rate of rows shaped like licenses
- *                   into a fresh store (same table, same indexes, the same
- *                   columns filled: sealed document, token body, status
- *                   place), no validation, no signing, batches of 10000
+ *   insert N DB [RECORDS]  SQLite's raw insert rate of rows shaped like
+ *                   licenses into a fresh store (same table, same indexes,
+ *                   the same columns filled: sealed document, status
+ *                   place), no validation, no signing, batches of 10000;
+ *                   the number, holder, ID and dates of each row from
+ *                   RECORDS (the import's input: the same keys in every
+ *                   index), read before the clock starts
  *   update DB DATE  seconds to mark the due rows expired, nothing else
  *   rss CMD ...     runs CMD and prints its peak resident set in KiB
  *   leafhash DB [AFTER]  seconds of libsodium SHA-256 over the leaf bytes
@@ -122,15 +125,79 @@ bench_sm2(long n, int verify)
 	return 0;
 }
 
+/* The values of one row that come from its record (make bench passes
+ * the import's own input, so the indexes see the same keys). */
+struct row {
+	char number[40], holder[160], holder_id[40], issued[11], until[11];
+};
+
+static const char *
+field(json_t *o, const char *k)
+{
+	const char *v = json_string_value(json_object_get(o, k));
+
+	return v != NULL ? v : "";
+}
+
+/* n rows from RECORDS (JSON Lines as ecert-gen makes them; a record
+ * without its number, holder, ID or dates is skipped, as the import
+ * rejects it), or made up when there is no file. */
+static struct row *
+rows_load(const char *path, long *n)
+{
+	struct row *r = calloc((size_t)*n + 1, sizeof(*r));
+	char *line = NULL;
+	size_t cap = 0;
+	FILE *fp = path != NULL ? fopen(path, "r") : NULL;
+	long i = 0;
+	json_t *o;
+
+	if (r == NULL || (path != NULL && fp == NULL))
+		ecert_die(66, "%s: cannot read", path ? path : "rows");
+	while (fp != NULL && i < *n && getline(&line, &cap, fp) > 0) {
+		if ((o = json_loads(line, 0, NULL)) == NULL)
+			continue;
+		snprintf(r[i].number, sizeof(r[i].number), "%s",
+		    field(o, "number"));
+		snprintf(r[i].holder, sizeof(r[i].holder), "%s",
+		    field(o, "holder"));
+		snprintf(r[i].holder_id, sizeof(r[i].holder_id), "%s",
+		    field(o, "holder_id"));
+		snprintf(r[i].issued, sizeof(r[i].issued), "%s",
+		    field(o, "issue_date"));
+		snprintf(r[i].until, sizeof(r[i].until), "%s",
+		    field(o, "valid_until"));
+		json_decref(o);
+		if (r[i].number[0] && r[i].holder[0] && r[i].holder_id[0] &&
+		    strlen(r[i].issued) == 10)
+			i++;
+	}
+	for (; fp == NULL && i < *n; i++) {
+		snprintf(r[i].number, sizeof(r[i].number), "914206%012ld", i);
+		snprintf(r[i].holder, sizeof(r[i].holder), "襄阳汉江食品有限公司");
+		memcpy(r[i].holder_id, r[i].number, sizeof(r[i].number));
+		snprintf(r[i].until, sizeof(r[i].until), "%04ld-%02ld-%02ld",
+		    2027 + i % 30, 1 + i % 12, 1 + i % 28);
+		snprintf(r[i].issued, sizeof(r[i].issued), "%04ld-%02ld-%02ld",
+		    1995 + i % 30, 1 + i % 12, 1 + i % 28);
+	}
+	if (fp != NULL)
+		fclose(fp);
+	free(line);
+	*n = i;
+	return r;
+}
+
 static int
-bench_insert(long n, const char *db)
+bench_insert(long n, const char *db, const char *records)
 {
 	struct ecert_store *s;
 	struct ecert_error e;
 	struct ecert_key k;
 	sqlite3_stmt *st;
 	unsigned char blob[860], compact[467];	/* as measured */
-	char id[160], number[19], hash[65], until[11];
+	char id[160], hash[65], today[11];
+	struct row *r = rows_load(records, &n);
 	double t;
 	long i;
 
@@ -148,46 +215,50 @@ bench_insert(long n, const char *db)
 	st = ecert_prepare(s, "INSERT INTO licenses(id, type, number,"
 	    " version, issuer, holder_name, holder_code, holder_hash,"
 	    " issue_date, valid_from, valid_until, status, historical,"
-	    " document, key_id, signature, created_at)"
-	    " VALUES (?,?,?,1,?,?,?,?,?,?,?,?,?,?,?,?,?)", &e);
+	    " document, key_id, signature, created_at, compact, status_index)"
+	    " VALUES (?,?,?,1,?,?,?,?,?,?,?,?,1,?,?,?,?,?,?)", &e);
 	if (st == NULL)
 		ecert_die_error(&e);
 	randombytes_buf(blob, sizeof(blob));
 	randombytes_buf(compact, sizeof(compact));
+	ecert_today(today);
 	t = now_s();
 	ecert_begin(s, &e);
 	for (i = 0; i < n; i++) {
-		snprintf(number, sizeof(number), "914206%012ld", i);
 		snprintf(id, sizeof(id), "1.2.156.3005.2.11100000000013338W011."
-		    "11420600MB1234567T.%s.001.X", number);
-		ecert_pii_hash(s, number, hash);
-		snprintf(until, sizeof(until), "%04ld-%02ld-%02ld", 2027 +
-		    i % 30, 1 + i % 12, 1 + i % 28);
+		    "11420600MB1234567T.%s.001.X", r[i].number);
+		ecert_pii_hash(s, r[i].holder_id, hash);
 		sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
 		sqlite3_bind_text(st, 2, "11100000000013338W011", -1,
 		    SQLITE_STATIC);
-		sqlite3_bind_text(st, 3, number, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 3, r[i].number, -1, SQLITE_STATIC);
 		sqlite3_bind_text(st, 4, "11420600MB1234567T", -1,
 		    SQLITE_STATIC);
-		sqlite3_bind_text(st, 5, "襄阳汉江食品有限公司", -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 6, number, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 5, r[i].holder, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 6, r[i].holder_id, -1, SQLITE_STATIC);
 		sqlite3_bind_text(st, 7, hash, -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 8, until + 0, 4, SQLITE_STATIC);
-		sqlite3_bind_text(st, 9, "2020-01-01", -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 10, until, -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 11, "valid", -1, SQLITE_STATIC);
-		sqlite3_bind_int(st, 12, 1);
+		sqlite3_bind_text(st, 8, r[i].issued, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 9, r[i].issued, -1, SQLITE_STATIC);
+		if (r[i].until[0] != '\0')
+			sqlite3_bind_text(st, 10, r[i].until, -1,
+			    SQLITE_STATIC);
+		else
+			sqlite3_bind_null(st, 10);
+		/* as the import does: a term ended comes in expired */
+		sqlite3_bind_text(st, 11, r[i].until[0] != '\0' &&
+		    strcmp(r[i].until, today) < 0 ? "expired" : "valid", -1,
+		    SQLITE_STATIC);
 		blob[0] = (unsigned char)i;
-		sqlite3_bind_blob(st, 13, blob, sizeof(blob), SQLITE_STATIC);
-		sqlite3_bind_text(st, 14, k.key_id, -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 15, "c2lnbmF0dXJlc2lnbmF0dXJlc2lnbmF0dXJlc2ln"
+		sqlite3_bind_blob(st, 12, blob, sizeof(blob), SQLITE_STATIC);
+		sqlite3_bind_text(st, 13, k.key_id, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 14, "c2lnbmF0dXJlc2lnbmF0dXJlc2lnbmF0dXJlc2ln"
 		    "bmF0dXJlc2lnbmF0dXJlc2lnbmF0dXJlc2lnbmF0dXJlc2lnbmF0dQ==",
 		    -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 16, "2026-11-27T00:00:00Z", -1,
+		sqlite3_bind_text(st, 15, "2026-11-27T00:00:00Z", -1,
 		    SQLITE_STATIC);
-		sqlite3_bind_blob(st, 17, compact, sizeof(compact),
+		sqlite3_bind_blob(st, 16, compact, sizeof(compact),
 		    SQLITE_STATIC);
-		sqlite3_bind_int64(st, 18, ecert_status_index(s,
+		sqlite3_bind_int64(st, 17, ecert_status_index(s,
 		    (uint64_t)i));
 		if (sqlite3_step(st) != SQLITE_DONE)
 			ecert_die(74, "insert: %s", sqlite3_errmsg(s->db));
@@ -201,6 +272,7 @@ bench_insert(long n, const char *db)
 	t = now_s() - t;
 	sqlite3_finalize(st);
 	ecert_store_close(s);
+	free(r);
 	printf("%.0f\n", (double)n / t);
 	return 0;
 }
@@ -339,7 +411,8 @@ main(int argc, char *argv[])
 	if (argc >= 3 && strcmp(argv[1], "verify-sm2") == 0)
 		return bench_sm2(atol(argv[2]), 1);
 	if (argc >= 4 && strcmp(argv[1], "insert") == 0)
-		return bench_insert(atol(argv[2]), argv[3]);
+		return bench_insert(atol(argv[2]), argv[3], argc > 4 ?
+		    argv[4] : NULL);
 	if (argc >= 4 && strcmp(argv[1], "update") == 0)
 		return bench_update(argv[2], argv[3]);
 	if (argc >= 4 && strcmp(argv[1], "plan") == 0)
@@ -349,6 +422,6 @@ main(int argc, char *argv[])
 	if (argc >= 3 && strcmp(argv[1], "leafhash") == 0)
 		return bench_leafhash(argv[2], argc > 3 ? atoll(argv[3]) : 0);
 	fprintf(stderr, "usage: ecert-bench-raw sign|verify|sign-sm2|verify-sm2"
-	    " N | insert N DB | update DB DATE | plan DB DATE | rss CMD ... | leafhash DB [AFTER]\n");
+	    " N | insert N DB [RECORDS] | update DB DATE | plan DB DATE | rss CMD ... | leafhash DB [AFTER]\n");
 	return 64;
 }
