@@ -47,33 +47,49 @@ item_key_plain(const char *k)
 	return k[0] != '\0' && strchr("#@^%!~", k[0]) == NULL;
 }
 
+/* prefix then key into out (n bytes), cut to fit (on an import's hot
+ * path: no snprintf) */
+static void
+path_put(char *out, size_t n, const char *prefix, const char *key)
+{
+	size_t pl = strlen(prefix), kl = strlen(key);
+
+	if (pl >= n)
+		pl = n - 1;
+	memcpy(out, prefix, pl);
+	if (kl > n - 1 - pl)
+		kl = n - 1 - pl;
+	memcpy(out + pl, key, kl);
+	out[pl + kl] = '\0';
+}
+
 /* The short path of a document member (section NULL: top level). */
 static void
 path_of(const char *section, const char *key, char *out, size_t n)
 {
 	if (section == NULL) {
 		if (strcmp(key, "number") == 0)
-			snprintf(out, n, "#");
+			path_put(out, n, "#", "");
 		else if (strcmp(key, "issue_date") == 0)
-			snprintf(out, n, "%%d");
+			path_put(out, n, "%d", "");
 		else
-			snprintf(out, n, "!%s", key);
+			path_put(out, n, "!", key);
 	} else if (strcmp(section, "holder") == 0) {
 		if (strcmp(key, "name") == 0)
-			snprintf(out, n, "@n");
+			path_put(out, n, "@n", "");
 		else if (strcmp(key, "id") == 0)
-			snprintf(out, n, "@i");
+			path_put(out, n, "@i", "");
 		else if (strcmp(key, "id_type") == 0)
-			snprintf(out, n, "@t");
+			path_put(out, n, "@t", "");
 		else
-			snprintf(out, n, "@.%s", key);
+			path_put(out, n, "@.", key);
 	} else if (strcmp(section, "issuer") == 0) {
 		if (strcmp(key, "name") == 0)
-			snprintf(out, n, "^n");
+			path_put(out, n, "^n", "");
 		else
-			snprintf(out, n, "^.%s", key);
+			path_put(out, n, "^.", key);
 	} else
-		snprintf(out, n, item_key_plain(key) ? "%s" : "~%s", key);
+		path_put(out, n, item_key_plain(key) ? "" : "~", key);
 }
 
 int

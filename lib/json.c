@@ -213,13 +213,15 @@ static void put_value(struct canon *, const json_t *, int);
 static void
 put_object(struct canon *c, const json_t *v, int depth)
 {
-	struct member *m;
+	struct member few[24], *m;
 	const char *key;
 	json_t *value;
 	size_t i, n;
 
 	n = json_object_size(v);
-	if ((m = calloc(n ? n : 1, sizeof(*m))) == NULL) {
+	if (n <= sizeof(few) / sizeof(few[0]))
+		m = few;	/* a license's objects: no allocation */
+	else if ((m = calloc(n, sizeof(*m))) == NULL) {
 		c->failed = 1;
 		return;
 	}
@@ -242,7 +244,8 @@ put_object(struct canon *c, const json_t *v, int depth)
 		put_value(c, m[i].value, depth + 1);
 	}
 	put(c, "}", 1);
-	free(m);
+	if (m != few)
+		free(m);
 }
 
 static void
