@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "cmd.h"
@@ -49,6 +50,77 @@ static void
 report(const char *id, enum ecert_verdict v, const char *why)
 {
 	report_token(id, v, why, 0);
+}
+
+/*
+ * Identifiers from a list that cannot keep anybody waiting (arguments,
+ * a regular file) are verified in groups, one transaction a group: each
+ * still has its own audit entry, and no answer of a group is printed
+ * before its entries are committed.  From a pipe or a terminal each
+ * answer is given, and audited, as its line comes.
+ */
+#define GROUP 256
+#define GROUP_SECONDS 0.05	/* the write lock held at most this long */
+
+struct group {
+	int n;
+	double started;
+	struct {
+		char id[160];
+		enum ecert_verdict v;
+		char why[512];
+	} a[GROUP];
+};
+
+static double
+now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void
+group_begin(struct ecert_store *s, struct group *g)
+{
+	struct ecert_error e;
+
+	if (ecert_begin(s, &e) != 0) {
+		ecert_store_close(s);
+		ecert_die_error(&e);
+	}
+	g->started = now_s();
+}
+
+/* The group's entries committed, then its answers given. */
+static void
+group_end(struct ecert_store *s, struct group *g)
+{
+	struct ecert_error e;
+	int i;
+
+	if (g->n == 0)
+		return;
+	if (ecert_commit(s, &e) != 0) {
+		ecert_store_close(s);
+		ecert_die(e.status, "audit: cannot record license.verify of "
+		    "%d licenses; no answer given", g->n);
+	}
+	for (i = 0; i < g->n; i++)
+		report(g->a[i].id, g->a[i].v, g->a[i].why);
+	g->n = 0;
+}
+
+static void
+group_add(struct ecert_store *s, struct group *g, const char *id,
+    enum ecert_verdict v, const char *why)
+{
+	snprintf(g->a[g->n].id, sizeof(g->a[g->n].id), "%s", id);
+	g->a[g->n].v = v;
+	snprintf(g->a[g->n].why, sizeof(g->a[g->n].why), "%s", why);
+	if (++g->n == GROUP || now_s() - g->started >= GROUP_SECONDS)
+		group_end(s, g);
 }
 
 /* An empty scan or an empty list is a no, never a pass. */
@@ -294,7 +366,9 @@ main(int argc, char *argv[])
 	struct ecert_ids ids;
 	enum ecert_verdict v;
 	char id[160], why[512];
-	int rc, worst = 0;
+	static struct group g;
+	struct stat sb;
+	int rc, worst = 0, grouped;
 
 	ecert_setprogname(argv[0]);
 	ecert_cmd_parse(&command, &o, &argc, &argv);
@@ -309,22 +383,29 @@ main(int argc, char *argv[])
 
 	s = ecert_opts_store(&o);
 	ecert_ids_init(&ids, argc, argv);
+	grouped = argc > 0 || (fstat(0, &sb) == 0 && S_ISREG(sb.st_mode));
 	while ((rc = ecert_ids_next(&ids, id, sizeof(id), &e)) != -1) {
 		if (rc != 0) {
 			ecert_warn("%s", e.msg);
 			worst = ecert_worse(worst, rc);
 			continue;
 		}
+		if (grouped && g.n == 0)
+			group_begin(s, &g);
 		rc = ecert_license_verify(s, id, &v, why, sizeof(why), &e);
 		if (rc == ECERT_IOERR || rc == ECERT_BUSY) {
-			ecert_store_close(s);
+			ecert_store_close(s);	/* the group's answers unsaid */
 			ecert_die_error(&e);
 		}
 		ecert_audit_access(s, NULL, "license.verify", id,
 		    ecert_verdict_word(v), rc ? why : NULL);
-		report(id, v, why);
+		if (grouped)
+			group_add(s, &g, id, v, why);
+		else
+			report(id, v, why);
 		worst = ecert_worse(worst, rc);
 	}
+	group_end(s, &g);
 	ecert_ids_free(&ids);
 	ecert_store_close(s);
 	return nothing_verified(worst, argc == 0);

@@ -29,8 +29,8 @@ struct ecert_store {
 	 * the key file (wait_fd), which a long writer probes (probe_fd) */
 	int wait_fd, probe_fd, waiting;
 	/* statements kept for the checks run on every license */
-	sqlite3_stmt *cached[16];
-	const char *cached_sql[16];
+	sqlite3_stmt *cached[32];
+	const char *cached_sql[32];
 };
 
 int ecert_bind_text(sqlite3_stmt *st, int i, const char *s);

@@ -29,22 +29,24 @@ lic_row_load(struct ecert_store *s, const char *id, struct license_row *r,
 	sqlite3_stmt *st;
 	int rc;
 
-	memset(r, 0, sizeof(*r));
-	st = ecert_prepare(s, "SELECT id, type, number, version, issuer,"
+	/* kept: a batch verifies a license a line */
+	static const char sql[] = "SELECT id, type, number, version, issuer,"
 	    " holder_name, holder_code, holder_hash, issue_date, valid_from,"
 	    " valid_until, status, key_id, signature, document,"
-	    " drafted_by, review FROM licenses WHERE id = ?", e);
-	if (st == NULL)
-		return e->status;
+	    " drafted_by, review FROM licenses WHERE id = ?";
+
+	memset(r, 0, sizeof(*r));
+	if ((st = ecert_prepare_cached(s, sql)) == NULL)
+		return ecert_sql_fail(s, e, sqlite3_errcode(s->db), "license");
 	ecert_bind_text(st, 1, id);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_DONE) {
-		sqlite3_finalize(st);
+		ecert_cached_done(st);
 		return ecert_fail(e, ECERT_NO, "%s: not found", id);
 	}
 	if (rc != SQLITE_ROW) {
 		ecert_sql_fail(s, e, rc, "license");
-		sqlite3_finalize(st);
+		ecert_cached_done(st);
 		return e->status;
 	}
 	col(st, 0, r->id, sizeof(r->id));
@@ -65,7 +67,7 @@ lic_row_load(struct ecert_store *s, const char *id, struct license_row *r,
 	    (size_t)sqlite3_column_bytes(st, 14), NULL);
 	col(st, 15, r->drafted_by, sizeof(r->drafted_by));
 	col(st, 16, r->review, sizeof(r->review));
-	sqlite3_finalize(st);
+	ecert_cached_done(st);
 	return 0;
 }
 
