@@ -72,15 +72,6 @@ struct group {
 	} a[GROUP];
 };
 
-static double
-now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 static void
 group_begin(struct ecert_store *s, struct group *g)
 {
@@ -90,7 +81,7 @@ group_begin(struct ecert_store *s, struct group *g)
 		ecert_store_close(s);
 		ecert_die_error(&e);
 	}
-	g->started = now_s();
+	g->started = ecert_mono();
 }
 
 /* The group's entries committed, then its answers given. */
@@ -119,7 +110,7 @@ group_add(struct ecert_store *s, struct group *g, const char *id,
 	snprintf(g->a[g->n].id, sizeof(g->a[g->n].id), "%s", id);
 	g->a[g->n].v = v;
 	snprintf(g->a[g->n].why, sizeof(g->a[g->n].why), "%s", why);
-	if (++g->n == GROUP || now_s() - g->started >= GROUP_SECONDS)
+	if (++g->n == GROUP || ecert_mono() - g->started >= GROUP_SECONDS)
 		group_end(s, g);
 }
 

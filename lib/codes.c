@@ -320,6 +320,15 @@ ecert_now_iso(char out[21])
 /* The machine's clock, whatever $ECERT_NOW says: the audit log keeps the
  * real time of every entry, so moving "now" for a test or a back-dated
  * check cannot move the record of when it was done. */
+double
+ecert_mono(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
 void
 ecert_clock_iso(char out[21])
 {

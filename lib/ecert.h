@@ -59,6 +59,7 @@ const char *ecert_citizen_id_why(const char *id, char *buf, size_t n);
 const char *ecert_identifier_why(const char *id, char *buf, size_t n);
 int ecert_date_valid(const char *s);
 void ecert_today(char out[11]);		/* local date, or $ECERT_TODAY */
+double ecert_mono(void);		/* seconds on the monotonic clock */
 int ecert_mod3736_check(const char *s);	/* ISO/IEC 7064 MOD 37,36 */
 int ecert_type_code_valid(const char *code);	/* USCC + 3 digits */
 int ecert_serial_valid(const char *serial);	/* [0-9A-Z]{7,32} */

@@ -704,8 +704,6 @@ compare_stored(struct import *im, const struct ecert_prepared *p, char *why,
 	return same;
 }
 
-static double now_s(void);
-
 struct batch {
 	long first_line, last_line, imported, present, rejected;
 	double started;
@@ -716,7 +714,7 @@ static void
 batch_start(struct batch *b)
 {
 	memset(b, 0, sizeof(*b));
-	b->started = now_s();
+	b->started = ecert_mono();
 	crypto_generichash_init(&b->ids, NULL, 0, 32);
 }
 
@@ -804,20 +802,11 @@ fail:
 	    strerror(errno ? errno : EIO));
 }
 
-static double
-now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 static void
 progress(struct import *im, const struct ecert_import_counts *n,
     double start, int last)
 {
-	double el = now_s() - start, rate = el > 0 ? (double)n->records / el : 0;
+	double el = ecert_mono() - start, rate = el > 0 ? (double)n->records / el : 0;
 	long long pos;
 
 	fputc('\r', stderr);
@@ -901,17 +890,17 @@ wait_for_records(struct import *im, const struct batch *b, double *waited)
 			;
 		if (k > 0 || (im->eof && im->next_write >= im->next_read))
 			break;
-		*waited -= now_s();
+		*waited -= ecert_mono();
 		if (b->first_line != 0) {
 			/* an open batch holds the store's write lock: not
 			 * while somebody waits for it, nor for long */
 			if (since == 0)
-				since = now_s();
-			left = since + COMMIT_SECONDS - now_s();
-			if (left <= 0 || now_s() - b->started >=
+				since = ecert_mono();
+			left = since + COMMIT_SECONDS - ecert_mono();
+			if (left <= 0 || ecert_mono() - b->started >=
 			    im->batch_seconds ||
 			    ecert_store_others_wait(im->s)) {
-				*waited += now_s();
+				*waited += ecert_mono();
 				k = -1;
 				break;
 			}
@@ -924,7 +913,7 @@ wait_for_records(struct import *im, const struct batch *b, double *waited)
 			pthread_cond_timedwait(&im->can_write, &im->mu, &until);
 		} else
 			pthread_cond_wait(&im->can_write, &im->mu);
-		*waited += now_s();
+		*waited += ecert_mono();
 	}
 	pthread_mutex_unlock(&im->mu);
 	return k;
@@ -936,7 +925,7 @@ batch_full(struct import *im, const struct batch *b)
 {
 	long n = b->imported + b->present + b->rejected;
 
-	return n >= im->o->batch || now_s() - b->started >= im->batch_seconds ||
+	return n >= im->o->batch || ecert_mono() - b->started >= im->batch_seconds ||
 	    (n % PROBE_RECORDS == 0 && ecert_store_others_wait(im->s));
 }
 
@@ -952,16 +941,16 @@ write_all(struct import *im, struct ecert_import_counts *n,
 {
 	struct ecert_import_counts committed = *n;
 	struct batch b;
-	double start = now_s(), shown = start, waited = 0, committing = 0;
+	double start = ecert_mono(), shown = start, waited = 0, committing = 0;
 	long k, i, done, freed;
 	int rc = 0;
 
 	batch_start(&b);
 	for (;;) {
 		if ((k = wait_for_records(im, &b, &waited)) == -1) {
-			committing -= now_s();
+			committing -= ecert_mono();
 			rc = end_batch(im, &b, n, &committed, e);
-			committing += now_s();
+			committing += ecert_mono();
 			if (rc != 0)
 				break;
 			continue;
@@ -976,13 +965,13 @@ write_all(struct import *im, struct ecert_import_counts *n,
 			if (b.first_line == 0) {
 				if ((rc = ecert_begin(im->s, e)) != 0)
 					break;
-				b.started = now_s();
+				b.started = ecert_mono();
 			}
 			rc = write_one(im, j, &b, n, e);
 			if (rc == 0 && batch_full(im, &b)) {
-				committing -= now_s();
+				committing -= ecert_mono();
 				rc = end_batch(im, &b, n, &committed, e);
-				committing += now_s();
+				committing += ecert_mono();
 			}
 		}
 		pthread_mutex_lock(&im->mu);
@@ -994,8 +983,8 @@ write_all(struct import *im, struct ecert_import_counts *n,
 		pthread_mutex_unlock(&im->mu);
 		if (rc != 0)
 			break;
-		if (im->o->progress && now_s() - shown > 0.5) {
-			shown = now_s();
+		if (im->o->progress && ecert_mono() - shown > 0.5) {
+			shown = ecert_mono();
 			progress(im, n, start, 0);
 		}
 	}
@@ -1015,7 +1004,7 @@ write_all(struct import *im, struct ecert_import_counts *n,
 		progress(im, n, start, 1);
 	if (getenv("ECERT_IMPORT_STATS") != NULL)
 		fprintf(stderr, "writer: %.2f s, waiting %.2f s, committing "
-		    "%.2f s in %ld batches\n", now_s() - start, waited,
+		    "%.2f s in %ld batches\n", ecert_mono() - start, waited,
 		    committing, im->batches);
 	return rc;
 }

@@ -705,11 +705,8 @@ static int
 busy_wait(void *arg, int count)
 {
 	struct ecert_store *s = arg;
-	struct timespec ts;
-	double now;
+	double now = ecert_mono();
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	now = (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 	if (count == 0)
 		s->busy_since = now;
 	if ((now - s->busy_since) * 1000 >= s->busy_timeout_ms) {

@@ -46,16 +46,6 @@ struct watched {
 static pthread_mutex_t watch_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct watched *watch_head;
 
-/* Seconds on the monotonic clock. */
-double
-serve_mono(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 static void
 address_of(struct MHD_Connection *conn, char *out, size_t n)
 {
@@ -89,7 +79,7 @@ watch_notify(void *cls, struct MHD_Connection *conn, void **socket_context,
 		memset(w, 0, sizeof(*w));
 		w->fd = ci->connect_fd;
 		w->phase = WATCH_HEADERS;
-		w->deadline = serve_mono() + sv->cf.header_time;
+		w->deadline = ecert_mono() + sv->cf.header_time;
 		address_of(conn, w->remote, sizeof(w->remote));
 		pthread_mutex_lock(&watch_lock);
 		w->next = watch_head;
@@ -128,7 +118,7 @@ watch_phase(struct serve *sv, struct MHD_Connection *conn,
 		return;
 	pthread_mutex_lock(&watch_lock);
 	w->phase = phase;
-	w->deadline = serve_mono() + (phase == WATCH_BODY ? sv->cf.body_time :
+	w->deadline = ecert_mono() + (phase == WATCH_BODY ? sv->cf.body_time :
 	    sv->cf.header_time);
 	pthread_mutex_unlock(&watch_lock);
 }
@@ -142,7 +132,7 @@ watchdog(void *arg)
 
 	for (;;) {
 		usleep(200 * 1000);
-		now = serve_mono();
+		now = ecert_mono();
 		pthread_mutex_lock(&watch_lock);
 		for (w = watch_head; w != NULL; w = w->next) {
 			if (w->cut || w->phase == WATCH_ANSWERING ||

@@ -395,7 +395,7 @@ push_wait(struct push *b, size_t i, struct ecert_error *e)
 
 	pthread_mutex_lock(&b->mu);
 	while (!b->ready[i]) {
-		if (b->open && serve_mono() - b->tx.started >=
+		if (b->open && ecert_mono() - b->tx.started >=
 		    PUSH_COMMIT_SECONDS) {
 			pthread_mutex_unlock(&b->mu);
 			if ((rc = push_commit(b, i, e)) != 0)
@@ -423,7 +423,7 @@ push_tx_begin(struct push *b, size_t i, struct ecert_error *e)
 	b->open = 1;
 	memset(&b->tx, 0, sizeof(b->tx));
 	b->tx.first_line = b->lines[i].line;
-	b->tx.started = serve_mono();
+	b->tx.started = ecert_mono();
 	crypto_generichash_init(&b->tx.ids, NULL, 0, 32);
 	b->first = i;
 	return 0;
@@ -498,7 +498,7 @@ push_store(struct push *b, struct ecert_error *e)
 		if ((rc = push_wait(b, i, e)) != 0 ||
 		    (rc = push_store_line(b, i, e)) != 0)
 			return rc;
-		if (i + 1 == b->n || serve_mono() - b->tx.started >=
+		if (i + 1 == b->n || ecert_mono() - b->tx.started >=
 		    PUSH_COMMIT_SECONDS) {
 			if ((rc = push_commit(b, i + 1, e)) != 0)
 				return rc;

@@ -82,7 +82,6 @@ struct answer {
 int serve_run(struct serve *sv);
 struct ecert_store *serve_store(struct serve *sv, struct ecert_error *e);
 const char *serve_header(struct request *r, const char *name);
-double serve_mono(void);
 
 /* sig.c */
 int serve_sig_check(struct serve *sv, struct ecert_store *s,

@@ -36,15 +36,6 @@
 #include "ecert.h"
 #include "ecert_priv.h"
 
-static double
-now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 /* a signed license is about this long in canonical form */
 static void
 message(unsigned char *m, size_t n, long i)
@@ -63,7 +54,7 @@ bench_sign(long n, int verify)
 	crypto_sign_keypair(pk, sk);
 	message(m, sizeof(m), 0);
 	crypto_sign_detached(sig, NULL, m, sizeof(m), sk);
-	t = now_s();
+	t = ecert_mono();
 	for (i = 0; i < n; i++) {
 		if (verify) {
 			if (crypto_sign_verify_detached(sig, m, sizeof(m),
@@ -74,7 +65,7 @@ bench_sign(long n, int verify)
 			crypto_sign_detached(sig, NULL, m, sizeof(m), sk);
 		}
 	}
-	t = now_s() - t;
+	t = ecert_mono() - t;
 	printf("%.0f\n", (double)n / t);
 	return 0;
 }
@@ -94,13 +85,13 @@ bench_sm2(long n, int verify)
 	if (key == NULL || sm3 == NULL)
 		return 74;
 	message(m, sizeof(m), 0);
-	t = now_s();
+	t = ecert_mono();
 	for (i = 0; i < n + 1 && ok; i++) {
 		EVP_MD_CTX *md = EVP_MD_CTX_new();
 		EVP_PKEY_CTX *pc = NULL;
 
 		if (i == 1)	/* the first makes the signature to verify */
-			t = now_s();
+			t = ecert_mono();
 		if (verify && i > 0)
 			ok = EVP_DigestVerifyInit(md, &pc, sm3, NULL, key) == 1
 			    && EVP_PKEY_CTX_set1_id(pc, ECERT_SM2_ID, 16) == 1
@@ -116,7 +107,7 @@ bench_sm2(long n, int verify)
 		}
 		EVP_MD_CTX_free(md);
 	}
-	t = now_s() - t;
+	t = ecert_mono() - t;
 	EVP_MD_free(sm3);
 	EVP_PKEY_free(key);
 	if (!ok)
@@ -222,7 +213,7 @@ bench_insert(long n, const char *db, const char *records)
 	randombytes_buf(blob, sizeof(blob));
 	randombytes_buf(compact, sizeof(compact));
 	ecert_today(today);
-	t = now_s();
+	t = ecert_mono();
 	ecert_begin(s, &e);
 	for (i = 0; i < n; i++) {
 		snprintf(id, sizeof(id), "1.2.156.3005.2.11100000000013338W011."
@@ -269,7 +260,7 @@ bench_insert(long n, const char *db, const char *records)
 		}
 	}
 	ecert_commit(s, &e);
-	t = now_s() - t;
+	t = ecert_mono() - t;
 	sqlite3_finalize(st);
 	ecert_store_close(s);
 	free(r);
@@ -286,7 +277,7 @@ bench_update(const char *db, const char *as_of)
 	double t;
 
 	s = ecert_store_open_or_die(db, NULL);
-	t = now_s();
+	t = ecert_mono();
 	ecert_begin(s, &e);
 	st = ecert_prepare(s, "UPDATE licenses SET status = 'expired'"
 	    " WHERE status IN ('valid','suspended') AND valid_until < ?", &e);
@@ -298,7 +289,7 @@ bench_update(const char *db, const char *as_of)
 	fprintf(stderr, "updated %d\n", sqlite3_changes(s->db));
 	sqlite3_finalize(st);
 	ecert_commit(s, &e);
-	t = now_s() - t;
+	t = ecert_mono() - t;
 	ecert_store_close(s);
 	printf("%.6f\n", t);
 	return 0;
@@ -352,7 +343,7 @@ bench_leafhash(const char *db, long long after)
 			leaf[n] = ecert_audit_leaf(sqlite3_column_int64(st, 0),
 			    col, &len[n]);
 		}
-		t0 = now_s();
+		t0 = ecert_mono();
 		for (i = 0; i < n; i++) {
 			crypto_hash_sha256_init(&sh);
 			crypto_hash_sha256_update(&sh, &zero, 1);
@@ -360,7 +351,7 @@ bench_leafhash(const char *db, long long after)
 			    (const unsigned char *)leaf[i], len[i]);
 			crypto_hash_sha256_final(&sh, out);
 		}
-		t += now_s() - t0;
+		t += ecert_mono() - t0;
 		for (i = 0; i < n; i++) {
 			bytes += (long long)len[i];
 			free(leaf[i]);

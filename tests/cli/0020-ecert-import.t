@@ -510,7 +510,8 @@ LC_ALL=C awk 'NR == FNR { bad[$1] = 1; next } !(FNR in bad)' \
 same "... every other line is a license, in input order" \
 	"$(cat gen.good-numbers)" \
 	"$(sqlite3 "$ECERT_DB" 'SELECT number FROM licenses ORDER BY rowid')"
-# (a batch also ends after 50 ms, so that readers need not wait for it)
+# (a batch ends at 250 records, or sooner when somebody waits or no
+# record comes for 50 ms)
 check "... one audit entry per batch, of 250 records at most" test "$(
 	sqlite3 "$ECERT_DB" "SELECT detail FROM audit WHERE action = 'license.import'" |
 	json_field imported present rejected |
