@@ -385,7 +385,8 @@ main(int argc, char *argv[])
 			group_begin(s, &g);
 		rc = ecert_license_verify(s, id, &v, why, sizeof(why), &e);
 		if (rc == ECERT_IOERR || rc == ECERT_BUSY) {
-			ecert_store_close(s);	/* the group's answers unsaid */
+			/* the group's answers stay unsaid */
+			ecert_store_close(s);
 			ecert_die_error(&e);
 		}
 		ecert_audit_access(s, NULL, "license.verify", id,

@@ -566,7 +566,8 @@ ecert_utf8_valid(const char *s, size_t n)
 	if (s == NULL)
 		return n == 0;
 	while (n > 0) {
-		if (u[0] - 1U < 0x7fU) {	/* ASCII but NUL: the common case */
+		/* ASCII but NUL: the common case */
+		if (u[0] - 1U < 0x7fU) {
 			u++;
 			n--;
 			continue;

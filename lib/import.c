@@ -37,10 +37,10 @@
  * access in the audit log, so none may wait long behind an import: a
  * process that waits for the lock says so (store.c), and the writer
  * looks every PROBE_RECORDS records (or PROBE_SECONDS while it waits
- * for records) and ends its batch when one does,
- * leaving the lock free a moment (GAP_US; it tries for it less often
- * than they do).  Nobody waiting, a batch runs to --batch records, at
- * most BATCH_SECONDS, and COMMIT_SECONDS without a record to write.
+ * for records) and ends its batch when one does, leaving the lock free
+ * a moment (GAP_US; it tries for it less often than they do).  Nobody
+ * waiting, a batch runs to --batch records, at most BATCH_SECONDS, and
+ * COMMIT_SECONDS without a record to write.
  */
 #define PROBE_RECORDS 64
 #define PROBE_SECONDS 0.01
@@ -806,7 +806,8 @@ static void
 progress(struct import *im, const struct ecert_import_counts *n,
     double start, int last)
 {
-	double el = ecert_mono() - start, rate = el > 0 ? (double)n->records / el : 0;
+	double el = ecert_mono() - start;
+	double rate = el > 0 ? (double)n->records / el : 0;
 	long long pos;
 
 	fputc('\r', stderr);
@@ -925,7 +926,8 @@ batch_full(struct import *im, const struct batch *b)
 {
 	long n = b->imported + b->present + b->rejected;
 
-	return n >= im->o->batch || ecert_mono() - b->started >= im->batch_seconds ||
+	return n >= im->o->batch ||
+	    ecert_mono() - b->started >= im->batch_seconds ||
 	    (n % PROBE_RECORDS == 0 && ecert_store_others_wait(im->s));
 }
 

@@ -26,7 +26,7 @@ struct canon {
 	size_t len;
 	size_t cap;
 	int failed;
-	int borrowed;	/* buf is the caller's: grown by a copy, not realloc */
+	int borrowed;	/* buf is the caller's: grown by copying */
 };
 
 struct member {
