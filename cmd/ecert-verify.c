@@ -54,13 +54,15 @@ report(const char *id, enum ecert_verdict v, const char *why)
 
 /*
  * Identifiers from a list that cannot keep anybody waiting (arguments,
- * a regular file) are verified in groups, one transaction a group: each
- * still has its own audit entry, and no answer of a group is printed
- * before its entries are committed.  From a pipe or a terminal each
- * answer is given, and audited, as its line comes.
+ * a regular file) are verified in groups: the licenses read in one
+ * snapshot, without the write lock, so that verifiers on other cores
+ * read at once; then the group's audit entries, one each, written in
+ * one short transaction; no answer of a group is printed before they
+ * are committed.  From a pipe or a terminal each answer is given, and
+ * audited, as its line comes.
  */
 #define GROUP 256
-#define GROUP_SECONDS 0.05	/* the write lock held at most this long */
+#define GROUP_SECONDS 0.05	/* a snapshot held at most this long */
 
 struct group {
 	int n;
@@ -68,6 +70,7 @@ struct group {
 	struct {
 		char id[160];
 		enum ecert_verdict v;
+		int rc;
 		char why[512];
 	} a[GROUP];
 };
@@ -77,7 +80,7 @@ group_begin(struct ecert_store *s, struct group *g)
 {
 	struct ecert_error e;
 
-	if (ecert_begin(s, &e) != 0) {
+	if (ecert_begin_read(s, &e) != 0) {
 		ecert_store_close(s);
 		ecert_die_error(&e);
 	}
@@ -91,8 +94,17 @@ group_end(struct ecert_store *s, struct group *g)
 	struct ecert_error e;
 	int i;
 
+	if (ecert_end_read(s, &e) != 0 || (g->n > 0 &&
+	    ecert_begin(s, &e) != 0)) {
+		ecert_store_close(s);
+		ecert_die_error(&e);
+	}
 	if (g->n == 0)
 		return;
+	for (i = 0; i < g->n; i++)
+		ecert_audit_access(s, NULL, "license.verify", g->a[i].id,
+		    ecert_verdict_word(g->a[i].v),
+		    g->a[i].rc ? g->a[i].why : NULL);
 	if (ecert_commit(s, &e) != 0) {
 		ecert_store_close(s);
 		ecert_die(e.status, "audit: cannot record license.verify of "
@@ -105,10 +117,11 @@ group_end(struct ecert_store *s, struct group *g)
 
 static void
 group_add(struct ecert_store *s, struct group *g, const char *id,
-    enum ecert_verdict v, const char *why)
+    enum ecert_verdict v, int rc, const char *why)
 {
 	snprintf(g->a[g->n].id, sizeof(g->a[g->n].id), "%s", id);
 	g->a[g->n].v = v;
+	g->a[g->n].rc = rc;
 	snprintf(g->a[g->n].why, sizeof(g->a[g->n].why), "%s", why);
 	if (++g->n == GROUP || ecert_mono() - g->started >= GROUP_SECONDS)
 		group_end(s, g);
@@ -389,12 +402,13 @@ main(int argc, char *argv[])
 			ecert_store_close(s);
 			ecert_die_error(&e);
 		}
-		ecert_audit_access(s, NULL, "license.verify", id,
-		    ecert_verdict_word(v), rc ? why : NULL);
 		if (grouped)
-			group_add(s, &g, id, v, why);
-		else
+			group_add(s, &g, id, v, rc, why);
+		else {
+			ecert_audit_access(s, NULL, "license.verify", id,
+			    ecert_verdict_word(v), rc ? why : NULL);
 			report(id, v, why);
+		}
 		worst = ecert_worse(worst, rc);
 	}
 	group_end(s, &g);

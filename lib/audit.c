@@ -47,9 +47,75 @@ nz(const char *s)
 	return s ? s : "";
 }
 
+/* An entry made during a read (ecert_begin_read): held for the next
+ * write transaction. */
+struct ecert_held {
+	char *unit, *action, *object, *outcome, *detail;
+};
+
+static char *
+dup_or_null(const char *v)
+{
+	return v ? ecert_xstrdup(v) : NULL;
+}
+
+static int
+hold(struct ecert_store *s, const char *unit, const char *action,
+    const char *object, const char *outcome, const char *detail)
+{
+	struct ecert_held *h;
+
+	if (s->nheld == s->capheld) {
+		s->capheld = s->capheld ? 2 * s->capheld : 8;
+		s->held = ecert_xrealloc(s->held, s->capheld * sizeof(*h));
+	}
+	h = &s->held[s->nheld++];
+	h->unit = dup_or_null(unit);
+	h->action = ecert_xstrdup(action);
+	h->object = dup_or_null(object);
+	h->outcome = ecert_xstrdup(outcome);
+	h->detail = dup_or_null(detail);
+	return 0;
+}
+
+int
+ecert_audit_write_held(struct ecert_store *s, struct ecert_error *e)
+{
+	const struct ecert_held *h;
+	size_t i;
+
+	for (i = 0; i < s->nheld; i++) {
+		h = &s->held[i];
+		if (ecert_audit(s, h->unit, h->action, h->object, h->outcome,
+		    h->detail) != 0)
+			return ecert_fail(e, ECERT_IOERR, "audit: cannot "
+			    "record %s of %s", h->action, h->object ?
+			    h->object : "");
+	}
+	return 0;
+}
+
+void
+ecert_audit_forget_held(struct ecert_store *s)
+{
+	struct ecert_held *h;
+	size_t i;
+
+	for (i = 0; i < s->nheld; i++) {
+		h = &s->held[i];
+		free(h->unit);
+		free(h->action);
+		free(h->object);
+		free(h->outcome);
+		free(h->detail);
+	}
+	s->nheld = 0;
+}
+
 /*
  * Appends one entry.  Inside a transaction it lands with the change it
- * records; outside one (a refusal, a read) it is a transaction of its own.
+ * records; outside one (a refusal, a read) it is a transaction of its own;
+ * during a read (ecert_begin_read) it is held for the next write.
  */
 int
 ecert_audit(struct ecert_store *s, const char *unit, const char *action,
@@ -66,6 +132,8 @@ ecert_audit(struct ecert_store *s, const char *unit, const char *action,
 	long long seq = 1;
 	int own = !s->in_tx, rc;
 
+	if (s->in_tx == ECERT_TX_READ)
+		return hold(s, unit, action, object, outcome, detail);
 	if (own && ecert_begin(s, &e) != 0) {
 		ecert_warn("%s", e.msg);	/* a busy store says so */
 		return e.status;

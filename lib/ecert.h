@@ -94,6 +94,11 @@ int ecert_store_anchor_all(struct ecert_store *s, const struct ecert_actor *a,
     struct ecert_error *e);
 int ecert_begin(struct ecert_store *s, struct ecert_error *e);
 int ecert_commit(struct ecert_store *s, struct ecert_error *e);
+/* many reads in one snapshot, the write lock left to others: audit
+ * entries made meanwhile are held, and written by the next write
+ * transaction (ecert_begin), or at close */
+int ecert_begin_read(struct ecert_store *s, struct ecert_error *e);
+int ecert_end_read(struct ecert_store *s, struct ecert_error *e);
 /* change.c: ends a change begun with ecert_begin, rc what it gave: 0
  * commits; else (or when the commit fails) rolls back and audits the
  * refusal of action on object by unit.  0, or the failure's status. */

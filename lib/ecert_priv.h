@@ -18,7 +18,19 @@ struct ecert_store {
 	unsigned char data_key[32];	/* secretbox of personal data */
 	unsigned char audit_key[32];	/* MAC of the audit chain */
 	char os_user[64];
-	int in_tx;
+	int in_tx;			/* 0, ECERT_TX_WRITE or ECERT_TX_READ */
+	/* audit entries made during a read, written by the next write
+	 * transaction and let go when it commits (audit.c) */
+	struct ecert_held *held;
+	size_t nheld, capheld;
+	/* during a read (one snapshot) the last key and unit found sound,
+	 * forgotten when it ends (unit.c) */
+	struct {
+		char key_id[24], unit[19], nb[21], na[21];
+		struct ecert_pub p;
+		char code[19], name[256];
+		int roles;
+	} snap;
 	sqlite3_stmt *insert_license;	/* kept for bulk work */
 	uint64_t seq_next, seq_end;	/* status sequence numbers reserved */
 	int seq_written;		/* ... and recorded in meta */
@@ -33,7 +45,13 @@ struct ecert_store {
 	const char *cached_sql[32];
 };
 
+#define ECERT_TX_WRITE 1
+#define ECERT_TX_READ 2
 int ecert_bind_text(sqlite3_stmt *st, int i, const char *s);
+/* audit.c: the held entries written (inside a write transaction),
+ * forgotten once committed, freed at close */
+int ecert_audit_write_held(struct ecert_store *s, struct ecert_error *e);
+void ecert_audit_forget_held(struct ecert_store *s);
 int ecert_store_others_wait(struct ecert_store *s);	/* store.c */
 int ecert_key_parse_pub(const char *b64, unsigned char pk[32]);
 int ecert_key_field(char *line, const char *name, char **val);

@@ -365,12 +365,57 @@ ecert_begin(struct ecert_store *s, struct ecert_error *e)
 {
 	int rc;
 
-	if (s->in_tx)
+	if (s->in_tx == ECERT_TX_WRITE)
 		return 0;
+	if (s->in_tx == ECERT_TX_READ)
+		return ecert_fail(e, ECERT_IOERR, "store: a change "
+		    "begun during a read");
 	rc = step_kept(s, begin_sql);
 	if (rc != SQLITE_OK)
 		return ecert_sql_fail(s, e, rc, "store: begin");
-	s->in_tx = 1;
+	s->in_tx = ECERT_TX_WRITE;
+	/* what a read held goes in first, and stays held until it is
+	 * committed */
+	if (s->nheld > 0 && (rc = ecert_audit_write_held(s, e)) != 0) {
+		ecert_rollback(s);
+		return rc;
+	}
+	return 0;
+}
+
+/* BEGIN is deferred: the snapshot is taken by the first read. */
+static const char begin_read_sql[] = "BEGIN";
+
+int
+ecert_begin_read(struct ecert_store *s, struct ecert_error *e)
+{
+	int rc;
+
+	if (s->in_tx)
+		return ecert_fail(e, ECERT_IOERR, "store: a read begun "
+		    "inside a transaction");
+	rc = step_kept(s, begin_read_sql);
+	if (rc != SQLITE_OK)
+		return ecert_sql_fail(s, e, rc, "store: begin");
+	s->in_tx = ECERT_TX_READ;
+	s->snap.key_id[0] = s->snap.code[0] = '\0';
+	return 0;
+}
+
+int
+ecert_end_read(struct ecert_store *s, struct ecert_error *e)
+{
+	int rc;
+
+	if (s->in_tx != ECERT_TX_READ)
+		return 0;
+	rc = step_kept(s, commit_sql);
+	s->in_tx = 0;
+	s->snap.key_id[0] = s->snap.code[0] = '\0';
+	if (rc != SQLITE_OK) {
+		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+		return ecert_sql_fail(s, e, rc, "store: end of a read");
+	}
 	return 0;
 }
 
@@ -381,6 +426,8 @@ ecert_commit(struct ecert_store *s, struct ecert_error *e)
 
 	if (!s->in_tx)
 		return 0;
+	if (s->in_tx == ECERT_TX_READ)
+		return ecert_end_read(s, e);
 	rc = step_kept(s, commit_sql);
 	if (rc != SQLITE_OK) {
 		ecert_sql_fail(s, e, rc, "store: commit");
@@ -388,6 +435,7 @@ ecert_commit(struct ecert_store *s, struct ecert_error *e)
 		return e ? e->status : ECERT_IOERR;
 	}
 	s->in_tx = 0;
+	ecert_audit_forget_held(s);
 	return 0;
 }
 
@@ -399,6 +447,7 @@ ecert_rollback(struct ecert_store *s)
 		return;
 	sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
 	s->in_tx = 0;
+	s->snap.key_id[0] = s->snap.code[0] = '\0';
 }
 
 int
@@ -846,12 +895,28 @@ ecert_store_open(const char *path, const char *keypath,
 	return store_connect(path, keypath, 0, out, e);
 }
 
+/* Entries a read held and no write took: recorded now, never lost
+ * silently. */
+static void
+held_at_close(struct ecert_store *s)
+{
+	struct ecert_error e;
+
+	if (s->nheld > 0 && (ecert_begin(s, &e) != 0 ||
+	    ecert_commit(s, &e) != 0))
+		ecert_warn("%s: %zu audit entries not recorded", e.msg,
+		    s->nheld);
+	ecert_audit_forget_held(s);
+	free(s->held);
+}
+
 void
 ecert_store_close(struct ecert_store *s)
 {
 	if (s == NULL)
 		return;
 	ecert_rollback(s);
+	held_at_close(s);
 	sqlite3_finalize(s->insert_license);
 	for (size_t i = 0; i < sizeof(s->cached) / sizeof(s->cached[0]); i++)
 		sqlite3_finalize(s->cached[i]);

@@ -111,8 +111,16 @@ ecert_unit_name(struct ecert_store *s, const char *code, char *name,
 {
 	static const char sql[] = "SELECT name, roles FROM units WHERE code = ?";
 	sqlite3_stmt *st;
-	int found = 0;
+	char nm[sizeof(s->snap.name)];
+	int found = 0, r = 0, keep = 0;
 
+	if (s->in_tx == ECERT_TX_READ && strcmp(s->snap.code, code) == 0) {
+		if (name)
+			snprintf(name, n, "%s", s->snap.name);
+		if (roles)
+			*roles = s->snap.roles;
+		return 1;
+	}
 	st = ecert_prepare_cached(s, sql);
 	if (st == NULL)
 		return 0;
@@ -121,15 +129,26 @@ ecert_unit_name(struct ecert_store *s, const char *code, char *name,
 		if (name)
 			snprintf(name, n, "%s",
 			    (const char *)sqlite3_column_text(st, 0));
-		if (roles)
-			*roles = sqlite3_column_int(st, 1);
+		keep = snprintf(nm, sizeof(nm), "%s",
+		    (const char *)sqlite3_column_text(st, 0)) < (int)sizeof(nm);
+		r = sqlite3_column_int(st, 1);
 		found = 1;
 	}
 	ecert_cached_done(st);
+	if (!found || roles == NULL)
+		return found;
 	/* roles are believed only as the platform signed them */
-	if (found && roles != NULL && !ecert_fact_unit_ok(s, code))
-		*roles = 0;
-	return found;
+	if (!ecert_fact_unit_ok(s, code))
+		r = 0;
+	else if (keep && s->in_tx == ECERT_TX_READ &&
+	    strlen(code) < sizeof(s->snap.code)) {
+		/* one snapshot: the same answer until it ends */
+		snprintf(s->snap.code, sizeof(s->snap.code), "%s", code);
+		memcpy(s->snap.name, nm, sizeof(nm));
+		s->snap.roles = r;
+	}
+	*roles = r;
+	return 1;
 }
 
 int
@@ -188,6 +207,21 @@ ecert_key_lookup(struct ecert_store *s, const char *key_id,
 }
 
 /* Returns 1 when found; not_after is "" for a current key. */
+/* The key found sound earlier in the same snapshot. */
+static int
+snap_key(const struct ecert_store *s, struct ecert_pub *p, char *unit,
+    char *not_before, char *not_after)
+{
+	*p = s->snap.p;
+	if (unit)
+		memcpy(unit, s->snap.unit, sizeof(s->snap.unit));
+	if (not_before)
+		memcpy(not_before, s->snap.nb, sizeof(s->snap.nb));
+	if (not_after)
+		memcpy(not_after, s->snap.na, sizeof(s->snap.na));
+	return 1;
+}
+
 int
 ecert_key_lookup_pub(struct ecert_store *s, const char *key_id,
     struct ecert_pub *p, char *unit, char *not_before, char *not_after)
@@ -199,6 +233,8 @@ ecert_key_lookup_pub(struct ecert_store *s, const char *key_id,
 	    " coalesce(not_after, ''), alg FROM keys WHERE key_id = ?";
 
 	memset(p, 0, sizeof(*p));
+	if (s->in_tx == ECERT_TX_READ && strcmp(s->snap.key_id, key_id) == 0)
+		return snap_key(s, p, unit, not_before, not_after);
 	st = ecert_prepare_cached(s, sql);
 	if (st == NULL)
 		return 0;
@@ -221,6 +257,16 @@ ecert_key_lookup_pub(struct ecert_store *s, const char *key_id,
 	/* a key is believed only as the platform signed it (anchor.c) */
 	if (found && !ecert_fact_key_ok(s, key_id))
 		found = 0;
+	if (found && unit && not_before && not_after &&
+	    s->in_tx == ECERT_TX_READ &&
+	    strlen(key_id) < sizeof(s->snap.key_id)) {
+		/* one snapshot: the same answer until it ends */
+		snprintf(s->snap.key_id, sizeof(s->snap.key_id), "%s", key_id);
+		s->snap.p = *p;
+		memcpy(s->snap.unit, unit, sizeof(s->snap.unit));
+		memcpy(s->snap.nb, not_before, sizeof(s->snap.nb));
+		memcpy(s->snap.na, not_after, sizeof(s->snap.na));
+	}
 	return found;
 }
 

@@ -4,7 +4,7 @@
 # those one at a time gives, and no answer is printed before its entry is
 # committed (a jammed audit log: no answer at all, from a file or a pipe).
 . "$(dirname "$0")/lib.sh"
-plan 20
+plan 26
 
 setup_store
 issue_biz "$SAMR_KEY" "$USCC_FOOD" 襄阳汉江食品有限公司 > /dev/null &&
@@ -73,4 +73,33 @@ same "... every entry up to the 299th answered" \
 	"$((entries + 299 - before)) $((entries + 299))" \
 	"$(wc -l < "$OUT" | tr -d ' ') $(audit_count)"
 sqlite3 "$ECERT_DB" "DROP TRIGGER audit_full"
+
+# a group is read without the write lock, so its tampering records wait
+# for the group's own write: none is lost, none comes twice
+sqlite3 "$ECERT_DB" "UPDATE licenses SET holder_name = '襄阳隆中餐饮管理有限公可'
+	WHERE id = '$ID_BIZ_LONGZHONG'" || bail "cannot alter the row"
+entries=$(audit_count)
+must_fail 1 "a row altered, from a file" ecert-verify < ids.txt
+same "... its 200 answers say so" 200 \
+	"$(grep -c 'store row altered: holder differs' "$ERR")"
+same "... 600 entries of license.verify and 200 of fact.tampered" \
+	"$((entries + 800)) 200" "$(audit_count) $(sqlite3 "$ECERT_DB" \
+	"SELECT count(*) FROM audit WHERE action = 'fact.tampered' AND
+	object = '$ID_BIZ_LONGZHONG' AND seq > $entries")"
+sqlite3 "$ECERT_DB" "UPDATE licenses SET holder_name = '襄阳隆中餐饮管理有限公司'
+	WHERE id = '$ID_BIZ_LONGZHONG'" || bail "cannot restore the row"
+
+# four verifiers from files at once: each reads while the others write
+entries=$(audit_count)
+for i in 1 2 3 4; do
+	ecert-verify < ids.txt > par.$i.out 2> par.$i.err &
+done
+wait
+same "four verifiers at once: 1,600 valid answers, 800 revoked" "1600 800" \
+	"$(cat par.*.out | grep -c '"valid":true') $(cat par.*.out |
+	grep -c '"status":"revoked"')"
+same "... no other complaint (none busy, none failed)" "" \
+	"$(cat par.*.err | grep -v ': revoked$' |
+	grep -v ': 600 records read from standard input: 400 valid, 200 rejected$')"
+same "... 2,400 audit entries" $((entries + 2400)) "$(audit_count)"
 ok "the audit chain is intact" ecert-audit verify

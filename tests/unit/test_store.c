@@ -320,6 +320,91 @@ test_transactions(void **state)
 	ecert_store_close(NULL);
 }
 
+static long long
+count_audit(const char *db, const char *action)
+{
+	sqlite3 *h;
+	sqlite3_stmt *st;
+	long long n;
+
+	assert_int_equal(sqlite3_open(db, &h), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(h, "SELECT count(*) FROM audit"
+	    " WHERE action = ?", -1, &st, NULL), SQLITE_OK);
+	sqlite3_bind_text(st, 1, action, -1, SQLITE_STATIC);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	n = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	sqlite3_close(h);
+	return n;
+}
+
+/* A read holds no write lock: another program writes meanwhile, the read
+ * keeps its snapshot, and an audit entry made during it is held until
+ * the next write commits it (or, when none comes, the close). */
+static void
+test_read_holds_audit(void **state)
+{
+	struct ecert_error e = { 0, "" };
+	const char *db = fixture_at("read.db");
+	struct ecert_store *s = create(db);
+	sqlite3 *other;
+
+	(void)state;
+	assert_int_equal(ecert_begin_read(s, &e), 0);
+	assert_int_equal(s->in_tx, ECERT_TX_READ);
+	assert_int_equal(count_units(s), 0);	/* the snapshot taken */
+	assert_int_equal(ecert_begin_read(s, &e), ECERT_IOERR);
+	assert_int_equal(ecert_audit(s, NULL, "license.verify",
+	    "营业执照-1", "valid", NULL), 0);
+	assert_int_equal(ecert_audit(s, NULL, "fact.tampered", "营业执照-2",
+	    "tampered", "store row altered: holder differs"), 0);
+	assert_int_equal(s->nheld, 2);
+	assert_int_equal(count_audit(db, "license.verify"), 0);
+	/* a change during a read is refused, not silently joined */
+	assert_int_equal(ecert_begin(s, &e), ECERT_IOERR);
+	assert_non_null(strstr(e.msg, "during a read"));
+	/* another program writes: no lock is in its way */
+	assert_int_equal(sqlite3_open(db, &other), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(other, "INSERT INTO units(code, name,"
+	    " roles, created_at) VALUES ('11420600MB1234567T', '襄阳市市场监督"
+	    "管理局', 1, '2026-12-02T00:00:00Z')", NULL, NULL, NULL),
+	    SQLITE_OK);
+	sqlite3_close(other);
+	assert_int_equal(count_units(s), 0);	/* still the snapshot */
+	assert_int_equal(ecert_end_read(s, &e), 0);
+	assert_int_equal(s->in_tx, 0);
+	assert_int_equal(count_units(s), 1);
+
+	/* a write that rolls back keeps them held; one that commits
+	 * records them, in their order, ahead of its own */
+	assert_int_equal(ecert_begin(s, &e), 0);
+	assert_int_equal(count_audit(db, "fact.tampered"), 0);
+	ecert_rollback(s);
+	assert_int_equal(s->nheld, 2);
+	assert_int_equal(ecert_begin(s, &e), 0);
+	assert_int_equal(ecert_commit(s, &e), 0);
+	assert_int_equal(s->nheld, 0);
+	assert_int_equal(count_audit(db, "license.verify"), 1);
+	assert_int_equal(count_audit(db, "fact.tampered"), 1);
+
+	/* held at the close: recorded by it */
+	assert_int_equal(ecert_begin_read(s, &e), 0);
+	assert_int_equal(ecert_audit(s, NULL, "license.verify",
+	    "营业执照-3", "revoked", "revoked"), 0);
+	ecert_store_close(s);
+	assert_int_equal(count_audit(db, "license.verify"), 2);
+	s = open_ok(db, NULL);
+	{
+		long long bad, n;
+		char why[256];
+
+		assert_int_equal(ecert_audit_verify(s, &bad, why, sizeof(why),
+		    &n, &e), 0);
+		assert_int_equal(bad, 0);
+	}
+	ecert_store_close(s);
+}
+
 /* Another program holds the write lock past the busy timeout. */
 static void
 test_busy(void **state)
@@ -532,6 +617,7 @@ main(void)
 		cmocka_unit_test(test_default_paths),
 		cmocka_unit_test(test_schema_version),
 		cmocka_unit_test(test_transactions),
+		cmocka_unit_test(test_read_holds_audit),
 		cmocka_unit_test(test_busy),
 		cmocka_unit_test(test_sql_fail_status),
 		cmocka_unit_test(test_pii_hash),
