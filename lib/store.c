@@ -360,6 +360,29 @@ step_kept(struct ecert_store *s, const char *sql)
 	return rc == SQLITE_DONE ? SQLITE_OK : rc;
 }
 
+/* A transaction begun with sql (its kind, kind), the snapshot's
+ * remembered lookups forgotten; 0, or the failure. */
+static int
+tx_start(struct ecert_store *s, const char *sql, int kind,
+    struct ecert_error *e)
+{
+	int rc = step_kept(s, sql);
+
+	if (rc != SQLITE_OK)
+		return ecert_sql_fail(s, e, rc, "store: begin");
+	s->in_tx = kind;
+	s->snap.key_id[0] = s->snap.code[0] = '\0';
+	return 0;
+}
+
+/* No transaction any more, and nothing of the snapshot remembered. */
+static void
+tx_ended(struct ecert_store *s)
+{
+	s->in_tx = 0;
+	s->snap.key_id[0] = s->snap.code[0] = '\0';
+}
+
 int
 ecert_begin(struct ecert_store *s, struct ecert_error *e)
 {
@@ -370,10 +393,8 @@ ecert_begin(struct ecert_store *s, struct ecert_error *e)
 	if (s->in_tx == ECERT_TX_READ)
 		return ecert_fail(e, ECERT_IOERR, "store: a change "
 		    "begun during a read");
-	rc = step_kept(s, begin_sql);
-	if (rc != SQLITE_OK)
-		return ecert_sql_fail(s, e, rc, "store: begin");
-	s->in_tx = ECERT_TX_WRITE;
+	if ((rc = tx_start(s, begin_sql, ECERT_TX_WRITE, e)) != 0)
+		return rc;
 	/* what a read held goes in first, and stays held until it is
 	 * committed */
 	if (s->nheld > 0 && (rc = ecert_audit_write_held(s, e)) != 0) {
@@ -389,17 +410,10 @@ static const char begin_read_sql[] = "BEGIN";
 int
 ecert_begin_read(struct ecert_store *s, struct ecert_error *e)
 {
-	int rc;
-
 	if (s->in_tx)
 		return ecert_fail(e, ECERT_IOERR, "store: a read begun "
 		    "inside a transaction");
-	rc = step_kept(s, begin_read_sql);
-	if (rc != SQLITE_OK)
-		return ecert_sql_fail(s, e, rc, "store: begin");
-	s->in_tx = ECERT_TX_READ;
-	s->snap.key_id[0] = s->snap.code[0] = '\0';
-	return 0;
+	return tx_start(s, begin_read_sql, ECERT_TX_READ, e);
 }
 
 int
@@ -410,8 +424,7 @@ ecert_end_read(struct ecert_store *s, struct ecert_error *e)
 	if (s->in_tx != ECERT_TX_READ)
 		return 0;
 	rc = step_kept(s, commit_sql);
-	s->in_tx = 0;
-	s->snap.key_id[0] = s->snap.code[0] = '\0';
+	tx_ended(s);
 	if (rc != SQLITE_OK) {
 		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
 		return ecert_sql_fail(s, e, rc, "store: end of a read");
@@ -434,7 +447,7 @@ ecert_commit(struct ecert_store *s, struct ecert_error *e)
 		ecert_rollback(s);
 		return e ? e->status : ECERT_IOERR;
 	}
-	s->in_tx = 0;
+	tx_ended(s);
 	ecert_audit_forget_held(s);
 	return 0;
 }
@@ -446,8 +459,7 @@ ecert_rollback(struct ecert_store *s)
 	if (!s->in_tx)
 		return;
 	sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
-	s->in_tx = 0;
-	s->snap.key_id[0] = s->snap.code[0] = '\0';
+	tx_ended(s);
 }
 
 int

@@ -126,11 +126,13 @@ ecert_unit_name(struct ecert_store *s, const char *code, char *name,
 		return 0;
 	ecert_bind_text(st, 1, code);
 	if (sqlite3_step(st) == SQLITE_ROW) {
+		const char *v = (const char *)sqlite3_column_text(st, 0);
+
 		if (name)
-			snprintf(name, n, "%s",
-			    (const char *)sqlite3_column_text(st, 0));
-		keep = snprintf(nm, sizeof(nm), "%s",
-		    (const char *)sqlite3_column_text(st, 0)) < (int)sizeof(nm);
+			snprintf(name, n, "%s", v);
+		/* kept for the snapshot only when it fits whole */
+		keep = s->in_tx == ECERT_TX_READ && roles != NULL &&
+		    snprintf(nm, sizeof(nm), "%s", v) < (int)sizeof(nm);
 		r = sqlite3_column_int(st, 1);
 		found = 1;
 	}
@@ -140,8 +142,7 @@ ecert_unit_name(struct ecert_store *s, const char *code, char *name,
 	/* roles are believed only as the platform signed them */
 	if (!ecert_fact_unit_ok(s, code))
 		r = 0;
-	else if (keep && s->in_tx == ECERT_TX_READ &&
-	    strlen(code) < sizeof(s->snap.code)) {
+	else if (keep && strlen(code) < sizeof(s->snap.code)) {
 		/* one snapshot: the same answer until it ends */
 		snprintf(s->snap.code, sizeof(s->snap.code), "%s", code);
 		memcpy(s->snap.name, nm, sizeof(nm));
@@ -206,7 +207,6 @@ ecert_key_lookup(struct ecert_store *s, const char *key_id,
 	return 1;
 }
 
-/* Returns 1 when found; not_after is "" for a current key. */
 /* The key found sound earlier in the same snapshot. */
 static int
 snap_key(const struct ecert_store *s, struct ecert_pub *p, char *unit,
@@ -222,6 +222,7 @@ snap_key(const struct ecert_store *s, struct ecert_pub *p, char *unit,
 	return 1;
 }
 
+/* Returns 1 when found; not_after is "" for a current key. */
 int
 ecert_key_lookup_pub(struct ecert_store *s, const char *key_id,
     struct ecert_pub *p, char *unit, char *not_before, char *not_after)
